@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "soc2bot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "soc2bot", targets: ["soc2bot"]),
+        .executable(name: "soc2bot-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure values and rules: no IO, no clock reads.
+        .target(name: "Core"),
+        // YAML manifests → Core configuration, with every problem reported at file:line:column.
+        .target(name: "Manifests", dependencies: ["Core", .product(name: "Yams", package: "Yams")]),
+        // SQLite through GRDB: alerts, check runs, outbox, cursors, the hash-chained evidence ledger.
+        .target(name: "Store", dependencies: [
+            "Core",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Typed facts from the systems under watch and the control catalog that turns them into check results.
+        .target(name: "Checks", dependencies: ["Core"]),
+        // The platform-neutral chat model (messages, the command grammar) and the terminal surface.
+        .target(name: "Chat", dependencies: ["Core"]),
+        // Status, evidence verification and export.
+        .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
+        // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
+        .target(name: "Engine", dependencies: [
+            "Core", "Store", "Checks", "Chat", "Reports",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The built-in demo organisation and the scenario (timeline) format.
+        .target(name: "Demo", dependencies: ["Core", "Checks", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "soc2bot", dependencies: [
+            "Core", "Manifests", "Store", "Checks", "Chat", "Engine", "Reports", "Demo",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports"]),
+
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "TestSupport"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "Core"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Where an alert is in its lifecycle.
+package enum AlertState: String, Codable, Sendable, CaseIterable {
+    case open, acknowledged, snoozed, escalated, closed
+    case riskAccepted = "risk_accepted"
+    case resolved
+
+    /// Closed and resolved alerts are history: no action changes them; a new failure opens a new episode.
+    package var isEnded: Bool { self == .closed || self == .resolved }
+    package var label: String {
+        switch self {
+        case .riskAccepted: "risk accepted"
+        default: rawValue
+        }
+    }
+}
+
+/// One failing resource listed on an alert.
+package struct Finding: Codable, Sendable, Equatable, Hashable {
+    package var resource: ResourceRef
+    package var observed: String
+    package var failingSince: Date
+
+    package init(resource: ResourceRef, observed: String, failingSince: Date) {
+        self.resource = resource; self.observed = observed; self.failingSince = failingSince
+    }
+}
+
+/// Who did something to an alert.
+package enum Actor: Codable, Sendable, Equatable, Hashable, CustomStringConvertible {
+    case person(PersonID)
+    /// A part of the bot: `scheduler`, `escalator`.
+    case system(String)
+
+    package var description: String {
+        switch self {
+        case .person(let id): id.rawValue
+        case .system(let name): "soc2bot/\(name)"
+        }
+    }
+}
+
+/// Where an action came from.
+package enum Surface: String, Codable, Sendable, CaseIterable {
+    case slack, matrix, terminal, cli, scenario, system
+}
+
+/// A record of one change to an alert: who, what, when, where, why. Ledger evidence and the thread line.
+package struct AlertTransition: Codable, Sendable, Equatable {
+    package var alert: AlertID
+    /// The alert's version after this transition.
+    package var version: Int
+    package var at: Date
+    package var actor: Actor
+    package var surface: Surface
+    package var action: String
+    package var from: AlertState?
+    package var to: AlertState
+    package var reason: String?
+}
+
+/// An alert: one episode of a control failing on a resource (or on a group of resources).
+package struct Alert: Codable, Sendable, Equatable {
+    package var id: AlertID
+    package var control: ControlID
+    /// The failing resource's id, or `*` for a control that groups its resources into one alert.
+    package var resourceKey: String
+    /// 1 for the first failure of this control+resource, then one more per regression.
+    package var episode: Int
+    package var team: TeamID
+    package var severity: Severity
+    package var title: String
+    package var criteria: [Criterion]
+    package var expected: String
+    package var observed: String
+    package var remediation: String
+    package var findings: [Finding]
+    package var state: AlertState
+    /// When the failure began (from the source, else the first failing run).
+    package var failingSince: Date
+    package var openedAt: Date
+    package var slaDeadline: Date
+    /// Start of the current acknowledgement window: opening, or the moment a snooze or acceptance expired.
+    package var awakeSince: Date
+    package var acknowledgedBy: PersonID?
+    package var snoozedUntil: Date?
+    package var rationale: String?
+    package var riskAcceptedUntil: Date?
+    package var escalationLevel: Int
+    package var slaBreachedAt: Date?
+    package var remediationNote: String?
+    package var remediationLink: String?
+    package var endedAt: Date?
+    /// Compare-and-set version: 1 at opening, one more per transition.
+    package var version: Int
+    /// The most recent transition, used to recognise a repeated click.
+    package var lastTransition: AlertTransition?
+
+    package init(id: AlertID, control: ControlID, resourceKey: String, episode: Int, team: TeamID, severity: Severity,
+                 title: String, criteria: [Criterion], expected: String, observed: String, remediation: String,
+                 findings: [Finding], failingSince: Date, openedAt: Date, slaDeadline: Date) {
+        self.id = id; self.control = control; self.resourceKey = resourceKey; self.episode = episode
+        self.team = team; self.severity = severity; self.title = title; self.criteria = criteria
+        self.expected = expected; self.observed = observed; self.remediation = remediation; self.findings = findings
+        self.state = .open; self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline
+        self.awakeSince = openedAt; self.escalationLevel = 0; self.version = 1
+    }
+
+    /// Not closed, resolved or waiting on a snooze/acceptance: the escalator's clock runs.
+    package var isActive: Bool { state == .open || state == .acknowledged || state == .escalated }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// The kinds of facts sources provide and checks read.
+package enum FactKind: String, Codable, Sendable, CaseIterable {
+    /// HR records: who works here, who left and when.
+    case people
+    /// Accounts in identity providers, code hosts and clouds: active, MFA, privileged, last login.
+    case accounts
+    /// Storage buckets: encryption, public access.
+    case buckets
+    /// Firewall / security group rules open to the internet.
+    case networkRules = "network_rules"
+    /// Audit trails (CloudTrail and the like): multi-region, logging.
+    case auditTrails = "audit_trails"
+    /// Code repositories: default-branch protection and required reviews.
+    case repositories
+    /// Security awareness training completions.
+    case training
+    /// Vendors and their SOC 2 reports.
+    case vendors
+    /// Laptops and desktops: disk encryption, OS version, last check-in.
+    case devices
+    /// Open vulnerabilities and exposed secrets.
+    case vulnerabilities
+}
+
+/// One parameter a check type accepts.
+package struct CheckParameter: Sendable {
+    package enum Kind: String, Sendable { case duration, number, bool, string, strings, numbers }
+    package var name: String
+    package var kind: Kind
+    package var required: Bool
+    package var help: String
+}
+
+/// A check type of the catalog: what it reads and which parameters it takes. The `Checks` module implements each.
+package struct CheckType: Sendable {
+    package var name: String
+    package var summary: String
+    package var reads: [FactKind]
+    package var parameters: [CheckParameter]
+    /// Criteria it typically serves (documentation; the manifest's control says which it serves).
+    package var typicalCriteria: [String]
+}
+
+/// Every check type the bot knows, by name. Manifests are validated against this list.
+package enum CheckCatalog {
+    package static let types: [CheckType] = [
+        CheckType(name: "offboarding", summary: "every account of a terminated person is disabled within the SLA",
+                  reads: [.people, .accounts], parameters: [
+                    .init(name: "sla", kind: .duration, required: false, help: "time allowed after the termination date (default 24h)"),
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                  ], typicalCriteria: ["CC6.2"]),
+        CheckType(name: "mfa", summary: "every active account has MFA enabled",
+                  reads: [.accounts], parameters: [
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                    .init(name: "privileged_only", kind: .bool, required: false, help: "only check admin accounts (default false)"),
+                  ], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "inactive_accounts", summary: "active accounts have been used recently",
+                  reads: [.accounts], parameters: [
+                    .init(name: "max_idle", kind: .duration, required: false, help: "longest time without a login (default 90d)"),
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                  ], typicalCriteria: ["CC6.2", "CC6.3"]),
+        CheckType(name: "storage_encryption", summary: "every storage bucket is encrypted at rest",
+                  reads: [.buckets], parameters: [
+                    .init(name: "require_kms", kind: .bool, required: false, help: "require customer-managed keys, not provider-managed (default false)"),
+                  ], typicalCriteria: ["CC6.1", "CC6.7"]),
+        CheckType(name: "storage_public_access", summary: "no storage bucket is readable by the public",
+                  reads: [.buckets], parameters: [], typicalCriteria: ["CC6.6"]),
+        CheckType(name: "network_exposure", summary: "no firewall rule opens admin ports to the whole internet",
+                  reads: [.networkRules], parameters: [
+                    .init(name: "ports", kind: .numbers, required: false, help: "ports that must not be open to 0.0.0.0/0 or ::/0 (default 22, 3389)"),
+                  ], typicalCriteria: ["CC6.6"]),
+        CheckType(name: "audit_logging", summary: "a multi-region audit trail is logging",
+                  reads: [.auditTrails], parameters: [], typicalCriteria: ["CC7.2"]),
+        CheckType(name: "branch_protection", summary: "default branches are protected and require reviews",
+                  reads: [.repositories], parameters: [
+                    .init(name: "required_reviews", kind: .number, required: false, help: "minimum approving reviews (default 1)"),
+                    .init(name: "repositories", kind: .strings, required: false, help: "repositories to check (default all)"),
+                  ], typicalCriteria: ["CC8.1"]),
+        CheckType(name: "training", summary: "everyone employed has current security training",
+                  reads: [.people, .training], parameters: [
+                    .init(name: "valid_for", kind: .duration, required: false, help: "how long a completion counts (default 365d)"),
+                    .init(name: "warn_before", kind: .duration, required: false, help: "fail this long before expiry (default 0: only once lapsed)"),
+                  ], typicalCriteria: ["CC1.4"]),
+        CheckType(name: "vendor_reports", summary: "every vendor's SOC 2 report is current",
+                  reads: [.vendors], parameters: [
+                    .init(name: "valid_for", kind: .duration, required: false, help: "how long after the report period end it counts (default 365d)"),
+                    .init(name: "tiers", kind: .numbers, required: false, help: "vendor tiers to check (default all)"),
+                  ], typicalCriteria: ["CC9.2"]),
+        CheckType(name: "device_encryption", summary: "every managed device has full-disk encryption on",
+                  reads: [.devices], parameters: [], typicalCriteria: ["CC6.7"]),
+        CheckType(name: "vulnerabilities", summary: "no open vulnerability or exposed secret older than allowed",
+                  reads: [.vulnerabilities], parameters: [
+                    .init(name: "min_severity", kind: .string, required: false, help: "critical, high, medium or low (default critical)"),
+                    .init(name: "max_age", kind: .duration, required: false, help: "how long one may stay open (default 7d)"),
+                  ], typicalCriteria: ["CC7.1", "CC7.2"]),
+    ]
+
+    package static func type(named name: String) -> CheckType? { types.first { $0.name == name } }
+}
+
+/// A kind of source the manifests may configure, and the facts it provides.
+package struct SourceKind: Sendable {
+    package var name: String
+    package var provides: [FactKind]
+    /// Credential roles it needs, each named by an environment variable in the manifests.
+    package var credentials: [String]
+
+    /// Every source kind the manifests may name. Only `demo` has a live client in this build;
+    /// the others are planned integrations: a check reading them reports an `error`, never a pass.
+    package static let known: [SourceKind] = [
+        .init(name: "demo", provides: FactKind.allCases, credentials: []),
+        .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"]),
+        .init(name: "github", provides: [.accounts, .repositories, .vulnerabilities], credentials: ["token"]),
+        .init(name: "gitlab", provides: [.accounts, .repositories], credentials: ["token"]),
+        .init(name: "okta", provides: [.accounts], credentials: ["token"]),
+        .init(name: "google_workspace", provides: [.accounts], credentials: ["service_account_key"]),
+        .init(name: "entra", provides: [.accounts], credentials: ["client_id", "client_secret"]),
+        .init(name: "bamboohr", provides: [.people], credentials: ["api_key"]),
+        .init(name: "csv_hr", provides: [.people], credentials: []),
+        .init(name: "jamf", provides: [.devices], credentials: ["client_id", "client_secret"]),
+        .init(name: "intune", provides: [.devices], credentials: ["client_id", "client_secret"]),
+        .init(name: "fleet", provides: [.devices], credentials: ["token"]),
+        .init(name: "knowbe4", provides: [.training], credentials: ["token"]),
+        .init(name: "vendor_register", provides: [.vendors], credentials: []),
+        .init(name: "gcp", provides: [.buckets, .networkRules, .auditTrails], credentials: ["service_account_key"]),
+        .init(name: "azure", provides: [.buckets, .networkRules, .auditTrails], credentials: ["client_id", "client_secret"]),
+    ]
+
+    package static func named(_ name: String) -> SourceKind? { known.first { $0.name == name } }
+}

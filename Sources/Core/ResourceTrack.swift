@@ -1,0 +1,19 @@
+import Foundation
+
+/// What the engine remembers about a resource that is currently failing a control (passing ones are forgotten),
+/// so tolerance windows, minimum counts and MTTD survive restarts.
+package struct ResourceTrack: Codable, Sendable, Equatable {
+    package var resource: ResourceRef
+    /// First run that saw it failing in this streak.
+    package var firstSeenAt: Date
+    /// When the failure began: the source's word if it has one, else `firstSeenAt`.
+    package var failingSince: Date
+    package var consecutiveFailures: Int
+    package var observed: String
+    package var expected: String
+
+    package init(resource: ResourceRef, firstSeenAt: Date, failingSince: Date, consecutiveFailures: Int, observed: String, expected: String) {
+        self.resource = resource; self.firstSeenAt = firstSeenAt; self.failingSince = failingSince
+        self.consecutiveFailures = consecutiveFailures; self.observed = observed; self.expected = expected
+    }
+}
