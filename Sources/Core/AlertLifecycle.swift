@@ -18,13 +18,12 @@ package struct AlertLifecycle: Sendable {
     }
 
     package func apply(_ request: AlertRequest, to alert: Alert) throws(AlertRefusal) -> TransitionOutcome {
-        if let seen = request.expectedVersion, seen != alert.version {
-            if seen < alert.version, let last = alert.lastTransition,
-               last.actor == request.actor, last.action == request.action.name {
-                return .unchanged("already done: \(last.action) by \(last.actor) at \(TimeText.human(last.at)).")
-            }
-            throw .staleVersion(alert.id, seen: seen, current: alert.version, state: alert.state)
+        if let seen = request.expectedVersion, seen < alert.version, let last = alert.lastTransition,
+           last.actor == request.actor, last.action == request.action.name {
+            return .unchanged("already done: \(last.action) by \(last.actor) at \(TimeText.human(last.at)).")
         }
+        // Before the version check: a button on an ended alert always carries an older version, and "look again
+        // and retry" would be wrong advice — no retry can succeed.
         if alert.state.isEnded {
             if request.action.isHuman {
                 if case .close = request.action, alert.state == .closed {
@@ -33,6 +32,9 @@ package struct AlertLifecycle: Sendable {
                 throw .alertEnded(alert.id, alert.state)
             }
             return .unchanged("\(alert.id) is \(alert.state.label).")
+        }
+        if let seen = request.expectedVersion, seen != alert.version {
+            throw .staleVersion(alert.id, seen: seen, current: alert.version, state: alert.state)
         }
         try validate(request)
 

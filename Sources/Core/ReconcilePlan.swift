@@ -94,17 +94,21 @@ package struct ReconcilePlan: Sendable {
             let live = liveAlerts[groupKey]
             var findings = failing.filter { live != nil || isDue($0) }
                 .map { Finding(resource: $0.resource, observed: $0.observed, failingSince: $0.failingSince) }
-            // Keep listing resources we could not read this time: an error is not a pass.
+            // Keep listing resources we could not read this time: an error is not a pass, and a resource missing
+            // from a run with errors may simply not have been read (as for per-resource alerts).
+            var unread = 0
             if let live {
-                findings += live.findings.filter { erroring.contains($0.resource.id) }
+                let kept = live.findings.filter {
+                    erroring.contains($0.resource.id) || (!cleanRun && !seen.contains($0.resource.id))
+                }
+                findings += kept
+                unread = kept.filter { !seen.contains($0.resource.id) }.count
             }
             findings.sort { $0.resource.name < $1.resource.name }
-            let observed = "\(findings.count) of \(results.count) failing"
+            let observed = "\(findings.count) of \(results.count + unread) failing"
             if let live {
                 if findings.isEmpty {
-                    if cleanRun || !live.findings.contains(where: { erroring.contains($0.resource.id) }) {
-                        plan.alertActions.append((live.id, .resolve))
-                    }
+                    plan.alertActions.append((live.id, .resolve))
                 } else if findings != live.findings {
                     plan.alertActions.append((live.id, .updateFindings(findings, observed: observed)))
                 }
