@@ -1,0 +1,178 @@
+import Core
+import Foundation
+import Yams
+
+extension ManifestFileDecoder {
+    static let controlKeys = ["id", "title", "description", "criteria", "owner", "severity", "cadence", "check", "manual",
+                              "remediation", "sla", "tolerance", "min_failures", "grouping"]
+
+    /// One `controls:` item: an automated check or a manual evidence duty, its owner, severity and cadence.
+    mutating func decodeControl(_ node: Node) {
+        guard let fields = fields(node, known: Self.controlKeys, what: "a control") else { return }
+        let id = identifier(fields, of: "a control")
+        let owner = Self.describe("control", id)
+        let title = requiredText(fields, "title", of: owner)
+        let description = optionalText(fields, "description")
+        let criteria = criteriaList(fields, of: owner)
+        let team = requiredText(fields, "owner", of: owner)
+        if let team { draft.references.append(.init(kind: .team, id: team, field: "owner")) }
+        let severity = required(fields, "severity", of: owner).flatMap { self.severity($0, key: "severity") }
+        let cadence = required(fields, "cadence", of: owner).flatMap { duration($0, key: "cadence") }
+        let remediation = requiredText(fields, "remediation", of: owner)
+
+        var check: CheckSpec?
+        var evidence: String?
+        switch (fields.has("check"), fields.has("manual")) {
+        case (true, true):
+            log.report(fields.keyNode("manual").map(position) ?? fields.position, "\(owner) has both `check` and `manual`",
+                       fix: "keep `check` for an automated test or `manual` for evidence a person records, not both")
+        case (false, false):
+            log.report(fields.position, "\(owner) has neither `check` nor `manual`",
+                       fix: "add `check: {type: …}` for an automated test, or `manual: {evidence: …}` for evidence a person records")
+        case (true, false):
+            if let value = required(fields, "check", of: owner) { check = checkSpec(value, controlID: id?.value ?? "") }
+        case (false, true):
+            if let value = required(fields, "manual", of: owner),
+               let manual = self.fields(value, known: ["evidence"], what: "`manual`") {
+                evidence = requiredText(manual, "evidence", of: "`manual` of \(owner)")?.value
+            }
+        }
+
+        var control = Control(id: ControlID(id?.value ?? ""), title: title?.value ?? "", description: description?.value ?? "",
+                              criteria: criteria, owner: TeamID(team?.value ?? ""), severity: severity ?? .medium,
+                              cadence: cadence ?? 0, check: check, remediation: remediation?.value ?? "",
+                              evidenceExpected: evidence)
+        if let value = fields["sla"] { control.slaOverride = duration(value, key: "sla") }
+        if let value = fields["tolerance"] { control.tolerance = duration(value, key: "tolerance", allowZero: true) ?? 0 }
+        if let value = fields["min_failures"] {
+            if value.tagName == .int, let count = value.int, count >= 1 {
+                control.minFailures = count
+            } else {
+                log.report(position(value), "`min_failures` must be a whole number of at least 1",
+                           fix: "write `min_failures: 1` to alert on the first failing run, or more to wait for repeats")
+            }
+        }
+        if let value = fields["grouping"], let name = text(value, key: "grouping") {
+            let known = AlertGrouping.allCases.map(\.rawValue)
+            if let grouping = AlertGrouping(rawValue: name) {
+                control.grouping = grouping
+            } else {
+                log.report(position(value), "unknown grouping `\(name)`",
+                           fix: NameSuggestion.fix(for: name, among: known, otherwise: "use \(NameSuggestion.list(known))"))
+            }
+        }
+        draft.controls.append(.init(value: control, id: id, position: fields.position))
+    }
+
+    /// `criteria: [CC6.1, CC6.7]`: at least one Trust Services Criterion.
+    private mutating func criteriaList(_ fields: Fields, of owner: String) -> [Criterion] {
+        guard let node = required(fields, "criteria", of: owner), let texts = textList(node, key: "criteria") else { return [] }
+        if texts.isEmpty, case .sequence(let items) = node, items.isEmpty {
+            log.report(position(node), "`criteria` of \(owner) is empty", fix: "list the criteria it serves, e.g. `[CC6.1]`")
+        }
+        return texts.compactMap { text in
+            if let criterion = Criterion(text.value) { return criterion }
+            log.report(text.position, "`\(text.value)` is not a Trust Services Criterion",
+                       fix: "write <prefix><series>.<point> with prefix CC, A, C, PI or P, e.g. `CC6.1`")
+            return nil
+        }
+    }
+
+    /// `check: {type: offboarding, sources: [hr, github], sla: 24h}`: every key but `type` and `sources` is a parameter
+    /// of the check type, validated against `CheckCatalog`.
+    private mutating func checkSpec(_ node: Node, controlID: String) -> CheckSpec? {
+        guard case .mapping(let mapping) = node else {
+            log.report(position(node), "`check` must be a mapping, not \(node.kindName)",
+                       fix: "write `check: {type: <check type>, sources: [<source id>], <parameter>: <value>}`")
+            return nil
+        }
+        let typeNames = checkTypes.map(\.name)
+        let entries = mapping.map { (key: $0.key.scalar?.string ?? "", keyNode: $0.key, value: $0.value) }
+        guard let typeEntry = entries.first(where: { $0.key == "type" }), !typeEntry.value.isNull else {
+            log.report(position(node), "`check` has no `type`", fix: "add `type:` with one of \(NameSuggestion.list(typeNames))")
+            return nil
+        }
+        guard let typeName = text(typeEntry.value, key: "type") else { return nil }
+        guard let type = checkTypes.first(where: { $0.name == typeName }) else {
+            let known = "known types: \(typeNames.joined(separator: ", "))"
+            let fix = NameSuggestion.closest(to: typeName, among: typeNames).map { "did you mean `\($0)`? \(known)" } ?? "use one of the \(known)"
+            log.report(position(typeEntry.value), "unknown check type `\(typeName)`", fix: fix)
+            return nil
+        }
+
+        var sources: [Located<String>] = []
+        var parameters: [String: ConfigValue] = [:]
+        let parameterNames = type.parameters.map(\.name)
+        for entry in entries where entry.key != "type" {
+            if entry.key == "sources" {
+                if !entry.value.isNull { sources = textList(entry.value, key: "sources") ?? [] }
+                continue
+            }
+            guard let parameter = type.parameters.first(where: { $0.name == entry.key }) else {
+                let allowed = parameterNames.isEmpty
+                    ? "check type `\(type.name)` takes no parameters; remove it"
+                    : "remove it; `\(type.name)` takes \(NameSuggestion.list(parameterNames))"
+                log.report(position(entry.keyNode), "unknown parameter `\(entry.key)` for check type `\(type.name)`",
+                           fix: NameSuggestion.fix(for: entry.key, among: parameterNames + ["sources"], otherwise: allowed))
+                continue
+            }
+            if let value = parameterValue(entry.value, parameter) { parameters[parameter.name] = value }
+        }
+        for parameter in type.parameters where parameter.required && !entries.contains(where: { $0.key == parameter.name }) {
+            log.report(position(node), "check type `\(type.name)` needs parameter `\(parameter.name)`",
+                       fix: "add `\(parameter.name):` — \(parameter.help)")
+        }
+        for source in sources { draft.references.append(.init(kind: .source, id: source, field: "check.sources")) }
+        draft.checkUses.append(.init(controlID: controlID, type: type, sources: sources, position: position(node)))
+        return CheckSpec(type: type.name, sources: sources.map { SourceID($0.value) }, parameters: parameters)
+    }
+
+    /// A check parameter's value, typed by the catalog. Durations stay as written (`.string("24h")`) for the
+    /// check to parse with `DurationText`; numbers become `.number`, lists `.list`.
+    private mutating func parameterValue(_ node: Node, _ parameter: CheckParameter) -> ConfigValue? {
+        let name = parameter.name
+        func wrongType(_ expected: String, example: String) -> ConfigValue? {
+            log.report(position(node), "check parameter `\(name)` must be \(expected), not \(node.kindName)",
+                       fix: "write `\(name): \(example)` — \(parameter.help)")
+            return nil
+        }
+        switch parameter.kind {
+        case .duration:
+            guard case .scalar = node, !node.isNull else { return wrongType("a duration", example: "24h") }
+            return duration(node, key: name).map { _ in .string(node.scalar!.string) }
+        case .number:
+            guard [.int, .float].contains(node.tagName), let number = node.float else { return wrongType("a number", example: "1") }
+            return .number(number)
+        case .bool:
+            guard node.tagName == .bool, let flag = node.bool else { return wrongType("true or false", example: "true") }
+            return .bool(flag)
+        case .string:
+            guard case .scalar(let scalar) = node, !node.isNull else { return wrongType("text", example: "<text>") }
+            return .string(scalar.string)
+        case .strings:
+            guard case .sequence(let items) = node else { return wrongType("a list of texts", example: "[a, b]") }
+            var values: [ConfigValue] = []
+            for item in items {
+                guard case .scalar(let scalar) = item, !item.isNull else {
+                    log.report(position(item), "items of check parameter `\(name)` must be text, not \(item.kindName)",
+                               fix: "write `\(name): [a, b]` — \(parameter.help)")
+                    continue
+                }
+                values.append(.string(scalar.string))
+            }
+            return .list(values)
+        case .numbers:
+            guard case .sequence(let items) = node else { return wrongType("a list of numbers", example: "[22, 3389]") }
+            var values: [ConfigValue] = []
+            for item in items {
+                guard [.int, .float].contains(item.tagName), let number = item.float else {
+                    log.report(position(item), "items of check parameter `\(name)` must be numbers, not \(item.kindName)",
+                               fix: "write `\(name): [22, 3389]` — \(parameter.help)")
+                    continue
+                }
+                values.append(.number(number))
+            }
+            return .list(values)
+        }
+    }
+}
