@@ -39,6 +39,16 @@ package enum Actor: Codable, Sendable, Equatable, Hashable, CustomStringConverti
         case .system(let name): "soc2bot/\(name)"
         }
     }
+
+    /// Encoded as its description (`dana`, `soc2bot/escalator`) so ledger entries read plainly.
+    package init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = text.hasPrefix("soc2bot/") ? .system(String(text.dropFirst(8))) : .person(PersonID(text))
+    }
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 /// Where an action came from.

@@ -48,4 +48,17 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package func sla(for control: Control) -> TimeInterval {
         control.slaOverride ?? policy.sla(for: control.severity)
     }
+
+    /// The same configuration with chat limited to `platforms` (the demo keeps only its terminal surface, so
+    /// nothing waits for a Slack or Matrix that is not there).
+    package func restrictingChat(to platforms: Set<ChatPlatform>) -> BotConfig {
+        var copy = self
+        copy.defaultChannels = defaultChannels.filter { platforms.contains($0.key) }
+        for i in copy.teams.indices {
+            copy.teams[i].channels.defaults = teams[i].channels.defaults.filter { platforms.contains($0.key) }
+            copy.teams[i].channels.bySeverity = teams[i].channels.bySeverity.mapValues { $0.filter { platforms.contains($0.key) } }
+        }
+        for i in copy.people.indices { copy.people[i].chatIDs = people[i].chatIDs.filter { platforms.contains($0.key) } }
+        return copy
+    }
 }

@@ -1,0 +1,84 @@
+import Core
+import Foundation
+
+/// A platform-neutral message. Slack renders it as Block Kit, Matrix as HTML, the terminal as text.
+package struct ChatMessage: Codable, Sendable, Equatable {
+    /// A labelled value: `Control: offboarding-sla (CC6.2)`.
+    package struct Field: Codable, Sendable, Equatable {
+        package var label: String
+        package var value: String
+        package init(_ label: String, _ value: String) { self.label = label; self.value = value }
+    }
+
+    package var severity: Severity?
+    /// One line: what happened.
+    package var title: String
+    package var fields: [Field]
+    /// Affected resources, one per line; renderers cut long lists ("…and 37 more resources").
+    package var resources: [String]
+    package var remediation: String?
+    package var actions: [ChatAction]
+    /// For updates: the line added to the alert's thread (who, what, when, why).
+    package var threadLine: String?
+    /// For updates: also tell the channel (a re-fired alert), not only the thread.
+    package var broadcast: Bool
+    /// Free text body (command replies, help).
+    package var body: String?
+    /// The alert this message is about, if any.
+    package var alert: AlertID?
+
+    package init(severity: Severity? = nil, title: String, fields: [Field] = [], resources: [String] = [],
+                 remediation: String? = nil, actions: [ChatAction] = [], threadLine: String? = nil,
+                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil) {
+        self.severity = severity; self.title = title; self.fields = fields; self.resources = resources
+        self.remediation = remediation; self.actions = actions; self.threadLine = threadLine
+        self.broadcast = broadcast; self.body = body; self.alert = alert
+    }
+
+    /// A plain text reply.
+    package static func text(_ title: String, body: String? = nil) -> ChatMessage {
+        ChatMessage(title: title, body: body)
+    }
+}
+
+/// A button (or menu entry) on an alert message. Carries ids and the version seen, never state.
+package struct ChatAction: Codable, Sendable, Equatable {
+    package enum Kind: String, Codable, Sendable, CaseIterable {
+        case acknowledge, snooze, escalate, close, accept, evidence
+        /// Button text.
+        package var label: String {
+            switch self {
+            case .acknowledge: "Acknowledge"
+            case .snooze: "Snooze…"
+            case .escalate: "Escalate"
+            case .close: "Close…"
+            case .accept: "Accept risk…"
+            case .evidence: "View evidence"
+            }
+        }
+        /// The command a person types for it on surfaces without buttons.
+        package var command: String {
+            switch self {
+            case .acknowledge: "ack"
+            case .snooze: "snooze"
+            case .escalate: "escalate"
+            case .close: "close"
+            case .accept: "accept"
+            case .evidence: "show"
+            }
+        }
+    }
+    package var kind: Kind
+    package var alert: AlertID
+    package var version: Int
+    package init(kind: Kind, alert: AlertID, version: Int) { self.kind = kind; self.alert = alert; self.version = version }
+
+    /// Stable action id for interactive payloads: `soc2.<kind>.<alert>.<version>`.
+    package var actionID: String { "soc2.\(kind.rawValue).\(alert.rawValue).\(version)" }
+    package init?(actionID: String) {
+        let parts = actionID.split(separator: ".")
+        guard parts.count == 4, parts[0] == "soc2", let kind = Kind(rawValue: String(parts[1])),
+              let alert = Int64(parts[2]), let version = Int(parts[3]) else { return nil }
+        self.init(kind: kind, alert: AlertID(alert), version: version)
+    }
+}

@@ -1,0 +1,83 @@
+import Core
+import Foundation
+
+/// CC6.2: every account of a person terminated in HR is disabled within the SLA after the termination date.
+/// One resource per terminated person; accounts are matched to people by email (case-insensitive).
+struct OffboardingCheck: ControlCheck {
+    let sla: TimeInterval
+    let systems: [String]?
+    var reads: Set<FactKind> { [.people, .accounts] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let accounts = (facts.accounts ?? []).filter { $0.active && $0.system.isSelected(by: systems) }
+        var byEmail: [String: [Account]] = [:]
+        for account in accounts { if let email = account.email?.lowercased() { byEmail[email, default: []].append(account) } }
+        let expected = "every account disabled within \(DurationText.format(sla)) of termination"
+        return (facts.people ?? []).compactMap { person -> CheckResult? in
+            guard person.status == .terminated else { return nil }
+            let resource = ResourceRef(id: "person:\(person.email.lowercased())", name: "\(person.name) (\(person.email))", kind: "person")
+            guard let terminated = person.terminatedAt else {
+                return CheckResult(resource: resource, status: .error("HR reports \(person.email) terminated without a termination date"),
+                                   expected: expected, observed: "no termination date")
+            }
+            let live = (byEmail[person.email.lowercased()] ?? []).sorted { ($0.system, $0.login) < ($1.system, $1.login) }
+            let deadline = terminated.addingTimeInterval(sla)
+            if live.isEmpty {
+                return CheckResult(resource: resource, status: .pass, expected: expected, observed: "no active accounts")
+            }
+            let listing = live.map { account in
+                "\(account.system) (\(account.login)\(account.roles.isEmpty ? "" : ", " + account.roles.joined(separator: ", ")))"
+            }.joined(separator: "; ")
+            if now < deadline {
+                return CheckResult(resource: resource, status: .pass, expected: expected,
+                                   observed: "within SLA until \(TimeText.human(deadline)); still active in \(listing)")
+            }
+            return CheckResult(resource: resource, status: .fail, expected: expected,
+                               observed: "terminated \(TimeText.human(terminated)); still active in \(listing)",
+                               failingSince: deadline)
+        }
+    }
+}
+
+/// CC6.1: every active account (or every privileged one) has MFA enabled.
+struct MFACheck: ControlCheck {
+    let systems: [String]?
+    let privilegedOnly: Bool
+    var reads: Set<FactKind> { [.accounts] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = privilegedOnly ? "MFA enabled on every admin account" : "MFA enabled on every account"
+        return (facts.accounts ?? []).filter { $0.active && $0.system.isSelected(by: systems) && (!privilegedOnly || $0.privileged) }
+            .map { account in
+                let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)",
+                                           name: "\(account.login) (\(account.system)\(account.privileged ? ", admin" : ""))", kind: "account")
+                switch account.mfaEnabled {
+                case true?: return CheckResult(resource: resource, status: .pass, expected: expected, observed: "MFA enabled")
+                case false?: return CheckResult(resource: resource, status: .fail, expected: expected, observed: "MFA disabled")
+                case nil: return CheckResult(resource: resource, status: .error("\(account.system) did not report MFA for \(account.login)"),
+                                             expected: expected, observed: "MFA unknown")
+                }
+            }
+    }
+}
+
+/// CC6.2/CC6.3: active accounts have logged in within `maxIdle`.
+struct InactiveAccountsCheck: ControlCheck {
+    let maxIdle: TimeInterval
+    let systems: [String]?
+    var reads: Set<FactKind> { [.accounts] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "a login within \(DurationText.format(maxIdle))"
+        return (facts.accounts ?? []).filter { $0.active && $0.system.isSelected(by: systems) }.map { account in
+            let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)", name: "\(account.login) (\(account.system))", kind: "account")
+            guard let last = account.lastLoginAt else {
+                return CheckResult(resource: resource, status: .fail, expected: expected, observed: "never logged in")
+            }
+            let idleSince = last.addingTimeInterval(maxIdle)
+            return now >= idleSince
+                ? CheckResult(resource: resource, status: .fail, expected: expected, observed: "last login \(TimeText.human(last))", failingSince: idleSince)
+                : CheckResult(resource: resource, status: .pass, expected: expected, observed: "last login \(TimeText.human(last))")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Core
+import Foundation
+
+/// Typed access to a check's manifest parameters, with the catalog defaults. Manifests are validated before
+/// the bot starts; these accessors still refuse ill-typed values instead of guessing.
+struct CheckParameters {
+    let values: [String: ConfigValue]
+
+    func duration(_ name: String, default value: TimeInterval) throws -> TimeInterval {
+        guard let raw = values[name] else { return value }
+        guard let text = raw.string, let seconds = DurationText.parse(text) else {
+            throw CheckError.badParameter(name: name, reason: "expected a duration such as 24h or 7d")
+        }
+        return seconds
+    }
+    func number(_ name: String, default value: Double) throws -> Double {
+        guard let raw = values[name] else { return value }
+        guard let n = raw.number else { throw CheckError.badParameter(name: name, reason: "expected a number") }
+        return n
+    }
+    func bool(_ name: String, default value: Bool) throws -> Bool {
+        guard let raw = values[name] else { return value }
+        guard let b = raw.bool else { throw CheckError.badParameter(name: name, reason: "expected true or false") }
+        return b
+    }
+    func strings(_ name: String) throws -> [String]? {
+        guard let raw = values[name] else { return nil }
+        guard let list = raw.strings else { throw CheckError.badParameter(name: name, reason: "expected a list of names") }
+        return list
+    }
+    func numbers(_ name: String) throws -> [Double]? {
+        guard let raw = values[name] else { return nil }
+        guard let list = raw.list?.compactMap(\.number), list.count == raw.list?.count else {
+            throw CheckError.badParameter(name: name, reason: "expected a list of numbers")
+        }
+        return list
+    }
+}
+
+extension String {
+    /// Case-insensitive membership of a system name in an optional filter list.
+    func isSelected(by filter: [String]?) -> Bool {
+        guard let filter else { return true }
+        return filter.contains { $0.caseInsensitiveCompare(self) == .orderedSame }
+    }
+}

@@ -1,0 +1,54 @@
+import Core
+import Foundation
+
+/// A check type turned into a runnable test: facts in, one result per resource out. Pure.
+package protocol ControlCheck: Sendable {
+    /// The fact kinds the check needs.
+    var reads: Set<FactKind> { get }
+    /// Judges every resource in `facts` at time `now`. A missing kind in `facts` is a programming error upstream:
+    /// the runner supplies every kind in `reads` or records an error without calling this.
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult]
+}
+
+/// Builds the check for a control's `check:` spec.
+package enum CheckFactory {
+    package static func make(_ spec: CheckSpec) throws -> any ControlCheck {
+        let p = CheckParameters(values: spec.parameters)
+        switch spec.type {
+        case "offboarding":
+            return OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"))
+        case "mfa":
+            return MFACheck(systems: try p.strings("systems"), privilegedOnly: try p.bool("privileged_only", default: false))
+        case "inactive_accounts":
+            return InactiveAccountsCheck(maxIdle: try p.duration("max_idle", default: 90 * 86_400), systems: try p.strings("systems"))
+        case "storage_encryption":
+            return StorageEncryptionCheck(requireCustomerKeys: try p.bool("require_kms", default: false))
+        case "storage_public_access":
+            return StoragePublicAccessCheck()
+        case "network_exposure":
+            return NetworkExposureCheck(ports: (try p.numbers("ports") ?? [22, 3389]).map { Int($0) })
+        case "audit_logging":
+            return AuditLoggingCheck()
+        case "branch_protection":
+            return BranchProtectionCheck(requiredReviews: Int(try p.number("required_reviews", default: 1)),
+                                         repositories: try p.strings("repositories"))
+        case "training":
+            return TrainingCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
+                                 warnBefore: try p.duration("warn_before", default: 0))
+        case "vendor_reports":
+            return VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
+                                     tiers: (try p.numbers("tiers"))?.map { Int($0) })
+        case "device_encryption":
+            return DeviceEncryptionCheck()
+        case "vulnerabilities":
+            let severity = try p.strings("min_severity")?.first.map { name in
+                guard let s = Severity(rawValue: name) else { throw CheckError.badParameter(name: "min_severity", reason: "expected critical, high, medium or low") }
+                return s
+            } ?? .critical
+            return VulnerabilityCheck(minSeverity: severity, maxAge: try p.duration("max_age", default: 7 * 86_400))
+        default:
+            throw CheckError.unknownCheckType(spec.type)
+        }
+    }
+
+}

@@ -1,0 +1,35 @@
+import Core
+import Foundation
+
+/// Runs a control's check against the configured sources: gathers the facts it reads (from the sources the
+/// control names, else every source providing that kind) and evaluates them. A source that cannot be read turns
+/// the whole run into an `error` result: it never passes, and it never resolves an alert.
+package struct ControlRunner: Sendable {
+    package let sources: [any FactSource]
+    package init(sources: [any FactSource]) { self.sources = sources }
+
+    package func run(_ control: Control, at now: Date) async -> [CheckResult] {
+        guard let spec = control.check else { return [] }
+        let check: any ControlCheck
+        do { check = try CheckFactory.make(spec) } catch { return [Self.failure(control, "\(error)")] }
+        let eligible = spec.sources.isEmpty ? sources : sources.filter { spec.sources.contains($0.id) }
+        var facts = Facts()
+        for kind in check.reads.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let providers = eligible.filter { $0.provides.contains(kind) }
+            guard !providers.isEmpty else { return [Self.failure(control, CheckError.noSourceFor(kind: kind).description)] }
+            for source in providers {
+                do {
+                    facts.merge(try await source.facts([kind]))
+                } catch {
+                    return [Self.failure(control, "source \(source.id): \(error)")]
+                }
+            }
+        }
+        return check.evaluate(facts, at: now)
+    }
+
+    private static func failure(_ control: Control, _ message: String) -> CheckResult {
+        CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
+                    status: .error(message), expected: "the check runs", observed: message)
+    }
+}

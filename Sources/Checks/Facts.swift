@@ -1,0 +1,197 @@
+import Core
+import Foundation
+
+/// A person in the HR system of record.
+package struct HRPerson: Codable, Sendable, Equatable {
+    package enum Status: String, Codable, Sendable { case active, terminated }
+    package var employeeID: String
+    package var name: String
+    package var email: String
+    package var status: Status
+    /// The termination date, for `terminated` people.
+    package var terminatedAt: Date?
+    package var department: String?
+    package init(employeeID: String, name: String, email: String, status: Status, terminatedAt: Date? = nil, department: String? = nil) {
+        self.employeeID = employeeID; self.name = name; self.email = email; self.status = status
+        self.terminatedAt = terminatedAt; self.department = department
+    }
+}
+
+/// An account in an identity provider, code host or cloud.
+package struct Account: Codable, Sendable, Equatable {
+    /// The system's display name, e.g. `GitHub`, `AWS`, `Okta`.
+    package var system: String
+    package var login: String
+    package var email: String?
+    package var active: Bool
+    /// nil when the source does not report MFA for this account.
+    package var mfaEnabled: Bool?
+    package var privileged: Bool
+    package var roles: [String]
+    package var lastLoginAt: Date?
+    package init(system: String, login: String, email: String?, active: Bool, mfaEnabled: Bool?, privileged: Bool,
+                 roles: [String] = [], lastLoginAt: Date? = nil) {
+        self.system = system; self.login = login; self.email = email; self.active = active; self.mfaEnabled = mfaEnabled
+        self.privileged = privileged; self.roles = roles; self.lastLoginAt = lastLoginAt
+    }
+}
+
+/// A storage bucket.
+package struct Bucket: Codable, Sendable, Equatable {
+    package enum Encryption: String, Codable, Sendable { case none, providerManaged = "provider_managed", customerManaged = "customer_managed" }
+    package var provider: String
+    package var name: String
+    package var encryption: Encryption
+    package var isPublic: Bool
+    package var holdsCustomerData: Bool
+    package init(provider: String, name: String, encryption: Encryption, isPublic: Bool, holdsCustomerData: Bool = false) {
+        self.provider = provider; self.name = name; self.encryption = encryption; self.isPublic = isPublic
+        self.holdsCustomerData = holdsCustomerData
+    }
+}
+
+/// An inbound firewall / security group rule.
+package struct NetworkRule: Codable, Sendable, Equatable {
+    package var provider: String
+    package var id: String
+    package var name: String
+    /// Inclusive port range; `nil` means all ports.
+    package var fromPort: Int?
+    package var toPort: Int?
+    package var sources: [String]
+    package init(provider: String, id: String, name: String, fromPort: Int?, toPort: Int?, sources: [String]) {
+        self.provider = provider; self.id = id; self.name = name; self.fromPort = fromPort; self.toPort = toPort; self.sources = sources
+    }
+}
+
+/// An audit trail (CloudTrail and the like).
+package struct AuditTrail: Codable, Sendable, Equatable {
+    package var provider: String
+    package var name: String
+    package var multiRegion: Bool
+    package var logging: Bool
+    package init(provider: String, name: String, multiRegion: Bool, logging: Bool) {
+        self.provider = provider; self.name = name; self.multiRegion = multiRegion; self.logging = logging
+    }
+}
+
+/// A code repository's default-branch protection.
+package struct Repository: Codable, Sendable, Equatable {
+    package var host: String
+    package var name: String
+    package var defaultBranch: String
+    package var protected: Bool
+    package var requiredReviews: Int
+    package init(host: String, name: String, defaultBranch: String = "main", protected: Bool, requiredReviews: Int) {
+        self.host = host; self.name = name; self.defaultBranch = defaultBranch; self.protected = protected; self.requiredReviews = requiredReviews
+    }
+}
+
+/// A person's most recent security-training completion.
+package struct TrainingRecord: Codable, Sendable, Equatable {
+    package var email: String
+    package var completedAt: Date?
+    package init(email: String, completedAt: Date?) { self.email = email; self.completedAt = completedAt }
+}
+
+/// A vendor and its SOC 2 report.
+package struct Vendor: Codable, Sendable, Equatable {
+    package var name: String
+    package var tier: Int
+    /// End of the period the latest SOC 2 Type II report covers.
+    package var reportPeriodEnd: Date?
+    package init(name: String, tier: Int, reportPeriodEnd: Date?) { self.name = name; self.tier = tier; self.reportPeriodEnd = reportPeriodEnd }
+}
+
+/// A managed laptop or desktop.
+package struct Device: Codable, Sendable, Equatable {
+    package var serial: String
+    package var name: String
+    package var ownerEmail: String?
+    package var encrypted: Bool
+    package var osVersion: String
+    package var lastCheckIn: Date?
+    package init(serial: String, name: String, ownerEmail: String?, encrypted: Bool, osVersion: String, lastCheckIn: Date? = nil) {
+        self.serial = serial; self.name = name; self.ownerEmail = ownerEmail; self.encrypted = encrypted
+        self.osVersion = osVersion; self.lastCheckIn = lastCheckIn
+    }
+}
+
+/// An open vulnerability or exposed secret.
+package struct Vulnerability: Codable, Sendable, Equatable {
+    package var id: String
+    package var title: String
+    package var severity: Severity
+    package var resource: String
+    package var openedAt: Date
+    package init(id: String, title: String, severity: Severity, resource: String, openedAt: Date) {
+        self.id = id; self.title = title; self.severity = severity; self.resource = resource; self.openedAt = openedAt
+    }
+}
+
+/// Facts gathered for one control run. A kind is `nil` when it was not asked for.
+package struct Facts: Sendable, Equatable {
+    package var people: [HRPerson]?
+    package var accounts: [Account]?
+    package var buckets: [Bucket]?
+    package var networkRules: [NetworkRule]?
+    package var auditTrails: [AuditTrail]?
+    package var repositories: [Repository]?
+    package var training: [TrainingRecord]?
+    package var vendors: [Vendor]?
+    package var devices: [Device]?
+    package var vulnerabilities: [Vulnerability]?
+    package init() {}
+
+    /// Adds `other`'s facts to these (several sources of one kind are concatenated).
+    package mutating func merge(_ other: Facts) {
+        func join<T>(_ a: [T]?, _ b: [T]?) -> [T]? { (a == nil && b == nil) ? nil : (a ?? []) + (b ?? []) }
+        people = join(people, other.people); accounts = join(accounts, other.accounts)
+        buckets = join(buckets, other.buckets); networkRules = join(networkRules, other.networkRules)
+        auditTrails = join(auditTrails, other.auditTrails); repositories = join(repositories, other.repositories)
+        training = join(training, other.training); vendors = join(vendors, other.vendors)
+        devices = join(devices, other.devices); vulnerabilities = join(vulnerabilities, other.vulnerabilities)
+    }
+}
+
+/// A system the bot reads facts from. Live clients talk to the network; the demo world serves a fictional company.
+package protocol FactSource: Sendable {
+    var id: SourceID { get }
+    /// The fact kinds this source can answer.
+    var provides: Set<FactKind> { get }
+    /// Reads the requested kinds as of now. Throws when the system cannot be read or answers nonsense:
+    /// the control then records an `error`, never a pass.
+    func facts(_ kinds: Set<FactKind>) async throws -> Facts
+}
+
+/// A source configured in the manifests for which this build has no client yet. Reading it always fails loudly.
+package struct UnavailableSource: FactSource {
+    package let id: SourceID
+    package let kind: String
+    package let provides: Set<FactKind>
+    package init(config: SourceConfig) {
+        id = config.id
+        kind = config.kind
+        provides = Set(SourceKind.named(config.kind)?.provides ?? [])
+    }
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        throw CheckError.sourceUnavailable(source: id, reason: "this build has no client for source kind `\(kind)` yet")
+    }
+}
+
+/// Errors from running checks.
+package enum CheckError: Error, Sendable, CustomStringConvertible, Equatable {
+    case sourceUnavailable(source: SourceID, reason: String)
+    case noSourceFor(kind: FactKind)
+    case unknownCheckType(String)
+    case badParameter(name: String, reason: String)
+
+    package var description: String {
+        switch self {
+        case .sourceUnavailable(let source, let reason): "source \(source) could not be read: \(reason)"
+        case .noSourceFor(let kind): "no configured source provides \(kind.rawValue)"
+        case .unknownCheckType(let name): "unknown check type \(name)"
+        case .badParameter(let name, let reason): "parameter \(name): \(reason)"
+        }
+    }
+}

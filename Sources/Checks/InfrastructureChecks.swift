@@ -1,0 +1,131 @@
+import Core
+import Foundation
+
+/// CC6.1/CC6.7: every bucket is encrypted at rest (with customer-managed keys when required).
+struct StorageEncryptionCheck: ControlCheck {
+    let requireCustomerKeys: Bool
+    var reads: Set<FactKind> { [.buckets] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = requireCustomerKeys ? "encrypted with a customer-managed key (SSE-KMS)" : "default encryption enabled"
+        return (facts.buckets ?? []).map { bucket in
+            let resource = ResourceRef(id: "\(bucket.provider.lowercased()):\(bucket.name)", name: "\(bucket.name) (\(bucket.provider))", kind: "bucket")
+            let ok = bucket.encryption == .customerManaged || (bucket.encryption == .providerManaged && !requireCustomerKeys)
+            let observed = switch bucket.encryption {
+            case .none: "no default encryption"
+            case .providerManaged: "provider-managed keys (SSE-S3)"
+            case .customerManaged: "customer-managed keys (SSE-KMS)"
+            }
+            return CheckResult(resource: resource, status: ok ? .pass : .fail, expected: expected, observed: observed)
+        }
+    }
+}
+
+/// CC6.6: no bucket is readable by the public.
+struct StoragePublicAccessCheck: ControlCheck {
+    var reads: Set<FactKind> { [.buckets] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        (facts.buckets ?? []).map { bucket in
+            let resource = ResourceRef(id: "\(bucket.provider.lowercased()):\(bucket.name)", name: "\(bucket.name) (\(bucket.provider))", kind: "bucket")
+            let observed = bucket.isPublic
+                ? "public read access\(bucket.holdsCustomerData ? "; holds customer data" : "")"
+                : "public access blocked"
+            return CheckResult(resource: resource, status: bucket.isPublic ? .fail : .pass, expected: "no public access", observed: observed)
+        }
+    }
+}
+
+/// CC6.6: no inbound rule opens the listed ports (or all ports) to 0.0.0.0/0 or ::/0.
+struct NetworkExposureCheck: ControlCheck {
+    let ports: [Int]
+    var reads: Set<FactKind> { [.networkRules] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "ports \(ports.map(String.init).joined(separator: ", ")) not open to the internet"
+        return (facts.networkRules ?? []).map { rule in
+            let resource = ResourceRef(id: "\(rule.provider.lowercased()):\(rule.id)", name: "\(rule.name) (\(rule.id))", kind: "network_rule")
+            let world = rule.sources.filter { $0 == "0.0.0.0/0" || $0 == "::/0" }
+            let exposed: [Int] = world.isEmpty ? [] : ports.filter { port in
+                guard let from = rule.fromPort, let to = rule.toPort else { return true }
+                return from <= port && port <= to
+            }
+            if exposed.isEmpty {
+                return CheckResult(resource: resource, status: .pass, expected: expected, observed: "not open to the internet on those ports")
+            }
+            let range = rule.fromPort.map { from in from == rule.toPort ? "port \(from)" : "ports \(from)-\(rule.toPort ?? from)" } ?? "all ports"
+            return CheckResult(resource: resource, status: .fail, expected: expected,
+                               observed: "\(range) open to \(world.joined(separator: " and "))")
+        }
+    }
+}
+
+/// CC7.2: each provider has a multi-region audit trail that is logging.
+struct AuditLoggingCheck: ControlCheck {
+    var reads: Set<FactKind> { [.auditTrails] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let byProvider = Dictionary(grouping: facts.auditTrails ?? [], by: \.provider)
+        return byProvider.keys.sorted().map { provider in
+            let trails = byProvider[provider]!
+            let resource = ResourceRef(id: "\(provider.lowercased()):audit-trail", name: "\(provider) audit trail", kind: "audit_trail")
+            let good = trails.first { $0.multiRegion && $0.logging }
+            let observed = good.map { "\($0.name) is multi-region and logging" }
+                ?? trails.map { "\($0.name): \($0.multiRegion ? "multi-region" : "single-region"), \($0.logging ? "logging" : "not logging")" }
+                    .joined(separator: "; ")
+            return CheckResult(resource: resource, status: good == nil ? .fail : .pass,
+                               expected: "a multi-region trail that is logging", observed: observed)
+        }
+    }
+}
+
+/// CC8.1: default branches are protected and require approving reviews.
+struct BranchProtectionCheck: ControlCheck {
+    let requiredReviews: Int
+    let repositories: [String]?
+    var reads: Set<FactKind> { [.repositories] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "\(requiredReviews == 1 ? "1 approving review" : "\(requiredReviews) approving reviews") required on the protected default branch"
+        return (facts.repositories ?? []).filter { $0.name.isSelected(by: repositories) }.map { repo in
+            let resource = ResourceRef(id: "\(repo.host.lowercased()):\(repo.name)", name: "\(repo.name) (\(repo.defaultBranch))", kind: "repository")
+            let observed = repo.protected
+                ? "protected, \(repo.requiredReviews) required review\(repo.requiredReviews == 1 ? "" : "s")"
+                : "branch protection removed"
+            let ok = repo.protected && repo.requiredReviews >= requiredReviews
+            return CheckResult(resource: resource, status: ok ? .pass : .fail, expected: expected, observed: observed)
+        }
+    }
+}
+
+/// CC6.7: every managed device has full-disk encryption on.
+struct DeviceEncryptionCheck: ControlCheck {
+    var reads: Set<FactKind> { [.devices] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        (facts.devices ?? []).map { device in
+            let resource = ResourceRef(id: "device:\(device.serial)", name: "\(device.name) (\(device.ownerEmail ?? "unassigned"))", kind: "device")
+            return CheckResult(resource: resource, status: device.encrypted ? .pass : .fail, expected: "full-disk encryption on",
+                               observed: device.encrypted ? "encrypted" : "disk encryption off (\(device.osVersion))")
+        }
+    }
+}
+
+/// CC7.1/CC7.2: no open vulnerability at or above a severity is older than allowed.
+struct VulnerabilityCheck: ControlCheck {
+    let minSeverity: Severity
+    let maxAge: TimeInterval
+    var reads: Set<FactKind> { [.vulnerabilities] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "no \(minSeverity)+ vulnerability open longer than \(DurationText.format(maxAge))"
+        return (facts.vulnerabilities ?? []).filter { $0.severity <= minSeverity }.map { vuln in
+            let resource = ResourceRef(id: "vuln:\(vuln.id)", name: "\(vuln.id) \(vuln.title) in \(vuln.resource)", kind: "vulnerability")
+            let due = vuln.openedAt.addingTimeInterval(maxAge)
+            return now >= due
+                ? CheckResult(resource: resource, status: .fail, expected: expected,
+                              observed: "\(vuln.severity) open since \(TimeText.human(vuln.openedAt))", failingSince: due)
+                : CheckResult(resource: resource, status: .pass, expected: expected, observed: "within the fix window until \(TimeText.human(due))")
+        }
+    }
+}

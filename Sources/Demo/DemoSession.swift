@@ -1,0 +1,73 @@
+import Checks
+import Core
+import Engine
+import Foundation
+import Logging
+import Store
+
+/// Sets up a demo run: its own database (fresh, or resumed after a crash), the simulated world, the scenario
+/// driver and the bot, all wired through `Bot.make` like production.
+package struct DemoSession: Sendable {
+    package static let scenarioCursor = "demo.scenario"
+    package static let clockCursor = "demo.now"
+
+    package let bot: Bot
+    package let driver: ScenarioDriver
+    package let world: DemoWorld
+    /// Simulated time at which this run starts (the scenario start, or where a resumed run left off).
+    package let resumeAt: Date
+
+    package enum SetupError: Error, CustomStringConvertible {
+        case notADemoDatabase(String)
+        package var description: String {
+            switch self {
+            case .notADemoDatabase(let path):
+                "\(path) holds a soc2bot database that is not a demo's; the demo will not overwrite it. Use --database with another file."
+            }
+        }
+    }
+
+    /// Opens the demo database. An existing demo database is resumed when `resume` is set and it ran the same
+    /// scenario; otherwise it is replaced. A database that is not a demo's is never touched.
+    package static func openDatabase(path: String, scenarioFingerprint: String, resume: Bool) throws -> BotDatabase {
+        if FileManager.default.fileExists(atPath: path) {
+            let existing = try BotDatabase.open(path: path)
+            let fingerprint = try existing.read { try $0.cursor(scenarioCursor) }
+            let hasHistory = try existing.read { try $0.ledgerHead() } != nil
+            if fingerprint == nil && hasHistory { throw SetupError.notADemoDatabase(path) }
+            if resume && fingerprint == scenarioFingerprint { return existing }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let database = try BotDatabase.open(path: path)
+        try database.write { try $0.setCursor(scenarioCursor, scenarioFingerprint) }
+        return database
+    }
+
+    /// Builds the demo bot. `makeClock` receives the simulated time to start from.
+    package static func make(config fullConfig: BotConfig, scenario: Scenario, database: BotDatabase, makeClock: (Date) -> any BotClock,
+                             surfaces: [any ChatSurface], logger: Logger, until: TimeInterval?,
+                             say: @escaping @Sendable (String) -> Void) throws -> (DemoSession, any BotClock) {
+        let config = fullConfig.restrictingChat(to: [.terminal])
+        let resumeAt = try database.read { try $0.cursor(clockCursor) }.flatMap(TimeText.parse) ?? scenario.start
+        let clock = makeClock(resumeAt)
+        let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: scenario.world)
+        let sources = Bot.sources(for: config) { _ in world }
+        let engine = AlertEngine(config: config, database: database)
+        let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),
+                                    database: database, say: say)
+        try driver.restore()
+        let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
+        let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
+                           start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
+            try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+        }
+        return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt), clock)
+    }
+
+    /// A short fingerprint of the scenario file's bytes, so a resumed database belongs to the same scenario.
+    package static func fingerprint(_ data: Data) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325   // FNV-1a: identity, not security
+        for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,96 @@
+import Checks
+import Core
+import Foundation
+import Synchronization
+
+/// The demo organisation's systems, served in-process as a fact source. The scenario driver changes them
+/// along the timeline; controls read them exactly as they will read GitHub, AWS or an HRIS.
+package final class DemoWorld: FactSource {
+    package let id: SourceID
+    package var provides: Set<FactKind> { Set(FactKind.allCases) }
+    private let state: Mutex<WorldState>
+
+    package init(id: SourceID, initial: WorldState) {
+        self.id = id
+        self.state = Mutex(initial)
+    }
+
+    package var snapshot: WorldState { state.withLock { $0 } }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        let world = snapshot
+        var facts = Facts()
+        for kind in kinds {
+            switch kind {
+            case .people: facts.people = world.people
+            case .accounts: facts.accounts = world.accounts
+            case .buckets: facts.buckets = world.buckets
+            case .networkRules: facts.networkRules = world.networkRules
+            case .auditTrails: facts.auditTrails = world.auditTrails
+            case .repositories: facts.repositories = world.repositories
+            case .training: facts.training = world.training
+            case .vendors: facts.vendors = world.vendors
+            case .devices: facts.devices = world.devices
+            case .vulnerabilities: facts.vulnerabilities = world.vulnerabilities
+            }
+        }
+        return facts
+    }
+
+    /// Applies a world-changing event at `at`. Returns a description when the event named nothing that exists.
+    @discardableResult
+    package func apply(_ action: ScenarioEvent.Action, at: Date) -> String? {
+        state.withLock { world in
+            switch action {
+            case .terminate(let email):
+                guard let i = world.people.firstIndex(where: { $0.email.caseInsensitiveCompare(email) == .orderedSame }) else { return "no person \(email)" }
+                world.people[i].status = .terminated
+                world.people[i].terminatedAt = at
+            case .setAccount(let system, let login, let active, let mfa, let admin):
+                if let i = world.accounts.firstIndex(where: { $0.system == system && $0.login == login }) {
+                    if let active { world.accounts[i].active = active }
+                    if let mfa { world.accounts[i].mfaEnabled = mfa }
+                    if let admin { world.accounts[i].privileged = admin }
+                } else {
+                    world.accounts.append(Account(system: system, login: login, email: nil, active: active ?? true, mfaEnabled: mfa, privileged: admin ?? false))
+                }
+            case .setBucket(let name, let encryption, let isPublic):
+                guard let i = world.buckets.firstIndex(where: { $0.name == name }) else { return "no bucket \(name)" }
+                if let encryption { world.buckets[i].encryption = encryption }
+                if let isPublic { world.buckets[i].isPublic = isPublic }
+            case .setNetworkRule(let id, let sources):
+                guard let i = world.networkRules.firstIndex(where: { $0.id == id }) else { return "no network rule \(id)" }
+                world.networkRules[i].sources = sources
+            case .setTrail(let name, let logging, let multiRegion):
+                guard let i = world.auditTrails.firstIndex(where: { $0.name == name }) else { return "no trail \(name)" }
+                if let logging { world.auditTrails[i].logging = logging }
+                if let multiRegion { world.auditTrails[i].multiRegion = multiRegion }
+            case .setRepository(let name, let protected, let reviews):
+                guard let i = world.repositories.firstIndex(where: { $0.name == name }) else { return "no repository \(name)" }
+                if let protected { world.repositories[i].protected = protected }
+                if let reviews { world.repositories[i].requiredReviews = reviews }
+            case .completeTraining(let email):
+                world.training.removeAll { $0.email.caseInsensitiveCompare(email) == .orderedSame }
+                world.training.append(TrainingRecord(email: email, completedAt: at))
+            case .setVendor(let name, let end):
+                guard let i = world.vendors.firstIndex(where: { $0.name == name }) else { return "no vendor \(name)" }
+                world.vendors[i].reportPeriodEnd = end
+            case .setDevice(let serial, let encrypted, let owner, let name):
+                if let i = world.devices.firstIndex(where: { $0.serial == serial }) {
+                    if let encrypted { world.devices[i].encrypted = encrypted }
+                    if let owner { world.devices[i].ownerEmail = owner }
+                    if let name { world.devices[i].name = name }
+                } else {
+                    world.devices.append(Device(serial: serial, name: name ?? serial, ownerEmail: owner, encrypted: encrypted ?? false, osVersion: "macOS 15"))
+                }
+            case .addVulnerability(let vulnerability):
+                world.vulnerabilities.append(vulnerability)
+            case .fixVulnerability(let id):
+                world.vulnerabilities.removeAll { $0.id == id }
+            case .say, .command:
+                break
+            }
+            return nil
+        }
+    }
+}

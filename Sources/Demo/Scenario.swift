@@ -1,0 +1,60 @@
+import Checks
+import Core
+import Foundation
+import Yams
+
+/// A demo scenario: a fictional organisation's systems at the start, and a timeline of changes and people's
+/// commands. The format is documented in manifests/demo/README.md; `soc2bot demo --scenario FILE` runs any.
+package struct Scenario: Sendable {
+    package var name: String
+    package var start: Date
+    /// How long the scenario runs when `--until` is not given.
+    package var duration: TimeInterval
+    package var world: WorldState
+    package var events: [ScenarioEvent]
+}
+
+/// One timeline entry: at an offset from the start, change the world, say something, or have a person type a command.
+package struct ScenarioEvent: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
+        case terminate(email: String)
+        case setAccount(system: String, login: String, active: Bool?, mfa: Bool?, admin: Bool?)
+        case setBucket(name: String, encryption: Bucket.Encryption?, isPublic: Bool?)
+        case setNetworkRule(id: String, sources: [String])
+        case setTrail(name: String, logging: Bool?, multiRegion: Bool?)
+        case setRepository(name: String, protected: Bool?, requiredReviews: Int?)
+        case completeTraining(email: String)
+        case setVendor(name: String, reportPeriodEnd: Date?)
+        case setDevice(serial: String, encrypted: Bool?, owner: String?, name: String?)
+        case addVulnerability(Vulnerability)
+        case fixVulnerability(id: String)
+        /// Narration printed to the demo's terminal.
+        case say(String)
+        /// A person types a command; `{alert:CONTROL/RESOURCE}` or `{alert:CONTROL}` is replaced by that alert's id.
+        case command(person: PersonID, text: String)
+    }
+    package var offset: TimeInterval
+    package var action: Action
+}
+
+/// The demo organisation's systems: what the demo source serves.
+package struct WorldState: Sendable, Equatable {
+    package var people: [HRPerson] = []
+    package var accounts: [Account] = []
+    package var buckets: [Bucket] = []
+    package var networkRules: [NetworkRule] = []
+    package var auditTrails: [AuditTrail] = []
+    package var repositories: [Repository] = []
+    package var training: [TrainingRecord] = []
+    package var vendors: [Vendor] = []
+    package var devices: [Device] = []
+    package var vulnerabilities: [Vulnerability] = []
+    package init() {}
+}
+
+/// A scenario file that could not be read, with every problem found.
+package struct ScenarioError: Error, Sendable, CustomStringConvertible {
+    package var file: String
+    package var problems: [String]
+    package var description: String { problems.map { "\(file): \($0)" }.joined(separator: "\n") }
+}

@@ -1,0 +1,189 @@
+import Checks
+import Core
+import Foundation
+import Yams
+
+/// Reads scenario YAML. Dates may be absolute (`2026-03-02`, ISO 8601) or relative to `start` (`-30d`, `+2h`).
+package enum ScenarioLoader {
+    package static func load(file: URL) throws -> Scenario {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw ScenarioError(file: file.path, problems: ["cannot read the file: \(error.localizedDescription)"])
+        }
+        return try parse(text, file: file.path)
+    }
+
+    package static func parse(_ text: String, file: String) throws -> Scenario {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw ScenarioError(file: file, problems: ["the file is empty"]) }
+            root = node
+        } catch let error as ScenarioError { throw error } catch {
+            throw ScenarioError(file: file, problems: ["YAML syntax: \(error)"])
+        }
+        var reader = Reader(file: file)
+        let scenario = reader.scenario(root)
+        if !reader.problems.isEmpty { throw ScenarioError(file: file, problems: reader.problems) }
+        return scenario!
+    }
+
+    private struct Reader {
+        let file: String
+        var problems: [String] = []
+        var start = Date(timeIntervalSince1970: 0)
+
+        mutating func problem(_ node: Node?, _ message: String) {
+            let position = node?.mark.map { "\($0.line):\($0.column): " } ?? ""
+            problems.append(position + message)
+        }
+
+        func map(_ node: Node?) -> [(String, Node)]? {
+            guard let mapping = node?.mapping else { return nil }
+            return mapping.compactMap { key, value in key.string.map { ($0, value) } }
+        }
+
+        mutating func scenario(_ root: Node) -> Scenario? {
+            guard let top = map(root) else { problem(root, "the scenario must be a mapping with name, start, world and events"); return nil }
+            allow(top, ["name", "start", "duration", "world", "events"], in: "scenario")
+            let fields = Dictionary(top, uniquingKeysWith: { a, _ in a })
+            let name = fields["name"]?.string ?? "scenario"
+            guard let startText = fields["start"]?.string, let startDate = TimeText.parse(startText) else {
+                problem(fields["start"] ?? root, "`start` must be a date such as 2026-03-02T08:00:00Z"); return nil
+            }
+            start = startDate
+            var duration: TimeInterval = 14 * 86_400
+            if let node = fields["duration"] {
+                if let d = node.string.flatMap(DurationText.parse) { duration = d } else { problem(node, "`duration` must be a duration such as 14d") }
+            }
+            let world = self.world(fields["world"])
+            var events: [ScenarioEvent] = []
+            for node in fields["events"]?.sequence ?? [] { if let event = event(node) { events.append(event) } }
+            events.sort { $0.offset < $1.offset }   // stable: same-time events keep file order
+            return Scenario(name: name, start: startDate, duration: duration, world: world, events: events)
+        }
+
+        mutating func allow(_ entries: [(String, Node)], _ keys: Set<String>, in context: String) {
+            for (key, node) in entries where !keys.contains(key) {
+                problem(node, "unknown key `\(key)` in \(context); expected one of \(keys.sorted().joined(separator: ", "))")
+            }
+        }
+
+        mutating func date(_ node: Node?) -> Date? {
+            guard let node else { return nil }
+            guard let text = node.string else { problem(node, "expected a date"); return nil }
+            if text.hasPrefix("-") || text.hasPrefix("+") {
+                guard let seconds = DurationText.parse(String(text.dropFirst())) else { problem(node, "`\(text)` is not an offset such as -30d"); return nil }
+                return start.addingTimeInterval(text.hasPrefix("-") ? -seconds : seconds)
+            }
+            guard let date = TimeText.parse(text) else { problem(node, "`\(text)` is not a date"); return nil }
+            return date
+        }
+
+        func bool(_ node: Node?) -> Bool? { node?.bool }
+        func int(_ node: Node?) -> Int? { node?.int }
+
+        mutating func world(_ node: Node?) -> WorldState {
+            var world = WorldState()
+            guard let node else { return world }
+            guard let entries = map(node) else { problem(node, "`world` must be a mapping"); return world }
+            allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities"], in: "world")
+            for (key, list) in entries {
+                for item in list.sequence ?? [] {
+                    guard let f = map(item).map({ Dictionary($0, uniquingKeysWith: { a, _ in a }) }) else { problem(item, "expected a mapping"); continue }
+                    switch key {
+                    case "people":
+                        let terminated = date(f["terminated"])
+                        world.people.append(HRPerson(employeeID: f["id"]?.string ?? "", name: f["name"]?.string ?? "", email: f["email"]?.string ?? "",
+                                                     status: terminated == nil ? .active : .terminated, terminatedAt: terminated,
+                                                     department: f["department"]?.string))
+                    case "accounts":
+                        world.accounts.append(Account(system: f["system"]?.string ?? "", login: f["login"]?.string ?? "", email: f["email"]?.string,
+                                                      active: bool(f["active"]) ?? true, mfaEnabled: bool(f["mfa"]), privileged: bool(f["admin"]) ?? false,
+                                                      roles: f["roles"]?.sequence?.compactMap(\.string) ?? [], lastLoginAt: date(f["last_login"])))
+                    case "buckets":
+                        world.buckets.append(Bucket(provider: f["provider"]?.string ?? "AWS S3", name: f["name"]?.string ?? "",
+                                                    encryption: Bucket.Encryption(rawValue: f["encryption"]?.string ?? "provider_managed") ?? .none,
+                                                    isPublic: bool(f["public"]) ?? false, holdsCustomerData: bool(f["customer_data"]) ?? false))
+                    case "network_rules":
+                        world.networkRules.append(NetworkRule(provider: f["provider"]?.string ?? "AWS", id: f["id"]?.string ?? "", name: f["name"]?.string ?? "",
+                                                              fromPort: int(f["from"]), toPort: int(f["to"]), sources: f["sources"]?.sequence?.compactMap(\.string) ?? []))
+                    case "audit_trails":
+                        world.auditTrails.append(AuditTrail(provider: f["provider"]?.string ?? "AWS", name: f["name"]?.string ?? "",
+                                                            multiRegion: bool(f["multi_region"]) ?? true, logging: bool(f["logging"]) ?? true))
+                    case "repositories":
+                        world.repositories.append(Repository(host: f["host"]?.string ?? "GitHub", name: f["name"]?.string ?? "",
+                                                             defaultBranch: f["branch"]?.string ?? "main", protected: bool(f["protected"]) ?? true,
+                                                             requiredReviews: int(f["required_reviews"]) ?? 1))
+                    case "training":
+                        world.training.append(TrainingRecord(email: f["email"]?.string ?? "", completedAt: date(f["completed"])))
+                    case "vendors":
+                        world.vendors.append(Vendor(name: f["name"]?.string ?? "", tier: int(f["tier"]) ?? 2, reportPeriodEnd: date(f["report_period_end"])))
+                    case "devices":
+                        world.devices.append(Device(serial: f["serial"]?.string ?? "", name: f["name"]?.string ?? "", ownerEmail: f["owner"]?.string,
+                                                    encrypted: bool(f["encrypted"]) ?? true, osVersion: f["os"]?.string ?? "macOS 15"))
+                    case "vulnerabilities":
+                        if let v = vulnerability(f, item) { world.vulnerabilities.append(v) }
+                    default:
+                        break
+                    }
+                }
+            }
+            return world
+        }
+
+        mutating func vulnerability(_ f: [String: Node], _ node: Node) -> Vulnerability? {
+            guard let id = f["id"]?.string, let opened = date(f["opened"]) else { problem(node, "a vulnerability needs id and opened"); return nil }
+            return Vulnerability(id: id, title: f["title"]?.string ?? id, severity: Severity(rawValue: f["severity"]?.string ?? "critical") ?? .critical,
+                                 resource: f["resource"]?.string ?? "", openedAt: opened)
+        }
+
+        mutating func event(_ node: Node) -> ScenarioEvent? {
+            guard let entries = map(node) else { problem(node, "an event must be a mapping with `at` and one action"); return nil }
+            let f = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+            guard let atNode = f["at"], let atText = atNode.string, let offset = atText == "0" ? 0 : DurationText.parse(atText) else {
+                problem(f["at"] ?? node, "an event needs `at`, an offset from the start such as 30h"); return nil
+            }
+            let actions = entries.filter { $0.0 != "at" }
+            guard actions.count == 1, let (verb, body) = actions.first else {
+                problem(node, "an event needs exactly one action besides `at` (terminate, set_account, set_bucket, set_network_rule, set_trail, set_repository, complete_training, set_vendor, set_device, add_vulnerability, fix_vulnerability, say, command)")
+                return nil
+            }
+            let b = map(body).map { Dictionary($0, uniquingKeysWith: { a, _ in a }) } ?? [:]
+            func required(_ key: String) -> String? {
+                if let value = b[key]?.string { return value }
+                problem(body, "`\(verb)` needs `\(key)`"); return nil
+            }
+            let action: ScenarioEvent.Action?
+            switch verb {
+            case "terminate": action = required("email").map { .terminate(email: $0) }
+            case "set_account":
+                guard let system = required("system"), let login = required("login") else { return nil }
+                action = .setAccount(system: system, login: login, active: bool(b["active"]), mfa: bool(b["mfa"]), admin: bool(b["admin"]))
+            case "set_bucket":
+                action = required("name").map { .setBucket(name: $0, encryption: b["encryption"]?.string.flatMap(Bucket.Encryption.init(rawValue:)), isPublic: bool(b["public"])) }
+            case "set_network_rule":
+                action = required("id").map { .setNetworkRule(id: $0, sources: b["sources"]?.sequence?.compactMap(\.string) ?? []) }
+            case "set_trail":
+                action = required("name").map { .setTrail(name: $0, logging: bool(b["logging"]), multiRegion: bool(b["multi_region"])) }
+            case "set_repository":
+                action = required("name").map { .setRepository(name: $0, protected: bool(b["protected"]), requiredReviews: int(b["required_reviews"])) }
+            case "complete_training": action = required("email").map { .completeTraining(email: $0) }
+            case "set_vendor":
+                action = required("name").map { .setVendor(name: $0, reportPeriodEnd: date(b["report_period_end"])) }
+            case "set_device":
+                action = required("serial").map { .setDevice(serial: $0, encrypted: bool(b["encrypted"]), owner: b["owner"]?.string, name: b["name"]?.string) }
+            case "add_vulnerability": action = vulnerability(b, body).map { .addVulnerability($0) }
+            case "fix_vulnerability": action = required("id").map { .fixVulnerability(id: $0) }
+            case "say":
+                guard let text = body.string else { problem(body, "`say` takes the text to print"); return nil }
+                action = .say(text)
+            case "command":
+                guard let person = required("as"), let text = required("text") else { return nil }
+                action = .command(person: PersonID(person), text: text)
+            default:
+                problem(node, "unknown event action `\(verb)`"); return nil
+            }
+            return action.map { ScenarioEvent(offset: offset, action: $0) }
+        }
+    }
+}

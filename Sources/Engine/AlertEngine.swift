@@ -1,0 +1,177 @@
+import Chat
+import Checks
+import Core
+import Crypto
+import Foundation
+import Store
+
+/// The bot's decisions made durable: every control run, alert transition and human action lands in one SQLite
+/// transaction together with its evidence and the chat messages it causes (the outbox).
+package struct AlertEngine: Sendable {
+    package let config: BotConfig
+    package let database: BotDatabase
+    package let lifecycle: AlertLifecycle
+
+    package init(config: BotConfig, database: BotDatabase) {
+        self.config = config
+        self.database = database
+        self.lifecycle = AlertLifecycle(policy: config.policy)
+    }
+
+    // MARK: Reconcile
+
+    /// What one control run changed.
+    package struct RunSummary: Sendable, Equatable {
+        package var control: ControlID
+        package var passed = 0, failed = 0, errors = 0
+        package var opened: [AlertID] = []
+        package var resolved: [AlertID] = []
+        package var updated: [AlertID] = []
+    }
+
+    /// Records a control run and turns its results into alert changes, all in one transaction:
+    /// check-run evidence, new alerts (posted), resolutions and finding updates (edited), resource tracks.
+    @discardableResult
+    package func reconcile(_ control: Control, results: [CheckResult], at: Date) throws -> RunSummary {
+        let digest = try Self.digest(results)
+        return try database.write { tx in
+            let plan = ReconcilePlan.plan(control: control, results: results, at: at,
+                                          tracks: try tx.tracks(control: control.id), liveAlerts: try tx.liveAlerts(control: control.id))
+            var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors)
+            try tx.saveTracks(plan.tracksToSave, control: control.id)
+            try tx.forgetTracks(plan.tracksToForget, control: control.id)
+            let run = CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest)
+            try tx.recordRun(run)
+            try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
+                                  data: ControlRunEvidence(run: run, errors: plan.errorMessages))
+            for draft in plan.alertsToOpen {
+                let alert = try tx.openAlert(control: control, draft: draft, at: at, sla: config.sla(for: control))
+                try tx.appendEvidence(kind: "alert_opened", subject: alert.id.description, at: at, data: AlertOpenedEvidence(alert: alert))
+                try enqueue(.postAlert, alert: alert, at: at, tx: tx)
+                summary.opened.append(alert.id)
+            }
+            for (id, action) in plan.alertActions {
+                guard let alert = try tx.alert(id) else { continue }
+                let request = AlertRequest(action, by: .system("scheduler"), via: .system, at: at)
+                if case .changed(let next, let transition, let effects) = try lifecycle.apply(request, to: alert) {
+                    try commit(next, transition: transition, effects: effects, previousVersion: alert.version, tx: tx)
+                    if case .resolve = action { summary.resolved.append(id) } else { summary.updated.append(id) }
+                }
+            }
+            return summary
+        }
+    }
+
+    // MARK: Actions
+
+    /// The result of a request on an alert, for the person who asked.
+    package enum ActionOutcome: Sendable, Equatable {
+        case changed(Alert)
+        case unchanged(Alert, String)
+        case refused(String)
+    }
+
+    /// Applies a person's or the bot's request to an alert (compare-and-set on its version), records the human
+    /// action as evidence (refusals too) and queues the chat updates. `cursor` is written in the same transaction.
+    @discardableResult
+    package func apply(_ request: AlertRequest, to id: AlertID, cursor: (name: String, value: String)? = nil) throws -> ActionOutcome {
+        try database.write { tx in
+            if let cursor { try tx.setCursor(cursor.name, cursor.value) }
+            guard let alert = try tx.alert(id) else {
+                try recordHuman(request, alert: id, outcome: "refused", detail: "no such alert", tx: tx)
+                return .refused("There is no alert \(id). Try /soc2 list.")
+            }
+            if case .person(let person) = request.actor,
+               !Routing.mayPerform(request.action, person: person, team: alert.team, config: config) {
+                let why = config.person(person) == nil
+                    ? "you are not in the manifests' people, so you cannot act on alerts; ask a security lead to add you."
+                    : "only the security leads or \(alert.team)'s security admins may \(request.action.name.replacingOccurrences(of: "_", with: " ")) on \(alert.id)."
+                try recordHuman(request, alert: id, outcome: "refused", detail: why, tx: tx)
+                return .refused(why)
+            }
+            do {
+                switch try lifecycle.apply(request, to: alert) {
+                case .changed(let next, let transition, let effects):
+                    try recordHuman(request, alert: id, outcome: "done", detail: nil, tx: tx)
+                    try commit(next, transition: transition, effects: effects, previousVersion: alert.version, tx: tx)
+                    return .changed(next)
+                case .unchanged(let why):
+                    try recordHuman(request, alert: id, outcome: "no-op", detail: why, tx: tx)
+                    return .unchanged(alert, why)
+                }
+            } catch let refusal as AlertRefusal {
+                try recordHuman(request, alert: id, outcome: "refused", detail: refusal.description, tx: tx)
+                return .refused(refusal.description)
+            }
+        }
+    }
+
+    // MARK: Escalation timers
+
+    /// The earliest pending alert timer (ack timeout, SLA, snooze or acceptance expiry).
+    package func nextTimer() throws -> Date? {
+        try database.read { tx in
+            try tx.liveAlerts().compactMap { AlertTimers.next(for: $0, policy: config.policy)?.at }.min()
+        }
+    }
+
+    /// Fires every alert timer due at `now`; returns how many alerts changed.
+    @discardableResult
+    package func fireTimers(at now: Date) throws -> Int {
+        var changed = 0
+        let live = try database.read { try $0.liveAlerts() }
+        for alert in live {
+            // One alert may have several timers due (ack timeout, then the SLA): fire them in order.
+            var current = alert
+            while let action = AlertTimers.due(for: current, at: now, policy: config.policy) {
+                let outcome = try apply(AlertRequest(action, by: .system("escalator"), via: .system, at: now), to: current.id)
+                guard case .changed(let next) = outcome else { break }
+                current = next
+                changed += 1
+            }
+        }
+        return changed
+    }
+
+    // MARK: Internals
+
+    private func commit(_ alert: Alert, transition: AlertTransition, effects: [AlertEffect], previousVersion: Int, tx: StoreTransaction) throws {
+        try tx.saveAlert(alert, expectedVersion: previousVersion)
+        try tx.appendEvidence(kind: "alert_transition", subject: alert.id.description, at: transition.at, data: transition)
+        for effect in effects { try enqueue(effect, alert: alert, at: transition.at, tx: tx) }
+    }
+
+    private func enqueue(_ effect: AlertEffect, alert: Alert, at: Date, tx: StoreTransaction) throws {
+        let top = config.policy.topLevel
+        switch effect {
+        case .postAlert:
+            let payload = try StoreJSON.encode(AlertMessage.render(alert, topLevel: top))
+            for destination in Routing.teamChannels(team: alert.team, severity: alert.severity, config: config) {
+                try tx.enqueue(alert: alert.id, kind: .post, destination: destination, payload: payload, at: at)
+            }
+        case .updateAlert(let line, let broadcast):
+            let payload = try StoreJSON.encode(AlertMessage.update(alert, line: line, at: at, broadcast: broadcast, topLevel: top))
+            for destination in Routing.teamChannels(team: alert.team, severity: alert.severity, config: config) {
+                try tx.enqueue(alert: alert.id, kind: .update, destination: destination, payload: payload, at: at)
+            }
+        case .notifyEscalation(let level):
+            for person in Routing.escalationPeople(team: alert.team, level: level, config: config) {
+                let payload = try StoreJSON.encode(AlertMessage.escalation(alert, level: level, recipient: person, topLevel: top))
+                for destination in Routing.directMessages(to: [person]) {
+                    try tx.enqueue(alert: alert.id, kind: .direct, destination: destination, payload: payload, at: at)
+                }
+            }
+        }
+    }
+
+    private func recordHuman(_ request: AlertRequest, alert: AlertID, outcome: String, detail: String?, tx: StoreTransaction) throws {
+        guard request.action.isHuman else { return }
+        try tx.appendEvidence(kind: "human_action", subject: alert.description, at: request.at,
+                              data: HumanActionEvidence(request: request, alert: alert, outcome: outcome, detail: detail))
+    }
+
+    /// SHA-256 over the canonical JSON of every result: the run's evidence of exactly what was observed.
+    static func digest(_ results: [CheckResult]) throws -> String {
+        Data(SHA256.hash(data: try CanonicalJSON.encode(results))).hexString
+    }
+}

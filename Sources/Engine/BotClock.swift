@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+
+/// The only way the bot learns the time or waits. Production uses `SystemClock`; the demo an accelerated or
+/// virtual clock; tests a manual clock they advance. Nothing in the bot reads the wall clock directly.
+package protocol BotClock: Sendable {
+    func now() -> Date
+    /// Returns at (or after) `deadline` in this clock's time; throws `CancellationError` when cancelled.
+    func sleep(until deadline: Date) async throws
+}
+
+/// Wall-clock time.
+package struct SystemClock: BotClock {
+    package init() {}
+    package func now() -> Date { Date() }
+    package func sleep(until deadline: Date) async throws {
+        let seconds = deadline.timeIntervalSinceNow
+        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up)))) }
+    }
+}
+
+/// Simulated time running `speed` times faster than real time from `start` (the interactive demo:
+/// 3600 = one simulated hour per real second).
+package struct AcceleratedClock: BotClock {
+    let start: Date
+    let speed: Double
+    let origin = ContinuousClock.now
+    package init(start: Date, speed: Double) { self.start = start; self.speed = speed }
+
+    package func now() -> Date {
+        let elapsed = ContinuousClock.now - origin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return start.addingTimeInterval(seconds * speed)
+    }
+    package func sleep(until deadline: Date) async throws {
+        let simulated = deadline.timeIntervalSince(now())
+        if simulated > 0 { try await Task.sleep(for: .milliseconds(Int64((simulated / speed * 1000).rounded(.up)))) }
+        else { try Task.checkCancellation() }
+    }
+}
+
+/// Simulated time that jumps straight to each deadline: the unattended demo and scenario drills run as fast as
+/// the machine allows, and the same scenario always yields the same history.
+package final class VirtualClock: BotClock {
+    private let current: Mutex<Date>
+    package init(start: Date) { current = Mutex(start) }
+    package func now() -> Date { current.withLock { $0 } }
+    package func sleep(until deadline: Date) async throws {
+        try Task.checkCancellation()
+        current.withLock { $0 = max($0, deadline) }
+        await Task.yield()
+    }
+    /// Moves time forward by hand (tests).
+    package func advance(to date: Date) { current.withLock { $0 = max($0, date) } }
+    package func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
+package protocol TimedWork: Sendable {
+    /// The earliest moment this work is due, or nil when nothing is pending.
+    func nextDue() async throws -> Date?
+    /// Does everything due at `now`.
+    func run(at now: Date) async throws
+}
+
+/// The bot's one clock-driven loop: sleeps until the earliest due work, does it (in the listed order when several
+/// are due at once), then drains the outbox. Returns on graceful shutdown, or when `until` is reached.
+package struct BotLoop: Service {
+    package let works: [any TimedWork]
+    package let dispatcher: Dispatcher
+    package let clock: any BotClock
+    package let logger: Logger
+    /// Stop once the clock passes this moment (the demo's `--until`); nil runs until shutdown.
+    package let until: Date?
+    /// Longest sleep between checks for new outbox messages (commands typed meanwhile).
+    package let idlePoll: TimeInterval
+    /// Called after each step (the demo persists its clock here).
+    package let afterStep: @Sendable (Date) async throws -> Void
+
+    package init(works: [any TimedWork], dispatcher: Dispatcher, clock: any BotClock, logger: Logger, until: Date? = nil,
+                 idlePoll: TimeInterval = 60, afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
+        self.works = works; self.dispatcher = dispatcher; self.clock = clock; self.logger = logger
+        self.until = until; self.idlePoll = idlePoll; self.afterStep = afterStep
+    }
+
+    package func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try await step()
+            let now = clock.now()
+            if let until, now >= until { return }
+            var wake = now.addingTimeInterval(idlePoll)
+            for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
+            if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) }
+            if let until { wake = min(wake, until) }
+            if wake > now {
+                let deadline = wake
+                do { try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) } }
+                catch is CancellationError { return }
+            }
+        }
+    }
+
+    /// Does all work due now, then delivers what it queued.
+    package func step() async throws {
+        let now = clock.now()
+        for work in works {
+            if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+        }
+        try await dispatcher.drain()
+        try await afterStep(now)
+    }
+}
+
+/// Runs due controls.
+package struct SchedulerWork: TimedWork {
+    package let scheduler: ControlScheduler
+    package init(scheduler: ControlScheduler) { self.scheduler = scheduler }
+    package func nextDue() async throws -> Date? { try scheduler.nextDue() }
+    package func run(at now: Date) async throws { try await scheduler.runDue(at: now) }
+}
+
+/// Fires alert timers: acknowledgement timeouts, SLA breaches, snooze and risk-acceptance expiries.
+package struct EscalatorWork: TimedWork {
+    package let engine: AlertEngine
+    package init(engine: AlertEngine) { self.engine = engine }
+    package func nextDue() async throws -> Date? { try engine.nextTimer() }
+    package func run(at now: Date) async throws { try engine.fireTimers(at: now) }
+}

@@ -1,0 +1,67 @@
+import Chat
+import Core
+import Foundation
+import Reports
+import Store
+
+/// Executes the command grammar for a person on a surface and says what happened. Every surface (terminal,
+/// Slack, Matrix) calls this one handler, so behaviour and wording are the same everywhere.
+package struct CommandHandler: Sendable {
+    package let engine: AlertEngine
+    package let clock: any BotClock
+    package init(engine: AlertEngine, clock: any BotClock) { self.engine = engine; self.clock = clock }
+
+    /// Handles `text` typed by the person with chat id `chatID` on `platform`. Unknown commands and missing
+    /// arguments answer with the usage or the help and change nothing; unmapped people are refused (and recorded).
+    package func handle(_ text: String, from chatID: String, on platform: ChatPlatform, surface: Surface,
+                        expectedVersion: Int? = nil, cursor: (name: String, value: String)? = nil) throws -> ChatMessage {
+        let command: SlashCommand
+        switch SlashCommand.parse(text) {
+        case .success(let parsed): command = parsed
+        case .failure(let error): return .text("soc2bot", body: error.description)
+        }
+        let now = clock.now()
+        let config = engine.config
+        let person = config.person(platform: platform, chatID: chatID)
+        let actor: Actor = person.map { .person($0.id) } ?? .person(PersonID("\(platform.rawValue):\(chatID)"))
+
+        func act(_ action: AlertAction, on id: AlertID) throws -> ChatMessage {
+            let outcome = try engine.apply(AlertRequest(action, by: actor, via: surface, at: now, expectedVersion: expectedVersion),
+                                           to: id, cursor: cursor)
+            switch outcome {
+            case .changed(let alert):
+                return .text("\(alert.id) is now \(alert.state.label).", body: alert.title)
+            case .unchanged(_, let why):
+                return .text("Nothing to do: \(why)")
+            case .refused(let why):
+                return .text("Refused: \(why)")
+            }
+        }
+
+        switch command {
+        case .help:
+            return .text("soc2bot commands", body: SlashCommand.helpText(prefix: platform == .matrix ? "!soc2" : "/soc2"))
+        case .status:
+            return try engine.database.read { try StatusReport.build(config: config, store: $0, now: now) }.message
+        case .list(let filter):
+            let alerts = AlertListing.filter(try engine.database.read { try $0.liveAlerts() }, by: filter)
+            let body = alerts.isEmpty ? "No open alerts\(filter.map { " for \($0)" } ?? "")." : alerts.map { AlertListing.line($0, now: now) }.joined(separator: "\n")
+            return .text("Open alerts\(filter.map { " (\($0))" } ?? ""): \(alerts.count)", body: body)
+        case .show(let id):
+            return try engine.database.read { tx in
+                guard let alert = try tx.alert(id) else { return .text("There is no alert \(id). Try /soc2 list.") }
+                return try AlertHistory.message(alert, store: tx, topLevel: config.policy.topLevel)
+            }
+        case .ack(let id):
+            return try act(.acknowledge, on: id)
+        case .snooze(let id, let duration, let rationale):
+            return try act(.snooze(until: now.addingTimeInterval(duration), rationale: rationale), on: id)
+        case .escalate(let id, let note):
+            return try act(.escalate(note: note), on: id)
+        case .close(let id, let remediation, let link):
+            return try act(.close(remediation: remediation, link: link), on: id)
+        case .accept(let id, let duration, let rationale):
+            return try act(.acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale), on: id)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Checks
+import Core
+import Foundation
+import Store
+
+/// Which automated controls are due when: each runs every `cadence` after its last recorded run, and at once
+/// if it never ran. Pure given the last-run times, which come from the store so a restart resumes the plan.
+package struct SchedulePlan: Sendable {
+    package let controls: [Control]
+    package init(controls: [Control]) { self.controls = controls.filter(\.isAutomated) }
+
+    package func nextDue(control: Control, lastRun: Date?, start: Date) -> Date {
+        lastRun.map { $0.addingTimeInterval(control.cadence) } ?? start
+    }
+
+    /// Controls due at `now`, in manifest order.
+    package func due(at now: Date, lastRuns: [ControlID: Date], start: Date) -> [Control] {
+        controls.filter { nextDue(control: $0, lastRun: lastRuns[$0.id], start: start) <= now }
+    }
+
+    /// The earliest moment any control is due.
+    package func nextDue(lastRuns: [ControlID: Date], start: Date) -> Date? {
+        controls.map { nextDue(control: $0, lastRun: lastRuns[$0.id], start: start) }.min()
+    }
+}
+
+/// Runs due controls through their sources and reconciles the results.
+package struct ControlScheduler: Sendable {
+    package let plan: SchedulePlan
+    package let runner: ControlRunner
+    package let engine: AlertEngine
+    /// Controls never run before are due from this moment.
+    package let start: Date
+
+    package init(engine: AlertEngine, runner: ControlRunner, start: Date) {
+        self.plan = SchedulePlan(controls: engine.config.controls)
+        self.runner = runner
+        self.engine = engine
+        self.start = start
+    }
+
+    package func nextDue() throws -> Date? {
+        plan.nextDue(lastRuns: try engine.database.read { try $0.lastRuns() }, start: start)
+    }
+
+    /// Runs every control due at `now`.
+    @discardableResult
+    package func runDue(at now: Date) async throws -> [AlertEngine.RunSummary] {
+        let lastRuns = try engine.database.read { try $0.lastRuns() }
+        var summaries: [AlertEngine.RunSummary] = []
+        for control in plan.due(at: now, lastRuns: lastRuns, start: start) {
+            summaries.append(try await runOnce(control, at: now))
+        }
+        return summaries
+    }
+
+    /// Runs one control now, whatever its cadence (`soc2bot check`).
+    package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
+        let results = await runner.run(control, at: now)
+        return try engine.reconcile(control, results: results, at: now)
+    }
+}

@@ -1,0 +1,86 @@
+import Chat
+import Core
+import Foundation
+import Logging
+import Store
+
+/// Drains the outbox to the chat surfaces: at least once, in order per alert, honouring each platform's
+/// `Retry-After`. A failed message blocks later messages of the same alert (an edit must not overtake its post)
+/// and, when rate limited, later messages to the same destination.
+package actor Dispatcher {
+    let database: BotDatabase
+    let surfaces: [ChatPlatform: any ChatSurface]
+    let clock: any BotClock
+    let logger: Logger
+
+    package init(database: BotDatabase, surfaces: [any ChatSurface], clock: any BotClock, logger: Logger) {
+        self.database = database
+        self.surfaces = Dictionary(surfaces.map { ($0.platform, $0) }, uniquingKeysWith: { first, _ in first })
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Backoff after a failed attempt without Retry-After: 2^attempts seconds, capped at 15 min, with up to
+    /// 20 % jitter so a fleet of messages does not retry in lockstep.
+    package static func backoff(attempts: Int, jitter: Double = Double.random(in: 0...0.2)) -> TimeInterval {
+        min(900, pow(2, Double(min(attempts, 10)))) * (1 + jitter)
+    }
+
+    /// Delivers every message that is due now; returns how many were delivered.
+    @discardableResult
+    package func drain() async throws -> Int {
+        let pending = try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
+        guard !pending.isEmpty else { return 0 }
+        var blockedAlerts = Set<AlertID>()
+        var blockedDestinations = Set<ChatDestination>()
+        var delivered = 0
+        let now = clock.now()
+        for message in pending {
+            if let alert = message.alert, blockedAlerts.contains(alert) { continue }
+            if blockedDestinations.contains(message.destination) { continue }
+            guard message.nextAttemptAt <= now, let surface = surfaces[message.destination.platform] else {
+                if let alert = message.alert { blockedAlerts.insert(alert) }
+                continue
+            }
+            do {
+                let content = try StoreJSON.decode(ChatMessage.self, from: message.payload)
+                let refs = try message.alert.map { id in
+                    try database.read { try $0.messageRefs(alert: id) }.filter { $0.platform == surface.platform }
+                } ?? []
+                let ref = try await surface.deliver(message, content: content, refs: refs)
+                let at = clock.now()
+                try database.write { tx in
+                    try tx.markDelivered(message.id, at: at)
+                    if let ref, let alert = message.alert { try tx.saveMessageRef(ref, alert: alert) }
+                    try tx.appendEvidence(kind: "chat_delivery", subject: message.alert?.description, at: at, data: DeliveryEvidence(
+                        outbox: message.id, alert: message.alert, kind: message.kind.rawValue,
+                        destination: message.destination.description, message: ref?.messageID, attempts: message.attempts + 1))
+                }
+                delivered += 1
+            } catch let error as DeliveryError {
+                if let alert = message.alert { blockedAlerts.insert(alert) }
+                switch error {
+                case .retryAfter(let seconds):
+                    blockedDestinations.insert(message.destination)
+                    try database.write { try $0.markFailed(message.id, error: error.description, retryAt: now.addingTimeInterval(seconds)) }
+                case .permanent(let reason):
+                    // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery failure.
+                    try database.write { try $0.markFailed(message.id, error: reason, retryAt: .distantFuture) }
+                }
+                logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
+            } catch {
+                if let alert = message.alert { blockedAlerts.insert(alert) }
+                let retry = now.addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
+                try database.write { try $0.markFailed(message.id, error: String(describing: error), retryAt: retry) }
+                logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
+            }
+        }
+        return delivered
+    }
+
+    /// When the next undelivered message becomes due, if any.
+    package func nextAttempt() throws -> Date? {
+        try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
+            .map(\.nextAttemptAt).filter { $0 != .distantFuture }.min()
+    }
+}

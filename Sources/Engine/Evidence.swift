@@ -1,0 +1,80 @@
+import Core
+import Foundation
+import Store
+
+/// Ledger payload of a control run: when, counts, the digest of what was observed, the first errors.
+struct ControlRunEvidence: Encodable {
+    var control: ControlID
+    var passed: Int
+    var failed: Int
+    var errors: Int
+    var digest: String
+    var errorMessages: [String]
+    init(run: CheckRunRecord, errors: [String]) {
+        control = run.control; passed = run.passed; failed = run.failed; self.errors = run.errors
+        digest = run.digest; errorMessages = errors
+    }
+}
+
+/// Ledger payload of a new alert.
+struct AlertOpenedEvidence: Encodable {
+    var alert: AlertID
+    var control: ControlID
+    var resource: String
+    var episode: Int
+    var severity: Severity
+    var team: TeamID
+    var observed: String
+    var failingSince: Date
+    var slaDeadline: Date
+    var resources: [String]
+    init(alert: Alert) {
+        self.alert = alert.id; control = alert.control; resource = alert.resourceKey; episode = alert.episode
+        severity = alert.severity; team = alert.team; observed = alert.observed; failingSince = alert.failingSince
+        slaDeadline = alert.slaDeadline; resources = alert.findings.map(\.resource.id)
+    }
+}
+
+/// Ledger payload of a human action: who, what, why, from where, and what came of it (done, no-op, refused).
+struct HumanActionEvidence: Encodable {
+    var alert: AlertID
+    var actor: String
+    var surface: Surface
+    var action: String
+    var reason: String?
+    var until: Date?
+    var link: String?
+    var expectedVersion: Int?
+    var outcome: String
+    var detail: String?
+
+    init(request: AlertRequest, alert: AlertID, outcome: String, detail: String?) {
+        self.alert = alert
+        actor = request.actor.description
+        surface = request.surface
+        action = request.action.name
+        expectedVersion = request.expectedVersion
+        self.outcome = outcome
+        self.detail = detail
+        switch request.action {
+        case .snooze(let until, let rationale), .acceptRisk(let until, let rationale):
+            self.until = until; reason = rationale
+        case .close(let remediation, let link):
+            reason = remediation; self.link = link
+        case .escalate(let note):
+            reason = note
+        default:
+            break
+        }
+    }
+}
+
+/// Ledger payload of a chat delivery.
+struct DeliveryEvidence: Encodable {
+    var outbox: Int64
+    var alert: AlertID?
+    var kind: String
+    var destination: String
+    var message: String?
+    var attempts: Int
+}

@@ -1,0 +1,149 @@
+import Core
+import Foundation
+import Store
+
+/// The auditor's package for a period: the ledger slice with its hash chain, the alerts and control runs of the
+/// period, and how to verify it offline. Verification needs only the exported files (`soc2bot evidence verify
+/// --export DIR`, or any SHA-256 tool following VERIFY.md).
+package enum EvidenceExport {
+    /// Summary of what was written.
+    package struct Summary: Sendable, Equatable {
+        package var entries: Int
+        package var firstSeq: Int64?
+        package var lastSeq: Int64?
+        package var alerts: Int
+        package var files: [String]
+    }
+
+    /// One line of `ledger.jsonl`: the entry's exact canonical bytes as a string, with its chain hashes in hex.
+    struct ExportedRow: Codable {
+        var seq: Int64
+        var at: String
+        var kind: String
+        var subject: String?
+        var entry: String
+        var prevHash: String
+        var hash: String
+        enum CodingKeys: String, CodingKey { case seq, at, kind, subject, entry, prevHash = "prev_hash", hash }
+    }
+
+    struct Anchor: Codable {
+        var organisation: String
+        var from: String
+        var to: String
+        var exportedAt: String
+        var firstSeq: Int64?
+        var lastSeq: Int64?
+        /// The hash the first exported entry chains from (the previous entry's, or 64 zeros for the genesis).
+        var anchorHash: String
+        var headHash: String?
+        var algorithm: String
+    }
+
+    package static func export(database: BotDatabase, organisation: String, from: Date, to: Date, exportedAt: Date,
+                               directory: URL) throws -> Summary {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var ledger = Data()
+        var first: LedgerRow?
+        var last: LedgerRow?
+        var count = 0
+        let (alerts, runs): ([Alert], [CheckRunRecord]) = try database.read { tx in
+            try tx.ledgerRows(from: from, to: to) { row in
+                if first == nil { first = row }
+                last = row
+                count += 1
+                ledger.append(try encoder.encode(ExportedRow(
+                    seq: row.seq, at: row.at, kind: row.kind, subject: row.subject,
+                    entry: String(decoding: row.entry, as: UTF8.self), prevHash: row.prevHash.hexString, hash: row.hash.hexString)))
+                ledger.append(0x0A)
+            }
+            let alerts = try tx.alerts().filter { $0.openedAt < to && ($0.endedAt ?? .distantFuture) >= from }
+            return (alerts, try tx.latestRuns())
+        }
+        try ledger.write(to: directory.appendingPathComponent("ledger.jsonl"))
+
+        let anchor = Anchor(organisation: organisation, from: TimeText.iso(from), to: TimeText.iso(to), exportedAt: TimeText.iso(exportedAt),
+                            firstSeq: first?.seq, lastSeq: last?.seq,
+                            anchorHash: (first?.prevHash ?? EvidenceLedger.genesis).hexString, headHash: last?.hash.hexString,
+                            algorithm: "hash = SHA-256(prev_hash bytes || entry UTF-8 bytes); prev_hash of entry 1 is 32 zero bytes")
+        var pretty = JSONEncoder()
+        pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try pretty.encode(anchor).write(to: directory.appendingPathComponent("anchor.json"))
+
+        pretty = JSONEncoder()
+        pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        pretty.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer(); try c.encode(TimeText.iso(date))
+        }
+        try pretty.encode(alerts).write(to: directory.appendingPathComponent("alerts.json"))
+
+        var csv = "alert,control,resource,episode,severity,team,state,opened_at,ended_at,failing_since,sla_deadline,sla_breached,remediation\n"
+        for a in alerts {
+            let fields = [a.id.description, a.control.rawValue, a.resourceKey, "\(a.episode)", a.severity.rawValue, a.team.rawValue,
+                          a.state.rawValue, TimeText.iso(a.openedAt), a.endedAt.map(TimeText.iso) ?? "", TimeText.iso(a.failingSince),
+                          TimeText.iso(a.slaDeadline), a.slaBreachedAt == nil ? "no" : "yes", a.remediationNote ?? ""]
+            csv += fields.map(csvField).joined(separator: ",") + "\n"
+        }
+        try csv.write(to: directory.appendingPathComponent("alerts.csv"), atomically: true, encoding: .utf8)
+
+        var runsCSV = "control,last_run_at,passed,failed,errors,digest\n"
+        for r in runs { runsCSV += [r.control.rawValue, TimeText.iso(r.at), "\(r.passed)", "\(r.failed)", "\(r.errors)", r.digest].joined(separator: ",") + "\n" }
+        try runsCSV.write(to: directory.appendingPathComponent("control_runs.csv"), atomically: true, encoding: .utf8)
+
+        let verify = """
+        # Verifying this evidence export
+
+        `ledger.jsonl` holds entries \(first?.seq ?? 0)…\(last?.seq ?? 0) of \(organisation)'s soc2bot evidence ledger
+        recorded between \(TimeText.iso(from)) and \(TimeText.iso(to)), one JSON object per line.
+
+        Each line's `entry` is the exact canonical JSON that was hashed. For every line, in order:
+
+            hash = SHA-256( bytes(prev_hash from hex) || UTF-8 bytes of entry )
+
+        and `prev_hash` must equal the previous line's `hash`. The first line's `prev_hash` must equal
+        `anchorHash` in anchor.json (64 zeros when the export starts at the ledger's first entry); the last
+        line's `hash` must equal `headHash`. Sequence numbers must be consecutive, and each entry's `seq` must
+        equal its line's `seq`.
+
+        With soc2bot:  soc2bot evidence verify --export <this directory>
+
+        Compare `headHash` with the head the bot reports (`soc2bot evidence verify`) to confirm nothing was
+        removed after the export.
+        """
+        try verify.write(to: directory.appendingPathComponent("VERIFY.md"), atomically: true, encoding: .utf8)
+        return Summary(entries: count, firstSeq: first?.seq, lastSeq: last?.seq, alerts: alerts.count,
+                       files: ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "VERIFY.md"])
+    }
+
+    /// Verifies an export directory with nothing but its files.
+    package static func verify(directory: URL) throws -> LedgerVerdict {
+        let anchor = try JSONDecoder().decode(Anchor.self, from: Data(contentsOf: directory.appendingPathComponent("anchor.json")))
+        let text = try Data(contentsOf: directory.appendingPathComponent("ledger.jsonl"))
+        var verifier = ChainVerifier(startingAfter: (anchor.firstSeq ?? 1) - 1, hash: Data(hex: anchor.anchorHash) ?? Data())
+        var lastSeq: Int64 = (anchor.firstSeq ?? 1) - 1
+        let decoder = JSONDecoder()
+        for line in text.split(separator: 0x0A) where !line.isEmpty {
+            guard let row = try? decoder.decode(ExportedRow.self, from: Data(line)) else {
+                return .broken(seq: lastSeq + 1, reason: "line after entry \(lastSeq) is not a ledger row")
+            }
+            guard let prev = Data(hex: row.prevHash), let hash = Data(hex: row.hash) else {
+                return .broken(seq: row.seq, reason: "hashes are not hex")
+            }
+            if let problem = verifier.check(seq: row.seq, entry: Data(row.entry.utf8), prevHash: prev, hash: hash) {
+                return .broken(seq: row.seq, reason: problem)
+            }
+            lastSeq = row.seq
+        }
+        let verdict = verifier.verdict
+        if case .intact(_, let head) = verdict, let expected = anchor.headHash, head != expected {
+            return .broken(seq: lastSeq, reason: "the export ends at \(head), but anchor.json says the head is \(expected): entries were removed from the end")
+        }
+        return verdict
+    }
+
+    private static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,83 @@
+import Chat
+import Core
+import Foundation
+import Store
+
+/// The readiness view behind `/soc2 status` and `soc2bot status`: open alerts by severity, breached SLAs, what
+/// waits on whom, the latest control runs and the outbox. Computed from the store at `now`.
+package struct StatusReport: Sendable, Equatable {
+    package var organisation: String
+    package var now: Date
+    package var live: [Alert]
+    package var bySeverity: [Severity: Int]
+    package var breached: [Alert]
+    package var controlsFailing: Int
+    package var controlsErroring: Int
+    package var controlsTotal: Int
+    package var manualControls: Int
+    package var outboxDepth: Int
+    package var ledgerEntries: Int64
+
+    package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
+        let live = try store.liveAlerts()
+        let runs = try store.latestRuns()
+        return StatusReport(
+            organisation: config.organisation, now: now, live: live,
+            bySeverity: Dictionary(grouping: live, by: \.severity).mapValues(\.count),
+            breached: live.filter { $0.slaBreachedAt != nil || ($0.state != .riskAccepted && $0.slaDeadline <= now) },
+            controlsFailing: runs.filter { $0.failed > 0 }.count,
+            controlsErroring: runs.filter { $0.errors > 0 }.count,
+            controlsTotal: config.controls.count,
+            manualControls: config.controls.filter { !$0.isAutomated }.count,
+            outboxDepth: try store.outboxDepth(),
+            ledgerEntries: try store.ledgerHead()?.seq ?? 0)
+    }
+
+    /// As a chat message (every surface) — also what the CLI prints.
+    package var message: ChatMessage {
+        let counts = Severity.allCases.map { "\(bySeverity[$0] ?? 0) \($0)" }.joined(separator: " · ")
+        var lines = ["Open: \(counts)"]
+        let attention = live.filter { $0.severity <= .high && ($0.state == .open || $0.state == .escalated) }
+            .sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
+        if !attention.isEmpty {
+            lines.append("Needs attention:")
+            lines += attention.prefix(10).map { "  \(AlertListing.line($0, now: now))" }
+        }
+        if !breached.isEmpty {
+            lines.append("SLA breached (\(breached.count)):")
+            lines += breached.prefix(10).map { "  \(AlertListing.line($0, now: now))" }
+        }
+        let snoozed = live.filter { $0.state == .snoozed || $0.state == .riskAccepted }
+        if !snoozed.isEmpty { lines.append("Snoozed or risk-accepted: \(snoozed.count)") }
+        lines.append("Controls: \(controlsTotal) (\(manualControls) manual); failing now: \(controlsFailing); erroring: \(controlsErroring)")
+        lines.append("Evidence ledger: \(ledgerEntries) entries · undelivered chat messages: \(outboxDepth)")
+        return ChatMessage(title: "\(organisation) — SOC 2 readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))
+    }
+}
+
+/// One-line renderings of alerts for lists.
+package enum AlertListing {
+    /// `A-3 HIGH  acknowledged  infra  Storage encryption: exports (S3) · 2d 4h old · SLA in 3h`
+    package static func line(_ alert: Alert, now: Date) -> String {
+        let age = DurationText.format(now.timeIntervalSince(alert.openedAt))
+        let sla: String
+        if alert.state.isEnded {
+            sla = alert.endedAt.map { "ended \(TimeText.human($0))" } ?? ""
+        } else if alert.slaDeadline <= now {
+            sla = "SLA breached \(DurationText.format(now.timeIntervalSince(alert.slaDeadline))) ago"
+        } else {
+            sla = "SLA in \(DurationText.format(alert.slaDeadline.timeIntervalSince(now)))"
+        }
+        return "\(alert.id.description.padding(toLength: 5, withPad: " ", startingAt: 0)) \(alert.severity.label.padding(toLength: 8, withPad: " ", startingAt: 0)) \(alert.state.label.padding(toLength: 13, withPad: " ", startingAt: 0)) \(alert.team.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(alert.title) · \(age) old · \(sla)"
+    }
+
+    /// Live alerts matching `filter` (a team id, a severity or a state), most severe first.
+    package static func filter(_ alerts: [Alert], by filter: String?) -> [Alert] {
+        let sorted = alerts.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
+        guard let filter, !filter.isEmpty else { return sorted }
+        return sorted.filter { alert in
+            alert.team.rawValue == filter || alert.severity.rawValue == filter
+                || alert.state.rawValue == filter || alert.state.label == filter
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Core
+import Foundation
+import GRDB
+
+/// The bot's SQLite database (WAL, through GRDB): alerts, resource tracks, check runs, outbox, cursors and the
+/// evidence ledger. Opening migrates a soc2bot database forward and refuses one this build does not understand.
+///
+/// Keep this interface narrow: a PostgreSQL store for HA must be a second implementation, not a rewrite.
+package struct BotDatabase: Sendable {
+    package let writer: any DatabaseWriter
+    package let path: String
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode.
+    package static func open(path: String) throws -> BotDatabase {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // Durable against power loss, not only against a killed process: this holds audit evidence.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try BotDatabase(writer: pool, path: path)
+    }
+
+    /// An in-memory database, for tests.
+    package static func inMemory() throws -> BotDatabase {
+        try BotDatabase(writer: try DatabaseQueue(), path: ":memory:")
+    }
+
+    package init(writer: any DatabaseWriter, path: String) throws {
+        self.writer = writer
+        self.path = path
+        try writer.write { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            if !tables.isEmpty && !tables.contains("grdb_migrations") {
+                throw StoreError.foreignDatabase(path: path, tables: tables)
+            }
+            if try Self.migrator.hasBeenSuperseded(db) {
+                let applied = try Self.migrator.appliedIdentifiers(db)
+                let unknown = applied.subtracting(Self.migrator.migrations).sorted()
+                throw StoreError.unknownSchema(path: path, unknownMigrations: unknown)
+            }
+        }
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Named migrations. Never edit one that has landed: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-alerts-ledger-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    control_id TEXT NOT NULL,
+                    resource_key TEXT NOT NULL,
+                    episode INTEGER NOT NULL,
+                    team_id TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    opened_at REAL NOT NULL,
+                    ended_at REAL,
+                    body BLOB NOT NULL
+                );
+                -- One live alert per control and resource: SQLite enforces the dedup rule.
+                CREATE UNIQUE INDEX alert_live ON alert(control_id, resource_key) WHERE state NOT IN ('closed', 'resolved');
+                CREATE INDEX alert_state ON alert(state);
+                CREATE INDEX alert_control ON alert(control_id, resource_key, episode);
+
+                CREATE TABLE alert_message (
+                    alert_id INTEGER NOT NULL REFERENCES alert(id),
+                    platform TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    PRIMARY KEY (alert_id, platform, channel)
+                );
+
+                CREATE TABLE resource_track (
+                    control_id TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (control_id, resource_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE check_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    control_id TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    passed INTEGER NOT NULL,
+                    failed INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    digest TEXT NOT NULL
+                );
+                CREATE INDEX check_run_control ON check_run(control_id, at);
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER,
+                    kind TEXT NOT NULL,
+                    platform TEXT NOT NULL,
+                    destination BLOB NOT NULL,
+                    payload BLOB NOT NULL,
+                    txn_id TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    delivered_at REAL,
+                    last_error TEXT
+                );
+                CREATE INDEX outbox_pending ON outbox(delivered_at, id);
+
+                CREATE TABLE cursor (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID;
+
+                -- The evidence ledger: append-only, hash-chained. hash = SHA-256(prev_hash || entry).
+                CREATE TABLE ledger (
+                    seq INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    subject TEXT,
+                    entry BLOB NOT NULL,
+                    prev_hash BLOB NOT NULL,
+                    hash BLOB NOT NULL
+                );
+                CREATE INDEX ledger_subject ON ledger(subject) WHERE subject IS NOT NULL;
+                CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+                    BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only: UPDATE refused'); END;
+                CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+                    BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only: DELETE refused'); END;
+                """)
+        }
+        return migrator
+    }
+
+    /// Runs `body` in one write transaction: everything in it lands together or not at all.
+    package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try writer.write { db in try body(StoreTransaction(db: db)) }
+    }
+
+    /// Runs `body` on a consistent read snapshot.
+    package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try writer.read { db in try body(StoreTransaction(db: db)) }
+    }
+}

@@ -1,0 +1,247 @@
+import Core
+import Foundation
+import GRDB
+
+/// Typed access to the database inside one transaction (or read snapshot). The engine never sees SQL.
+package struct StoreTransaction {
+    let db: Database
+
+    // MARK: Alerts
+
+    /// Live (not closed or resolved) alerts of a control, keyed by resource key.
+    package func liveAlerts(control: ControlID) throws -> [String: Alert] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM alert WHERE control_id = ? AND state NOT IN ('closed', 'resolved')"),
+                                    arguments: [control.rawValue])
+        var result: [String: Alert] = [:]
+        for row in rows {
+            let alert = try StoreJSON.decode(Alert.self, from: row[0])
+            result[alert.resourceKey] = alert
+        }
+        return result
+    }
+
+    package func alert(_ id: AlertID) throws -> Alert? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
+        return try StoreJSON.decode(Alert.self, from: data)
+    }
+
+    /// Alerts in any of `states` (all when empty), oldest first.
+    package func alerts(states: [AlertState] = []) throws -> [Alert] {
+        let sql: String
+        if states.isEmpty {
+            sql = "SELECT body FROM alert ORDER BY id"
+        } else {
+            sql = "SELECT body FROM alert WHERE state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ","))) ORDER BY id"
+        }
+        return try Data.fetchAll(db, sql: sql).map { try StoreJSON.decode(Alert.self, from: $0) }
+    }
+
+    /// Every alert not closed or resolved, oldest first.
+    package func liveAlerts() throws -> [Alert] {
+        try alerts(states: AlertState.allCases.filter { !$0.isEnded })
+    }
+
+    /// Opens a new alert episode for `control` and `resourceKey`; the store assigns the id and episode number.
+    package func openAlert(control: Control, draft: ReconcilePlan.NewAlert, at: Date, sla: TimeInterval) throws -> Alert {
+        let lastEpisode = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(episode) FROM alert WHERE control_id = ? AND resource_key = ?"),
+                                           arguments: [control.id.rawValue, draft.resourceKey]) ?? 0
+        try db.cachedStatement(sql: """
+            INSERT INTO alert (control_id, resource_key, episode, team_id, severity, state, version, opened_at, body)
+            VALUES (?, ?, ?, ?, ?, 'open', 1, ?, x'')
+            """).execute(arguments: [control.id.rawValue, draft.resourceKey, lastEpisode + 1, control.owner.rawValue,
+                                     control.severity.rawValue, at.timeIntervalSinceReferenceDate])
+        let alert = Alert(
+            id: AlertID(db.lastInsertedRowID), control: control.id, resourceKey: draft.resourceKey, episode: lastEpisode + 1,
+            team: control.owner, severity: control.severity, title: draft.title, criteria: control.criteria,
+            expected: draft.expected, observed: draft.observed, remediation: control.remediation, findings: draft.findings,
+            failingSince: draft.failingSince, openedAt: at, slaDeadline: at.addingTimeInterval(sla))
+        try db.cachedStatement(sql: "UPDATE alert SET body = ? WHERE id = ?")
+            .execute(arguments: [try StoreJSON.encode(alert), alert.id.rawValue])
+        return alert
+    }
+
+    /// Saves `alert` only if the stored version is still `expectedVersion` (compare-and-set).
+    package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
+        try db.cachedStatement(sql: "UPDATE alert SET state = ?, version = ?, ended_at = ?, body = ? WHERE id = ? AND version = ?")
+            .execute(arguments: [alert.state.rawValue, alert.version, alert.endedAt?.timeIntervalSinceReferenceDate,
+                                 try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
+        if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
+    }
+
+    // MARK: Message references
+
+    package func saveMessageRef(_ ref: MessageRef, alert: AlertID) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO alert_message (alert_id, platform, channel, message_id) VALUES (?, ?, ?, ?)",
+                       arguments: [alert.rawValue, ref.platform.rawValue, ref.channel, ref.messageID])
+    }
+
+    package func messageRefs(alert: AlertID) throws -> [MessageRef] {
+        try Row.fetchAll(db, sql: "SELECT platform, channel, message_id FROM alert_message WHERE alert_id = ? ORDER BY platform, channel",
+                         arguments: [alert.rawValue]).compactMap { row in
+            ChatPlatform(rawValue: row[0]).map { MessageRef(platform: $0, channel: row[1], messageID: row[2]) }
+        }
+    }
+
+    // MARK: Resource tracks
+
+    package func tracks(control: ControlID) throws -> [String: ResourceTrack] {
+        var result: [String: ResourceTrack] = [:]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT resource_id, body FROM resource_track WHERE control_id = ?"),
+                                       arguments: [control.rawValue])
+        while let row = try rows.next() {
+            result[row[0]] = try StoreJSON.decode(ResourceTrack.self, from: row[1])
+        }
+        return result
+    }
+
+    package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO resource_track (control_id, resource_id, body) VALUES (?, ?, ?)")
+        for track in tracks {
+            try statement.execute(arguments: [control.rawValue, track.resource.id, try StoreJSON.encode(track)])
+        }
+    }
+
+    package func forgetTracks(_ resourceIDs: [String], control: ControlID) throws {
+        let statement = try db.cachedStatement(sql: "DELETE FROM resource_track WHERE control_id = ? AND resource_id = ?")
+        for id in resourceIDs { try statement.execute(arguments: [control.rawValue, id]) }
+    }
+
+    // MARK: Check runs
+
+    package func recordRun(_ run: CheckRunRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [run.control.rawValue, run.at.timeIntervalSinceReferenceDate, run.passed, run.failed, run.errors, run.digest])
+    }
+
+    /// The time of each control's most recent run.
+    package func lastRuns() throws -> [ControlID: Date] {
+        var result: [ControlID: Date] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT control_id, MAX(at) FROM check_run GROUP BY control_id") {
+            result[ControlID(row[0] as String)] = Date(timeIntervalSinceReferenceDate: row[1])
+        }
+        return result
+    }
+
+    /// The most recent run of every control.
+    package func latestRuns() throws -> [CheckRunRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM check_run r
+            JOIN (SELECT control_id, MAX(id) AS id FROM check_run GROUP BY control_id) m ON m.id = r.id ORDER BY r.control_id
+            """).map { CheckRunRecord(control: ControlID($0[0] as String), at: Date(timeIntervalSinceReferenceDate: $0[1]),
+                                      passed: $0[2], failed: $0[3], errors: $0[4], digest: $0[5]) }
+    }
+
+    // MARK: Outbox
+
+    /// Queues a message; its txnID is fixed now, before any attempt.
+    @discardableResult
+    package func enqueue(alert: AlertID?, kind: OutboxMessage.Kind, destination: ChatDestination, payload: Data, at: Date) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (alert_id, kind, platform, destination, payload, txn_id, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [alert?.rawValue, kind.rawValue, destination.platform.rawValue, try StoreJSON.encode(destination),
+                                     payload, "soc2bot-" + UUID().uuidString.lowercased(), at.timeIntervalSinceReferenceDate,
+                                     at.timeIntervalSinceReferenceDate])
+        return db.lastInsertedRowID
+    }
+
+    /// Undelivered messages on `platforms`, oldest first.
+    package func pendingOutbox(platforms: Set<ChatPlatform>, limit: Int = 500) throws -> [OutboxMessage] {
+        guard !platforms.isEmpty else { return [] }
+        let list = platforms.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try Row.fetchAll(db, sql: """
+            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+            FROM outbox WHERE delivered_at IS NULL AND platform IN (\(list)) ORDER BY id LIMIT ?
+            """, arguments: [limit]).map(Self.outboxMessage)
+    }
+
+    /// Number of undelivered messages (all platforms).
+    package func outboxDepth() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+    }
+
+    package func allOutbox() throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+            FROM outbox ORDER BY id
+            """).map(Self.outboxMessage)
+    }
+
+    package func markDelivered(_ id: Int64, at: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                       arguments: [at.timeIntervalSinceReferenceDate, id])
+    }
+
+    package func markFailed(_ id: Int64, error: String, retryAt: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                       arguments: [String(error.prefix(500)), retryAt.timeIntervalSinceReferenceDate, id])
+    }
+
+    private static func outboxMessage(_ row: Row) throws -> OutboxMessage {
+        let alertID: Int64? = row[1]
+        let nextAttempt: Double = row[8]
+        let delivered: Double? = row[9]
+        return OutboxMessage(
+            id: row[0], alert: alertID.map(AlertID.init), kind: OutboxMessage.Kind(rawValue: row[2]) ?? .reply,
+            destination: try StoreJSON.decode(ChatDestination.self, from: row[3]), payload: row[4], txnID: row[5],
+            createdAt: Date(timeIntervalSinceReferenceDate: row[6]), attempts: row[7],
+            nextAttemptAt: Date(timeIntervalSinceReferenceDate: nextAttempt),
+            deliveredAt: delivered.map(Date.init(timeIntervalSinceReferenceDate:)), lastError: row[10])
+    }
+
+    // MARK: Cursors
+
+    package func cursor(_ name: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name])
+    }
+
+    package func setCursor(_ name: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)", arguments: [name, value])
+    }
+
+    // MARK: Evidence
+
+    @discardableResult
+    package func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
+        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, data: data)
+    }
+
+    package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }
+    package func ledgerHead() throws -> LedgerHead? { try EvidenceLedger.head(db) }
+
+    /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
+    package func evidence(subject: String) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
+    }
+
+    /// Ledger rows with `at` in [from, to), in chain order, for export.
+    package func ledgerRows(from: Date? = nil, to: Date? = nil, _ body: (LedgerRow) throws -> Void) throws {
+        var sql = "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger"
+        var args: [any DatabaseValueConvertible] = []
+        var conditions: [String] = []
+        if let from { conditions.append("at >= ?"); args.append(TimeText.iso(from)) }
+        if let to { conditions.append("at < ?"); args.append(TimeText.iso(to)) }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY seq"
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+        while let row = try rows.next() {
+            try body(LedgerRow(seq: row[0], at: row[1], kind: row[2], subject: row[3], entry: row[4], prevHash: row[5], hash: row[6]))
+        }
+    }
+
+    /// The hash of entry `seq`, used to anchor an exported slice that does not start at the genesis.
+    package func ledgerHash(seq: Int64) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq = ?", arguments: [seq])
+    }
+}
+
+/// A raw ledger row, for export and offline verification.
+package struct LedgerRow: Sendable {
+    package var seq: Int64
+    package var at: String
+    package var kind: String
+    package var subject: String?
+    package var entry: Data
+    package var prevHash: Data
+    package var hash: Data
+}

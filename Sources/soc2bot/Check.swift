@@ -1,0 +1,79 @@
+import ArgumentParser
+import Checks
+import Core
+import Demo
+import Engine
+import Foundation
+
+/// `soc2bot check`: runs every automated control once and prints a table. Exit 1 when any control fails,
+/// 2 when any could not be evaluated (errors) — usable as a CI gate. Read-only: it opens no alerts.
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run every control once and print the results (exit 1 on failures, 2 on errors).")
+    @OptionGroup var common: CommonOptions
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+    @Option(name: .long, help: "Only these controls (comma-separated ids).")
+    var only: String?
+
+    struct Row: Encodable {
+        var control: String
+        var criteria: [String]
+        var severity: String
+        var status: String
+        var passed: Int
+        var failed: Int
+        var errors: Int
+        var failing: [String]
+        var errorMessages: [String]
+    }
+
+    func run() async throws {
+        let config = try loadConfig(common.manifests, exitCode: Exit.errors)
+        let sources = try Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests) }
+        let runner = ControlRunner(sources: sources)
+        let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
+        let now = Date()
+        var rows: [Row] = []
+        for control in config.controls where control.isAutomated && (selected?.contains(control.id) ?? true) {
+            let results = await runner.run(control, at: now)
+            let failing = results.filter { $0.status == .fail }
+            let errors = results.compactMap { if case .error(let m) = $0.status { "\($0.resource.id): \(m)" } else { nil } }
+            rows.append(Row(control: control.id.rawValue, criteria: control.criteria.map(\.rawValue), severity: control.severity.rawValue,
+                            status: !errors.isEmpty ? "error" : failing.isEmpty ? "pass" : "fail",
+                            passed: results.count - failing.count - errors.count, failed: failing.count, errors: errors.count,
+                            failing: failing.map { "\($0.resource.name): \($0.observed)" }, errorMessages: errors))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        } else {
+            let width = max(7, rows.map(\.control.count).max() ?? 0)
+            print("control".padding(toLength: width, withPad: " ", startingAt: 0) + "  criteria       severity  status  pass  fail  err  detail")
+            for row in rows {
+                let detail = row.errorMessages.first ?? row.failing.first ?? ""
+                let more = max(0, (row.errorMessages.isEmpty ? row.failing.count : row.errorMessages.count) - 1)
+                print(row.control.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                      + row.criteria.joined(separator: ",").padding(toLength: 13, withPad: " ", startingAt: 0) + "  "
+                      + row.severity.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
+                      + row.status.uppercased().padding(toLength: 6, withPad: " ", startingAt: 0) + "  "
+                      + String(row.passed).padding(toLength: 4, withPad: " ", startingAt: 0) + "  "
+                      + String(row.failed).padding(toLength: 4, withPad: " ", startingAt: 0) + "  "
+                      + String(row.errors).padding(toLength: 3, withPad: " ", startingAt: 0) + "  "
+                      + detail + (more > 0 ? " (+\(more) more)" : ""))
+            }
+            let manual = config.controls.filter { !$0.isAutomated }.count
+            print("\(rows.count) automated controls: \(rows.filter { $0.status == "pass" }.count) pass, \(rows.filter { $0.status == "fail" }.count) fail, \(rows.filter { $0.status == "error" }.count) error; \(manual) manual controls not run")
+        }
+        if rows.contains(where: { $0.status == "error" }) { throw Exit.errors }
+        if rows.contains(where: { $0.status == "fail" }) { throw Exit.problems }
+    }
+}
+
+/// The demo world for a `demo` source outside the demo command: the scenario named in its settings
+/// (`scenario: scenarios/northwind.yaml`, relative to the manifests), at the scenario's start.
+func demoWorld(for source: SourceConfig, manifests: String) throws -> DemoWorld {
+    let relative = source.settings["scenario"]?.string ?? "scenarios/northwind.yaml"
+    let scenario = try ScenarioLoader.load(file: URL(fileURLWithPath: manifests).appendingPathComponent(relative))
+    return DemoWorld(id: source.id, initial: scenario.world)
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Core
+import Foundation
+import Reports
+import Store
+
+/// `soc2bot evidence verify|export`.
+struct Evidence: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Verify or export the evidence ledger.", subcommands: [Verify.self, Export.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; name the first bad entry (exit 1 if broken).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Verify an exported directory offline instead of the database.")
+        var export: String?
+
+        func run() throws {
+            let verdict: LedgerVerdict
+            if let export {
+                do { verdict = try EvidenceExport.verify(directory: URL(fileURLWithPath: export)) } catch {
+                    standardError("soc2bot: cannot read the export in \(export): \(error)")
+                    throw Exit.errors
+                }
+            } else {
+                guard FileManager.default.fileExists(atPath: common.database) else {
+                    standardError("soc2bot: no database at \(common.database)")
+                    throw Exit.errors
+                }
+                let database = try openDatabase(common.database, requireIntactLedger: false)
+                verdict = try database.read { try $0.verifyLedger() }
+            }
+            print(verdict)
+            if !verdict.isIntact { throw Exit.problems }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the auditor's package for a period: ledger slice with its chain, alerts, runs, VERIFY.md.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
+        var from: String
+        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
+        var to: String
+        @Option(name: .long, help: "Directory to write (created).")
+        var out: String
+
+        func run() throws {
+            let start = try parseDate(from, option: "--from")
+            let end = try parseDate(to, option: "--to")
+            guard start < end else { throw ValidationError("--from must be before --to") }
+            let config = try loadConfig(common.manifests)
+            let database = try openDatabase(common.database)
+            let summary = try EvidenceExport.export(database: database, organisation: config.organisation, from: start, to: end,
+                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out))
+            print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")
+            print("verify offline: soc2bot evidence verify --export \(out)")
+        }
+    }
+}

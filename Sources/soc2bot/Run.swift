@@ -1,0 +1,34 @@
+import ArgumentParser
+import Chat
+import Core
+import Engine
+import Foundation
+import ServiceLifecycle
+
+/// `soc2bot run`: the bot as a service, until SIGTERM or SIGINT (graceful: the current step finishes).
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the bot as a service (graceful shutdown on SIGTERM/SIGINT).")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let config = try loadConfig(common.manifests)
+        let database = try openDatabase(common.database)
+        let logger = makeLogger()
+        let output = Output()
+        // This build delivers to the terminal surface; Slack and Matrix surfaces plug in here as they land.
+        // Messages routed to platforms without a surface stay queued in the outbox, never dropped.
+        let surfaces: [any ChatSurface] = [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }]
+        let routed = Set(config.teams.flatMap { team in Severity.allCases.flatMap { team.channels.channels(for: $0).keys } } + config.defaultChannels.keys)
+        for platform in routed.subtracting(surfaces.map(\.platform)).sorted() {
+            logger.warning("no \(platform.rawValue) surface in this build: its messages stay queued in the outbox", metadata: ["chat.platform": "\(platform.rawValue)"])
+        }
+        let sources = try Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests) }
+        let clock = SystemClock()
+        let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
+                           start: clock.now(), idlePoll: 5)
+        logger.notice("soc2bot running", metadata: ["controls": "\(config.controls.count)", "database": "\(common.database)"])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: bot.loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.notice("soc2bot stopped")
+    }
+}

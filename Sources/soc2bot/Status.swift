@@ -1,0 +1,60 @@
+import ArgumentParser
+import Chat
+import Core
+import Foundation
+import Reports
+import Store
+
+/// `soc2bot status`: the readiness view, as `/soc2 status` shows it.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the readiness view: open alerts by severity, breached SLAs, what needs attention.")
+    @OptionGroup var common: CommonOptions
+    @Option(name: .long, help: "Evaluate as of this time (default now), e.g. the demo's simulated time.")
+    var at: String?
+
+    func run() throws {
+        let config = try loadConfig(common.manifests)
+        let database = try openDatabase(common.database, requireIntactLedger: false)
+        let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
+        let report = try database.read { try StatusReport.build(config: config, store: $0, now: now) }
+        print(TerminalRenderer(colour: false).render(report.message, destination: .channel(.terminal, "status"), kind: "reply"))
+    }
+}
+
+/// `soc2bot alerts`: alerts, optionally by state, as lines or JSON.
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List alerts (default: live ones).")
+    @OptionGroup var common: CommonOptions
+    @Option(name: .long, help: "Comma-separated states: open, acknowledged, snoozed, escalated, closed, risk_accepted, resolved, live, all.")
+    var state: String = "live"
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let database = try openDatabase(common.database, requireIntactLedger: false)
+        var states: [AlertState] = []
+        for word in state.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+            switch word {
+            case "all": states = []
+            case "live": states += AlertState.allCases.filter { !$0.isEnded }
+            default:
+                guard let s = AlertState(rawValue: word) ?? AlertState.allCases.first(where: { $0.label == word }) else {
+                    throw ValidationError("unknown state `\(word)`; use \(AlertState.allCases.map(\.rawValue).joined(separator: ", ")), live or all")
+                }
+                states.append(s)
+            }
+        }
+        if state.lowercased().contains("all") { states = [] }
+        let alerts = try database.read { try $0.alerts(states: states) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .custom { date, encoder in var c = encoder.singleValueContainer(); try c.encode(TimeText.iso(date)) }
+            print(String(decoding: try encoder.encode(alerts), as: UTF8.self))
+        } else {
+            let now = Date()
+            for alert in alerts { print(AlertListing.line(alert, now: max(now, alert.endedAt ?? alert.openedAt))) }
+            print("\(alerts.count) alert\(alerts.count == 1 ? "" : "s")")
+        }
+    }
+}
