@@ -1,1 +1,0 @@
-// placeholder until the suite lands (safe to delete)
