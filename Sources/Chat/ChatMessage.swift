@@ -75,10 +75,12 @@ package struct ChatAction: Codable, Sendable, Equatable {
 
     /// Stable action id for interactive payloads: `soc2.<kind>.<alert>.<version>`.
     package var actionID: String { "soc2.\(kind.rawValue).\(alert.rawValue).\(version)" }
+    /// Only the canonical form parses: no empty segments, no signs or leading zeros, alert and version above 0.
     package init?(actionID: String) {
-        let parts = actionID.split(separator: ".")
+        let parts = actionID.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "soc2", let kind = Kind(rawValue: String(parts[1])),
-              let alert = Int64(parts[2]), let version = Int(parts[3]) else { return nil }
+              let alert = Int64(parts[2]), alert > 0, let version = Int(parts[3]), version > 0 else { return nil }
         self.init(kind: kind, alert: AlertID(alert), version: version)
+        guard self.actionID == actionID else { return nil }
     }
 }

@@ -25,7 +25,9 @@ struct CheckParameters {
     }
     func strings(_ name: String) throws -> [String]? {
         guard let raw = values[name] else { return nil }
-        guard let list = raw.strings else { throw CheckError.badParameter(name: name, reason: "expected a list of names") }
+        guard let list = raw.strings, list.count == (raw.list?.count ?? 1) else {
+            throw CheckError.badParameter(name: name, reason: "expected a list of names")
+        }
         return list
     }
     func numbers(_ name: String) throws -> [Double]? {

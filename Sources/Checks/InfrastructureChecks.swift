@@ -66,6 +66,11 @@ struct AuditLoggingCheck: ControlCheck {
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
         let byProvider = Dictionary(grouping: facts.auditTrails ?? [], by: \.provider)
+        // No trail at all (a deleted trail) is a failure, not "nothing to check": silence would resolve the alert.
+        guard !byProvider.isEmpty else {
+            return [CheckResult(resource: ResourceRef(id: "audit-trail", name: "audit trail", kind: "audit_trail"), status: .fail,
+                                expected: "a multi-region trail that is logging", observed: "no audit trail reported")]
+        }
         return byProvider.keys.sorted().map { provider in
             let trails = byProvider[provider]!
             let resource = ResourceRef(id: "\(provider.lowercased()):audit-trail", name: "\(provider) audit trail", kind: "audit_trail")
