@@ -55,8 +55,10 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "TestSupport"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "Core"]),
         .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport"]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport",
+                                                      .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport",
+                                                    .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

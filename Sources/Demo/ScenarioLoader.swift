@@ -44,7 +44,7 @@ package enum ScenarioLoader {
 
         mutating func scenario(_ root: Node) -> Scenario? {
             guard let top = map(root) else { problem(root, "the scenario must be a mapping with name, start, world and events"); return nil }
-            allow(top, ["name", "start", "duration", "world", "events"], in: "scenario")
+            allow(top, ["name", "start", "duration", "world", "events"], in: "scenario", parent: root)
             let fields = Dictionary(top, uniquingKeysWith: { a, _ in a })
             let name = fields["name"]?.string ?? "scenario"
             guard let startText = fields["start"]?.string, let startDate = TimeText.parse(startText) else {
@@ -62,9 +62,10 @@ package enum ScenarioLoader {
             return Scenario(name: name, start: startDate, duration: duration, world: world, events: events)
         }
 
-        mutating func allow(_ entries: [(String, Node)], _ keys: Set<String>, in context: String) {
+        mutating func allow(_ entries: [(String, Node)], _ keys: Set<String>, in context: String, parent: Node? = nil) {
             for (key, node) in entries where !keys.contains(key) {
-                problem(node, "unknown key `\(key)` in \(context); expected one of \(keys.sorted().joined(separator: ", "))")
+                let keyNode = parent?.mapping?.first { $0.key.string == key }?.key
+                problem(keyNode ?? node, "unknown key `\(key)` in \(context); expected one of \(keys.sorted().joined(separator: ", "))")
             }
         }
 
@@ -86,7 +87,7 @@ package enum ScenarioLoader {
             var world = WorldState()
             guard let node else { return world }
             guard let entries = map(node) else { problem(node, "`world` must be a mapping"); return world }
-            allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities"], in: "world")
+            allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities"], in: "world", parent: node)
             for (key, list) in entries {
                 for item in list.sequence ?? [] {
                     guard let f = map(item).map({ Dictionary($0, uniquingKeysWith: { a, _ in a }) }) else { problem(item, "expected a mapping"); continue }

@@ -61,8 +61,13 @@ package actor Dispatcher {
                 if let alert = message.alert { blockedAlerts.insert(alert) }
                 switch error {
                 case .retryAfter(let seconds):
+                    // The whole destination waits, not just this message: no request reaches it before Retry-After.
                     blockedDestinations.insert(message.destination)
-                    try database.write { try $0.markFailed(message.id, error: error.description, retryAt: now.addingTimeInterval(seconds)) }
+                    let retryAt = now.addingTimeInterval(seconds)
+                    try database.write { tx in
+                        try tx.markFailed(message.id, error: error.description, retryAt: retryAt)
+                        try tx.deferPending(to: message.destination, until: retryAt)
+                    }
                 case .permanent(let reason):
                     // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery failure.
                     try database.write { try $0.markFailed(message.id, error: reason, retryAt: .distantFuture) }
@@ -78,9 +83,16 @@ package actor Dispatcher {
         return delivered
     }
 
-    /// When the next undelivered message becomes due, if any.
+    /// When the next undelivered message becomes due, if any. A message queued behind an earlier one of the same
+    /// alert waits for that one, so only the first pending message of each alert counts (otherwise a failed post
+    /// would make its waiting update look due and the loop would spin).
     package func nextAttempt() throws -> Date? {
-        try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
-            .map(\.nextAttemptAt).filter { $0 != .distantFuture }.min()
+        var seenAlerts = Set<AlertID>()
+        var next: Date?
+        for message in try database.read({ try $0.pendingOutbox(platforms: Set(surfaces.keys)) }) {
+            if let alert = message.alert, !seenAlerts.insert(alert).inserted { continue }
+            if message.nextAttemptAt != .distantFuture { next = min(next ?? message.nextAttemptAt, message.nextAttemptAt) }
+        }
+        return next
     }
 }

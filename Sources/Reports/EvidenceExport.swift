@@ -138,7 +138,8 @@ package enum EvidenceExport {
         }
         let verdict = verifier.verdict
         if case .intact(_, let head) = verdict, let expected = anchor.headHash, head != expected {
-            return .broken(seq: lastSeq, reason: "the export ends at \(head), but anchor.json says the head is \(expected): entries were removed from the end")
+            // Name the first missing entry, not the last one that verified.
+            return .broken(seq: lastSeq + 1, reason: "the export ends at \(head), but anchor.json says the head is \(expected): entries were removed from the end")
         }
         return verdict
     }

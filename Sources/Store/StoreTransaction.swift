@@ -177,6 +177,12 @@ package struct StoreTransaction {
                        arguments: [String(error.prefix(500)), retryAt.timeIntervalSinceReferenceDate, id])
     }
 
+    /// Holds every undelivered message to `destination` until at least `until` (a platform's Retry-After).
+    package func deferPending(to destination: ChatDestination, until: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE delivered_at IS NULL AND destination = ?",
+                       arguments: [until.timeIntervalSinceReferenceDate, try StoreJSON.encode(destination)])
+    }
+
     private static func outboxMessage(_ row: Row) throws -> OutboxMessage {
         let alertID: Int64? = row[1]
         let nextAttempt: Double = row[8]
@@ -214,13 +220,15 @@ package struct StoreTransaction {
         try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
     }
 
-    /// Ledger rows with `at` in [from, to), in chain order, for export.
+    /// Ledger rows of the period [from, to), in chain order, for export: every entry from the first with `at ≥ from`
+    /// to the last with `at < to`. A slice by seq, not by `at`, so it stays one unbroken chain even when two writers
+    /// stamped entries a few milliseconds out of order at the period's edge.
     package func ledgerRows(from: Date? = nil, to: Date? = nil, _ body: (LedgerRow) throws -> Void) throws {
         var sql = "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger"
         var args: [any DatabaseValueConvertible] = []
         var conditions: [String] = []
-        if let from { conditions.append("at >= ?"); args.append(TimeText.iso(from)) }
-        if let to { conditions.append("at < ?"); args.append(TimeText.iso(to)) }
+        if let from { conditions.append("seq >= (SELECT MIN(seq) FROM ledger WHERE at >= ?)"); args.append(TimeText.iso(from)) }
+        if let to { conditions.append("seq <= (SELECT MAX(seq) FROM ledger WHERE at < ?)"); args.append(TimeText.iso(to)) }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY seq"
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))

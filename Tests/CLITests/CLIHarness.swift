@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Runs the built `soc2bot` binary (built by `swift build`, which scripts/test runs before `swift test`).
+enum CLI {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: URL {
+        get throws {
+            let candidates = [".build/debug/soc2bot", ".build/x86_64-unknown-linux-gnu/debug/soc2bot", ".build/aarch64-unknown-linux-gnu/debug/soc2bot"]
+            for path in candidates where FileManager.default.isExecutableFile(atPath: repo.appendingPathComponent(path).path) {
+                return repo.appendingPathComponent(path)
+            }
+            throw HarnessError("the soc2bot binary is not built; run `swift build` first (scripts/test does)")
+        }
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String; var killed: Bool }
+
+    /// Runs soc2bot with `arguments` from the repository root, stdin closed. With `killAfterBytes`, sends
+    /// SIGKILL once that many bytes of stdout have arrived (a point in the run chosen by the caller).
+    static func run(_ arguments: [String], killAfterBytes: Int? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = try binary
+        process.arguments = arguments
+        process.currentDirectoryURL = repo
+        process.standardInput = FileHandle.nullDevice
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOC2BOT_LOG_LEVEL"] = "error"
+        process.environment = environment
+        try process.run()
+        var stdout = Data()
+        var killed = false
+        let reader = out.fileHandleForReading
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            stdout.append(chunk)
+            if let limit = killAfterBytes, !killed, stdout.count >= limit {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self), killed: killed && process.terminationReason == .uncaughtSignal)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("soc2bot-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,81 @@
+import Core
+import Engine
+import Foundation
+import Store
+import Testing
+
+@Suite("Dispatcher: outbox to chat")
+struct DispatcherTests {
+    let t0 = EngineFixtures.t0
+
+    func setup() throws -> (AlertEngine, VirtualClock) {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 1), to: AlertID(1))
+        return (engine, VirtualClock(start: t0 + 2))
+    }
+
+    @Test func deliversInOrderStoresTheMessageRefAndRecordsEvidence() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 2)
+        #expect(await surface.delivered.map(\.kind) == [.post, .update])
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m1"])
+        #expect(try engine.database.read { try $0.outboxDepth() } == 0)
+        let deliveries = try engine.database.read { try $0.evidence(subject: "A-1") }.filter { String(decoding: $0, as: UTF8.self).contains("chat_delivery") }
+        #expect(deliveries.count == 2)
+        #expect(try await dispatcher.drain() == 0)   // delivered once
+    }
+
+    @Test func aFailedPostHoldsBackTheAlertsLaterMessagesAndRetriesWithBackoff() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        await surface.failNext([TestError()])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 0)   // the update must not overtake the failed post
+        let retry = try #require(try await dispatcher.nextAttempt())
+        #expect(retry > clock.now() && retry <= clock.now() + 3)
+        clock.advance(to: retry)
+        #expect(try await dispatcher.drain() == 2)
+        #expect(await surface.delivered.map(\.kind) == [.post, .update])
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.retryAfter(30)])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        try await dispatcher.drain()
+        #expect(try await dispatcher.nextAttempt() == clock.now() + 30)
+        clock.advance(by: 29)
+        #expect(try await dispatcher.drain() == 0)
+        clock.advance(by: 1)
+        #expect(try await dispatcher.drain() == 2)
+    }
+
+    @Test func aPermanentFailureIsKeptNotRetried() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.permanent("channel_not_found")])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        try await dispatcher.drain()
+        #expect(try await dispatcher.nextAttempt() == nil)
+        let row = try #require(try engine.database.read { try $0.allOutbox() }.first)
+        #expect(row.deliveredAt == nil && row.lastError == "channel_not_found")
+    }
+
+    @Test func messagesForPlatformsWithoutASurfaceStayQueued() async throws {
+        let (engine, clock) = try setup()
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [RecordingSurface(platform: .slack)], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 0)
+        #expect(try engine.database.read { try $0.outboxDepth() } == 2)
+    }
+
+    @Test func backoffIsCappedAndJittered() {
+        #expect(Dispatcher.backoff(attempts: 1, jitter: 0) == 2)
+        #expect(Dispatcher.backoff(attempts: 5, jitter: 0) == 32)
+        #expect(Dispatcher.backoff(attempts: 30, jitter: 0) == 900)
+        #expect(Dispatcher.backoff(attempts: 30, jitter: 0.2) == 1080)
+    }
+}

@@ -1,0 +1,124 @@
+import Core
+import Engine
+import Foundation
+import Store
+import Testing
+
+@Suite("Escalator timers on a test clock")
+struct EscalatorTests {
+    let t0 = EngineFixtures.t0
+
+    func openAlert() throws -> AlertEngine {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        return engine
+    }
+
+    @Test func anUnacknowledgedAlertEscalatesToTheManagerThenTheSecurityLead() throws {
+        let engine = try openAlert()
+        // Given the ack timeout (1 h) and SLA (24 h) of the fixture policy
+        #expect(try engine.nextTimer() == t0 + 3_600)
+        #expect(try engine.fireTimers(at: t0 + 3_599) == 0)
+        // When the ack timeout passes: level 1, a DM to the team manager
+        #expect(try engine.fireTimers(at: t0 + 3_600) == 1)
+        var alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.state == .escalated && alert.escalationLevel == 1)
+        var directs = try engine.database.read { try $0.allOutbox() }.filter { $0.kind == .direct }
+        #expect(Set(directs.map(\.destination)) == [.direct(.terminal, "dana"), .direct(.slack, "UDANA")])
+        // When the SLA passes: level 2, a DM to the security lead
+        #expect(try engine.nextTimer() == t0 + 86_400)
+        try engine.fireTimers(at: t0 + 86_400)
+        alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.escalationLevel == 2 && alert.slaBreachedAt == t0 + 86_400)
+        directs = try engine.database.read { try $0.allOutbox() }.filter { $0.kind == .direct }
+        #expect(directs.last?.destination == .direct(.terminal, "priya"))
+        // And nothing more is due
+        #expect(try engine.nextTimer() == nil)
+    }
+
+    @Test func anAcknowledgedAlertStillEscalatesOnSLABreach() throws {
+        let engine = try openAlert()
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .terminal, at: t0 + 60), to: AlertID(1))
+        #expect(try engine.nextTimer() == t0 + 86_400)
+        try engine.fireTimers(at: t0 + 90_000)
+        let alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.state == .escalated && alert.escalationLevel == 1)
+    }
+
+    @Test func aSnoozeExpiresAndReFiresToTheChannel() throws {
+        let engine = try openAlert()
+        try engine.apply(AlertRequest(.snooze(until: t0 + 7_200, rationale: "change window"), by: .person("dana"), via: .terminal, at: t0 + 60), to: AlertID(1))
+        #expect(try engine.nextTimer() == t0 + 7_200)
+        #expect(try engine.fireTimers(at: t0 + 3_600) == 0)   // no ack escalation while snoozed
+        try engine.fireTimers(at: t0 + 7_200)
+        let alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.state == .open && alert.awakeSince == t0 + 7_200)
+        let last = try #require(try engine.database.read { try $0.allOutbox() }.last)
+        #expect(last.kind == .update)
+        let content = try StoreJSON.decode(Chat.ChatMessage.self, from: last.payload)
+        #expect(content.broadcast && (content.threadLine ?? "").contains("snooze expired"))
+        // The ack window restarts from the wake-up
+        #expect(try engine.nextTimer() == t0 + 7_200 + 3_600)
+    }
+
+    @Test func aRiskAcceptanceExpiresAndReFires() throws {
+        let engine = try openAlert()
+        try engine.apply(AlertRequest(.acceptRisk(until: t0 + 10 * 86_400, rationale: "bridge letter"), by: .person("priya"), via: .terminal, at: t0), to: AlertID(1))
+        #expect(try engine.nextTimer() == t0 + 10 * 86_400)
+        try engine.fireTimers(at: t0 + 10 * 86_400)
+        // It wakes, and since its 24 h SLA passed meanwhile, the breach escalates it at once.
+        let alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.state == .escalated && alert.slaBreachedAt == t0 + 10 * 86_400)
+        let actions = try engine.database.read { try $0.evidence(subject: "A-1") }.map { String(decoding: $0, as: UTF8.self) }
+        #expect(actions.contains { $0.contains("\"action\":\"wake\"") })
+    }
+}
+
+@Suite("Control scheduler")
+struct ControlSchedulerTests {
+    let t0 = EngineFixtures.t0
+
+    @Test func controlsRunAtStartThenEveryCadenceAndResumeFromTheStore() async throws {
+        let config = EngineFixtures.config()
+        let plan = SchedulePlan(controls: config.controls)
+        let control = config.controls[0]
+        #expect(plan.nextDue(lastRuns: [:], start: t0) == t0)
+        #expect(plan.due(at: t0, lastRuns: [:], start: t0).map(\.id) == [control.id])
+        #expect(plan.due(at: t0 + 3_599, lastRuns: [control.id: t0], start: t0).isEmpty)
+        #expect(plan.nextDue(lastRuns: [control.id: t0], start: t0) == t0 + 3_600)
+        // Manual controls are never scheduled
+        var manual = control
+        manual.check = nil
+        #expect(SchedulePlan(controls: [manual]).nextDue(lastRuns: [:], start: t0) == nil)
+    }
+
+    @Test func theLoopRunsControlsOnAVirtualClockAndStopsAtUntil() async throws {
+        let engine = try EngineFixtures.engine()
+        let clock = VirtualClock(start: t0)
+        let surface = RecordingSurface()
+        let bot = Bot.make(config: engine.config, database: engine.database, sources: [StaticBuckets()], surfaces: [surface],
+                           clock: clock, logger: EngineFixtures.logger, start: t0, until: t0 + 5 * 3_600)
+        try await bot.loop.run()
+        let runs = try engine.database.read { try $0.lastRuns() }
+        #expect(runs[engine.config.controls[0].id] == t0 + 5 * 3_600)
+        // One alert, posted once, escalated once to the manager (1 h ack timeout): no repeated posts.
+        let kinds = await surface.delivered.map(\.kind)
+        #expect(kinds.filter { $0 == .post }.count == 1)
+        #expect(kinds.filter { $0 == .direct }.count == 1)
+        #expect(clock.now() == t0 + 5 * 3_600)
+    }
+}
+
+/// One unencrypted bucket, always.
+struct StaticBuckets: Checks.FactSource {
+    let id: SourceID = "aws"
+    var provides: Set<FactKind> { [.buckets] }
+    func facts(_ kinds: Set<FactKind>) async throws -> Checks.Facts {
+        var facts = Checks.Facts()
+        facts.buckets = [Checks.Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+        return facts
+    }
+}
+
+import Chat
+import Checks

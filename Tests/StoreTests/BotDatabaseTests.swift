@@ -1,0 +1,94 @@
+import Core
+import Foundation
+import GRDB
+import Store
+import Testing
+import TestSupport
+
+/// Opening a file: soc2bot's own database migrates forward; anything it does not understand is refused, untouched.
+@Suite("Schema guard")
+struct BotDatabaseTests {
+    @Test func newFileIsCreatedInWALModeWithFullSync() throws {
+        try withTemporaryDirectory { dir in
+            let database = try Sample.fileDatabase(in: dir)
+
+            let (journal, sync) = try database.writer.read { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(journal == "wal")
+            #expect(sync == 2) // FULL
+            let tables = try database.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+            #expect(Set(tables).isSuperset(of: ["alert", "alert_message", "check_run", "cursor", "grdb_migrations", "ledger", "outbox", "resource_track"]))
+        }
+    }
+
+    @Test func reopeningAGoodDatabaseKeepsItsDataAndMigratesNothingTwice() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            let migrations: [String]
+            do {
+                let database = try BotDatabase.open(path: path)
+                try database.write { tx in
+                    try tx.setCursor("slack.events", "42")
+                    try tx.appendEvidence(kind: "note", subject: nil, at: Sample.t0, data: Note(n: 1))
+                }
+                migrations = try database.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+            }
+
+            for _ in 1...2 {
+                let reopened = try BotDatabase.open(path: path)
+                #expect(try reopened.read { try $0.cursor("slack.events") } == "42")
+                #expect(try reopened.read { try $0.verifyLedger() }.isIntact)
+                #expect(try reopened.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") } == migrations)
+            }
+            #expect(!migrations.isEmpty)
+        }
+    }
+
+    @Test func databaseFromANewerVersionIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            // Given a soc2bot database that a newer build migrated further
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            do { _ = try BotDatabase.open(path: path) }
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+            try queue.close()
+
+            // When this build opens it, then it refuses and names the migration it does not know
+            let error = #expect(throws: StoreError.self) { try BotDatabase.open(path: path) }
+            #expect(error == .unknownSchema(path: path, unknownMigrations: ["v99-from-the-future"]))
+            #expect(error?.description.contains("v99-from-the-future") == true)
+        }
+    }
+
+    @Test func someoneElsesSQLiteFileIsRefusedWithoutAddingTables() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("crm.sqlite").path
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try db.execute(sql: "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+            }
+            try queue.close()
+
+            let error = #expect(throws: StoreError.self) { try BotDatabase.open(path: path) }
+
+            guard case .foreignDatabase(let reportedPath, let tables) = error else {
+                Issue.record("expected foreignDatabase, got \(String(describing: error))")
+                return
+            }
+            #expect(reportedPath == path)
+            #expect(tables.sorted() == ["customers", "orders"])
+            // Nothing was created in the foreign file.
+            let after = try DatabaseQueue(path: path)
+            let names = try after.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+            #expect(names == ["customers", "orders"])
+            try after.close()
+        }
+    }
+
+    @Test func emptyInMemoryDatabaseMigrates() throws {
+        let database = try BotDatabase.inMemory()
+        #expect(try database.read { try $0.alerts() }.isEmpty)
+        #expect(try database.read { try $0.outboxDepth() } == 0)
+    }
+}

@@ -1,0 +1,167 @@
+import Core
+import Foundation
+import Reports
+import Store
+import Testing
+import TestSupport
+
+/// The auditor's export: written from the database, verified from its files alone.
+@Suite("Evidence export")
+struct EvidenceExportTests {
+    /// A ledger of 10 notes, entry n at `t0 + n minutes`.
+    func tenEntryLedger() throws -> BotDatabase {
+        let database = try BotDatabase.inMemory()
+        try appendNotes(database, count: 10)
+        return database
+    }
+
+    @discardableResult
+    func export(_ database: BotDatabase, to directory: URL, from: Date = Sample.t0, to: Date = Sample.at(Sample.day)) throws -> EvidenceExport.Summary {
+        try EvidenceExport.export(database: database, organisation: "Acme", from: from, to: to,
+                                  exportedAt: Sample.at(2 * Sample.day), directory: directory)
+    }
+
+    func lines(_ directory: URL) throws -> [String] {
+        try String(decoding: Data(contentsOf: directory.appendingPathComponent("ledger.jsonl")), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+    }
+
+    func write(_ lines: [String], to directory: URL) throws {
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("ledger.jsonl"))
+    }
+
+    /// Changes one JSON field of `line` with `change`, as an editor with a JSON tool would.
+    func edit(_ line: String, _ change: (inout [String: Any]) -> Void) throws -> String {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        change(&object)
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    @Test func fullExportVerifiesFromItsFilesAlone() throws {
+        let database = try tenEntryLedger()
+        let head = try #require(try database.read { try $0.ledgerHead() })
+        try withTemporaryDirectory { dir in
+            let summary = try export(database, to: dir)
+
+            #expect(summary.entries == 10)
+            #expect(summary.firstSeq == 1)
+            #expect(summary.lastSeq == 10)
+            for file in summary.files {
+                #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), "\(file)")
+            }
+            #expect(try lines(dir).count == 10)
+            #expect(try EvidenceExport.verify(directory: dir) == .intact(entries: 10, head: head.hash))
+        }
+    }
+
+    @Test func editingOneEntryBreaksTheExportAtThatEntry() throws {
+        try withTemporaryDirectory { dir in
+            try export(try tenEntryLedger(), to: dir)
+            var rows = try lines(dir)
+
+            rows[3] = try edit(rows[3]) { row in
+                row["entry"] = (row["entry"] as? String)?.replacingOccurrences(of: #""n":4"#, with: #""n":40"#)
+            }
+            try write(rows, to: dir)
+
+            let verdict = try EvidenceExport.verify(directory: dir)
+            #expect(brokenSeq(verdict) == 4, "\(verdict)")
+        }
+    }
+
+    @Test func deletingTheLastLineIsCaughtByTheHead() throws {
+        try withTemporaryDirectory { dir in
+            try export(try tenEntryLedger(), to: dir)
+
+            try write(Array(try lines(dir).dropLast()), to: dir)
+
+            // Entries 1…9 still chain, but they do not end at anchor.json's head: entry 10 is missing.
+            let verdict = try EvidenceExport.verify(directory: dir)
+            #expect(brokenSeq(verdict) == 10, "\(verdict)")
+            #expect(verdict.description.contains("removed from the end"))
+        }
+    }
+
+    @Test func emptyingTheLedgerFileIsCaught() throws {
+        try withTemporaryDirectory { dir in
+            try export(try tenEntryLedger(), to: dir)
+
+            try Data().write(to: dir.appendingPathComponent("ledger.jsonl"))
+
+            #expect(brokenSeq(try EvidenceExport.verify(directory: dir)) == 1)
+        }
+    }
+
+    @Test func deletingAMiddleLineBreaksTheExportAtTheNextEntry() throws {
+        try withTemporaryDirectory { dir in
+            try export(try tenEntryLedger(), to: dir)
+            var rows = try lines(dir)
+
+            rows.remove(at: 4)
+            try write(rows, to: dir)
+
+            #expect(brokenSeq(try EvidenceExport.verify(directory: dir)) == 6)
+        }
+    }
+
+    @Test func middlePeriodVerifiesFromItsAnchor() throws {
+        let database = try tenEntryLedger()
+        let (anchorHash, headHash) = try database.read { tx in
+            (try tx.ledgerHash(seq: 3)!.hexString, try tx.ledgerHash(seq: 7)!.hexString)
+        }
+        try withTemporaryDirectory { dir in
+            // Entries 4…7 were recorded in [t0 + 4 min, t0 + 8 min)
+            let summary = try export(database, to: dir, from: Sample.at(4 * Sample.minute), to: Sample.at(8 * Sample.minute))
+
+            #expect(summary.entries == 4)
+            #expect(summary.firstSeq == 4)
+            #expect(summary.lastSeq == 7)
+            let anchor = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("anchor.json"))) as? [String: Any])
+            #expect(anchor["anchorHash"] as? String == anchorHash)
+            #expect(anchor["headHash"] as? String == headHash)
+            #expect(try EvidenceExport.verify(directory: dir) == .intact(entries: 4, head: headHash))
+        }
+    }
+
+    @Test func middlePeriodWithAForgedAnchorIsBrokenAtItsFirstEntry() throws {
+        try withTemporaryDirectory { dir in
+            try export(try tenEntryLedger(), to: dir, from: Sample.at(4 * Sample.minute), to: Sample.at(8 * Sample.minute))
+            let anchorURL = dir.appendingPathComponent("anchor.json")
+            var anchor = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: anchorURL)) as? [String: Any])
+
+            anchor["anchorHash"] = String(repeating: "0", count: 64)
+            try JSONSerialization.data(withJSONObject: anchor).write(to: anchorURL)
+
+            #expect(brokenSeq(try EvidenceExport.verify(directory: dir)) == 4)
+        }
+    }
+
+    @Test func periodExportIsAContiguousSliceEvenWhenTimesAreSlightlyOutOfOrder() throws {
+        // Given entries whose times are not monotonic at the period's start (two writers, a few ms of skew):
+        // seq 1 at t0 + 60 s, seq 2 at t0 + 59.99 s, seq 3 at t0 + 120 s
+        let database = try BotDatabase.inMemory()
+        for (n, offset) in [(1, 60.0), (2, 59.99), (3, 120.0)] {
+            _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(offset), data: Note(n: n)) }
+        }
+        try withTemporaryDirectory { dir in
+            // When the period starting at t0 + 60 s is exported
+            let summary = try export(database, to: dir, from: Sample.at(60), to: Sample.at(Sample.hour))
+
+            // Then it holds the whole chain from its first entry to its last, and verifies
+            #expect(summary.firstSeq == 1)
+            #expect(summary.lastSeq == 3)
+            #expect(summary.entries == 3)
+            #expect(try EvidenceExport.verify(directory: dir).isIntact)
+        }
+    }
+
+    @Test func periodWithNoEntriesExportsAnEmptyLedgerThatVerifies() throws {
+        let database = try tenEntryLedger()
+        try withTemporaryDirectory { dir in
+            let summary = try export(database, to: dir, from: Sample.at(2 * Sample.day), to: Sample.at(3 * Sample.day))
+
+            #expect(summary.entries == 0)
+            #expect(try EvidenceExport.verify(directory: dir).isIntact)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Core
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// The outbox: messages written with the change that caused them, each with a transaction id fixed at insert
+/// and reused on every retry, and the message references of delivered posts.
+@Suite("Outbox")
+struct OutboxTests {
+    let slack = ChatDestination.channel(.slack, Sample.slackChannel)
+    let terminal = ChatDestination.channel(.terminal, Sample.terminalChannel)
+    let danaDM = ChatDestination.direct(.slack, "U0DANA")
+
+    /// Queues a post on Slack, one on the terminal and a Slack DM; returns their row ids.
+    func enqueueThree(_ database: BotDatabase) throws -> [Int64] {
+        try database.write { tx in
+            [
+                try tx.enqueue(alert: AlertID(1), kind: .post, destination: slack, payload: Data("post".utf8), at: Sample.t0),
+                try tx.enqueue(alert: AlertID(1), kind: .post, destination: terminal, payload: Data("post".utf8), at: Sample.t0),
+                try tx.enqueue(alert: nil, kind: .direct, destination: danaDM, payload: Data("dm".utf8), at: Sample.at(1)),
+            ]
+        }
+    }
+
+    @Test func enqueueGivesEachMessageItsOwnTransactionID() throws {
+        let database = try BotDatabase.inMemory()
+
+        let ids = try enqueueThree(database)
+        let all = try database.read { try $0.allOutbox() }
+
+        #expect(all.map(\.id) == ids)
+        #expect(Set(all.map(\.txnID)).count == 3)
+        #expect(all.allSatisfy { $0.txnID.hasPrefix("soc2bot-") })
+        let dm = all[2]
+        #expect(dm.alert == nil)
+        #expect(dm.kind == .direct)
+        #expect(dm.destination == danaDM)
+        #expect(dm.payload == Data("dm".utf8))
+        #expect(dm.createdAt == Sample.at(1))
+        #expect(dm.nextAttemptAt == Sample.at(1))
+        #expect(dm.attempts == 0)
+        #expect(dm.deliveredAt == nil)
+        #expect(dm.lastError == nil)
+        #expect(all[0].alert == AlertID(1))
+    }
+
+    @Test func pendingListsUndeliveredMessagesOfThePlatformsAskedOldestFirst() throws {
+        let database = try BotDatabase.inMemory()
+        let ids = try enqueueThree(database)
+
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.map(\.id) == [ids[0], ids[2]])
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.terminal]) }.map(\.id) == [ids[1]])
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack, .terminal, .matrix]) }.map(\.id) == ids)
+        #expect(try database.read { try $0.pendingOutbox(platforms: []) }.isEmpty)
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack], limit: 1) }.map(\.id) == [ids[0]])
+        #expect(try database.read { try $0.outboxDepth() } == 3)
+    }
+
+    @Test func deliveredMessagesLeaveThePendingList() throws {
+        let database = try BotDatabase.inMemory()
+        let ids = try enqueueThree(database)
+
+        try database.write { try $0.markDelivered(ids[0], at: Sample.at(5)) }
+
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.map(\.id) == [ids[2]])
+        #expect(try database.read { try $0.outboxDepth() } == 2)
+        let delivered = try #require(try database.read { try $0.allOutbox() }.first { $0.id == ids[0] })
+        #expect(delivered.deliveredAt == Sample.at(5))
+        #expect(delivered.attempts == 1)
+        #expect(delivered.lastError == nil)
+    }
+
+    @Test func failedMessagesStayPendingUntilRetriedWithTheSameTransactionID() throws {
+        let database = try BotDatabase.inMemory()
+        let ids = try enqueueThree(database)
+        let txnID = try database.read { try $0.allOutbox() }[0].txnID
+
+        // Given two failed attempts, the second with a later retry time and a very long error
+        try database.write { try $0.markFailed(ids[0], error: "rate limited", retryAt: Sample.at(30)) }
+        try database.write { try $0.markFailed(ids[0], error: String(repeating: "x", count: 2_000), retryAt: Sample.at(90)) }
+
+        // Then it is still pending, due at the last retry time, with its attempts counted and its error capped
+        let failed = try #require(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.first)
+        #expect(failed.id == ids[0])
+        #expect(failed.attempts == 2)
+        #expect(failed.nextAttemptAt == Sample.at(90))
+        #expect(failed.lastError?.count == 500)
+        #expect(failed.deliveredAt == nil)
+        #expect(failed.txnID == txnID)
+
+        // When the retry succeeds, the error is cleared and the transaction id is the one fixed at insert
+        try database.write { try $0.markDelivered(ids[0], at: Sample.at(91)) }
+        let delivered = try database.read { try $0.allOutbox() }[0]
+        #expect(delivered.attempts == 3)
+        #expect(delivered.lastError == nil)
+        #expect(delivered.txnID == txnID)
+    }
+
+    @Test func aMessageThatCanNeverBeDeliveredIsParkedInTheFarFuture() throws {
+        let database = try BotDatabase.inMemory()
+        let ids = try enqueueThree(database)
+
+        try database.write { try $0.markFailed(ids[2], error: "user_not_found", retryAt: .distantFuture) }
+
+        let parked = try #require(try database.read { try $0.allOutbox() }.first { $0.id == ids[2] })
+        #expect(parked.nextAttemptAt == .distantFuture)
+        #expect(parked.lastError == "user_not_found")
+    }
+
+    @Test func messageRefsRoundTripPerPlatformAndChannel() throws {
+        let database = try BotDatabase.inMemory()
+        let control = Sample.control()
+        let alert = try database.write { try $0.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: 3_600) }
+        let slackRef = MessageRef(platform: .slack, channel: Sample.slackChannel, messageID: "1772000000.000100")
+        let terminalRef = MessageRef(platform: .terminal, channel: Sample.terminalChannel, messageID: "line-12")
+
+        try database.write { tx in
+            try tx.saveMessageRef(terminalRef, alert: alert.id)
+            try tx.saveMessageRef(slackRef, alert: alert.id)
+        }
+        #expect(try database.read { try $0.messageRefs(alert: alert.id) } == [slackRef, terminalRef])
+        #expect(try database.read { try $0.messageRefs(alert: AlertID(99)) }.isEmpty)
+
+        // A repost to the same channel replaces the reference rather than adding a second one
+        var reposted = slackRef
+        reposted.messageID = "1772000100.000200"
+        try database.write { try $0.saveMessageRef(reposted, alert: alert.id) }
+        #expect(try database.read { try $0.messageRefs(alert: alert.id) } == [reposted, terminalRef])
+    }
+}
