@@ -23,7 +23,7 @@ package struct TerminalRenderer: Sendable {
         case "direct":
             header = "── \(target) · escalation"
         case "reply":
-            header = "── \(target)"
+            header = "↩ \(destination.kind == .direct ? "to \(destination.address) (only you see this)" : destination.address)"
         default:
             header = "── \(target) · new alert"
         }

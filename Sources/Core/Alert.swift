@@ -117,6 +117,14 @@ package struct Alert: Codable, Sendable, Equatable {
         self.awakeSince = openedAt; self.escalationLevel = 0; self.version = 1
     }
 
+    /// Whether the alert went (or is going) past its remediation SLA by `now`: still unremediated after the
+    /// deadline, or ended after it. A risk accepted before the deadline is a justified exception, not a breach.
+    package func breachedSLA(at now: Date) -> Bool {
+        if slaBreachedAt != nil { return true }
+        if state == .riskAccepted { return false }
+        return (endedAt ?? now) > slaDeadline
+    }
+
     /// Not closed, resolved or waiting on a snooze/acceptance: the escalator's clock runs.
     package var isActive: Bool { state == .open || state == .acknowledged || state == .escalated }
 }

@@ -1,11 +1,13 @@
 import Foundation
 
 /// Human durations as written in manifests and chat: `90s`, `30m`, `4h`, `2d`, `1w`, and sums such as `1d12h`.
-/// Units: s, m (minutes), h, d (24 h), w (7 d). Months are not accepted: they have no fixed length.
+/// Units: s, m (minutes), h, d (24 h), w (7 d); parts may be separated by spaces (`1d 6h`). Months are not accepted:
+/// they have no fixed length.
 package enum DurationText {
     /// Seconds in `text`, or nil when it is not a positive duration in the grammar above.
     package static func parse(_ text: String) -> TimeInterval? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        // Spaces between parts are allowed, so what `format` prints (`1d 6h`) reads back.
+        let trimmed = text.lowercased().filter { !$0.isWhitespace }
         guard !trimmed.isEmpty else { return nil }
         var total: TimeInterval = 0
         var number = ""

@@ -20,9 +20,14 @@ package enum TimeText {
     package static func parse(_ text: String) -> Date? {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.count == 10 {
-            let parts = t.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3 else { return nil }
-            return Calendar.utc.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+            let fields = t.split(separator: "-", omittingEmptySubsequences: false)
+            let parts = fields.compactMap { Int($0) }
+            // YYYY-MM-DD only, and a real calendar day: 2026-02-30 is refused, not rolled over into March.
+            guard fields.count == 3, parts.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,
+                  let date = Calendar.utc.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
+            let check = Calendar.utc.dateComponents([.year, .month, .day], from: date)
+            guard check.year == parts[0], check.month == parts[1], check.day == parts[2] else { return nil }
+            return date
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -5,15 +5,17 @@ import Yams
 
 /// Reads scenario YAML. Dates may be absolute (`2026-03-02`, ISO 8601) or relative to `start` (`-30d`, `+2h`).
 package enum ScenarioLoader {
-    package static func load(file: URL) throws -> Scenario {
+    /// - Parameter start: replaces the file's `start` (relative dates and offsets follow it): `check` and `run`
+    ///   on the demo organisation see its systems as they are at the scenario's start, but today.
+    package static func load(file: URL, start: Date? = nil) throws -> Scenario {
         let text: String
         do { text = try String(contentsOf: file, encoding: .utf8) } catch {
             throw ScenarioError(file: file.path, problems: ["cannot read the file: \(error.localizedDescription)"])
         }
-        return try parse(text, file: file.path)
+        return try parse(text, file: file.path, start: start)
     }
 
-    package static func parse(_ text: String, file: String) throws -> Scenario {
+    package static func parse(_ text: String, file: String, start: Date? = nil) throws -> Scenario {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw ScenarioError(file: file, problems: ["the file is empty"]) }
@@ -21,7 +23,7 @@ package enum ScenarioLoader {
         } catch let error as ScenarioError { throw error } catch {
             throw ScenarioError(file: file, problems: ["YAML syntax: \(error)"])
         }
-        var reader = Reader(file: file)
+        var reader = Reader(file: file, startOverride: start)
         let scenario = reader.scenario(root)
         if !reader.problems.isEmpty { throw ScenarioError(file: file, problems: reader.problems) }
         return scenario!
@@ -29,6 +31,7 @@ package enum ScenarioLoader {
 
     private struct Reader {
         let file: String
+        let startOverride: Date?
         var problems: [String] = []
         var start = Date(timeIntervalSince1970: 0)
 
@@ -47,9 +50,10 @@ package enum ScenarioLoader {
             allow(top, ["name", "start", "duration", "world", "events"], in: "scenario", parent: root)
             let fields = Dictionary(top, uniquingKeysWith: { a, _ in a })
             let name = fields["name"]?.string ?? "scenario"
-            guard let startText = fields["start"]?.string, let startDate = TimeText.parse(startText) else {
+            guard let startText = fields["start"]?.string, let fileStart = TimeText.parse(startText) else {
                 problem(fields["start"] ?? root, "`start` must be a date such as 2026-03-02T08:00:00Z"); return nil
             }
+            let startDate = startOverride ?? fileStart
             start = startDate
             var duration: TimeInterval = 14 * 86_400
             if let node = fields["duration"] {

@@ -24,7 +24,7 @@ package struct StatusReport: Sendable, Equatable {
         return StatusReport(
             organisation: config.organisation, now: now, live: live,
             bySeverity: Dictionary(grouping: live, by: \.severity).mapValues(\.count),
-            breached: live.filter { $0.slaBreachedAt != nil || ($0.state != .riskAccepted && $0.slaDeadline <= now) },
+            breached: live.filter { $0.breachedSLA(at: now) },
             controlsFailing: runs.filter { $0.failed > 0 }.count,
             controlsErroring: runs.filter { $0.errors > 0 }.count,
             controlsTotal: config.controls.count,
@@ -63,8 +63,10 @@ package enum AlertListing {
         let sla: String
         if alert.state.isEnded {
             sla = alert.endedAt.map { "ended \(TimeText.human($0))" } ?? ""
-        } else if alert.slaDeadline <= now {
+        } else if alert.breachedSLA(at: now) {
             sla = "SLA breached \(DurationText.format(now.timeIntervalSince(alert.slaDeadline))) ago"
+        } else if alert.slaDeadline <= now {
+            sla = "SLA waived: risk accepted"
         } else {
             sla = "SLA in \(DurationText.format(alert.slaDeadline.timeIntervalSince(now)))"
         }

@@ -29,10 +29,10 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
-        let sources = try Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests) }
+        let now = Date()
+        let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
         let runner = ControlRunner(sources: sources)
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
-        let now = Date()
         var rows: [Row] = []
         for control in config.controls where control.isAutomated && (selected?.contains(control.id) ?? true) {
             let results = await runner.run(control, at: now)
@@ -71,9 +71,9 @@ struct Check: AsyncParsableCommand {
 }
 
 /// The demo world for a `demo` source outside the demo command: the scenario named in its settings
-/// (`scenario: scenarios/northwind.yaml`, relative to the manifests), at the scenario's start.
-func demoWorld(for source: SourceConfig, manifests: String) throws -> DemoWorld {
+/// (`scenario: scenarios/northwind.yaml`, relative to the manifests) as it stands at its start, moved to `now`.
+func demoWorld(for source: SourceConfig, manifests: String, now: Date) throws -> DemoWorld {
     let relative = source.settings["scenario"]?.string ?? "scenarios/northwind.yaml"
-    let scenario = try ScenarioLoader.load(file: URL(fileURLWithPath: manifests).appendingPathComponent(relative))
+    let scenario = try ScenarioLoader.load(file: URL(fileURLWithPath: manifests).appendingPathComponent(relative), start: now)
     return DemoWorld(id: source.id, initial: scenario.world)
 }

@@ -11,11 +11,7 @@ import Store
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the bot on the built-in demo organisation (terminal chat, simulated time).",
-        discussion: """
-        Type /soc2 commands at the prompt (as --as, default the first security lead). With stdin not a terminal
-        the demo runs unattended. Defaults: --manifests manifests/demo, --database soc2bot-demo.sqlite (a demo
-        database is replaced on each run unless --resume; a non-demo database is never touched).
-        """)
+        discussion: "Type /soc2 commands at the prompt (as --as, default the first security lead). With stdin not a terminal the demo runs unattended. A demo database is replaced on each run unless --resume; a database that is not a demo's is never touched. The scenario format is documented in manifests/demo/README.md.")
     @Option(name: .long, help: "Directory of manifest YAML files.")
     var manifests: String = "manifests/demo"
     @Option(name: .long, help: "SQLite database file for the demo.")

@@ -22,8 +22,8 @@ struct Run: AsyncParsableCommand {
         for platform in routed.subtracting(surfaces.map(\.platform)).sorted() {
             logger.warning("no \(platform.rawValue) surface in this build: its messages stay queued in the outbox", metadata: ["chat.platform": "\(platform.rawValue)"])
         }
-        let sources = try Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests) }
         let clock = SystemClock()
+        let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 5)
         logger.notice("soc2bot running", metadata: ["controls": "\(config.controls.count)", "database": "\(common.database)"])

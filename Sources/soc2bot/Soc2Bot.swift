@@ -14,7 +14,7 @@ struct Soc2Bot: AsyncParsableCommand {
 struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Directory of manifest YAML files.")
     var manifests: String = "manifests"
-    @Option(name: .long, help: "SQLite database file (created if missing).")
+    @Option(name: .long, help: "SQLite database file.")
     var database: String = "soc2bot.sqlite"
 }
 

@@ -16,8 +16,9 @@ struct Status: ParsableCommand {
         let config = try loadConfig(common.manifests)
         let database = try openDatabase(common.database, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
-        let report = try database.read { try StatusReport.build(config: config, store: $0, now: now) }
+        let (report, verdict) = try database.read { (try StatusReport.build(config: config, store: $0, now: now), try $0.verifyLedger()) }
         print(TerminalRenderer(colour: false).render(report.message, destination: .channel(.terminal, "status"), kind: "reply"))
+        print(verdict.isIntact ? "  Evidence chain verified." : "  WARNING: \(verdict) — run `soc2bot evidence verify` and restore from backup.")
     }
 }
 
@@ -29,9 +30,12 @@ struct Alerts: ParsableCommand {
     var state: String = "live"
     @Flag(name: .long, help: "Print JSON.")
     var json = false
+    @Option(name: .long, help: "Ages and SLAs as of this time (default now), e.g. a demo's simulated time.")
+    var at: String?
 
     func run() throws {
         let database = try openDatabase(common.database, requireIntactLedger: false)
+        let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
         var states: [AlertState] = []
         for word in state.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
             switch word {
@@ -52,7 +56,6 @@ struct Alerts: ParsableCommand {
             encoder.dateEncodingStrategy = .custom { date, encoder in var c = encoder.singleValueContainer(); try c.encode(TimeText.iso(date)) }
             print(String(decoding: try encoder.encode(alerts), as: UTF8.self))
         } else {
-            let now = Date()
             for alert in alerts { print(AlertListing.line(alert, now: max(now, alert.endedAt ?? alert.openedAt))) }
             print("\(alerts.count) alert\(alerts.count == 1 ? "" : "s")")
         }
