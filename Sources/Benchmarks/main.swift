@@ -8,13 +8,18 @@ import Store
 //
 //   swift run -c release soc2bot-bench            full sizes (the 1M-entry ledger takes a few minutes to build)
 //   swift run -c release soc2bot-bench --quick    sizes ÷10, for smoke runs; the targets stay those of full sizes
+//   … --only reconcile|appends|verify             one group of benchmarks
 
-let arguments = Set(CommandLine.arguments.dropFirst())
+let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick]")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify]")
     exit(0)
 }
 let quick = arguments.contains("--quick")
+let groups: Set<String> = {
+    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify"] }
+    return Set(arguments[i + 1].split(separator: ",").map(String.init))
+}()
 let scale = quick ? 10 : 1
 let clock = ContinuousClock()
 let t0 = Date(timeIntervalSince1970: 1_772_000_000)
@@ -99,7 +104,7 @@ let allPassing = (0..<resourceCount).map { result($0, failing: false) }
 var firstRuns: [Duration] = []
 var steadyRuns: [Duration] = []
 var resolveRuns: [Duration] = []
-for run in 1...3 {
+for run in 1...3 where groups.contains("reconcile") {
     try withScratchDirectory { dir in
         let engine = AlertEngine(config: config, database: try fileDatabase(in: dir))
         var summary: AlertEngine.RunSummary?
@@ -119,7 +124,7 @@ for run in 1...3 {
 let n = grouped(resourceCount)
 for (name, runs) in [("reconcile \(n) results, 1% failing, first run (\(grouped(failingCount)) opened)", firstRuns),
                      ("reconcile \(n) results, steady state (no change)", steadyRuns),
-                     ("reconcile \(n) results, all passing (\(grouped(failingCount)) resolved)", resolveRuns)] {
+                     ("reconcile \(n) results, all passing (\(grouped(failingCount)) resolved)", resolveRuns)] where !runs.isEmpty {
     let m = median(runs)
     table.append(BenchRow(benchmark: name, result: formatSeconds(m) + " (median of 3)", target: "< 1 s", ok: m < .seconds(1)))
 }
@@ -154,7 +159,7 @@ func appendEntries(_ database: BotDatabase, count: Int, batch: Int, progressEver
     }
 }
 
-for batch in [100, 1] {
+for batch in [100, 1] where groups.contains("appends") {
     let runs = batch == 1 ? 1 : 3
     var durations: [Duration] = []
     for _ in 1...runs {
@@ -177,7 +182,7 @@ for batch in [100, 1] {
 // MARK: - Verify a 1,000,000-entry ledger
 
 let ledgerSize = 1_000_000 / scale
-try withScratchDirectory { dir in
+if groups.contains("verify") { try withScratchDirectory { dir in
     let database = try fileDatabase(in: dir)
     print("  building a \(grouped(ledgerSize))-entry ledger (transactions of 10,000)…")
     let build = try appendEntries(database, count: ledgerSize, batch: 10_000, progressEvery: ledgerSize / 10)
@@ -202,7 +207,7 @@ try withScratchDirectory { dir in
         benchmark: "verify \(grouped(ledgerSize))-entry ledger",
         result: "\(formatSeconds(m)) (median of 3, \(grouped(Int(Double(ledgerSize) / seconds(m)))) entries/s)",
         target: "< 2 s", ok: m < .seconds(2)))
-}
+} }
 
 // MARK: - Table
 

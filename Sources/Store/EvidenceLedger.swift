@@ -66,15 +66,14 @@ package enum EvidenceLedger {
         var verifier = ChainVerifier()
         while let row = try rows.next() {
             let seq: Int64 = row[0]
-            let problem: String? = try row.withUnsafeData(atIndex: 1) { entry in
-                try row.withUnsafeData(atIndex: 2) { prev in
-                    try row.withUnsafeData(atIndex: 3) { hash in
-                        guard let entry, let prev, let hash else { return "a column is missing" }
-                        return verifier.check(seq: seq, entry: entry, prevHash: prev, hash: hash)
-                    }
-                }
+            // Copies of the three blobs (a few hundred bytes) cost less than nesting closures that capture the
+            // verifier, which makes every access to it a dynamic exclusivity check.
+            guard let entry = row[1] as Data?, let prev = row[2] as Data?, let hash = row[3] as Data? else {
+                return .broken(seq: seq, reason: "a column is missing")
             }
-            if let problem { return .broken(seq: seq, reason: problem) }
+            if let problem = verifier.check(seq: seq, entry: entry, prevHash: prev, hash: hash) {
+                return .broken(seq: seq, reason: problem)
+            }
         }
         return verifier.verdict
     }
@@ -124,18 +123,30 @@ package struct ChainVerifier {
     package var verdict: LedgerVerdict { .intact(entries: expectedSeq - 1 - firstSeqOffset, head: previous.hexString) }
 
     /// Canonical entries end with `"seq":<n>,"subject":…}` or `"seq":<n>}`; sorted keys make `seq` the penultimate key.
+    /// The last `"seq":` in the bytes is the entry's own (a string cannot hold it unescaped), so only that one counts,
+    /// not a `seq` nested in the payload. Reads the bytes in place: this runs once per entry on every verification.
     private static func embedsSequence(_ seq: Int64, in entry: Data) -> Bool {
-        let needle = Array("\"seq\":\(seq)".utf8)
-        return entry.withUnsafeBytes { raw -> Bool in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            guard bytes.count >= needle.count + 1 else { return false }
+        entry.withUnsafeBytes { bytes -> Bool in
+            let key = (UInt8(ascii: "\""), UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "q"), UInt8(ascii: "\""), UInt8(ascii: ":"))
+            let keyLength = 6
+            guard bytes.count > keyLength else { return false }
             // Search from the end: seq sits near the end of the object.
-            var i = bytes.count - needle.count
-            let limit = max(0, bytes.count - needle.count - 4096)
+            var i = bytes.count - keyLength - 1
+            let limit = max(0, bytes.count - keyLength - 4096)
             while i >= limit {
-                if bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle {
-                    let after = i + needle.count
-                    return after < bytes.count && (bytes[after] == UInt8(ascii: ",") || bytes[after] == UInt8(ascii: "}"))
+                if bytes[i] == key.0 && bytes[i + 1] == key.1 && bytes[i + 2] == key.2 && bytes[i + 3] == key.3
+                    && bytes[i + 4] == key.4 && bytes[i + 5] == key.5 {
+                    var j = i + keyLength
+                    var value: Int64 = 0
+                    var digits = 0
+                    while j < bytes.count, digits < 19, bytes[j] >= UInt8(ascii: "0"), bytes[j] <= UInt8(ascii: "9") {
+                        value = value * 10 + Int64(bytes[j] - UInt8(ascii: "0"))
+                        j += 1
+                        digits += 1
+                    }
+                    let leadingZero = digits > 1 && bytes[i + keyLength] == UInt8(ascii: "0")
+                    return digits > 0 && !leadingZero && value == seq && j < bytes.count
+                        && (bytes[j] == UInt8(ascii: ",") || bytes[j] == UInt8(ascii: "}"))
                 }
                 i -= 1
             }

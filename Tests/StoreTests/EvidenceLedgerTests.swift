@@ -101,6 +101,9 @@ struct LedgerTamperTests {
         case editEntryAndRehash
         /// Deletes entry 3: entry 4 follows entry 2.
         case deleteMiddleEntry
+        /// Deletes entry 3, then renumbers 4…6 as 3…5 and recomputes every hash after entry 2: the chain links
+        /// again, but entry "3" still names position 4 in its own bytes.
+        case deleteMiddleEntryAndRechain
         /// Deletes entries 3…6 and re-inserts them as 4…7 behind a well-formed forged entry 3.
         case insertForgedEntryRenumbering
         /// Appends entry 7 whose previous-hash is not entry 6's hash.
@@ -115,6 +118,7 @@ struct LedgerTamperTests {
             case .editEntryBytes: 3
             case .editEntryAndRehash: 4
             case .deleteMiddleEntry: 4
+            case .deleteMiddleEntryAndRechain: 3
             case .insertForgedEntryRenumbering: 4
             case .appendForgedEntryWithWrongPrevHash: 7
             case .swapTwoEntries: 2
@@ -140,6 +144,8 @@ struct LedgerTamperTests {
                                arguments: [entry, EvidenceLedger.chainHash(prev: original["prev_hash"], entry: entry)])
             case .deleteMiddleEntry:
                 try db.execute(sql: "DELETE FROM ledger WHERE seq = 3")
+            case .deleteMiddleEntryAndRechain:
+                try Self.deleteAndRechain(db, seq: 3)
             case .insertForgedEntryRenumbering:
                 let tail = try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE seq >= 3 ORDER BY seq")
                 let prev: Data = try row(2)["hash"]
@@ -159,6 +165,20 @@ struct LedgerTamperTests {
                 try swap(db, 2, 3, columns: ["entry", "hash"])
             case .swapTwoWholeRows:
                 try swap(db, 4, 5, columns: ["at", "kind", "subject", "entry", "prev_hash", "hash"])
+            }
+        }
+
+        /// Deletes entry `seq` and rewrites the rows after it one position down with fresh, consistent hashes.
+        static func deleteAndRechain(_ db: Database, seq: Int64) throws {
+            let tail = try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE seq > ? ORDER BY seq", arguments: [seq])
+            var prev: Data = try #require(try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq = ?", arguments: [seq - 1]))
+            try db.execute(sql: "DELETE FROM ledger WHERE seq >= ?", arguments: [seq])
+            for (offset, old) in tail.enumerated() {
+                let entry: Data = old["entry"]
+                let hash = EvidenceLedger.chainHash(prev: prev, entry: entry)
+                try db.execute(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [seq + Int64(offset), old["at"] as String, old["kind"] as String, old["subject"] as String?, entry, prev, hash])
+                prev = hash
             }
         }
 
@@ -221,6 +241,27 @@ struct LedgerTamperTests {
 
             let verdict = try database.read { try $0.verifyLedger() }
             #expect(brokenSeq(verdict) == tamper.firstBrokenSeq, "\(verdict)")
+        }
+    }
+
+    @Test func aMovedEntryIsCaughtEvenWhenItsPayloadMentionsItsNewPosition() throws {
+        try withTemporaryDirectory { dir in
+            // Given entry 4 whose payload happens to hold a nested "seq":3
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            do {
+                let database = try BotDatabase.open(path: path)
+                try appendNotes(database, count: 3)
+                _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(4 * Sample.minute), data: ["seq": 3]) }
+                try appendNotes(database, count: 2)
+            }
+
+            // When entry 3 is deleted and the chain after it renumbered and rehashed
+            try Self.tamperBehindTheBotsBack(path: path) { try Tamper.deleteAndRechain($0, seq: 3) }
+
+            // Then the entry now at position 3 is refused: its own seq says 4
+            let verdict = try BotDatabase.open(path: path).read { try $0.verifyLedger() }
+            #expect(brokenSeq(verdict) == 3, "\(verdict)")
+            #expect(verdict.description.contains("different position"))
         }
     }
 
