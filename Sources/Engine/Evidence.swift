@@ -9,10 +9,12 @@ struct ControlRunEvidence: Encodable {
     var failed: Int
     var errors: Int
     var digest: String
+    /// How `digest` was computed (see `AlertEngine.digest`), so an auditor can recompute it from the results.
+    var digestFormat: String
     var errorMessages: [String]
-    init(run: CheckRunRecord, errors: [String]) {
+    init(run: CheckRunRecord, errors: [String], digestFormat: String) {
         control = run.control; passed = run.passed; failed = run.failed; self.errors = run.errors
-        digest = run.digest; errorMessages = errors
+        digest = run.digest; self.digestFormat = digestFormat; errorMessages = errors
     }
 }
 

@@ -83,7 +83,7 @@ package enum EvidenceExport {
         for a in alerts {
             let fields = [a.id.description, a.control.rawValue, a.resourceKey, "\(a.episode)", a.severity.rawValue, a.team.rawValue,
                           a.state.rawValue, TimeText.iso(a.openedAt), a.endedAt.map(TimeText.iso) ?? "", TimeText.iso(a.failingSince),
-                          TimeText.iso(a.slaDeadline), a.slaBreachedAt == nil ? "no" : "yes", a.remediationNote ?? ""]
+                          TimeText.iso(a.slaDeadline), a.breachedSLA(at: min(exportedAt, to)) ? "yes" : "no", a.remediationNote ?? ""]
             csv += fields.map(csvField).joined(separator: ",") + "\n"
         }
         try csv.write(to: directory.appendingPathComponent("alerts.csv"), atomically: true, encoding: .utf8)

@@ -18,6 +18,18 @@ package struct BotDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(10)
+        // Look before opening a pool: a pool switches the file to WAL, and someone else's database must be
+        // refused untouched.
+        if FileManager.default.fileExists(atPath: path) {
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: readOnly)
+            let tables = try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            }
+            try queue.close()
+            if !tables.isEmpty && !tables.contains("grdb_migrations") { throw StoreError.foreignDatabase(path: path, tables: tables) }
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try BotDatabase(writer: pool, path: path)
     }

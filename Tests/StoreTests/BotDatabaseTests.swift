@@ -82,6 +82,8 @@ struct BotDatabaseTests {
             let after = try DatabaseQueue(path: path)
             let names = try after.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
             #expect(names == ["customers", "orders"])
+            // Nor was its journal mode switched to WAL.
+            #expect(try after.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "delete")
             try after.close()
         }
     }
