@@ -31,6 +31,8 @@ package struct BotLoop: Service {
     }
 
     package func run() async throws {
+        // Said here, inside the service group, so it is only said once signals are handled gracefully.
+        logger.notice("soc2bot running", metadata: ["works": "\(works.count)"])
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try await step()
             let now = clock.now()

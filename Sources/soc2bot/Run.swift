@@ -26,7 +26,6 @@ struct Run: AsyncParsableCommand {
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 5)
-        logger.notice("soc2bot running", metadata: ["controls": "\(config.controls.count)", "database": "\(common.database)"])
         let group = ServiceGroup(configuration: .init(services: [.init(service: bot.loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("soc2bot stopped")
