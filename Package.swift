@@ -27,22 +27,24 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // Typed facts from the systems under watch and the control catalog that turns them into check results.
-        .target(name: "Checks", dependencies: ["Core"]),
+        // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
+        .target(name: "FactSources", dependencies: ["Core"]),
+        // The control catalog: each check type turns facts into check results.
+        .target(name: "Checks", dependencies: ["Core", "FactSources"]),
         // The platform-neutral chat model (messages, the command grammar) and the terminal surface.
         .target(name: "Chat", dependencies: ["Core"]),
         // Status, evidence verification and export.
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
-            "Core", "Store", "Checks", "Chat", "Reports",
+            "Core", "Store", "FactSources", "Checks", "Chat", "Reports",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The built-in demo organisation and the scenario (timeline) format.
-        .target(name: "Demo", dependencies: ["Core", "Checks", "Store", "Engine", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Demo", dependencies: ["Core", "FactSources", "Checks", "Store", "Engine", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "soc2bot", dependencies: [
-            "Core", "Manifests", "Store", "Checks", "Chat", "Engine", "Reports", "Demo",
+            "Core", "Manifests", "Store", "FactSources", "Checks", "Chat", "Engine", "Reports", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,9 +57,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ChecksTests", dependencies: ["Checks", "Core"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core"]),
         .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport",
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "TestSupport",

@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// CC6.2: every account of a person terminated in HR is disabled within the SLA after the termination date.

@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// Typed access to a check's manifest parameters, with the catalog defaults. Manifests are validated before

@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// A check type turned into a runnable test: facts in, one result per resource out. Pure.

@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// Runs a control's check against the configured sources: gathers the facts it reads (from the sources the

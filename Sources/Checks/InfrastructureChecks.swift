@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// CC6.1/CC6.7: every bucket is encrypted at rest (with customer-managed keys when required).

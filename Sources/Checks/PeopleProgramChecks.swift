@@ -1,4 +1,5 @@
 import Core
+import FactSources
 import Foundation
 
 /// CC1.4: everyone employed has completed security training within `validFor` (failing `warnBefore` ahead of expiry).

@@ -1,4 +1,5 @@
 import Checks
+import FactSources
 import Core
 import Foundation
 import Synchronization

@@ -1,5 +1,6 @@
 import Chat
 import Checks
+import FactSources
 import Core
 import Foundation
 import Logging

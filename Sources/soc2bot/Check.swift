@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checks
+import FactSources
 import Core
 import Demo
 import Engine

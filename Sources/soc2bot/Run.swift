@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chat
 import Core
+import FactSources
 import Engine
 import Foundation
 import ServiceLifecycle

@@ -1,5 +1,6 @@
 @testable import Checks
 import Core
+import FactSources
 import Foundation
 import Testing
 

@@ -110,15 +110,16 @@ struct ControlSchedulerTests {
 }
 
 /// One unencrypted bucket, always.
-struct StaticBuckets: Checks.FactSource {
+struct StaticBuckets: FactSources.FactSource {
     let id: SourceID = "aws"
     var provides: Set<FactKind> { [.buckets] }
-    func facts(_ kinds: Set<FactKind>) async throws -> Checks.Facts {
-        var facts = Checks.Facts()
-        facts.buckets = [Checks.Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+    func facts(_ kinds: Set<FactKind>) async throws -> FactSources.Facts {
+        var facts = FactSources.Facts()
+        facts.buckets = [FactSources.Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
         return facts
     }
 }
 
 import Chat
 import Checks
+import FactSources

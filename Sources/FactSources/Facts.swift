@@ -175,23 +175,18 @@ package struct UnavailableSource: FactSource {
         provides = Set(SourceKind.named(config.kind)?.provides ?? [])
     }
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        throw CheckError.sourceUnavailable(source: id, reason: "this build has no client for source kind `\(kind)` yet")
+        throw SourceError.unavailable(source: id, reason: "this build has no client for source kind `\(kind)` yet")
     }
 }
 
-/// Errors from running checks.
-package enum CheckError: Error, Sendable, CustomStringConvertible, Equatable {
-    case sourceUnavailable(source: SourceID, reason: String)
-    case noSourceFor(kind: FactKind)
-    case unknownCheckType(String)
-    case badParameter(name: String, reason: String)
+/// Errors reading a source. Descriptions name the source and never carry a credential.
+package enum SourceError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The source cannot be read at all (no client, unreachable, refused).
+    case unavailable(source: SourceID, reason: String)
 
     package var description: String {
         switch self {
-        case .sourceUnavailable(let source, let reason): "source \(source) could not be read: \(reason)"
-        case .noSourceFor(let kind): "no configured source provides \(kind.rawValue)"
-        case .unknownCheckType(let name): "unknown check type \(name)"
-        case .badParameter(let name, let reason): "parameter \(name): \(reason)"
+        case .unavailable(let source, let reason): "source \(source) could not be read: \(reason)"
         }
     }
 }
