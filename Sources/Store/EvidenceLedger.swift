@@ -2,6 +2,7 @@ import Core
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One ledger entry as hashed: `{"at":…,"data":…,"kind":…,"seq":…,"subject":…}` in canonical JSON.
 package struct LedgerEntry<Payload: Encodable>: Encodable {
@@ -62,15 +63,22 @@ package enum EvidenceLedger {
 
     /// Recomputes the whole chain from the first entry and names the first entry that does not verify.
     package static func verify(_ db: Database) throws -> LedgerVerdict {
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, entry, prev_hash, hash FROM ledger ORDER BY seq")
+        // The hot loop of verification: blobs are read in place through the C API (no copies, no boxing) from a
+        // statement GRDB prepared; the statement is reset before GRDB sees it again.
+        let statement = try db.makeStatement(sql: "SELECT seq, entry, prev_hash, hash FROM ledger ORDER BY seq")
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
         var verifier = ChainVerifier()
-        while let row = try rows.next() {
-            let seq: Int64 = row[0]
-            // Copies of the three blobs (a few hundred bytes) cost less than nesting closures that capture the
-            // verifier, which makes every access to it a dynamic exclusivity check.
-            guard let entry = row[1] as Data?, let prev = row[2] as Data?, let hash = row[3] as Data? else {
-                return .broken(seq: seq, reason: "a column is missing")
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
+            let seq = sqlite3_column_int64(raw, 0)
+            let entry = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 1), count: Int(sqlite3_column_bytes(raw, 1)))
+            let prev = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 2), count: Int(sqlite3_column_bytes(raw, 2)))
+            let hash = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 3), count: Int(sqlite3_column_bytes(raw, 3)))
             if let problem = verifier.check(seq: seq, entry: entry, prevHash: prev, hash: hash) {
                 return .broken(seq: seq, reason: problem)
             }
@@ -88,45 +96,62 @@ package enum EvidenceLedger {
 /// Checks a chain entry by entry; shared by the database verifier and the offline verifier of exported files.
 package struct ChainVerifier {
     private var expectedSeq: Int64 = 1
-    private var previous = EvidenceLedger.genesis
+    /// The previous entry's hash; 32 bytes, overwritten in place.
+    private var previous = [UInt8](EvidenceLedger.genesis)
     package init() {}
     /// Continues a chain whose entry `seq` had hash `hash` (verifying an exported slice).
     package init(startingAfter seq: Int64, hash: Data) {
         expectedSeq = seq + 1
-        previous = hash
+        previous = [UInt8](hash)
         firstSeqOffset = seq
     }
     private var firstSeqOffset: Int64 = 0
 
     /// Nil when the entry continues the chain; otherwise what is wrong with it.
     package mutating func check(seq: Int64, entry: Data, prevHash: Data, hash: Data) -> String? {
+        entry.withUnsafeBytes { e in
+            prevHash.withUnsafeBytes { p in
+                hash.withUnsafeBytes { h in check(seq: seq, entry: e, prevHash: p, hash: h) }
+            }
+        }
+    }
+
+    /// The same on bytes read in place (the database verifier's hot loop).
+    package mutating func check(seq: Int64, entry: UnsafeRawBufferPointer, prevHash: UnsafeRawBufferPointer,
+                                hash: UnsafeRawBufferPointer) -> String? {
         if seq != expectedSeq {
             return seq > expectedSeq
                 ? "expected entry \(expectedSeq) next, found \(seq): entries \(expectedSeq)…\(seq - 1) were deleted"
                 : "entry \(seq) appears out of order after \(expectedSeq - 1)"
         }
-        if prevHash != previous {
+        if !previous.elementsEqual(prevHash) {
             return "its previous-hash does not match entry \(seq - 1): an entry before it was changed, inserted or reordered"
         }
-        let recomputed = EvidenceLedger.chainHash(prev: previous, entry: entry)
-        if recomputed != hash {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(bufferPointer: entry)
+        let recomputed = hasher.finalize()
+        let matches = recomputed.withUnsafeBytes { $0.elementsEqual(hash) }
+        if !matches {
             return "its content does not match its hash: the entry was edited"
         }
         if !Self.embedsSequence(seq, in: entry) {
             return "its content names a different position: the entry was moved"
         }
-        previous = recomputed
+        recomputed.withUnsafeBytes { bytes in
+            previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+        }
         expectedSeq += 1
         return nil
     }
 
-    package var verdict: LedgerVerdict { .intact(entries: expectedSeq - 1 - firstSeqOffset, head: previous.hexString) }
+    package var verdict: LedgerVerdict { .intact(entries: expectedSeq - 1 - firstSeqOffset, head: Data(previous).hexString) }
 
     /// Canonical entries end with `"seq":<n>,"subject":…}` or `"seq":<n>}`; sorted keys make `seq` the penultimate key.
     /// The last `"seq":` in the bytes is the entry's own (a string cannot hold it unescaped), so only that one counts,
     /// not a `seq` nested in the payload. Reads the bytes in place: this runs once per entry on every verification.
-    private static func embedsSequence(_ seq: Int64, in entry: Data) -> Bool {
-        entry.withUnsafeBytes { bytes -> Bool in
+    private static func embedsSequence(_ seq: Int64, in bytes: UnsafeRawBufferPointer) -> Bool {
+        do {
             let key = (UInt8(ascii: "\""), UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "q"), UInt8(ascii: "\""), UInt8(ascii: ":"))
             let keyLength = 6
             guard bytes.count > keyLength else { return false }

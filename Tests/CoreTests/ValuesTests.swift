@@ -115,3 +115,19 @@ struct ValuesTests {
         #expect(TimeText.parse(text) == nil)
     }
 }
+
+@Suite("TimeText against the calendar")
+struct TimeTextCalendarTests {
+    /// The integer formatter agrees with Foundation's calendar across leap years, century rules and pre-1970 dates.
+    @Test(arguments: [-2_208_988_800.0, -1.5, 0, 951_782_399.999, 951_868_800, 1_709_164_800, 1_772_438_400.25, 4_107_542_400, 253_402_300_799])
+    func isoMatchesTheGregorianCalendar(_ seconds: TimeInterval) {
+        let date = Date(timeIntervalSince1970: seconds)
+        let ms = Int64((seconds * 1000).rounded(.down))
+        let whole = Date(timeIntervalSince1970: Double((ms - ((ms % 1000) + 1000) % 1000)) / 1000)
+        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
+        let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!,
+                              Int(((ms % 1000) + 1000) % 1000))
+        #expect(TimeText.iso(date) == expected)
+        #expect(TimeText.human(date) == String(format: "%04d-%02d-%02d %02d:%02d UTC", c.year!, c.month!, c.day!, c.hour!, c.minute!))
+    }
+}
