@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 @Suite("Dispatcher: outbox to chat")
 struct DispatcherTests {

@@ -41,22 +41,4 @@ enum EngineFixtures {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 }
 
-/// A chat surface that records deliveries and fails on cue.
-actor RecordingSurface: ChatSurface {
-    nonisolated let platform: ChatPlatform
-    private(set) var delivered: [(kind: OutboxMessage.Kind, destination: ChatDestination, alert: AlertID?, line: String?)] = []
-    /// Errors to throw for the next deliveries, in order.
-    var failures: [any Error] = []
-
-    init(platform: ChatPlatform = .terminal) { self.platform = platform }
-    func failNext(_ errors: [any Error]) { failures = errors }
-
-    func deliver(_ message: OutboxMessage, content: ChatMessage, refs: [MessageRef]) async throws -> MessageRef? {
-        if !failures.isEmpty { throw failures.removeFirst() }
-        if message.kind == .update && refs.isEmpty { throw DeliveryError.permanent("update before post") }
-        delivered.append((message.kind, message.destination, message.alert, content.threadLine))
-        return message.kind == .post ? MessageRef(platform: platform, channel: message.destination.address, messageID: "m\(message.id)") : nil
-    }
-}
-
 struct TestError: Error {}

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 @Suite("Escalator timers on a test clock")
 struct EscalatorTests {
