@@ -26,7 +26,7 @@ package struct ControlRunner: Sendable {
                     return [Self.failure(control, "source \(source.id): \(error)")]
                 }
                 // An answer without the kind would read as "nothing to check" and pass by silence.
-                guard Self.answers(read, kind) else {
+                guard read.has(kind) else {
                     return [Self.failure(control, "source \(source.id) answered without \(kind.rawValue)")]
                 }
                 facts.merge(read)
@@ -35,20 +35,6 @@ package struct ControlRunner: Sendable {
         return check.evaluate(facts, at: now)
     }
 
-    private static func answers(_ facts: Facts, _ kind: FactKind) -> Bool {
-        switch kind {
-        case .people: facts.people != nil
-        case .accounts: facts.accounts != nil
-        case .buckets: facts.buckets != nil
-        case .networkRules: facts.networkRules != nil
-        case .auditTrails: facts.auditTrails != nil
-        case .repositories: facts.repositories != nil
-        case .training: facts.training != nil
-        case .vendors: facts.vendors != nil
-        case .devices: facts.devices != nil
-        case .vulnerabilities: facts.vulnerabilities != nil
-        }
-    }
 
     private static func failure(_ control: Control, _ message: String) -> CheckResult {
         CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),

@@ -19,23 +19,7 @@ package final class DemoWorld: FactSource {
     package var snapshot: WorldState { state.withLock { $0 } }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        let world = snapshot
-        var facts = Facts()
-        for kind in kinds {
-            switch kind {
-            case .people: facts.people = world.people
-            case .accounts: facts.accounts = world.accounts
-            case .buckets: facts.buckets = world.buckets
-            case .networkRules: facts.networkRules = world.networkRules
-            case .auditTrails: facts.auditTrails = world.auditTrails
-            case .repositories: facts.repositories = world.repositories
-            case .training: facts.training = world.training
-            case .vendors: facts.vendors = world.vendors
-            case .devices: facts.devices = world.devices
-            case .vulnerabilities: facts.vulnerabilities = world.vulnerabilities
-            }
-        }
-        return facts
+        snapshot.facts.selecting(kinds)
     }
 
     /// Applies a world-changing event at `at`. Returns a description when the event named nothing that exists.

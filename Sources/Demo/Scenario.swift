@@ -51,6 +51,15 @@ package struct WorldState: Sendable, Equatable {
     package var devices: [Device] = []
     package var vulnerabilities: [Vulnerability] = []
     package init() {}
+
+    /// Everything in the world, every kind answered.
+    package var facts: Facts {
+        var facts = Facts()
+        facts.people = people; facts.accounts = accounts; facts.buckets = buckets; facts.networkRules = networkRules
+        facts.auditTrails = auditTrails; facts.repositories = repositories; facts.training = training
+        facts.vendors = vendors; facts.devices = devices; facts.vulnerabilities = vulnerabilities
+        return facts
+    }
 }
 
 /// A scenario file that could not be read, with every problem found.

@@ -143,6 +143,38 @@ package struct Facts: Sendable, Equatable {
     package var vulnerabilities: [Vulnerability]?
     package init() {}
 
+    /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
+    package func has(_ kind: FactKind) -> Bool {
+        switch kind {
+        case .people: people != nil
+        case .accounts: accounts != nil
+        case .buckets: buckets != nil
+        case .networkRules: networkRules != nil
+        case .auditTrails: auditTrails != nil
+        case .repositories: repositories != nil
+        case .training: training != nil
+        case .vendors: vendors != nil
+        case .devices: devices != nil
+        case .vulnerabilities: vulnerabilities != nil
+        }
+    }
+
+    /// Only the kinds asked for: what a source returns for `facts(kinds)` when it holds everything.
+    package func selecting(_ kinds: Set<FactKind>) -> Facts {
+        var out = Facts()
+        if kinds.contains(.people) { out.people = people }
+        if kinds.contains(.accounts) { out.accounts = accounts }
+        if kinds.contains(.buckets) { out.buckets = buckets }
+        if kinds.contains(.networkRules) { out.networkRules = networkRules }
+        if kinds.contains(.auditTrails) { out.auditTrails = auditTrails }
+        if kinds.contains(.repositories) { out.repositories = repositories }
+        if kinds.contains(.training) { out.training = training }
+        if kinds.contains(.vendors) { out.vendors = vendors }
+        if kinds.contains(.devices) { out.devices = devices }
+        if kinds.contains(.vulnerabilities) { out.vulnerabilities = vulnerabilities }
+        return out
+    }
+
     /// Adds `other`'s facts to these (several sources of one kind are concatenated).
     package mutating func merge(_ other: Facts) {
         func join<T>(_ a: [T]?, _ b: [T]?) -> [T]? { (a == nil && b == nil) ? nil : (a ?? []) + (b ?? []) }

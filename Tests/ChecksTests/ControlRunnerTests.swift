@@ -17,22 +17,7 @@ struct FixedSource: FactSource {
     }
 
     func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var out = Facts()
-        for kind in kinds {
-            switch kind {
-            case .people: out.people = served.people
-            case .accounts: out.accounts = served.accounts
-            case .buckets: out.buckets = served.buckets
-            case .networkRules: out.networkRules = served.networkRules
-            case .auditTrails: out.auditTrails = served.auditTrails
-            case .repositories: out.repositories = served.repositories
-            case .training: out.training = served.training
-            case .vendors: out.vendors = served.vendors
-            case .devices: out.devices = served.devices
-            case .vulnerabilities: out.vulnerabilities = served.vulnerabilities
-            }
-        }
-        return out
+        served.selecting(kinds)
     }
 }
 
@@ -42,23 +27,6 @@ struct BrokenSource: FactSource {
     let id: SourceID
     let provides: Set<FactKind>
     func facts(_ kinds: Set<FactKind>) async throws -> Facts { throw Timeout() }
-}
-
-private extension Facts {
-    func has(_ kind: FactKind) -> Bool {
-        switch kind {
-        case .people: people != nil
-        case .accounts: accounts != nil
-        case .buckets: buckets != nil
-        case .networkRules: networkRules != nil
-        case .auditTrails: auditTrails != nil
-        case .repositories: repositories != nil
-        case .training: training != nil
-        case .vendors: vendors != nil
-        case .devices: devices != nil
-        case .vulnerabilities: vulnerabilities != nil
-        }
-    }
 }
 
 @Suite("Control runner")
@@ -203,5 +171,37 @@ struct ControlRunnerTests {
         var control = Self.control("mfa")
         control.check = nil
         #expect(await ControlRunner(sources: [Self.okta]).run(control, at: F.now).isEmpty)
+    }
+}
+
+@Suite("Facts selection")
+struct FactsSelectionTests {
+    @Test(arguments: FactKind.allCases)
+    func selectingAnswersExactlyTheKindsAskedFor(_ kind: FactKind) {
+        var all = Facts()
+        for other in FactKind.allCases { all.merge(Facts.empty(other)) }
+        let picked = all.selecting([kind])
+        #expect(FactKind.allCases.filter { picked.has($0) } == [kind])
+        #expect(!Facts().has(kind))
+    }
+}
+
+private extension Facts {
+    /// Facts answering only `kind`, with an empty list.
+    static func empty(_ kind: FactKind) -> Facts {
+        var facts = Facts()
+        switch kind {
+        case .people: facts.people = []
+        case .accounts: facts.accounts = []
+        case .buckets: facts.buckets = []
+        case .networkRules: facts.networkRules = []
+        case .auditTrails: facts.auditTrails = []
+        case .repositories: facts.repositories = []
+        case .training: facts.training = []
+        case .vendors: facts.vendors = []
+        case .devices: facts.devices = []
+        case .vulnerabilities: facts.vulnerabilities = []
+        }
+        return facts
     }
 }
