@@ -23,7 +23,8 @@ package struct ControlRunner: Sendable {
                 do {
                     read = try await source.facts([kind])
                 } catch {
-                    return [Self.failure(control, "source \(source.id): \(error)")]
+                    // A SourceError already names its source; anything else gets the source's id in front.
+                    return [Self.failure(control, error is SourceError ? "\(error)" : "source \(source.id): \(error)")]
                 }
                 // An answer without the kind would read as "nothing to check" and pass by silence.
                 guard read.has(kind) else {

@@ -24,6 +24,8 @@ package struct AlertEngine: Sendable {
     package struct RunSummary: Sendable, Equatable {
         package var control: ControlID
         package var passed = 0, failed = 0, errors = 0
+        /// The first few error messages, when the run could not evaluate everything.
+        package var errorMessages: [String] = []
         package var opened: [AlertID] = []
         package var resolved: [AlertID] = []
         package var updated: [AlertID] = []
@@ -37,7 +39,8 @@ package struct AlertEngine: Sendable {
         return try database.write { tx in
             let plan = ReconcilePlan.plan(control: control, results: results, at: at,
                                           tracks: try tx.tracks(control: control.id), liveAlerts: try tx.liveAlerts(control: control.id))
-            var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors)
+            var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors,
+                                     errorMessages: plan.errorMessages)
             try tx.saveTracks(plan.tracksToSave, control: control.id)
             try tx.forgetTracks(plan.tracksToForget, control: control.id)
             let run = CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest)

@@ -24,7 +24,7 @@ package struct Bot: Sendable {
                              until: Date? = nil, idlePoll: TimeInterval = 60,
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources), start: start)
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources), start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), EscalatorWork(engine: engine)],
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, afterStep: afterStep)

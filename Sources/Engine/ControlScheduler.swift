@@ -1,6 +1,7 @@
 import Checks
 import Core
 import Foundation
+import Logging
 import Store
 
 /// Which automated controls are due when: each runs every `cadence` after its last recorded run, and at once
@@ -31,12 +32,14 @@ package struct ControlScheduler: Sendable {
     package let engine: AlertEngine
     /// Controls never run before are due from this moment.
     package let start: Date
+    let logger: Logger
 
-    package init(engine: AlertEngine, runner: ControlRunner, start: Date) {
+    package init(engine: AlertEngine, runner: ControlRunner, start: Date, logger: Logger = Logger(label: "soc2bot.scheduler")) {
         self.plan = SchedulePlan(controls: engine.config.controls)
         self.runner = runner
         self.engine = engine
         self.start = start
+        self.logger = logger
     }
 
     package func nextDue() throws -> Date? {
@@ -57,6 +60,19 @@ package struct ControlScheduler: Sendable {
     /// Runs one control now, whatever its cadence (`soc2bot check`).
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
         let results = await runner.run(control, at: now)
-        return try engine.reconcile(control, results: results, at: now)
+        let summary = try engine.reconcile(control, results: results, at: now)
+        if summary.errors > 0 {
+            // An error is never a pass: say so where operators look, as well as in the ledger.
+            logger.warning("control could not be fully evaluated", metadata: [
+                "control.id": "\(control.id)", "control.errors": "\(summary.errors)",
+                "error": "\(summary.errorMessages.first ?? "")",
+            ])
+        }
+        if !summary.opened.isEmpty || !summary.resolved.isEmpty {
+            logger.info("control run changed alerts", metadata: [
+                "control.id": "\(control.id)", "alerts.opened": "\(summary.opened.count)", "alerts.resolved": "\(summary.resolved.count)",
+            ])
+        }
+        return summary
     }
 }
