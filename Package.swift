@@ -29,6 +29,9 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // One outbound HTTP client for every source and chat platform (URLSession = libcurl on Linux), retries,
+        // and request signing (AWS SigV4).
+        .target(name: "HTTP", dependencies: ["Core", .product(name: "Crypto", package: "swift-crypto")]),
         // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
         .target(name: "FactSources", dependencies: ["Core"]),
         // The control catalog: each check type turns facts into check results.
@@ -55,6 +58,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),

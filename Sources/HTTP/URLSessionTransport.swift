@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// HTTP over URLSession, which on Linux is libcurl (the system libcurl.so.4). Proxies come from the standard
+/// environment variables (`https_proxy`, `http_proxy`, `no_proxy`), which libcurl reads itself.
+package struct URLSessionTransport: HTTPTransport {
+    let session: URLSession
+    /// Seconds to wait for the whole exchange.
+    let timeout: TimeInterval
+
+    package init(timeout: TimeInterval = 30) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout * 2
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
+        self.session = URLSession(configuration: configuration)
+        self.timeout = timeout
+    }
+
+    package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var urlRequest = URLRequest(url: request.url, timeoutInterval: timeout)
+        urlRequest.httpMethod = request.method
+        // Repeated headers are joined with commas, which is how HTTP defines their meaning.
+        var joined: [(String, String)] = []
+        for (name, value) in request.headers {
+            if let i = joined.firstIndex(where: { $0.0.caseInsensitiveCompare(name) == .orderedSame }) {
+                joined[i].1 += "," + value
+            } else {
+                joined.append((name, value))
+            }
+        }
+        for (name, value) in joined { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method.uppercased()) {
+            urlRequest.httpBody = request.body
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: urlRequest)
+        } catch {
+            throw HTTPError.transport(method: request.method, url: HTTPError.redacted(request.url), reason: Self.reason(error))
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw HTTPError.transport(method: request.method, url: HTTPError.redacted(request.url), reason: "not an HTTP response")
+        }
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+        }
+        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// The error's kind, without the URL it may repeat (with its query string).
+    private static func reason(_ error: any Error) -> String {
+        if let urlError = error as? URLError {
+            switch urlError.code {
+            case .timedOut: return "timed out"
+            case .cannotConnectToHost: return "connection refused"
+            case .cannotFindHost, .dnsLookupFailed: return "host not found"
+            case .networkConnectionLost: return "connection lost"
+            case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate: return "TLS failed"
+            default: return "URLError \(urlError.code.rawValue)"
+            }
+        }
+        return String(describing: type(of: error))
+    }
+}
