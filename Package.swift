@@ -33,7 +33,7 @@ let package = Package(
         // and request signing (AWS SigV4).
         .target(name: "HTTP", dependencies: ["Core", .product(name: "Crypto", package: "swift-crypto")]),
         // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
-        .target(name: "FactSources", dependencies: ["Core"]),
+        .target(name: "FactSources", dependencies: ["Core", "HTTP"]),
         // The control catalog: each check type turns facts into check results.
         .target(name: "Checks", dependencies: ["Core", "FactSources"]),
         // The platform-neutral chat model (messages, the command grammar) and the terminal surface.
@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
-            "Core", "Store", "FactSources", "Checks", "Chat", "Reports",
+            "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -59,6 +59,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
+        .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),

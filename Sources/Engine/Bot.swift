@@ -3,6 +3,7 @@ import Checks
 import FactSources
 import Core
 import Foundation
+import HTTP
 import Logging
 import Store
 
@@ -32,12 +33,30 @@ package struct Bot: Sendable {
                    commands: CommandHandler(engine: engine, clock: clock), loop: loop)
     }
 
-    /// The fact sources for the configured systems: `demo` sources get `demoWorld`; kinds without a client in
-    /// this build become `UnavailableSource`s, whose checks report errors rather than passing.
-    package static func sources(for config: BotConfig, demoWorld: (SourceConfig) -> (any FactSource)?) -> [any FactSource] {
+    /// The fact sources for the configured systems: `demo` sources get `demoWorld`, `aws` the live AWS client
+    /// (credentials from `environment` by the variable names in the manifests); a kind without a client in this
+    /// build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report errors.
+    package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                transport: any HTTPTransport = RetryingTransport(base: URLSessionTransport()),
+                                demoWorld: (SourceConfig) -> (any FactSource)?) -> [any FactSource] {
         config.sources.map { source in
-            if source.kind == "demo", let world = demoWorld(source) { return world }
-            return UnavailableSource(config: source)
+            switch source.kind {
+            case "demo":
+                if let world = demoWorld(source) { return world }
+                return UnavailableSource(config: source, reason: "the demo scenario could not be loaded")
+            case "aws":
+                do { return try AWSSource(config: source, environment: environment, transport: transport) } catch {
+                    return UnavailableSource(config: source, reason: (error as? SourceError).map { reason(of: $0) } ?? "\(error)")
+                }
+            default:
+                return UnavailableSource(config: source)
+            }
+        }
+    }
+
+    private static func reason(of error: SourceError) -> String {
+        switch error {
+        case .unavailable(_, let reason): reason
         }
     }
 }

@@ -196,18 +196,22 @@ package protocol FactSource: Sendable {
     func facts(_ kinds: Set<FactKind>) async throws -> Facts
 }
 
-/// A source configured in the manifests for which this build has no client yet. Reading it always fails loudly.
+/// A configured source that cannot be read: this build has no client for its kind, or its client could not be
+/// set up (a credential variable is not set). Reading it always fails loudly, with the reason.
 package struct UnavailableSource: FactSource {
     package let id: SourceID
     package let kind: String
     package let provides: Set<FactKind>
-    package init(config: SourceConfig) {
+    let reason: String
+
+    package init(config: SourceConfig, reason: String? = nil) {
         id = config.id
         kind = config.kind
         provides = Set(SourceKind.named(config.kind)?.provides ?? [])
+        self.reason = reason ?? "this build has no client for source kind `\(config.kind)` yet"
     }
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        throw SourceError.unavailable(source: id, reason: "this build has no client for source kind `\(kind)` yet")
+        throw SourceError.unavailable(source: id, reason: reason)
     }
 }
 

@@ -28,7 +28,7 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        var environment = ProcessInfo.processInfo.environment
+        var environment = CLI.environment
         environment["SOC2BOT_LOG_LEVEL"] = "error"
         process.environment = environment
         try process.run()
@@ -48,6 +48,12 @@ enum CLI {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self), killed: killed && process.terminationReason == .uncaughtSignal)
+    }
+
+    /// The test process's environment without AWS credentials or endpoints: the starter manifests name a live
+    /// AWS source, and a test must never reach real AWS (nor any address but loopback).
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
     }
 
     static func temporaryDirectory() throws -> URL {

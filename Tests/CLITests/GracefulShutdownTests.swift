@@ -17,7 +17,7 @@ struct GracefulShutdownTests {
         process.standardOutput = FileHandle.nullDevice
         let err = Pipe()
         process.standardError = err
-        var environment = ProcessInfo.processInfo.environment
+        var environment = CLI.environment
         environment["SOC2BOT_LOG_LEVEL"] = "notice"
         process.environment = environment
         try process.run()

@@ -1,0 +1,49 @@
+import Core
+import Foundation
+import HTTP
+
+/// Facts from AWS. This build reads S3 buckets (encryption, public access); IAM accounts, security groups and
+/// CloudTrail come next — until then asking for them is an error, never an empty (passing) answer.
+///
+/// Manifest: `credentials: {access_key_id: VAR, secret_access_key: VAR, session_token: VAR?}` name environment
+/// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator.
+package struct AWSSource: FactSource {
+    package let id: SourceID
+    package var provides: Set<FactKind> { Set(SourceKind.named("aws")?.provides ?? []) }
+    let client: AWSClient
+
+    /// Reads credentials from `environment` by the variable names in `config`; throws when one is missing.
+    package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
+                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+        id = config.id
+        let keyVariable = config.credentialVariables["access_key_id"] ?? "AWS_ACCESS_KEY_ID"
+        let secretVariable = config.credentialVariables["secret_access_key"] ?? "AWS_SECRET_ACCESS_KEY"
+        let tokenVariable = config.credentialVariables["session_token"] ?? "AWS_SESSION_TOKEN"
+        guard let credentials = AWSCredentials.fromEnvironment(environment, accessKeyVariable: keyVariable,
+                                                               secretVariable: secretVariable, tokenVariable: tokenVariable) else {
+            throw SourceError.unavailable(source: config.id, reason: "set the environment variables \(keyVariable) and \(secretVariable)")
+        }
+        let endpointText = config.settings["endpoint"]?.string ?? environment["AWS_ENDPOINT_URL"]
+        var endpoint: URL?
+        if let endpointText {
+            guard let url = URL(string: endpointText), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw SourceError.unavailable(source: config.id, reason: "endpoint `\(endpointText)` is not an http(s) URL")
+            }
+            endpoint = url
+        }
+        client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
+    }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        for kind in kinds {
+            switch kind {
+            case .buckets:
+                facts.buckets = try await S3Inventory(client: client).buckets()
+            default:
+                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (S3 buckets are)")
+            }
+        }
+        return facts
+    }
+}

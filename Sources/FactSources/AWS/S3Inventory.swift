@@ -1,0 +1,100 @@
+import Core
+import Foundation
+import HTTP
+
+/// S3 buckets with their default encryption and whether the public can read them (CC6.1, CC6.6, CC6.7).
+///
+/// Encryption: `GetBucketEncryption`; a 404 `ServerSideEncryptionConfigurationNotFoundError` means none (older
+/// accounts and emulators); since 2023 real AWS answers SSE-S3 (`AES256`) for every bucket, so SSE-S3 vs SSE-KMS is
+/// the distinction that matters there. Public: a bucket policy granting `*` without conditions, or an ACL granting
+/// AllUsers/AuthenticatedUsers, unless the bucket's public access block neutralises it.
+struct S3Inventory: Sendable {
+    let client: AWSClient
+
+    func buckets() async throws -> [Bucket] {
+        var names: [String] = []
+        var token: String?
+        repeat {
+            let query = token.map { "continuation-token=\(SigV4Signer.encode($0, encodeSlash: true))&max-buckets=1000" }
+            let response = try await client.send(service: "s3", region: "us-east-1", path: "/", query: query)
+            guard response.status == 200 else { throw client.failure("S3 ListBuckets", response) }
+            guard let xml = XMLElementNode.parse(response.body), xml.name == "ListAllMyBucketsResult" else {
+                throw SourceError.unavailable(source: client.source, reason: "S3 ListBuckets: the answer is not a bucket list")
+            }
+            names += xml.all(path: ["Buckets", "Bucket"]).compactMap { $0.value("Name") }
+            token = xml.value("ContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
+        } while token != nil
+
+        var buckets: [Bucket] = []
+        for name in names {
+            let region = try await location(of: name)
+            let path = "/" + SigV4Signer.encode(name, encodeSlash: true)
+            let encryption = try await self.encryption(path: path, region: region, name: name)
+            let block = try await publicAccessBlock(path: path, region: region, name: name)
+            let policyPublic = try await policyIsPublic(path: path, region: region, name: name)
+            let aclPublic = try await aclIsPublic(path: path, region: region, name: name)
+            let isPublic = (policyPublic && !(block.blockPolicy || block.restrictBuckets)) || (aclPublic && !block.ignoreACLs)
+            buckets.append(Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic))
+        }
+        return buckets
+    }
+
+    private func location(of name: String) async throws -> String {
+        if client.endpoint != nil { return "us-east-1" }
+        let response = try await client.send(service: "s3", region: "us-east-1", path: "/" + SigV4Signer.encode(name, encodeSlash: true), query: "location")
+        guard response.status == 200, let xml = XMLElementNode.parse(response.body) else { throw client.failure("S3 GetBucketLocation \(name)", response) }
+        let constraint = xml.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return constraint.isEmpty ? "us-east-1" : (constraint == "EU" ? "eu-west-1" : constraint)
+    }
+
+    private func encryption(path: String, region: String, name: String) async throws -> Bucket.Encryption {
+        let response = try await client.send(service: "s3", region: region, path: path, query: "encryption")
+        if response.status == 404, AWSClient.errorCode(response) == "ServerSideEncryptionConfigurationNotFoundError" { return .none }
+        guard response.status == 200, let xml = XMLElementNode.parse(response.body) else {
+            throw client.failure("S3 GetBucketEncryption \(name)", response)
+        }
+        let algorithms = xml.descendants("SSEAlgorithm").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if algorithms.contains(where: { $0.hasPrefix("aws:kms") }) { return .customerManaged }
+        if algorithms.contains("AES256") { return .providerManaged }
+        throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketEncryption \(name): no algorithm I recognise (\(algorithms))")
+    }
+
+    private struct Block { var ignoreACLs = false, blockPolicy = false, restrictBuckets = false }
+
+    private func publicAccessBlock(path: String, region: String, name: String) async throws -> Block {
+        let response = try await client.send(service: "s3", region: region, path: path, query: "publicAccessBlock")
+        if response.status == 404 { return Block() }   // NoSuchPublicAccessBlockConfiguration
+        guard response.status == 200, let xml = XMLElementNode.parse(response.body) else {
+            throw client.failure("S3 GetPublicAccessBlock \(name)", response)
+        }
+        func flag(_ element: String) -> Bool { xml.descendants(element).first?.text.trimmingCharacters(in: .whitespaces).lowercased() == "true" }
+        return Block(ignoreACLs: flag("IgnorePublicAcls"), blockPolicy: flag("BlockPublicPolicy"), restrictBuckets: flag("RestrictPublicBuckets"))
+    }
+
+    private func policyIsPublic(path: String, region: String, name: String) async throws -> Bool {
+        let response = try await client.send(service: "s3", region: region, path: path, query: "policy")
+        if response.status == 404 { return false }   // NoSuchBucketPolicy
+        guard response.status == 200 else { throw client.failure("S3 GetBucketPolicy \(name)", response) }
+        guard let policy = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+            throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketPolicy \(name): the policy is not JSON")
+        }
+        let statements = (policy["Statement"] as? [[String: Any]]) ?? ((policy["Statement"] as? [String: Any]).map { [$0] } ?? [])
+        return statements.contains { statement in
+            guard (statement["Effect"] as? String) == "Allow", statement["Condition"] == nil else { return false }
+            let principal = statement["Principal"]
+            if let text = principal as? String { return text == "*" }
+            if let map = principal as? [String: Any] {
+                let aws = map["AWS"]
+                return (aws as? String) == "*" || ((aws as? [String])?.contains("*") ?? false)
+            }
+            return false
+        }
+    }
+
+    private func aclIsPublic(path: String, region: String, name: String) async throws -> Bool {
+        let response = try await client.send(service: "s3", region: region, path: path, query: "acl")
+        guard response.status == 200, let xml = XMLElementNode.parse(response.body) else { throw client.failure("S3 GetBucketAcl \(name)", response) }
+        let publicGroups = ["http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"]
+        return xml.descendants("URI").contains { publicGroups.contains($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}

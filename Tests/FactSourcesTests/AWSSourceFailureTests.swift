@@ -1,0 +1,67 @@
+import Core
+import FactSources
+import Foundation
+import HTTP
+import Synchronization
+import Testing
+
+/// Answers every request with the next scripted response; records request paths and queries.
+final class CannedTransport: HTTPTransport {
+    private let state: Mutex<(responses: [HTTPResponse], seen: [String])>
+    init(_ responses: [HTTPResponse]) { state = Mutex((responses, [])) }
+    var seen: [String] { state.withLock { $0.seen } }
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        state.withLock { s in
+            let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+            s.seen.append((components?.percentEncodedPath ?? "") + (components?.percentEncodedQuery.map { "?" + $0 } ?? ""))
+            return s.responses.isEmpty ? HTTPResponse(status: 500) : s.responses.removeFirst()
+        }
+    }
+}
+
+@Suite("AWS source: bad answers")
+struct AWSSourceFailureTests {
+    func source(_ transport: CannedTransport, environment: [String: String] = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"]) throws -> AWSSource {
+        try AWSSource(config: SourceConfig(id: "aws", kind: "aws", settings: ["endpoint": .string("http://127.0.0.1:9")]),
+                      environment: environment, transport: transport)
+    }
+
+    func xml(_ body: String, status: Int = 200) -> HTTPResponse { HTTPResponse(status: status, body: Data(body.utf8)) }
+
+    @Test func missingCredentialsNameTheVariables() {
+        do {
+            _ = try source(CannedTransport([]), environment: [:])
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("AWS_ACCESS_KEY_ID") && "\(error)".contains("AWS_SECRET_ACCESS_KEY"))
+        }
+    }
+
+    @Test func garbageIsAnErrorNeverAnEmptyInventory() async throws {
+        await #expect(throws: SourceError.self) { try await source(CannedTransport([xml("<html>oops")])).facts([.buckets]) }
+        await #expect(throws: SourceError.self) { try await source(CannedTransport([xml("<Other/>")])).facts([.buckets]) }
+    }
+
+    @Test func anAccessDeniedSaysWhatWasRefused() async throws {
+        let denied = xml("<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>R123</RequestId></Error>", status: 403)
+        do {
+            _ = try await source(CannedTransport([denied])).facts([.buckets])
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("S3 ListBuckets: HTTP 403 AccessDenied (request id R123)"))
+        }
+    }
+
+    @Test func bucketListsAreFollowedAcrossPages() async throws {
+        let page1 = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>a</Name></Bucket></Buckets><ContinuationToken>t/2</ContinuationToken></ListAllMyBucketsResult>")
+        let page2 = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>")
+        let noEncryption = xml("<Error><Code>ServerSideEncryptionConfigurationNotFoundError</Code></Error>", status: 404)
+        let noBlock = xml("<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>", status: 404)
+        let noPolicy = xml("<Error><Code>NoSuchBucketPolicy</Code></Error>", status: 404)
+        let privateACL = xml("<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>owner</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>")
+        let transport = CannedTransport([page1, page2, noEncryption, noBlock, noPolicy, privateACL, noEncryption, noBlock, noPolicy, privateACL])
+        let facts = try await source(transport).facts([.buckets])
+        #expect(facts.buckets?.map(\.name) == ["a", "b"])
+        #expect(transport.seen[1].hasPrefix("/?continuation-token=t%2F2"))
+    }
+}
