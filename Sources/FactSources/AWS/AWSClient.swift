@@ -21,7 +21,7 @@ struct AWSClient: Sendable {
 
     /// One signed request. `query` is already encoded as AWS expects (e.g. `encryption`, `list-type=2`).
     func send(service: String, region: String, method: String = "GET", path: String, query: String? = nil,
-              headers: [(name: String, value: String)] = [], body: Data = Data()) async throws -> HTTPResponse {
+              headers: [(name: String, value: String)] = [], body: Data = Data(), idempotent: Bool? = nil) async throws -> HTTPResponse {
         var components = URLComponents(url: baseURL(service: service, region: region), resolvingAgainstBaseURL: false)!
         let basePath = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         components.percentEncodedPath = basePath + path
@@ -29,7 +29,7 @@ struct AWSClient: Sendable {
         guard let url = components.url else {
             throw SourceError.unavailable(source: source, reason: "cannot build a URL for \(service) \(path)")
         }
-        var request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        var request = HTTPRequest(method: method, url: url, headers: headers, body: body, idempotent: idempotent)
         SigV4Signer(credentials: credentials, region: region, service: service).sign(&request, at: now())
         return try await transport.send(request)
     }

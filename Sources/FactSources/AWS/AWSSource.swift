@@ -2,8 +2,8 @@ import Core
 import Foundation
 import HTTP
 
-/// Facts from AWS. This build reads S3 buckets (encryption, public access); IAM accounts, security groups and
-/// CloudTrail come next — until then asking for them is an error, never an empty (passing) answer.
+/// Facts from AWS: S3 buckets (encryption, public access), EC2 security-group rules per region, CloudTrail trails.
+/// IAM accounts come next — until then asking for them is an error, never an empty (passing) answer.
 ///
 /// Manifest: `credentials: {access_key_id: VAR, secret_access_key: VAR, session_token: VAR?}` name environment
 /// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator.
@@ -11,6 +11,8 @@ package struct AWSSource: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { Set(SourceKind.named("aws")?.provides ?? []) }
     let client: AWSClient
+    /// Regions to read regional services in (`settings.regions`, default `us-east-1`).
+    let regions: [String]
 
     /// Reads credentials from `environment` by the variable names in `config`; throws when one is missing.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
@@ -32,6 +34,8 @@ package struct AWSSource: FactSource {
             endpoint = url
         }
         client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
+        let configured = config.settings["regions"]?.strings ?? []
+        regions = configured.isEmpty ? ["us-east-1"] : configured
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
@@ -40,8 +44,12 @@ package struct AWSSource: FactSource {
             switch kind {
             case .buckets:
                 facts.buckets = try await S3Inventory(client: client).buckets()
+            case .networkRules:
+                facts.networkRules = try await EC2SecurityGroups(client: client, regions: regions).rules()
+            case .auditTrails:
+                facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails()
             default:
-                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (S3 buckets are)")
+                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (S3 buckets, security groups and CloudTrail are)")
             }
         }
         return facts

@@ -1,0 +1,37 @@
+import Core
+import Foundation
+import HTTP
+
+extension AWSClient {
+    /// An AWS query-protocol call (IAM, EC2, STS): a form-encoded POST of `Action`, `Version` and parameters,
+    /// marked idempotent because every action this bot sends is a read. Returns the parsed XML of a 200 answer.
+    func query(service: String, region: String, action: String, version: String, _ parameters: [(String, String)] = []) async throws -> XMLElementNode {
+        let pairs = [("Action", action), ("Version", version)] + parameters
+        let body = pairs.map { "\(SigV4Signer.encode($0.0, encodeSlash: true))=\(SigV4Signer.encode($0.1, encodeSlash: true))" }.joined(separator: "&")
+        let response = try await send(service: service, region: region, method: "POST", path: "/",
+                                      headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Data(body.utf8),
+                                      idempotent: true)
+        guard response.status == 200 else { throw failure("\(service.uppercased()) \(action)", response) }
+        guard let xml = XMLElementNode.parse(response.body) else {
+            throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): the answer is not XML")
+        }
+        return xml
+    }
+
+    /// An AWS JSON-protocol call (CloudTrail, KMS): POST with `X-Amz-Target`, JSON in and out.
+    func json(service: String, region: String, target: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        let response = try await send(service: service, region: region, method: "POST", path: "/",
+                                      headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)],
+                                      body: payload, idempotent: true)
+        let operation = target.split(separator: ".").last.map(String.init) ?? target
+        guard response.status == 200 else {
+            let code = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["__type"] as? String
+            throw SourceError.unavailable(source: source, reason: "\(operation): HTTP \(response.status) \(code ?? "no error code")")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+            throw SourceError.unavailable(source: source, reason: "\(operation): the answer is not a JSON object")
+        }
+        return object
+    }
+}
