@@ -48,7 +48,7 @@ struct MFACheck: ControlCheck {
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
         let expected = privilegedOnly ? "MFA enabled on every admin account" : "MFA enabled on every account"
-        return (facts.accounts ?? []).filter { $0.active && $0.system.isSelected(by: systems) && (!privilegedOnly || $0.privileged) }
+        return (facts.accounts ?? []).filter { $0.active && $0.interactive && $0.system.isSelected(by: systems) && (!privilegedOnly || $0.privileged) }
             .map { account in
                 let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)",
                                            name: "\(account.login) (\(account.system)\(account.privileged ? ", admin" : ""))", kind: "account")

@@ -29,10 +29,13 @@ package struct Account: Codable, Sendable, Equatable {
     package var privileged: Bool
     package var roles: [String]
     package var lastLoginAt: Date?
+    /// Whether a person can sign in with it (a console password, SSO); API-only accounts (an IAM user with access
+    /// keys and no console password) are not, and MFA does not apply to them.
+    package var interactive: Bool
     package init(system: String, login: String, email: String?, active: Bool, mfaEnabled: Bool?, privileged: Bool,
-                 roles: [String] = [], lastLoginAt: Date? = nil) {
+                 roles: [String] = [], lastLoginAt: Date? = nil, interactive: Bool = true) {
         self.system = system; self.login = login; self.email = email; self.active = active; self.mfaEnabled = mfaEnabled
-        self.privileged = privileged; self.roles = roles; self.lastLoginAt = lastLoginAt
+        self.privileged = privileged; self.roles = roles; self.lastLoginAt = lastLoginAt; self.interactive = interactive
     }
 }
 

@@ -78,7 +78,7 @@ struct AWSS3SourceTests {
         #expect(byName["s3:\(names[2])"] == .pass)
     }
 
-    @Test func kindsNotBuiltYetAreAnErrorNotAnEmptyAnswer() async throws {
-        await #expect(throws: SourceError.self) { try await source().facts([.accounts]) }
+    @Test func kindsAWSDoesNotHaveAreAnErrorNotAnEmptyAnswer() async throws {
+        await #expect(throws: SourceError.self) { try await source().facts([.devices]) }
     }
 }

@@ -2,8 +2,8 @@ import Core
 import Foundation
 import HTTP
 
-/// Facts from AWS: S3 buckets (encryption, public access), EC2 security-group rules per region, CloudTrail trails.
-/// IAM accounts come next — until then asking for them is an error, never an empty (passing) answer.
+/// Facts from AWS: IAM users and the root user (accounts), S3 buckets (encryption, public access), EC2
+/// security-group rules per region, CloudTrail trails. Every kind the `aws` source kind declares is read.
 ///
 /// Manifest: `credentials: {access_key_id: VAR, secret_access_key: VAR, session_token: VAR?}` name environment
 /// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator.
@@ -46,10 +46,12 @@ package struct AWSSource: FactSource {
                 facts.buckets = try await S3Inventory(client: client).buckets()
             case .networkRules:
                 facts.networkRules = try await EC2SecurityGroups(client: client, regions: regions).rules()
+            case .accounts:
+                facts.accounts = try await IAMUsers(client: client).accounts()
             case .auditTrails:
                 facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails()
             default:
-                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (S3 buckets, security groups and CloudTrail are)")
+                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (IAM users, S3 buckets, security groups and CloudTrail are)")
             }
         }
         return facts
