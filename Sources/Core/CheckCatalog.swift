@@ -107,8 +107,8 @@ package struct SourceKind: Sendable {
     /// Credential roles it needs, each named by an environment variable in the manifests.
     package var credentials: [String]
 
-    /// Every source kind the manifests may name. Only `demo` has a live client in this build;
-    /// the others are planned integrations: a check reading them reports an `error`, never a pass.
+    /// Every source kind the manifests may name. `demo` and `aws` have clients in this build (see
+    /// `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
     package static let known: [SourceKind] = [
         .init(name: "demo", provides: FactKind.allCases, credentials: []),
         .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"]),
