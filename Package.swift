@@ -37,7 +37,7 @@ let package = Package(
         // The control catalog: each check type turns facts into check results.
         .target(name: "Checks", dependencies: ["Core", "FactSources"]),
         // The platform-neutral chat model (messages, the command grammar) and the terminal surface.
-        .target(name: "Chat", dependencies: ["Core"]),
+        .target(name: "Chat", dependencies: ["Core", "HTTP"]),
         // Status, evidence verification and export.
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
@@ -65,7 +65,7 @@ let package = Package(
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core"]),
-        .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"], exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "Crypto", package: "swift-crypto")]),
