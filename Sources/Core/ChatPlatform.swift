@@ -23,3 +23,25 @@ package struct ChatDestination: Hashable, Codable, Sendable, CustomStringConvert
     }
     package var description: String { "\(platform.rawValue):\(kind == .direct ? "dm:" : "")\(address)" }
 }
+
+/// What a chat delivery does on its platform.
+package enum DeliveryKind: String, Sendable, Codable, CaseIterable {
+    /// A new top-level message for an alert; its reference is stored on the alert.
+    case post
+    /// Edit the alert's message in place and add a line to its thread.
+    case update
+    /// A direct message to a person (escalation).
+    case direct
+    /// A reply to a command, not tied to an alert message.
+    case reply
+}
+
+/// A delivered message's address on its platform: Slack channel + ts, Matrix room + event id, terminal line.
+package struct MessageRef: Sendable, Equatable, Codable {
+    package var platform: ChatPlatform
+    package var channel: String
+    package var messageID: String
+    package init(platform: ChatPlatform, channel: String, messageID: String) {
+        self.platform = platform; self.channel = channel; self.messageID = messageID
+    }
+}

@@ -1,3 +1,4 @@
+import Chat
 import Checks
 import FactSources
 import Core

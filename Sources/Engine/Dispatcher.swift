@@ -47,7 +47,8 @@ package actor Dispatcher {
                 let refs = try message.alert.map { id in
                     try database.read { try $0.messageRefs(alert: id) }.filter { $0.platform == surface.platform }
                 } ?? []
-                let ref = try await surface.deliver(message, content: content, refs: refs)
+                let ref = try await surface.deliver(ChatDelivery(kind: message.kind, destination: message.destination, content: content,
+                                                                 alert: message.alert, txnID: message.txnID, refs: refs))
                 let at = clock.now()
                 try database.write { tx in
                     try tx.markDelivered(message.id, at: at)

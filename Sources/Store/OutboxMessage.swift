@@ -4,17 +4,7 @@ import Foundation
 /// A chat message waiting to be delivered (or delivered). Written in the same transaction as the change that
 /// caused it, so a crash can delay a message but never lose it.
 package struct OutboxMessage: Sendable, Equatable {
-    /// What the delivery does on the platform.
-    package enum Kind: String, Sendable, Codable {
-        /// A new top-level message for an alert; its reference is stored on the alert.
-        case post
-        /// Edit the alert's message in place and add a line to its thread.
-        case update
-        /// A direct message to a person (escalation).
-        case direct
-        /// A reply to a command, not tied to an alert message.
-        case reply
-    }
+    package typealias Kind = DeliveryKind
 
     package var id: Int64
     package var alert: AlertID?
@@ -29,16 +19,6 @@ package struct OutboxMessage: Sendable, Equatable {
     package var nextAttemptAt: Date
     package var deliveredAt: Date?
     package var lastError: String?
-}
-
-/// A delivered message's address on its platform: Slack channel + ts, Matrix room + event id, terminal line.
-package struct MessageRef: Sendable, Equatable, Codable {
-    package var platform: ChatPlatform
-    package var channel: String
-    package var messageID: String
-    package init(platform: ChatPlatform, channel: String, messageID: String) {
-        self.platform = platform; self.channel = channel; self.messageID = messageID
-    }
 }
 
 /// One control run, as recorded in `check_run` and the ledger.

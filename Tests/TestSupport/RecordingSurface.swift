@@ -8,18 +8,18 @@ import Store
 /// every chat-facing test uses until a platform has its own wire-level fake.
 package actor RecordingSurface: ChatSurface {
     package nonisolated let platform: ChatPlatform
-    package private(set) var delivered: [(kind: OutboxMessage.Kind, destination: ChatDestination, alert: AlertID?, line: String?)] = []
+    package private(set) var delivered: [(kind: DeliveryKind, destination: ChatDestination, alert: AlertID?, line: String?)] = []
     /// Errors to throw for the next deliveries, in order.
     package var failures: [any Error] = []
 
     package init(platform: ChatPlatform = .terminal) { self.platform = platform }
     package func failNext(_ errors: [any Error]) { failures = errors }
 
-    package func deliver(_ message: OutboxMessage, content: ChatMessage, refs: [MessageRef]) async throws -> MessageRef? {
+    package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
         if !failures.isEmpty { throw failures.removeFirst() }
-        if message.kind == .update && refs.isEmpty { throw DeliveryError.permanent("update before post") }
-        delivered.append((message.kind, message.destination, message.alert, content.threadLine))
-        return message.kind == .post ? MessageRef(platform: platform, channel: message.destination.address, messageID: "m\(message.id)") : nil
+        if delivery.kind == .update && delivery.refs.isEmpty { throw DeliveryError.permanent("update before post") }
+        delivered.append((delivery.kind, delivery.destination, delivery.alert, delivery.content.threadLine))
+        return delivery.kind == .post ? MessageRef(platform: platform, channel: delivery.destination.address, messageID: "m\(delivered.count)") : nil
     }
 }
 

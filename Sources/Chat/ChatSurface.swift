@@ -1,0 +1,62 @@
+import Core
+import Foundation
+
+/// One message to deliver, as a surface sees it: what to do, where, the content, and the alert it belongs to.
+package struct ChatDelivery: Sendable, Equatable {
+    package var kind: DeliveryKind
+    package var destination: ChatDestination
+    package var content: ChatMessage
+    package var alert: AlertID?
+    /// Unique per message, fixed before the first attempt and the same on every retry (Matrix txnId).
+    package var txnID: String
+    /// For `update`: the alert's existing messages on this platform, to edit.
+    package var refs: [MessageRef]
+
+    package init(kind: DeliveryKind, destination: ChatDestination, content: ChatMessage, alert: AlertID?, txnID: String, refs: [MessageRef] = []) {
+        self.kind = kind; self.destination = destination; self.content = content; self.alert = alert; self.txnID = txnID; self.refs = refs
+    }
+}
+
+/// A chat platform the dispatcher delivers to: Slack and Matrix, and the terminal.
+package protocol ChatSurface: Sendable {
+    var platform: ChatPlatform { get }
+    /// Delivers one message. For `post`, returns the new message's reference (stored on the alert).
+    /// Throw `DeliveryError.retryAfter` for rate limits, `.permanent` for what retrying cannot fix; any other
+    /// error is retried with backoff.
+    func deliver(_ delivery: ChatDelivery) async throws -> MessageRef?
+}
+
+/// Why a delivery failed.
+package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The platform asked us to wait (429 + Retry-After, Slack `ratelimited`, Matrix `M_LIMIT_EXCEEDED`).
+    case retryAfter(TimeInterval)
+    /// Retrying will not help (channel not found, token revoked): recorded, not retried.
+    case permanent(String)
+
+    package var description: String {
+        switch self {
+        case .retryAfter(let s): "rate limited: retry after \(Int(s)) s"
+        case .permanent(let reason): "undeliverable: \(reason)"
+        }
+    }
+}
+
+/// Prints messages as the chat platforms would show them: the demo's chat surface, and `run` for channels
+/// routed to `terminal`. One instance per platform it stands in for.
+package struct TerminalSurface: ChatSurface {
+    package let platform: ChatPlatform
+    let renderer: TerminalRenderer
+    let write: @Sendable (String) -> Void
+
+    package init(platform: ChatPlatform = .terminal, colour: Bool, write: @escaping @Sendable (String) -> Void) {
+        self.platform = platform
+        self.renderer = TerminalRenderer(colour: colour)
+        self.write = write
+    }
+
+    package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
+        write(renderer.render(delivery.content, destination: delivery.destination, kind: delivery.kind.rawValue) + "\n")
+        guard delivery.kind == .post else { return nil }
+        return MessageRef(platform: platform, channel: delivery.destination.address, messageID: delivery.txnID)
+    }
+}
