@@ -56,7 +56,7 @@ let package = Package(
         ]),
         .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports"]),
 
-        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks"]),
@@ -65,7 +65,7 @@ let package = Package(
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core"]),
-        .testTarget(name: "ChatTests", dependencies: ["Chat", "Core"], exclude: ["Fixtures"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat", "Core", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "Crypto", package: "swift-crypto")]),

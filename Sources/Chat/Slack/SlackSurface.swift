@@ -1,0 +1,91 @@
+import Core
+import Foundation
+import HTTP
+
+/// Delivers to Slack: a new alert is a Block Kit message in the team channel; an update edits it in place
+/// (`chat.update`) and adds the who/what/when/why line to its thread (broadcast to the channel when the alert
+/// re-fires); an escalation opens a DM (`conversations.open`) and posts there.
+///
+/// Pacing: at most one message per channel per second (Slack: "one message per second per channel"); a delivery
+/// that comes sooner is handed back as `retryAfter`, so the dispatcher holds that channel without a hot loop.
+package actor SlackSurface: ChatSurface {
+    package nonisolated let platform: ChatPlatform = .slack
+    let api: SlackWebAPI
+    let now: @Sendable () -> Date
+    /// Seconds between two messages to one channel.
+    let perChannelInterval: TimeInterval
+    private var lastSent: [String: Date] = [:]
+    /// User id → DM channel id, so a manager's DM is opened once per process.
+    private var directChannels: [String: String] = [:]
+
+    package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.api = api; self.perChannelInterval = perChannelInterval; self.now = now
+    }
+
+    package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
+        switch delivery.kind {
+        case .post, .reply:
+            let channel = delivery.destination.address
+            let ts = try await post(channel: channel, BlockKit.message(delivery.content))
+            return delivery.kind == .post ? MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts) : nil
+        case .update:
+            guard !delivery.refs.isEmpty else {
+                throw DeliveryError.permanent("no Slack message to update for \(delivery.alert.map(String.init(describing:)) ?? "this update")")
+            }
+            for ref in delivery.refs {
+                try pace(ref.channel)
+                var update = BlockKit.message(delivery.content).objectValue
+                update["channel"] = .string(ref.channel)
+                update["ts"] = .string(ref.messageID)
+                _ = try await api.call("chat.update", .object(update))
+                lastSent[ref.channel] = now()
+                if let line = delivery.content.threadLine {
+                    var reply = BlockKit.threadReply(line).objectValue
+                    reply["channel"] = .string(ref.channel)
+                    reply["thread_ts"] = .string(ref.messageID)
+                    if delivery.content.broadcast { reply["reply_broadcast"] = .bool(true) }
+                    _ = try await api.call("chat.postMessage", .object(reply))
+                }
+            }
+            return nil
+        case .direct:
+            let user = delivery.destination.address
+            let channel: String
+            if let known = directChannels[user] {
+                channel = known
+            } else {
+                let opened = try await api.call("conversations.open", .object(["users": .string(user)]))
+                guard let id = (opened["channel"] as? [String: Any])?["id"] as? String else {
+                    throw SlackAPIError.malformed(method: "conversations.open")
+                }
+                directChannels[user] = id
+                channel = id
+            }
+            _ = try await post(channel: channel, BlockKit.message(delivery.content))
+            return nil
+        }
+    }
+
+    private func post(channel: String, _ message: JSONValue) async throws -> (channel: String, ts: String) {
+        try pace(channel)
+        var body = message.objectValue
+        body["channel"] = .string(channel)
+        body["unfurl_links"] = .bool(false)
+        let answer = try await api.call("chat.postMessage", .object(body))
+        lastSent[channel] = now()
+        guard let ts = answer["ts"] as? String else { throw SlackAPIError.malformed(method: "chat.postMessage") }
+        return (answer["channel"] as? String ?? channel, ts)
+    }
+
+    private func pace(_ channel: String) throws {
+        if let last = lastSent[channel] {
+            let wait = perChannelInterval - now().timeIntervalSince(last)
+            if wait > 0 { throw DeliveryError.retryAfter(wait) }
+        }
+    }
+}
+
+extension JSONValue {
+    /// The dictionary of an object (empty otherwise), for adding request fields.
+    var objectValue: [String: JSONValue] { if case .object(let o) = self { o } else { [:] } }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import HTTP
+
+/// The few Slack Web API methods the bot uses (chat.postMessage, chat.update, conversations.open), as JSON POSTs
+/// with the bot token. Every answer's `ok` is checked; rate limits become `DeliveryError.retryAfter`, errors that
+/// retrying cannot fix become `DeliveryError.permanent`, the rest `SlackAPIError` (retried with backoff).
+package struct SlackWebAPI: Sendable {
+    /// `https://slack.com/api/` in production; configurable for tests and proxies.
+    package let baseURL: URL
+    let token: String
+    let transport: any HTTPTransport
+
+    package init(baseURL: URL = URL(string: "https://slack.com/api/")!, token: String, transport: any HTTPTransport) {
+        self.baseURL = baseURL; self.token = token; self.transport = transport
+    }
+
+    /// Slack errors that no retry fixes (docs.slack.dev, each method's Errors table).
+    static let permanentErrors: Set<String> = [
+        "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
+        "token_revoked", "token_expired", "missing_scope", "no_permission", "msg_too_long", "invalid_blocks",
+        "no_text", "user_not_found", "users_not_found", "cannot_dm_bot", "message_not_found", "cant_update_message",
+        "edit_window_closed", "restricted_action", "invalid_arguments",
+    ]
+
+    /// Calls `method` with a JSON body; returns the answer's JSON object when `ok` is true.
+    package func call(_ method: String, _ body: JSONValue) async throws -> [String: Any] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let request = HTTPRequest(method: "POST", url: baseURL.appendingPathComponent(method),
+                                  headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json; charset=utf-8")],
+                                  body: try encoder.encode(body))
+        let response = try await transport.send(request)
+        if response.status == 429 {
+            throw DeliveryError.retryAfter(response.header("retry-after").flatMap(Double.init) ?? 30)
+        }
+        guard response.status == 200 else { throw SlackAPIError.status(method: method, response.status) }
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any], let ok = object["ok"] as? Bool else {
+            throw SlackAPIError.malformed(method: method)
+        }
+        if ok { return object }
+        let error = object["error"] as? String ?? "unknown_error"
+        if error == "ratelimited" || error == "message_limit_exceeded" || error == "rate_limited" {
+            throw DeliveryError.retryAfter(response.header("retry-after").flatMap(Double.init) ?? 30)
+        }
+        if Self.permanentErrors.contains(error) { throw DeliveryError.permanent("Slack \(method): \(error)") }
+        throw SlackAPIError.failed(method: method, error)
+    }
+}
+
+/// Slack answers that may succeed on a retry. Descriptions never include the token or the payload.
+package enum SlackAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    case status(method: String, Int)
+    case malformed(method: String)
+    case failed(method: String, String)
+
+    package var description: String {
+        switch self {
+        case .status(let method, let status): "Slack \(method): HTTP \(status)"
+        case .malformed(let method): "Slack \(method): the answer is not a Slack API response"
+        case .failed(let method, let error): "Slack \(method): \(error)"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Chat
+import Core
+import Engine
+import Foundation
+import HTTP
+import Store
+import Testing
+import TestSupport
+
+/// The spine with Slack as the surface: an alert is posted to the team's Slack channel, an acknowledgement edits
+/// it and threads the line, an escalation DMs the manager — through the real dispatcher and a fake Slack API.
+@Suite("Alert lifecycle delivered to Slack")
+struct SlackDeliveryTests {
+    @Test func anAlertsWholeStoryReachesSlack() async throws {
+        var config = EngineFixtures.config()
+        config.teams[0].channels = ChannelRoutes(defaults: [.slack: "C0INFRA"])
+        let engine = try EngineFixtures.engine(config)
+        let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: EngineFixtures.logger)
+
+        try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        #expect(try await dispatcher.drain() == 1)
+        let ref = try #require(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.first)
+        #expect(ref.platform == .slack && ref.channel == "C0INFRA")
+
+        clock.advance(by: 60)
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .slack, at: clock.now()), to: AlertID(1))
+        try await dispatcher.drain()
+        #expect(fake.updates.map(\.ts) == [ref.messageID])
+        #expect(fake.messages.contains { $0.threadTS == ref.messageID && $0.text.contains("omar acknowledged") })
+
+        // The SLA (24 h) passes: escalation to the manager, dana, whose Slack id is UDANA.
+        clock.advance(by: 86_400)
+        try engine.fireTimers(at: clock.now())
+        try await dispatcher.drain()
+        #expect(fake.messages.contains { $0.channel == "DDANA" })
+        // Nothing for Slack is left behind (dana's terminal DM waits for a terminal surface this test has none of).
+        #expect(try engine.database.read { try $0.pendingOutbox(platforms: [.slack]) }.isEmpty)
+        #expect(try engine.database.read { try $0.pendingOutbox(platforms: [.terminal]) }.count == 1)
+    }
+}
