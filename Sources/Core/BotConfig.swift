@@ -14,6 +14,33 @@ package struct SourceConfig: Codable, Sendable, Equatable {
     }
 }
 
+/// How the bot reaches each chat platform. Secrets are named by environment variable, never stored.
+package struct ChatConfig: Codable, Sendable, Equatable {
+    /// Slack, when the manifests configure it.
+    package struct Slack: Codable, Sendable, Equatable {
+        /// Environment variable holding the bot token (`xoxb-…`).
+        package var botTokenVariable: String
+        /// Environment variable holding the app-level token (`xapp-…`) for Socket Mode.
+        package var appTokenVariable: String?
+        /// Environment variable holding the signing secret for HTTP mode.
+        package var signingSecretVariable: String?
+        /// The Web API base URL; `https://slack.com/api/` when nil (tests and proxies set it).
+        package var apiBaseURL: String?
+
+        package init(botTokenVariable: String, appTokenVariable: String? = nil, signingSecretVariable: String? = nil, apiBaseURL: String? = nil) {
+            self.botTokenVariable = botTokenVariable; self.appTokenVariable = appTokenVariable
+            self.signingSecretVariable = signingSecretVariable; self.apiBaseURL = apiBaseURL
+        }
+    }
+    package var slack: Slack?
+    package init(slack: Slack? = nil) { self.slack = slack }
+
+    /// Every environment variable the chat configuration names.
+    package var variables: [String] {
+        [slack?.botTokenVariable, slack?.appTokenVariable, slack?.signingSecretVariable].compactMap { $0 }
+    }
+}
+
 /// Everything the manifests say, validated: the organisation, routing, escalation, controls and sources.
 package struct BotConfig: Codable, Sendable, Equatable {
     package var organisation: String
@@ -26,13 +53,14 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var policy: EscalationPolicy
     package var controls: [Control]
     package var sources: [SourceConfig]
+    package var chat: ChatConfig
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],
-                 sources: [SourceConfig] = []) {
+                 sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig()) {
         self.organisation = organisation; self.people = people; self.teams = teams
         self.defaultChannels = defaultChannels; self.securityLeads = securityLeads; self.policy = policy
-        self.controls = controls; self.sources = sources
+        self.controls = controls; self.sources = sources; self.chat = chat
     }
 
     package func person(_ id: PersonID) -> Person? { people.first { $0.id == id } }

@@ -59,4 +59,27 @@ package struct Bot: Sendable {
         case .unavailable(_, let reason): reason
         }
     }
+
+    /// Why the configured chat platforms cannot be reached.
+    package struct SurfaceError: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    /// The chat surfaces for the configuration: Slack when `chat.slack` is configured (its bot token read from
+    /// the named environment variable), plus `extra` (the terminal). A configured platform whose token is missing
+    /// is an error: the bot must not start half-configured and silently queue every message.
+    package static func surfaces(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 transport: any HTTPTransport = URLSessionTransport(), extra: [any ChatSurface]) throws -> [any ChatSurface] {
+        var surfaces = extra
+        if let slack = config.chat.slack {
+            guard let token = environment[slack.botTokenVariable], !token.isEmpty else {
+                throw SurfaceError(description: "chat.slack is configured but the environment variable \(slack.botTokenVariable) (the bot token) is not set")
+            }
+            guard let base = URL(string: slack.apiBaseURL ?? "https://slack.com/api/") else {
+                throw SurfaceError(description: "chat.slack.api_base_url is not a URL")
+            }
+            surfaces.append(SlackSurface(api: SlackWebAPI(baseURL: base, token: token, transport: transport)))
+        }
+        return surfaces
+    }
 }

@@ -12,6 +12,8 @@ struct ManifestDraft {
     var routing: [Located<[ChatPlatform: String]>] = []
     /// Each `escalation` key found (at most one), positioned at the key.
     var escalation: [Located<EscalationPolicy>] = []
+    /// Each `chat` key found (at most one), positioned at the key.
+    var chat: [Located<ChatConfig>] = []
     var people: [Declared<Person>] = []
     var teams: [Declared<Team>] = []
     var controls: [Declared<Control>] = []
@@ -24,7 +26,7 @@ struct ManifestDraft {
     mutating func append(_ other: ManifestDraft) {
         files += other.files
         organisation += other.organisation; securityLeads += other.securityLeads
-        routing += other.routing; escalation += other.escalation
+        routing += other.routing; escalation += other.escalation; chat += other.chat
         people += other.people; teams += other.teams; controls += other.controls; sources += other.sources
         references += other.references; checkUses += other.checkUses
     }

@@ -60,4 +60,41 @@ extension ManifestFileDecoder {
         }
         return result
     }
+
+    /// `chat:` how the bot reaches each platform; tokens are named by environment variable.
+    /// `slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN, signing_secret: SLACK_SIGNING_SECRET, api_base_url: …}`
+    mutating func decodeChat(_ node: Node, keyPosition: ManifestPosition) {
+        guard let fields = fields(node, known: ["slack"], what: "`chat`") else { return }
+        var chat = ChatConfig()
+        if let slackNode = fields["slack"],
+           let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url"], what: "`chat.slack`") {
+            func variable(_ key: String) -> String? {
+                guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
+                guard Self.isEnvironmentVariableName(value) else {
+                    log.report(position(valueNode), "`chat.slack.\(key)` does not look like an environment variable name",
+                               fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `SLACK_BOT_TOKEN`")
+                    return nil
+                }
+                return value
+            }
+            if slack["bot_token"] == nil {
+                log.report(position(slackNode), "`chat.slack` has no `bot_token`",
+                           fix: "add `bot_token: SLACK_BOT_TOKEN` (the environment variable holding the xoxb- token)")
+            }
+            var base: String?
+            if let baseNode = slack["api_base_url"], let text = text(baseNode, key: "api_base_url") {
+                if let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil {
+                    base = text.hasSuffix("/") ? text : text + "/"
+                } else {
+                    log.report(position(baseNode), "`chat.slack.api_base_url` is not an http(s) URL", fix: "write e.g. `https://slack.com/api/`")
+                }
+            }
+            // Every variable is checked, so every problem is reported at once.
+            let token = variable("bot_token"), appToken = variable("app_token"), signingSecret = variable("signing_secret")
+            if let token {
+                chat.slack = .init(botTokenVariable: token, appTokenVariable: appToken, signingSecretVariable: signingSecret, apiBaseURL: base)
+            }
+        }
+        draft.chat.append(.init(value: chat, position: keyPosition))
+    }
 }

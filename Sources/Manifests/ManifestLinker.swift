@@ -13,6 +13,7 @@ struct ManifestLinker {
         let organisation = single(draft.organisation, key: "organisation")
         let routing = single(draft.routing, key: "routing")
         let escalation = single(draft.escalation, key: "escalation")
+        let chat = single(draft.chat, key: "chat")
         if draft.organisation.isEmpty, let first = draft.files.first {
             log.report(.start(of: first), "no manifest sets `organisation`",
                        fix: "add `organisation: <company name>` to one file (organisation.yaml by convention)")
@@ -49,7 +50,8 @@ struct ManifestLinker {
             securityLeads: draft.securityLeads.map(\.value).filter { seenLeads.insert($0).inserted }.map(PersonID.init),
             policy: escalation ?? .standard,
             controls: draft.controls.map(\.value),
-            sources: draft.sources.map(\.value))
+            sources: draft.sources.map(\.value),
+            chat: chat ?? ChatConfig())
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

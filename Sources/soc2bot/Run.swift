@@ -16,9 +16,15 @@ struct Run: AsyncParsableCommand {
         let database = try openDatabase(common.database)
         let logger = makeLogger()
         let output = Output()
-        // This build delivers to the terminal surface; Slack and Matrix surfaces plug in here as they land.
-        // Messages routed to platforms without a surface stay queued in the outbox, never dropped.
-        let surfaces: [any ChatSurface] = [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }]
+        // The terminal, and Slack when `chat.slack` is configured. Messages routed to a platform without a surface
+        // (Matrix, until it lands) stay queued in the outbox, never dropped.
+        let surfaces: [any ChatSurface]
+        do {
+            surfaces = try Bot.surfaces(for: config, extra: [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }])
+        } catch {
+            standardError("soc2bot run: \(error); nothing was started.")
+            throw Exit.errors
+        }
         let routed = Set(config.teams.flatMap { team in Severity.allCases.flatMap { team.channels.channels(for: $0).keys } } + config.defaultChannels.keys)
         for platform in routed.subtracting(surfaces.map(\.platform)).sorted() {
             logger.warning("no \(platform.rawValue) surface in this build: its messages stay queued in the outbox", metadata: ["chat.platform": "\(platform.rawValue)"])

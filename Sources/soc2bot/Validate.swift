@@ -11,9 +11,10 @@ struct Validate: ParsableCommand {
         let automated = config.controls.filter(\.isAutomated).count
         print("\(common.manifests): OK — \(config.controls.count) controls (\(automated) automated, \(config.controls.count - automated) manual), "
               + "\(config.teams.count) teams, \(config.people.count) people, \(config.sources.count) sources")
+        let environment = ProcessInfo.processInfo.environment
         let missing = config.sources.flatMap { source in
-            source.credentialVariables.values.filter { ProcessInfo.processInfo.environment[$0] == nil }.map { "\(source.id): \($0)" }
-        }
+            source.credentialVariables.values.filter { environment[$0] == nil }.map { "\(source.id): \($0)" }
+        } + config.chat.variables.filter { environment[$0] == nil }.map { "chat: \($0)" }
         if !missing.isEmpty {
             print("note: these credential variables are not set in this environment (needed by `run`): \(missing.joined(separator: ", "))")
         }

@@ -41,3 +41,21 @@ struct SlackDeliveryTests {
         #expect(try engine.database.read { try $0.pendingOutbox(platforms: [.terminal]) }.count == 1)
     }
 }
+
+@Suite("Chat surfaces from the manifests")
+struct ChatSurfacesTests {
+    @Test func slackIsAddedWhenConfiguredAndItsTokenIsSet() throws {
+        var config = EngineFixtures.config()
+        #expect(try Bot.surfaces(for: config, environment: [:], extra: []).isEmpty)
+        config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN", apiBaseURL: "https://slack.test/api/"))
+        let surfaces = try Bot.surfaces(for: config, environment: ["SLACK_BOT_TOKEN": "xoxb-1"], extra: [])
+        #expect(surfaces.map(\.platform) == [.slack])
+    }
+
+    @Test func aConfiguredPlatformWithoutItsTokenRefusesToStart() {
+        var config = EngineFixtures.config()
+        config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN"))
+        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, environment: [:], extra: []) }
+        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, environment: ["SLACK_BOT_TOKEN": ""], extra: []) }
+    }
+}
