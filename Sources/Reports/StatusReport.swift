@@ -17,10 +17,15 @@ package struct StatusReport: Sendable, Equatable {
     package var manualControls: Int
     package var outboxDepth: Int
     package var ledgerEntries: Int64
+    /// The last seven days' MTTD, MTTR, remediation ratio and evidence coverage.
+    package var week: AlertMetrics
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
         let live = try store.liveAlerts()
         let runs = try store.latestRuns()
+        let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
+        let ran = Set(try store.lastRuns().filter { $0.value >= period.start }.keys)
+        let week = AlertMetrics.compute(alerts: try store.alerts(), controls: config.controls, ranInPeriod: ran, period: period)
         return StatusReport(
             organisation: config.organisation, now: now, live: live,
             bySeverity: Dictionary(grouping: live, by: \.severity).mapValues(\.count),
@@ -30,7 +35,8 @@ package struct StatusReport: Sendable, Equatable {
             controlsTotal: config.controls.count,
             manualControls: config.controls.filter { !$0.isAutomated }.count,
             outboxDepth: try store.outboxDepth(),
-            ledgerEntries: try store.ledgerHead()?.seq ?? 0)
+            ledgerEntries: try store.ledgerHead()?.seq ?? 0,
+            week: week)
     }
 
     /// As a chat message (every surface) — also what the CLI prints.
@@ -49,6 +55,7 @@ package struct StatusReport: Sendable, Equatable {
         }
         let snoozed = live.filter { $0.state == .snoozed || $0.state == .riskAccepted }
         if !snoozed.isEmpty { lines.append("Snoozed or risk-accepted: \(snoozed.count)") }
+        lines.append("Last 7 days: " + week.summary)
         lines.append("Controls: \(controlsTotal) (\(manualControls) manual); failing now: \(controlsFailing); erroring: \(controlsErroring)")
         lines.append("Evidence ledger: \(ledgerEntries) entries · undelivered chat messages: \(outboxDepth)")
         return ChatMessage(title: "\(organisation) — SOC 2 readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))

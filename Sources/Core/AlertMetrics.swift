@@ -1,0 +1,58 @@
+import Foundation
+
+/// Program metrics over alert histories for a period, computed from the alerts themselves (not from counters that
+/// can drift). Definitions (also in the README):
+/// - **MTTD**: mean time from when a failure began (the source's time, else the first failing run) to its alert
+///   opening, over alerts opened in the period.
+/// - **MTTR**: mean time from an alert opening to its control passing again (resolved) or its closing with the
+///   remediation recorded, over alerts that ended so in the period.
+/// - **Evidence coverage**: controls with automated evidence in the period (an automated control that ran) over all
+///   controls, manual ones included.
+/// - **Remediation ratio**: of alerts opened in the period, how many were remediated (resolved or closed), against
+///   those risk-accepted or still open.
+/// - **Drift**: alerts opened in the period (each is a pass → fail transition past tolerance), per control.
+package struct AlertMetrics: Sendable, Equatable {
+    package var period: DateInterval
+    package var mttd: TimeInterval?
+    package var mttr: TimeInterval?
+    package var opened: Int
+    package var remediated: Int
+    package var accepted: Int
+    package var stillOpen: Int
+    package var slaBreaches: Int
+    package var coverage: Double
+    package var driftByControl: [ControlID: Int]
+
+    /// - Parameters:
+    ///   - ranInPeriod: the automated controls that recorded at least one run in the period.
+    package static func compute(alerts: [Alert], controls: [Control], ranInPeriod: Set<ControlID>, period: DateInterval) -> AlertMetrics {
+        let openedHere = alerts.filter { period.contains($0.openedAt) }
+        let endedHere = alerts.filter { alert in
+            (alert.state == .resolved || alert.state == .closed) && alert.endedAt.map(period.contains) == true
+        }
+        func mean(_ values: [TimeInterval]) -> TimeInterval? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        let covered = controls.filter { $0.isAutomated && ranInPeriod.contains($0.id) }.count
+        return AlertMetrics(
+            period: period,
+            mttd: mean(openedHere.map { max(0, $0.openedAt.timeIntervalSince($0.failingSince)) }),
+            mttr: mean(endedHere.compactMap { alert in alert.endedAt.map { max(0, $0.timeIntervalSince(alert.openedAt)) } }),
+            opened: openedHere.count,
+            remediated: openedHere.filter { $0.state == .resolved || $0.state == .closed }.count,
+            accepted: openedHere.filter { $0.state == .riskAccepted }.count,
+            stillOpen: openedHere.filter { !$0.state.isEnded && $0.state != .riskAccepted }.count,
+            slaBreaches: openedHere.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) }.count,
+            coverage: controls.isEmpty ? 0 : Double(covered) / Double(controls.count),
+            driftByControl: Dictionary(grouping: openedHere, by: \.control).mapValues(\.count))
+    }
+
+    /// One line for status views: `MTTD 47m · MTTR 3h 12m · 5 of 7 remediated · coverage 92%`.
+    package var summary: String {
+        [
+            "MTTD " + (mttd.map(DurationText.format) ?? "–"),
+            "MTTR " + (mttr.map(DurationText.format) ?? "–"),
+            "\(remediated) of \(opened) remediated" + (accepted > 0 ? ", \(accepted) risk-accepted" : ""),
+            "\(slaBreaches) SLA breach\(slaBreaches == 1 ? "" : "es")",
+            "evidence coverage \(Int((coverage * 100).rounded()))%",
+        ].joined(separator: " · ")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Core
+
+@Suite("Alert metrics")
+struct AlertMetricsTests {
+    let t0 = Date(timeIntervalSince1970: 1_772_438_400)
+
+    func alert(_ id: Int64, control: String, failingSince: TimeInterval, opened: TimeInterval, state: AlertState, ended: TimeInterval? = nil,
+               sla: TimeInterval = 86_400) -> Alert {
+        var a = Alert(id: AlertID(id), control: ControlID(control), resourceKey: "r\(id)", episode: 1, team: "infra", severity: .high,
+                      title: "t", criteria: [], expected: "e", observed: "o", remediation: "r", findings: [],
+                      failingSince: t0 + failingSince, openedAt: t0 + opened, slaDeadline: t0 + opened + sla)
+        a.state = state
+        a.endedAt = ended.map { t0 + $0 }
+        return a
+    }
+
+    func control(_ id: String, automated: Bool = true) -> Control {
+        Control(id: ControlID(id), title: id, criteria: [], owner: "infra", severity: .high, cadence: 3_600,
+                check: automated ? CheckSpec(type: "mfa") : nil, remediation: "r")
+    }
+
+    @Test func mttdMttrRatiosAndCoverageFollowTheirDefinitions() {
+        let week = DateInterval(start: t0, duration: 7 * 86_400)
+        let alerts = [
+            alert(1, control: "a", failingSince: 0, opened: 3_600, state: .resolved, ended: 3 * 3_600),          // detected 1 h, fixed 2 h
+            alert(2, control: "a", failingSince: 7_200, opened: 7_200 + 1_800, state: .closed, ended: 7_200 + 1_800 + 7_200), // 30 m, 2 h
+            alert(3, control: "b", failingSince: -86_400, opened: 3_600, state: .riskAccepted),                    // 25 h to detect
+            alert(4, control: "b", failingSince: 0, opened: 600, state: .open, sla: 3_600),                        // open, SLA breached
+            alert(5, control: "c", failingSince: -30 * 86_400, opened: -20 * 86_400, state: .resolved, ended: 86_400), // opened before the week
+        ]
+        let m = AlertMetrics.compute(alerts: alerts, controls: [control("a"), control("b"), control("c"), control("m", automated: false)],
+                                     ranInPeriod: ["a", "b", "m"], period: week)
+        #expect(m.opened == 4)
+        let detections: [TimeInterval] = [3_600, 1_800, 90_000, 600]
+        #expect(m.mttd == detections.reduce(0, +) / 4)
+        // Ended in the week: alerts 1, 2 and 5 (opened earlier, resolved in the week).
+        let repairs: [TimeInterval] = [7_200, 7_200, 21 * 86_400]
+        #expect(m.mttr == repairs.reduce(0, +) / 3)
+        #expect(m.remediated == 2 && m.accepted == 1 && m.stillOpen == 1)
+        #expect(m.slaBreaches == 1)
+        #expect(m.coverage == 0.5)      // a and b ran; c did not; m is manual: 2 of 4
+        #expect(m.driftByControl == ["a": 2, "b": 2])
+        #expect(m.summary.contains("2 of 4 remediated, 1 risk-accepted") && m.summary.contains("evidence coverage 50%"))
+    }
+
+    @Test func anEmptyPeriodSaysSo() {
+        let m = AlertMetrics.compute(alerts: [], controls: [], ranInPeriod: [], period: DateInterval(start: t0, duration: 86_400))
+        #expect(m.mttd == nil && m.mttr == nil && m.coverage == 0)
+        #expect(m.summary.hasPrefix("MTTD – · MTTR –"))
+    }
+}
