@@ -45,25 +45,81 @@ package enum TimeText {
         }
     }
 
-    /// Parses `2026-03-04`, `2026-03-04T09:00:00Z` and the fractional-second form.
+    /// Parses `2026-03-04` (midnight UTC), `2026-03-04T09:00:00Z`, with fractional seconds, or with an offset
+    /// (`+01:00`). Strict: real calendar days only. Integer arithmetic, no Calendar or formatter (no ICU).
     package static func parse(_ text: String) -> Date? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if t.count == 10 {
-            let fields = t.split(separator: "-", omittingEmptySubsequences: false)
-            let parts = fields.compactMap { Int($0) }
-            // YYYY-MM-DD only, and a real calendar day: 2026-02-30 is refused, not rolled over into March.
-            guard fields.count == 3, parts.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,
-                  let date = Calendar.utc.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
-            let check = Calendar.utc.dateComponents([.year, .month, .day], from: date)
-            guard check.year == parts[0], check.month == parts[1], check.day == parts[2] else { return nil }
-            return date
+        let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for b in bytes[from..<(from + count)] {
+                guard b >= 48 && b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
+            return value
         }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = formatter.date(from: t) { return d }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: t)
+        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+        var seconds = Double(daysFromCivil(year: year, month: month, day: day)) * 86_400
+        if bytes.count == 10 { return Date(timeIntervalSince1970: seconds) }
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        seconds += Double(hour * 3_600 + minute * 60 + second)
+        var i = 19
+        if bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                seconds += Double(bytes[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < bytes.count else { return nil }
+        switch bytes[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard i + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard i + 6 == bytes.count, bytes[i + 3] == UInt8(ascii: ":"),
+                  let offsetHours = number(i + 1, 2), let offsetMinutes = number(i + 4, 2), offsetHours < 24, offsetMinutes < 60 else { return nil }
+            let offset = Double(offsetHours * 3_600 + offsetMinutes * 60)
+            seconds += bytes[i] == UInt8(ascii: "+") ? -offset : offset
+        default:
+            return nil
+        }
+        return Date(timeIntervalSince1970: seconds)
     }
+
+    /// `20150830T123600Z` and `20150830`: the AWS SigV4 forms.
+    package static func compactUTC(_ date: Date) -> (full: String, day: String) {
+        let t = UTCFields(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let day = pad(t.year, 4) + pad(t.month, 2) + pad(t.day, 2)
+        return (day + "T" + pad(t.hour, 2) + pad(t.minute, 2) + pad(t.second, 2) + "Z", day)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
 }
 
 extension Calendar {

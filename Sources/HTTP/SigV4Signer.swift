@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 
@@ -150,11 +151,5 @@ package struct SigV4Signer: Sendable {
     }
 
     /// `20150830T123600Z` and `20150830`.
-    package static func amzDate(_ date: Date) -> (full: String, day: String) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let day = String(format: "%04d%02d%02d", c.year!, c.month!, c.day!)
-        return (day + String(format: "T%02d%02d%02dZ", c.hour!, c.minute!, c.second!), day)
-    }
+    package static func amzDate(_ date: Date) -> (full: String, day: String) { TimeText.compactUTC(date) }
 }

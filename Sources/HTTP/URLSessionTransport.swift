@@ -5,20 +5,33 @@ import FoundationNetworking
 
 /// HTTP over URLSession, which on Linux is libcurl (the system libcurl.so.4). Proxies come from the standard
 /// environment variables (`https_proxy`, `http_proxy`, `no_proxy`), which libcurl reads itself.
-package struct URLSessionTransport: HTTPTransport {
-    let session: URLSession
+///
+/// The session is created on the first request, not at construction: building one loads and initialises libcurl
+/// and OpenSSL (about 10 MB resident), which a bot with no HTTP source or chat platform should not pay for.
+/// `@unchecked Sendable`: the only mutable state is `lazySession`, read and written under `lock`.
+package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Seconds to wait for the whole exchange.
     let timeout: TimeInterval
+    private let lock = NSLock()
+    private var lazySession: URLSession?
 
     package init(timeout: TimeInterval = 30) {
+        self.timeout = timeout
+    }
+
+    private var session: URLSession {
+        lock.lock()
+        defer { lock.unlock() }
+        if let lazySession { return lazySession }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 2
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        self.session = URLSession(configuration: configuration)
-        self.timeout = timeout
+        let session = URLSession(configuration: configuration)
+        lazySession = session
+        return session
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
