@@ -23,7 +23,7 @@ package actor Dispatcher {
     /// Backoff after a failed attempt without Retry-After: 2^attempts seconds, capped at 15 min, with up to
     /// 20 % jitter so a fleet of messages does not retry in lockstep.
     package static func backoff(attempts: Int, jitter: Double = Double.random(in: 0...0.2)) -> TimeInterval {
-        min(900, pow(2, Double(min(attempts, 10)))) * (1 + jitter)
+        Backoff.delay(attempt: attempts, base: 2, cap: 900) * (1 + jitter)
     }
 
     /// Delivers every message that is due now; returns how many were delivered.

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Retries what is safe to retry: idempotent requests that got no answer or a 408, 429, 500, 502, 503 or 504.
@@ -56,7 +57,7 @@ package struct RetryingTransport: HTTPTransport {
 
     /// The wait before retry `attempt` (1-based) without a Retry-After.
     package func backoff(attempt: Int) -> TimeInterval {
-        min(maxDelay, baseDelay * pow(2, Double(min(attempt - 1, 30)))) * jitter()
+        Backoff.delay(attempt: attempt, base: baseDelay, cap: maxDelay) * jitter()
     }
 
     /// Seconds the server asked us to wait: `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -147,7 +147,7 @@ package struct SigV4Signer: Sendable {
     }
 
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Data(digest).hexString
     }
 
     /// `20150830T123600Z` and `20150830`.
