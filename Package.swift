@@ -36,13 +36,18 @@ let package = Package(
         .target(name: "FactSources", dependencies: ["Core", "HTTP"]),
         // The control catalog: each check type turns facts into check results.
         .target(name: "Checks", dependencies: ["Core", "FactSources"]),
-        // The platform-neutral chat model (messages, the command grammar) and the terminal surface.
-        .target(name: "Chat", dependencies: ["Core", "HTTP"]),
+        // libwebsockets 4.1 (system library) and the few shims Swift cannot import (LWS_PRE).
+        .target(name: "CLibWebSockets", linkerSettings: [.linkedLibrary("websockets")]),
+        // The inbound HTTP server (Slack HTTP mode, webhooks, health) and the WebSocket client (Slack Socket Mode),
+        // over libwebsockets: the one module that owns its unsafe pointers and its service threads.
+        .target(name: "Sockets", dependencies: ["CLibWebSockets"]),
+        // The platform-neutral chat model (messages, the command grammar), the terminal surface, and Slack.
+        .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log")]),
         // Status, evidence verification and export.
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
-            "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports",
+            "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports", "Sockets",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -56,7 +61,8 @@ let package = Package(
         ]),
         .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports"]),
 
-        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets"], path: "Tests/TestSupport"),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks"]),

@@ -18,6 +18,13 @@ package struct SourceConfig: Codable, Sendable, Equatable {
 package struct ChatConfig: Codable, Sendable, Equatable {
     /// Slack, when the manifests configure it.
     package struct Slack: Codable, Sendable, Equatable {
+        /// How Slack reaches the bot with commands, button clicks and modal submissions.
+        package enum Mode: String, Codable, Sendable, CaseIterable {
+            /// A WebSocket the bot opens to Slack (`apps.connections.open`): no public URL needed. The default.
+            case socket
+            /// Slack POSTs signed requests to the bot's inbound server (`server.listen`), behind a public URL.
+            case http
+        }
         /// Environment variable holding the bot token (`xoxb-…`).
         package var botTokenVariable: String
         /// Environment variable holding the app-level token (`xapp-…`) for Socket Mode.
@@ -26,10 +33,17 @@ package struct ChatConfig: Codable, Sendable, Equatable {
         package var signingSecretVariable: String?
         /// The Web API base URL; `https://slack.com/api/` when nil (tests and proxies set it).
         package var apiBaseURL: String?
+        package var mode: Mode
+        /// The workspace (`T…`) allowed to send commands; requests from any other team are refused. Nil: any.
+        package var teamID: String?
+        /// The app (`A…`) whose requests are accepted; requests for another app are refused. Nil: any.
+        package var appID: String?
 
-        package init(botTokenVariable: String, appTokenVariable: String? = nil, signingSecretVariable: String? = nil, apiBaseURL: String? = nil) {
+        package init(botTokenVariable: String, appTokenVariable: String? = nil, signingSecretVariable: String? = nil, apiBaseURL: String? = nil,
+                     mode: Mode = .socket, teamID: String? = nil, appID: String? = nil) {
             self.botTokenVariable = botTokenVariable; self.appTokenVariable = appTokenVariable
             self.signingSecretVariable = signingSecretVariable; self.apiBaseURL = apiBaseURL
+            self.mode = mode; self.teamID = teamID; self.appID = appID
         }
     }
     package var slack: Slack?
@@ -39,6 +53,15 @@ package struct ChatConfig: Codable, Sendable, Equatable {
     package var variables: [String] {
         [slack?.botTokenVariable, slack?.appTokenVariable, slack?.signingSecretVariable].compactMap { $0 }
     }
+}
+
+/// The inbound HTTP server (Slack HTTP mode, health checks, later webhooks and the dashboard).
+package struct ServerConfig: Codable, Sendable, Equatable {
+    package var host: String
+    package var port: Int
+    /// Loopback by default: put a TLS-terminating reverse proxy in front, or set `0.0.0.0` deliberately.
+    package static let standard = ServerConfig(host: "127.0.0.1", port: 8080)
+    package init(host: String, port: Int) { self.host = host; self.port = port }
 }
 
 /// Everything the manifests say, validated: the organisation, routing, escalation, controls and sources.
@@ -54,13 +77,27 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var controls: [Control]
     package var sources: [SourceConfig]
     package var chat: ChatConfig
+    /// Where the inbound server listens, when the manifests say. The server runs when this is set or Slack is in
+    /// HTTP mode (then on `ServerConfig.standard` unless set).
+    package var server: ServerConfig?
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],
-                 sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig()) {
+                 sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig(), server: ServerConfig? = nil) {
         self.organisation = organisation; self.people = people; self.teams = teams
         self.defaultChannels = defaultChannels; self.securityLeads = securityLeads; self.policy = policy
-        self.controls = controls; self.sources = sources; self.chat = chat
+        self.controls = controls; self.sources = sources; self.chat = chat; self.server = server
+    }
+
+    /// Where the inbound HTTP server listens, or nil when nothing needs it.
+    package var inboundServer: ServerConfig? {
+        server ?? (chat.slack?.mode == .http ? .standard : nil)
+    }
+
+    /// The person with this e-mail address (case-insensitive), if the manifests list one.
+    package func person(email: String) -> Person? {
+        let wanted = email.lowercased()
+        return people.first { $0.email.lowercased() == wanted }
     }
 
     package func person(_ id: PersonID) -> Person? { people.first { $0.id == id } }

@@ -22,6 +22,14 @@ package struct ChatDestination: Hashable, Codable, Sendable, CustomStringConvert
         .init(platform: platform, kind: .direct, address: address)
     }
     package var description: String { "\(platform.rawValue):\(kind == .direct ? "dm:" : "")\(address)" }
+
+    /// A direct address that names a person by e-mail (`mailto:dana@example.com`) because the manifests have no
+    /// chat id for them on that platform; the surface looks the user up when it delivers.
+    package static let emailAddressPrefix = "mailto:"
+    /// The e-mail address of a `mailto:` direct address.
+    package var email: String? {
+        address.hasPrefix(Self.emailAddressPrefix) ? String(address.dropFirst(Self.emailAddressPrefix.count)) : nil
+    }
 }
 
 /// What a chat delivery does on its platform.

@@ -29,20 +29,28 @@ package enum Routing {
         return ids.filter { seen.insert($0).inserted }.compactMap { config.person($0) }
     }
 
-    /// Direct-message destinations for `people` on every platform they have a chat id on.
-    package static func directMessages(to people: [Person]) -> [ChatDestination] {
+    /// Direct-message destinations for `people` on every platform they have a chat id on. When Slack is
+    /// configured and a person has no Slack id, the DM is addressed by e-mail (`mailto:dana@example.com`): the
+    /// Slack surface finds the user with `users.lookupByEmail` at delivery time.
+    package static func directMessages(to people: [Person], config: BotConfig) -> [ChatDestination] {
         people.flatMap { person in
-            person.chatIDs.sorted { $0.key < $1.key }.map { ChatDestination.direct($0.key, $0.value) }
+            var ids = person.chatIDs
+            if config.chat.slack != nil, ids[.slack] == nil, !person.email.isEmpty { ids[.slack] = ChatDestination.emailAddressPrefix + person.email }
+            return ids.sorted { $0.key < $1.key }.map { ChatDestination.direct($0.key, $0.value) }
         }
     }
 
-    /// Whether `person` may take `action` on an alert of `team`. Anyone in the manifests may acknowledge,
-    /// snooze, escalate and close; accepting a risk takes a security lead or one of the team's security admins.
+    /// Whether `person` may take `action` on an alert of `team`: the team's members, its manager, its security
+    /// admins and escalation contacts, and the security leads may acknowledge, snooze, escalate and close; accepting
+    /// a risk takes a security lead or one of the team's security admins. Everyone else — people of other teams
+    /// and people not in the manifests — is refused.
     package static func mayPerform(_ action: AlertAction, person: PersonID, team: TeamID, config: BotConfig) -> Bool {
-        guard config.person(person) != nil else { return false }
-        if case .acceptRisk = action {
-            return config.securityLeads.contains(person) || (config.team(team)?.securityAdmins.contains(person) ?? false)
-        }
-        return true
+        guard let someone = config.person(person) else { return false }
+        let owning = config.team(team)
+        let isLead = config.securityLeads.contains(person)
+        let isAdmin = owning?.securityAdmins.contains(person) ?? false
+        if case .acceptRisk = action { return isLead || isAdmin }
+        return isLead || isAdmin || someone.team == team || owning?.manager == person
+            || (owning?.escalationContacts.contains(person) ?? false)
     }
 }

@@ -88,7 +88,7 @@ package struct AlertEngine: Sendable {
                !Routing.mayPerform(request.action, person: person, team: alert.team, config: config) {
                 let why = config.person(person) == nil
                     ? "you are not in the manifests' people, so you cannot act on alerts; ask a security lead to add you."
-                    : "only the security leads or \(alert.team)'s security admins may \(request.action.name.replacingOccurrences(of: "_", with: " ")) on \(alert.id)."
+                    : Self.refusal(request.action, alert: alert)
                 try recordHuman(request, alert: id, outcome: "refused", detail: why, tx: tx)
                 return .refused(why)
             }
@@ -107,6 +107,14 @@ package struct AlertEngine: Sendable {
                 return .refused(refusal.description)
             }
         }
+    }
+
+    /// Why a person in the manifests may not take `action` on `alert` (see `Routing.mayPerform`).
+    static func refusal(_ action: AlertAction, alert: Alert) -> String {
+        if case .acceptRisk = action {
+            return "only the security leads or \(alert.team)'s security admins may accept risk on \(alert.id)."
+        }
+        return "\(alert.id) belongs to team \(alert.team): only its members, its manager, its security admins and the security leads may act on it."
     }
 
     // MARK: Escalation timers
@@ -160,10 +168,19 @@ package struct AlertEngine: Sendable {
         case .notifyEscalation(let level):
             for person in Routing.escalationPeople(team: alert.team, level: level, config: config) {
                 let payload = try StoreJSON.encode(AlertMessage.escalation(alert, level: level, recipient: person, topLevel: top))
-                for destination in Routing.directMessages(to: [person]) {
+                for destination in Routing.directMessages(to: [person], config: config) {
                     try tx.enqueue(alert: alert.id, kind: .direct, destination: destination, payload: payload, at: at)
                 }
             }
+        }
+    }
+
+    /// Records that someone was refused on a chat surface before any alert was involved (an unmapped person asking
+    /// for the readiness view, a request from another Slack workspace): the ledger keeps every refusal.
+    package func recordRefusal(actor: String, surface: Surface, request: String, reason: String, at: Date) throws {
+        try database.write { tx in
+            try tx.appendEvidence(kind: "chat_refusal", subject: nil, at: at,
+                                  data: ChatRefusalEvidence(actor: actor, surface: surface, request: String(request.prefix(200)), reason: reason))
         }
     }
 

@@ -15,6 +15,8 @@ package struct Bot: Sendable {
     package let dispatcher: Dispatcher
     package let commands: CommandHandler
     package let loop: BotLoop
+    /// Ring after an inbound action so its messages are delivered at once.
+    package let doorbell: Doorbell
 
     /// - Parameters:
     ///   - start: controls that never ran are due from this moment.
@@ -22,15 +24,15 @@ package struct Bot: Sendable {
     ///   - until: the loop returns once the clock passes it (nil: until shutdown).
     package static func make(config: BotConfig, database: BotDatabase, sources: [any FactSource], surfaces: [any ChatSurface],
                              clock: any BotClock, logger: Logger, start: Date, leadingWork: [any TimedWork] = [],
-                             until: Date? = nil, idlePoll: TimeInterval = 60,
+                             until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
         let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources), start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), EscalatorWork(engine: engine)],
-                           dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, afterStep: afterStep)
+                           dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
-                   commands: CommandHandler(engine: engine, clock: clock), loop: loop)
+                   commands: CommandHandler(engine: engine, clock: clock), loop: loop, doorbell: doorbell)
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, `aws` the live AWS client

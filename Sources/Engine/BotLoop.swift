@@ -23,11 +23,14 @@ package struct BotLoop: Service {
     package let idlePoll: TimeInterval
     /// Called after each step (the demo persists its clock here).
     package let afterStep: @Sendable (Date) async throws -> Void
+    /// Rung by inbound chat actions so their messages go out now, not at the next timer.
+    package let doorbell: Doorbell
 
     package init(works: [any TimedWork], dispatcher: Dispatcher, clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
+                 afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
         self.works = works; self.dispatcher = dispatcher; self.clock = clock; self.logger = logger
-        self.until = until; self.idlePoll = idlePoll; self.afterStep = afterStep
+        self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.afterStep = afterStep
     }
 
     package func run() async throws {
@@ -43,9 +46,19 @@ package struct BotLoop: Service {
             if let until { wake = min(wake, until) }
             if wake > now {
                 let deadline = wake
-                do { try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) } }
+                do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline) } }
                 catch is CancellationError { return }
             }
+        }
+    }
+
+    /// Sleeps until `deadline` or the doorbell, whichever comes first.
+    private func sleep(until deadline: Date) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await clock.sleep(until: deadline) }
+            group.addTask { await doorbell.wait() }
+            defer { group.cancelAll() }
+            _ = try await group.next()
         }
     }
 

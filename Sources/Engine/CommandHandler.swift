@@ -15,6 +15,14 @@ package struct CommandHandler: Sendable {
     /// arguments answer with the usage or the help and change nothing; unmapped people are refused (and recorded).
     package func handle(_ text: String, from chatID: String, on platform: ChatPlatform, surface: Surface,
                         expectedVersion: Int? = nil, cursor: (name: String, value: String)? = nil) throws -> ChatMessage {
+        try handle(text, as: engine.config.person(platform: platform, chatID: chatID), chatID: chatID, on: platform, surface: surface,
+                   expectedVersion: expectedVersion, cursor: cursor)
+    }
+
+    /// Handles `text` for `person`, already identified by the surface (Slack also looks people up by e-mail).
+    /// People not in the manifests get the help and nothing else; their other commands are refused and recorded.
+    package func handle(_ text: String, as person: Person?, chatID: String, on platform: ChatPlatform, surface: Surface,
+                        expectedVersion: Int? = nil, cursor: (name: String, value: String)? = nil) throws -> ChatMessage {
         let command: SlashCommand
         switch SlashCommand.parse(text) {
         case .success(let parsed): command = parsed
@@ -22,8 +30,12 @@ package struct CommandHandler: Sendable {
         }
         let now = clock.now()
         let config = engine.config
-        let person = config.person(platform: platform, chatID: chatID)
         let actor: Actor = person.map { .person($0.id) } ?? .person(PersonID("\(platform.rawValue):\(chatID)"))
+        if person == nil, command.isReadOnly {
+            let why = Self.unmapped(chatID: chatID, platform: platform)
+            try engine.recordRefusal(actor: actor.description, surface: surface, request: text, reason: why, at: now)
+            return .text("Refused: \(why)")
+        }
 
         func act(_ action: AlertAction, on id: AlertID) throws -> ChatMessage {
             let outcome = try engine.apply(AlertRequest(action, by: actor, via: surface, at: now, expectedVersion: expectedVersion),
@@ -62,6 +74,22 @@ package struct CommandHandler: Sendable {
             return try act(.close(remediation: remediation, link: link), on: id)
         case .accept(let id, let duration, let rationale):
             return try act(.acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale), on: id)
+        }
+    }
+
+    /// What an unmapped person is told.
+    package static func unmapped(chatID: String, platform: ChatPlatform) -> String {
+        "your \(platform.rawValue) account (\(chatID)) is not linked to anyone in the manifests, so soc2bot cannot tell who you are; "
+            + "ask a security lead to add your \(platform.rawValue) id or e-mail to people.yaml."
+    }
+}
+
+extension SlashCommand {
+    /// Commands that only read (help is answered to anyone).
+    var isReadOnly: Bool {
+        switch self {
+        case .status, .list, .show: true
+        case .help, .ack, .snooze, .escalate, .close, .accept: false
         }
     }
 }

@@ -26,9 +26,26 @@ package actor Dispatcher {
         Backoff.delay(attempt: attempts, base: 2, cap: 900) * (1 + jitter)
     }
 
+    /// True while a drain runs; a drain asked for meanwhile makes the running one go round again instead of
+    /// interleaving with it (the actor is re-entrant at every `await`, and two drains could send a message twice).
+    private var draining = false
+    private var drainAgain = false
+
     /// Delivers every message that is due now; returns how many were delivered.
     @discardableResult
     package func drain() async throws -> Int {
+        if draining { drainAgain = true; return 0 }
+        draining = true
+        defer { draining = false }
+        var delivered = 0
+        repeat {
+            drainAgain = false
+            delivered += try await drainOnce()
+        } while drainAgain
+        return delivered
+    }
+
+    private func drainOnce() async throws -> Int {
         let pending = try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
         guard !pending.isEmpty else { return 0 }
         var blockedAlerts = Set<AlertID>()

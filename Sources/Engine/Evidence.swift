@@ -80,3 +80,11 @@ struct DeliveryEvidence: Encodable {
     var message: String?
     var attempts: Int
 }
+
+/// A person refused on a chat surface before any alert was involved.
+struct ChatRefusalEvidence: Encodable {
+    var actor: String
+    var surface: Surface
+    var request: String
+    var reason: String
+}

@@ -14,6 +14,8 @@ struct ManifestDraft {
     var escalation: [Located<EscalationPolicy>] = []
     /// Each `chat` key found (at most one), positioned at the key.
     var chat: [Located<ChatConfig>] = []
+    /// Each `server` key found (at most one), positioned at the key.
+    var server: [Located<ServerConfig>] = []
     var people: [Declared<Person>] = []
     var teams: [Declared<Team>] = []
     var controls: [Declared<Control>] = []
@@ -26,7 +28,7 @@ struct ManifestDraft {
     mutating func append(_ other: ManifestDraft) {
         files += other.files
         organisation += other.organisation; securityLeads += other.securityLeads
-        routing += other.routing; escalation += other.escalation; chat += other.chat
+        routing += other.routing; escalation += other.escalation; chat += other.chat; server += other.server
         people += other.people; teams += other.teams; controls += other.controls; sources += other.sources
         references += other.references; checkUses += other.checkUses
     }

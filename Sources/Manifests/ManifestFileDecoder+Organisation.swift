@@ -62,17 +62,29 @@ extension ManifestFileDecoder {
     }
 
     /// `chat:` how the bot reaches each platform; tokens are named by environment variable.
-    /// `slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN, signing_secret: SLACK_SIGNING_SECRET, api_base_url: …}`
+    /// `slack: {bot_token: SLACK_BOT_TOKEN, mode: socket|http, app_token: SLACK_APP_TOKEN, signing_secret: SLACK_SIGNING_SECRET,
+    /// team_id: T…, app_id: A…, api_base_url: …}`
     mutating func decodeChat(_ node: Node, keyPosition: ManifestPosition) {
         guard let fields = fields(node, known: ["slack"], what: "`chat`") else { return }
         var chat = ChatConfig()
         if let slackNode = fields["slack"],
-           let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url"], what: "`chat.slack`") {
+           let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url", "mode", "team_id", "app_id"],
+                                   what: "`chat.slack`") {
             func variable(_ key: String) -> String? {
                 guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
                 guard Self.isEnvironmentVariableName(value) else {
                     log.report(position(valueNode), "`chat.slack.\(key)` does not look like an environment variable name",
                                fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `SLACK_BOT_TOKEN`")
+                    return nil
+                }
+                return value
+            }
+            /// A Slack id (`T…`, `A…`): upper-case letters and digits starting with `prefix`.
+            func slackID(_ key: String, prefix: Character, example: String) -> String? {
+                guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
+                guard value.first == prefix, value.count >= 3, value.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
+                    log.report(position(valueNode), "`chat.slack.\(key)` `\(value)` is not a Slack id",
+                               fix: "write the id Slack shows, e.g. `\(example)` (upper-case letters and digits starting with \(prefix))")
                     return nil
                 }
                 return value
@@ -89,12 +101,52 @@ extension ManifestFileDecoder {
                     log.report(position(baseNode), "`chat.slack.api_base_url` is not an http(s) URL", fix: "write e.g. `https://slack.com/api/`")
                 }
             }
-            // Every variable is checked, so every problem is reported at once.
+            var mode = ChatConfig.Slack.Mode.socket
+            if let modeNode = slack["mode"], let text = text(modeNode, key: "mode") {
+                if let parsed = ChatConfig.Slack.Mode(rawValue: text) { mode = parsed } else {
+                    log.report(position(modeNode), "`chat.slack.mode` `\(text)` is not a Slack transport",
+                               fix: "write `socket` (Socket Mode: no public URL, needs app_token) or `http` (signed requests to `server.listen`, needs signing_secret)")
+                }
+            }
+            // Every field is checked, so every problem is reported at once.
             let token = variable("bot_token"), appToken = variable("app_token"), signingSecret = variable("signing_secret")
+            let teamID = slackID("team_id", prefix: "T", example: "T024BE7LD"), appID = slackID("app_id", prefix: "A", example: "A0123ABCD")
+            if mode == .socket && slack["app_token"] == nil {
+                log.report(position(slackNode), "`chat.slack` uses Socket Mode but has no `app_token`",
+                           fix: "add `app_token: SLACK_APP_TOKEN` (the variable holding the xapp- token with connections:write), or set `mode: http`")
+            }
+            if mode == .http && slack["signing_secret"] == nil {
+                log.report(position(slackNode), "`chat.slack` uses HTTP mode but has no `signing_secret`",
+                           fix: "add `signing_secret: SLACK_SIGNING_SECRET` (the variable holding the app's signing secret): unsigned requests are never accepted")
+            }
             if let token {
-                chat.slack = .init(botTokenVariable: token, appTokenVariable: appToken, signingSecretVariable: signingSecret, apiBaseURL: base)
+                chat.slack = .init(botTokenVariable: token, appTokenVariable: appToken, signingSecretVariable: signingSecret, apiBaseURL: base,
+                                   mode: mode, teamID: teamID, appID: appID)
             }
         }
         draft.chat.append(.init(value: chat, position: keyPosition))
+    }
+
+    /// `server: {listen: "127.0.0.1:8080"}`: where the inbound HTTP server listens.
+    mutating func decodeServer(_ node: Node, keyPosition: ManifestPosition) {
+        guard let fields = fields(node, known: ["listen"], what: "`server`"),
+              let listenNode = required(fields, "listen", of: "`server`"), let text = text(listenNode, key: "listen") else { return }
+        guard let server = Self.listenAddress(text) else {
+            log.report(position(listenNode), "`server.listen` `\(text)` is not host:port",
+                       fix: "write e.g. `127.0.0.1:8080` (loopback, behind a reverse proxy) or `0.0.0.0:8080`; the port is 1–65535")
+            return
+        }
+        draft.server.append(.init(value: server, position: keyPosition))
+    }
+
+    /// `host:port` with a port in 1…65535 (`[::1]:8080` for IPv6).
+    static func listenAddress(_ text: String) -> ServerConfig? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        return ServerConfig(host: host, port: port)
     }
 }

@@ -19,7 +19,7 @@ struct ManifestFileDecoder {
     }
 
     /// The keys a manifest file may have at its top level.
-    static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "controls", "sources"]
+    static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "server", "controls", "sources"]
 
     /// Reads a file's root node; nil (an empty file or one holding only comments) contributes nothing.
     mutating func decode(root: Node?) {
@@ -40,6 +40,7 @@ struct ManifestFileDecoder {
             case "routing": decodeRouting(value, keyPosition: keyPosition)
             case "escalation": decodeEscalation(value, keyPosition: keyPosition)
             case "chat": decodeChat(value, keyPosition: keyPosition)
+            case "server": decodeServer(value, keyPosition: keyPosition)
             case "people": for item in items(value, key: key, example: "- id: dana") { decodePerson(item) }
             case "teams": for item in items(value, key: key, example: "- id: infra") { decodeTeam(item) }
             case "controls": for item in items(value, key: key, example: "- id: admin-mfa") { decodeControl(item) }

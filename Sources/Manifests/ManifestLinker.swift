@@ -14,6 +14,7 @@ struct ManifestLinker {
         let routing = single(draft.routing, key: "routing")
         let escalation = single(draft.escalation, key: "escalation")
         let chat = single(draft.chat, key: "chat")
+        let server = single(draft.server, key: "server")
         if draft.organisation.isEmpty, let first = draft.files.first {
             log.report(.start(of: first), "no manifest sets `organisation`",
                        fix: "add `organisation: <company name>` to one file (organisation.yaml by convention)")
@@ -51,7 +52,7 @@ struct ManifestLinker {
             policy: escalation ?? .standard,
             controls: draft.controls.map(\.value),
             sources: draft.sources.map(\.value),
-            chat: chat ?? ChatConfig())
+            chat: chat ?? ChatConfig(), server: server)
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

@@ -4,7 +4,8 @@ import Yams
 
 /// Loads a directory of YAML manifests into a validated `BotConfig`, or reports every problem in them.
 ///
-/// Every `*.yaml` / `*.yml` file directly inside the directory is read in name order. The lists (`people`,
+/// Every `*.yaml` / `*.yml` file directly inside the directory is read in name order (except `slack-app.yaml`,
+/// the Slack app manifest kept beside them). The lists (`people`,
 /// `teams`, `controls`, `sources`, `security_leads`) of all files are concatenated; `organisation`, `routing` and
 /// `escalation` may each appear once in total. `manifests/README.md` is the reference for the format.
 package enum ManifestLoader {
@@ -51,6 +52,10 @@ package enum ManifestLoader {
         return path
     }
 
+    /// Files kept beside the manifests that are not soc2bot manifests: the Slack app manifest, pasted into
+    /// Slack's "Create an app" page.
+    static let platformAppManifests: Set<String> = ["slack-app.yaml", "slack-app.yml"]
+
     /// The manifest file names directly inside `directory`, sorted; a problem when there is no directory or no file.
     private static func manifestFileNames(in directory: URL) -> Result<[String], ManifestProblem> {
         let path = display(directory)
@@ -67,7 +72,7 @@ package enum ManifestLoader {
                                   fix: "check that it is readable by the user running soc2bot"))
         }
         let names = entries.filter { name in
-            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !name.hasPrefix(".") else { return false }
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !name.hasPrefix("."), !platformAppManifests.contains(name) else { return false }
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
             return exists && !isDirectory.boolValue

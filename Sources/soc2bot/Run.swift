@@ -32,8 +32,17 @@ struct Run: AsyncParsableCommand {
         let clock = SystemClock()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
-                           start: clock.now(), idlePoll: 5)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: bot.loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                           start: clock.now(), idlePoll: 60)
+        // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
+        let inbound: [any Service]
+        do {
+            inbound = try bot.inboundServices(logger: logger)
+        } catch {
+            standardError("soc2bot run: \(error); nothing was started.")
+            throw Exit.errors
+        }
+        let services = ([bot.loop] + inbound).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("soc2bot stopped")
     }

@@ -105,11 +105,22 @@ struct RoutingTests {
 
     @Test func directMessagesGoToEveryPlatformEachPersonIsOn() {
         let people = ["dana", "lee", "eve"].compactMap { config.person(PersonID($0)) }
-        #expect(Routing.directMessages(to: people).map(\.description) == [
+        #expect(Routing.directMessages(to: people, config: config).map(\.description) == [
             "matrix:dm:@dana:example.org", "slack:dm:U-DANA", "slack:dm:U-LEE", "terminal:dm:lee",
         ])
-        #expect(Routing.directMessages(to: people).allSatisfy { $0.kind == .direct })
-        #expect(Routing.directMessages(to: []).isEmpty)
+        #expect(Routing.directMessages(to: people, config: config).allSatisfy { $0.kind == .direct })
+        #expect(Routing.directMessages(to: [], config: config).isEmpty)
+    }
+
+    @Test func slackDirectMessagesFallBackToTheEmailWhenSlackIsConfigured() {
+        var slack = config
+        slack.chat.slack = .init(botTokenVariable: "SLACK_BOT_TOKEN", appTokenVariable: "SLACK_APP_TOKEN")
+        let kim = [config.person("kim")!]
+        #expect(Routing.directMessages(to: kim, config: config).map(\.description) == ["matrix:dm:@kim:example.org"])
+        let destinations = Routing.directMessages(to: kim, config: slack)
+        #expect(destinations.map(\.description) == ["matrix:dm:@kim:example.org", "slack:dm:mailto:kim@example.com"])
+        #expect(destinations.last?.email == "kim@example.com")
+        #expect(destinations.first?.email == nil)
     }
 
     static let everyoneMay: [AlertAction] = [
@@ -119,10 +130,15 @@ struct RoutingTests {
     static let acceptRisk = AlertAction.acceptRisk(until: Fixture.at(30 * Fixture.day), rationale: "legacy")
 
     @Test(arguments: everyoneMay)
-    func anyoneInTheManifestsMayActButStrangersMayNot(_ action: AlertAction) {
-        #expect(Routing.mayPerform(action, person: "dana", team: "infra", config: config))
-        #expect(Routing.mayPerform(action, person: "eve", team: "infra", config: config))
-        #expect(!Routing.mayPerform(action, person: "mallory", team: "infra", config: config))
+    func theOwningTeamItsManagerAdminsAndLeadsMayActOthersMayNot(_ action: AlertAction) {
+        #expect(Routing.mayPerform(action, person: "dana", team: "infra", config: config), "a member")
+        #expect(Routing.mayPerform(action, person: "mo", team: "infra", config: config), "the manager")
+        #expect(Routing.mayPerform(action, person: "ada", team: "infra", config: config), "a security admin")
+        #expect(Routing.mayPerform(action, person: "kim", team: "infra", config: config), "a security lead")
+        #expect(Routing.mayPerform(action, person: "pat", team: "payments", config: config), "an escalation contact")
+        #expect(!Routing.mayPerform(action, person: "eve", team: "infra", config: config), "another team's member")
+        #expect(!Routing.mayPerform(action, person: "dana", team: "payments", config: config), "another team's member")
+        #expect(!Routing.mayPerform(action, person: "mallory", team: "infra", config: config), "not in the manifests")
     }
 
     @Test func acceptingRiskTakesASecurityLeadOrTheTeamsSecurityAdmin() {

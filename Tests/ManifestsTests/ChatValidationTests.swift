@@ -42,4 +42,62 @@ import Testing
         let fixture = try ManifestFixture(["a.yaml": "chat: {slack: {bot_token: A}}\n", "b.yaml": "chat: {slack: {bot_token: B}}\n"])
         #expect(fixture.problems().contains { $0.hasPrefix("b.yaml:1:1: `chat` is set again") })
     }
+
+    @Test func httpModeWithWorkspaceAndAppAndTheServerAddress() throws {
+        let fixture = try ManifestFixture(["test.yaml": """
+            chat:
+              slack: {mode: http, bot_token: SLACK_BOT_TOKEN, signing_secret: SLACK_SIGNING_SECRET, team_id: T0NORTHWND, app_id: A0SOC2BOT1}
+            server:
+              listen: "0.0.0.0:3000"
+
+            """])
+        #expect(fixture.problems() == [])
+        let config = try #require(fixture.config())
+        #expect(config.chat.slack == ChatConfig.Slack(botTokenVariable: "SLACK_BOT_TOKEN", signingSecretVariable: "SLACK_SIGNING_SECRET",
+                                                     mode: .http, teamID: "T0NORTHWND", appID: "A0SOC2BOT1"))
+        #expect(config.server == ServerConfig(host: "0.0.0.0", port: 3000))
+        #expect(config.inboundServer == ServerConfig(host: "0.0.0.0", port: 3000))
+    }
+
+    @Test func socketModeIsTheDefaultAndNeedsNoServer() throws {
+        let fixture = try ManifestFixture(["test.yaml": "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n"])
+        let config = try #require(fixture.config())
+        #expect(config.chat.slack?.mode == .socket)
+        #expect(config.server == nil)
+        #expect(config.inboundServer == nil)
+    }
+
+    @Test func httpModeWithoutAServerListensOnLoopback() throws {
+        let fixture = try ManifestFixture(["test.yaml": "chat:\n  slack: {mode: http, bot_token: SLACK_BOT_TOKEN, signing_secret: SLACK_SIGNING_SECRET}\n"])
+        #expect(try #require(fixture.config()).inboundServer == .standard)
+    }
+
+    @Test func eachTransportNeedsItsSecretAndBadIdsAreReported() throws {
+        let fixture = try ManifestFixture([
+            "a.yaml": "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, team_id: northwind, app_id: A0SOC2BOT1}\n",
+            "b.yaml": "server: {listen: \"localhost\"}\n",
+        ])
+        let problems = fixture.problems()
+        #expect(problems.contains("a.yaml:2:10: `chat.slack` uses Socket Mode but has no `app_token`"))
+        #expect(problems.contains { $0.hasPrefix("a.yaml:2:") && $0.contains("`chat.slack.team_id` `northwind` is not a Slack id") })
+        #expect(problems.contains { $0.hasPrefix("b.yaml:1:18: `server.listen` `localhost` is not host:port") })
+
+        let http = try ManifestFixture(["a.yaml": "chat:\n  slack: {mode: https, bot_token: SLACK_BOT_TOKEN}\n"]).problems()
+        #expect(http.contains { $0.contains("`chat.slack.mode` `https` is not a Slack transport") })
+        let noSecret = try ManifestFixture(["a.yaml": "chat:\n  slack: {mode: http, bot_token: SLACK_BOT_TOKEN}\n"]).problems()
+        #expect(noSecret.contains("a.yaml:2:10: `chat.slack` uses HTTP mode but has no `signing_secret`"))
+    }
+
+    @Test func listenAddresses() {
+        #expect(ManifestFileDecoder.listenAddress("127.0.0.1:8080") == ServerConfig(host: "127.0.0.1", port: 8080))
+        #expect(ManifestFileDecoder.listenAddress("[::1]:443") == ServerConfig(host: "::1", port: 443))
+        for bad in ["8080", ":8080", "host:0", "host:65536", "host:http", "a b:80"] {
+            #expect(ManifestFileDecoder.listenAddress(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func theSlackAppManifestBesideTheManifestsIsNotReadAsOne() throws {
+        let fixture = try ManifestFixture(["slack-app.yaml": "_metadata: {major_version: 1}\ndisplay_information: {name: soc2bot}\n"])
+        #expect(!fixture.problems().joined().contains("slack-app.yaml"))
+    }
 }

@@ -9,6 +9,11 @@ import Synchronization
 ///   (else `invalid_blocks`); `thread_ts` must name a message (else `thread_not_found`).
 /// - `chat.update`: needs an existing `ts` in that channel (else `message_not_found`).
 /// - `conversations.open`: `users` → a `D…` channel, the same one every time for a user.
+/// - `views.open`: needs a `trigger_id` this fake issued (else `invalid_trigger_id`), used once (else
+///   `exchanged_trigger_id`) and within 3 s of issue in real time (else `expired_trigger_id`).
+/// - `users.info` / `users.lookupByEmail` (form-encoded): the workspace's users and their profile e-mails.
+/// - `apps.connections.open`: needs the app-level token; answers the Socket Mode URL with a fresh ticket.
+/// - `response_url` posts (host `hooks.slack.test`): recorded.
 /// Failure modes on cue: 429 with Retry-After, `ok:false ratelimited`, 5xx, a malformed body.
 package final class FakeSlackWebAPI: HTTPTransport {
     package enum Failure: Sendable { case tooManyRequests(retryAfter: Int), rateLimitedOK, serverError(Int), malformed }
@@ -20,7 +25,27 @@ package final class FakeSlackWebAPI: HTTPTransport {
         package var threadTS: String?
         package var broadcast: Bool
         package var blocks: Int
+        /// The request body as sent (JSON), to find the buttons a person would click.
+        package var body: Data
     }
+
+    /// A modal the bot opened.
+    package struct OpenedView: Sendable {
+        package var triggerID: String
+        package var viewID: String
+        /// The `view` object as sent (JSON).
+        package var view: Data
+    }
+
+    /// A message posted to a `response_url`.
+    package struct ResponsePost: Sendable {
+        package var url: URL
+        package var body: Data
+        package var text: String { (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["text"] as? String ?? "" }
+    }
+
+    /// Where `response_url`s point: the fake answers posts to this host.
+    package static let responseHost = "hooks.slack.test"
 
     struct State {
         var channels: Set<String>
@@ -29,23 +54,54 @@ package final class FakeSlackWebAPI: HTTPTransport {
         var failures: [Failure] = []
         var calls: [String] = []
         var clock = 1_772_438_400
+        var users: [String: String] = [:]
+        var triggers: [String: ContinuousClock.Instant] = [:]
+        var usedTriggers: Set<String> = []
+        var triggerCounter = 0
+        var views: [OpenedView] = []
+        var responses: [ResponsePost] = []
+        var socketModeURL: String?
+        var ticket = 0
+        var delays: [String: Duration] = [:]
     }
 
     let token: String
+    let appToken: String
     private let state: Mutex<State>
 
-    package init(token: String = "xoxb-test-token", channels: Set<String>) {
+    /// - Parameter users: the workspace's users, id → profile e-mail.
+    package init(token: String = "xoxb-test-token", appToken: String = "xapp-test-token", channels: Set<String>, users: [String: String] = [:]) {
         self.token = token
-        state = Mutex(State(channels: channels))
+        self.appToken = appToken
+        state = Mutex(State(channels: channels, users: users))
     }
+
+    /// Issues a trigger id, as Slack does with each slash command and interaction (valid 3 s, once).
+    package func issueTrigger() -> String {
+        state.withLock { s in
+            s.triggerCounter += 1
+            let trigger = "\(s.triggerCounter).4744562912.\(String(format: "%032x", s.triggerCounter * 7919))"
+            s.triggers[trigger] = .now
+            return trigger
+        }
+    }
+
+    /// The Socket Mode WebSocket URL `apps.connections.open` hands out (a ticket is appended).
+    package func setSocketModeURL(_ url: String) { state.withLock { $0.socketModeURL = url } }
+    package var views: [OpenedView] { state.withLock { $0.views } }
+    package var responses: [ResponsePost] { state.withLock { $0.responses } }
 
     package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
     package var messages: [Posted] { state.withLock { $0.messages } }
     package var updates: [(channel: String, ts: String, text: String)] { state.withLock { $0.updates } }
     package var calls: [String] { state.withLock { $0.calls } }
 
+    /// Makes every call of `method` take `delay` (a slow Slack).
+    package func slowDown(_ method: String, by delay: Duration) { state.withLock { $0.delays[method] = delay } }
+
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        state.withLock { s in
+        if let delay = state.withLock({ $0.delays[request.url.lastPathComponent] }) { try await Task.sleep(for: delay) }
+        return state.withLock { s in
             let method = request.url.lastPathComponent
             s.calls.append(method)
             if let failure = s.failures.first {
@@ -57,9 +113,24 @@ package final class FakeSlackWebAPI: HTTPTransport {
                 case .malformed: return HTTPResponse(status: 200, body: Data("<html>Slack is down</html>".utf8))
                 }
             }
+            if request.url.host == Self.responseHost {
+                s.responses.append(ResponsePost(url: request.url, body: request.body))
+                return Self.answer(["ok": true])
+            }
+            if method == "apps.connections.open" {
+                guard request.header("authorization") == "Bearer \(appToken)" else { return Self.answer(["ok": false, "error": "invalid_auth"]) }
+                guard let url = s.socketModeURL else { return Self.answer(["ok": false, "error": "internal_error"]) }
+                s.ticket += 1
+                return Self.answer(["ok": true, "url": "\(url)?ticket=ticket-\(s.ticket)"])
+            }
             guard request.header("authorization") == "Bearer \(token)" else { return Self.answer(["ok": false, "error": "invalid_auth"]) }
-            guard request.header("content-type")?.hasPrefix("application/json") == true,
-                  let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else {
+            let body: [String: Any]
+            if request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true {
+                body = FakeSlackForm.decode(request.body)
+            } else if request.header("content-type")?.hasPrefix("application/json") == true,
+                      let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] {
+                body = json
+            } else {
                 return Self.answer(["ok": false, "error": "invalid_arguments"])
             }
             switch method {
@@ -73,7 +144,8 @@ package final class FakeSlackWebAPI: HTTPTransport {
                 s.clock += 1
                 let ts = "\(s.clock).000100"
                 s.messages.append(Posted(channel: channel, ts: ts, text: body["text"] as? String ?? "", threadTS: thread,
-                                         broadcast: body["reply_broadcast"] as? Bool ?? false, blocks: (body["blocks"] as? [Any])?.count ?? 0))
+                                         broadcast: body["reply_broadcast"] as? Bool ?? false, blocks: (body["blocks"] as? [Any])?.count ?? 0,
+                                         body: request.body))
                 return Self.answer(["ok": true, "channel": channel, "ts": ts, "message": ["text": body["text"] ?? ""]])
             case "chat.update":
                 guard let channel = body["channel"] as? String, let ts = body["ts"] as? String,
@@ -82,7 +154,33 @@ package final class FakeSlackWebAPI: HTTPTransport {
                 }
                 guard Self.blocksWithinLimits(body) else { return Self.answer(["ok": false, "error": "invalid_blocks"]) }
                 s.updates.append((channel, ts, body["text"] as? String ?? ""))
+                if let index = s.messages.firstIndex(where: { $0.channel == channel && $0.ts == ts }) {
+                    s.messages[index].text = body["text"] as? String ?? s.messages[index].text
+                    s.messages[index].body = request.body
+                }
                 return Self.answer(["ok": true, "channel": channel, "ts": ts])
+            case "views.open":
+                guard let trigger = body["trigger_id"] as? String, let issued = s.triggers[trigger] else {
+                    return Self.answer(["ok": false, "error": "invalid_trigger_id"])
+                }
+                guard !s.usedTriggers.contains(trigger) else { return Self.answer(["ok": false, "error": "exchanged_trigger_id"]) }
+                guard ContinuousClock.now - issued <= .seconds(3) else { return Self.answer(["ok": false, "error": "expired_trigger_id"]) }
+                guard let view = body["view"] as? [String: Any], view["type"] as? String == "modal",
+                      let data = try? JSONSerialization.data(withJSONObject: view) else {
+                    return Self.answer(["ok": false, "error": "invalid_arguments"])
+                }
+                s.usedTriggers.insert(trigger)
+                let id = "V\(String(format: "%08d", s.views.count + 1))"
+                s.views.append(OpenedView(triggerID: trigger, viewID: id, view: data))
+                return Self.answer(["ok": true, "view": ["id": id]])
+            case "users.info":
+                guard let user = body["user"] as? String, let email = s.users[user] else { return Self.answer(["ok": false, "error": "user_not_found"]) }
+                return Self.answer(["ok": true, "user": ["id": user, "profile": ["email": email]]])
+            case "users.lookupByEmail":
+                guard let email = body["email"] as? String, let user = s.users.first(where: { $0.value.lowercased() == email.lowercased() })?.key else {
+                    return Self.answer(["ok": false, "error": "users_not_found"])
+                }
+                return Self.answer(["ok": true, "user": ["id": user, "profile": ["email": email]]])
             case "conversations.open":
                 guard let user = body["users"] as? String, user.hasPrefix("U") else { return Self.answer(["ok": false, "error": "user_not_found"]) }
                 let dm = "D" + user.dropFirst()
@@ -117,5 +215,24 @@ private struct DecodedJSON: Decodable {
         else if let s = try? c.decode(String.self) { json = .string(s) }
         else if let a = try? c.decode([DecodedJSON].self) { json = .array(a.map(\.json)) }
         else { json = .object(try c.decode([String: DecodedJSON].self).mapValues(\.json)) }
+    }
+}
+
+/// Test-side `application/x-www-form-urlencoded` decoding (independent of the bot's own decoder).
+package enum FakeSlackForm {
+    package static func decode(_ body: Data) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func unescape(_ text: Substring) -> String { text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            fields[unescape(parts[0])] = parts.count > 1 ? unescape(parts[1]) : ""
+        }
+        return fields
+    }
+
+    package static func encode(_ fields: [(String, String)]) -> Data {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return Data(fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+            .joined(separator: "&").utf8)
     }
 }

@@ -23,6 +23,13 @@ package indirect enum JSONValue: Encodable, Equatable, Sendable {
     package subscript(key: String) -> JSONValue? { if case .object(let o) = self { o[key] } else { nil } }
     package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     package var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+
+    /// Compact JSON with sorted keys (stable bytes for tests and signatures).
+    package static func encoded(_ value: JSONValue) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
 }
 
 /// Block Kit's documented limits (docs.slack.dev/reference/block-kit). The renderer stays within them by

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Synchronization
 
 /// Verifies that an HTTP request came from Slack (HTTP mode; Socket Mode frames are authenticated by the socket):
 /// `X-Slack-Signature: v0=hex(HMAC-SHA256(signing secret, "v0:" + timestamp + ":" + raw body))`, compared in
@@ -12,6 +13,7 @@ package struct SlackRequestVerifier: Sendable {
         case malformedTimestamp
         case stale(ageSeconds: Int)
         case badSignature
+        case replayed
 
         package var description: String {
             switch self {
@@ -19,6 +21,7 @@ package struct SlackRequestVerifier: Sendable {
             case .malformedTimestamp: "X-Slack-Request-Timestamp is not a Unix time"
             case .stale(let age): "request timestamp is \(age) s away from now (limit 300 s): refused as a possible replay"
             case .badSignature: "signature does not match: not from Slack, or the signing secret is wrong"
+            case .replayed: "this exact signed request was already received: refused as a replay"
             }
         }
     }
@@ -44,5 +47,32 @@ package struct SlackRequestVerifier: Sendable {
         guard HMACSignature.isValid(hexSignature: String(signature.dropFirst(3)), message: base, key: signingSecret) else {
             throw .badSignature
         }
+    }
+}
+
+/// Refuses a signed request seen before: inside the 300 s window a captured request would otherwise verify again.
+/// Signatures are remembered for the window, then forgotten (older requests fail the timestamp check anyway).
+package final class SlackReplayGuard: Sendable {
+    private struct State {
+        var seen: [String: Date] = [:]
+        var lastPrune = Date.distantPast
+    }
+    private let state = Mutex(State())
+    let window: TimeInterval
+
+    package init(window: TimeInterval = 300) { self.window = window }
+
+    /// Records `signature`; throws `.replayed` when it was already recorded within the window.
+    package func admit(signature: String, now: Date) throws(SlackRequestVerifier.Refusal) {
+        let fresh = state.withLock { s -> Bool in
+            if now.timeIntervalSince(s.lastPrune) > window / 10 {
+                s.seen = s.seen.filter { now.timeIntervalSince($0.value) <= 2 * window }
+                s.lastPrune = now
+            }
+            if let at = s.seen[signature], now.timeIntervalSince(at) <= 2 * window { return false }
+            s.seen[signature] = now
+            return true
+        }
+        if !fresh { throw .replayed }
     }
 }

@@ -17,6 +17,8 @@ package actor SlackSurface: ChatSurface {
     private var lastSent: [String: Date] = [:]
     /// User id → DM channel id, so a manager's DM is opened once per process.
     private var directChannels: [String: String] = [:]
+    /// E-mail → user id, for people the manifests know only by e-mail.
+    private var usersByEmail: [String: String] = [:]
 
     package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, now: @escaping @Sendable () -> Date = { Date() }) {
         self.api = api; self.perChannelInterval = perChannelInterval; self.now = now
@@ -49,7 +51,7 @@ package actor SlackSurface: ChatSurface {
             }
             return nil
         case .direct:
-            let user = delivery.destination.address
+            let user = try await userID(for: delivery.destination)
             let channel: String
             if let known = directChannels[user] {
                 channel = known
@@ -64,6 +66,17 @@ package actor SlackSurface: ChatSurface {
             _ = try await post(channel: channel, BlockKit.message(delivery.content))
             return nil
         }
+    }
+
+    /// The Slack user id of a direct destination: the address itself, or for a `mailto:` address the user
+    /// `users.lookupByEmail` finds (remembered for the process; `users_not_found` is permanent).
+    private func userID(for destination: ChatDestination) async throws -> String {
+        guard let email = destination.email else { return destination.address }
+        if let known = usersByEmail[email.lowercased()] { return known }
+        let found = try await api.call("users.lookupByEmail", form: [("email", email)])
+        guard let id = (found["user"] as? [String: Any])?["id"] as? String else { throw SlackAPIError.malformed(method: "users.lookupByEmail") }
+        usersByEmail[email.lowercased()] = id
+        return id
     }
 
     private func post(channel: String, _ message: JSONValue) async throws -> (channel: String, ts: String) {

@@ -24,11 +24,19 @@ package struct SlackWebAPI: Sendable {
 
     /// Calls `method` with a JSON body; returns the answer's JSON object when `ok` is true.
     package func call(_ method: String, _ body: JSONValue) async throws -> [String: Any] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try await send(method, contentType: "application/json; charset=utf-8", body: try JSONValue.encoded(body))
+    }
+
+    /// Calls `method` with form fields: the methods that read users (`users.info`, `users.lookupByEmail`) do not
+    /// take JSON bodies.
+    package func call(_ method: String, form: [(String, String)]) async throws -> [String: Any] {
+        try await send(method, contentType: "application/x-www-form-urlencoded", body: Data(FormEncoding.encode(form).utf8))
+    }
+
+    private func send(_ method: String, contentType: String, body: Data) async throws -> [String: Any] {
         let request = HTTPRequest(method: "POST", url: baseURL.appendingPathComponent(method),
-                                  headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json; charset=utf-8")],
-                                  body: try encoder.encode(body))
+                                  headers: [("Authorization", "Bearer \(token)"), ("Content-Type", contentType)],
+                                  body: body)
         let response = try await transport.send(request)
         if response.status == 429 {
             throw DeliveryError.retryAfter(response.header("retry-after").flatMap(Double.init) ?? 30)
@@ -44,6 +52,17 @@ package struct SlackWebAPI: Sendable {
         }
         if Self.permanentErrors.contains(error) { throw DeliveryError.permanent("Slack \(method): \(error)") }
         throw SlackAPIError.failed(method: method, error)
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding (RFC 3986 unreserved characters kept, everything else escaped).
+package enum FormEncoding {
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    package static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+    package static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 }
 

@@ -1,0 +1,1 @@
+// libwebsockets shims live in include/CLibWebSockets.h.

@@ -1,0 +1,128 @@
+import Foundation
+
+/// One text frame from a Socket Mode WebSocket (B8). Frames are authenticated by the socket itself.
+package enum SocketModeFrame: Sendable, Equatable {
+    /// The first frame on a connection. `approximateConnectionTime` is seconds until Slack refreshes it.
+    case hello(approximateConnectionTime: Int?, appID: String?)
+    /// Slack will close (or has closed) this connection: `warning` (~10 s before), `refresh_requested`,
+    /// `link_disabled` (Socket Mode turned off), … Open a replacement first. `reason` is "" when absent and cut to 80
+    /// characters.
+    case disconnect(reason: String)
+    /// Something to acknowledge within ~3 s.
+    case envelope(SocketModeEnvelope)
+    /// Another frame type, cut to 80 characters: ignore it.
+    case unknown(type: String)
+
+    /// Decodes a frame's text. Only `type` is required, and for an envelope `envelope_id`: everything else is
+    /// read leniently (a missing or mistyped optional field is absent), because a frame we refuse is one we cannot
+    /// act on — a `hello` not seen keeps a replacement connection from taking over, an envelope not acknowledged is
+    /// redelivered. An envelope's payload is decoded later, by its own decoder, which reports its problems.
+    package static func decode(_ frame: Data) throws(SlackInboundError) -> SocketModeFrame {
+        let fields = try JSONFields(InboundJSON.parse(frame, what: "frame"), path: "")
+        let type = try fields.string("type")
+        switch type {
+        case "hello":
+            return .hello(approximateConnectionTime: try? fields.optionalObject("debug_info")?.optionalInt("approximate_connection_time"),
+                          appID: try? fields.optionalObject("connection_info")?.optionalID("app_id"))
+        case "disconnect":
+            return .disconnect(reason: SlackInboundError.safe((try? fields.optionalString("reason")) ?? ""))
+        default:
+            guard fields.fields["envelope_id"] != nil else { return .unknown(type: SlackInboundError.safe(type)) }
+            return try .envelope(SocketModeEnvelope(
+                envelopeID: fields.string("envelope_id"), type: SocketModeEnvelope.Kind(type),
+                payload: fields.value("payload") ?? .null,
+                acceptsResponsePayload: (try? fields.optionalBool("accepts_response_payload")) ?? false,
+                retryAttempt: try? fields.optionalInt("retry_attempt"),
+                retryReason: try? fields.optionalString("retry_reason")))
+        }
+    }
+
+    /// Decodes a frame's text.
+    package static func decode(text: String) throws(SlackInboundError) -> SocketModeFrame {
+        try decode(Data(text.utf8))
+    }
+}
+
+/// A Socket Mode envelope: a slash command, an interaction or an Events API event, to acknowledge by `envelopeID`.
+/// Any payload may arrive on any of the app's connections, and again after a retry: dedupe by `envelopeID`.
+package struct SocketModeEnvelope: Sendable, Equatable {
+    /// The envelope's `type`; a newer one keeps its name (cut to 80 characters).
+    package enum Kind: Sendable, Equatable, CustomStringConvertible {
+        /// Payload: `SlackSlashCommandRequest(payload:)`.
+        case slashCommands
+        /// Payload: `SlackInteraction(payload:)`.
+        case interactive
+        case eventsAPI
+        case other(String)
+
+        package init(_ raw: String) {
+            switch raw {
+            case "slash_commands": self = .slashCommands
+            case "interactive": self = .interactive
+            case "events_api": self = .eventsAPI
+            default: self = .other(SlackInboundError.safe(raw))
+            }
+        }
+
+        /// Slack's name for it.
+        package var description: String {
+            switch self {
+            case .slashCommands: "slash_commands"
+            case .interactive: "interactive"
+            case .eventsAPI: "events_api"
+            case .other(let raw): raw
+            }
+        }
+    }
+
+    package var envelopeID: String
+    package var type: Kind
+    /// `.null` when the frame had none.
+    package var payload: InboundJSON
+    /// True when the acknowledgement may carry a reply (slash commands, view submissions).
+    package var acceptsResponsePayload: Bool
+    /// Events API redeliveries only.
+    package var retryAttempt: Int?
+    package var retryReason: String?
+
+    package init(envelopeID: String, type: Kind, payload: InboundJSON, acceptsResponsePayload: Bool,
+                 retryAttempt: Int? = nil, retryReason: String? = nil) {
+        self.envelopeID = envelopeID; self.type = type; self.payload = payload
+        self.acceptsResponsePayload = acceptsResponsePayload; self.retryAttempt = retryAttempt; self.retryReason = retryReason
+    }
+
+    /// The payload as JSON bytes (keys sorted), to hand on.
+    package var payloadData: Data { payload.data }
+
+    /// This envelope's acknowledgement frame (`SlackSocketMode.acknowledgement`).
+    package func acknowledgement(payload: JSONValue? = nil) -> String {
+        SlackSocketMode.acknowledgement(envelopeID: envelopeID, payload: payload)
+    }
+}
+
+/// What the bot sends on, and asks before opening, a Socket Mode connection.
+package enum SlackSocketMode {
+    /// The acknowledgement text frame: `{"envelope_id":"…"}`, or with `"payload":{…}` (a slash command's reply,
+    /// a view submission's `response_action`). Send it within ~3 s of receiving the envelope.
+    package static func acknowledgement(envelopeID: String, payload: JSONValue? = nil) -> String {
+        var frame: [String: JSONValue] = ["envelope_id": .string(envelopeID)]
+        if let payload { frame["payload"] = payload }
+        // Encoding a JSONValue cannot fail: it holds only strings, integers, booleans, arrays and objects.
+        return (try? JSONValue.encoded(.object(frame))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The WebSocket URL from an `apps.connections.open` answer (`{"ok":true,"url":"wss://…"}`). The URL holds a
+    /// one-time ticket: never log it.
+    package static func connectionURL(from answer: Data) throws(SlackInboundError) -> URL {
+        let fields = try JSONFields(InboundJSON.parse(answer, what: "apps.connections.open answer"), path: "")
+        guard let ok = try fields.optionalBool("ok") else { throw .missingField("ok") }
+        guard ok else {
+            throw .apiError(method: "apps.connections.open", error: try fields.optionalString("error") ?? "unknown_error")
+        }
+        let text = try fields.string("url")
+        guard let url = URL(string: text), url.scheme?.lowercased() == "wss", url.host?.isEmpty == false else {
+            throw .invalidValue(field: "url", problem: "is not a wss:// URL")
+        }
+        return url
+    }
+}

@@ -1,0 +1,79 @@
+import Chat
+import Core
+import Foundation
+import HTTP
+import Logging
+import ServiceLifecycle
+import Sockets
+
+/// The inbound HTTP server as a service: listening from start until graceful shutdown.
+package struct HTTPServerService: Service {
+    package let server: HTTPServer
+    let logger: Logger
+    package init(server: HTTPServer, logger: Logger) { self.server = server; self.logger = logger }
+
+    package func run() async throws {
+        try server.start()
+        logger.notice("inbound HTTP server listening", metadata: ["address": "\(server.configuration.host):\(server.port)"])
+        try? await gracefulShutdown()
+        server.stop()
+    }
+}
+
+/// Slack Socket Mode as a service: connected from start until graceful shutdown.
+package struct SocketModeService: Service {
+    package let client: SlackSocketModeClient
+    package init(client: SlackSocketModeClient) { self.client = client }
+    package func run() async throws {
+        try? await cancelWhenGracefulShutdown { await client.run() }
+    }
+}
+
+extension Bot {
+    /// How people reach the bot from chat, per the manifests: Slack over Socket Mode or HTTP mode, and the
+    /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
+    /// environment variable is unset is an error: the bot must not run deaf.
+    package func inboundServices(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 transport: any HTTPTransport = URLSessionTransport(),
+                                 connect: @escaping SocketModeConnector = WebSocketConnection.open,
+                                 logger: Logger) throws -> [any Service] {
+        let config = engine.config
+        var services: [any Service] = []
+        var slackHTTP: SlackHTTPEndpoint?
+        if let slack = config.chat.slack {
+            func secret(_ variable: String?, _ what: String) throws -> String {
+                guard let variable else { throw SurfaceError(description: "chat.slack needs \(what) for mode \(slack.mode.rawValue)") }
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw SurfaceError(description: "chat.slack is configured but the environment variable \(variable) (\(what)) is not set")
+                }
+                return value
+            }
+            guard let base = URL(string: slack.apiBaseURL ?? "https://slack.com/api/") else {
+                throw SurfaceError(description: "chat.slack.api_base_url is not a URL")
+            }
+            let api = SlackWebAPI(baseURL: base, token: try secret(slack.botTokenVariable, "the bot token"), transport: transport)
+            let clock = commands.clock
+            let interactions = SlackInteractions(
+                commands: commands, directory: SlackDirectory(config: config, api: api, now: { clock.now() }), api: api, settings: slack,
+                doorbell: doorbell, transport: transport, logger: logger,
+                responseHosts: Set(["hooks.slack.com", base.host].compactMap { $0 }))
+            switch slack.mode {
+            case .socket:
+                let appAPI = SlackWebAPI(baseURL: base, token: try secret(slack.appTokenVariable, "the app-level token"), transport: transport)
+                services.append(SocketModeService(client: SlackSocketModeClient(api: appAPI, connect: connect, logger: logger,
+                                                                                handler: { await interactions.envelope($0) })))
+            case .http:
+                slackHTTP = SlackHTTPEndpoint(interactions: interactions, signingSecret: try secret(slack.signingSecretVariable, "the signing secret"),
+                                              logger: logger)
+            }
+        }
+        if let listen = config.inboundServer {
+            let routes = InboundRoutes(slack: slackHTTP)
+            let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
+                                                         handlerTimeout: 10),
+                                    handler: { await routes.handle($0) })
+            services.append(HTTPServerService(server: server, logger: logger))
+        }
+        return services
+    }
+}

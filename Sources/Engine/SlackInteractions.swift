@@ -1,0 +1,303 @@
+import Chat
+import Core
+import Foundation
+import HTTP
+import Logging
+import Reports
+import Synchronization
+
+/// What people do in Slack, whichever transport brought it (HTTP mode or Socket Mode): `/soc2` commands, button
+/// clicks and modal submissions, turned into the same `CommandHandler` / `AlertEngine` calls as every surface.
+///
+/// Slack waits 3 s for an answer. Work that takes longer (a `users.info` lookup on a slow day) answers
+/// "working on it" in time and posts the real answer to the request's `response_url` when done.
+/// Modals are opened before anything slow: their trigger id lives 3 s.
+package struct SlackInteractions: Sendable {
+    /// Who sent a request, as Slack says.
+    package struct Caller: Sendable, Equatable {
+        package var user: String
+        package var team: String?
+        package var appID: String?
+        package init(user: String, team: String?, appID: String?) { self.user = user; self.team = team; self.appID = appID }
+    }
+
+    package let commands: CommandHandler
+    package let directory: SlackDirectory
+    package let api: SlackWebAPI
+    package let settings: ChatConfig.Slack
+    package let doorbell: Doorbell
+    package let transport: any HTTPTransport
+    package let logger: Logger
+    /// How long a command may take before its answer goes to `response_url` instead (Slack shows a timeout at 3 s).
+    package let answerBudget: Duration
+    /// Hosts a `response_url` may point at (`hooks.slack.com`); anything else is not posted to.
+    package let responseHosts: Set<String>
+
+    package init(commands: CommandHandler, directory: SlackDirectory, api: SlackWebAPI, settings: ChatConfig.Slack, doorbell: Doorbell,
+                 transport: any HTTPTransport, logger: Logger, answerBudget: Duration = .milliseconds(2_500),
+                 responseHosts: Set<String> = ["hooks.slack.com"]) {
+        self.commands = commands; self.directory = directory; self.api = api; self.settings = settings; self.doorbell = doorbell
+        self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.responseHosts = responseHosts
+    }
+
+    var engine: AlertEngine { commands.engine }
+    var clock: any BotClock { commands.clock }
+
+    // MARK: Either transport
+
+    /// An interaction payload (HTTP mode's `payload` field, Socket Mode's `interactive` envelope): the body to
+    /// answer with, or nil for an empty acknowledgement. Clicks are acknowledged at once and handled meanwhile
+    /// (their answers go to `response_url`); modal submissions are answered with their field errors, in time.
+    package func interaction(_ interaction: SlackInteraction) async -> JSONValue? {
+        switch interaction {
+        case .blockActions(let actions):
+            let caller = Caller(user: actions.userID, team: actions.teamID, appID: actions.apiAppID)
+            let responseURL = actions.responseURL.flatMap(URL.init(string:))
+            let origin = actions.channelID.flatMap { channel in actions.messageTS.map { (channel: channel, ts: $0) } }
+            for element in actions.actions {
+                guard let action = element.chatAction else {
+                    logger.notice("Slack click on an element soc2bot does not know", metadata: ["action_id": "\(element.actionID.prefix(80))"])
+                    Task { await respond(responseURL, .text("That button is not one soc2bot knows (it may come from an older version of the message). Use /soc2 help.")) }
+                    continue
+                }
+                Task { await click(action, caller: caller, triggerID: actions.triggerID, responseURL: responseURL, origin: origin) }
+            }
+            return nil
+        case .viewSubmission(let submission):
+            return await submit(submission).map(SlackModal.errorsResponse)
+        case .viewClosed, .unsupported:
+            return nil
+        }
+    }
+
+    /// A Socket Mode envelope: the acknowledgement's payload (a slash command's answer, a modal's errors), or nil.
+    package func envelope(_ envelope: SocketModeEnvelope) async -> JSONValue? {
+        switch envelope.type {
+        case .slashCommands:
+            do { return await slashCommand(try SlackSlashCommandRequest(payload: envelope.payload)) } catch {
+                logger.warning("Slack slash command unreadable", metadata: ["error": "\(error)"])
+                return SlackReply.ephemeral(.text("soc2bot could not read that command (\(error)).", body: SlashCommand.helpText()))
+            }
+        case .interactive:
+            do { return await interaction(try SlackInteraction(payload: envelope.payload)) } catch {
+                logger.warning("Slack interaction unreadable", metadata: ["error": "\(error)"])
+                return nil
+            }
+        default:
+            // events_api and anything newer: acknowledged, not used.
+            return nil
+        }
+    }
+
+    // MARK: Slash commands
+
+    /// `/soc2 <text>`: the ephemeral answer, in time.
+    package func slashCommand(_ command: SlackSlashCommandRequest) async -> JSONValue {
+        let caller = Caller(user: command.userID, team: command.teamID, appID: command.apiAppID)
+        if let refusal = refusal(for: caller, request: "/soc2 \(command.text)") { return SlackReply.ephemeral(.text("Refused: \(refusal)")) }
+        let responseURL = URL(string: command.responseURL)
+        let answer = await firstWithin(answerBudget, work: { () async -> ChatMessage in
+            let person = await directory.person(slackUser: caller.user)
+            do {
+                let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .slack)
+                doorbell.ring()
+                return message
+            } catch {
+                logger.error("slash command failed", metadata: ["error": "\(error)"])
+                return .text("soc2bot could not do that: an internal error (the bot's log has the details). Nothing was changed.")
+            }
+        }, late: { message in
+            await respond(responseURL, message)
+        })
+        return SlackReply.ephemeral(answer ?? .text("Working on it… the answer will follow here."))
+    }
+
+    // MARK: Buttons
+
+    /// A click on an alert message's button or overflow menu. Answers go to the clicker only (`response_url`);
+    /// the alert message itself is edited through the outbox.
+    package func click(_ action: ChatAction, caller: Caller, triggerID: String?, responseURL: URL?, origin: (channel: String, ts: String)?) async {
+        if let refusal = refusal(for: caller, request: "\(action.kind.command) \(action.alert)") {
+            await respond(responseURL, .text("Refused: \(refusal)"))
+            return
+        }
+        // Modals first: the trigger id expires 3 s after the click.
+        let person = await directory.person(slackUser: caller.user)
+        let now = clock.now()
+        guard let person else {
+            let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
+            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(action.kind.command) \(action.alert)", reason: why, at: now)
+            await respond(responseURL, .text("Refused: \(why)"))
+            return
+        }
+        do {
+            switch action.kind {
+            case .acknowledge, .escalate:
+                let request = AlertRequest(action.kind == .acknowledge ? .acknowledge : .escalate(note: nil), by: .person(person.id), via: .slack,
+                                           at: now, expectedVersion: action.version)
+                switch try engine.apply(request, to: action.alert) {
+                case .changed:
+                    doorbell.ring()
+                case .unchanged(_, let why):
+                    await respond(responseURL, .text("Nothing to do: \(why)"))
+                case .refused(let why):
+                    await respond(responseURL, .text("Refused: \(why)"))
+                }
+            case .evidence:
+                let message = try engine.database.read { tx -> ChatMessage in
+                    guard let alert = try tx.alert(action.alert) else { return .text("There is no alert \(action.alert).") }
+                    return try AlertHistory.message(alert, store: tx, topLevel: engine.config.policy.topLevel)
+                }
+                await respond(responseURL, message)
+            case .snooze, .close, .accept:
+                try await openModal(for: action, person: person, triggerID: triggerID, responseURL: responseURL, origin: origin, at: now)
+            }
+        } catch {
+            logger.error("button failed", metadata: ["action": "\(action.actionID)", "error": "\(error)"])
+            await respond(responseURL, .text("soc2bot could not do that: an internal error (the bot's log has the details)."))
+        }
+    }
+
+    private func openModal(for action: ChatAction, person: Person, triggerID: String?, responseURL: URL?,
+                           origin: (channel: String, ts: String)?, at now: Date) async throws {
+        guard let alert = try engine.database.read({ try $0.alert(action.alert) }) else {
+            await respond(responseURL, .text("There is no alert \(action.alert)."))
+            return
+        }
+        guard !alert.state.isEnded else {
+            await respond(responseURL, .text("Nothing to do: \(alert.id) is already \(alert.state.label)."))
+            return
+        }
+        // Refused before the form, so nobody fills in a rationale only to be told no.
+        let probe: AlertAction = action.kind == .accept ? .acceptRisk(until: now, rationale: "") : .acknowledge
+        guard Routing.mayPerform(probe, person: person.id, team: alert.team, config: engine.config) else {
+            let why = AlertEngine.refusal(probe, alert: alert)
+            try engine.recordRefusal(actor: person.id.rawValue, surface: .slack, request: "\(action.kind.command) \(alert.id)", reason: why, at: now)
+            await respond(responseURL, .text("Refused: \(why)"))
+            return
+        }
+        guard let triggerID else {
+            await respond(responseURL, .text("Slack sent no trigger for a form; use /soc2 \(action.kind.command) \(alert.id) … instead."))
+            return
+        }
+        do {
+            guard let view = SlackModal.view(for: action, alertTitle: alert.title, origin: origin) else { return }
+            _ = try await api.call("views.open", .object(["trigger_id": .string(triggerID), "view": view]))
+        } catch {
+            logger.warning("views.open failed", metadata: ["alert": "\(alert.id)", "error": "\(error)"])
+            await respond(responseURL, .text("The form could not be opened (\(error)). Click again, or type /soc2 \(action.kind.command) \(alert.id) ….\n\(SlashCommand.helpText())"))
+        }
+    }
+
+    // MARK: Modal submissions
+
+    /// A submitted Snooze…, Close… or Accept risk… form: nil closes the modal (done); otherwise the errors to show
+    /// on its fields (`response_action: errors`), and nothing changed.
+    package func submit(_ submission: SlackViewSubmission) async -> [String: String]? {
+        let caller = Caller(user: submission.userID, team: submission.teamID, appID: submission.apiAppID)
+        let decoded: ModalDecision
+        switch SlackModal.submission(submission) {
+        case .success(let value): decoded = value
+        case .failure(.fields(let errors)): return errors
+        case .failure(.metadata(let problem)):
+            // Not a form this bot built (forged or garbled): nothing to show on a field; closed, nothing changed.
+            logger.warning("Slack modal submission refused", metadata: ["reason": "\(problem)"])
+            return nil
+        }
+        let firstBlock: String
+        let name: String
+        switch decoded.choice {
+        case .snooze: firstBlock = SlackModal.Block.duration; name = "snooze"
+        case .accept: firstBlock = SlackModal.Block.duration; name = "accept"
+        case .close: firstBlock = SlackModal.Block.remediation; name = "close"
+        }
+        if let refusal = refusal(for: caller, request: "\(name) \(decoded.alert)") { return [firstBlock: String("Refused: \(refusal)".prefix(150))] }
+        guard let person = await directory.person(slackUser: caller.user) else {
+            let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
+            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(name) \(decoded.alert)", reason: why, at: clock.now())
+            return [firstBlock: String("Refused: \(why)".prefix(150))]
+        }
+        let now = clock.now()
+        let action: AlertAction
+        switch decoded.choice {
+        case .snooze(let duration, let rationale): action = .snooze(until: now.addingTimeInterval(duration), rationale: rationale)
+        case .accept(let duration, let rationale): action = .acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale)
+        case .close(let remediation, let link): action = .close(remediation: remediation, link: link)
+        }
+        do {
+            switch try engine.apply(AlertRequest(action, by: .person(person.id), via: .slack, at: now, expectedVersion: decoded.version), to: decoded.alert) {
+            case .changed:
+                doorbell.ring()
+                return nil
+            case .unchanged(_, let why):
+                return [firstBlock: String("Nothing to do: \(why)".prefix(150))]
+            case .refused(let why):
+                return [firstBlock: String("Refused: \(why)".prefix(150))]
+            }
+        } catch {
+            logger.error("modal submission failed", metadata: ["alert": "\(decoded.alert)", "error": "\(error)"])
+            return [firstBlock: "soc2bot could not save this (internal error); nothing was changed. Try again."]
+        }
+    }
+
+    // MARK: Shared
+
+    /// Why a request from `caller` is refused outright (another workspace or app), recorded in the ledger; nil when admitted.
+    func refusal(for caller: Caller, request: String) -> String? {
+        var why: String?
+        if let team = settings.teamID, let from = caller.team, from != team {
+            why = "this soc2bot serves Slack workspace \(team) only; the request came from \(from)."
+        } else if let app = settings.appID, let from = caller.appID, from != app {
+            why = "this request was meant for Slack app \(from), not soc2bot (\(app))."
+        }
+        guard let why else { return nil }
+        try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: request, reason: why, at: clock.now())
+        logger.warning("Slack request refused", metadata: ["reason": "\(why)"])
+        return why
+    }
+
+    /// Posts an ephemeral answer to a `response_url` (valid 30 min, 5 uses). Only Slack's hosts are posted to.
+    func respond(_ url: URL?, _ message: ChatMessage) async {
+        guard let url, url.scheme == "https", let host = url.host, responseHosts.contains(host) else {
+            if url != nil { logger.warning("response_url refused: not a Slack host", metadata: ["host": "\(url?.host ?? "")"]) }
+            return
+        }
+        do {
+            let body = try JSONValue.encoded(SlackReply.ephemeral(message))
+            let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json; charset=utf-8")], body: body))
+            if response.status != 200 { logger.warning("response_url answered HTTP \(response.status)") }
+        } catch {
+            logger.warning("response_url post failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Runs `work`; returns its result if it finishes within `budget`, else nil at the deadline — and then hands the
+/// result, when it comes, to `late`. Nothing is lost either way.
+func firstWithin<T: Sendable>(_ budget: Duration, work: @escaping @Sendable () async -> T, late: @escaping @Sendable (T) async -> Void) async -> T? {
+    let race = Race<T?>()
+    return await withCheckedContinuation { continuation in
+        race.arm(continuation)
+        let deadline = Task {
+            try? await Task.sleep(for: budget)
+            _ = race.finish(nil)
+        }
+        Task {
+            let value = await work()
+            deadline.cancel()
+            if !race.finish(value) { await late(value) }
+        }
+    }
+}
+
+/// One continuation resumed by whichever finisher comes first.
+private final class Race<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+    func arm(_ c: CheckedContinuation<T, Never>) { continuation.withLock { $0 = c } }
+    /// True when this call resumed the waiter (it came first).
+    func finish(_ value: T) -> Bool {
+        guard let c = continuation.withLock({ c -> CheckedContinuation<T, Never>? in defer { c = nil }; return c }) else { return false }
+        c.resume(returning: value)
+        return true
+    }
+}
