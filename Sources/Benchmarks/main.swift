@@ -8,16 +8,16 @@ import Store
 //
 //   swift run -c release soc2bot-bench            full sizes (the 1M-entry ledger takes a few minutes to build)
 //   swift run -c release soc2bot-bench --quick    sizes ÷10, for smoke runs; the targets stay those of full sizes
-//   … --only reconcile|appends|verify             one group of benchmarks
+//   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify]")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack]")
     exit(0)
 }
 let quick = arguments.contains("--quick")
 let groups: Set<String> = {
-    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify"] }
+    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify", "slack"] }
     return Set(arguments[i + 1].split(separator: ",").map(String.init))
 }()
 let scale = quick ? 10 : 1
@@ -208,6 +208,12 @@ if groups.contains("verify") { try withScratchDirectory { dir in
         result: "\(formatSeconds(m)) (median of 3, \(grouped(Int(Double(ledgerSize) / seconds(m)))) entries/s)",
         target: "< 2 s", ok: m < .seconds(2)))
 } }
+
+// MARK: - Slack HTTP mode at 200 signed requests per second
+
+if groups.contains("slack") {
+    table += try await benchSlackHTTP(rate: 200, seconds: quick ? 3 : 15)
+}
 
 // MARK: - Table
 

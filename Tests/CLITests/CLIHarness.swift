@@ -50,10 +50,10 @@ enum CLI {
                       stderr: String(decoding: stderr, as: UTF8.self), killed: killed && process.terminationReason == .uncaughtSignal)
     }
 
-    /// The test process's environment without AWS credentials or endpoints: the starter manifests name a live
-    /// AWS source, and a test must never reach real AWS (nor any address but loopback).
+    /// The test process's environment without AWS or Slack credentials or endpoints: the starter manifests name a
+    /// live AWS source and Slack, and a test must never reach them (nor any address but loopback).
     static var environment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("SLACK_") }
     }
 
     static func temporaryDirectory() throws -> URL {

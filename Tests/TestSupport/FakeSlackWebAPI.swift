@@ -236,3 +236,24 @@ package enum FakeSlackForm {
             .joined(separator: "&").utf8)
     }
 }
+
+import Sockets
+
+extension FakeSlackWebAPI {
+    /// Serves this fake over real HTTP on loopback (`http://127.0.0.1:<port>/api/<method>`), for a bot running as
+    /// a separate process. Stop the returned server when done.
+    package func serve() throws -> HTTPServer {
+        let server = HTTPServer(configuration: .init(capturedHeaders: ["authorization"]), handler: { [self] request in
+            var url = URLComponents()
+            url.scheme = "http"; url.host = "127.0.0.1"; url.path = request.path
+            let headers = request.headers.map { (name: $0.key, value: $0.value) }
+            guard let target = url.url,
+                  let answer = try? await send(HTTPRequest(method: request.method, url: target, headers: headers, body: request.body)) else {
+                return .text(500, "fake Slack failed\n")
+            }
+            return HTTPServerResponse(status: answer.status, headers: answer.headers.map { (name: $0.key, value: $0.value) }, body: answer.body)
+        })
+        try server.start()
+        return server
+    }
+}

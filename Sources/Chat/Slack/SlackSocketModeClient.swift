@@ -136,9 +136,10 @@ package final class SlackSocketModeClient: Sendable {
     /// `apps.connections.open` → the WebSocket URL.
     func socketURL() async throws -> URL {
         let answer = try await api.call("apps.connections.open", form: [])
-        guard let text = answer["url"] as? String, let url = URL(string: text), url.scheme == "wss" || url.scheme == "ws" else {
-            throw SlackAPIError.malformed(method: "apps.connections.open")
-        }
+        guard let text = answer["url"] as? String, let url = URL(string: text) else { throw SlackAPIError.malformed(method: "apps.connections.open") }
+        // Slack hands out wss:// only; plain ws:// is accepted for a loopback peer (the in-project fake) and nothing else.
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "")
+        guard url.scheme == "wss" || (url.scheme == "ws" && loopback) else { throw SlackAPIError.malformed(method: "apps.connections.open") }
         return url
     }
 

@@ -1,0 +1,152 @@
+import Foundation
+import Sockets
+import Synchronization
+import Testing
+import TestSupport
+import HTTP
+
+/// `soc2bot run` with Slack configured, as a separate process against a fake Slack on loopback: Socket Mode
+/// connects and answers commands; HTTP mode serves `/healthz` and signed commands on `server.listen`.
+@Suite("soc2bot run with Slack", .serialized)
+struct SlackRunTests {
+    /// A running `soc2bot run` whose stderr is collected.
+    final class Bot: Sendable {
+        let process = Process()
+        let log = LogBuffer()
+
+        init(manifests: URL, database: String, environment extra: [String: String]) throws {
+            process.executableURL = try CLI.binary
+            process.arguments = ["run", "--manifests", manifests.path, "--database", database]
+            process.currentDirectoryURL = CLI.repo
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            process.standardError = err
+            var environment = CLI.environment
+            environment["SOC2BOT_LOG_LEVEL"] = "info"
+            environment.merge(extra) { _, new in new }
+            process.environment = environment
+            try process.run()
+            let reader = err.fileHandleForReading
+            let log = log
+            Thread.detachNewThread {
+                while true {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    log.append(String(decoding: chunk, as: UTF8.self))
+                }
+            }
+        }
+
+        var text: String { log.text }
+
+        func stop() -> Int32 {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    final class LogBuffer: Sendable {
+        private let buffer = Mutex("")
+        func append(_ text: String) { buffer.withLock { $0 += text } }
+        var text: String { buffer.withLock { $0 } }
+    }
+
+    /// The Northwind demo manifests plus `extra` appended to organisation.yaml.
+    static func manifests(in dir: URL, extra: String) throws -> URL {
+        let target = dir.appendingPathComponent("manifests")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        let source = CLI.repo.appendingPathComponent("manifests/demo")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("scenarios"), to: target.appendingPathComponent("scenarios"))
+        let organisation = target.appendingPathComponent("organisation.yaml")
+        try (String(contentsOf: organisation, encoding: .utf8) + "\n" + extra).write(to: organisation, atomically: true, encoding: .utf8)
+        return target
+    }
+
+    @Test func socketModeConnectsAndAnswersCommands() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fake = FakeSlackWebAPI(channels: ["C0NWINFRA"])
+        let web = try fake.serve()
+        defer { web.stop() }
+        let socket = try FakeSlackSocketMode()
+        defer { socket.stop() }
+        fake.setSocketModeURL(socket.url)
+        let manifests = try Self.manifests(in: dir, extra: """
+            chat:
+              slack:
+                bot_token: SLACK_BOT_TOKEN
+                app_token: SLACK_APP_TOKEN
+                api_base_url: http://127.0.0.1:\(web.port)/api/
+
+            """)
+        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path,
+                          environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token"])
+        #expect(await eventually(timeout: 30) { socket.openConnections.count == 1 }, "\(bot.text)")
+        #expect(!bot.text.contains("xapp-test-token") && !bot.text.contains("xoxb-test-token"), "tokens never reach the log")
+
+        let help = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("help", user: "U0NWDANA01", trigger: fake.issueTrigger()))
+        #expect(await eventually(timeout: 30) { socket.acknowledgement(help) != nil })
+        let text = String(decoding: socket.acknowledgement(help)?.payload ?? Data(), as: UTF8.self)
+        #expect(text.contains("ephemeral") && text.contains("/soc2 status"))
+        let status = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("status", user: "U0NWDANA01", trigger: fake.issueTrigger()))
+        #expect(await eventually(timeout: 30) { socket.acknowledgement(status) != nil })
+        #expect(bot.stop() == 0, "\(bot.text)")
+    }
+
+    @Test func httpModeServesHealthAndSignedCommandsAndRefusesForgedOnes() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A free port: bound, read back, released.
+        let probe = HTTPServer(configuration: .init(), handler: { _ in .text(200, "") })
+        try probe.start()
+        let port = probe.port
+        probe.stop()
+        let secret = "8f742231b10e8888abcd99yyyzzz85a5"
+        let manifests = try Self.manifests(in: dir, extra: """
+            chat:
+              slack:
+                mode: http
+                bot_token: SLACK_BOT_TOKEN
+                signing_secret: SLACK_SIGNING_SECRET
+                api_base_url: http://127.0.0.1:9/api/
+            server:
+              listen: 127.0.0.1:\(port)
+
+            """)
+        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path,
+                          environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": secret])
+        let base = "http://127.0.0.1:\(port)"
+        let transport = URLSessionTransport()
+        #expect(await eventually(timeout: 30) {
+            (try? await transport.send(HTTPRequest(method: "GET", url: URL(string: "\(base)/healthz")!)))?.status == 200
+        }, "\(bot.text)")
+
+        let body = FakeSlackPayloads.slashCommand("help", user: "U0NWDANA01", trigger: "1.2.3")
+        let now = Int(Date().timeIntervalSince1970)
+        func post(_ headers: [(String, String)]) async throws -> HTTPResponse {
+            try await transport.send(HTTPRequest(method: "POST", url: URL(string: "\(base)/slack/commands")!,
+                                                 headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: body))
+        }
+        let answer = try await post(FakeSlackPayloads.signatureHeaders(body: body, secret: secret, timestamp: now))
+        #expect(answer.status == 200)
+        #expect(String(decoding: answer.body, as: UTF8.self).contains("/soc2 status"))
+        let forged = try await post(FakeSlackPayloads.signatureHeaders(body: body, secret: "guess", timestamp: now))
+        #expect(forged.status == 401)
+        #expect(bot.stop() == 0, "\(bot.text)")
+    }
+
+    @Test func aMissingSecretStopsTheBotBeforeItStarts() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifests = try Self.manifests(in: dir, extra: "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n")
+        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path, environment: ["SLACK_BOT_TOKEN": "xoxb-1"])
+        bot.process.waitUntilExit()
+        #expect(bot.process.terminationStatus != 0)
+        #expect(await eventually { bot.text.contains("SLACK_APP_TOKEN") }, "\(bot.text)")
+    }
+}
