@@ -212,7 +212,12 @@ package struct SlackInteractions: Sendable {
         case .close: firstBlock = SlackModal.Block.remediation; name = "close"
         }
         if let refusal = refusal(for: caller, request: "\(name) \(decoded.alert)") { return [firstBlock: String("Refused: \(refusal)".prefix(150))] }
-        guard let person = await directory.person(slackUser: caller.user) else {
+        // The form must be answered within Slack's 3 s: a slow lookup of who this is gives a retryable error.
+        let directory = directory, user = caller.user
+        guard let lookup = await firstWithin(answerBudget, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
+            return [firstBlock: "Slack did not say who you are in time; nothing was changed. Submit again."]
+        }
+        guard let person = lookup else {
             let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
             try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(name) \(decoded.alert)", reason: why, at: clock.now())
             return [firstBlock: String("Refused: \(why)".prefix(150))]
