@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `soc2bot` binary (built by `swift build`, which scripts/test runs before `swift test`).
@@ -19,7 +20,11 @@ enum CLI {
 
     /// Runs soc2bot with `arguments` from the repository root, stdin closed. With `killAfterBytes`, sends
     /// SIGKILL once that many bytes of stdout have arrived (a point in the run chosen by the caller).
-    static func run(_ arguments: [String], killAfterBytes: Int? = nil) throws -> Result {
+    static func run(_ arguments: [String], killAfterBytes: Int? = nil) async throws -> Result {
+        try await offThePool { try runBlocking(arguments, killAfterBytes: killAfterBytes) }
+    }
+
+    private static func runBlocking(_ arguments: [String], killAfterBytes: Int?) throws -> Result {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Command line", .serialized)
 struct CommandLineTests {
-    @Test func validateReportsEveryProblemWithItsPositionAndExitsOne() throws {
+    @Test func validateReportsEveryProblemWithItsPositionAndExitsOne() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
@@ -26,7 +26,7 @@ struct CommandLineTests {
             check: {type: offboarding}
             remediation: R
         """.write(to: dir.appendingPathComponent("all.yaml"), atomically: true, encoding: .utf8)
-        let result = try CLI.run(["validate", "--manifests", dir.path])
+        let result = try await CLI.run(["validate", "--manifests", dir.path])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").filter { $0.contains("all.yaml:") }
         #expect(lines.count >= 5, "\(result.stderr)")
@@ -34,73 +34,73 @@ struct CommandLineTests {
         #expect(result.stderr.contains("all.yaml:12:15"))   // severity: urgent
     }
 
-    @Test func theShippedManifestsValidate() throws {
-        #expect(try CLI.run(["validate"]).status == 0)
-        #expect(try CLI.run(["validate", "--manifests", "manifests/demo"]).status == 0)
+    @Test func theShippedManifestsValidate() async throws {
+        #expect(try await CLI.run(["validate"]).status == 0)
+        #expect(try await CLI.run(["validate", "--manifests", "manifests/demo"]).status == 0)
     }
 
-    @Test func checkIsACIGate() throws {
+    @Test func checkIsACIGate() async throws {
         // The demo organisation at the scenario's start: the vendor report is expired → a failure, exit 1.
-        let table = try CLI.run(["check", "--manifests", "manifests/demo"])
+        let table = try await CLI.run(["check", "--manifests", "manifests/demo"])
         #expect(table.status == 1, "\(table.stderr)")
         #expect(table.stdout.contains("vendor-soc2-reports") && table.stdout.contains("FAIL"))
-        let json = try CLI.run(["check", "--manifests", "manifests/demo", "--json", "--only", "audit-trail"])
+        let json = try await CLI.run(["check", "--manifests", "manifests/demo", "--json", "--only", "audit-trail"])
         #expect(json.status == 0)
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(rows?.first?["status"] as? String == "pass")
         // The starter set names systems this build has no client for: errors (exit 2), never passes.
-        let starter = try CLI.run(["check", "--json"])
+        let starter = try await CLI.run(["check", "--json"])
         #expect(starter.status == 2)
         #expect(!starter.stdout.contains("\"status\" : \"pass\""))
     }
 
-    @Test func aTamperedLedgerIsNamedAndTheBotRefusesToStart() throws {
+    @Test func aTamperedLedgerIsNamedAndTheBotRefusesToStart() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("bot.sqlite").path
-        #expect(try CLI.run(["demo", "--speed", "max", "--plain", "--until", "2d", "--database", db]).status == 0)
-        #expect(try CLI.run(["evidence", "verify", "--database", db]).status == 0)
+        #expect(try await CLI.run(["demo", "--speed", "max", "--plain", "--until", "2d", "--database", db]).status == 0)
+        #expect(try await CLI.run(["evidence", "verify", "--database", db]).status == 0)
         // Edit entry 5 behind the bot's back.
         let queue = try DatabaseQueue(path: db)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: "DROP TRIGGER ledger_no_update")
             try db.execute(sql: "UPDATE ledger SET entry = replace(entry, 'control_run', 'control_ran') WHERE seq = 5")
         }
         try queue.close()
-        let verify = try CLI.run(["evidence", "verify", "--database", db])
+        let verify = try await CLI.run(["evidence", "verify", "--database", db])
         #expect(verify.status == 1)
         #expect(verify.stdout.contains("entry 5"))
-        let run = try CLI.run(["run", "--manifests", "manifests/demo", "--database", db])
+        let run = try await CLI.run(["run", "--manifests", "manifests/demo", "--database", db])
         #expect(run.status == 2)
         #expect(run.stderr.contains("refusing to start"))
     }
 
-    @Test func aDatabaseFromANewerVersionIsRefused() throws {
+    @Test func aDatabaseFromANewerVersionIsRefused() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("bot.sqlite").path
         _ = try BotDatabase.open(path: db)
         let queue = try DatabaseQueue(path: db)
-        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+        try await queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
         try queue.close()
-        let status = try CLI.run(["status", "--manifests", "manifests/demo", "--database", db])
+        let status = try await CLI.run(["status", "--manifests", "manifests/demo", "--database", db])
         #expect(status.status == 2)
         #expect(status.stderr.contains("v99-from-the-future"))
     }
 
-    @Test func exportsVerifyOfflineAndUnknownCommandsGetHelp() throws {
+    @Test func exportsVerifyOfflineAndUnknownCommandsGetHelp() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("bot.sqlite").path
-        #expect(try CLI.run(["demo", "--speed", "max", "--plain", "--until", "3d", "--database", db]).status == 0)
+        #expect(try await CLI.run(["demo", "--speed", "max", "--plain", "--until", "3d", "--database", db]).status == 0)
         let out = dir.appendingPathComponent("export").path
-        let export = try CLI.run(["evidence", "export", "--manifests", "manifests/demo", "--database", db,
+        let export = try await CLI.run(["evidence", "export", "--manifests", "manifests/demo", "--database", db,
                                   "--from", "2026-03-03", "--to", "2026-03-04", "--out", out])
         #expect(export.status == 0, "\(export.stderr)")
-        let offline = try CLI.run(["evidence", "verify", "--export", out])
+        let offline = try await CLI.run(["evidence", "verify", "--export", out])
         #expect(offline.status == 0, "\(offline.stdout)\(offline.stderr)")
-        let alerts = try CLI.run(["alerts", "--state", "all", "--json", "--database", db])
+        let alerts = try await CLI.run(["alerts", "--state", "all", "--json", "--database", db])
         #expect(alerts.status == 0)
-        #expect(try CLI.run(["alerts", "--state", "bogus", "--database", db]).status != 0)
+        #expect(try await CLI.run(["alerts", "--state", "bogus", "--database", db]).status != 0)
     }
 }

@@ -30,14 +30,14 @@ struct CrashSafetyTests {
         }
     }
 
-    @Test func killedAtRandomPointsAndResumedItEndsExactlyLikeAnUninterruptedRun() throws {
+    @Test func killedAtRandomPointsAndResumedItEndsExactlyLikeAnUninterruptedRun() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let common = ["demo", "--speed", "max", "--plain", "--until", "6d"]
 
         // The reference: one uninterrupted run.
         let reference = dir.appendingPathComponent("reference.sqlite").path
-        let full = try CLI.run(common + ["--database", reference])
+        let full = try await CLI.run(common + ["--database", reference])
         #expect(full.status == 0, "\(full.stderr)")
         let (expected, referenceVerdict) = try Self.snapshot(reference)
         #expect(referenceVerdict.isIntact)
@@ -51,13 +51,13 @@ struct CrashSafetyTests {
         var first = true
         for _ in 0..<6 {
             let at = Int.random(in: 1...max(2, totalBytes / 3), using: &generator)
-            let result = try CLI.run(common + ["--database", crashed] + (first ? [] : ["--resume"]), killAfterBytes: at)
+            let result = try await CLI.run(common + ["--database", crashed] + (first ? [] : ["--resume"]), killAfterBytes: at)
             first = false
             if result.killed { kills += 1 } else { #expect(result.status == 0, "\(result.stderr)") }
             let (_, verdict) = try Self.snapshot(crashed)
             #expect(verdict.isIntact, "the chain must verify after every kill")
         }
-        let last = try CLI.run(common + ["--database", crashed, "--resume"])
+        let last = try await CLI.run(common + ["--database", crashed, "--resume"])
         #expect(last.status == 0, "\(last.stderr)")
         #expect(kills >= 3, "the test must actually interrupt the bot")
 

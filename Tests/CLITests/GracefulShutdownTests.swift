@@ -1,11 +1,12 @@
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 @Suite("soc2bot run as a service")
 struct GracefulShutdownTests {
     @Test(arguments: [SIGTERM, SIGINT])
-    func aSignalStopsTheServiceGracefully(_ signal: Int32) throws {
+    func aSignalStopsTheServiceGracefully(_ signal: Int32) async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("bot.sqlite").path
@@ -21,17 +22,23 @@ struct GracefulShutdownTests {
         environment["SOC2BOT_LOG_LEVEL"] = "notice"
         process.environment = environment
         try process.run()
-        // Wait for the service to say it is running (no wall-clock sleeps), then signal it.
-        var log = ""
-        while !log.contains("soc2bot running") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
+        // Wait for the service to say it is running (no wall-clock sleeps), then signal it; the blocking reads
+        // run off the cooperative pool.
+        let reader = err.fileHandleForReading
+        let pid = process.processIdentifier
+        let log = try await offThePool { () -> String in
+            var log = ""
+            while !log.contains("soc2bot running") {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                log += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(pid, signal)
+            log += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return log
         }
         #expect(log.contains("soc2bot running"), "\(log)")
-        kill(process.processIdentifier, signal)
-        log += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")
         #expect(log.contains("soc2bot stopped"))
         let verdict = try BotDatabase.open(path: db).read { try $0.verifyLedger() }

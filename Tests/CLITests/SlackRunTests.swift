@@ -40,10 +40,10 @@ struct SlackRunTests {
 
         var text: String { log.text }
 
-        func stop() -> Int32 {
+        func stop() async throws -> Int32 {
             kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-            return process.terminationStatus
+            let process = process
+            return try await offThePool { process.waitUntilExit(); return process.terminationStatus }
         }
     }
 
@@ -95,7 +95,7 @@ struct SlackRunTests {
         #expect(text.contains("ephemeral") && text.contains("/soc2 status"))
         let status = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("status", user: "U0NWDANA01", trigger: fake.issueTrigger()))
         #expect(await eventually(timeout: 30) { socket.acknowledgement(status) != nil })
-        #expect(bot.stop() == 0, "\(bot.text)")
+        #expect(try await bot.stop() == 0, "\(bot.text)")
     }
 
     @Test func httpModeServesHealthAndSignedCommandsAndRefusesForgedOnes() async throws {
@@ -137,7 +137,7 @@ struct SlackRunTests {
         #expect(String(decoding: answer.body, as: UTF8.self).contains("/soc2 status"))
         let forged = try await post(FakeSlackPayloads.signatureHeaders(body: body, secret: "guess", timestamp: now))
         #expect(forged.status == 401)
-        #expect(bot.stop() == 0, "\(bot.text)")
+        #expect(try await bot.stop() == 0, "\(bot.text)")
     }
 
     @Test func aMissingSecretStopsTheBotBeforeItStarts() async throws {
@@ -145,8 +145,8 @@ struct SlackRunTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifests = try Self.manifests(in: dir, extra: "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n")
         let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path, environment: ["SLACK_BOT_TOKEN": "xoxb-1"])
-        bot.process.waitUntilExit()
-        #expect(bot.process.terminationStatus != 0)
+        let process = bot.process
+        #expect(try await offThePool { process.waitUntilExit(); return process.terminationStatus } != 0)
         #expect(await eventually { bot.text.contains("SLACK_APP_TOKEN") }, "\(bot.text)")
     }
 }

@@ -124,3 +124,11 @@ package func eventually(timeout: TimeInterval = 10, _ condition: @Sendable () as
     }
     return try await condition()
 }
+
+/// Runs blocking work (a child process, pipe reads) on its own thread, so it never holds one of the few threads of
+/// Swift's cooperative pool: with 2 cores, two blocked tests would otherwise starve every async test meanwhile.
+package func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
