@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -71,4 +72,52 @@ enum CLI {
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension CLI {
+    /// A running `soc2bot run` (stdin closed, stdout discarded) whose stderr is collected.
+    final class RunningBot: Sendable {
+        let process = Process()
+        let log = LogBuffer()
+
+        init(manifests: String, database: String, environment extra: [String: String] = [:], logLevel: String = "info") throws {
+            process.executableURL = try CLI.binary
+            process.arguments = ["run", "--manifests", manifests, "--database", database]
+            process.currentDirectoryURL = CLI.repo
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            process.standardError = err
+            var environment = CLI.environment
+            environment["SOC2BOT_LOG_LEVEL"] = logLevel
+            environment.merge(extra) { _, new in new }
+            process.environment = environment
+            try process.run()
+            let reader = err.fileHandleForReading
+            let log = log
+            Thread.detachNewThread {
+                while true {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    log.append(String(decoding: chunk, as: UTF8.self))
+                }
+            }
+        }
+
+        var text: String { log.text }
+
+        /// Signals the bot (SIGTERM by default) and waits for it to exit; its exit status.
+        func stop(_ signal: Int32 = SIGTERM) async throws -> Int32 {
+            kill(process.processIdentifier, signal)
+            let process = process
+            return try await offThePool { process.waitUntilExit(); return process.terminationStatus }
+        }
+    }
+
+    final class LogBuffer: Sendable {
+        private let buffer = Mutex("")
+        func append(_ text: String) { buffer.withLock { $0 += text } }
+        var text: String { buffer.withLock { $0 } }
+    }
+
 }

@@ -9,50 +9,6 @@ import HTTP
 /// connects and answers commands; HTTP mode serves `/healthz` and signed commands on `server.listen`.
 @Suite("soc2bot run with Slack", .serialized)
 struct SlackRunTests {
-    /// A running `soc2bot run` whose stderr is collected.
-    final class Bot: Sendable {
-        let process = Process()
-        let log = LogBuffer()
-
-        init(manifests: URL, database: String, environment extra: [String: String]) throws {
-            process.executableURL = try CLI.binary
-            process.arguments = ["run", "--manifests", manifests.path, "--database", database]
-            process.currentDirectoryURL = CLI.repo
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            let err = Pipe()
-            process.standardError = err
-            var environment = CLI.environment
-            environment["SOC2BOT_LOG_LEVEL"] = "info"
-            environment.merge(extra) { _, new in new }
-            process.environment = environment
-            try process.run()
-            let reader = err.fileHandleForReading
-            let log = log
-            Thread.detachNewThread {
-                while true {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    log.append(String(decoding: chunk, as: UTF8.self))
-                }
-            }
-        }
-
-        var text: String { log.text }
-
-        func stop() async throws -> Int32 {
-            kill(process.processIdentifier, SIGTERM)
-            let process = process
-            return try await offThePool { process.waitUntilExit(); return process.terminationStatus }
-        }
-    }
-
-    final class LogBuffer: Sendable {
-        private let buffer = Mutex("")
-        func append(_ text: String) { buffer.withLock { $0 += text } }
-        var text: String { buffer.withLock { $0 } }
-    }
-
     /// The Northwind demo manifests plus `extra` appended to organisation.yaml.
     static func manifests(in dir: URL, extra: String) throws -> URL {
         let target = dir.appendingPathComponent("manifests")
@@ -84,7 +40,7 @@ struct SlackRunTests {
                 api_base_url: http://127.0.0.1:\(web.port)/api/
 
             """)
-        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path,
+        let bot = try CLI.RunningBot(manifests: manifests.path, database: dir.appendingPathComponent("bot.sqlite").path,
                           environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token"])
         #expect(await eventually(timeout: 30) { socket.openConnections.count == 1 }, "\(bot.text)")
         #expect(!bot.text.contains("xapp-test-token") && !bot.text.contains("xoxb-test-token"), "tokens never reach the log")
@@ -118,7 +74,7 @@ struct SlackRunTests {
               listen: 127.0.0.1:\(port)
 
             """)
-        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path,
+        let bot = try CLI.RunningBot(manifests: manifests.path, database: dir.appendingPathComponent("bot.sqlite").path,
                           environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": secret])
         let base = "http://127.0.0.1:\(port)"
         let transport = URLSessionTransport()
@@ -144,7 +100,7 @@ struct SlackRunTests {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifests = try Self.manifests(in: dir, extra: "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n")
-        let bot = try Bot(manifests: manifests, database: dir.appendingPathComponent("bot.sqlite").path, environment: ["SLACK_BOT_TOKEN": "xoxb-1"])
+        let bot = try CLI.RunningBot(manifests: manifests.path, database: dir.appendingPathComponent("bot.sqlite").path, environment: ["SLACK_BOT_TOKEN": "xoxb-1"])
         let process = bot.process
         #expect(try await offThePool { process.waitUntilExit(); return process.terminationStatus } != 0)
         #expect(await eventually { bot.text.contains("SLACK_APP_TOKEN") }, "\(bot.text)")

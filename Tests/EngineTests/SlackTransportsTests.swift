@@ -14,26 +14,25 @@ import TestSupport
 struct SlackTransportsTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    /// The bot's Socket Mode client on `bed`, connected to `socket`.
-    static func socketClient(_ bed: SlackTestBed, _ socket: FakeSlackSocketMode) -> SlackSocketModeClient {
+    /// Runs `body` with a Socket Mode bot on a test bed, connected to a fake Slack Socket Mode server.
+    static func withSocketMode(_ body: (SlackTestBed, FakeSlackSocketMode, SlackSocketModeClient) async throws -> Void) async throws {
+        let bed = try SlackTestBed(config: SlackTestBed.config(mode: .socket))
+        let socket = try FakeSlackSocketMode()
+        defer { socket.stop() }
         bed.fake.setSocketModeURL(socket.url)
         let appAPI = SlackWebAPI(token: "xapp-test-token", transport: bed.fake)
         let interactions = bed.interactions
-        return SlackSocketModeClient(api: appAPI, connect: WebSocketConnection.open, logger: logger, backoffCap: 0.2,
-                                     handler: { await interactions.envelope($0) })
+        let client = SlackSocketModeClient(api: appAPI, connect: WebSocketConnection.open, logger: logger, backoffCap: 0.2,
+                                           handler: { await interactions.envelope($0) })
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        #expect(await eventually { socket.openConnections.count == 1 })
+        try await body(bed, socket, client)
     }
 
     // MARK: Socket Mode
 
-    @Test func aFailureToAClosedAlertThroughSocketMode() async throws {
-        let bed = try SlackTestBed(config: SlackTestBed.config(mode: .socket))
-        let socket = try FakeSlackSocketMode()
-        defer { socket.stop() }
-        let client = Self.socketClient(bed, socket)
-        let running = Task { await client.run() }
-        defer { running.cancel() }
-        #expect(await eventually { socket.openConnections.count == 1 })
-
+    @Test func aFailureToAClosedAlertThroughSocketMode() async throws { try await Self.withSocketMode { bed, socket, _ in
         let posted = try #require(try await bed.fail().first)
         // A slash command: answered in the acknowledgement's payload.
         let command = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("status", user: "U0DANA", trigger: bed.fake.issueTrigger()))
@@ -55,16 +54,9 @@ struct SlackTransportsTests {
         #expect(bed.fake.messages.contains { $0.threadTS == posted.ts && $0.text.contains("close") })
         #expect(try bed.evidence(kind: "human_action").contains { ($0["data"] as? [String: Any])?["action"] as? String == "close" })
         #expect(socket.unreadable.isEmpty)
-    }
+    } }
 
-    @Test func aReconnectMidStreamLosesAndDuplicatesNothing() async throws {
-        let bed = try SlackTestBed(config: SlackTestBed.config(mode: .socket))
-        let socket = try FakeSlackSocketMode()
-        defer { socket.stop() }
-        let client = Self.socketClient(bed, socket)
-        let running = Task { await client.run() }
-        defer { running.cancel() }
-        #expect(await eventually { socket.openConnections.count == 1 })
+    @Test func aReconnectMidStreamLosesAndDuplicatesNothing() async throws { try await Self.withSocketMode { bed, socket, client in
         let first = socket.openConnections[0]
 
         func command(_ n: Int) -> [String: Any] {
@@ -90,7 +82,7 @@ struct SlackTransportsTests {
         let after = socket.send(type: "slash_commands", payload: command(11))
         #expect(await eventually { socket.acknowledgement(after) != nil })
         #expect(client.stats.envelopesHandled == 11)
-    }
+    } }
 
     // MARK: HTTP mode
 

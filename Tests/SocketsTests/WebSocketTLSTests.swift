@@ -2,42 +2,74 @@ import Foundation
 import Testing
 @testable import Sockets
 
-/// A throwaway certificate authority: a self-signed certificate (and its key) for the given subject names,
-/// made with the `openssl` command line tool in a temporary directory.
+/// A self-signed test certificate (its own CA) and key, written to a temporary directory for lws to load.
+///
+/// Embedded rather than made with the `openssl` tool at run time: spawning a process from a multi-threaded test
+/// run hung the run under TSan. EC P-256, valid 2020-01-01 to 2120-01-01, test use only.
 struct TestCertificate: Sendable {
     var certificateFile: String
     var keyFile: String
 
-    static let opensslPath = "/usr/bin/openssl"
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: opensslPath) }
+    /// Subject alternative names `DNS:localhost, IP:127.0.0.1`.
+    static let loopback = (certificate: """
+        -----BEGIN CERTIFICATE-----
+        MIIBcjCCARmgAwIBAgIUX6EEIo4p6xfngj1WGCm/ODFuDYUwCgYIKoZIzj0EAwIw
+        IDEeMBwGA1UEAwwVc29jMmJvdCB0ZXN0IGxvb3BiYWNrMCAXDTIwMDEwMTAwMDAw
+        MFoYDzIxMjAwMTAxMDAwMDAwWjAgMR4wHAYDVQQDDBVzb2MyYm90IHRlc3QgbG9v
+        cGJhY2swWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASxYDP2kje3duBO7QPgXS8g
+        WOurgHyI+SzVWtoE9K0eiLnD2ONQqNAGgGLoB0g8SvfarW2znTufUEjpSvMgUslp
+        oy8wLTAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwDwYDVR0TAQH/BAUwAwEB
+        /zAKBggqhkjOPQQDAgNHADBEAiBqNMVhUMNcABDdTmY39sfy6Crvrmf/+IFr8s90
+        HR+c2wIgTOvB2EJhr3hX6m8PZlHYQ6dsW6bI+plzT23l4Te+IGQ=
+        -----END CERTIFICATE-----
+        """, key: """
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgYHa950oZOM5HsCAl
+        Bk1ST3Y4XGu49EypMtguDX0/5aihRANCAASxYDP2kje3duBO7QPgXS8gWOurgHyI
+        +SzVWtoE9K0eiLnD2ONQqNAGgGLoB0g8SvfarW2znTufUEjpSvMgUslp
+        -----END PRIVATE KEY-----
+        """)
 
-    static func make(subjectAltName: String) async throws -> TestCertificate {
+    /// Subject alternative name `DNS:other.example` only.
+    static let otherName = (certificate: """
+        -----BEGIN CERTIFICATE-----
+        MIIBdTCCARugAwIBAgIUDZB4OI2Ti1W7nDEgoTwVhHGfyCQwCgYIKoZIzj0EAwIw
+        IjEgMB4GA1UEAwwXc29jMmJvdCB0ZXN0IG90aGVyIG5hbWUwIBcNMjAwMTAxMDAw
+        MDAwWhgPMjEyMDAxMDEwMDAwMDBaMCIxIDAeBgNVBAMMF3NvYzJib3QgdGVzdCBv
+        dGhlciBuYW1lMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQwIDy8vZ6/rwzOwG
+        M9E/MaJBU8UMkbDDCsCmGk/r76oDZHFIh1O14uLf4BzlYTFOd+m211I+ES/mkVZ6
+        7zVd8qMtMCswGAYDVR0RBBEwD4INb3RoZXIuZXhhbXBsZTAPBgNVHRMBAf8EBTAD
+        AQH/MAoGCCqGSM49BAMCA0gAMEUCIQC4EzXg+J538OE0yid5d0cyFZuhKJvOykVP
+        geJlZVEfOgIgNusFR+fhcXABX8poWgpHWpqkB+TTxS2qCRgF7a9H+JI=
+        -----END CERTIFICATE-----
+        """, key: """
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQga6LSU3jigIrzjVk+
+        jKMA36cWqn2lgk+Q+R1TctUC/pahRANCAARDAgPLy9nr+vDM7AYz0T8xokFTxQyR
+        sMMKwKYaT+vvqgNkcUiHU7Xi4t/gHOVhMU536bbXUj4RL+aRVnrvNV3y
+        -----END PRIVATE KEY-----
+        """)
+
+    static func write(_ pem: (certificate: String, key: String)) throws -> TestCertificate {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sockets-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let status = try await offPool { () -> Int32 in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: opensslPath)
-            process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                 "-nodes", "-days", "2", "-subj", "/CN=soc2bot test",
-                                 "-addext", "subjectAltName=\(subjectAltName)",
-                                 "-keyout", key, "-out", certificate]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        try #require(status == 0, "openssl req failed")
-        return TestCertificate(certificateFile: certificate, keyFile: key)
+        let certificate = directory.appendingPathComponent("cert.pem")
+        let key = directory.appendingPathComponent("key.pem")
+        try Data((pem.certificate + "\n").utf8).write(to: certificate)
+        try Data((pem.key + "\n").utf8).write(to: key)
+        return TestCertificate(certificateFile: certificate.path, keyFile: key.path)
+    }
+
+    /// Deletes the temporary directory.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: (certificateFile as NSString).deletingLastPathComponent)
     }
 }
 
 /// Serialized: each test starts a TLS server, and creating any TLS context moves lws' process-wide OpenSSL indexes
 /// (see `WebSocketClientService`), which must not happen during another test's handshake.
-@Suite("WebSocket over TLS", .serialized, .enabled(if: TestCertificate.isAvailable, "needs the openssl command line tool"))
+@Suite("WebSocket over TLS", .serialized)
 struct WebSocketTLSTests {
     /// A TLS echo server on /ws with `certificate`.
     func withTLSEchoServer(_ certificate: TestCertificate,
@@ -48,7 +80,8 @@ struct WebSocketTLSTests {
     }
 
     @Test func wssEchoesWhenTheCertificateVerifies() async throws {
-        let certificate = try await TestCertificate.make(subjectAltName: "DNS:localhost,IP:127.0.0.1")
+        let certificate = try TestCertificate.write(TestCertificate.loopback)
+        defer { certificate.remove() }
         try await withTLSEchoServer(certificate) { server, _ in
             let client = WebSocketClient(url: URL(string: "wss://127.0.0.1:\(server.port)/ws?ticket=t")!,
                                          caFile: certificate.certificateFile)
@@ -64,7 +97,8 @@ struct WebSocketTLSTests {
     }
 
     @Test func wssRefusesACertificateNotSignedByATrustedCA() async throws {
-        let certificate = try await TestCertificate.make(subjectAltName: "DNS:localhost,IP:127.0.0.1")
+        let certificate = try TestCertificate.write(TestCertificate.loopback)
+        defer { certificate.remove() }
         try await withTLSEchoServer(certificate) { server, _ in
             // No caFile: the system store, which does not know this self-signed certificate.
             let client = WebSocketClient(url: URL(string: "wss://127.0.0.1:\(server.port)/ws")!)
@@ -79,7 +113,8 @@ struct WebSocketTLSTests {
     }
 
     @Test func wssRefusesACertificateForAnotherName() async throws {
-        let certificate = try await TestCertificate.make(subjectAltName: "DNS:other.example")
+        let certificate = try TestCertificate.write(TestCertificate.otherName)
+        defer { certificate.remove() }
         try await withTLSEchoServer(certificate) { server, _ in
             let client = WebSocketClient(url: URL(string: "wss://127.0.0.1:\(server.port)/ws")!,
                                          caFile: certificate.certificateFile)

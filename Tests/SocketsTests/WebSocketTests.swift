@@ -234,6 +234,16 @@ struct WebSocketTests {
         await #expect(throws: SocketError.cancelled(endpoint: client.endpoint)) { try await connecting.value }
     }
 
+    @Test func unreadableCAFileIsRefusedBeforeConnecting() async throws {
+        let client = WebSocketClient(url: URL(string: "wss://127.0.0.1:1/ws")!, caFile: "/nonexistent/ca.pem")
+        await #expect {
+            try await client.connect()
+        } throws: { error in
+            guard case SocketError.invalidConfiguration(let problem) = error else { return false }
+            return problem.contains("/nonexistent/ca.pem")
+        }
+    }
+
     @Test func invalidURLIsRefused() async throws {
         let client = WebSocketClient(url: URL(string: "https://example.invalid/socket?ticket=secret")!)
         await #expect {
