@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets",
                                                             .product(name: "Logging", package: "swift-log")]),
 
-        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),

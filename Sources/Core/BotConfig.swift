@@ -47,11 +47,34 @@ package struct ChatConfig: Codable, Sendable, Equatable {
         }
     }
     package var slack: Slack?
-    package init(slack: Slack? = nil) { self.slack = slack }
+
+    /// Matrix, when the manifests configure it: one bot account on one homeserver.
+    package struct Matrix: Codable, Sendable, Equatable {
+        /// The homeserver's client-server API base, e.g. `https://matrix.example.org`.
+        package var homeserver: String
+        /// The bot's full user id, `@soc2bot:example.org`.
+        package var userID: String
+        /// Environment variable holding an access token (preferred), or nil when the bot logs in with a password.
+        package var accessTokenVariable: String?
+        /// Environment variable holding the bot account's password, used when there is no access token.
+        package var passwordVariable: String?
+        /// The device the bot logs in as; fixed, so transaction ids stay meaningful across restarts.
+        package var deviceID: String
+
+        package init(homeserver: String, userID: String, accessTokenVariable: String? = nil, passwordVariable: String? = nil,
+                     deviceID: String = "SOC2BOT") {
+            self.homeserver = homeserver; self.userID = userID; self.accessTokenVariable = accessTokenVariable
+            self.passwordVariable = passwordVariable; self.deviceID = deviceID
+        }
+    }
+    package var matrix: Matrix?
+
+    package init(slack: Slack? = nil, matrix: Matrix? = nil) { self.slack = slack; self.matrix = matrix }
 
     /// Every environment variable the chat configuration names.
     package var variables: [String] {
-        [slack?.botTokenVariable, slack?.appTokenVariable, slack?.signingSecretVariable].compactMap { $0 }
+        [slack?.botTokenVariable, slack?.appTokenVariable, slack?.signingSecretVariable,
+         matrix?.accessTokenVariable, matrix?.passwordVariable].compactMap { $0 }
     }
 }
 

@@ -65,8 +65,9 @@ extension ManifestFileDecoder {
     /// `slack: {bot_token: SLACK_BOT_TOKEN, mode: socket|http, app_token: SLACK_APP_TOKEN, signing_secret: SLACK_SIGNING_SECRET,
     /// team_id: T…, app_id: A…, api_base_url: …}`
     mutating func decodeChat(_ node: Node, keyPosition: ManifestPosition) {
-        guard let fields = fields(node, known: ["slack"], what: "`chat`") else { return }
+        guard let fields = fields(node, known: ["slack", "matrix"], what: "`chat`") else { return }
         var chat = ChatConfig()
+        if let matrixNode = fields["matrix"] { chat.matrix = decodeMatrix(matrixNode) }
         if let slackNode = fields["slack"],
            let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url", "mode", "team_id", "app_id"],
                                    what: "`chat.slack`") {
@@ -125,6 +126,56 @@ extension ManifestFileDecoder {
             }
         }
         draft.chat.append(.init(value: chat, position: keyPosition))
+    }
+
+    /// `matrix: {homeserver: https://matrix.example.org, user_id: "@soc2bot:example.org", access_token: MATRIX_ACCESS_TOKEN
+    /// | password: MATRIX_PASSWORD, device_id: SOC2BOT}`
+    mutating func decodeMatrix(_ node: Node) -> ChatConfig.Matrix? {
+        guard let matrix = fields(node, known: ["homeserver", "user_id", "access_token", "password", "device_id"], what: "`chat.matrix`") else {
+            return nil
+        }
+        var homeserver: String?
+        if let hsNode = required(matrix, "homeserver", of: "`chat.matrix`"), let text = text(hsNode, key: "homeserver") {
+            if let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil {
+                homeserver = text.hasSuffix("/") ? String(text.dropLast()) : text
+            } else {
+                log.report(position(hsNode), "`chat.matrix.homeserver` is not an http(s) URL",
+                           fix: "write the client-server API base, e.g. `https://matrix.example.org`")
+            }
+        }
+        var userID: String?
+        if let userNode = required(matrix, "user_id", of: "`chat.matrix`"), let text = text(userNode, key: "user_id") {
+            if text.hasPrefix("@"), let colon = text.firstIndex(of: ":"), colon > text.index(after: text.startIndex), colon < text.index(before: text.endIndex) {
+                userID = text
+            } else {
+                log.report(position(userNode), "`chat.matrix.user_id` `\(text)` is not a Matrix user id",
+                           fix: "write the bot's full id in quotes, e.g. `\"@soc2bot:example.org\"`")
+            }
+        }
+        func variable(_ key: String) -> String? {
+            guard let valueNode = matrix[key], let value = text(valueNode, key: key) else { return nil }
+            guard Self.isEnvironmentVariableName(value) else {
+                log.report(position(valueNode), "`chat.matrix.\(key)` does not look like an environment variable name",
+                           fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `MATRIX_ACCESS_TOKEN`")
+                return nil
+            }
+            return value
+        }
+        let token = variable("access_token"), password = variable("password")
+        if matrix["access_token"] == nil && matrix["password"] == nil {
+            log.report(position(node), "`chat.matrix` has neither `access_token` nor `password`",
+                       fix: "add `access_token: MATRIX_ACCESS_TOKEN` (preferred) or `password: MATRIX_PASSWORD`: the environment variable the bot signs in with")
+        }
+        var deviceID = "SOC2BOT"
+        if let deviceNode = matrix["device_id"], let text = text(deviceNode, key: "device_id") {
+            if !text.isEmpty, text.count <= 64, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+                deviceID = text
+            } else {
+                log.report(position(deviceNode), "`chat.matrix.device_id` `\(text)` is not a device id", fix: "use letters, digits, `_` and `-`, e.g. `SOC2BOT`")
+            }
+        }
+        guard let homeserver, let userID, token != nil || password != nil else { return nil }
+        return ChatConfig.Matrix(homeserver: homeserver, userID: userID, accessTokenVariable: token, passwordVariable: password, deviceID: deviceID)
     }
 
     /// `server: {listen: "127.0.0.1:8080"}`: where the inbound HTTP server listens.

@@ -143,6 +143,10 @@ package struct BotDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only: DELETE refused'); END;
                 """)
         }
+        // Matrix reactions and thread replies name an alert by its message: find the alert from the message.
+        migrator.registerMigration("v2-alert-message-lookup") { db in
+            try db.execute(sql: "CREATE INDEX alert_message_lookup ON alert_message(platform, channel, message_id)")
+        }
         return migrator
     }
 

@@ -82,6 +82,13 @@ package struct StoreTransaction {
         }
     }
 
+    /// The alert whose message on `platform` in `channel` is `messageID` (a Matrix reaction or thread reply names
+    /// the alert's event), if any.
+    package func alert(messageID: String, platform: ChatPlatform, channel: String) throws -> AlertID? {
+        try Int64.fetchOne(db, sql: "SELECT alert_id FROM alert_message WHERE platform = ? AND channel = ? AND message_id = ?",
+                           arguments: [platform.rawValue, channel, messageID]).map(AlertID.init)
+    }
+
     // MARK: Resource tracks
 
     package func tracks(control: ControlID) throws -> [String: ResourceTrack] {

@@ -16,11 +16,14 @@ struct Run: AsyncParsableCommand {
         let database = try openDatabase(common.database)
         let logger = makeLogger()
         let output = Output()
-        // The terminal, and Slack when `chat.slack` is configured. Messages routed to a platform without a surface
-        // (Matrix, until it lands) stay queued in the outbox, never dropped.
-        let surfaces: [any ChatSurface]
+        // The terminal, and Slack and Matrix when configured. Messages routed to a platform without a surface stay
+        // queued in the outbox, never dropped.
+        var surfaces: [any ChatSurface]
+        let matrix: MatrixSession?
         do {
             surfaces = try Bot.surfaces(for: config, extra: [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }])
+            matrix = try await Bot.matrixSession(for: config)
+            if let matrix { surfaces.append(MatrixSurface(client: matrix.client, userID: matrix.userID)) }
         } catch {
             standardError("soc2bot run: \(error); nothing was started.")
             throw Exit.errors
@@ -36,7 +39,7 @@ struct Run: AsyncParsableCommand {
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
         let inbound: [any Service]
         do {
-            inbound = try bot.inboundServices(logger: logger)
+            inbound = try bot.inboundServices(matrix: matrix, logger: logger)
         } catch {
             standardError("soc2bot run: \(error); nothing was started.")
             throw Exit.errors

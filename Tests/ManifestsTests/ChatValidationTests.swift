@@ -26,11 +26,11 @@ import Testing
         let fixture = try ManifestFixture(["test.yaml": """
             chat:
               slack: {app_token: xapp-1-A0-123-abcdef, api_base_url: "slack dot com", bot_tokn: X}
-              matrix: {}
+              telegram: {}
 
             """])
         let problems = fixture.problems()
-        #expect(problems.contains("test.yaml:3:3: unknown key `matrix`"))
+        #expect(problems.contains { $0.hasPrefix("test.yaml:3:3: unknown key `telegram`") })
         #expect(problems.contains("test.yaml:2:10: `chat.slack` has no `bot_token`"))
         #expect(problems.contains { $0.hasPrefix("test.yaml:2:") && $0.contains("unknown key `bot_tokn`") })
         #expect(problems.contains { $0.contains("`chat.slack.app_token` does not look like an environment variable name") })
@@ -99,5 +99,32 @@ import Testing
     @Test func theSlackAppManifestBesideTheManifestsIsNotReadAsOne() throws {
         let fixture = try ManifestFixture(["slack-app.yaml": "_metadata: {major_version: 1}\ndisplay_information: {name: soc2bot}\n"])
         #expect(!fixture.problems().joined().contains("slack-app.yaml"))
+    }
+
+    @Test func matrixIsReadWithItsAccountAndSecretVariable() throws {
+        let fixture = try ManifestFixture(["test.yaml": """
+            chat:
+              matrix: {homeserver: "https://matrix.northwind.example/", user_id: "@soc2bot:northwind.example", access_token: MATRIX_ACCESS_TOKEN}
+
+            """])
+        #expect(fixture.problems() == [])
+        #expect(fixture.config()?.chat.matrix == ChatConfig.Matrix(homeserver: "https://matrix.northwind.example", userID: "@soc2bot:northwind.example",
+                                                                   accessTokenVariable: "MATRIX_ACCESS_TOKEN"))
+        #expect(fixture.config()?.chat.variables == ["MATRIX_ACCESS_TOKEN"])
+    }
+
+    @Test func badMatrixSettingsAreEachReported() throws {
+        let problems = try ManifestFixture(["test.yaml": """
+            chat:
+              matrix: {homeserver: "matrix dot org", user_id: soc2bot, password: "hunter2!", device_id: "my device"}
+
+            """]).problems()
+        #expect(problems.contains { $0.contains("`chat.matrix.homeserver` is not an http(s) URL") })
+        #expect(problems.contains { $0.contains("`chat.matrix.user_id` `soc2bot` is not a Matrix user id") })
+        #expect(problems.contains { $0.contains("`chat.matrix.password` does not look like an environment variable name") })
+        #expect(problems.contains { $0.contains("`chat.matrix.device_id` `my device` is not a device id") })
+        #expect(!problems.joined().contains("hunter2"))
+        let none = try ManifestFixture(["test.yaml": "chat:\n  matrix: {homeserver: \"https://m.example\", user_id: \"@b:m.example\"}\n"]).problems()
+        #expect(none.contains { $0.contains("`chat.matrix` has neither `access_token` nor `password`") })
     }
 }

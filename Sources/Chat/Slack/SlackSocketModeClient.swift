@@ -190,25 +190,3 @@ package final class SlackSocketModeClient: Sendable {
     }
 }
 
-/// The most recent ids, for de-duplication with bounded memory.
-struct RecentIDs: Sendable {
-    let capacity: Int
-    private var set = Set<String>()
-    private var order: [String] = []
-    private var head = 0
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// True when `id` was not among the recent ids (it is now).
-    mutating func insert(_ id: String) -> Bool {
-        guard !set.contains(id) else { return false }
-        if order.count < capacity {
-            order.append(id)
-        } else {
-            set.remove(order[head])
-            order[head] = id
-            head = (head + 1) % capacity
-        }
-        set.insert(id)
-        return true
-    }
-}

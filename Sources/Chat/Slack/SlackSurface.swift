@@ -100,5 +100,5 @@ package actor SlackSurface: ChatSurface {
 
 extension JSONValue {
     /// The dictionary of an object (empty otherwise), for adding request fields.
-    var objectValue: [String: JSONValue] { if case .object(let o) = self { o } else { [:] } }
+    package var objectValue: [String: JSONValue] { if case .object(let o) = self { o } else { [:] } }
 }

@@ -1,0 +1,134 @@
+import Core
+import Foundation
+import HTTP
+
+/// The Matrix client-server API v3 (spec.matrix.org/latest/client-server-api), the calls the bot makes, over the
+/// project's HTTP transport with `Authorization: Bearer`. Room and event ids are percent-encoded in paths.
+///
+/// Errors: 429 `M_LIMIT_EXCEEDED` → `DeliveryError.retryAfter` (the `Retry-After` header, else `retry_after_ms`);
+/// an unknown token, a forbidden room or a too-large event → `DeliveryError.permanent`; anything else →
+/// `MatrixAPIError` (retried with backoff by the dispatcher and the sync loop).
+package struct MatrixClient: Sendable {
+    package let homeserver: URL
+    package let accessToken: String
+    let transport: any HTTPTransport
+
+    package init(homeserver: URL, accessToken: String, transport: any HTTPTransport) {
+        self.homeserver = homeserver; self.accessToken = accessToken; self.transport = transport
+    }
+
+    /// Signs in with a password as `deviceID` (`m.login.password`, identifier `m.id.user`): the client, and the
+    /// user id the server says the bot is.
+    package static func login(homeserver: URL, user: String, password: String, deviceID: String,
+                              transport: any HTTPTransport) async throws -> (client: MatrixClient, userID: String) {
+        let anonymous = MatrixClient(homeserver: homeserver, accessToken: "", transport: transport)
+        let body: JSONValue = .object([
+            "type": .string("m.login.password"),
+            "identifier": .object(["type": .string("m.id.user"), "user": .string(user)]),
+            "password": .string(password), "device_id": .string(deviceID),
+            "initial_device_display_name": .string("soc2bot"),
+        ])
+        let answer = try await anonymous.call("POST", ["login"], body: try JSONValue.encoded(body), authenticated: false)
+        guard let token = answer["access_token"] as? String, let userID = answer["user_id"] as? String else {
+            throw MatrixAPIError.malformed(what: "login")
+        }
+        return (MatrixClient(homeserver: homeserver, accessToken: token, transport: transport), userID)
+    }
+
+    /// Who the access token belongs to.
+    package func whoami() async throws -> String {
+        guard let user = try await call("GET", ["account", "whoami"])["user_id"] as? String else { throw MatrixAPIError.malformed(what: "whoami") }
+        return user
+    }
+
+    /// Uploads a sync filter; its id.
+    package func createFilter(userID: String, filter: Data) async throws -> String {
+        guard let id = try await call("POST", ["user", userID, "filter"], body: filter)["filter_id"] as? String else {
+            throw MatrixAPIError.malformed(what: "filter")
+        }
+        return id
+    }
+
+    /// One `/sync`: waits up to `timeout` ms for news when `since` is given.
+    package func sync(since: String?, filter: String?, timeout: Int) async throws -> [String: Any] {
+        var query = [URLQueryItem(name: "timeout", value: "\(timeout)"), URLQueryItem(name: "set_presence", value: "offline")]
+        if let since { query.append(URLQueryItem(name: "since", value: since)) }
+        if let filter { query.append(URLQueryItem(name: "filter", value: filter)) }
+        return try await call("GET", ["sync"], query: query)
+    }
+
+    /// Sends an event; the same `txnID` on a retry returns the same event id and creates nothing new.
+    package func send(room: String, type: String, txnID: String, content: JSONValue) async throws -> String {
+        let answer = try await call("PUT", ["rooms", room, "send", type, txnID], body: try JSONValue.encoded(content))
+        guard let id = answer["event_id"] as? String else { throw MatrixAPIError.malformed(what: "send") }
+        return id
+    }
+
+    package func join(room: String) async throws {
+        _ = try await call("POST", ["rooms", room, "join"], body: Data("{}".utf8))
+    }
+
+    /// A new private room with `user`, flagged as a direct chat.
+    package func createDirectRoom(with user: String) async throws -> String {
+        let body: JSONValue = .object(["preset": .string("trusted_private_chat"), "is_direct": .bool(true), "invite": .array([.string(user)])])
+        guard let room = try await call("POST", ["createRoom"], body: try JSONValue.encoded(body))["room_id"] as? String else {
+            throw MatrixAPIError.malformed(what: "createRoom")
+        }
+        return room
+    }
+
+    /// The bot's account data of `type`, or nil when it has none (`M_NOT_FOUND`).
+    package func accountData(userID: String, type: String) async throws -> [String: Any]? {
+        do { return try await call("GET", ["user", userID, "account_data", type]) } catch MatrixAPIError.failed(404, _, _) { return nil }
+    }
+
+    package func setAccountData(userID: String, type: String, content: Data) async throws {
+        _ = try await call("PUT", ["user", userID, "account_data", type], body: content)
+    }
+
+    /// One call; the answer's JSON object.
+    package func call(_ method: String, _ path: [String], query: [URLQueryItem] = [], body: Data? = nil,
+                      authenticated: Bool = true) async throws -> [String: Any] {
+        var components = URLComponents(url: homeserver, resolvingAgainstBaseURL: false)!
+        let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
+        components.percentEncodedPath = base + "/_matrix/client/v3/" + path.map(FormEncoding.escape).joined(separator: "/")
+        if !query.isEmpty {
+            components.percentEncodedQuery = query.map { "\(FormEncoding.escape($0.name))=\(FormEncoding.escape($0.value ?? ""))" }.joined(separator: "&")
+        }
+        guard let url = components.url else { throw MatrixAPIError.malformed(what: path.first ?? "url") }
+        var headers: [(name: String, value: String)] = []
+        if authenticated { headers.append((name: "Authorization", value: "Bearer \(accessToken)")) }
+        if body != nil { headers.append((name: "Content-Type", value: "application/json")) }
+        let what = path.first ?? ""
+        let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body ?? Data(),
+                                                            idempotent: method == "PUT" || method == "GET" ? true : nil))
+        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+        if response.status == 200 {
+            guard let object else { throw MatrixAPIError.malformed(what: what) }
+            return object
+        }
+        let errcode = object?["errcode"] as? String ?? ""
+        if response.status == 429 || errcode == "M_LIMIT_EXCEEDED" {
+            let header = response.header("retry-after").flatMap(Double.init)
+            let body = (object?["retry_after_ms"] as? Double).map { $0 / 1000 }
+            throw DeliveryError.retryAfter(header ?? body ?? 5)
+        }
+        if ["M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_JSON", "M_BAD_JSON"].contains(errcode) {
+            throw DeliveryError.permanent("Matrix \(what): \(errcode) (HTTP \(response.status))")
+        }
+        throw MatrixAPIError.failed(response.status, errcode: errcode, what: what)
+    }
+}
+
+/// A Matrix answer that may succeed on a retry. Descriptions never include the token or a body.
+package enum MatrixAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    case failed(Int, errcode: String, what: String)
+    case malformed(what: String)
+
+    package var description: String {
+        switch self {
+        case .failed(let status, let errcode, let what): "Matrix \(what): HTTP \(status)\(errcode.isEmpty ? "" : " \(errcode)")"
+        case .malformed(let what): "Matrix \(what): the answer is not a client-server API response"
+        }
+    }
+}

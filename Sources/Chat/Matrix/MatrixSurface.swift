@@ -1,0 +1,85 @@
+import Core
+import Foundation
+
+/// Delivers to Matrix rooms: a new alert is an `m.notice` in the team's room; an update edits it (`m.replace` with
+/// the full `m.new_content`, always targeting the original event) and replies in the alert's thread (`m.thread`)
+/// with the who/what/when/why line — and, when the alert re-fires, tells the room too; an escalation goes to the
+/// person's direct room (reused from the bot's `m.direct` account data, else created with `is_direct`).
+///
+/// Idempotent: every event is sent with a transaction id derived from the outbox row's txnId (fixed before the
+/// first attempt), so a retry after a crash or a timeout returns the event already sent instead of a duplicate.
+package actor MatrixSurface: ChatSurface {
+    package nonisolated let platform: ChatPlatform = .matrix
+    let client: MatrixClient
+    let userID: String
+    /// Person → direct room, once known.
+    private var directRooms: [String: String] = [:]
+
+    package init(client: MatrixClient, userID: String) { self.client = client; self.userID = userID }
+
+    package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
+        let content = MatrixRenderer.content(delivery.content)
+        switch delivery.kind {
+        case .post, .reply:
+            let room = delivery.destination.address
+            let event = try await client.send(room: room, type: "m.room.message", txnID: delivery.txnID, content: content)
+            return delivery.kind == .post ? MessageRef(platform: .matrix, channel: room, messageID: event) : nil
+        case .update:
+            guard !delivery.refs.isEmpty else {
+                throw DeliveryError.permanent("no Matrix event to edit for \(delivery.alert.map(String.init(describing:)) ?? "this update")")
+            }
+            for (i, ref) in delivery.refs.enumerated() {
+                _ = try await client.send(room: ref.channel, type: "m.room.message", txnID: "\(delivery.txnID).edit\(i)",
+                                          content: Self.edit(of: ref.messageID, to: content))
+                if let line = delivery.content.threadLine {
+                    _ = try await client.send(room: ref.channel, type: "m.room.message", txnID: "\(delivery.txnID).thread\(i)",
+                                              content: Self.threadReply(line, root: ref.messageID))
+                }
+                if delivery.content.broadcast {
+                    _ = try await client.send(room: ref.channel, type: "m.room.message", txnID: "\(delivery.txnID).room\(i)", content: content)
+                }
+            }
+            return nil
+        case .direct:
+            let room = try await directRoom(with: delivery.destination.address)
+            _ = try await client.send(room: room, type: "m.room.message", txnID: delivery.txnID, content: content)
+            return nil
+        }
+    }
+
+    /// An edit: the fallback body for clients without edits, the full new content, the original as target.
+    static func edit(of original: String, to content: JSONValue) -> JSONValue {
+        var fallback = content.objectValue
+        fallback["body"] = .string("* " + (content["body"]?.stringValue ?? ""))
+        fallback["formatted_body"] = content["formatted_body"].map { .string("* " + ($0.stringValue ?? "")) }
+        fallback["m.new_content"] = content
+        fallback["m.relates_to"] = .object(["rel_type": .string("m.replace"), "event_id": .string(original)])
+        return .object(fallback)
+    }
+
+    /// A notice in the thread whose root is `root` (with the reply fallback for clients without threads).
+    package static func threadReply(_ text: String, root: String, mentioning: [String] = []) -> JSONValue {
+        var content = MatrixRenderer.notice(text).objectValue
+        content["m.relates_to"] = .object([
+            "rel_type": .string("m.thread"), "event_id": .string(root), "is_falling_back": .bool(true),
+            "m.in_reply_to": .object(["event_id": .string(root)]),
+        ])
+        if !mentioning.isEmpty { content["m.mentions"] = .object(["user_ids": .array(mentioning.map(JSONValue.string))]) }
+        return .object(content)
+    }
+
+    /// The direct room with `user`: remembered, else from `m.direct`, else created (and recorded in `m.direct`).
+    func directRoom(with user: String) async throws -> String {
+        if let room = directRooms[user] { return room }
+        var direct = try await client.accountData(userID: userID, type: "m.direct") ?? [:]
+        if let room = (direct[user] as? [String])?.first {
+            directRooms[user] = room
+            return room
+        }
+        let room = try await client.createDirectRoom(with: user)
+        direct[user] = ((direct[user] as? [String]) ?? []) + [room]
+        try await client.setAccountData(userID: userID, type: "m.direct", content: try JSONSerialization.data(withJSONObject: direct))
+        directRooms[user] = room
+        return room
+    }
+}
