@@ -37,8 +37,9 @@ package final class HTTPServer: @unchecked Sendable {
         package var capturedHeaders: [String]
         /// Seconds a handler may take; after that the client gets 503 and the handler's task is cancelled.
         package var handlerTimeout: TimeInterval
-        /// Seconds lws allows for reading the request headers and body, and for each response chunk to leave
-        /// (lws' `timeout_secs`, 5 by default). The handler's time is governed by `handlerTimeout` instead.
+        /// Seconds lws allows for a request head to complete, for the body, and for each response chunk to leave
+        /// (lws' `timeout_secs` and `timeout_secs_ah_idle`; lws' own default is 5). The handler's time is governed
+        /// by `handlerTimeout` instead.
         package var requestTimeout: Int
         /// The largest request head (request line plus headers), at most 65535. Larger heads are dropped by lws
         /// without a response.

@@ -25,7 +25,8 @@ protocol LWSCallbackHandler: AnyObject, Sendable {
 /// lws is single-threaded (`LWS_MAX_SMP 1`): only this thread may call into the context or any `wsi`, with one
 /// exception, `lws_cancel_service`, which wakes the loop from any thread. Other threads therefore hand work over
 /// with `perform(_:)`: the job goes into an `NSLock`-guarded queue, `lws_cancel_service` wakes the loop, and the
-/// queue is drained on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`, on this thread.
+/// queue is drained on `LWS_CALLBACK_EVENT_WAIT_CANCELLED` and again whenever `lws_service` returns (lws delivers
+/// that callback only through a vhost's protocols, so a context without vhosts would otherwise never drain).
 ///
 /// Invariants of this `@unchecked Sendable` bridge:
 /// - `context`, `jobs`, `state` and `threadID` are read and written only under `lock`.
@@ -33,7 +34,7 @@ protocol LWSCallbackHandler: AnyObject, Sendable {
 ///   `context` to nil under the same lock before `lws_context_destroy`, so no other thread can touch a context
 ///   being destroyed.
 /// - `handler` is written before the thread starts and cleared by the service thread as its last act; it is read
-///   only on the service thread.
+///   only on the service thread. `protocols`, `arena` and `ownContext` are the service thread's alone.
 /// - Jobs run on the service thread, in submission order. A job submitted after `stop()` (or after the context is
 ///   gone) is dropped without running, so a job must never be the only owner of something that has to complete
 ///   (a continuation, say): keep such things in the handler's state.
@@ -105,14 +106,6 @@ final class LWSServiceThread: @unchecked Sendable {
         jobs.append(job)
         if let context { lws_cancel_service(context) }
         return true
-    }
-
-    /// True when called on the service thread.
-    var isCurrent: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let threadID else { return false }
-        return pthread_equal(threadID, pthread_self()) != 0
     }
 
     /// Asks the loop to end; the thread then destroys the context (closing every connection and the listener),
@@ -212,6 +205,7 @@ final class LWSServiceThread: @unchecked Sendable {
                 let stopping = state != .running
                 lock.unlock()
                 if stopping || lws_service(created, 0) < 0 { break }
+                drainJobs() // see the type's comment: EVENT_WAIT_CANCELLED needs a vhost
             }
             lock.lock()
             context = nil

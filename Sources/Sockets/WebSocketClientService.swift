@@ -48,7 +48,12 @@ final class WebSocketClientService: @unchecked Sendable, LWSCallbackHandler {
             info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
         }, started: { [self] context in
             self.context = context
-            if context == nil { startFailure = "libwebsockets could not create the client context" }
+            if context == nil {
+                startFailure = "libwebsockets could not create the client context"
+            } else if vhost(caFile: nil) == nil {
+                // Without any vhost lws has no protocol to tell about EVENT_WAIT_CANCELLED.
+                startFailure = "libwebsockets could not create the client vhost"
+            }
         })
     }
 

@@ -38,7 +38,7 @@ func fetch(_ url: String, method: String = "GET", headers: [String: String] = [:
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = method
     request.httpBody = body
-    request.timeoutInterval = 10
+    request.timeoutInterval = 30 // generous: TSan runs of the whole suite are slow
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let (data, response) = try await session.data(for: request)
     let http = response as! HTTPURLResponse
@@ -455,7 +455,7 @@ final class Gate: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or `seconds` pass.
-func eventually(within seconds: Double = 5, _ condition: @Sendable () -> Bool) async -> Bool {
+func eventually(within seconds: Double = 15, _ condition: @Sendable () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
         if condition() { return true }

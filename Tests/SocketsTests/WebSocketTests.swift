@@ -42,8 +42,12 @@ struct WebSocketTests {
             let (client, messages) = try await connectClient(server, "/ws?ticket=abc%2Fdef&app=A1")
             defer { client.close() }
             let opened = await serverEvents.first { if case .opened = $0 { return true }; return false }
-            #expect(opened == .opened(id: 1, path: "/ws", query: "ticket=abc%2Fdef&app=A1")
-                    || { if case .opened(_, "/ws", "ticket=abc%2Fdef&app=A1") = opened { return true }; return false }())
+            guard case .opened(_, let path, let query) = opened else {
+                Issue.record("the server saw no connection")
+                return
+            }
+            #expect(path == "/ws")
+            #expect(query == "ticket=abc%2Fdef&app=A1")
 
             try await client.send("echo hello")
             try await client.send("echo wörld ✓")
@@ -69,6 +73,39 @@ struct WebSocketTests {
             let echoed = await messages.first(within: 10) { _ in true }
             #expect(echoed == .text(payload))
         }
+    }
+
+    @Test func fragmentedMessageFromARawClientIsReassembled() async throws {
+        try await withEchoServer { server, serverEvents in
+            let connection = try RawConnection(port: server.port)
+            let upgrade = try await offPool { () -> RawConnection.Response in
+                try connection.send("GET /ws?raw=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\n\r\n")
+                let response = try connection.readResponse(bodyless: true)
+                // A text frame without FIN, a continuation frame with FIN: one message, "echo fragmented".
+                try connection.send(Self.maskedFrame(opcode: 0x1, final: false, payload: "echo frag"))
+                try connection.send(Self.maskedFrame(opcode: 0x0, final: true, payload: "mented"))
+                return response
+            }
+            #expect(upgrade.status == 101)
+            let text = await serverEvents.first { if case .text = $0 { return true }; return false }
+            guard case .text(_, let message) = text else {
+                Issue.record("no message")
+                return
+            }
+            #expect(message == "echo fragmented")
+        }
+    }
+
+    /// A client-to-server frame (always masked) with a payload under 126 bytes.
+    static func maskedFrame(opcode: UInt8, final: Bool, payload: String) -> [UInt8] {
+        let bytes = Array(payload.utf8)
+        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+        var frame: [UInt8] = [(final ? 0x80 : 0) | opcode, 0x80 | UInt8(bytes.count)]
+        frame += mask
+        frame += bytes.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return frame
     }
 
     @Test func serverCloseIsSeenByTheClientWithCodeAndReason() async throws {
@@ -148,20 +185,22 @@ struct WebSocketTests {
 
     @Test func deadPeerIsDetectedByThePingWatchdog() async throws {
         try await withEchoServer { server, serverEvents in
-            let watchdog = WebSocketClient.Configuration(pingInterval: 0.2, idleTimeout: 1)
+            let watchdog = WebSocketClient.Configuration(pingInterval: 0.25, idleTimeout: 2)
             let (client, messages) = try await connectClient(server, "/ws?n=stall", configuration: watchdog)
             defer { client.close() }
             let id = try #require(await openedID(serverEvents, query: "n=stall"))
 
-            // Pings keep a live but quiet connection open past the idle timeout.
-            try await Task.sleep(for: .milliseconds(1500))
+            // Given a live connection with no application traffic for longer than the idle timeout, pings keep
+            // it open.
+            try await Task.sleep(for: .seconds(3))
             #expect(!messages.all.contains { if case .closed = $0 { return true }; return false })
             try await client.send("echo alive")
-            #expect(await messages.first { $0 == .text("alive") } != nil)
+            #expect(await messages.first(within: 10) { $0 == .text("alive") } != nil)
 
-            // A half-open link (nothing read, nothing answered, TCP still up) is declared dead.
+            // When the link goes half-open (nothing read, nothing answered, TCP still up), then the client
+            // declares it dead.
             server.stall(id)
-            let closed = await messages.first(within: 5) { if case .closed = $0 { return true }; return false }
+            let closed = await messages.first(within: 20) { if case .closed = $0 { return true }; return false }
             guard case .closed(let code, let reason) = closed else {
                 Issue.record("a stalled peer was not detected")
                 return
@@ -222,7 +261,8 @@ struct WebSocketTests {
             if case SocketError.connectFailed = error { return true } // lws' own timer may win the race
             return false
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Not a timing assertion: only proof that connect gives up instead of hanging (TSan runs are slow).
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func closeWhileConnectingCancelsConnect() async throws {

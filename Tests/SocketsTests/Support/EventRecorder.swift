@@ -39,7 +39,7 @@ final class EventRecorder<Element: Sendable>: @unchecked Sendable {
 
     /// The first recorded event (past or future) matching `predicate`, or nil if the stream ends or `seconds`
     /// pass without one.
-    func first(within seconds: Double = 5, where predicate: @escaping @Sendable (Element) -> Bool) async -> Element? {
+    func first(within seconds: Double = 15, where predicate: @escaping @Sendable (Element) -> Bool) async -> Element? {
         let id = UUID()
         return await withCheckedContinuation { continuation in
             lock.lock()
@@ -63,7 +63,7 @@ final class EventRecorder<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Waits until the stream has ended, for at most `seconds`; returns whether it did.
-    func waitUntilFinished(within seconds: Double = 5) async -> Bool {
+    func waitUntilFinished(within seconds: Double = 15) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if isFinished { return true }

@@ -23,7 +23,7 @@ final class RawConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port`; reads give up after `readTimeout` seconds of silence.
-    init(port: Int, readTimeout: TimeInterval = 5) throws {
+    init(port: Int, readTimeout: TimeInterval = 20) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: Int(readTimeout), tv_usec: Int((readTimeout - readTimeout.rounded(.down)) * 1e6))
