@@ -102,14 +102,17 @@ package enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingArgument(command: String, what: String)
     case badArgument(command: String, String, String)
 
-    package var description: String {
+    package var description: String { message(prefix: "/soc2") }
+
+    /// The description with the surface's command prefix (`/soc2` on Slack and the terminal, `!soc2` on Matrix).
+    package func message(prefix: String) -> String {
         switch self {
         case .unknownCommand(let verb):
-            "Unknown command `\(verb)`. Commands:\n" + SlashCommand.helpText()
+            "Unknown command `\(verb)`. Commands:\n" + SlashCommand.helpText(prefix: prefix)
         case .missingArgument(let command, let what):
-            "`\(command)` needs \(what). Usage: /soc2 \(Self.usage(command))"
+            "`\(command)` needs \(what). Usage: \(prefix) \(Self.usage(command))"
         case .badArgument(let command, let text, let problem):
-            "`\(text)` \(problem). Usage: /soc2 \(Self.usage(command))"
+            "`\(text)` \(problem). Usage: \(prefix) \(Self.usage(command))"
         }
     }
 

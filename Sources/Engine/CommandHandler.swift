@@ -26,7 +26,7 @@ package struct CommandHandler: Sendable {
         let command: SlashCommand
         switch SlashCommand.parse(text) {
         case .success(let parsed): command = parsed
-        case .failure(let error): return .text("soc2bot", body: error.description)
+        case .failure(let error): return .text("soc2bot", body: error.message(prefix: platform == .matrix ? "!soc2" : "/soc2"))
         }
         let now = clock.now()
         let config = engine.config

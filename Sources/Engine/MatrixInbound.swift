@@ -126,7 +126,8 @@ package final class MatrixInbound: Sendable {
                   let key = relation?["key"] as? String else { return }
             await react(Self.normalise(key), on: target, by: sender, room: room, event: id)
         case "m.room.message":
-            guard content["msgtype"] as? String != "m.notice", relation?["rel_type"] as? String != "m.replace",
+            // People's text only: m.notice is other bots, edits are ignored, anything without a text body is malformed.
+            guard content["msgtype"] as? String == "m.text", relation?["rel_type"] as? String != "m.replace",
                   let body = content["body"] as? String else { return }
             guard body.utf8.count <= 16_384 else {
                 logger.notice("Matrix: over-long message ignored", metadata: ["room": "\(room)", "bytes": "\(body.utf8.count)"])

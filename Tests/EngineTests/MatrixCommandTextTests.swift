@@ -1,5 +1,9 @@
+import Chat
 import Core
 import Foundation
+import HTTP
+import Logging
+import Store
 import Testing
 @testable import Engine
 
@@ -35,5 +39,37 @@ struct MatrixCommandTextTests {
             let completed = MatrixInbound.completing(text, alert: AlertID(Int64.random(in: 1...1_000, using: &generator)))
             #expect(completed.count >= text.split(separator: " ").joined(separator: " ").count)
         }
+    }
+
+    /// A transport that must not be used: the events below are all ignored before anything is sent.
+    struct NoNetwork: HTTPTransport {
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse { Issue.record("unexpected \(request.method) \(request.url)"); return HTTPResponse(status: 500) }
+    }
+
+    @Test func malformedSyncAnswersAreIgnoredWithoutChangingAnything() async throws {
+        var config = EngineFixtures.config()
+        config.teams[0].channels = ChannelRoutes(defaults: [.matrix: "!infra:hs"])
+        config.people[0].chatIDs[.matrix] = "@dana:hs"
+        let engine = try EngineFixtures.engine(config)
+        try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        let inbound = MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: NoNetwork()),
+                                    userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0)),
+                                    doorbell: Doorbell(), logger: EngineFixtures.logger)
+        let garbage: [[String: Any]] = [
+            [:], ["rooms": "nope"], ["rooms": ["join": ["!infra:hs": "nope"]]],
+            ["rooms": ["join": ["!infra:hs": ["timeline": ["events": "nope"]]]]],
+            ["rooms": ["join": ["!infra:hs": ["timeline": ["events": [
+                [:], ["event_id": 5], ["event_id": "$1"], ["event_id": "$2", "sender": "@dana:hs"],
+                ["event_id": "$3", "sender": "@dana:hs", "type": "m.room.message", "content": "x"],
+                ["event_id": "$4", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": 42]],
+                ["event_id": "$5", "sender": "@dana:hs", "type": "m.reaction", "content": ["m.relates_to": ["rel_type": "m.annotation", "event_id": 7]]],
+                ["event_id": "$6", "sender": "@dana:hs", "type": "m.reaction", "content": ["m.relates_to": ["rel_type": "m.annotation", "event_id": "$nope", "key": "👀"]]],
+                ["event_id": "$7", "sender": "@bot:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": "!soc2 ack A-1"]],
+                ["event_id": "$8", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.notice", "body": "!soc2 ack A-1"]],
+            ]]]]]],
+            ["account_data": ["events": [["type": "m.direct", "content": ["@dana:hs": "not a list"]]]]],
+        ]
+        for answer in garbage { try await inbound.process(answer, initial: false) }
+        #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.state == .open)
     }
 }

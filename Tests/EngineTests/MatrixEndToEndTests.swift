@@ -1,0 +1,221 @@
+import Chat
+import Core
+import Engine
+import Foundation
+import HTTP
+import Logging
+import Store
+import Testing
+import TestSupport
+
+/// The alert lifecycle in Matrix, against the real Synapse scripts/test starts: the bot account and people are
+/// registered, the team room is created by a person who invites the bot, and everything goes through the
+/// homeserver — the alert notice, commands, thread replies, reactions, edits, the escalation DM, refusals.
+@Suite("Matrix end to end on Synapse", .serialized)
+struct MatrixEndToEndTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    static let t0 = Date(timeIntervalSince1970: 1_772_438_400)
+
+    /// A bot on Synapse with its team room, and the people in it.
+    struct World {
+        let server: SynapseTestServer
+        let bot: MatrixTestUser
+        let dana: MatrixTestUser      // infra engineer
+        let sam: MatrixTestUser       // infra manager: escalation DMs
+        let eve: MatrixTestUser       // payments: not allowed on infra's alerts
+        let room: String
+        let config: BotConfig
+        let engine: AlertEngine
+        let clock: VirtualClock
+        let client: MatrixClient
+        let dispatcher: Dispatcher
+        let inbound: MatrixInbound
+
+        static func make(database: BotDatabase? = nil) async throws -> World {
+            let server = try SynapseTestServer()
+            let bot = try await server.register(localpart: "soc2bot")
+            let dana = try await server.register(localpart: "dana")
+            let sam = try await server.register(localpart: "sam")
+            let eve = try await server.register(localpart: "eve")
+            let room = try await dana.createRoom(name: "infra-alerts")
+            for person in [bot, eve] { try await dana.invite(person.userID, to: room) }
+            try await eve.join(room)
+            let config = BotConfig(
+                organisation: "Northwind",
+                people: [
+                    Person(id: "dana", name: "Dana", email: "dana@example.com", team: "infra", manager: "sam", chatIDs: [.matrix: dana.userID]),
+                    Person(id: "sam", name: "Sam", email: "sam@example.com", team: "infra", chatIDs: [.matrix: sam.userID]),
+                    Person(id: "eve", name: "Eve", email: "eve@example.com", team: "payments", chatIDs: [.matrix: eve.userID]),
+                ],
+                teams: [Team(id: "infra", name: "Infrastructure", manager: "sam", channels: ChannelRoutes(defaults: [.matrix: room])),
+                        Team(id: "payments", name: "Payments", channels: ChannelRoutes(defaults: [.matrix: "!elsewhere:localhost"]))],
+                securityLeads: ["sam"],
+                policy: EscalationPolicy(ackTimeout: [.high: 3_600], sla: [.high: 86_400], maxSnooze: 14 * 86_400,
+                                         maxRiskAcceptance: 180 * 86_400, levels: [.teamChannel, .teamManager, .securityLeads]),
+                controls: [Control(id: "bucket-encryption", title: "Customer buckets encrypted", criteria: [Criterion("CC6.1")!], owner: "infra",
+                                   severity: .high, cadence: 3_600, check: CheckSpec(type: "storage_encryption"),
+                                   remediation: "Enable default encryption (SSE-KMS).")],
+                chat: ChatConfig(matrix: .init(homeserver: server.baseURL.absoluteString, userID: bot.userID, accessTokenVariable: "MATRIX_ACCESS_TOKEN")))
+            let engine = AlertEngine(config: config, database: try database ?? BotDatabase.inMemory())
+            let clock = VirtualClock(start: t0)
+            let client = MatrixClient(homeserver: server.baseURL, accessToken: bot.accessToken, transport: URLSessionTransport())
+            let dispatcher = Dispatcher(database: engine.database, surfaces: [MatrixSurface(client: client, userID: bot.userID)], clock: clock, logger: logger)
+            let inbound = MatrixInbound(client: client, userID: bot.userID, commands: CommandHandler(engine: engine, clock: clock),
+                                        doorbell: Doorbell(), logger: logger, pollTimeout: 200)
+            let world = World(server: server, bot: bot, dana: dana, sam: sam, eve: eve, room: room, config: config, engine: engine,
+                              clock: clock, client: client, dispatcher: dispatcher, inbound: inbound)
+            // The first sync sees the invite to a room the manifests name, and joins it.
+            try await inbound.syncOnce(timeout: 0)
+            #expect(try await dana.messages(in: room).contains { $0.type == "m.room.member" && $0.sender == bot.userID })
+            return world
+        }
+
+        /// Fails the control and delivers: the alert's event id.
+        func fail() async throws -> String {
+            try engine.reconcile(config.controls[0], results: [CheckResult(resource: ResourceRef(id: "customer-exports", name: "customer-exports", kind: "bucket"),
+                                                                           status: .fail, expected: "encrypted", observed: "no default encryption")],
+                                 at: clock.now())
+            try await dispatcher.drain()
+            return try #require(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.first?.messageID)
+        }
+
+        func alert() throws -> Alert? { try engine.database.read { try $0.alert(AlertID(1)) } }
+
+        /// Syncs until `condition` holds (a few rounds: Synapse may need a moment to make an event visible).
+        func sync(until condition: () throws -> Bool) async throws -> Bool {
+            for _ in 0..<20 {
+                try await inbound.syncOnce(timeout: 200)
+                if try condition() { return true }
+            }
+            return try condition()
+        }
+
+        /// The bot's notices in the room (newest first).
+        func botEvents() async throws -> [MatrixTestEvent] {
+            try await dana.messages(in: room, limit: 100).filter { $0.sender == bot.userID && $0.type == "m.room.message" }
+        }
+    }
+
+    @Test func anAlertIsAcknowledgedByThreadReplyAndSnoozedByReaction() async throws {
+        let world = try await World.make()
+        let alertEvent = try await world.fail()
+        let posted = try await world.dana.event(alertEvent, in: world.room)
+        #expect(posted.msgtype == "m.notice" && posted.sender == world.bot.userID)
+        #expect(posted.content["format"]?.stringValue == "org.matrix.custom.html")
+        #expect(posted.body?.contains("Customer buckets encrypted") == true)
+
+        // dana answers in the alert's thread without naming it
+        try await world.dana.sendText("!soc2 ack", to: world.room, thread: alertEvent)
+        #expect(try await world.sync { try world.alert()?.state == .acknowledged })
+        try await world.dispatcher.drain()
+        let edits = try await world.dana.relations(of: alertEvent, in: world.room, relType: "m.replace")
+        #expect(edits.count == 1)
+        #expect(edits.first?.content["m.new_content"]?["body"]?.stringValue?.contains("acknowledged") == true)
+        let thread = try await world.dana.relations(of: alertEvent, in: world.room, relType: "m.thread")
+        #expect(thread.contains { $0.sender == world.bot.userID && ($0.body ?? "").contains("dana") && ($0.body ?? "").contains("acknowledge") })
+        #expect(thread.contains { $0.sender == world.bot.userID && ($0.body ?? "").contains("is now acknowledged") }, "the command's own answer")
+
+        // ⏰ asks in the thread; dana's next reply there supplies duration and rationale
+        try await world.dana.react(to: alertEvent, key: "⏰️", in: world.room)
+        #expect(try await world.sync { true })
+        let asked = try await world.dana.relations(of: alertEvent, in: world.room, relType: "m.thread")
+        #expect(asked.contains { ($0.body ?? "").contains("how long and why") })
+        try await world.dana.sendText("2d waiting for the vendor's fix", to: world.room, thread: alertEvent)
+        #expect(try await world.sync { try world.alert()?.state == .snoozed })
+        #expect(try world.alert()?.rationale == "waiting for the vendor's fix")
+        try await world.dispatcher.drain()
+        let latest = try await world.dana.relations(of: alertEvent, in: world.room, relType: "m.replace")
+        #expect(latest.count == 2, "every change edits the original, never an edit")
+        #expect(latest.allSatisfy { $0.relatesTo?["event_id"]?.stringValue == alertEvent })
+        #expect(try world.engine.database.read { try $0.cursor(MatrixInbound.cursorName) } != nil, "next_batch is saved")
+    }
+
+    @Test func otherTeamsAreRefusedAndUnknownCommandsGetHelp() async throws {
+        let world = try await World.make()
+        let alertEvent = try await world.fail()
+        // eve (payments) reacts 👀 on infra's alert: refused in the thread, recorded, nothing changes
+        try await world.eve.react(to: alertEvent, key: "👀", in: world.room)
+        #expect(try await world.sync { true })
+        let thread = try await world.dana.relations(of: alertEvent, in: world.room, relType: "m.thread")
+        #expect(thread.contains { ($0.body ?? "").contains("Refused") && ($0.body ?? "").contains("belongs to team infra") })
+        #expect(try world.alert()?.state == .open)
+
+        let unknown = try await world.dana.sendText("!soc2 frobnicate", to: world.room)
+        #expect(try await world.sync { true })
+        let answers = try await world.botEvents()
+        #expect(answers.contains { ($0.body ?? "").contains("!soc2 status") && $0.relatesTo?["m.in_reply_to"]?["event_id"]?.stringValue == unknown })
+
+        // Ignored: edits of people's messages, reactions on events that are not alerts, m.notices, huge bodies
+        let chatter = try await world.dana.sendText("lunch?", to: world.room)
+        try await world.dana.send(.object(["msgtype": .string("m.text"), "body": .string("* !soc2 ack A-1"),
+                                           "m.new_content": .object(["msgtype": .string("m.text"), "body": .string("!soc2 ack A-1")]),
+                                           "m.relates_to": .object(["rel_type": .string("m.replace"), "event_id": .string(chatter)])]), to: world.room)
+        try await world.dana.react(to: chatter, key: "👀", in: world.room)
+        try await world.dana.send(.object(["msgtype": .string("m.notice"), "body": .string("!soc2 ack A-1")]), to: world.room)
+        try await world.dana.sendText("!soc2 ack A-1 " + String(repeating: "x", count: 20_000), to: world.room)
+        try await world.dana.send(.object(["msgtype": .string("m.file"), "body": .string("!soc2 ack A-1")]), to: world.room)
+        try await world.dana.send(.object(["body": .string("!soc2 ack A-1")]), type: "org.example.custom", to: world.room)
+        #expect(try await world.sync { true })
+        #expect(try world.alert()?.state == .open)
+        let ledger = try world.engine.database.read { try $0.evidence(subject: "A-1") }.map { String(decoding: $0, as: UTF8.self) }
+        #expect(ledger.filter { $0.contains("\"human_action\"") && $0.contains("refused") }.count == 1, "eve's refusal, and nothing from what was ignored")
+    }
+
+    @Test func theManagerIsDirectMessagedOnceAndTheRoomIsReused() async throws {
+        let world = try await World.make()
+        _ = try await world.fail()
+        world.clock.advance(by: 3_601)   // the ack timeout passes: sam is told
+        try world.engine.fireTimers(at: world.clock.now())
+        try await world.dispatcher.drain()
+        let direct = try #require(try await world.bot.accountData("m.direct"))
+        guard case .array(let rooms) = direct[world.sam.userID] ?? .array([]), let first = rooms.first?.stringValue else {
+            Issue.record("no m.direct room for sam: \(direct)")
+            return
+        }
+        try await world.sam.join(first)
+        #expect(try await world.sam.messages(in: first).contains { $0.sender == world.bot.userID && ($0.body ?? "").contains("escalated to you") })
+
+        // The SLA passes too: the next DM (to the security lead, sam again) reuses the same room.
+        world.clock.advance(by: 86_400)
+        try world.engine.fireTimers(at: world.clock.now())
+        try await world.dispatcher.drain()
+        guard case .array(let after) = try await world.bot.accountData("m.direct")?[world.sam.userID] ?? .array([]) else { return }
+        #expect(after.count == 1)
+    }
+
+    /// A surface that delivers, then "dies" before the dispatcher can record the delivery — as a SIGKILL between
+    /// the homeserver's answer and the database commit would.
+    actor DyingAfterSend: ChatSurface {
+        nonisolated let platform: ChatPlatform = .matrix
+        let inner: MatrixSurface
+        var deaths: Int
+        init(_ inner: MatrixSurface, deaths: Int) { self.inner = inner; self.deaths = deaths }
+        struct Died: Error {}
+        func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
+            let ref = try await inner.deliver(delivery)
+            if deaths > 0 { deaths -= 1; throw Died() }
+            return ref
+        }
+    }
+
+    @Test func aDeliveryInterruptedAfterSendingIsRetriedWithoutADuplicate() async throws {
+        let world = try await World.make()
+        try world.engine.reconcile(world.config.controls[0], results: [CheckResult(
+            resource: ResourceRef(id: "customer-exports", name: "customer-exports", kind: "bucket"), status: .fail,
+            expected: "encrypted", observed: "no default encryption")], at: world.clock.now())
+        let dying = DyingAfterSend(MatrixSurface(client: world.client, userID: world.bot.userID), deaths: 1)
+        let first = Dispatcher(database: world.engine.database, surfaces: [dying], clock: world.clock, logger: Self.logger)
+        try await first.drain()
+        #expect(try world.engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.isEmpty, "the delivery was not recorded")
+
+        // "Restarted": a new dispatcher and surface retry the same outbox row, with the same txnId.
+        world.clock.advance(by: 3_600)
+        let restarted = Dispatcher(database: world.engine.database, surfaces: [MatrixSurface(client: world.client, userID: world.bot.userID)],
+                                   clock: world.clock, logger: Self.logger)
+        try await restarted.drain()
+        let ref = try #require(try world.engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.first)
+        let notices = try await world.botEvents().filter { ($0.body ?? "").contains("Customer buckets encrypted") }
+        #expect(notices.map(\.eventID) == [ref.messageID], "one notice in the room: the retry returned the first event")
+        #expect(try world.engine.database.read { try $0.pendingOutbox(platforms: [.matrix]) }.isEmpty)
+    }
+}
