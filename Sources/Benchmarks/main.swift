@@ -9,10 +9,11 @@ import Store
 //   swift run -c release soc2bot-bench            full sizes (the 1M-entry ledger takes a few minutes to build)
 //   swift run -c release soc2bot-bench --quick    sizes ÷10, for smoke runs; the targets stay those of full sizes
 //   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
+//   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack]")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|matrix]   (matrix: through scripts/bench-matrix)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -213,6 +214,12 @@ if groups.contains("verify") { try withScratchDirectory { dir in
 
 if groups.contains("slack") {
     table += try await benchSlackHTTP(rate: 200, seconds: quick ? 3 : 15)
+}
+
+// MARK: - Matrix round trip (needs the Synapse scripts/bench-matrix starts; not part of the default groups)
+
+if groups.contains("matrix") {
+    table += try await benchMatrix(commands: quick ? 20 : 100)
 }
 
 // MARK: - Table
