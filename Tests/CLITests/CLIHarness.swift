@@ -120,4 +120,19 @@ extension CLI {
         var text: String { buffer.withLock { $0 } }
     }
 
+
+    /// The Northwind demo manifests plus `extra` appended to organisation.yaml.
+    static func demoManifests(in dir: URL, extra: String) throws -> URL {
+        let target = dir.appendingPathComponent("manifests")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        let source = CLI.repo.appendingPathComponent("manifests/demo")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("scenarios"), to: target.appendingPathComponent("scenarios"))
+        let organisation = target.appendingPathComponent("organisation.yaml")
+        try (String(contentsOf: organisation, encoding: .utf8) + "\n" + extra).write(to: organisation, atomically: true, encoding: .utf8)
+        return target
+    }
+
 }

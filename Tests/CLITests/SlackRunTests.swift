@@ -9,20 +9,6 @@ import HTTP
 /// connects and answers commands; HTTP mode serves `/healthz` and signed commands on `server.listen`.
 @Suite("soc2bot run with Slack", .serialized)
 struct SlackRunTests {
-    /// The Northwind demo manifests plus `extra` appended to organisation.yaml.
-    static func manifests(in dir: URL, extra: String) throws -> URL {
-        let target = dir.appendingPathComponent("manifests")
-        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        let source = CLI.repo.appendingPathComponent("manifests/demo")
-        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(".yaml") {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
-        }
-        try FileManager.default.copyItem(at: source.appendingPathComponent("scenarios"), to: target.appendingPathComponent("scenarios"))
-        let organisation = target.appendingPathComponent("organisation.yaml")
-        try (String(contentsOf: organisation, encoding: .utf8) + "\n" + extra).write(to: organisation, atomically: true, encoding: .utf8)
-        return target
-    }
-
     @Test func socketModeConnectsAndAnswersCommands() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -32,7 +18,7 @@ struct SlackRunTests {
         let socket = try FakeSlackSocketMode()
         defer { socket.stop() }
         fake.setSocketModeURL(socket.url)
-        let manifests = try Self.manifests(in: dir, extra: """
+        let manifests = try CLI.demoManifests(in: dir, extra: """
             chat:
               slack:
                 bot_token: SLACK_BOT_TOKEN
@@ -63,7 +49,7 @@ struct SlackRunTests {
         let port = probe.port
         probe.stop()
         let secret = "8f742231b10e8888abcd99yyyzzz85a5"
-        let manifests = try Self.manifests(in: dir, extra: """
+        let manifests = try CLI.demoManifests(in: dir, extra: """
             chat:
               slack:
                 mode: http
@@ -99,7 +85,7 @@ struct SlackRunTests {
     @Test func aMissingSecretStopsTheBotBeforeItStarts() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let manifests = try Self.manifests(in: dir, extra: "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n")
+        let manifests = try CLI.demoManifests(in: dir, extra: "chat:\n  slack: {bot_token: SLACK_BOT_TOKEN, app_token: SLACK_APP_TOKEN}\n")
         let bot = try CLI.RunningBot(manifests: manifests.path, database: dir.appendingPathComponent("bot.sqlite").path, environment: ["SLACK_BOT_TOKEN": "xoxb-1"])
         let process = bot.process
         #expect(try await offThePool { process.waitUntilExit(); return process.terminationStatus } != 0)
