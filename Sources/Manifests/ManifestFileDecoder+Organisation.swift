@@ -71,15 +71,7 @@ extension ManifestFileDecoder {
         if let slackNode = fields["slack"],
            let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url", "mode", "team_id", "app_id"],
                                    what: "`chat.slack`") {
-            func variable(_ key: String) -> String? {
-                guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
-                guard Self.isEnvironmentVariableName(value) else {
-                    log.report(position(valueNode), "`chat.slack.\(key)` does not look like an environment variable name",
-                               fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `SLACK_BOT_TOKEN`")
-                    return nil
-                }
-                return value
-            }
+            func variable(_ key: String) -> String? { environmentVariable(slack, key, of: "chat.slack", example: "SLACK_BOT_TOKEN") }
             /// A Slack id (`T…`, `A…`): upper-case letters and digits starting with `prefix`.
             func slackID(_ key: String, prefix: Character, example: String) -> String? {
                 guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
@@ -152,15 +144,7 @@ extension ManifestFileDecoder {
                            fix: "write the bot's full id in quotes, e.g. `\"@soc2bot:example.org\"`")
             }
         }
-        func variable(_ key: String) -> String? {
-            guard let valueNode = matrix[key], let value = text(valueNode, key: key) else { return nil }
-            guard Self.isEnvironmentVariableName(value) else {
-                log.report(position(valueNode), "`chat.matrix.\(key)` does not look like an environment variable name",
-                           fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `MATRIX_ACCESS_TOKEN`")
-                return nil
-            }
-            return value
-        }
+        func variable(_ key: String) -> String? { environmentVariable(matrix, key, of: "chat.matrix", example: "MATRIX_ACCESS_TOKEN") }
         let token = variable("access_token"), password = variable("password")
         if matrix["access_token"] == nil && matrix["password"] == nil {
             log.report(position(node), "`chat.matrix` has neither `access_token` nor `password`",
@@ -176,6 +160,18 @@ extension ManifestFileDecoder {
         }
         guard let homeserver, let userID, token != nil || password != nil else { return nil }
         return ChatConfig.Matrix(homeserver: homeserver, userID: userID, accessTokenVariable: token, passwordVariable: password, deviceID: deviceID)
+    }
+
+    /// The environment variable named at `fields[key]` (a secret's name, never its value), or nil when absent or
+    /// when it does not look like a variable name (reported without repeating the value).
+    mutating func environmentVariable(_ fields: Fields, _ key: String, of owner: String, example: String) -> String? {
+        guard let valueNode = fields[key], let value = text(valueNode, key: key) else { return nil }
+        guard Self.isEnvironmentVariableName(value) else {
+            log.report(position(valueNode), "`\(owner).\(key)` does not look like an environment variable name",
+                       fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `\(example)`")
+            return nil
+        }
+        return value
     }
 
     /// `server: {listen: "127.0.0.1:8080"}`: where the inbound HTTP server listens.

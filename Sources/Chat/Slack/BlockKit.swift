@@ -23,6 +23,8 @@ package indirect enum JSONValue: Encodable, Equatable, Sendable {
     package subscript(key: String) -> JSONValue? { if case .object(let o) = self { o[key] } else { nil } }
     package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     package var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    /// The dictionary of an object (empty otherwise), for adding fields to a payload.
+    package var objectValue: [String: JSONValue] { if case .object(let o) = self { o } else { [:] } }
 
     /// Compact JSON with sorted keys (stable bytes for tests and signatures).
     package static func encoded(_ value: JSONValue) throws -> Data {

@@ -97,8 +97,3 @@ package actor SlackSurface: ChatSurface {
         }
     }
 }
-
-extension JSONValue {
-    /// The dictionary of an object (empty otherwise), for adding request fields.
-    package var objectValue: [String: JSONValue] { if case .object(let o) = self { o } else { [:] } }
-}
