@@ -33,7 +33,7 @@ let package = Package(
         // and request signing (AWS SigV4).
         .target(name: "HTTP", dependencies: ["Core", .product(name: "Crypto", package: "swift-crypto")]),
         // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
-        .target(name: "FactSources", dependencies: ["Core", "HTTP"]),
+        .target(name: "FactSources", dependencies: ["Core", "HTTP", .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // The control catalog: each check type turns facts into check results.
         .target(name: "Checks", dependencies: ["Core", "FactSources"]),
         // libwebsockets 4.1 (system library) and the few shims Swift cannot import (LWS_PRE).
@@ -62,11 +62,11 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets",
                                                             .product(name: "Logging", package: "swift-log")]),
 
-        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
-        .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks"]),
+        .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks", "TestSupport"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),

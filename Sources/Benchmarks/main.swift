@@ -9,16 +9,17 @@ import Store
 //   swift run -c release soc2bot-bench            full sizes (the 1M-entry ledger takes a few minutes to build)
 //   swift run -c release soc2bot-bench --quick    sizes ÷10, for smoke runs; the targets stay those of full sizes
 //   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
+//   … --only identity                             10,000 people × 5 systems through offboarding and MFA; webhook latency
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|matrix]   (matrix: through scripts/bench-matrix)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|matrix]   (matrix: through scripts/bench-matrix)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
 let groups: Set<String> = {
-    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify", "slack"] }
+    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify", "slack", "identity"] }
     return Set(arguments[i + 1].split(separator: ",").map(String.init))
 }()
 let scale = quick ? 10 : 1
@@ -214,6 +215,12 @@ if groups.contains("verify") { try withScratchDirectory { dir in
 
 if groups.contains("slack") {
     table += try await benchSlackHTTP(rate: 200, seconds: quick ? 3 : 15)
+}
+
+// MARK: - Identity: offboarding and MFA over 10,000 people in 5 systems; webhook → outbox
+
+if groups.contains("identity") {
+    table += try await benchIdentity(people: 10_000 / scale, webhooks: quick ? 20 : 100)
 }
 
 // MARK: - Matrix round trip (needs the Synapse scripts/bench-matrix starts; not part of the default groups)

@@ -82,3 +82,30 @@ struct InactiveAccountsCheck: ControlCheck {
         }
     }
 }
+
+/// CC6.2/CC6.3: every active account belongs to someone HR knows (by e-mail, or by an alias in the manifests),
+/// unless it is a declared service account. Accounts that match nobody are reported, never silently skipped:
+/// they are how a leaver's second account, or a contractor nobody offboards, stays open.
+struct UnmatchedAccountsCheck: ControlCheck {
+    let systems: [String]?
+    /// Logins that are known service accounts (`system:login` or a bare login), compared case-insensitively.
+    let ignore: Set<String>
+    var reads: Set<FactKind> { [.people, .accounts] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let known = Set((facts.people ?? []).map { $0.email.lowercased() })
+        let expected = "every active account belongs to a person in HR, or is a declared service account"
+        return (facts.accounts ?? []).filter { $0.active && $0.system.isSelected(by: systems) }.compactMap { account in
+            let login = account.login.lowercased()
+            if ignore.contains(login) || ignore.contains("\(account.system.lowercased()):\(login)") { return nil }
+            let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)",
+                                       name: "\(account.login) (\(account.system)\(account.privileged ? ", admin" : ""))", kind: "account")
+            if let email = account.email?.lowercased(), known.contains(email) {
+                return CheckResult(resource: resource, status: .pass, expected: expected, observed: "belongs to \(email)")
+            }
+            let observed = account.email.map { "\($0) is not in HR" }
+                ?? "no e-mail, and no person in the manifests lists this login under `accounts.\(account.system.lowercased())`"
+            return CheckResult(resource: resource, status: .fail, expected: expected, observed: observed)
+        }
+    }
+}

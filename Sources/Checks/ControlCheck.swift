@@ -18,6 +18,8 @@ package enum CheckFactory {
         switch spec.type {
         case "offboarding":
             return OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"))
+        case "unmatched_accounts":
+            return UnmatchedAccountsCheck(systems: try p.strings("systems"), ignore: Set((try p.strings("ignore") ?? []).map { $0.lowercased() }))
         case "mfa":
             return MFACheck(systems: try p.strings("systems"), privilegedOnly: try p.bool("privileged_only", default: false))
         case "inactive_accounts":

@@ -7,7 +7,8 @@ import Foundation
 /// the whole run into an `error` result: it never passes, and it never resolves an alert.
 package struct ControlRunner: Sendable {
     package let sources: [any FactSource]
-    package init(sources: [any FactSource]) { self.sources = sources }
+    package let aliases: AccountAliases
+    package init(sources: [any FactSource], aliases: AccountAliases = AccountAliases()) { self.sources = sources; self.aliases = aliases }
 
     package func run(_ control: Control, at now: Date) async -> [CheckResult] {
         guard let spec = control.check else { return [] }
@@ -33,6 +34,7 @@ package struct ControlRunner: Sendable {
                 facts.merge(read)
             }
         }
+        if let accounts = facts.accounts { facts.accounts = aliases.resolve(accounts) }
         return check.evaluate(facts, at: now)
     }
 
@@ -40,5 +42,33 @@ package struct ControlRunner: Sendable {
     private static func failure(_ control: Control, _ message: String) -> CheckResult {
         CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
                     status: .error(message), expected: "the check runs", observed: message)
+    }
+}
+
+/// The logins the manifests assign to people (`people[].accounts`), so accounts that do not carry an e-mail —
+/// a GitHub login, a GitLab username — are matched to the person like the rest.
+package struct AccountAliases: Sendable, Equatable {
+    /// system (lower-case) → login (lower-case) → the person's e-mail.
+    let emails: [String: [String: String]]
+
+    package init(people: [Person] = []) {
+        var emails: [String: [String: String]] = [:]
+        for person in people {
+            for (system, logins) in person.accounts {
+                for login in logins { emails[system.lowercased(), default: [:]][login.lowercased()] = person.email }
+            }
+        }
+        self.emails = emails
+    }
+
+    /// `accounts` with the e-mail of each aliased login set to its person's (the manifests' word wins).
+    package func resolve(_ accounts: [Account]) -> [Account] {
+        guard !emails.isEmpty else { return accounts }
+        return accounts.map { account in
+            guard let email = emails[account.system.lowercased()]?[account.login.lowercased()] else { return account }
+            var resolved = account
+            resolved.email = email
+            return resolved
+        }
     }
 }

@@ -51,6 +51,11 @@ package enum CheckCatalog {
                     .init(name: "sla", kind: .duration, required: false, help: "time allowed after the termination date (default 24h)"),
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
                   ], typicalCriteria: ["CC6.2"]),
+        CheckType(name: "unmatched_accounts", summary: "every active account belongs to a person in HR (by e-mail or a manifest alias)",
+                  reads: [.people, .accounts], parameters: [
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                    .init(name: "ignore", kind: .strings, required: false, help: "service accounts to leave out: `login` or `system:login`"),
+                  ], typicalCriteria: ["CC6.2", "CC6.3"]),
         CheckType(name: "mfa", summary: "every active account has MFA enabled",
                   reads: [.accounts], parameters: [
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
@@ -106,15 +111,20 @@ package struct SourceKind: Sendable {
     package var provides: [FactKind]
     /// Credential roles it needs, each named by an environment variable in the manifests.
     package var credentials: [String]
+    /// Credential roles it may take (a webhook's shared secret, a session token).
+    package var optionalCredentials: [String] = []
+    /// Every role the manifests may name for this kind.
+    package var allCredentials: [String] { credentials + optionalCredentials }
 
     /// Every source kind the manifests may name. `demo` and `aws` have clients in this build (see
     /// `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
     package static let known: [SourceKind] = [
         .init(name: "demo", provides: FactKind.allCases, credentials: []),
-        .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"]),
-        .init(name: "github", provides: [.accounts, .repositories, .vulnerabilities], credentials: ["token"]),
+        .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"],
+              optionalCredentials: ["session_token"]),
+        .init(name: "github", provides: [.accounts, .repositories, .vulnerabilities], credentials: ["token"], optionalCredentials: ["webhook_secret"]),
         .init(name: "gitlab", provides: [.accounts, .repositories], credentials: ["token"]),
-        .init(name: "okta", provides: [.accounts], credentials: ["token"]),
+        .init(name: "okta", provides: [.accounts], credentials: ["token"], optionalCredentials: ["event_hook_secret"]),
         .init(name: "google_workspace", provides: [.accounts], credentials: ["service_account_key"]),
         .init(name: "entra", provides: [.accounts], credentials: ["client_id", "client_secret"]),
         .init(name: "bamboohr", provides: [.people], credentials: ["api_key"]),

@@ -7,6 +7,9 @@ package struct Person: Codable, Sendable, Equatable {
     package var email: String
     package var team: TeamID?
     package var manager: PersonID?
+    /// Logins in systems where the person's account does not carry their e-mail, by system (lower-case, e.g.
+    /// `github: [dana-r]`): the offboarding and matching checks treat those accounts as this person's.
+    package var accounts: [String: [String]] = [:]
     /// Chat user ids per platform, e.g. `slack: U024BE7LH`, `matrix: @dana:example.org`, `terminal: dana`.
     package var chatIDs: [ChatPlatform: String]
 

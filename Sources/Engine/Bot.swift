@@ -17,6 +17,8 @@ package struct Bot: Sendable {
     package let loop: BotLoop
     /// Ring after an inbound action so its messages are delivered at once.
     package let doorbell: Doorbell
+    /// Controls a webhook asked to re-run at once.
+    package let triggers: ControlTriggers
 
     /// - Parameters:
     ///   - start: controls that never ran are due from this moment.
@@ -27,17 +29,20 @@ package struct Bot: Sendable {
                              until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources), start: start, logger: logger)
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources, aliases: AccountAliases(people: config.people)), start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
-        let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), EscalatorWork(engine: engine)],
+        let triggers = ControlTriggers()
+        let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
+                                                 EscalatorWork(engine: engine)],
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
-                   commands: CommandHandler(engine: engine, clock: clock), loop: loop, doorbell: doorbell)
+                   commands: CommandHandler(engine: engine, clock: clock), loop: loop, doorbell: doorbell, triggers: triggers)
     }
 
-    /// The fact sources for the configured systems: `demo` sources get `demoWorld`, `aws` the live AWS client
-    /// (credentials from `environment` by the variable names in the manifests); a kind without a client in this
-    /// build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report errors.
+    /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client
+    /// (`LiveSources`; credentials from `environment` by the variable names in the manifests); a kind without a
+    /// client in this build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report
+    /// errors.
     package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
                                 transport: any HTTPTransport = RetryingTransport(base: URLSessionTransport()),
                                 demoWorld: (SourceConfig) -> (any FactSource)?) -> [any FactSource] {
@@ -46,12 +51,15 @@ package struct Bot: Sendable {
             case "demo":
                 if let world = demoWorld(source) { return world }
                 return UnavailableSource(config: source, reason: "the demo scenario could not be loaded")
-            case "aws":
-                do { return try AWSSource(config: source, environment: environment, transport: transport) } catch {
+            default:
+                do {
+                    guard let client = try LiveSources.client(for: source, environment: environment, transport: transport) else {
+                        return UnavailableSource(config: source)
+                    }
+                    return client
+                } catch {
                     return UnavailableSource(config: source, reason: (error as? SourceError).map { reason(of: $0) } ?? "\(error)")
                 }
-            default:
-                return UnavailableSource(config: source)
             }
         }
     }

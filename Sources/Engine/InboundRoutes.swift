@@ -4,14 +4,16 @@ import Foundation
 import Logging
 import Sockets
 
-/// What the inbound HTTP server answers: `/healthz`, and Slack's HTTP mode (`/slack/commands`,
-/// `/slack/interactions`, `/slack/events`) when Slack is configured for it.
+/// What the inbound HTTP server answers: `/healthz`, Slack's HTTP mode (`/slack/commands`,
+/// `/slack/interactions`, `/slack/events`) when Slack is configured for it, and webhooks (`/webhooks/github`,
+/// `/webhooks/okta`) for sources with a webhook secret.
 package struct InboundRoutes: Sendable {
     package let slack: SlackHTTPEndpoint?
-    package init(slack: SlackHTTPEndpoint?) { self.slack = slack }
+    package let webhooks: WebhookEndpoint?
+    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil) { self.slack = slack; self.webhooks = webhooks }
 
     /// The headers the server must capture for these routes.
-    package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num"]
+    package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num"] + WebhookEndpoint.capturedHeaders
 
     package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
         switch request.path {
@@ -21,6 +23,9 @@ package struct InboundRoutes: Sendable {
             guard let slack else { return .text(404, "Slack HTTP mode is not configured (chat.slack.mode: http)\n") }
             guard request.method == "POST" else { return .text(405, "Slack posts here; use POST\n") }
             return await slack.handle(request)
+        case "/webhooks/github", "/webhooks/okta":
+            guard let webhooks else { return .text(404, "no source takes webhooks\n") }
+            return await webhooks.handle(request)
         default:
             return .text(404, "not found\n")
         }

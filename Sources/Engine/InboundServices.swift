@@ -119,8 +119,9 @@ extension Bot {
             services.append(MatrixSyncService(inbound: MatrixInbound(client: matrix.client, userID: matrix.userID, commands: commands,
                                                                      doorbell: doorbell, logger: logger)))
         }
-        if let listen = config.inboundServer {
-            let routes = InboundRoutes(slack: slackHTTP)
+        let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
+        if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
+            let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil)
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
                                                          handlerTimeout: 10),
                                     handler: { await routes.handle($0) })

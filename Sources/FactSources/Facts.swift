@@ -11,9 +11,12 @@ package struct HRPerson: Codable, Sendable, Equatable {
     /// The termination date, for `terminated` people.
     package var terminatedAt: Date?
     package var department: String?
-    package init(employeeID: String, name: String, email: String, status: Status, terminatedAt: Date? = nil, department: String? = nil) {
+    /// The person's manager as the HR system names them (an e-mail where it has one, else a name or employee id).
+    package var manager: String?
+    package init(employeeID: String, name: String, email: String, status: Status, terminatedAt: Date? = nil, department: String? = nil,
+                 manager: String? = nil) {
         self.employeeID = employeeID; self.name = name; self.email = email; self.status = status
-        self.terminatedAt = terminatedAt; self.department = department
+        self.terminatedAt = terminatedAt; self.department = department; self.manager = manager
     }
 }
 

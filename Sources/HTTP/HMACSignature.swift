@@ -14,4 +14,12 @@ package enum HMACSignature {
     package static func hex(message: Data, key: Data) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))).hexString
     }
+
+    /// Whether `a` and `b` are equal, in time that depends only on their lengths (shared secrets in headers).
+    package static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
 }

@@ -2,7 +2,7 @@ import Core
 import Yams
 
 extension ManifestFileDecoder {
-    static let personKeys = ["id", "name", "email", "team", "manager", "chat"]
+    static let personKeys = ["id", "name", "email", "team", "manager", "chat", "accounts"]
     static let teamKeys = ["id", "name", "manager", "channels", "escalation_contacts", "security_admins"]
 
     /// One `people:` item: who someone is, their team and manager, and their chat user ids.
@@ -27,8 +27,9 @@ extension ManifestFileDecoder {
             }
         }
         let chat = fields["chat"].flatMap { platformMap($0, key: "chat") } ?? [:]
-        let person = Person(id: PersonID(id?.value ?? ""), name: name?.value ?? "", email: email?.value ?? "",
+        var person = Person(id: PersonID(id?.value ?? ""), name: name?.value ?? "", email: email?.value ?? "",
                             team: team.map { TeamID($0.value) }, manager: manager.map { PersonID($0.value) }, chatIDs: chat)
+        if let accountsNode = fields["accounts"] { person.accounts = accountAliases(accountsNode, owner: owner) }
         draft.people.append(.init(value: person, id: id, position: fields.position))
     }
 
@@ -64,6 +65,32 @@ extension ManifestFileDecoder {
             if let severity = Severity(rawValue: key) { routes.bySeverity[severity] = map } else { routes.defaults = map }
         }
         return routes
+    }
+
+    /// `accounts: {github: dana-r, okta: [dana.reyes, d.reyes]}`: logins per system, one or a list.
+    mutating func accountAliases(_ node: Node, owner: String) -> [String: [String]] {
+        guard case .mapping(let mapping) = node else {
+            log.report(position(node), "`accounts` of \(owner) must be a mapping of system to login, not \(node.kindName)",
+                       fix: "write e.g. `accounts: {github: dana-r, gitlab: dreyes}`")
+            return [:]
+        }
+        var result: [String: [String]] = [:]
+        for (keyNode, valueNode) in mapping {
+            guard let system = text(keyNode, key: "accounts") else { continue }
+            let logins: [String]
+            if case .scalar = valueNode, let login = text(valueNode, key: system) {
+                logins = [login]
+            } else {
+                logins = (textList(valueNode, key: system) ?? []).map(\.value)
+            }
+            if logins.contains(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) {
+                log.report(position(valueNode), "`accounts.\(system)` of \(owner) has an empty login or one with spaces",
+                           fix: "write the login exactly as \(system) shows it, e.g. `dana-r`")
+                continue
+            }
+            result[system.lowercased(), default: []] += logins
+        }
+        return result
     }
 
     /// A loose check that catches names and chat handles written where an address belongs.

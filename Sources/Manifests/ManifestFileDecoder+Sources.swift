@@ -57,8 +57,8 @@ extension ManifestFileDecoder {
         var result: [String: String] = [:]
         for (roleNode, value) in mapping {
             let role = roleNode.scalar?.string ?? ""
-            if let kind, !kind.credentials.contains(role) {
-                let roles = kind.credentials
+            if let kind, !kind.allCredentials.contains(role) {
+                let roles = kind.allCredentials
                 let otherwise = roles.isEmpty
                     ? "kind `\(kind.name)` needs no credentials; remove it"
                     : "kind `\(kind.name)` takes \(NameSuggestion.list(roles))"

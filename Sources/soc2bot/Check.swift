@@ -32,7 +32,7 @@ struct Check: AsyncParsableCommand {
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = Date()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
-        let runner = ControlRunner(sources: sources)
+        let runner = ControlRunner(sources: sources, aliases: AccountAliases(people: config.people))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         for control in config.controls where control.isAutomated && (selected?.contains(control.id) ?? true) {

@@ -4,20 +4,13 @@ import FactSources
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 
 /// IAM users against moto: console vs API-only, MFA, AdministratorAccess through a group, email tags, root MFA.
 @Suite("AWS source: IAM users on moto", .serialized)
 struct AWSIAMTests {
     func iam(_ action: String, _ parameters: [(String, String)]) async throws -> XMLElementNode {
-        let base = try #require(AWSS3SourceTests.endpoint, "SOC2BOT_TEST_MOTO_URL is not set: run the tests with scripts/test, which starts moto")
-        let body = ([("Action", action), ("Version", "2010-05-08")] + parameters)
-            .map { "\($0.0)=\(SigV4Signer.encode($0.1, encodeSlash: true))" }.joined(separator: "&")
-        var request = HTTPRequest(method: "POST", url: try #require(URL(string: base)), headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                  body: Data(body.utf8))
-        SigV4Signer(credentials: AWSS3SourceTests.credentials, region: "us-east-1", service: "iam").sign(&request, at: Date())
-        let response = try await URLSessionTransport(timeout: 10).send(request)
-        #expect(response.status == 200, "\(action): \(String(decoding: response.body, as: UTF8.self))")
-        return try #require(XMLElementNode.parse(response.body))
+        try await Moto.iam(action, parameters)
     }
 
     @Test func usersBecomeAccountsWithConsoleMFAPrivilegeAndEmail() async throws {

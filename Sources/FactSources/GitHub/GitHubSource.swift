@@ -1,0 +1,73 @@
+import Core
+import Foundation
+import HTTP
+
+/// Facts from a GitHub organization (github.com or GitHub Enterprise Server): members, admins, 2FA and outside
+/// collaborators (accounts; CC6.1–CC6.3), default-branch protection from classic rules and rulesets
+/// (repositories; CC8.1), open secret-scanning and critical Dependabot alerts (vulnerabilities; CC7.1).
+///
+/// Manifest: `credentials: {token: VAR}` (default `GITHUB_TOKEN`; a classic token with `read:org`, `repo` and
+/// `security_events`, or a fine-grained one with Members, Administration, Secret scanning alerts and Dependabot
+/// alerts read); `settings`: `organization` (required), `base_url` (default `https://api.github.com`; GitHub
+/// Enterprise Server: `https://HOST/api/v3`), `repositories` (names; default every unarchived repository),
+/// `secret_scanning: false` / `dependabot: false` to skip an alert feature the organization does not use.
+package struct GitHubSource: FactSource {
+    package let id: SourceID
+    package var provides: Set<FactKind> { Set(SourceKind.named("github")?.provides ?? []) }
+    let client: GitHubClient
+    let organization: String
+    /// Repositories to read (`settings.repositories`); nil means every unarchived repository of the organization.
+    let repositories: [String]?
+    let readsSecretScanning: Bool
+    let readsDependabot: Bool
+
+    /// Reads the token from `environment` by the variable name in `config`; throws when it or the organization
+    /// is missing, or `base_url` is not an http(s) URL. `sleep` waits out rate limits (tests record instead).
+    package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
+                 now: @escaping @Sendable () -> Date = { Date() },
+                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+        id = config.id
+        let tokenVariable = config.credentialVariables["token"] ?? "GITHUB_TOKEN"
+        guard let token = environment[tokenVariable], !token.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "set the environment variable \(tokenVariable) to a GitHub token "
+                                          + "(or name another variable in the source's `credentials.token`)")
+        }
+        guard let organization = config.settings["organization"]?.string?.trimmingCharacters(in: .whitespaces), !organization.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "settings.organization is missing; set it to the GitHub organization's login "
+                                          + "(as in https://github.com/<organization>)")
+        }
+        let baseText = config.settings["base_url"]?.string ?? "https://api.github.com"
+        guard let baseURL = URL(string: baseText), baseURL.scheme == "https" || baseURL.scheme == "http", baseURL.host != nil else {
+            throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL; use "
+                                          + "https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server")
+        }
+        self.organization = organization
+        let names = config.settings["repositories"]?.strings ?? []
+        repositories = names.isEmpty ? nil : names
+        readsSecretScanning = config.settings["secret_scanning"]?.bool ?? true
+        readsDependabot = config.settings["dependabot"]?.bool ?? true
+        client = GitHubClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable, transport: transport,
+                              now: now, sleep: sleep)
+    }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
+            switch kind {
+            case .accounts:
+                facts.accounts = try await GitHubMembers(client: client, organization: organization).accounts()
+            case .repositories:
+                facts.repositories = try await GitHubRepositories(client: client, organization: organization, names: repositories).repositories()
+            case .vulnerabilities:
+                let alerts = GitHubAlerts(client: client, organization: organization)
+                var found: [Vulnerability] = []
+                if readsSecretScanning { found += try await alerts.secretScanning() }
+                if readsDependabot { found += try await alerts.criticalDependabot() }
+                facts.vulnerabilities = found
+            default:
+                throw SourceError.unavailable(source: id, reason: "GitHub does not provide \(kind.rawValue)")
+            }
+        }
+        return facts
+    }
+}

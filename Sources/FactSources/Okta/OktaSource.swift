@@ -1,0 +1,61 @@
+import Core
+import Foundation
+import HTTP
+
+/// Facts from Okta: every user, in every status, as an account with MFA, admin roles and last sign-in
+/// (CC6.1, CC6.2, CC6.3). See `OktaUsers` for the status, MFA and privilege mapping.
+///
+/// Manifest: `credentials: {token: VAR}` names the environment variable holding an API token (default
+/// `OKTA_API_TOKEN`; a Read-only Administrator's token suffices); `settings.base_url` is the org URL
+/// (`https://acme.okta.com`, required); `settings.concurrency` caps parallel per-user reads (default 4).
+/// Rate limits are honoured (see `OktaClient`).
+package struct OktaSource: FactSource {
+    package let id: SourceID
+    package var provides: Set<FactKind> { [.accounts] }
+    let users: OktaUsers
+
+    /// Reads the token from `environment` by the variable name in `config`; throws when it or `base_url` is missing.
+    /// - Parameter sleep: waits out a rate-limit window (seconds); tests record instead of sleeping.
+    package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
+                 now: @escaping @Sendable () -> Date = { Date() },
+                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+        id = config.id
+        let tokenVariable = config.credentialVariables["token"] ?? "OKTA_API_TOKEN"
+        guard let token = environment[tokenVariable]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "set the environment variable \(tokenVariable) to an Okta API token "
+                                          + "(Okta Admin → Security → API → Tokens)")
+        }
+        guard let baseText = config.settings["base_url"]?.string?.trimmingCharacters(in: .whitespaces), !baseText.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "set settings.base_url to the Okta org URL, e.g. https://acme.okta.com")
+        }
+        guard let parsed = URLComponents(string: baseText), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = parsed.host, !host.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL like https://acme.okta.com")
+        }
+        var origin = URLComponents()
+        origin.scheme = scheme
+        origin.host = host
+        origin.port = parsed.port
+        guard let baseURL = origin.url else {
+            throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL like https://acme.okta.com")
+        }
+        let concurrency = config.settings["concurrency"]?.number.map { Int($0) } ?? 4
+        guard (1...16).contains(concurrency) else {
+            throw SourceError.unavailable(source: config.id, reason: "settings.concurrency must be between 1 and 16")
+        }
+        let client = OktaClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable,
+                                transport: transport, now: now, sleep: sleep)
+        users = OktaUsers(client: client, concurrency: concurrency)
+    }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        for kind in kinds {
+            guard kind == .accounts else {
+                throw SourceError.unavailable(source: id, reason: "Okta provides accounts, not \(kind.rawValue)")
+            }
+            facts.accounts = try await users.accounts()
+        }
+        return facts
+    }
+}

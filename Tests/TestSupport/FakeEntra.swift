@@ -1,0 +1,246 @@
+import Foundation
+import HTTP
+import Synchronization
+
+/// An in-process Microsoft identity platform token endpoint and Microsoft Graph that speak the documented wire
+/// format for what the Entra source reads.
+/// - `POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` (form, client credentials grant): an
+///   unknown tenant is `invalid_request` (AADSTS90002), an unknown client `unauthorized_client` (AADSTS700016), a
+///   wrong secret 401 `invalid_client` (AADSTS7000215), a scope other than `https://graph.microsoft.com/.default`
+///   `invalid_scope` (AADSTS1002012). Answers `{"token_type","expires_in","access_token"}`.
+/// - Graph (`https://graph.microsoft.com`), each needing a bearer token this fake issued (else 401
+///   `InvalidAuthenticationToken`), paged `pageSize` at a time with `@odata.nextLink` carrying `$skiptoken`:
+///   `GET /v1.0/users` (`$select`, `$top` ≤ 999, ≤ 500 with `signInActivity`; selecting `signInActivity` in a tenant without premium is 403
+///   `Authentication_RequestFromNonPremiumTenantOrB2CTenant`), `GET /v1.0/reports/authenticationMethods/userRegistrationDetails`
+///   (403 when `reportForbidden`), `GET /v1.0/directoryRoles?$expand=members` (at most 20 members per role, as
+///   Graph caps expansions) and `GET /v1.0/directoryRoles/{id}/members`.
+/// Failure modes on cue for Graph calls: 429 or 503 with or without Retry-After, 5xx, a malformed body, a next
+/// link to another host.
+package final class FakeEntra: HTTPTransport {
+    package enum Failure: Sendable {
+        case tooManyRequests(retryAfter: Int?), serviceUnavailable(retryAfter: Int?), serverError(Int), malformed
+        /// The next page's `@odata.nextLink` points at another host.
+        case foreignNextLink
+    }
+
+    /// A user and what the reports say about them.
+    package struct User: Sendable {
+        package var id: String
+        package var userPrincipalName: String
+        package var mail: String?
+        package var accountEnabled: Bool
+        /// `signInActivity.lastSignInDateTime`; nil is null (never signed in).
+        package var lastSignIn: String?
+        /// `isMfaRegistered` in the registration report; nil leaves the user out of the report.
+        package var mfaRegistered: Bool?
+        /// `isAdmin` in the registration report.
+        package var isAdmin: Bool
+        package init(id: String, _ userPrincipalName: String, mail: String? = nil, accountEnabled: Bool = true, lastSignIn: String? = nil,
+                     mfaRegistered: Bool? = true, isAdmin: Bool = false) {
+            self.id = id; self.userPrincipalName = userPrincipalName; self.mail = mail; self.accountEnabled = accountEnabled
+            self.lastSignIn = lastSignIn; self.mfaRegistered = mfaRegistered; self.isAdmin = isAdmin
+        }
+    }
+
+    /// An activated directory role and its members' object ids.
+    package struct Role: Sendable {
+        package var id: String
+        package var displayName: String
+        package var members: [String]
+        package init(id: String, _ displayName: String, members: [String]) { self.id = id; self.displayName = displayName; self.members = members }
+    }
+
+    package static let authorityHost = "login.microsoftonline.com"
+    package static let graphHost = "graph.microsoft.com"
+    package static let graphScope = "https://graph.microsoft.com/.default"
+    /// Graph returns at most this many objects of an expanded relationship.
+    package static let expandLimit = 20
+
+    struct State {
+        var users: [User]
+        var roles: [Role]
+        var premium: Bool
+        var reportForbidden: Bool
+        var failures: [Failure] = []
+        var tokens: Set<String> = []
+        var tokenCounter = 0
+        var tokenRequests = 0
+        var refusals: [String] = []
+        var calls: [String] = []
+        var foreignNextLink = false
+    }
+
+    let tenantID: String
+    let clientID: String
+    let clientSecret: String
+    let pageSize: Int
+    private let state: Mutex<State>
+
+    package init(tenantID: String = "8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f", clientID: String = "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
+                 clientSecret: String = "Qx~8Q~fake.secret-value_with+odd=chars&", users: [User], roles: [Role] = [], pageSize: Int = 2,
+                 premium: Bool = true, reportForbidden: Bool = false) {
+        self.tenantID = tenantID; self.clientID = clientID; self.clientSecret = clientSecret; self.pageSize = pageSize
+        state = Mutex(State(users: users, roles: roles, premium: premium, reportForbidden: reportForbidden))
+    }
+
+    package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
+    /// Forgets every issued token: the next Graph call answers 401.
+    package func revokeTokens() { state.withLock { $0.tokens = [] } }
+    package var tokenRequests: Int { state.withLock { $0.tokenRequests } }
+    /// The `error` codes of refused token requests, in order.
+    package var refusals: [String] { state.withLock { $0.refusals } }
+    /// Graph calls as `path?query` (query decoded).
+    package var calls: [String] { state.withLock { $0.calls } }
+
+    package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        state.withLock { s in
+            if request.url.host == Self.authorityHost { return token(request, &s) }
+            guard request.url.host == Self.graphHost else { return HTTPResponse(status: 404, body: Data("not Graph".utf8)) }
+            let items = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
+            let query = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+            s.calls.append(request.url.path + (items.isEmpty ? "" : "?" + items.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")))
+            if let failure = s.failures.first {
+                s.failures.removeFirst()
+                switch failure {
+                case .tooManyRequests(let seconds):
+                    return Self.graphError(429, "TooManyRequests", "Too many requests.", headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
+                case .serviceUnavailable(let seconds):
+                    return Self.graphError(503, "serviceNotAvailable", "Service unavailable.", headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
+                case .serverError(let status): return Self.graphError(status, "generalException", "An unspecified error has occurred.")
+                case .malformed: return HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>proxy login</html>".utf8))
+                case .foreignNextLink: s.foreignNextLink = true
+                }
+            }
+            guard let auth = request.header("authorization"), auth.hasPrefix("Bearer "), s.tokens.contains(String(auth.dropFirst(7))) else {
+                return Self.graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+            }
+            guard request.method == "GET" else { return Self.graphError(405, "Request_BadRequest", "Method not allowed.") }
+            let path = request.url.path
+            switch path {
+            case "/v1.0/users":
+                let selected = Set((query["$select"] ?? "").split(separator: ",").map(String.init))
+                if selected.contains("signInActivity"), !s.premium {
+                    return Self.graphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                                           "Neither tenant is B2C or tenant doesn't have premium license")
+                }
+                let top = query["$top"].flatMap(Int.init) ?? 100
+                // The documented page maximum: 999, or 500 when signInActivity is selected.
+                guard (1...(selected.contains("signInActivity") ? 500 : 999)).contains(top) else {
+                    return Self.graphError(400, "Request_UnsupportedQuery", "Invalid page size specified.")
+                }
+                let rows = s.users.map { user -> [String: Any] in
+                    let mail: Any = user.mail ?? NSNull()
+                    let lastSignIn: Any = user.lastSignIn ?? NSNull()
+                    var row: [String: Any] = ["id": user.id, "userPrincipalName": user.userPrincipalName, "mail": mail, "accountEnabled": user.accountEnabled,
+                                              "signInActivity": ["lastSignInDateTime": lastSignIn, "lastSignInRequestId": NSNull()] as [String: Any]]
+                    if !selected.isEmpty { row = row.filter { selected.contains($0.key) } }
+                    return row
+                }
+                return page(rows, size: min(top, pageSize), request: request, query: query, &s)
+            case "/v1.0/reports/authenticationMethods/userRegistrationDetails":
+                if s.reportForbidden {
+                    return Self.graphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                                           "Tenant is not a B2C tenant and doesn't have premium license")
+                }
+                let rows = s.users.compactMap { user -> [String: Any]? in
+                    guard let registered = user.mfaRegistered else { return nil }
+                    return ["id": user.id, "userPrincipalName": user.userPrincipalName, "isAdmin": user.isAdmin, "isMfaRegistered": registered,
+                            "isMfaCapable": registered, "isSsprRegistered": false, "userType": "member", "methodsRegistered": registered ? ["microsoftAuthenticatorPush"] : []]
+                }
+                return page(rows, size: pageSize, request: request, query: query, &s)
+            case "/v1.0/directoryRoles":
+                let expand = query["$expand"] == "members"
+                let rows = s.roles.map { role -> [String: Any] in
+                    var row: [String: Any] = ["id": role.id, "displayName": role.displayName, "roleTemplateId": role.id]
+                    if expand {
+                        row["members"] = role.members.prefix(Self.expandLimit).map { ["@odata.type": "#microsoft.graph.user", "id": $0] }
+                    }
+                    return row
+                }
+                return Self.answer(["@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryRoles", "value": rows])
+            default:
+                let parts = path.split(separator: "/")
+                if parts.count == 4, parts[1] == "directoryRoles", parts[3] == "members", let role = s.roles.first(where: { $0.id == parts[2] }) {
+                    let rows = role.members.map { ["@odata.type": "#microsoft.graph.user", "id": $0] as [String: Any] }
+                    return page(rows, size: pageSize, request: request, query: query, &s)
+                }
+                return Self.graphError(404, "Request_ResourceNotFound", "Resource '\(path)' does not exist or one of its queried reference-property objects are not present.")
+            }
+        }
+    }
+
+    /// One page of `rows` from `$skiptoken`, with a next link that repeats the request's query.
+    private func page(_ rows: [[String: Any]], size: Int, request: HTTPRequest, query: [String: String], _ s: inout State) -> HTTPResponse {
+        var offset = 0
+        if let skip = query["$skiptoken"] {
+            guard skip.hasPrefix("RFNwdAIAAQAAA"), let value = Int(skip.dropFirst(13)), value > 0, value < rows.count else {
+                return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
+            }
+            offset = value
+        }
+        let end = min(rows.count, offset + size)
+        var body: [String: Any] = ["value": Array(rows[offset..<end])]
+        if end < rows.count {
+            var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)!
+            components.queryItems = (components.queryItems ?? []).filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: "RFNwdAIAAQAAA\(end)")]
+            if s.foreignNextLink {
+                components.host = "graph.evil.example"
+                s.foreignNextLink = false
+            }
+            body["@odata.nextLink"] = components.url!.absoluteString
+        }
+        return Self.answer(body)
+    }
+
+    /// The client credentials grant, checked as the Microsoft identity platform checks it.
+    private func token(_ request: HTTPRequest, _ s: inout State) -> HTTPResponse {
+        s.tokenRequests += 1
+        func refuse(_ status: Int, _ error: String, _ code: Int, _ description: String) -> HTTPResponse {
+            s.refusals.append(error)
+            let trailer = "\r\nTrace ID: 0b6e1c2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e\r\nCorrelation ID: 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d\r\nTimestamp: 2026-03-02 09:00:00Z"
+            return Self.answer(["error": error, "error_description": "AADSTS\(code): \(description)\(trailer)", "error_codes": [code],
+                                "trace_id": "0b6e1c2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e"], status: status)
+        }
+        let parts = request.url.path.split(separator: "/")
+        guard request.method == "POST", parts.count == 4, parts[1...] == ["oauth2", "v2.0", "token"] else {
+            return HTTPResponse(status: 404, body: Data("not a token endpoint".utf8))
+        }
+        guard parts[0] == tenantID else {
+            return refuse(400, "invalid_request", 90002, "Tenant '\(parts[0])' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
+        }
+        guard request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true else {
+            return refuse(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+        }
+        let form = FakeSlackForm.decode(request.body)
+        guard form["grant_type"] == "client_credentials" else {
+            return refuse(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '\(form["grant_type"] ?? "")'.")
+        }
+        guard form["client_id"] == clientID else {
+            return refuse(400, "unauthorized_client", 700016,
+                          "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory '\(tenantID)'.")
+        }
+        guard form["client_secret"] == clientSecret else {
+            return refuse(401, "invalid_client", 7000215,
+                          "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'.")
+        }
+        guard form["scope"] == Self.graphScope else {
+            return refuse(400, "invalid_scope", 1002012,
+                          "The provided value for scope \(form["scope"] ?? "") is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+        }
+        s.tokenCounter += 1
+        let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-graph-token-\(s.tokenCounter)"
+        s.tokens.insert(token)
+        return Self.answer(["token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token])
+    }
+
+    static func graphError(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]) -> HTTPResponse {
+        answer(["error": ["code": code, "message": message,
+                          "innerError": ["date": "2026-03-02T09:00:00", "request-id": "6c1f2e3d-0000-4000-8000-00000000beef"]]],
+               status: status, headers: headers.merging(["request-id": "6c1f2e3d-0000-4000-8000-00000000beef"]) { first, _ in first })
+    }
+
+    static func answer(_ object: [String: Any], status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers.merging(["Content-Type": "application/json;odata.metadata=minimal"]) { first, _ in first },
+                     body: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+}
