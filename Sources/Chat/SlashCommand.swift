@@ -13,6 +13,8 @@ package enum SlashCommand: Sendable, Equatable {
     case escalate(AlertID, note: String?)
     case close(AlertID, remediation: String, link: String?)
     case accept(AlertID, duration: TimeInterval, rationale: String)
+    /// `certify <system> [note]`: the access review of a system is done.
+    case certify(system: String, note: String?)
     case help
 
     /// Every command's usage line and summary, in help order. The single source of the help text.
@@ -25,6 +27,7 @@ package enum SlashCommand: Sendable, Equatable {
         ("escalate", "escalate A-3 [note]", "hand it to the next level (team manager, then security lead)"),
         ("close", "close A-3 <remediation> [link]", "closed with what was done; recorded as evidence"),
         ("accept", "accept A-3 30d <rationale>", "accept the risk until then (security leads and admins)"),
+        ("certify", "certify github [note]", "record that a system's access review is done (its reviewers)"),
         ("help", "help", "this text"),
     ]
 
@@ -64,6 +67,9 @@ package enum SlashCommand: Sendable, Equatable {
         switch verb {
         case "status": return .success(.status)
         case "help", "?": return .success(.help)
+        case "certify":
+            guard let system = args.first else { return .failure(.missingArgument(command: verb, what: "the system reviewed, such as github")) }
+            return .success(.certify(system: system.lowercased(), note: args.count > 1 ? args.dropFirst().joined(separator: " ") : nil))
         case "list", "ls": return .success(.list(filter: args.first?.lowercased()))
         case "show": return alertID().map(SlashCommand.show)
         case "ack", "acknowledge": return alertID().map(SlashCommand.ack)
@@ -91,7 +97,7 @@ package enum SlashCommand: Sendable, Equatable {
     package var alert: AlertID? {
         switch self {
         case .show(let id), .ack(let id), .snooze(let id, _, _), .escalate(let id, _), .close(let id, _, _), .accept(let id, _, _): id
-        case .status, .list, .help: nil
+        case .status, .list, .help, .certify: nil
         }
     }
 }

@@ -109,3 +109,55 @@ struct UnmatchedAccountsCheck: ControlCheck {
         }
     }
 }
+
+/// CC6.3: every privileged grant is approved. The approved admins are listed in the control's manifest
+/// (`approved: [github:dana-r, okta:dana@example.com]`), so the approval is a reviewed change in version control;
+/// any other admin account — a new grant, a forgotten one — fails until it is removed or approved.
+struct PrivilegedAccessCheck: ControlCheck {
+    let approved: Set<String>
+    let systems: [String]?
+    var reads: Set<FactKind> { [.accounts] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "every admin account is approved in the manifests"
+        return (facts.accounts ?? []).filter { $0.active && $0.privileged && $0.system.isSelected(by: systems) }.map { account in
+            let key = "\(account.system.lowercased()):\(account.login.lowercased())"
+            let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)",
+                                       name: "\(account.login) (\(account.system), \(account.roles.joined(separator: ", ")))", kind: "account")
+            if approved.contains(key) {
+                return CheckResult(resource: resource, status: .pass, expected: expected, observed: "approved")
+            }
+            return CheckResult(resource: resource, status: .fail, expected: expected,
+                               observed: "\(account.roles.isEmpty ? "admin" : account.roles.joined(separator: ", ")) not approved: add `\(key)` to the control's `approved` list, or remove the grant")
+        }
+    }
+}
+
+/// CC6.3: a system's access is certified by a reviewer every `every` (`/soc2 certify <system>`). One resource per
+/// system: passing while the last certification is recent, failing from the day it lapses (or at once if it was
+/// never certified), with the number of active accounts awaiting review.
+struct AccessReviewCheck: ControlCheck {
+    let system: String
+    let every: TimeInterval
+    var reads: Set<FactKind> { [.accounts, .reviews] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let accounts = (facts.accounts ?? []).filter { $0.active && $0.system.lowercased() == system.lowercased() }
+        let latest = (facts.reviews ?? []).filter { $0.system.lowercased() == system.lowercased() }.max { $0.certifiedAt < $1.certifiedAt }
+        let resource = ResourceRef(id: "review:\(system.lowercased())", name: "\(system) access review", kind: "access_review")
+        let expected = "\(system) access certified at least every \(DurationText.format(every))"
+        let scope = "\(accounts.count) active \(system) account\(accounts.count == 1 ? "" : "s") (\(accounts.filter(\.privileged).count) admin)"
+        guard let latest else {
+            return [CheckResult(resource: resource, status: .fail, expected: expected,
+                                observed: "never certified; \(scope) to review: /soc2 certify \(system.lowercased())")]
+        }
+        let due = latest.certifiedAt.addingTimeInterval(every)
+        let who = "certified by \(latest.certifiedBy) \(TimeText.human(latest.certifiedAt))"
+        if now < due {
+            return [CheckResult(resource: resource, status: .pass, expected: expected, observed: "\(who); next due \(TimeText.human(due))")]
+        }
+        return [CheckResult(resource: resource, status: .fail, expected: expected,
+                            observed: "last \(who), due \(TimeText.human(due)); \(scope) to review: /soc2 certify \(system.lowercased())",
+                            failingSince: due)]
+    }
+}

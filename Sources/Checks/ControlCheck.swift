@@ -18,6 +18,13 @@ package enum CheckFactory {
         switch spec.type {
         case "offboarding":
             return OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"))
+        case "access_review":
+            guard let system = try p.strings("system")?.first, !system.isEmpty else {
+                throw CheckError.badParameter(name: "system", reason: "name the account system reviewed, e.g. `GitHub`")
+            }
+            return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400))
+        case "privileged_access":
+            return PrivilegedAccessCheck(approved: Set((try p.strings("approved") ?? []).map { $0.lowercased() }), systems: try p.strings("systems"))
         case "unmatched_accounts":
             return UnmatchedAccountsCheck(systems: try p.strings("systems"), ignore: Set((try p.strings("ignore") ?? []).map { $0.lowercased() }))
         case "mfa":

@@ -14,7 +14,9 @@ package struct ControlRunner: Sendable {
         guard let spec = control.check else { return [] }
         let check: any ControlCheck
         do { check = try CheckFactory.make(spec) } catch { return [Self.failure(control, "\(error)")] }
-        let eligible = spec.sources.isEmpty ? sources : sources.filter { spec.sources.contains($0.id) }
+        // The bot's own facts (access reviews certified from chat) are always eligible; the systems under watch
+        // are those the control names, else all.
+        let eligible = spec.sources.isEmpty ? sources : sources.filter { spec.sources.contains($0.id) || $0.provides.contains(.reviews) }
         var facts = Facts()
         for kind in check.reads.sorted(by: { $0.rawValue < $1.rawValue }) {
             let providers = eligible.filter { $0.provides.contains(kind) }

@@ -22,6 +22,11 @@ package enum FactKind: String, Codable, Sendable, CaseIterable {
     case devices
     /// Open vulnerabilities and exposed secrets.
     case vulnerabilities
+    /// Access reviews certified from chat (`/soc2 certify`): kept in the bot's own evidence ledger.
+    case reviews
+
+    /// The kinds systems under watch provide (the demo world serves all of these); `reviews` come from the bot.
+    package static let external: [FactKind] = allCases.filter { $0 != .reviews }
 }
 
 /// One parameter a check type accepts.
@@ -56,6 +61,17 @@ package enum CheckCatalog {
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
                     .init(name: "ignore", kind: .strings, required: false, help: "service accounts to leave out: `login` or `system:login`"),
                   ], typicalCriteria: ["CC6.2", "CC6.3"]),
+        CheckType(name: "privileged_access", summary: "every admin account is approved in the manifests (new grants fail)",
+                  reads: [.accounts], parameters: [
+                    .init(name: "approved", kind: .strings, required: false, help: "approved admins as `system:login`, e.g. `github:dana-r`"),
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                  ], typicalCriteria: ["CC6.3"]),
+        CheckType(name: "access_review", summary: "a system's access is certified by its reviewer every period (`/soc2 certify`)",
+                  reads: [.accounts, .reviews], parameters: [
+                    .init(name: "system", kind: .string, required: true, help: "the account system reviewed, e.g. `GitHub`"),
+                    .init(name: "every", kind: .duration, required: false, help: "how often it must be certified (default 90d)"),
+                    .init(name: "reviewers", kind: .strings, required: false, help: "person ids who may certify it (default: the security leads)"),
+                  ], typicalCriteria: ["CC6.3"]),
         CheckType(name: "mfa", summary: "every active account has MFA enabled",
                   reads: [.accounts], parameters: [
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
@@ -119,7 +135,7 @@ package struct SourceKind: Sendable {
     /// Every source kind the manifests may name. `demo` and `aws` have clients in this build (see
     /// `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
     package static let known: [SourceKind] = [
-        .init(name: "demo", provides: FactKind.allCases, credentials: []),
+        .init(name: "demo", provides: FactKind.external, credentials: []),
         .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"],
               optionalCredentials: ["session_token"]),
         .init(name: "github", provides: [.accounts, .repositories, .vulnerabilities], credentials: ["token"], optionalCredentials: ["webhook_secret"]),

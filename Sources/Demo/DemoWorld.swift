@@ -8,7 +8,7 @@ import Synchronization
 /// along the timeline; controls read them exactly as they will read GitHub, AWS or an HRIS.
 package final class DemoWorld: FactSource {
     package let id: SourceID
-    package var provides: Set<FactKind> { Set(FactKind.allCases) }
+    package var provides: Set<FactKind> { Set(FactKind.external) }
     private let state: Mutex<WorldState>
 
     package init(id: SourceID, initial: WorldState) {

@@ -29,14 +29,17 @@ package struct Bot: Sendable {
                              until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources, aliases: AccountAliases(people: config.people)), start: start, logger: logger)
+        // The bot's own facts (access reviews certified from chat) beside the systems under watch.
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources + [ReviewSource(database: database)],
+                                                                               aliases: AccountAliases(people: config.people)),
+                                         start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
         let triggers = ControlTriggers()
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
                                                  EscalatorWork(engine: engine)],
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
-                   commands: CommandHandler(engine: engine, clock: clock), loop: loop, doorbell: doorbell, triggers: triggers)
+                   commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers)
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client

@@ -9,7 +9,11 @@ import Store
 package struct CommandHandler: Sendable {
     package let engine: AlertEngine
     package let clock: any BotClock
-    package init(engine: AlertEngine, clock: any BotClock) { self.engine = engine; self.clock = clock }
+    /// Where a certification asks for its access-review controls to re-run at once (the bot's loop).
+    package let triggers: ControlTriggers?
+    package init(engine: AlertEngine, clock: any BotClock, triggers: ControlTriggers? = nil) {
+        self.engine = engine; self.clock = clock; self.triggers = triggers
+    }
 
     /// Handles `text` typed by the person with chat id `chatID` on `platform`. Unknown commands and missing
     /// arguments answer with the usage or the help and change nothing; unmapped people are refused (and recorded).
@@ -74,6 +78,23 @@ package struct CommandHandler: Sendable {
             return try act(.close(remediation: remediation, link: link), on: id)
         case .accept(let id, let duration, let rationale):
             return try act(.acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale), on: id)
+        case .certify(let system, let note):
+            let controls = AccessReviews.controls(for: system, in: config)
+            guard !controls.isEmpty else {
+                return .text("No access review is configured for \(system).", body: "Add a control with `check: {type: access_review, system: \(system)}` to the manifests.")
+            }
+            guard let person, AccessReviews.mayCertify(person.id, system: system, config: config) else {
+                let why = person == nil ? Self.unmapped(chatID: chatID, platform: platform)
+                    : "only the reviewers of \(system) (or, when none are named, the security leads) may certify its access review."
+                try engine.recordRefusal(actor: actor.description, surface: surface, request: "certify \(system)", reason: why, at: now)
+                return .text("Refused: \(why)")
+            }
+            try engine.database.write { tx in
+                try tx.appendEvidence(kind: AccessReviews.evidenceKind, subject: AccessReviews.subject(system), at: now,
+                                      data: AccessReviewEvidence(system: system, by: person.id.rawValue, note: note))
+            }
+            triggers?.trigger(controls.map(\.id))
+            return .text("\(system) access review certified by \(person.name).", body: note.map { "Note: \($0)" })
         }
     }
 
@@ -89,7 +110,7 @@ extension SlashCommand {
     var isReadOnly: Bool {
         switch self {
         case .status, .list, .show: true
-        case .help, .ack, .snooze, .escalate, .close, .accept: false
+        case .help, .ack, .snooze, .escalate, .close, .accept, .certify: false
         }
     }
 }

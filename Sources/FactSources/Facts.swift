@@ -135,6 +135,17 @@ package struct Vulnerability: Codable, Sendable, Equatable {
     }
 }
 
+/// An access review certified by its reviewer (`/soc2 certify <system>`), from the bot's evidence ledger.
+package struct AccessReview: Codable, Sendable, Equatable {
+    package var system: String
+    package var certifiedBy: String
+    package var certifiedAt: Date
+    package var note: String?
+    package init(system: String, certifiedBy: String, certifiedAt: Date, note: String? = nil) {
+        self.system = system; self.certifiedBy = certifiedBy; self.certifiedAt = certifiedAt; self.note = note
+    }
+}
+
 /// Facts gathered for one control run. A kind is `nil` when it was not asked for.
 package struct Facts: Sendable, Equatable {
     package var people: [HRPerson]?
@@ -147,6 +158,7 @@ package struct Facts: Sendable, Equatable {
     package var vendors: [Vendor]?
     package var devices: [Device]?
     package var vulnerabilities: [Vulnerability]?
+    package var reviews: [AccessReview]?
     package init() {}
 
     /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
@@ -162,6 +174,7 @@ package struct Facts: Sendable, Equatable {
         case .vendors: vendors != nil
         case .devices: devices != nil
         case .vulnerabilities: vulnerabilities != nil
+        case .reviews: reviews != nil
         }
     }
 
@@ -178,6 +191,7 @@ package struct Facts: Sendable, Equatable {
         if kinds.contains(.vendors) { out.vendors = vendors }
         if kinds.contains(.devices) { out.devices = devices }
         if kinds.contains(.vulnerabilities) { out.vulnerabilities = vulnerabilities }
+        if kinds.contains(.reviews) { out.reviews = reviews }
         return out
     }
 
@@ -189,6 +203,7 @@ package struct Facts: Sendable, Equatable {
         auditTrails = join(auditTrails, other.auditTrails); repositories = join(repositories, other.repositories)
         training = join(training, other.training); vendors = join(vendors, other.vendors)
         devices = join(devices, other.devices); vulnerabilities = join(vulnerabilities, other.vulnerabilities)
+        reviews = join(reviews, other.reviews)
     }
 }
 

@@ -227,6 +227,12 @@ package struct StoreTransaction {
         try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
     }
 
+    /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.
+    package func evidence(subjectPrefix prefix: String) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq",
+                          arguments: [prefix, prefix + "\u{10FFFF}"])
+    }
+
     /// Ledger rows of the period [from, to), in chain order, for export: every entry from the first with `at ≥ from`
     /// to the last with `at < to`. A slice by seq, not by `at`, so it stays one unbroken chain even when two writers
     /// stamped entries a few milliseconds out of order at the period's edge.

@@ -61,4 +61,39 @@ struct AccountMatchingTests {
                           Account(system: "Okta", login: "x", email: nil, active: true, mfaEnabled: nil, privileged: false)]
         #expect(check.evaluate(facts, at: Self.now).isEmpty, "ignored, and Okta is not a selected system")
     }
+
+    @Test func adminGrantsPassOnlyWhenApprovedInTheManifests() throws {
+        let check = try CheckFactory.make(CheckSpec(type: "privileged_access", parameters: ["approved": .list([.string("GitHub:Dana-R"), .string("okta:dana@example.com")])]))
+        var facts = Facts()
+        facts.accounts = [
+            Account(system: "GitHub", login: "dana-r", email: nil, active: true, mfaEnabled: true, privileged: true, roles: ["org admin"]),
+            Account(system: "GitHub", login: "omar", email: nil, active: true, mfaEnabled: true, privileged: true, roles: ["org admin"]),
+            Account(system: "Okta", login: "dana@example.com", email: "dana@example.com", active: true, mfaEnabled: true, privileged: true, roles: ["SUPER_ADMIN"]),
+            Account(system: "Okta", login: "omar@example.com", email: "omar@example.com", active: true, mfaEnabled: true, privileged: false),
+            Account(system: "AWS", login: "old-admin", email: nil, active: false, mfaEnabled: nil, privileged: true),
+        ]
+        let results = check.evaluate(facts, at: Self.now)
+        #expect(results.map(\.resource.id) == ["github:dana-r", "github:omar", "okta:dana@example.com"])
+        #expect(results.map(\.status) == [.pass, .fail, .pass])
+        #expect(results[1].observed == "org admin not approved: add `github:omar` to the control's `approved` list, or remove the grant")
+    }
+
+    @Test func accessReviewsLapseAfterTheirPeriod() throws {
+        let check = try CheckFactory.make(CheckSpec(type: "access_review", parameters: ["system": .string("GitHub"), "every": .string("90d")]))
+        var facts = Facts()
+        facts.accounts = [Account(system: "GitHub", login: "dana-r", email: nil, active: true, mfaEnabled: true, privileged: true),
+                          Account(system: "GitHub", login: "omar", email: nil, active: true, mfaEnabled: true, privileged: false)]
+        facts.reviews = []
+        let never = check.evaluate(facts, at: Self.now)
+        #expect(never.map(\.status) == [.fail])
+        #expect(never[0].observed == "never certified; 2 active GitHub accounts (1 admin) to review: /soc2 certify github")
+        facts.reviews = [AccessReview(system: "github", certifiedBy: "dana", certifiedAt: Self.now.addingTimeInterval(-10 * 86_400)),
+                         AccessReview(system: "okta", certifiedBy: "dana", certifiedAt: Self.now)]
+        #expect(check.evaluate(facts, at: Self.now).map(\.status) == [.pass])
+        let later = Self.now.addingTimeInterval(81 * 86_400)
+        let lapsed = check.evaluate(facts, at: later)
+        #expect(lapsed.map(\.status) == [.fail])
+        #expect(lapsed[0].failingSince == Self.now.addingTimeInterval(80 * 86_400))
+        #expect(throws: CheckError.self) { try CheckFactory.make(CheckSpec(type: "access_review")) }
+    }
 }

@@ -198,6 +198,7 @@ private extension Facts {
         case .auditTrails: facts.auditTrails = []
         case .repositories: facts.repositories = []
         case .training: facts.training = []
+        case .reviews: facts.reviews = []
         case .vendors: facts.vendors = []
         case .devices: facts.devices = []
         case .vulnerabilities: facts.vulnerabilities = []

@@ -120,18 +120,33 @@ struct OktaSourceTests {
     }
 
     @Test func aSpentWindowIsWaitedOutUntilItsReset() async throws {
-        // Given a window of four requests for an org that needs 1 + 5 · 2 = 11
+        // Given a window of four requests for an org that needs 1 + 5 · 2 = 11, read one user at a time
         let fake = FakeOkta(users: Self.org(), rateLimit: 4, windowSeconds: 30)
+        let waits = OktaWaits(clock: fake.clock)
+        var config = Self.config
+        config.settings["concurrency"] = .number(1)
+
+        // When
+        let accounts = try #require(try await source(fake, config: config, waits: waits).facts([.accounts]).accounts)
+
+        // Then the source waited for each window to reset (30 s and a second for skew) and never hit a 429
+        #expect(accounts.count == 9)
+        #expect(waits.all == [31, 31])
+        #expect(fake.requests.count == 11)
+    }
+
+    @Test func parallelReadsShareTheWindowAndStillFinish() async throws {
+        // Given the default four reads at a time against a window of six requests
+        let fake = FakeOkta(users: Self.org(), rateLimit: 6, windowSeconds: 30)
         let waits = OktaWaits(clock: fake.clock)
 
         // When
         let accounts = try await accounts(fake, waits: waits)
 
-        // Then the source waited for each window to reset (about 30 s each) and never hit a 429
+        // Then every account arrives complete; each wait was a bounded one
         #expect(accounts.count == 9)
-        #expect(waits.all.count == 2)
-        #expect(waits.all.allSatisfy { $0 > 0 && $0 <= 31 })
-        #expect(fake.requests.count == 11)
+        #expect(accounts.filter(\.active).allSatisfy { $0.mfaEnabled != nil })
+        #expect(!waits.all.isEmpty && waits.all.allSatisfy { $0 > 0 && $0 <= 61 })
     }
 
     @Test func a429IsRetriedAfterTheReset() async throws {

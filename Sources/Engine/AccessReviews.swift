@@ -1,0 +1,57 @@
+import Core
+import FactSources
+import Foundation
+import Store
+
+/// Access reviews: a reviewer certifies a system's access from chat (`/soc2 certify github quarterly review, 2
+/// leavers removed`); the certification is evidence in the ledger (kind `access_review`, subject
+/// `review:<system>`), and the `access_review` controls read it back through `ReviewSource`.
+package enum AccessReviews {
+    package static let evidenceKind = "access_review"
+    package static func subject(_ system: String) -> String { "review:\(system.lowercased())" }
+
+    /// The `access_review` controls of `system` (any case).
+    package static func controls(for system: String, in config: BotConfig) -> [Control] {
+        config.controls.filter { control in
+            control.check?.type == "access_review" && control.check?.parameters["system"]?.string?.lowercased() == system.lowercased()
+        }
+    }
+
+    /// Whether `person` may certify `system`: a reviewer named by one of its controls, else (when they name none)
+    /// a security lead.
+    package static func mayCertify(_ person: PersonID, system: String, config: BotConfig) -> Bool {
+        let named = controls(for: system, in: config).flatMap { $0.check?.parameters["reviewers"]?.strings ?? [] }
+        return named.isEmpty ? config.securityLeads.contains(person) : named.contains(person.rawValue)
+    }
+}
+
+struct AccessReviewEvidence: Codable {
+    var system: String
+    var by: String
+    var note: String?
+}
+
+/// The bot's own facts: access reviews certified from chat, read from the evidence ledger.
+package struct ReviewSource: FactSource {
+    package let id: SourceID = "soc2bot"
+    package let provides: Set<FactKind> = [.reviews]
+    let database: BotDatabase
+    package init(database: BotDatabase) { self.database = database }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        guard kinds.contains(.reviews) else { return facts }
+        facts.reviews = try database.read { tx in
+            try tx.evidence(subjectPrefix: "review:").compactMap { entry -> AccessReview? in
+                guard let object = try JSONSerialization.jsonObject(with: entry) as? [String: Any],
+                      object["kind"] as? String == AccessReviews.evidenceKind,
+                      let at = (object["at"] as? String).flatMap(TimeText.parse),
+                      let data = object["data"] as? [String: Any], let system = data["system"] as? String, let by = data["by"] as? String else {
+                    return nil
+                }
+                return AccessReview(system: system, certifiedBy: by, certifiedAt: at, note: data["note"] as? String)
+            }
+        }
+        return facts
+    }
+}
