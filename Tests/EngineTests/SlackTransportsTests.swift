@@ -170,7 +170,7 @@ struct SlackTransportsTests {
 
         let good = try await signedPost("/slack/interactions", FakeSlackPayloads.interactionBody(
             FakeSlackPayloads.viewSubmission(bed.fake.views[0], values: ["duration": "1d", "rationale": "change freeze until tomorrow"], user: "U0DANA")))
-        #expect(good.status == 200 && good.body.isEmpty)
+        #expect(good.status == 200 && good.body.isEmpty, "\(String(decoding: good.body, as: UTF8.self))")
         #expect(try bed.alert()?.state == .snoozed)
         #expect(await eventually { (try? await bed.dispatcher.drain()) != nil && bed.fake.updates.count == 1 })
     }

@@ -18,22 +18,9 @@ struct WebhookTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     static let secret = "It's a Secret to Everybody"
 
-    /// A code host whose repositories the test changes.
-    final class Repositories: FactSource, Sendable {
-        let id: SourceID = "github"
-        let provides: Set<FactKind> = [.repositories, .accounts]
-        let state = Mutex([Repository(host: "GitHub", name: "northwind/api", protected: true, requiredReviews: 2)])
-        func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-            var facts = Facts()
-            if kinds.contains(.repositories) { facts.repositories = state.withLock { $0 } }
-            if kinds.contains(.accounts) { facts.accounts = [] }
-            return facts
-        }
-    }
-
     struct World {
         let bot: Bot
-        let source: Repositories
+        let github: FakeGitHub
         let server: HTTPServer
         let clock: VirtualClock
 
@@ -50,7 +37,13 @@ struct WebhookTests {
                 ],
                 sources: [SourceConfig(id: "github", kind: "github", credentialVariables: ["token": "GITHUB_TOKEN", "webhook_secret": "GITHUB_WEBHOOK_SECRET"]),
                           SourceConfig(id: "okta", kind: "okta", credentialVariables: ["token": "OKTA_API_TOKEN", "event_hook_secret": "OKTA_EVENT_HOOK_SECRET"])])
-            let source = Repositories()
+            // The live GitHub client against the fake GitHub API: one org member, one protected repository.
+            let github = FakeGitHub(organization: .init(login: "northwind", members: [.init("dana-r", admin: true)],
+                                                        repos: [.init("api", requiredReviews: .some(2))]))
+            var sourceConfig = config.sources[0]
+            sourceConfig.settings = ["organization": .string("northwind"), "base_url": .string("https://api.github.test"),
+                                     "secret_scanning": .bool(false), "dependabot": .bool(false)]
+            let source = try GitHubSource(config: sourceConfig, environment: ["GITHUB_TOKEN": github.token], transport: github)
             let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_772_438_400))
             let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: [source], surfaces: [], clock: clock,
                                logger: logger, start: clock.now())
@@ -60,7 +53,7 @@ struct WebhookTests {
             let routes = InboundRoutes(slack: nil, webhooks: webhooks)
             let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
             try server.start()
-            return World(bot: bot, source: source, server: server, clock: clock)
+            return World(bot: bot, github: github, server: server, clock: clock)
         }
 
         func post(_ path: String, _ body: String, headers: [(String, String)]) async throws -> HTTPResponse {
@@ -82,7 +75,7 @@ struct WebhookTests {
         let world = try await World.make()
         defer { world.server.stop() }
         #expect(try world.openAlerts().isEmpty)
-        world.source.state.withLock { $0[0].protected = false; $0[0].requiredReviews = 0 }
+        world.github.update { $0.repos[0].protection = nil }   // someone removes the branch protection
         let body = #"{"action":"deleted","rule":{"name":"main","repository_id":1},"repository":{"full_name":"northwind/api"},"sender":{"login":"mallory"}}"#
         let answer = try await world.github("branch_protection_rule", body)
         #expect(answer.status == 202)
