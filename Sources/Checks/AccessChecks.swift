@@ -54,7 +54,10 @@ struct MFACheck: ControlCheck {
                                            name: "\(account.login) (\(account.system)\(account.privileged ? ", admin" : ""))", kind: "account")
                 switch account.mfaEnabled {
                 case true?: return CheckResult(resource: resource, status: .pass, expected: expected, observed: "MFA enabled")
-                case false?: return CheckResult(resource: resource, status: .fail, expected: expected, observed: "MFA disabled")
+                case false?:
+                    // Okta's System Log says when the factor went: that is when the failure began (MTTD), not this run.
+                    return CheckResult(resource: resource, status: .fail, expected: expected, observed: "MFA disabled",
+                                       failingSince: account.mfaChangedAt)
                 case nil: return CheckResult(resource: resource, status: .error("\(account.system) did not report MFA for \(account.login)"),
                                              expected: expected, observed: "MFA unknown")
                 }

@@ -35,10 +35,13 @@ package struct Account: Codable, Sendable, Equatable {
     /// Whether a person can sign in with it (a console password, SSO); API-only accounts (an IAM user with access
     /// keys and no console password) are not, and MFA does not apply to them.
     package var interactive: Bool
+    /// When MFA was last turned off, where the source's audit log says (Okta's System Log): when an MFA failure began.
+    package var mfaChangedAt: Date?
     package init(system: String, login: String, email: String?, active: Bool, mfaEnabled: Bool?, privileged: Bool,
-                 roles: [String] = [], lastLoginAt: Date? = nil, interactive: Bool = true) {
+                 roles: [String] = [], lastLoginAt: Date? = nil, interactive: Bool = true, mfaChangedAt: Date? = nil) {
         self.system = system; self.login = login; self.email = email; self.active = active; self.mfaEnabled = mfaEnabled
         self.privileged = privileged; self.roles = roles; self.lastLoginAt = lastLoginAt; self.interactive = interactive
+        self.mfaChangedAt = mfaChangedAt
     }
 }
 

@@ -120,7 +120,8 @@ struct OktaSourceTests {
     }
 
     @Test func aSpentWindowIsWaitedOutUntilItsReset() async throws {
-        // Given a window of four requests for an org that needs 1 + 5 · 2 = 11, read one user at a time
+        // Given a window of four requests for an org that needs 1 + 5 · 2 = 11, plus one System Log query (some
+        // active users have no second factor) = 12, read one user at a time
         let fake = FakeOkta(users: Self.org(), rateLimit: 4, windowSeconds: 30)
         let waits = OktaWaits(clock: fake.clock)
         var config = Self.config
@@ -131,8 +132,9 @@ struct OktaSourceTests {
 
         // Then the source waited for each window to reset (30 s and a second for skew) and never hit a 429
         #expect(accounts.count == 9)
-        #expect(waits.all == [31, 31])
-        #expect(fake.requests.count == 11)
+        #expect(waits.all == [31, 31, 31])
+        #expect(fake.requests.count == 12)
+        #expect(fake.requests.last?.hasPrefix("/api/v1/logs") == true)
     }
 
     @Test func parallelReadsShareTheWindowAndStillFinish() async throws {
@@ -268,6 +270,29 @@ struct OktaSourceTests {
         // Then
         #expect(again.allSatisfy { $0.status == .pass })
     }
+
+    @Test func theSystemLogSaysWhenMFAWasRemoved() async throws {
+        let clock = FakeOkta.Clock(Date(timeIntervalSince1970: 1_772_000_000))
+        let okta = FakeOkta(users: [
+            .init(id: "00uA", login: "ana@acme.example", factors: [.init("token:software:totp", status: "INACTIVE")]),
+            .init(id: "00uB", login: "ben@acme.example", factors: [.init("push")]),
+        ], clock: clock)
+        let removed = clock.now.addingTimeInterval(-3 * 3_600)
+        okta.log([.init("user.mfa.factor.deactivate", published: clock.now.addingTimeInterval(-40 * 86_400), userID: "00uA"),
+                  .init("user.mfa.factor.deactivate", published: removed, userID: "00uA"),
+                  .init("user.mfa.factor.reset_all", published: removed, userID: "00uB"),
+                  .init("user.session.start", published: clock.now, userID: "00uA")])
+        let source = try OktaSource(config: SourceConfig(id: "okta", kind: "okta", credentialVariables: ["token": "OKTA_API_TOKEN"],
+                                                         settings: ["base_url": .string("https://acme.okta.test")]),
+                                    environment: ["OKTA_API_TOKEN": okta.token], transport: okta, now: { clock.now })
+        let accounts = try await source.facts([.accounts]).accounts ?? []
+        let ana = try #require(accounts.first { $0.login == "ana@acme.example" })
+        #expect(ana.mfaEnabled == false)
+        #expect(ana.mfaChangedAt.map { abs($0.timeIntervalSince(removed)) < 1 } == true, "the latest removal: when the failure began")
+        #expect(accounts.first { $0.login == "ben@acme.example" }?.mfaChangedAt == nil, "ben has MFA: no failure to date")
+        #expect(okta.count("/api/v1/logs") == 1, "one System Log query for everyone")
+    }
+
 }
 
 /// HR people served from memory, for running a control against a live-source fake.

@@ -53,6 +53,17 @@ package final class FakeOkta: HTTPTransport {
         }
     }
 
+    /// A System Log event about a user (`user.mfa.factor.deactivate`, …).
+    package struct LogEvent: Sendable {
+        package var eventType: String
+        package var published: Date
+        package var userID: String
+        package init(_ eventType: String, published: Date, userID: String) { self.eventType = eventType; self.published = published; self.userID = userID }
+    }
+
+    /// Adds events to the System Log (`GET /api/v1/logs`, filtered by `eventType eq "…"` terms and `since`).
+    package func log(_ events: [LogEvent]) { state.withLock { $0.logEvents += events } }
+
     package enum Failure: Sendable {
         /// 429 E0000047 with `X-Rate-Limit-Reset` this many seconds ahead of the fake's clock.
         case tooManyRequests(resetIn: Int)
@@ -70,6 +81,7 @@ package final class FakeOkta: HTTPTransport {
         var pageSize: Int
         var failures: [Failure] = []
         var pathFailures: [String: Failure] = [:]
+        var logEvents: [LogEvent] = []
         var requests: [String] = []
         var windowLimit: Int
         var windowUsed = 0
@@ -146,6 +158,17 @@ package final class FakeOkta: HTTPTransport {
             let parts = path.split(separator: "/").map(String.init)
             let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
             switch parts.count {
+            case 3 where parts == ["api", "v1", "logs"]:
+                let filter = query["filter"] ?? ""
+                let since = query["since"].flatMap { ISO8601DateFormatter().date(from: $0) } ?? .distantPast
+                let events = s.logEvents.filter { filter.contains("eventType eq \"\($0.eventType)\"") && $0.published >= since }
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                return HTTPResponse(status: 200, headers: headers, body: Self.json(events.enumerated().map { i, e in
+                    ["uuid": "log-\(i)", "eventType": e.eventType, "published": formatter.string(from: e.published), "severity": "INFO",
+                     "displayMessage": "Deactivate factor for user", "outcome": ["result": "SUCCESS"],
+                     "target": [["id": e.userID, "type": "User", "alternateId": "user"]]] as [String: Any]
+                }))
             case 3 where parts == ["api", "v1", "users"]:
                 var statuses: Set<String>?
                 if let search = query["search"] {

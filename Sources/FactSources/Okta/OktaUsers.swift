@@ -20,6 +20,9 @@ import Foundation
 ///   privileged; `roles` lists them sorted. Read per user rather than through the IAM assignees list, which
 ///   would save calls only in orgs with few admins and adds a second pagination scheme.
 /// - `lastLogin` is the last sign-in; `login` and `email` come from the profile.
+/// - When active users have no second factor, the System Log (`GET /api/v1/logs`, one paged query for the last
+///   `systemLogWindow`) says when their factors were deactivated or reset (`user.mfa.factor.deactivate`,
+///   `user.mfa.factor.reset_all`): that moment is the account's `mfaChangedAt`, when the MFA failure began.
 struct OktaUsers: Sendable {
     let client: OktaClient
     /// How many users' factors and roles are read at once.
@@ -30,6 +33,16 @@ struct OktaUsers: Sendable {
     static let inactiveStatuses: Set<String> = ["STAGED", "PROVISIONED", "SUSPENDED", "DEPROVISIONED"]
     /// Factor types that are not a second factor.
     static let knowledgeFactors: Set<String> = ["password", "question"]
+    /// How far back the System Log is read for factor changes (Okta keeps 90 days).
+    static let systemLogWindow: TimeInterval = 90 * 86_400
+    static let factorRemovals = ["user.mfa.factor.deactivate", "user.mfa.factor.reset_all"]
+
+    struct LogEvent: Decodable, Sendable {
+        struct Target: Decodable, Sendable { var id: String; var type: String? }
+        var eventType: String
+        var published: String
+        var target: [Target]?
+    }
 
     struct User: Decodable, Sendable {
         struct Profile: Decodable, Sendable { var login: String; var email: String? }
@@ -66,7 +79,29 @@ struct OktaUsers: Sendable {
                 startNext()
             }
         }
+        let withoutMFA = accounts.indices.filter { accounts[$0]?.active == true && accounts[$0]?.mfaEnabled == false }
+        if !withoutMFA.isEmpty {
+            let removed = try await factorRemovals()
+            for index in withoutMFA { accounts[index]?.mfaChangedAt = removed[users[index].id] }
+        }
         return accounts.compactMap { $0 }
+    }
+
+    /// User id → when their factors were last deactivated or reset, per the System Log.
+    func factorRemovals() async throws -> [String: Date] {
+        let since = TimeText.iso(client.now().addingTimeInterval(-Self.systemLogWindow))
+        let filter = Self.factorRemovals.map { "eventType eq \"\($0)\"" }.joined(separator: " or ")
+        let events = try await client.list("Okta System Log", try client.url("/api/v1/logs", [
+            URLQueryItem(name: "filter", value: filter), URLQueryItem(name: "since", value: since), URLQueryItem(name: "limit", value: "1000"),
+        ]), as: LogEvent.self)
+        var latest: [String: Date] = [:]
+        for event in events {
+            guard let at = TimeText.parse(event.published) else { continue }
+            for target in event.target ?? [] where target.type == nil || target.type == "User" {
+                latest[target.id] = max(latest[target.id] ?? at, at)
+            }
+        }
+        return latest
     }
 
     private func account(_ user: User) async throws -> Account {
