@@ -34,14 +34,7 @@ struct GitHubClient: Sendable {
 
     /// `path` (already percent-encoded segments, starting with `/`) under the base URL, with `query`.
     func url(_ path: String, query: [URLQueryItem] = []) throws -> URL {
-        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)
-        let basePath = components?.percentEncodedPath ?? ""
-        components?.percentEncodedPath = (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath) + path
-        components?.queryItems = query.isEmpty ? nil : query
-        guard let url = components?.url else {
-            throw SourceError.unavailable(source: source, reason: "cannot build a GitHub API URL for \(path)")
-        }
-        return url
+        try APIURL.build(base: baseURL, path: path, query: query, source: source, system: "GitHub")
     }
 
     /// A path segment (owner, repo, branch) percent-encoded, `/` included, as GitHub's URL templates expand it.

@@ -30,14 +30,7 @@ struct GitLabClient: Sendable {
 
     /// `/api/v4` + `path` (percent-encoded segments, starting with `/`) under the instance URL, with `query`.
     func url(_ path: String, query: [URLQueryItem] = []) throws -> URL {
-        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)
-        let basePath = components?.percentEncodedPath ?? ""
-        components?.percentEncodedPath = (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath) + "/api/v4" + path
-        components?.queryItems = query.isEmpty ? nil : query
-        guard let url = components?.url else {
-            throw SourceError.unavailable(source: source, reason: "cannot build a GitLab API URL for \(path)")
-        }
-        return url
+        try APIURL.build(base: baseURL, path: "/api/v4" + path, query: query, source: source, system: "GitLab")
     }
 
     /// An id or full path (`acme/platform`) as one path segment: GitLab wants `/` encoded as `%2F`.
