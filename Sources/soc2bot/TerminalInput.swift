@@ -9,6 +9,8 @@ import ServiceLifecycle
 struct TerminalInput: Service {
     let commands: CommandHandler
     let dispatcher: Dispatcher
+    /// Wakes the bot's loop: a certification re-runs its access review at once.
+    let doorbell: Doorbell
     let chatID: String
     let output: Output
 
@@ -28,6 +30,7 @@ struct TerminalInput: Service {
                     let reply = try commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
                     output.write(renderer.render(reply, destination: .direct(.terminal, chatID), kind: "reply"))
                     try await dispatcher.drain()
+                    doorbell.ring()
                 } catch {
                     output.write("soc2bot: \(error)")
                 }
