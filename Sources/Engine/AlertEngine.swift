@@ -49,6 +49,7 @@ package struct AlertEngine: Sendable {
                                   data: ControlRunEvidence(run: run, errors: plan.errorMessages, digestFormat: Self.digestFormat))
             for draft in plan.alertsToOpen {
                 let alert = try tx.openAlert(control: control, draft: draft, at: at, sla: config.sla(for: control))
+                try tx.setTimer(alert.id, at: timer(alert))
                 try tx.appendEvidence(kind: "alert_opened", subject: alert.id.description, at: at, data: AlertOpenedEvidence(alert: alert))
                 try enqueue(.postAlert, alert: alert, at: at, tx: tx)
                 summary.opened.append(alert.id)
@@ -121,8 +122,17 @@ package struct AlertEngine: Sendable {
 
     /// The earliest pending alert timer (ack timeout, SLA, snooze or acceptance expiry).
     package func nextTimer() throws -> Date? {
-        try database.read { tx in
-            try tx.liveAlerts().compactMap { AlertTimers.next(for: $0, policy: config.policy)?.at }.min()
+        try database.read { try $0.nextTimerAt() }
+    }
+
+    /// When `alert` next needs the escalator under this configuration's policy.
+    func timer(_ alert: Alert) -> Date? { AlertTimers.next(for: alert, policy: config.policy)?.at }
+
+    /// Recomputes every live alert's recorded timer: at start, since the manifests' escalation policy may have
+    /// changed since the timers were written (and a database from before timers were recorded has none).
+    package func refreshTimers() throws {
+        try database.write { tx in
+            for alert in try tx.liveAlerts() { try tx.setTimer(alert.id, at: timer(alert)) }
         }
     }
 
@@ -130,8 +140,8 @@ package struct AlertEngine: Sendable {
     @discardableResult
     package func fireTimers(at now: Date) throws -> Int {
         var changed = 0
-        let live = try database.read { try $0.liveAlerts() }
-        for alert in live {
+        let due = try database.read { try $0.alertsWithTimers(dueBy: now) }
+        for alert in due {
             // One alert may have several timers due (ack timeout, then the SLA): fire them in order.
             var current = alert
             while let action = AlertTimers.due(for: current, at: now, policy: config.policy) {
@@ -148,6 +158,7 @@ package struct AlertEngine: Sendable {
 
     private func commit(_ alert: Alert, transition: AlertTransition, effects: [AlertEffect], previousVersion: Int, tx: StoreTransaction) throws {
         try tx.saveAlert(alert, expectedVersion: previousVersion)
+        try tx.setTimer(alert.id, at: timer(alert))
         try tx.appendEvidence(kind: "alert_transition", subject: alert.id.description, at: transition.at, data: transition)
         for effect in effects { try enqueue(effect, alert: alert, at: transition.at, tx: tx) }
     }

@@ -29,6 +29,9 @@ package struct Bot: Sendable {
                              until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
+        do { try engine.refreshTimers() } catch {
+            logger.error("could not recompute alert timers; escalations may be late until alerts change", metadata: ["error": "\(error)"])
+        }
         // The bot's own facts (access reviews certified from chat) beside the systems under watch.
         let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources + [ReviewSource(database: database)],
                                                                                aliases: AccountAliases(people: config.people)),

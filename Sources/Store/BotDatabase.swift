@@ -147,6 +147,14 @@ package struct BotDatabase: Sendable {
         migrator.registerMigration("v2-alert-message-lookup") { db in
             try db.execute(sql: "CREATE INDEX alert_message_lookup ON alert_message(platform, channel, message_id)")
         }
+        // Each live alert's next timer (ack timeout, SLA, snooze or acceptance expiry), so the loop finds the
+        // earliest one without decoding every live alert. Written by the engine with each save.
+        migrator.registerMigration("v3-alert-timer") { db in
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN timer_at REAL;
+                CREATE INDEX alert_timer ON alert(timer_at) WHERE timer_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 

@@ -68,6 +68,26 @@ package struct StoreTransaction {
         if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
     }
 
+    // MARK: Alert timers
+
+    /// Records when `alert` next needs the escalator (nil: never, e.g. ended).
+    package func setTimer(_ alert: AlertID, at: Date?) throws {
+        try db.cachedStatement(sql: "UPDATE alert SET timer_at = ? WHERE id = ?")
+            .execute(arguments: [at?.timeIntervalSinceReferenceDate, alert.rawValue])
+    }
+
+    /// The earliest recorded timer of any alert.
+    package func nextTimerAt() throws -> Date? {
+        try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(timer_at) FROM alert WHERE timer_at IS NOT NULL"))
+            .map(Date.init(timeIntervalSinceReferenceDate:))
+    }
+
+    /// Alerts whose recorded timer is due by `now`, oldest first.
+    package func alertsWithTimers(dueBy now: Date) throws -> [Alert] {
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT body FROM alert WHERE timer_at IS NOT NULL AND timer_at <= ? ORDER BY id"),
+                          arguments: [now.timeIntervalSinceReferenceDate]).map { try StoreJSON.decode(Alert.self, from: $0) }
+    }
+
     // MARK: Message references
 
     package func saveMessageRef(_ ref: MessageRef, alert: AlertID) throws {
