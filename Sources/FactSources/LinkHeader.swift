@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import HTTP
 
 /// The `Link` response header (RFC 8288) that GitHub and GitLab use for pagination:
 /// `<https://api.github.com/orgs/acme/members?page=2>; rel="next", <…?page=5>; rel="last"`.
@@ -59,5 +61,43 @@ struct LinkHeader: Sendable, Equatable {
         case "http": 80
         default: nil
         }
+    }
+}
+
+/// Every item of a paginated list, or the first page's refusal for the caller to interpret (a 404 for a feature
+/// that is off, a 422 for a filter the token may not use).
+enum PagedList<Item: Sendable>: Sendable {
+    case items([Item])
+    case refused(HTTPResponse)
+}
+
+/// The page-following loop the REST sources share: GET each page, decode it, follow `next` — never to another
+/// origin (the token would go with it) and never in a loop.
+enum Pagination {
+    static func collect<Item: Sendable>(
+        from first: URL, base: URL, system: String, operation: String, source: SourceID, maxPages: Int,
+        get: (URL) async throws -> HTTPResponse, decode: (HTTPResponse) throws -> [Item], failure: (HTTPResponse) -> any Error,
+        next: (URL, HTTPResponse) -> URL?
+    ) async throws -> PagedList<Item> {
+        var page: URL? = first
+        var items: [Item] = []
+        var seen: Set<URL> = []
+        while let current = page {
+            guard seen.insert(current).inserted, seen.count <= maxPages else {
+                throw SourceError.unavailable(source: source, reason: "\(operation): \(system)'s pagination does not end (a next page repeats)")
+            }
+            let response = try await get(current)
+            guard (200..<300).contains(response.status) else {
+                if seen.count == 1 { return .refused(response) }
+                throw failure(response)
+            }
+            items += try decode(response)
+            page = next(current, response)
+            if let page, !LinkHeader.sameOrigin(page, as: base) {
+                throw SourceError.unavailable(source: source, reason: "\(operation): \(system)'s next-page link points to another host "
+                                              + "(\(page.host ?? "?")); not following it with the token")
+            }
+        }
+        return .items(items)
     }
 }

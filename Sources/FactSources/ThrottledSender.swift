@@ -29,6 +29,20 @@ struct ThrottledSender: Sendable {
         }
     }
 
+    /// `send`, with a request that got no answer turned into a source error naming `operation` (the HTTP layer's
+    /// description carries no query, header or body).
+    func send(_ request: HTTPRequest, operation: String, source: SourceID) async throws -> HTTPResponse {
+        do {
+            return try await send(request)
+        } catch let error as HTTPError {
+            throw SourceError.unavailable(source: source, reason: "\(operation): \(error)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw SourceError.unavailable(source: source, reason: "\(operation): no answer (\(type(of: error)))")
+        }
+    }
+
     /// Words for a throttled final answer: how long the server asked to wait.
     static func throttledReason(_ response: HTTPResponse, now: Date) -> String {
         let retryAfter = RetryingTransport.retryAfter(response, now: now).map { ", Retry-After \(Int($0.rounded())) s" } ?? ""

@@ -118,15 +118,7 @@ struct EntraGraphClient: Sendable {
 
     /// Sends through the throttling policy; a request that got no answer becomes a source error.
     func send(_ request: HTTPRequest, operation: String) async throws -> HTTPResponse {
-        do {
-            return try await sender.send(request)
-        } catch let error as HTTPError {
-            throw SourceError.unavailable(source: source, reason: "\(operation): \(error)")
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw SourceError.unavailable(source: source, reason: "\(operation): no answer (\(type(of: error)))")
-        }
+        try await sender.send(request, operation: operation, source: source)
     }
 
     /// A readable failure: operation, status, Graph's error code and message, and the request id to quote to

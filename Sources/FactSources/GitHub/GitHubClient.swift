@@ -27,10 +27,7 @@ struct GitHubClient: Sendable {
 
     /// The outcome of a list read: every item, or the first page's refusal for the caller to interpret
     /// (a 404 for a feature that is off, a 422 for a filter the token may not use).
-    enum ListOutcome<Item: Sendable>: Sendable {
-        case items([Item])
-        case refused(HTTPResponse)
-    }
+    typealias ListOutcome<Item: Sendable> = PagedList<Item>
 
     /// `path` (already percent-encoded segments, starting with `/`) under the base URL, with `query`.
     func url(_ path: String, query: [URLQueryItem] = []) throws -> URL {
@@ -111,26 +108,11 @@ struct GitHubClient: Sendable {
     /// Every item of a list endpoint, or the first page's non-2xx answer. A refusal after the first page throws.
     func listOrRefusal<Item: Decodable & Sendable>(_ operation: String, _ path: String, query: [URLQueryItem] = [],
                                                    as: Item.Type = Item.self) async throws -> ListOutcome<Item> {
-        var next: URL? = try url(path, query: query + [URLQueryItem(name: "per_page", value: "\(Self.pageSize)")])
-        var items: [Item] = []
-        var seen: Set<URL> = []
-        while let page = next {
-            guard seen.insert(page).inserted, seen.count <= Self.maxPages else {
-                throw SourceError.unavailable(source: source, reason: "\(operation): GitHub's pagination does not end (a next-page link repeats)")
-            }
-            let response = try await get(page)
-            guard (200..<300).contains(response.status) else {
-                if seen.count == 1 { return .refused(response) }
-                throw failure(operation, response)
-            }
-            items += try decode([Item].self, operation, response)
-            next = LinkHeader(response.header("link")).next
-            if let next, !LinkHeader.sameOrigin(next, as: baseURL) {
-                throw SourceError.unavailable(source: source, reason: "\(operation): GitHub's next-page link points to another host "
-                                              + "(\(next.host ?? "?")); not following it with the token")
-            }
-        }
-        return .items(items)
+        try await Pagination.collect(
+            from: try url(path, query: query + [URLQueryItem(name: "per_page", value: "\(Self.pageSize)")]), base: baseURL,
+            system: "GitHub", operation: operation, source: source, maxPages: Self.maxPages,
+            get: { try await get($0) }, decode: { try decode([Item].self, operation, $0) }, failure: { failure(operation, $0) },
+            next: { _, response in LinkHeader(response.header("link")).next })
     }
 
     /// One object. A non-2xx status is returned as `.failure` for the caller to interpret.

@@ -23,10 +23,7 @@ struct GitLabClient: Sendable {
     static let pageSize = 100
 
     /// Every item, or the first page's non-2xx answer for the caller to interpret.
-    enum ListOutcome<Item: Sendable>: Sendable {
-        case items([Item])
-        case refused(HTTPResponse)
-    }
+    typealias ListOutcome<Item: Sendable> = PagedList<Item>
 
     /// `/api/v4` + `path` (percent-encoded segments, starting with `/`) under the instance URL, with `query`.
     func url(_ path: String, query: [URLQueryItem] = []) throws -> URL {
@@ -96,26 +93,11 @@ struct GitLabClient: Sendable {
     /// Every item of a list endpoint, following `Link: rel="next"` or, without one, `x-next-page`.
     func listOrRefusal<Item: Decodable & Sendable>(_ operation: String, _ path: String, query: [URLQueryItem] = [],
                                                    as: Item.Type = Item.self) async throws -> ListOutcome<Item> {
-        var next: URL? = try url(path, query: query + [URLQueryItem(name: "per_page", value: "\(Self.pageSize)")])
-        var items: [Item] = []
-        var seen: Set<URL> = []
-        while let page = next {
-            guard seen.insert(page).inserted, seen.count <= Self.maxPages else {
-                throw SourceError.unavailable(source: source, reason: "\(operation): GitLab's pagination does not end (a next page repeats)")
-            }
-            let response = try await get(page)
-            guard (200..<300).contains(response.status) else {
-                if seen.count == 1 { return .refused(response) }
-                throw failure(operation, response)
-            }
-            items += try decode([Item].self, operation, response)
-            next = Self.nextPage(after: page, response)
-            if let next, !LinkHeader.sameOrigin(next, as: baseURL) {
-                throw SourceError.unavailable(source: source, reason: "\(operation): GitLab's next-page link points to another host "
-                                              + "(\(next.host ?? "?")); not following it with the token")
-            }
-        }
-        return .items(items)
+        try await Pagination.collect(
+            from: try url(path, query: query + [URLQueryItem(name: "per_page", value: "\(Self.pageSize)")]), base: baseURL,
+            system: "GitLab", operation: operation, source: source, maxPages: Self.maxPages,
+            get: { try await get($0) }, decode: { try decode([Item].self, operation, $0) }, failure: { failure(operation, $0) },
+            next: Self.nextPage(after:_:))
     }
 
     /// The next page: the `Link` header's, else `page` set to `x-next-page` (empty on the last page).

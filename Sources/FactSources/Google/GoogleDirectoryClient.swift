@@ -111,15 +111,7 @@ struct GoogleDirectoryClient: Sendable {
     /// Sends through the throttling policy; a request that got no answer becomes a source error (the HTTP
     /// layer's description carries no query, header or body).
     func send(_ request: HTTPRequest, operation: String) async throws -> HTTPResponse {
-        do {
-            return try await sender.send(request)
-        } catch let error as HTTPError {
-            throw SourceError.unavailable(source: source, reason: "\(operation): \(error)")
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw SourceError.unavailable(source: source, reason: "\(operation): no answer (\(type(of: error)))")
-        }
+        try await sender.send(request, operation: operation, source: source)
     }
 
     /// A readable failure: the operation, status and Google's error status and message (`{"error":{…}}`).

@@ -40,20 +40,16 @@ struct OktaClient: Sendable {
 
     /// Every item of a paginated list: GETs `url`, then each `rel="next"` link until there is none.
     /// A next link to another host, or one already followed, is an error (never a token sent elsewhere, never a loop).
-    func list<Item: Decodable>(_ operation: String, _ url: URL, as item: Item.Type) async throws -> [Item] {
-        var items: [Item] = []
-        var next: URL? = url
-        var followed: Set<URL> = []
-        while let page = next {
-            followed.insert(page)
-            let response = try await get(operation, page)
-            items += try decode(operation, [Item].self, from: response)
-            next = try nextLink(operation, response)
-            if let link = next, followed.contains(link) {
-                throw SourceError.unavailable(source: source, reason: "\(operation): the next-page link repeats a page already read; Okta's pagination is looping")
-            }
+    func list<Item: Decodable & Sendable>(_ operation: String, _ url: URL, as item: Item.Type) async throws -> [Item] {
+        let outcome = try await Pagination.collect(
+            from: url, base: baseURL, system: "Okta", operation: operation, source: source, maxPages: 10_000,
+            get: { try await get(operation, $0) }, decode: { try decode(operation, [Item].self, from: $0) },
+            failure: { failure(operation, $0) },
+            next: { _, response in LinkHeader(response.header("link")).next.flatMap { URL(string: $0.absoluteString, relativeTo: baseURL)?.absoluteURL } })
+        switch outcome {
+        case .items(let items): return items
+        case .refused(let response): throw failure(operation, response)
         }
-        return items
     }
 
     /// One GET with the token, waiting out rate limits; any status but 200 is an error naming the operation.
@@ -99,19 +95,6 @@ struct OktaClient: Sendable {
                                           + "(longer than the \(Int(maxRateLimitWait)) s the bot waits); the next run will retry")
         }
         try await sleep(wait)
-    }
-
-    /// The `rel="next"` target of the `Link` header(s), if any; it must stay on the org's scheme, host and port.
-    func nextLink(_ operation: String, _ response: HTTPResponse) throws -> URL? {
-        guard let next = LinkHeader(response.header("link")).next else { return nil }
-        guard let url = URL(string: next.absoluteString, relativeTo: baseURL)?.absoluteURL else {
-            throw SourceError.unavailable(source: source, reason: "\(operation): the next-page link is not a URL")
-        }
-        guard LinkHeader.sameOrigin(url, as: baseURL) else {
-            throw SourceError.unavailable(source: source, reason: "\(operation): the next-page link points to \(url.host ?? "another host"), "
-                                          + "not \(baseURL.host ?? "the org"); refusing to send the token there")
-        }
-        return url
     }
 
     /// Decodes a JSON answer; an answer of another shape is an error, never an empty list.
