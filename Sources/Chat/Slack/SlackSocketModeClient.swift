@@ -36,6 +36,8 @@ package final class SlackSocketModeClient: Sendable {
     let backoffCap: TimeInterval
     private let seen = Mutex(RecentIDs(capacity: 4_096))
     private let counters = Mutex(Counters())
+    /// Envelopes being handled, per connection: a retired connection is closed only once its answers are sent.
+    private let inFlight = Mutex([Int: Int]())
 
     /// What happened so far (tests and the status view).
     package struct Counters: Sendable, Equatable {
@@ -106,7 +108,9 @@ package final class SlackSocketModeClient: Sendable {
                     if id == replacing, let old = active, old != id {
                         active = id
                         replacing = nil
-                        if let connection = connections.removeValue(forKey: old) { await connection.close() }
+                        if let connection = connections.removeValue(forKey: old) {
+                            group.addTask { await self.retire(connection, id: old) }
+                        }
                         logger.info("Slack Socket Mode: replaced the connection", metadata: ["connection": "\(id)"])
                     }
                 case .refresh(let id, let reason):
@@ -167,7 +171,9 @@ package final class SlackSocketModeClient: Sendable {
                         try? await connection.send(SlackSocketMode.acknowledgement(envelopeID: envelope.envelopeID, payload: nil))
                         continue
                     }
+                    inFlight.withLock { $0[id, default: 0] += 1 }
                     handlers.addTask {
+                        defer { self.inFlight.withLock { $0[id, default: 1] -= 1 } }
                         let payload = await self.handler(envelope)
                         self.counters.withLock { $0.envelopesHandled += 1 }
                         do {
@@ -182,7 +188,18 @@ package final class SlackSocketModeClient: Sendable {
                 }
             }
         }
+        inFlight.withLock { _ = $0.removeValue(forKey: id) }
         events.yield(.ended(id))
+    }
+
+    /// Closes a replaced connection once the envelopes it delivered are answered (Slack's 3 s at most): closing
+    /// it at once would drop those acknowledgements, and Slack would deliver the envelopes again.
+    private func retire(_ connection: any SocketModeConnection, id: Int) async {
+        let deadline = ContinuousClock.now + .seconds(3)
+        while inFlight.withLock({ $0[id, default: 0] }) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await connection.close()
     }
 
     private static func waitForever() async {
