@@ -51,14 +51,33 @@ package enum CheckFactory {
         case "device_encryption":
             return DeviceEncryptionCheck()
         case "vulnerabilities":
-            let severity = try p.strings("min_severity")?.first.map { name in
-                guard let s = Severity(rawValue: name) else { throw CheckError.badParameter(name: "min_severity", reason: "expected critical, high, medium or low") }
-                return s
-            } ?? .critical
-            return VulnerabilityCheck(minSeverity: severity, maxAge: try p.duration("max_age", default: 7 * 86_400))
+            return VulnerabilityCheck(minSeverity: try severity(p, default: .critical), maxAge: try p.duration("max_age", default: 7 * 86_400))
+        case "access_key_age":
+            return AccessKeyAgeCheck(maxAge: try p.duration("max_age", default: 90 * 86_400), systems: try p.strings("systems"))
+        case "password_policy":
+            return PasswordPolicyCheck(minimumLength: Int(try p.number("min_length", default: 14)),
+                                       requireComplexity: try p.bool("require_complexity", default: true),
+                                       reusePrevention: Int(try p.number("reuse_prevention", default: 24)),
+                                       maxAgeDays: p.values["max_age"] == nil ? nil : Int(try p.duration("max_age", default: 0) / 86_400))
+        case "database_encryption":
+            return DatabaseEncryptionCheck()
+        case "database_public_access":
+            return DatabasePublicAccessCheck()
+        case "key_rotation":
+            return KeyRotationCheck()
+        case "imported_findings":
+            return ImportedFindingsCheck(checks: try p.strings("checks"), compliance: try p.strings("compliance"),
+                                         minSeverity: try severity(p, default: .low))
         default:
             throw CheckError.unknownCheckType(spec.type)
         }
+    }
+
+    /// The `min_severity` parameter.
+    static func severity(_ p: CheckParameters, default fallback: Severity) throws -> Severity {
+        guard let name = try p.strings("min_severity")?.first else { return fallback }
+        guard let severity = Severity(rawValue: name) else { throw CheckError.badParameter(name: "min_severity", reason: "expected critical, high, medium or low") }
+        return severity
     }
 
 }

@@ -17,8 +17,18 @@ struct StorageEncryptionCheck: ControlCheck {
             case .providerManaged: "provider-managed keys (SSE-S3)"
             case .customerManaged: "customer-managed keys (SSE-KMS)"
             }
-            return CheckResult(resource: resource, status: ok ? .pass : .fail, expected: expected, observed: observed)
+            return ok ? CheckResult(resource: resource, status: .pass, expected: expected, observed: observed)
+                      : CheckResult(failing: resource, expected: expected, observed: observed, change: bucket.lastChange)
         }
+    }
+}
+
+extension CheckResult {
+    /// A failure whose start the provider's audit log knows: the observation names who changed what, and the
+    /// failure is dated from that change (MTTD), not from this run.
+    init(failing resource: ResourceRef, expected: String, observed: String, change: ChangeEvent?) {
+        self.init(resource: resource, status: .fail, expected: expected,
+                  observed: observed + (change.map { " — \($0.summary)" } ?? ""), failingSince: change?.at)
     }
 }
 
@@ -32,7 +42,8 @@ struct StoragePublicAccessCheck: ControlCheck {
             let observed = bucket.isPublic
                 ? "public read access\(bucket.holdsCustomerData ? "; holds customer data" : "")"
                 : "public access blocked"
-            return CheckResult(resource: resource, status: bucket.isPublic ? .fail : .pass, expected: "no public access", observed: observed)
+            return bucket.isPublic ? CheckResult(failing: resource, expected: "no public access", observed: observed, change: bucket.lastChange)
+                                   : CheckResult(resource: resource, status: .pass, expected: "no public access", observed: observed)
         }
     }
 }
@@ -55,8 +66,8 @@ struct NetworkExposureCheck: ControlCheck {
                 return CheckResult(resource: resource, status: .pass, expected: expected, observed: "not open to the internet on those ports")
             }
             let range = rule.fromPort.map { from in from == rule.toPort ? "port \(from)" : "ports \(from)-\(rule.toPort ?? from)" } ?? "all ports"
-            return CheckResult(resource: resource, status: .fail, expected: expected,
-                               observed: "\(range) open to \(world.joined(separator: " and "))")
+            return CheckResult(failing: resource, expected: expected, observed: "\(range) open to \(world.joined(separator: " and "))",
+                               change: rule.lastChange)
         }
     }
 }
@@ -79,8 +90,11 @@ struct AuditLoggingCheck: ControlCheck {
             let observed = good.map { "\($0.name) is multi-region and logging" }
                 ?? trails.map { "\($0.name): \($0.multiRegion ? "multi-region" : "single-region"), \($0.logging ? "logging" : "not logging")" }
                     .joined(separator: "; ")
-            return CheckResult(resource: resource, status: good == nil ? .fail : .pass,
-                               expected: "a multi-region trail that is logging", observed: observed)
+            guard good == nil else {
+                return CheckResult(resource: resource, status: .pass, expected: "a multi-region trail that is logging", observed: observed)
+            }
+            let change = trails.compactMap(\.lastChange).max { $0.at < $1.at }
+            return CheckResult(failing: resource, expected: "a multi-region trail that is logging", observed: observed, change: change)
         }
     }
 }

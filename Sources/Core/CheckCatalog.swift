@@ -24,6 +24,14 @@ package enum FactKind: String, Codable, Sendable, CaseIterable {
     case vulnerabilities
     /// Access reviews certified from chat (`/soc2 certify`): kept in the bot's own evidence ledger.
     case reviews
+    /// Account-wide password policies (IAM's account password policy).
+    case passwordPolicies = "password_policies"
+    /// Managed databases: storage encryption, public accessibility.
+    case databases
+    /// Customer-managed encryption keys: automatic rotation.
+    case encryptionKeys = "encryption_keys"
+    /// Findings imported from another scanner (OCSF Detection Findings, e.g. Prowler's `json-ocsf` output).
+    case findings
 
     /// The kinds systems under watch provide (the demo world serves all of these); `reviews` come from the bot.
     package static let external: [FactKind] = allCases.filter { $0 != .reviews }
@@ -116,6 +124,30 @@ package enum CheckCatalog {
                     .init(name: "min_severity", kind: .string, required: false, help: "critical, high, medium or low (default critical)"),
                     .init(name: "max_age", kind: .duration, required: false, help: "how long one may stay open (default 7d)"),
                   ], typicalCriteria: ["CC7.1", "CC7.2"]),
+        CheckType(name: "access_key_age", summary: "no active API access key is older than allowed",
+                  reads: [.accounts], parameters: [
+                    .init(name: "max_age", kind: .duration, required: false, help: "longest a key may live before rotation (default 90d)"),
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                  ], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "password_policy", summary: "the cloud account's password policy is strong enough (CIS defaults)",
+                  reads: [.passwordPolicies], parameters: [
+                    .init(name: "min_length", kind: .number, required: false, help: "minimum password length (default 14)"),
+                    .init(name: "require_complexity", kind: .bool, required: false, help: "require upper, lower, digit and symbol (default true)"),
+                    .init(name: "reuse_prevention", kind: .number, required: false, help: "previous passwords that may not be reused (default 24; 0 to skip)"),
+                    .init(name: "max_age", kind: .duration, required: false, help: "longest a password may live (default: expiry not required)"),
+                  ], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "database_encryption", summary: "every managed database has storage encryption on",
+                  reads: [.databases], parameters: [], typicalCriteria: ["CC6.1", "CC6.7"]),
+        CheckType(name: "database_public_access", summary: "no managed database is reachable from the internet",
+                  reads: [.databases], parameters: [], typicalCriteria: ["CC6.6"]),
+        CheckType(name: "key_rotation", summary: "every customer-managed symmetric encryption key rotates automatically",
+                  reads: [.encryptionKeys], parameters: [], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "imported_findings", summary: "findings imported from another scanner (OCSF, e.g. Prowler) pass",
+                  reads: [.findings], parameters: [
+                    .init(name: "checks", kind: .strings, required: false, help: "the scanner's check ids to take, `*` wildcards (default all)"),
+                    .init(name: "compliance", kind: .strings, required: false, help: "only findings mapped to these requirements, e.g. `SOC2:cc_6_1` or `SOC2`"),
+                    .init(name: "min_severity", kind: .string, required: false, help: "critical, high, medium or low (default low)"),
+                  ], typicalCriteria: ["CC6.1", "CC6.6", "CC7.1"]),
     ]
 
     package static func type(named name: String) -> CheckType? { types.first { $0.name == name } }
@@ -136,7 +168,7 @@ package struct SourceKind: Sendable {
     /// `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
     package static let known: [SourceKind] = [
         .init(name: "demo", provides: FactKind.external, credentials: []),
-        .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails], credentials: ["access_key_id", "secret_access_key"],
+        .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys], credentials: ["access_key_id", "secret_access_key"],
               optionalCredentials: ["session_token"]),
         .init(name: "github", provides: [.accounts, .repositories, .vulnerabilities], credentials: ["token"], optionalCredentials: ["webhook_secret"]),
         .init(name: "gitlab", provides: [.accounts, .repositories], credentials: ["token"]),
@@ -150,6 +182,7 @@ package struct SourceKind: Sendable {
         .init(name: "fleet", provides: [.devices], credentials: ["token"]),
         .init(name: "knowbe4", provides: [.training], credentials: ["token"]),
         .init(name: "vendor_register", provides: [.vendors], credentials: []),
+        .init(name: "ocsf", provides: [.findings], credentials: []),
         .init(name: "gcp", provides: [.buckets, .networkRules, .auditTrails], credentials: ["service_account_key"]),
         .init(name: "azure", provides: [.buckets, .networkRules, .auditTrails], credentials: ["client_id", "client_secret"]),
     ]

@@ -50,6 +50,10 @@ package struct WorldState: Sendable, Equatable {
     package var vendors: [Vendor] = []
     package var devices: [Device] = []
     package var vulnerabilities: [Vulnerability] = []
+    package var passwordPolicies: [PasswordPolicy] = []
+    package var databases: [Database] = []
+    package var encryptionKeys: [EncryptionKey] = []
+    package var findings: [ImportedFinding] = []
     package init() {}
 
     /// Everything in the world, every kind answered.
@@ -58,6 +62,8 @@ package struct WorldState: Sendable, Equatable {
         facts.people = people; facts.accounts = accounts; facts.buckets = buckets; facts.networkRules = networkRules
         facts.auditTrails = auditTrails; facts.repositories = repositories; facts.training = training
         facts.vendors = vendors; facts.devices = devices; facts.vulnerabilities = vulnerabilities
+        facts.passwordPolicies = passwordPolicies; facts.databases = databases; facts.encryptionKeys = encryptionKeys
+        facts.findings = findings
         return facts
     }
 }

@@ -92,7 +92,8 @@ package enum ScenarioLoader {
             var world = WorldState()
             guard let node else { return world }
             guard let entries = map(node) else { problem(node, "`world` must be a mapping"); return world }
-            allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities"], in: "world", parent: node)
+            allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities",
+                           "password_policies", "databases", "encryption_keys", "findings"], in: "world", parent: node)
             for (key, list) in entries {
                 for item in list.sequence ?? [] {
                     guard let f = map(item).map({ Dictionary($0, uniquingKeysWith: { a, _ in a }) }) else { problem(item, "expected a mapping"); continue }
@@ -129,6 +130,22 @@ package enum ScenarioLoader {
                                                     encrypted: bool(f["encrypted"]) ?? true, osVersion: f["os"]?.string ?? "macOS 15"))
                     case "vulnerabilities":
                         if let v = vulnerability(f, item) { world.vulnerabilities.append(v) }
+                    case "password_policies":
+                        world.passwordPolicies.append(PasswordPolicy(
+                            provider: f["provider"]?.string ?? "AWS", account: f["account"]?.string ?? "", exists: bool(f["exists"]) ?? true,
+                            minimumLength: int(f["min_length"]) ?? 14, requireSymbols: bool(f["complexity"]) ?? true, requireNumbers: bool(f["complexity"]) ?? true,
+                            requireUppercase: bool(f["complexity"]) ?? true, requireLowercase: bool(f["complexity"]) ?? true,
+                            maxAgeDays: int(f["max_age_days"]), reusePrevention: int(f["reuse_prevention"]) ?? 24))
+                    case "databases":
+                        world.databases.append(Database(provider: f["provider"]?.string ?? "AWS RDS", id: f["id"]?.string ?? "", engine: f["engine"]?.string ?? "postgres",
+                                                        storageEncrypted: bool(f["encrypted"]) ?? true, publiclyAccessible: bool(f["public"]) ?? false))
+                    case "encryption_keys":
+                        world.encryptionKeys.append(EncryptionKey(provider: f["provider"]?.string ?? "AWS KMS", id: f["id"]?.string ?? "", label: f["label"]?.string,
+                                                                  rotationEnabled: bool(f["rotation"]) ?? true))
+                    case "findings":
+                        world.findings.append(ImportedFinding(checkID: f["check"]?.string ?? "", title: f["title"]?.string ?? "", 
+                                                      status: ImportedFinding.Status(rawValue: f["status"]?.string ?? "fail") ?? .unknown,
+                                                      severity: f["severity"]?.string.flatMap(Severity.init(rawValue:)), resource: f["resource"]?.string ?? ""))
                     default:
                         break
                     }

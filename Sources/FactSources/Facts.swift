@@ -37,12 +37,37 @@ package struct Account: Codable, Sendable, Equatable {
     package var interactive: Bool
     /// When MFA was last turned off, where the source's audit log says (Okta's System Log): when an MFA failure began.
     package var mfaChangedAt: Date?
+    /// Long-lived API keys (IAM access keys); empty when the system has none or does not report them.
+    package var accessKeys: [AccessKey]
     package init(system: String, login: String, email: String?, active: Bool, mfaEnabled: Bool?, privileged: Bool,
-                 roles: [String] = [], lastLoginAt: Date? = nil, interactive: Bool = true, mfaChangedAt: Date? = nil) {
+                 roles: [String] = [], lastLoginAt: Date? = nil, interactive: Bool = true, mfaChangedAt: Date? = nil,
+                 accessKeys: [AccessKey] = []) {
         self.system = system; self.login = login; self.email = email; self.active = active; self.mfaEnabled = mfaEnabled
         self.privileged = privileged; self.roles = roles; self.lastLoginAt = lastLoginAt; self.interactive = interactive
-        self.mfaChangedAt = mfaChangedAt
+        self.mfaChangedAt = mfaChangedAt; self.accessKeys = accessKeys
     }
+}
+
+/// A long-lived API key of an account (an IAM access key).
+package struct AccessKey: Codable, Sendable, Equatable {
+    package var id: String
+    package var active: Bool
+    package var createdAt: Date
+    package init(id: String, active: Bool, createdAt: Date) { self.id = id; self.active = active; self.createdAt = createdAt }
+}
+
+/// Who changed a resource into its current state, and when, as the provider's audit log tells it (CloudTrail
+/// `LookupEvents`): the start of a failure for MTTD, and the "who, which API call" an alert shows.
+package struct ChangeEvent: Codable, Sendable, Equatable {
+    package var at: Date
+    /// The principal that made the call (an IAM user name or role session).
+    package var actor: String
+    /// The API call, e.g. `DeleteBucketEncryption`.
+    package var action: String
+    package init(at: Date, actor: String, action: String) { self.at = at; self.actor = actor; self.action = action }
+
+    /// `DeleteBucketEncryption by dana-r at 2026-03-02 08:14 UTC`.
+    package var summary: String { "\(action) by \(actor) at \(TimeText.human(at))" }
 }
 
 /// A storage bucket.
@@ -53,9 +78,12 @@ package struct Bucket: Codable, Sendable, Equatable {
     package var encryption: Encryption
     package var isPublic: Bool
     package var holdsCustomerData: Bool
-    package init(provider: String, name: String, encryption: Encryption, isPublic: Bool, holdsCustomerData: Bool = false) {
+    /// The change that left the bucket as it is, where the audit log says.
+    package var lastChange: ChangeEvent?
+    package init(provider: String, name: String, encryption: Encryption, isPublic: Bool, holdsCustomerData: Bool = false,
+                 lastChange: ChangeEvent? = nil) {
         self.provider = provider; self.name = name; self.encryption = encryption; self.isPublic = isPublic
-        self.holdsCustomerData = holdsCustomerData
+        self.holdsCustomerData = holdsCustomerData; self.lastChange = lastChange
     }
 }
 
@@ -68,8 +96,11 @@ package struct NetworkRule: Codable, Sendable, Equatable {
     package var fromPort: Int?
     package var toPort: Int?
     package var sources: [String]
-    package init(provider: String, id: String, name: String, fromPort: Int?, toPort: Int?, sources: [String]) {
+    /// The change that opened the rule, where the audit log says.
+    package var lastChange: ChangeEvent?
+    package init(provider: String, id: String, name: String, fromPort: Int?, toPort: Int?, sources: [String], lastChange: ChangeEvent? = nil) {
         self.provider = provider; self.id = id; self.name = name; self.fromPort = fromPort; self.toPort = toPort; self.sources = sources
+        self.lastChange = lastChange
     }
 }
 
@@ -79,8 +110,91 @@ package struct AuditTrail: Codable, Sendable, Equatable {
     package var name: String
     package var multiRegion: Bool
     package var logging: Bool
-    package init(provider: String, name: String, multiRegion: Bool, logging: Bool) {
-        self.provider = provider; self.name = name; self.multiRegion = multiRegion; self.logging = logging
+    /// The change that stopped or narrowed the trail, where the audit log says.
+    package var lastChange: ChangeEvent?
+    package init(provider: String, name: String, multiRegion: Bool, logging: Bool, lastChange: ChangeEvent? = nil) {
+        self.provider = provider; self.name = name; self.multiRegion = multiRegion; self.logging = logging; self.lastChange = lastChange
+    }
+}
+
+/// An account-wide password policy for console users (IAM's account password policy). `exists == false` means
+/// the account has none, so the provider's weak defaults apply.
+package struct PasswordPolicy: Codable, Sendable, Equatable {
+    package var provider: String
+    /// The account it governs (an AWS account id or alias).
+    package var account: String
+    package var exists: Bool
+    package var minimumLength: Int
+    package var requireSymbols: Bool
+    package var requireNumbers: Bool
+    package var requireUppercase: Bool
+    package var requireLowercase: Bool
+    /// Days before a password must change; nil when passwords never expire.
+    package var maxAgeDays: Int?
+    /// How many previous passwords may not be reused; nil when reuse is not prevented.
+    package var reusePrevention: Int?
+    package init(provider: String, account: String, exists: Bool, minimumLength: Int = 0, requireSymbols: Bool = false,
+                 requireNumbers: Bool = false, requireUppercase: Bool = false, requireLowercase: Bool = false,
+                 maxAgeDays: Int? = nil, reusePrevention: Int? = nil) {
+        self.provider = provider; self.account = account; self.exists = exists; self.minimumLength = minimumLength
+        self.requireSymbols = requireSymbols; self.requireNumbers = requireNumbers; self.requireUppercase = requireUppercase
+        self.requireLowercase = requireLowercase; self.maxAgeDays = maxAgeDays; self.reusePrevention = reusePrevention
+    }
+}
+
+/// A managed database instance (RDS and the like).
+package struct Database: Codable, Sendable, Equatable {
+    package var provider: String
+    package var id: String
+    package var engine: String
+    package var storageEncrypted: Bool
+    package var publiclyAccessible: Bool
+    package init(provider: String, id: String, engine: String, storageEncrypted: Bool, publiclyAccessible: Bool) {
+        self.provider = provider; self.id = id; self.engine = engine; self.storageEncrypted = storageEncrypted
+        self.publiclyAccessible = publiclyAccessible
+    }
+}
+
+/// A customer-managed encryption key (KMS and the like). Provider-managed keys are rotated by the provider and not
+/// reported.
+package struct EncryptionKey: Codable, Sendable, Equatable {
+    package var provider: String
+    package var id: String
+    /// An alias or description that a person recognises, where the key has one.
+    package var label: String?
+    /// Symmetric keys can rotate automatically; asymmetric and HMAC keys cannot and are not judged on rotation.
+    package var rotatable: Bool
+    package var rotationEnabled: Bool
+    package init(provider: String, id: String, label: String? = nil, rotatable: Bool = true, rotationEnabled: Bool) {
+        self.provider = provider; self.id = id; self.label = label; self.rotatable = rotatable; self.rotationEnabled = rotationEnabled
+    }
+}
+
+/// A finding imported from another scanner (an OCSF Detection Finding, e.g. from Prowler): its own check, resource,
+/// status and severity, carried through the bot's lifecycle as one result.
+package struct ImportedFinding: Codable, Sendable, Equatable {
+    package enum Status: String, Codable, Sendable { case pass, fail, manual, unknown }
+    /// The scanner's check id (OCSF `metadata.event_code`, Prowler's `CheckID`).
+    package var checkID: String
+    package var title: String
+    package var status: Status
+    package var severity: Severity?
+    package var resource: String
+    package var resourceName: String?
+    /// Compliance mappings, e.g. `["SOC2": ["cc_6_1"], "CIS-2.0": ["1.10"]]`.
+    package var compliance: [String: [String]]
+    /// Provider region / account, where the finding says.
+    package var provider: String?
+    package var statusDetail: String?
+    package var remediation: String?
+    /// When the scanner first saw it failing, where the finding says.
+    package var firstSeenAt: Date?
+    package init(checkID: String, title: String, status: Status, severity: Severity?, resource: String, resourceName: String? = nil,
+                 compliance: [String: [String]] = [:], provider: String? = nil, statusDetail: String? = nil, remediation: String? = nil,
+                 firstSeenAt: Date? = nil) {
+        self.checkID = checkID; self.title = title; self.status = status; self.severity = severity; self.resource = resource
+        self.resourceName = resourceName; self.compliance = compliance; self.provider = provider; self.statusDetail = statusDetail
+        self.remediation = remediation; self.firstSeenAt = firstSeenAt
     }
 }
 
@@ -162,6 +276,10 @@ package struct Facts: Sendable, Equatable {
     package var devices: [Device]?
     package var vulnerabilities: [Vulnerability]?
     package var reviews: [AccessReview]?
+    package var passwordPolicies: [PasswordPolicy]?
+    package var databases: [Database]?
+    package var encryptionKeys: [EncryptionKey]?
+    package var findings: [ImportedFinding]?
     package init() {}
 
     /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
@@ -178,6 +296,10 @@ package struct Facts: Sendable, Equatable {
         case .devices: devices != nil
         case .vulnerabilities: vulnerabilities != nil
         case .reviews: reviews != nil
+        case .passwordPolicies: passwordPolicies != nil
+        case .databases: databases != nil
+        case .encryptionKeys: encryptionKeys != nil
+        case .findings: findings != nil
         }
     }
 
@@ -195,6 +317,10 @@ package struct Facts: Sendable, Equatable {
         if kinds.contains(.devices) { out.devices = devices }
         if kinds.contains(.vulnerabilities) { out.vulnerabilities = vulnerabilities }
         if kinds.contains(.reviews) { out.reviews = reviews }
+        if kinds.contains(.passwordPolicies) { out.passwordPolicies = passwordPolicies }
+        if kinds.contains(.databases) { out.databases = databases }
+        if kinds.contains(.encryptionKeys) { out.encryptionKeys = encryptionKeys }
+        if kinds.contains(.findings) { out.findings = findings }
         return out
     }
 
@@ -206,7 +332,9 @@ package struct Facts: Sendable, Equatable {
         auditTrails = join(auditTrails, other.auditTrails); repositories = join(repositories, other.repositories)
         training = join(training, other.training); vendors = join(vendors, other.vendors)
         devices = join(devices, other.devices); vulnerabilities = join(vulnerabilities, other.vulnerabilities)
-        reviews = join(reviews, other.reviews)
+        reviews = join(reviews, other.reviews); passwordPolicies = join(passwordPolicies, other.passwordPolicies)
+        databases = join(databases, other.databases); encryptionKeys = join(encryptionKeys, other.encryptionKeys)
+        findings = join(findings, other.findings)
     }
 }
 

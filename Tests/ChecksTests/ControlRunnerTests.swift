@@ -202,6 +202,10 @@ private extension Facts {
         case .vendors: facts.vendors = []
         case .devices: facts.devices = []
         case .vulnerabilities: facts.vulnerabilities = []
+        case .passwordPolicies: facts.passwordPolicies = []
+        case .databases: facts.databases = []
+        case .encryptionKeys: facts.encryptionKeys = []
+        case .findings: facts.findings = []
         }
         return facts
     }

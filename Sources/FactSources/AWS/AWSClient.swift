@@ -5,7 +5,7 @@ import HTTP
 /// Signed calls to AWS APIs (or an emulator at a custom endpoint) through the shared HTTP transport.
 struct AWSClient: Sendable {
     let source: SourceID
-    let credentials: AWSCredentials
+    var credentials: AWSCredentials
     /// Sends every service to this base URL (moto, LocalStack, a proxy) with path-style S3; nil means real AWS.
     let endpoint: URL?
     let transport: any HTTPTransport

@@ -2,17 +2,28 @@ import Core
 import Foundation
 import HTTP
 
-/// Facts from AWS: IAM users and the root user (accounts), S3 buckets (encryption, public access), EC2
-/// security-group rules per region, CloudTrail trails. Every kind the `aws` source kind declares is read.
+/// Facts from AWS: IAM users and the root user (accounts, with access-key ages), the account password policy,
+/// S3 buckets (encryption, public access), EC2 security-group rules, CloudTrail trails, RDS instances and
+/// customer-managed KMS keys per region. Failing buckets, rules and trails are dated from CloudTrail's event history
+/// where it can tell (`CloudTrailChanges`).
 ///
 /// Manifest: `credentials: {access_key_id: VAR, secret_access_key: VAR, session_token: VAR?}` name environment
-/// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator.
+/// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator;
+/// `settings.regions` (default `us-east-1`); `settings.assume_roles` lists role ARNs in member accounts to read as
+/// well (with `settings.external_id` if the roles require one, and `settings.include_base_account: false` to read only
+/// those); `settings.change_lookups` caps the CloudTrail history lookups per run (default 20, 0 turns them off).
+/// With `assume_roles`, names that are only unique within an account (IAM users, trails, databases, the password
+/// policy) carry the account id.
 package struct AWSSource: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { Set(SourceKind.named("aws")?.provides ?? []) }
     let client: AWSClient
     /// Regions to read regional services in (`settings.regions`, default `us-east-1`).
     let regions: [String]
+    let assumeRoles: [String]
+    let externalID: String?
+    let includeBaseAccount: Bool
+    let changeLookups: Int
 
     /// Reads credentials from `environment` by the variable names in `config`; throws when one is missing.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
@@ -36,10 +47,45 @@ package struct AWSSource: FactSource {
         client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
         let configured = config.settings["regions"]?.strings ?? []
         regions = configured.isEmpty ? ["us-east-1"] : configured
+        assumeRoles = config.settings["assume_roles"]?.strings ?? []
+        for role in assumeRoles where !Self.isRoleARN(role) {
+            throw SourceError.unavailable(source: config.id, reason: "assume_roles: `\(role)` is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+        }
+        externalID = config.settings["external_id"]?.string
+        includeBaseAccount = config.settings["include_base_account"]?.bool ?? true
+        changeLookups = Int(config.settings["change_lookups"]?.number ?? 20)
+    }
+
+    static func isRoleARN(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[4].count == 12 && parts[4].allSatisfy(\.isNumber)
+            && parts[5].hasPrefix("role/")
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
         var facts = Facts()
+        if assumeRoles.isEmpty {
+            return try await read(kinds, client: client, account: nil)
+        }
+        let base = AWSAccountFacts(client: client)
+        if includeBaseAccount {
+            facts.merge(try await read(kinds, client: client, account: try await base.accountID()))
+        }
+        for role in assumeRoles {
+            let credentials = try await base.assume(roleARN: role, externalID: externalID)
+            var member = client
+            member.credentials = credentials
+            let account = String(role.split(separator: ":", omittingEmptySubsequences: false)[4])
+            facts.merge(try await read(kinds, client: member, account: account))
+        }
+        return facts
+    }
+
+    /// One account's facts. `account` is set when the source reads several: names unique only within an account
+    /// carry it.
+    private func read(_ kinds: Set<FactKind>, client: AWSClient, account: String?) async throws -> Facts {
+        var facts = Facts()
+        let provider = account.map { "AWS \($0)" } ?? "AWS"
         for kind in kinds {
             switch kind {
             case .buckets:
@@ -47,13 +93,58 @@ package struct AWSSource: FactSource {
             case .networkRules:
                 facts.networkRules = try await EC2SecurityGroups(client: client, regions: regions).rules()
             case .accounts:
-                facts.accounts = try await IAMUsers(client: client).accounts()
+                facts.accounts = try await IAMUsers(client: client, qualifier: account).accounts()
             case .auditTrails:
-                facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails()
+                facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails().map { trail in
+                    var trail = trail
+                    trail.provider = provider
+                    return trail
+                }
+            case .passwordPolicies:
+                let identity = AWSAccountFacts(client: client)
+                let id = if let account { account } else { try await identity.accountID() }
+                facts.passwordPolicies = [try await identity.passwordPolicy(account: id)]
+            case .databases:
+                facts.databases = try await RDSInstances(client: client, regions: regions).databases().map { db in
+                    var db = db
+                    if let account { db.id = "\(account)/\(db.id)" }
+                    return db
+                }
+            case .encryptionKeys:
+                facts.encryptionKeys = try await KMSKeys(client: client, regions: regions).keys()
             default:
-                throw SourceError.unavailable(source: id, reason: "reading AWS \(kind.rawValue) is not built yet (IAM users, S3 buckets, security groups and CloudTrail are)")
+                throw SourceError.unavailable(source: id, reason: "AWS does not provide \(kind.rawValue)")
             }
         }
+        await datingChanges(&facts, client: client)
         return facts
+    }
+
+    /// Dates failing-looking buckets, rules and trails from CloudTrail's event history, up to `changeLookups` a run
+    /// (LookupEvents allows two calls a second per account and region). The first unreadable answer (no permission,
+    /// throttled, not supported) ends the lookups for this run: the failures stand, dated by the bot's runs.
+    private func datingChanges(_ facts: inout Facts, client: AWSClient) async {
+        let history = CloudTrailChanges(client: client)
+        let home = regions[0]
+        var lookups: [(kind: FactKind, index: Int, resource: String, region: String, events: Set<String>)] = []
+        for (i, bucket) in (facts.buckets ?? []).enumerated() where bucket.encryption == .none || bucket.isPublic {
+            lookups.append((.buckets, i, bucket.name, home, CloudTrailChanges.bucketEvents))
+        }
+        for (i, rule) in (facts.networkRules ?? []).enumerated() where rule.sources.contains(where: { $0 == "0.0.0.0/0" || $0 == "::/0" }) {
+            // Rule ids are `region/group/index`.
+            let parts = rule.id.split(separator: "/")
+            if parts.count == 3 { lookups.append((.networkRules, i, String(parts[1]), String(parts[0]), CloudTrailChanges.securityGroupEvents)) }
+        }
+        for (i, trail) in (facts.auditTrails ?? []).enumerated() where !(trail.logging && trail.multiRegion) && trail.name != CloudTrailStatus.noTrail {
+            lookups.append((.auditTrails, i, trail.name, home, CloudTrailChanges.trailEvents))
+        }
+        for lookup in lookups.prefix(max(0, changeLookups)) {
+            guard let change = try? await history.lastChange(resource: lookup.resource, region: lookup.region, events: lookup.events) else { return }
+            switch lookup.kind {
+            case .buckets: facts.buckets?[lookup.index].lastChange = change
+            case .networkRules: facts.networkRules?[lookup.index].lastChange = change
+            default: facts.auditTrails?[lookup.index].lastChange = change
+            }
+        }
     }
 }

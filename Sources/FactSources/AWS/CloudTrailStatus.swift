@@ -8,6 +8,8 @@ struct CloudTrailStatus: Sendable {
     let client: AWSClient
     let region: String
     static let prefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+    /// The name reported when the account has no trail at all.
+    static let noTrail = "(no trail)"
 
     func trails() async throws -> [AuditTrail] {
         let described = try await client.json(service: "cloudtrail", region: region, target: Self.prefix + "DescribeTrails",
@@ -27,7 +29,7 @@ struct CloudTrailStatus: Sendable {
         }
         if trails.isEmpty {
             // No trail at all is a finding, not "nothing to check": report a non-logging placeholder.
-            trails.append(AuditTrail(provider: "AWS", name: "(no trail)", multiRegion: false, logging: false))
+            trails.append(AuditTrail(provider: "AWS", name: Self.noTrail, multiRegion: false, logging: false))
         }
         return trails
     }

@@ -7,13 +7,17 @@ import HTTP
 /// For each user (`ListUsers`, following `Marker`): a console password (`GetLoginProfile`; 404 = none) makes it
 /// interactive; `ListMFADevices` says whether MFA is on; `ListAccessKeys` finds active keys; AdministratorAccess
 /// attached to the user or one of its groups makes it privileged; the `email` tag (any case) matches it to a person,
-/// since IAM users have no email of their own. `PasswordLastUsed` is the last console login.
+/// since IAM users have no email of their own. `PasswordLastUsed` is the last console login. Users are read
+/// `concurrency` at a time. With several accounts (`assume_roles`), logins are qualified as `account/user`.
 struct IAMUsers: Sendable {
     let client: AWSClient
+    /// The account id to qualify logins with, when the source reads several accounts.
+    var qualifier: String? = nil
+    var concurrency = 8
     static let version = "2010-05-08"
 
     func accounts() async throws -> [Account] {
-        var accounts: [Account] = []
+        var users: [(name: String, lastLogin: Date?)] = []
         var marker: String?
         repeat {
             var parameters: [(String, String)] = [("MaxItems", "1000")]
@@ -21,27 +25,35 @@ struct IAMUsers: Sendable {
             let page = try await call("ListUsers", parameters)
             for user in page.all(path: ["ListUsersResult", "Users", "member"]) {
                 guard let name = user.value("UserName") else { continue }
-                accounts.append(try await account(name, lastLogin: user.value("PasswordLastUsed").flatMap(TimeText.parse)))
+                users.append((name, user.value("PasswordLastUsed").flatMap(TimeText.parse)))
             }
             marker = page.value("ListUsersResult", "IsTruncated") == "true" ? page.value("ListUsersResult", "Marker") : nil
+            if page.value("ListUsersResult", "IsTruncated") == "true", marker == nil {
+                throw SourceError.unavailable(source: client.source, reason: "IAM ListUsers: a truncated page without a Marker")
+            }
         } while marker != nil
+        var accounts = try await boundedMap(users, limit: concurrency) { user in try await self.account(user.name, lastLogin: user.lastLogin) }
 
         let summary = try await call("GetAccountSummary")
         let entries = summary.all(path: ["GetAccountSummaryResult", "SummaryMap", "entry"])
         guard let rootMFA = entries.first(where: { $0.value("key") == "AccountMFAEnabled" })?.value("value") else {
             throw SourceError.unavailable(source: client.source, reason: "IAM GetAccountSummary: no AccountMFAEnabled in the answer")
         }
-        accounts.append(Account(system: "AWS", login: "root", email: nil, active: true, mfaEnabled: rootMFA == "1",
+        accounts.append(Account(system: "AWS", login: qualified("root"), email: nil, active: true, mfaEnabled: rootMFA == "1",
                                 privileged: true, roles: ["root user"]))
         return accounts
     }
 
     private func account(_ name: String, lastLogin: Date?) async throws -> Account {
         let user = [("UserName", name)]
-        let console = try await exists("GetLoginProfile", user)
+        let console = try await client.queryUnlessMissing(service: "iam", region: "us-east-1", action: "GetLoginProfile", version: Self.version, user) != nil
         let mfa = try await call("ListMFADevices", user).all(path: ["ListMFADevicesResult", "MFADevices", "member"]).isEmpty == false
-        let keys = try await call("ListAccessKeys", user).all(path: ["ListAccessKeysResult", "AccessKeyMetadata", "member"])
-            .filter { $0.value("Status") == "Active" }
+        let accessKeys = try await call("ListAccessKeys", user).all(path: ["ListAccessKeysResult", "AccessKeyMetadata", "member"])
+            .compactMap { key -> AccessKey? in
+                guard let id = key.value("AccessKeyId"), let created = key.value("CreateDate").flatMap(TimeText.parse) else { return nil }
+                return AccessKey(id: id, active: key.value("Status") == "Active", createdAt: created)
+            }
+        let keys = accessKeys.filter(\.active)
         var policies = try await call("ListAttachedUserPolicies", user).all(path: ["ListAttachedUserPoliciesResult", "AttachedPolicies", "member"])
             .compactMap { $0.value("PolicyName") }
         for group in try await call("ListGroupsForUser", user).all(path: ["ListGroupsForUserResult", "Groups", "member"]).compactMap({ $0.value("GroupName") }) {
@@ -54,21 +66,14 @@ struct IAMUsers: Sendable {
         if console { roles.append("console") }
         if !keys.isEmpty { roles.append("\(keys.count) active access key\(keys.count == 1 ? "" : "s")") }
         roles += Set(policies).sorted()
-        return Account(system: "AWS", login: name, email: email, active: console || !keys.isEmpty, mfaEnabled: mfa,
-                       privileged: policies.contains("AdministratorAccess"), roles: roles, lastLoginAt: lastLogin, interactive: console)
+        return Account(system: "AWS", login: qualified(name), email: email, active: console || !keys.isEmpty, mfaEnabled: mfa,
+                       privileged: policies.contains("AdministratorAccess"), roles: roles, lastLoginAt: lastLogin, interactive: console,
+                       accessKeys: accessKeys)
     }
+
+    private func qualified(_ login: String) -> String { qualifier.map { "\($0)/\(login)" } ?? login }
 
     private func call(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLElementNode {
         try await client.query(service: "iam", region: "us-east-1", action: action, version: Self.version, parameters)
-    }
-
-    /// True on 200, false on 404 `NoSuchEntity`; anything else is an error.
-    private func exists(_ action: String, _ parameters: [(String, String)]) async throws -> Bool {
-        do {
-            _ = try await call(action, parameters)
-            return true
-        } catch SourceError.unavailable(_, let reason) where reason.contains("HTTP 404 NoSuchEntity") {
-            return false
-        }
     }
 }

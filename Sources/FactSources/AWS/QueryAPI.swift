@@ -18,8 +18,18 @@ extension AWSClient {
         return xml
     }
 
+    /// A query-protocol call whose 404 `NoSuchEntity` means "not set" (a login profile, a password policy): nil
+    /// then; any other failure is an error.
+    func queryUnlessMissing(service: String, region: String, action: String, version: String, _ parameters: [(String, String)] = []) async throws -> XMLElementNode? {
+        do {
+            return try await query(service: service, region: region, action: action, version: version, parameters)
+        } catch SourceError.unavailable(_, let reason) where reason.contains("HTTP 404 NoSuchEntity") {
+            return nil
+        }
+    }
+
     /// An AWS JSON-protocol call (CloudTrail, KMS): POST with `X-Amz-Target`, JSON in and out.
-    func json(service: String, region: String, target: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
+    func json(service: String, region: String, target: String, _ body: [String: any Sendable] = [:]) async throws -> [String: Any] {
         let payload = try JSONSerialization.data(withJSONObject: body)
         let response = try await send(service: service, region: region, method: "POST", path: "/",
                                       headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)],

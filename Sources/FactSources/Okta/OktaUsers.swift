@@ -64,27 +64,13 @@ struct OktaUsers: Sendable {
             URLQueryItem(name: "search", value: search), URLQueryItem(name: "limit", value: "200"),
         ]), as: User.self)
 
-        var accounts = [Account?](repeating: nil, count: users.count)
-        try await withThrowingTaskGroup(of: (Int, Account).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < users.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, try await account(users[index])) }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            while let (index, account) = try await group.next() {
-                accounts[index] = account
-                startNext()
-            }
-        }
-        let withoutMFA = accounts.indices.filter { accounts[$0]?.active == true && accounts[$0]?.mfaEnabled == false }
+        var accounts = try await boundedMap(users, limit: concurrency) { try await self.account($0) }
+        let withoutMFA = accounts.indices.filter { accounts[$0].active && accounts[$0].mfaEnabled == false }
         if !withoutMFA.isEmpty {
             let removed = try await factorRemovals()
-            for index in withoutMFA { accounts[index]?.mfaChangedAt = removed[users[index].id] }
+            for index in withoutMFA { accounts[index].mfaChangedAt = removed[users[index].id] }
         }
-        return accounts.compactMap { $0 }
+        return accounts
     }
 
     /// User id → when their factors were last deactivated or reset, per the System Log.
