@@ -11,8 +11,12 @@ import Foundation
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run every control once and print the results (exit 1 on failures, 2 on errors).")
     @OptionGroup var common: CommonOptions
-    @Flag(name: .long, help: "Print JSON instead of a table.")
+    @Flag(name: .long, help: "Print JSON instead of a table (same as --format json).")
     var json = false
+    @Option(name: .long, help: "table, json, or ocsf (every result as an OCSF Detection Finding, for a SIEM or Security Lake).")
+    var format: String?
+    @Option(name: .long, help: "Write the output to this file instead of standard output.")
+    var out: String?
     @Option(name: .long, help: "Only these controls (comma-separated ids).")
     var only: String?
 
@@ -29,14 +33,18 @@ struct Check: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let format = self.format ?? (json ? "json" : "table")
+        guard ["table", "json", "ocsf"].contains(format) else { throw ValidationError("--format must be table, json or ocsf, not `\(format)`") }
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = Date()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
         let runner = ControlRunner(sources: sources, aliases: AccountAliases(people: config.people))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
+        var findings: [[String: Any]] = []
         for control in config.controls where control.isAutomated && (selected?.contains(control.id) ?? true) {
             let results = await runner.run(control, at: now)
+            findings += results.map { OCSFDetectionFinding.encode($0, control: control, organisation: config.organisation, at: now) }
             let failing = results.filter { $0.status == .fail }
             let errors = results.compactMap { if case .error(let m) = $0.status { "\($0.resource.id): \(m)" } else { nil } }
             rows.append(Row(control: control.id.rawValue, criteria: control.criteria.map(\.rawValue), severity: control.severity.rawValue,
@@ -44,10 +52,19 @@ struct Check: AsyncParsableCommand {
                             passed: results.count - failing.count - errors.count, failed: failing.count, errors: errors.count,
                             failing: failing.map { "\($0.resource.name): \($0.observed)" }, errorMessages: errors))
         }
-        if json {
+        if format != "table" {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            let data = format == "ocsf" ? try OCSFDetectionFinding.document(findings) : try encoder.encode(rows)
+            if let out {
+                do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                    standardError("soc2bot: cannot write \(out): \(error.localizedDescription)")
+                    throw Exit.errors
+                }
+                standardError("wrote \(format == "ocsf" ? "\(findings.count) OCSF findings" : "\(rows.count) control results") to \(out)")
+            } else {
+                print(String(decoding: data, as: UTF8.self))
+            }
         } else {
             let width = max(7, rows.map(\.control.count).max() ?? 0)
             print("control".padding(toLength: width, withPad: " ", startingAt: 0) + "  criteria       severity  status  pass  fail  err  detail")
