@@ -5,11 +5,8 @@ import Synchronization
 
 /// An in-process Google OAuth 2.0 token endpoint and Admin SDK Directory API (`users.list`) that speak the
 /// documented wire format.
-/// - `POST https://oauth2.googleapis.com/token` (form): `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
-///   and an `assertion` whose RS256 signature is verified against the service account's public key, with
-///   `iss` = the service account, `aud` = the token URL, `exp` − `iat` ≤ 1 h and `now` inside it (else 400
-///   `invalid_grant`), `sub` = the delegating admin and `scope` within the delegated scopes (else 401
-///   `unauthorized_client`). Answers `{"access_token","expires_in","token_type"}`.
+/// - `POST https://oauth2.googleapis.com/token`: the JWT bearer grant as `FakeGoogleOAuth` checks it, with
+///   `sub` = the delegating admin and `scope` within the delegated scopes (else 401 `unauthorized_client`).
 /// - `GET https://admin.googleapis.com/admin/directory/v1/users`: a bearer token this fake issued and has not
 ///   expired or revoked (else 401 `UNAUTHENTICATED`), `customer` (else 400), `maxResults` 1…500; pages of
 ///   `min(maxResults, pageSize)` users with an opaque `nextPageToken` (an unknown `pageToken` is a 400).
@@ -38,26 +35,18 @@ package final class FakeGoogle: HTTPTransport {
     package static let tokenURL = "https://oauth2.googleapis.com/token"
     package static let directoryHost = "admin.googleapis.com"
     package static let userReadonlyScope = "https://www.googleapis.com/auth/admin.directory.user.readonly"
-    static let jwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
     struct State {
         var users: [User]
+        var oauth: FakeGoogleOAuth
         var failures: [Failure] = []
-        var tokens: [String: Date] = [:]
-        var tokenCounter = 0
-        var tokenRequests = 0
-        var refusals: [String] = []
         var calls: [String] = []
-        var assertionHeaders: [[String: String]] = []
     }
 
-    let publicKey: _RSA.Signing.PublicKey
-    let clientEmail: String
     let adminEmail: String
     let customer: String
     let delegatedScopes: Set<String>
     let pageSize: Int
-    let tokenLifetime: Int
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
@@ -68,9 +57,9 @@ package final class FakeGoogle: HTTPTransport {
                  adminEmail: String = "it-admin@acme.example", customer: String = "my_customer", users: [User], pageSize: Int = 2,
                  delegatedScopes: Set<String> = [FakeGoogle.userReadonlyScope], tokenLifetime: Int = 3599,
                  now: @escaping @Sendable () -> Date = { Date() }) {
-        self.publicKey = publicKey; self.clientEmail = clientEmail; self.adminEmail = adminEmail; self.customer = customer
-        self.delegatedScopes = delegatedScopes; self.pageSize = pageSize; self.tokenLifetime = tokenLifetime; self.now = now
-        state = Mutex(State(users: users))
+        self.adminEmail = adminEmail; self.customer = customer; self.delegatedScopes = delegatedScopes; self.pageSize = pageSize; self.now = now
+        state = Mutex(State(users: users, oauth: FakeGoogleOAuth(publicKey: publicKey, clientEmail: clientEmail, tokenURL: Self.tokenURL,
+                                                                 tokenLifetime: tokenLifetime)))
     }
 
     /// A service account JSON key file as the Cloud console issues it, for `privateKey` (PKCS#8 PEM).
@@ -87,20 +76,23 @@ package final class FakeGoogle: HTTPTransport {
 
     package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
     /// Forgets every issued token, as if they were revoked: the next directory call answers 401.
-    package func revokeTokens() { state.withLock { $0.tokens = [:] } }
+    package func revokeTokens() { state.withLock { $0.oauth.tokens = [:] } }
     package func setUsers(_ users: [User]) { state.withLock { $0.users = users } }
     /// Token requests received, granted or not.
-    package var tokenRequests: Int { state.withLock { $0.tokenRequests } }
+    package var tokenRequests: Int { state.withLock { $0.oauth.tokenRequests } }
     /// The `error` codes of refused token requests, in order.
-    package var refusals: [String] { state.withLock { $0.refusals } }
+    package var refusals: [String] { state.withLock { $0.oauth.refusals } }
     /// Directory calls as `path?query` (query decoded).
     package var calls: [String] { state.withLock { $0.calls } }
     /// The JOSE headers of the assertions received.
-    package var assertionHeaders: [[String: String]] { state.withLock { $0.assertionHeaders } }
+    package var assertionHeaders: [[String: String]] { state.withLock { $0.oauth.assertionHeaders } }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         state.withLock { s in
-            if request.url.absoluteString == Self.tokenURL { return token(request, &s) }
+            if request.url.absoluteString == Self.tokenURL {
+                // Domain-wide delegation: the assertion acts for the admin, within the scopes the Admin console granted.
+                return s.oauth.token(request, now: now()) { subject, scopes in subject == adminEmail && scopes.isSubset(of: delegatedScopes) }
+            }
             guard request.url.host == Self.directoryHost else {
                 return HTTPResponse(status: 404, body: Data("<html>not a Google endpoint</html>".utf8))
             }
@@ -117,8 +109,7 @@ package final class FakeGoogle: HTTPTransport {
                 case .malformed: return HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>Sign in</html>".utf8))
                 }
             }
-            guard let auth = request.header("authorization"), auth.hasPrefix("Bearer "),
-                  let expiry = s.tokens[String(auth.dropFirst("Bearer ".count))], now() < expiry else {
+            guard s.oauth.isAuthorized(request, now: now()) else {
                 return Self.apiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.", status: "UNAUTHENTICATED")
             }
             guard request.method == "GET", request.url.path == "/admin/directory/v1/users" else {
@@ -143,50 +134,6 @@ package final class FakeGoogle: HTTPTransport {
         }
     }
 
-    /// The JWT bearer grant, checked as Google checks it.
-    private func token(_ request: HTTPRequest, _ s: inout State) -> HTTPResponse {
-        s.tokenRequests += 1
-        func refuse(_ status: Int, _ error: String, _ description: String) -> HTTPResponse {
-            s.refusals.append(error)
-            return Self.answer(["error": error, "error_description": description], status: status)
-        }
-        guard request.method == "POST", request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true else {
-            return refuse(400, "invalid_request", "Invalid request method or content type")
-        }
-        let form = FakeSlackForm.decode(request.body)
-        guard form["grant_type"] == Self.jwtBearer else { return refuse(400, "unsupported_grant_type", "Invalid grant_type: \(form["grant_type"] ?? "")") }
-        let parts = (form["assertion"] ?? "").split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, let headerData = Self.base64URLDecode(parts[0]), let claimsData = Self.base64URLDecode(parts[1]),
-              let signatureData = Self.base64URLDecode(parts[2]),
-              let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],
-              let claims = try? JSONSerialization.jsonObject(with: claimsData) as? [String: Any] else {
-            return refuse(400, "invalid_grant", "Invalid JWT: not a compact JWS")
-        }
-        s.assertionHeaders.append(header.compactMapValues { $0 as? String })
-        guard header["alg"] as? String == "RS256" else { return refuse(400, "invalid_grant", "Invalid JWT: alg must be RS256") }
-        let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureData)
-        guard publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8), padding: .insecurePKCS1v1_5) else {
-            return refuse(400, "invalid_grant", "Invalid JWT Signature.")
-        }
-        guard claims["iss"] as? String == clientEmail else { return refuse(400, "invalid_grant", "Invalid grant: account not found") }
-        guard claims["aud"] as? String == Self.tokenURL else { return refuse(400, "invalid_grant", "Invalid JWT: Failed audience check.") }
-        let at = now().timeIntervalSince1970
-        guard let iat = (claims["iat"] as? NSNumber)?.doubleValue, let exp = (claims["exp"] as? NSNumber)?.doubleValue,
-              exp - iat <= 3600, exp > at, iat <= at + 60 else {
-            return refuse(400, "invalid_grant",
-                          "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
-        }
-        let scopes = Set(((claims["scope"] as? String) ?? "").split(separator: " ").map(String.init))
-        guard claims["sub"] as? String == adminEmail, !scopes.isEmpty, scopes.isSubset(of: delegatedScopes) else {
-            return refuse(401, "unauthorized_client",
-                          "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.")
-        }
-        s.tokenCounter += 1
-        let token = "ya29.fake-access-token-\(s.tokenCounter)"
-        s.tokens[token] = now().addingTimeInterval(TimeInterval(tokenLifetime))
-        return Self.answer(["access_token": token, "expires_in": tokenLifetime, "token_type": "Bearer"])
-    }
-
     static func json(_ user: User) -> [String: Any] {
         var fields: [String: Any] = [
             "kind": "admin#directory#user", "primaryEmail": user.primaryEmail,
@@ -206,11 +153,5 @@ package final class FakeGoogle: HTTPTransport {
     static func answer(_ object: [String: Any], status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers.merging(["Content-Type": "application/json; charset=UTF-8"]) { first, _ in first },
                      body: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-    }
-
-    static func base64URLDecode(_ text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
     }
 }
