@@ -18,11 +18,12 @@ package enum LiveSources {
         case "okta": return try OktaSource(config: config, environment: environment, transport: transport, now: now)
         case "bamboohr": return try BambooHRSource(config: config, environment: environment, transport: transport, now: now)
         case "csv_hr": return try CSVHRSource(config: config, environment: environment, transport: transport, now: now)
+        case "gcp": return try GCPSource(config: config, environment: environment, transport: transport, now: now)
         // One line per source kind, each `try <Kind>Source(config:environment:transport:now:)`.
         default: return nil
         }
     }
 
     /// The kinds with a live client in this build.
-    package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr"]
+    package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "gcp"]
 }
