@@ -95,10 +95,11 @@ struct GCPSourceTests {
     }
 
     @Test func aPublicBucketFailsStoragePublicAccessEndToEnd() async throws {
-        // Given a project with one public and one private bucket
+        // Given a project with a public bucket, and one whose grant to allUsers (made before public access
+        // prevention was enforced) is blocked
         let gcp = fake(["acme-prod": FakeGCP.Project(buckets: [
             FakeGCP.Bucket("press-kit", bindings: ["roles/storage.objectViewer": ["allUsers"]]),
-            FakeGCP.Bucket("customer-exports", publicAccessPrevention: "enforced"),
+            FakeGCP.Bucket("customer-exports", publicAccessPrevention: "enforced", bindings: ["roles/storage.objectViewer": ["allUsers"]]),
         ])])
         let control = Control(id: "gcs-public", title: "No public buckets", criteria: [Criterion("CC6.6")!], owner: "infra", severity: .critical,
                               cadence: 3_600, check: CheckSpec(type: "storage_public_access", sources: ["gcp"]), remediation: "remove allUsers")

@@ -19,7 +19,7 @@ import Synchronization
 /// Failure modes on cue for API calls: 429 with or without Retry-After, 5xx, a malformed body, 403 PERMISSION_DENIED;
 /// and page tokens that are refused (`refusePageTokens`), as when a listing's token expires mid-way.
 package final class FakeGCP: HTTPTransport {
-    package enum Failure: Sendable { case tooManyRequests(retryAfter: Int?), serverError(Int), malformed, permissionDenied }
+    package typealias Failure = FakeGoogle.Failure
 
     /// A Cloud Storage bucket and its IAM policy.
     package struct Bucket: Sendable {
@@ -121,15 +121,7 @@ package final class FakeGCP: HTTPTransport {
             s.calls.append("\(request.method) \(host) \(path)" + (items.isEmpty ? "" : "?" + items.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")))
             if let failure = s.failures.first {
                 s.failures.removeFirst()
-                switch failure {
-                case .tooManyRequests(let seconds):
-                    return FakeGoogle.apiError(429, "Quota exceeded for quota metric 'Read requests' of service '\(host)'.", status: "RESOURCE_EXHAUSTED",
-                                               headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
-                case .serverError(let status): return HTTPResponse(status: status, body: Data("<html>Backend Error</html>".utf8))
-                case .malformed: return HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>Sign in</html>".utf8))
-                case .permissionDenied:
-                    return FakeGoogle.apiError(403, "The caller does not have permission", status: "PERMISSION_DENIED")
-                }
+                return FakeGoogle.response(for: failure, quotaMetric: "Read requests")
             }
             guard s.oauth.isAuthorized(request, now: now()) else {
                 return FakeGoogle.apiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.", status: "UNAUTHENTICATED")
@@ -186,17 +178,13 @@ package final class FakeGCP: HTTPTransport {
 
     /// One page of `all` after the offset the `pageToken` names, with a `nextPageToken` when more remain.
     private func page<T>(_ all: [T], query: [String: String], limit: Int, kind: String, json: (T) -> [String: Any]) -> HTTPResponse {
-        var offset = 0
-        if let token = query["pageToken"] {
-            guard token.hasPrefix("Cg1"), let value = Int(token.dropFirst(3)), value > 0, value < all.count else {
-                return FakeGoogle.apiError(400, "Invalid page token", status: "INVALID_ARGUMENT")
-            }
-            offset = value
+        guard let page = FakeGoogle.page(count: all.count, pageToken: query["pageToken"], limit: min(limit == 0 ? 500 : limit, pageSize),
+                                         tokenPrefix: "Cg1") else {
+            return FakeGoogle.apiError(400, "Invalid page token", status: "INVALID_ARGUMENT")
         }
-        let end = min(all.count, offset + min(limit == 0 ? 500 : limit, pageSize))
         var body: [String: Any] = ["kind": kind]
-        if end > offset { body["items"] = all[offset..<end].map(json) }
-        if end < all.count { body["nextPageToken"] = "Cg1\(end)" }
+        if !page.range.isEmpty { body["items"] = all[page.range].map(json) }
+        if let next = page.next { body["nextPageToken"] = next }
         return FakeGoogle.answer(body)
     }
 

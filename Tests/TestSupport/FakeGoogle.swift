@@ -10,9 +10,10 @@ import Synchronization
 /// - `GET https://admin.googleapis.com/admin/directory/v1/users`: a bearer token this fake issued and has not
 ///   expired or revoked (else 401 `UNAUTHENTICATED`), `customer` (else 400), `maxResults` 1…500; pages of
 ///   `min(maxResults, pageSize)` users with an opaque `nextPageToken` (an unknown `pageToken` is a 400).
-/// Failure modes on cue for directory calls: 429 with or without Retry-After, 5xx, a malformed body.
+/// Failure modes on cue for directory calls: 429 with or without Retry-After, 5xx, a malformed body, 403
+/// PERMISSION_DENIED (`response(for:quotaMetric:)`, shared with `FakeGCP`).
 package final class FakeGoogle: HTTPTransport {
-    package enum Failure: Sendable { case tooManyRequests(retryAfter: Int?), serverError(Int), malformed }
+    package enum Failure: Sendable { case tooManyRequests(retryAfter: Int?), serverError(Int), malformed, permissionDenied }
 
     /// A Workspace user as `users.list` returns it.
     package struct User: Sendable {
@@ -101,13 +102,7 @@ package final class FakeGoogle: HTTPTransport {
             s.calls.append(request.url.path + "?" + (components?.queryItems ?? []).map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&"))
             if let failure = s.failures.first {
                 s.failures.removeFirst()
-                switch failure {
-                case .tooManyRequests(let seconds):
-                    return Self.apiError(429, "Quota exceeded for quota metric 'Queries'", status: "RESOURCE_EXHAUSTED",
-                                         headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
-                case .serverError(let status): return HTTPResponse(status: status, body: Data("<html>Backend Error</html>".utf8))
-                case .malformed: return HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>Sign in</html>".utf8))
-                }
+                return Self.response(for: failure, quotaMetric: "Queries")
             }
             guard s.oauth.isAuthorized(request, now: now()) else {
                 return Self.apiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.", status: "UNAUTHENTICATED")
@@ -118,18 +113,12 @@ package final class FakeGoogle: HTTPTransport {
             guard query["customer"] == customer else { return Self.apiError(400, "Bad Request", status: "INVALID_ARGUMENT") }
             let maxResults = query["maxResults"].flatMap(Int.init) ?? 100
             guard (1...500).contains(maxResults) else { return Self.apiError(400, "Invalid Input: maxResults", status: "INVALID_ARGUMENT") }
-            var offset = 0
-            if let pageToken = query["pageToken"] {
-                guard pageToken.hasPrefix("CkQK"), let value = Int(pageToken.dropFirst(4)), value > 0, value < s.users.count else {
-                    return Self.apiError(400, "Invalid page token", status: "INVALID_ARGUMENT")
-                }
-                offset = value
+            guard let page = Self.page(count: s.users.count, pageToken: query["pageToken"], limit: min(maxResults, pageSize), tokenPrefix: "CkQK") else {
+                return Self.apiError(400, "Invalid page token", status: "INVALID_ARGUMENT")
             }
-            let end = min(s.users.count, offset + min(maxResults, pageSize))
             var body: [String: Any] = ["kind": "admin#directory#users", "etag": "\"fake-etag\""]
-            let page = s.users[offset..<end].map(Self.json)
-            if !page.isEmpty { body["users"] = page }
-            if end < s.users.count { body["nextPageToken"] = "CkQK\(end)" }
+            if !page.range.isEmpty { body["users"] = s.users[page.range].map(Self.json) }
+            if let next = page.next { body["nextPageToken"] = next }
             return Self.answer(body)
         }
     }
@@ -153,5 +142,30 @@ package final class FakeGoogle: HTTPTransport {
     static func answer(_ object: [String: Any], status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers.merging(["Content-Type": "application/json; charset=UTF-8"]) { first, _ in first },
                      body: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+
+    /// A canned failure, as Google's front ends answer it; `quotaMetric` names the quota a 429 says is exhausted.
+    static func response(for failure: Failure, quotaMetric: String) -> HTTPResponse {
+        switch failure {
+        case .tooManyRequests(let seconds):
+            apiError(429, "Quota exceeded for quota metric '\(quotaMetric)'", status: "RESOURCE_EXHAUSTED",
+                     headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
+        case .serverError(let status): HTTPResponse(status: status, body: Data("<html>Backend Error</html>".utf8))
+        case .malformed: HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>Sign in</html>".utf8))
+        case .permissionDenied: apiError(403, "The caller does not have permission", status: "PERMISSION_DENIED")
+        }
+    }
+
+    /// The items of one page of a `count`-long list after the offset `pageToken` names (`tokenPrefix` + offset),
+    /// at most `limit` of them, and the token of the next page when more remain; nil for a token this fake did not
+    /// issue.
+    static func page(count: Int, pageToken: String?, limit: Int, tokenPrefix: String) -> (range: Range<Int>, next: String?)? {
+        var offset = 0
+        if let pageToken {
+            guard pageToken.hasPrefix(tokenPrefix), let value = Int(pageToken.dropFirst(tokenPrefix.count)), value > 0, value < count else { return nil }
+            offset = value
+        }
+        let end = min(count, offset + limit)
+        return (offset..<end, end < count ? "\(tokenPrefix)\(end)" : nil)
     }
 }
