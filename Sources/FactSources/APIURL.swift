@@ -18,3 +18,13 @@ enum APIURL {
         return url
     }
 }
+
+extension APIURL {
+    /// A configured http(s) URL with a host (`settings.base_url`), or an error naming the setting.
+    static func setting(_ text: String, name: String, source: SourceID) throws -> URL {
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw SourceError.unavailable(source: source, reason: "\(name) `\(text)` is not an http(s) URL")
+        }
+        return url
+    }
+}

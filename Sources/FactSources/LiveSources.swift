@@ -19,11 +19,13 @@ package enum LiveSources {
         case "bamboohr": return try BambooHRSource(config: config, environment: environment, transport: transport, now: now)
         case "csv_hr": return try CSVHRSource(config: config, environment: environment, transport: transport, now: now)
         case "ocsf": return try OCSFSource(config: config, environment: environment, transport: transport, now: now)
+        case "gcp": return try GCPSource(config: config, environment: environment, transport: transport, now: now)
         // One line per source kind, each `try <Kind>Source(config:environment:transport:now:)`.
         default: return nil
         }
     }
 
     /// The kinds with a live client in this build.
-    package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "ocsf"]
+    package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "ocsf",
+                                             "gcp"]
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// The signed JWT a service account exchanges for an access token (Google's OAuth 2.0 for server-to-server
 /// applications, RFC 7523 JWT bearer grant): RS256 over `base64url(header).base64url(claims)`, valid one hour.
-/// `sub` names the Workspace user the service account acts as (domain-wide delegation).
+/// `sub` names the Workspace user the service account acts as (domain-wide delegation); without one (GCP APIs)
+/// the claim is left out and the service account acts as itself.
 struct GoogleAssertion {
     /// Lifetime of an assertion: Google refuses ones that live longer than an hour.
     static let lifetime: TimeInterval = 3600
@@ -16,7 +17,8 @@ struct GoogleAssertion {
 
     struct Claims: Encodable {
         var iss: String
-        var sub: String
+        /// Left out of the JSON when nil.
+        var sub: String?
         var scope: String
         var aud: String
         var iat: Int
@@ -26,7 +28,7 @@ struct GoogleAssertion {
     let header: Header
     let claims: Claims
 
-    init(key: GoogleServiceAccountKey, subject: String, scopes: [String], audience: String, issuedAt: Date) {
+    init(key: GoogleServiceAccountKey, subject: String?, scopes: [String], audience: String, issuedAt: Date) {
         header = Header(kid: key.privateKeyID)
         let iat = Int(issuedAt.timeIntervalSince1970.rounded(.down))
         claims = Claims(iss: key.clientEmail, sub: subject, scope: scopes.joined(separator: " "), aud: audience,

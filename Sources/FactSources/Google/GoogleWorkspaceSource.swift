@@ -24,7 +24,6 @@ package struct GoogleWorkspaceSource: FactSource {
     let client: GoogleDirectoryClient
 
     static let defaultKeyVariable = "GOOGLE_SERVICE_ACCOUNT_KEY"
-    static let defaultTokenURL = "https://oauth2.googleapis.com/token"
     static let defaultBaseURL = "https://admin.googleapis.com"
 
     /// Reads the key from the variable `config` names for `service_account_key` (else `settings.key_file`) and
@@ -33,28 +32,17 @@ package struct GoogleWorkspaceSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        func refuse(_ reason: String) -> SourceError { .unavailable(source: config.id, reason: reason) }
-        let keyVariable = config.credentialVariables["service_account_key"] ?? Self.defaultKeyVariable
-        let keyFile = config.settings["key_file"]?.string
-        let key: GoogleServiceAccountKey
-        if let json = environment[keyVariable], !json.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            key = try GoogleServiceAccountKey(json: Data(json.utf8), origin: "the variable \(keyVariable)", source: config.id)
-        } else if let keyFile {
-            guard let data = FileManager.default.contents(atPath: keyFile) else {
-                throw refuse("cannot read the service account key file `\(keyFile)` (settings.key_file); check the path and its permissions")
-            }
-            key = try GoogleServiceAccountKey(json: data, origin: "the file \(keyFile)", source: config.id)
-        } else {
-            throw refuse("set the environment variable \(keyVariable) to the service account's JSON key (or settings.key_file to its path)")
-        }
+        let key = try GoogleServiceAccountKey.load(config: config, environment: environment, defaultVariable: Self.defaultKeyVariable)
         guard let adminEmail = config.settings["admin_email"]?.string, adminEmail.contains("@") else {
-            throw refuse("settings.admin_email is required: the e-mail of the Workspace admin the service account acts as (domain-wide delegation)")
+            throw SourceError.unavailable(source: config.id, reason: "settings.admin_email is required: "
+                                          + "the e-mail of the Workspace admin the service account acts as (domain-wide delegation)")
         }
         let customer = config.settings["customer"]?.string ?? "my_customer"
-        let tokenURL = try Self.url(config.settings["token_url"]?.string ?? key.tokenURI ?? Self.defaultTokenURL, setting: "token_url", source: config.id)
-        let baseURL = try Self.url(config.settings["base_url"]?.string ?? Self.defaultBaseURL, setting: "base_url", source: config.id)
-        client = GoogleDirectoryClient(source: config.id, key: key, adminEmail: adminEmail, customer: customer, tokenURL: tokenURL, baseURL: baseURL,
-                                       sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+        let baseURL = try APIURL.setting(config.settings["base_url"]?.string ?? Self.defaultBaseURL, name: "base_url", source: config.id)
+        let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: adminEmail, scopes: [GoogleDirectoryClient.scope],
+                                            tokenURL: try key.tokenURL(config: config), sender: ThrottledSender(transport: transport, sleep: sleep, now: now),
+                                            now: now, refusalHints: GoogleDirectoryClient.refusalHints(scope: GoogleDirectoryClient.scope))
+        client = GoogleDirectoryClient(source: config.id, auth: auth, customer: customer, baseURL: baseURL)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
@@ -66,13 +54,5 @@ package struct GoogleWorkspaceSource: FactSource {
             facts.accounts = try await client.users().map { try $0.account(source: id) }
         }
         return facts
-    }
-
-    /// An http(s) URL with a host, or an error naming the setting.
-    static func url(_ text: String, setting: String, source: SourceID) throws -> URL {
-        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
-            throw SourceError.unavailable(source: source, reason: "\(setting) `\(text)` is not an http(s) URL")
-        }
-        return url
     }
 }
