@@ -141,18 +141,25 @@ struct ImportedFindingsCheck: ControlCheck {
     }
 
     func selected(_ finding: ImportedFinding) -> Bool {
-        // No severity (OCSF Informational / Unknown) counts only when everything down to low is asked for.
-        guard let severity = finding.severity else { return minSeverity == .low }
+        // No severity: OCSF Informational, below anything a control asks for.
+        guard let severity = finding.severity else { return false }
         if severity > minSeverity { return false }
         if let checks, !checks.contains(where: { Self.glob($0, matches: finding.checkID) }) { return false }
         if let compliance {
-            let mapped = finding.compliance.flatMap { framework, requirements in
-                [framework.lowercased()] + requirements.map { "\(framework.lowercased()):\($0.lowercased())" }
+            // `SOC2:CC6.1` matches Prowler's `SOC2: cc_6_1`: compared without case or punctuation.
+            let mapped = Set(finding.compliance.flatMap { framework, requirements in
+                [Self.normalised(framework)] + requirements.map { Self.normalised(framework) + ":" + Self.normalised($0) }
+            })
+            let wanted = compliance.map { entry -> String in
+                let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+                return parts.map(Self.normalised).joined(separator: ":")
             }
-            guard compliance.contains(where: { mapped.contains($0.lowercased()) }) else { return false }
+            guard wanted.contains(where: mapped.contains) else { return false }
         }
         return true
     }
+
+    static func normalised(_ text: String) -> String { String(text.lowercased().filter { $0.isLetter || $0.isNumber }) }
 
     /// `*` matches any run of characters; everything else literally, case-insensitively.
     static func glob(_ pattern: String, matches text: String) -> Bool {

@@ -72,20 +72,27 @@ struct NetworkExposureCheck: ControlCheck {
     }
 }
 
-/// CC7.2: each provider has a multi-region audit trail that is logging.
+/// CC7.2: each provider (each account, project or subscription of it, where the source reads several) has a
+/// multi-region audit trail that is logging.
 struct AuditLoggingCheck: ControlCheck {
     var reads: Set<FactKind> { [.auditTrails] }
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
-        let byProvider = Dictionary(grouping: facts.auditTrails ?? [], by: \.provider)
+        struct Scope: Hashable, Comparable {
+            var provider: String
+            var scope: String?
+            static func < (a: Scope, b: Scope) -> Bool { (a.provider, a.scope ?? "") < (b.provider, b.scope ?? "") }
+        }
+        let byScope = Dictionary(grouping: facts.auditTrails ?? [], by: { Scope(provider: $0.provider, scope: $0.scope) })
         // No trail at all (a deleted trail) is a failure, not "nothing to check": silence would resolve the alert.
-        guard !byProvider.isEmpty else {
+        guard !byScope.isEmpty else {
             return [CheckResult(resource: ResourceRef(id: "audit-trail", name: "audit trail", kind: "audit_trail"), status: .fail,
                                 expected: "a multi-region trail that is logging", observed: "no audit trail reported")]
         }
-        return byProvider.keys.sorted().map { provider in
-            let trails = byProvider[provider]!
-            let resource = ResourceRef(id: "\(provider.lowercased()):audit-trail", name: "\(provider) audit trail", kind: "audit_trail")
+        return byScope.keys.sorted().map { key in
+            let trails = byScope[key]!
+            let resource = ResourceRef(id: "\(key.provider.lowercased()):" + (key.scope.map { "\($0):" } ?? "") + "audit-trail",
+                                       name: "\(key.provider)" + (key.scope.map { " \($0)" } ?? "") + " audit trail", kind: "audit_trail")
             let good = trails.first { $0.multiRegion && $0.logging }
             let observed = good.map { "\($0.name) is multi-region and logging" }
                 ?? trails.map { "\($0.name): \($0.multiRegion ? "multi-region" : "single-region"), \($0.logging ? "logging" : "not logging")" }

@@ -112,8 +112,12 @@ package struct AuditTrail: Codable, Sendable, Equatable {
     package var logging: Bool
     /// The change that stopped or narrowed the trail, where the audit log says.
     package var lastChange: ChangeEvent?
-    package init(provider: String, name: String, multiRegion: Bool, logging: Bool, lastChange: ChangeEvent? = nil) {
+    /// What the trail must cover when a source reads several (an AWS account, a GCP project, an Azure subscription):
+    /// each scope needs a logging trail of its own. nil: the provider as a whole.
+    package var scope: String?
+    package init(provider: String, name: String, multiRegion: Bool, logging: Bool, lastChange: ChangeEvent? = nil, scope: String? = nil) {
         self.provider = provider; self.name = name; self.multiRegion = multiRegion; self.logging = logging; self.lastChange = lastChange
+        self.scope = scope
     }
 }
 
@@ -178,6 +182,7 @@ package struct ImportedFinding: Codable, Sendable, Equatable {
     package var checkID: String
     package var title: String
     package var status: Status
+    /// nil for informational findings.
     package var severity: Severity?
     package var resource: String
     package var resourceName: String?

@@ -145,6 +145,25 @@ struct AuditLoggingCheckTests {
         #expect(try results.only("gcp:audit-trail").status == .pass)
     }
 
+    /// With several accounts or projects, each needs its own logging trail: one logging project hides nothing.
+    @Test
+    func eachScopeNeedsItsOwnTrailAndAFailureNamesWhoStoppedIt() throws {
+        let stoppedAt = Date(timeIntervalSince1970: 1_790_000_000)
+        let results = try F.evaluate("audit_logging", [:], Facts(auditTrails: [
+            AuditTrail(provider: "GCP", name: "prod data-access audit logs", multiRegion: true, logging: true, scope: "prod"),
+            AuditTrail(provider: "GCP", name: "data data-access audit logs", multiRegion: true, logging: false, scope: "data"),
+            AuditTrail(provider: "AWS", name: "org-trail", multiRegion: true, logging: false,
+                       lastChange: ChangeEvent(at: stoppedAt, actor: "mallory", action: "StopLogging"), scope: "111122223333"),
+        ]))
+
+        #expect(results.ids == ["aws:111122223333:audit-trail", "gcp:data:audit-trail", "gcp:prod:audit-trail"])
+        #expect(try results.only("gcp:prod:audit-trail").status == .pass)
+        #expect(try results.only("gcp:data:audit-trail").status == .fail)
+        let aws = try results.only("aws:111122223333:audit-trail")
+        #expect(aws.status == .fail && aws.failingSince == stoppedAt)
+        #expect(aws.observed.hasSuffix("— StopLogging by mallory at \(TimeText.human(stoppedAt))"))
+    }
+
     /// A deleted trail is the loudest audit-logging failure there is: it must not read as "nothing to check".
     @Test
     func noTrailAtAllFails() throws {

@@ -88,8 +88,8 @@ struct GCPSourceTests {
         let facts = try await source(gcp, projects: ["acme-prod", "acme-data"]).facts([.buckets, .auditTrails])
         #expect(facts.buckets?.map(\.name) == ["acme-prod/logs", "acme-data/exports"])
         #expect(facts.auditTrails == [
-            AuditTrail(provider: "GCP", name: "acme-prod data-access audit logs", multiRegion: true, logging: false),
-            AuditTrail(provider: "GCP", name: "acme-data data-access audit logs", multiRegion: true, logging: true),
+            AuditTrail(provider: "GCP", name: "acme-prod data-access audit logs", multiRegion: true, logging: false, scope: "acme-prod"),
+            AuditTrail(provider: "GCP", name: "acme-data data-access audit logs", multiRegion: true, logging: true, scope: "acme-data"),
         ])
         #expect(gcp.tokenRequests == 1, "one token serves every call")
     }
@@ -173,7 +173,7 @@ struct GCPSourceTests {
     func dataAccessLogsForAllServicesAreTheTrail(configs: [FakeGCP.AuditConfig], logging: Bool) async throws {
         let gcp = fake(["acme-prod": FakeGCP.Project(auditConfigs: configs)])
         let trails = try await source(gcp).facts([.auditTrails]).auditTrails
-        #expect(trails == [AuditTrail(provider: "GCP", name: "acme-prod data-access audit logs", multiRegion: true, logging: logging)])
+        #expect(trails == [AuditTrail(provider: "GCP", name: "acme-prod data-access audit logs", multiRegion: true, logging: logging, scope: "acme-prod")])
         #expect(gcp.calls == ["POST cloudresourcemanager.googleapis.com /v1/projects/acme-prod:getIamPolicy"])
     }
 

@@ -85,7 +85,6 @@ package struct AWSSource: FactSource {
     /// carry it.
     private func read(_ kinds: Set<FactKind>, client: AWSClient, account: String?) async throws -> Facts {
         var facts = Facts()
-        let provider = account.map { "AWS \($0)" } ?? "AWS"
         for kind in kinds {
             switch kind {
             case .buckets:
@@ -97,7 +96,7 @@ package struct AWSSource: FactSource {
             case .auditTrails:
                 facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails().map { trail in
                     var trail = trail
-                    trail.provider = provider
+                    trail.scope = account
                     return trail
                 }
             case .passwordPolicies:

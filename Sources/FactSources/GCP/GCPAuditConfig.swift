@@ -33,7 +33,7 @@ struct GCPAuditConfig: Sendable {
                                                json: #"{"options":{"requestedPolicyVersion":3}}"#, operation: "resourcemanager projects.getIamPolicy \(project)")
             let enabled = Set((policy.auditConfigs ?? []).filter { $0.service == "allServices" }.flatMap { $0.auditLogConfigs ?? [] }.map(\.logType))
             trails.append(AuditTrail(provider: "GCP", name: "\(project) data-access audit logs", multiRegion: true,
-                                     logging: Self.dataAccess.isSubset(of: enabled)))
+                                     logging: Self.dataAccess.isSubset(of: enabled), scope: project))
         }
         return trails
     }

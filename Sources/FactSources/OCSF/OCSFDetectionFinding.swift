@@ -106,7 +106,8 @@ package enum OCSFDetectionFinding {
             firstSeenAt: time(info?["first_seen_time"]) ?? time(info?["created_time"]))
     }
 
-    /// `severity_id` 1 Informational … 5 Critical, 6 Fatal; the caption when the id is missing or Other.
+    /// `severity_id` 1 Informational (nil: below every control's threshold) … 5 Critical, 6 Fatal; the caption when
+    /// the id is missing or Other. An unknown severity is taken as low, so a finding is never dropped for lacking one.
     static func severity(_ o: [String: Any]) -> Severity? {
         switch int(o["severity_id"]) {
         case 2: return .low
@@ -120,7 +121,8 @@ package enum OCSFDetectionFinding {
             case "medium": return .medium
             case "high": return .high
             case "critical", "fatal": return .critical
-            default: return nil
+            case "informational", "info": return nil
+            default: return .low
             }
         }
     }
