@@ -211,22 +211,13 @@ package final class FakeAzure: HTTPTransport {
 
     /// One page of `rows` from `$skipToken`, with a `nextLink` that repeats the request's query.
     private func page(_ rows: [[String: Any]], request: HTTPRequest, query: [String: String]) -> HTTPResponse {
-        var offset = 0
-        if let skip = query["$skipToken"] {
-            guard let value = Int(skip), value > 0, value < rows.count else {
-                return Self.armError(400, "InvalidSkipToken", "The provided skip token '\(skip)' is not valid.")
-            }
-            offset = value
+        guard let offset = Self.pager.offset(query, rowCount: rows.count) else {
+            return Self.armError(400, "InvalidSkipToken", "The provided skip token '\(query["$skipToken"] ?? "")' is not valid.")
         }
-        let end = min(rows.count, offset + pageSize)
-        var body: [String: Any] = ["value": Array(rows[offset..<end])]
-        if end < rows.count {
-            var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)!
-            components.queryItems = (components.queryItems ?? []).filter { $0.name != "$skipToken" } + [URLQueryItem(name: "$skipToken", value: "\(end)")]
-            body["nextLink"] = components.url!.absoluteString
-        }
-        return FakeMicrosoftIdentity.json(body, headers: Self.armHeaders)
+        return FakeMicrosoftIdentity.json(Self.pager.body(rows, offset: offset, size: pageSize, url: request.url), headers: Self.armHeaders)
     }
+
+    static let pager = FakeMicrosoftPage(skipTokenName: "$skipToken", nextLinkKey: "nextLink")
 
     static func storageAccount(_ account: StorageAccount, _ subscription: String) -> [String: Any] {
         let name = account.name

@@ -165,26 +165,15 @@ package final class FakeEntra: HTTPTransport {
 
     /// One page of `rows` from `$skiptoken`, with a next link that repeats the request's query.
     private func page(_ rows: [[String: Any]], size: Int, request: HTTPRequest, query: [String: String], _ s: inout State) -> HTTPResponse {
-        var offset = 0
-        if let skip = query["$skiptoken"] {
-            guard skip.hasPrefix("RFNwdAIAAQAAA"), let value = Int(skip.dropFirst(13)), value > 0, value < rows.count else {
-                return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
-            }
-            offset = value
+        guard let offset = Self.pager.offset(query, rowCount: rows.count) else {
+            return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
         }
-        let end = min(rows.count, offset + size)
-        var body: [String: Any] = ["value": Array(rows[offset..<end])]
-        if end < rows.count {
-            var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)!
-            components.queryItems = (components.queryItems ?? []).filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: "RFNwdAIAAQAAA\(end)")]
-            if s.foreignNextLink {
-                components.host = "graph.evil.example"
-                s.foreignNextLink = false
-            }
-            body["@odata.nextLink"] = components.url!.absoluteString
-        }
-        return Self.answer(body)
+        let nextHost = s.foreignNextLink ? "graph.evil.example" : nil
+        if offset + size < rows.count { s.foreignNextLink = false }
+        return Self.answer(Self.pager.body(rows, offset: offset, size: size, url: request.url, nextHost: nextHost))
     }
+
+    static let pager = FakeMicrosoftPage(skipTokenName: "$skiptoken", skipTokenPrefix: "RFNwdAIAAQAAA", nextLinkKey: "@odata.nextLink")
 
     static func graphError(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]) -> HTTPResponse {
         answer(["error": ["code": code, "message": message,

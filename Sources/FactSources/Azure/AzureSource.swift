@@ -26,9 +26,9 @@ import HTTP
 ///   account without an encryption block is a malformed answer, never `none`. Public is
 ///   `allowBlobPublicAccess == true`. A blob is only anonymous when its container's access level is also set to
 ///   `blob` or `container`, but `allowBlobPublicAccess` is the account-level gate: with it off no container can be
-///   public, so it is what the control tests. When absent it is false, the documented default interpretation for
-///   api-version 2023-01-01 onwards (accounts created since November 2023 always carry it). Like the S3 source, this
-///   one does not mark buckets as holding customer data.
+///   public, so it is what the control tests. When absent it is false: the Storage API documents that as the default
+///   interpretation from api-version 2023-01-01 on (earlier versions documented true). Like the S3 source, this one
+///   reads no tag convention for customer data, so `holdsCustomerData` stays false.
 /// - **networkRules**: one per inbound `Allow` rule of each network security group and each of its destination port
 ///   ranges (`*` is all ports). Sources `*`, `Internet`, `Any`, `0.0.0.0/0` and `::/0` are the whole internet and are
 ///   reported as `0.0.0.0/0` and `::/0`; other prefixes and service tags are kept as written. `Deny` rules and
