@@ -164,8 +164,8 @@ package struct SourceKind: Sendable {
     /// Every role the manifests may name for this kind.
     package var allCredentials: [String] { credentials + optionalCredentials }
 
-    /// Every source kind the manifests may name. `demo` and `aws` have clients in this build (see
-    /// `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
+    /// Every source kind the manifests may name. `demo` and the kinds in `LiveSources.kinds` have clients in this
+    /// build (see `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
     package static let known: [SourceKind] = [
         .init(name: "demo", provides: FactKind.external, credentials: []),
         .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys], credentials: ["access_key_id", "secret_access_key"],

@@ -15,6 +15,7 @@ package enum LiveSources {
         case "gitlab": return try GitLabSource(config: config, environment: environment, transport: transport, now: now)
         case "google_workspace": return try GoogleWorkspaceSource(config: config, environment: environment, transport: transport, now: now)
         case "entra": return try EntraSource(config: config, environment: environment, transport: transport, now: now)
+        case "azure": return try AzureSource(config: config, environment: environment, transport: transport, now: now)
         case "okta": return try OktaSource(config: config, environment: environment, transport: transport, now: now)
         case "bamboohr": return try BambooHRSource(config: config, environment: environment, transport: transport, now: now)
         case "csv_hr": return try CSVHRSource(config: config, environment: environment, transport: transport, now: now)
@@ -27,5 +28,5 @@ package enum LiveSources {
 
     /// The kinds with a live client in this build.
     package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "ocsf",
-                                             "gcp"]
+                                             "gcp", "azure"]
 }

@@ -4,10 +4,8 @@ import Synchronization
 
 /// An in-process Microsoft identity platform token endpoint and Microsoft Graph that speak the documented wire
 /// format for what the Entra source reads.
-/// - `POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` (form, client credentials grant): an
-///   unknown tenant is `invalid_request` (AADSTS90002), an unknown client `unauthorized_client` (AADSTS700016), a
-///   wrong secret 401 `invalid_client` (AADSTS7000215), a scope other than `https://graph.microsoft.com/.default`
-///   `invalid_scope` (AADSTS1002012). Answers `{"token_type","expires_in","access_token"}`.
+/// - `POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`: `FakeMicrosoftIdentity`, granting only
+///   the scope `https://graph.microsoft.com/.default`.
 /// - Graph (`https://graph.microsoft.com`), each needing a bearer token this fake issued (else 401
 ///   `InvalidAuthenticationToken`), paged `pageSize` at a time with `@odata.nextLink` carrying `$skiptoken`:
 ///   `GET /v1.0/users` (`$select`, `$top` ≤ 999, ≤ 500 with `signInActivity`; selecting `signInActivity` in a tenant without premium is 403
@@ -50,7 +48,7 @@ package final class FakeEntra: HTTPTransport {
         package init(id: String, _ displayName: String, members: [String]) { self.id = id; self.displayName = displayName; self.members = members }
     }
 
-    package static let authorityHost = "login.microsoftonline.com"
+    package static let authorityHost = FakeMicrosoftIdentity.authorityHost
     package static let graphHost = "graph.microsoft.com"
     package static let graphScope = "https://graph.microsoft.com/.default"
     /// Graph returns at most this many objects of an expanded relationship.
@@ -62,39 +60,35 @@ package final class FakeEntra: HTTPTransport {
         var premium: Bool
         var reportForbidden: Bool
         var failures: [Failure] = []
-        var tokens: Set<String> = []
-        var tokenCounter = 0
-        var tokenRequests = 0
-        var refusals: [String] = []
+        var identity = FakeMicrosoftIdentity.Ledger()
         var calls: [String] = []
         var foreignNextLink = false
     }
 
-    let tenantID: String
-    let clientID: String
-    let clientSecret: String
+    let identity: FakeMicrosoftIdentity
     let pageSize: Int
     private let state: Mutex<State>
 
     package init(tenantID: String = "8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f", clientID: String = "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
                  clientSecret: String = "Qx~8Q~fake.secret-value_with+odd=chars&", users: [User], roles: [Role] = [], pageSize: Int = 2,
                  premium: Bool = true, reportForbidden: Bool = false) {
-        self.tenantID = tenantID; self.clientID = clientID; self.clientSecret = clientSecret; self.pageSize = pageSize
+        identity = FakeMicrosoftIdentity(tenantID: tenantID, clientID: clientID, clientSecret: clientSecret, scope: Self.graphScope, audience: "graph")
+        self.pageSize = pageSize
         state = Mutex(State(users: users, roles: roles, premium: premium, reportForbidden: reportForbidden))
     }
 
     package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
     /// Forgets every issued token: the next Graph call answers 401.
-    package func revokeTokens() { state.withLock { $0.tokens = [] } }
-    package var tokenRequests: Int { state.withLock { $0.tokenRequests } }
+    package func revokeTokens() { state.withLock { $0.identity.tokens = [] } }
+    package var tokenRequests: Int { state.withLock { $0.identity.requests } }
     /// The `error` codes of refused token requests, in order.
-    package var refusals: [String] { state.withLock { $0.refusals } }
+    package var refusals: [String] { state.withLock { $0.identity.refusals } }
     /// Graph calls as `path?query` (query decoded).
     package var calls: [String] { state.withLock { $0.calls } }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         state.withLock { s in
-            if request.url.host == Self.authorityHost { return token(request, &s) }
+            if request.url.host == Self.authorityHost { return identity.token(request, &s.identity) }
             guard request.url.host == Self.graphHost else { return HTTPResponse(status: 404, body: Data("not Graph".utf8)) }
             let items = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
             let query = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
@@ -111,7 +105,7 @@ package final class FakeEntra: HTTPTransport {
                 case .foreignNextLink: s.foreignNextLink = true
                 }
             }
-            guard let auth = request.header("authorization"), auth.hasPrefix("Bearer "), s.tokens.contains(String(auth.dropFirst(7))) else {
+            guard identity.authorizes(request, s.identity) else {
                 return Self.graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
             }
             guard request.method == "GET" else { return Self.graphError(405, "Request_BadRequest", "Method not allowed.") }
@@ -171,67 +165,15 @@ package final class FakeEntra: HTTPTransport {
 
     /// One page of `rows` from `$skiptoken`, with a next link that repeats the request's query.
     private func page(_ rows: [[String: Any]], size: Int, request: HTTPRequest, query: [String: String], _ s: inout State) -> HTTPResponse {
-        var offset = 0
-        if let skip = query["$skiptoken"] {
-            guard skip.hasPrefix("RFNwdAIAAQAAA"), let value = Int(skip.dropFirst(13)), value > 0, value < rows.count else {
-                return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
-            }
-            offset = value
+        guard let offset = Self.pager.offset(query, rowCount: rows.count) else {
+            return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
         }
-        let end = min(rows.count, offset + size)
-        var body: [String: Any] = ["value": Array(rows[offset..<end])]
-        if end < rows.count {
-            var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)!
-            components.queryItems = (components.queryItems ?? []).filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: "RFNwdAIAAQAAA\(end)")]
-            if s.foreignNextLink {
-                components.host = "graph.evil.example"
-                s.foreignNextLink = false
-            }
-            body["@odata.nextLink"] = components.url!.absoluteString
-        }
-        return Self.answer(body)
+        let nextHost = s.foreignNextLink ? "graph.evil.example" : nil
+        if offset + size < rows.count { s.foreignNextLink = false }
+        return Self.answer(Self.pager.body(rows, offset: offset, size: size, url: request.url, nextHost: nextHost))
     }
 
-    /// The client credentials grant, checked as the Microsoft identity platform checks it.
-    private func token(_ request: HTTPRequest, _ s: inout State) -> HTTPResponse {
-        s.tokenRequests += 1
-        func refuse(_ status: Int, _ error: String, _ code: Int, _ description: String) -> HTTPResponse {
-            s.refusals.append(error)
-            let trailer = "\r\nTrace ID: 0b6e1c2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e\r\nCorrelation ID: 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d\r\nTimestamp: 2026-03-02 09:00:00Z"
-            return Self.answer(["error": error, "error_description": "AADSTS\(code): \(description)\(trailer)", "error_codes": [code],
-                                "trace_id": "0b6e1c2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e"], status: status)
-        }
-        let parts = request.url.path.split(separator: "/")
-        guard request.method == "POST", parts.count == 4, parts[1...] == ["oauth2", "v2.0", "token"] else {
-            return HTTPResponse(status: 404, body: Data("not a token endpoint".utf8))
-        }
-        guard parts[0] == tenantID else {
-            return refuse(400, "invalid_request", 90002, "Tenant '\(parts[0])' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
-        }
-        guard request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true else {
-            return refuse(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
-        }
-        let form = FakeSlackForm.decode(request.body)
-        guard form["grant_type"] == "client_credentials" else {
-            return refuse(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '\(form["grant_type"] ?? "")'.")
-        }
-        guard form["client_id"] == clientID else {
-            return refuse(400, "unauthorized_client", 700016,
-                          "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory '\(tenantID)'.")
-        }
-        guard form["client_secret"] == clientSecret else {
-            return refuse(401, "invalid_client", 7000215,
-                          "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'.")
-        }
-        guard form["scope"] == Self.graphScope else {
-            return refuse(400, "invalid_scope", 1002012,
-                          "The provided value for scope \(form["scope"] ?? "") is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
-        }
-        s.tokenCounter += 1
-        let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-graph-token-\(s.tokenCounter)"
-        s.tokens.insert(token)
-        return Self.answer(["token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token])
-    }
+    static let pager = FakeMicrosoftPage(skipTokenName: "$skiptoken", skipTokenPrefix: "RFNwdAIAAQAAA", nextLinkKey: "@odata.nextLink")
 
     static func graphError(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]) -> HTTPResponse {
         answer(["error": ["code": code, "message": message,
@@ -240,7 +182,6 @@ package final class FakeEntra: HTTPTransport {
     }
 
     static func answer(_ object: [String: Any], status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
-        HTTPResponse(status: status, headers: headers.merging(["Content-Type": "application/json;odata.metadata=minimal"]) { first, _ in first },
-                     body: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        FakeMicrosoftIdentity.json(object, status: status, headers: headers, contentType: "application/json;odata.metadata=minimal")
     }
 }

@@ -2,24 +2,19 @@ import Core
 import Foundation
 import HTTP
 
-/// Calls to Microsoft Graph with an app-only token from the Microsoft identity platform (OAuth 2.0 client
-/// credentials grant), cached until shortly before it expires; collections are followed across `@odata.nextLink`.
+/// Calls to Microsoft Graph with an app-only token from the Microsoft identity platform (`MicrosoftIdentityToken`,
+/// shared with the Azure source); collections are followed across `@odata.nextLink`.
 struct EntraGraphClient: Sendable {
     /// App-only tokens carry the application permissions an admin consented to; `.default` asks for all of them.
     static let scope = "https://graph.microsoft.com/.default"
     /// Pages followed before giving up on a collection that never ends.
     static let maxPages = 10_000
 
-    let source: SourceID
-    let clientID: String
-    let clientSecret: String
-    /// `{authority}/{tenant}/oauth2/v2.0/token`.
-    let tokenURL: URL
+    let identity: MicrosoftIdentityToken
     /// Graph's root; every `@odata.nextLink` must point at the same scheme, host and port.
     let graphURL: URL
-    let sender: ThrottledSender
-    let tokenCache = CachedBearerToken()
-    let now: @Sendable () -> Date
+
+    var source: SourceID { identity.source }
 
     /// Every item of a collection, following `@odata.nextLink` until Graph sends none. Throws on any answer but
     /// 200, and on a next link to another host (the token is never sent elsewhere).
@@ -66,80 +61,18 @@ struct EntraGraphClient: Sendable {
         throw SourceError.unavailable(source: source, reason: "\(operation): more than \(Self.maxPages) pages")
     }
 
-    /// A GET with the bearer token; a 401 (a token revoked early) fetches a new token and tries once more.
+    /// A GET with the bearer token, replaced once on a 401.
     func get(_ url: URL, operation: String) async throws -> HTTPResponse {
-        let response = try await send(HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer \(try await accessToken())")]),
-                                      operation: operation)
-        guard response.status == 401 else { return response }
-        tokenCache.invalidate()
-        return try await send(HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer \(try await accessToken())")]),
-                              operation: operation)
-    }
-
-    /// The cached access token, or a new one.
-    func accessToken() async throws -> String {
-        try await tokenCache.token(now: now) { try await requestToken() }
-    }
-
-    /// The client credentials grant: `client_id`, `client_secret`, `scope`, `grant_type` form-encoded to the
-    /// tenant's token endpoint. A refusal reports the `AADSTS…` code and its first line of description, which
-    /// never holds the secret (and is scrubbed of it all the same).
-    func requestToken() async throws -> (token: String, expiresIn: TimeInterval) {
-        let body = OAuthForm.encode([("client_id", clientID), ("client_secret", clientSecret), ("scope", Self.scope),
-                                     ("grant_type", "client_credentials")])
-        // Asking twice only costs a second token, so the request may be sent again.
-        let request = HTTPRequest(method: "POST", url: tokenURL, headers: [("Content-Type", OAuthForm.contentType), ("Accept", "application/json")],
-                                  body: body, idempotent: true)
-        let response = try await send(request, operation: "token request")
-        struct Granted: Decodable { var access_token: String; var expires_in: Double? }
-        struct Refused: Decodable { var error: String; var error_description: String? }
-        if response.status == 200 {
-            guard let granted = try? JSONDecoder().decode(Granted.self, from: response.body), !granted.access_token.isEmpty else {
-                throw SourceError.unavailable(source: source, reason: "token request: the answer has no access_token")
-            }
-            return (granted.access_token, granted.expires_in ?? 3600)
-        }
-        if ThrottledSender.throttlingStatuses.contains(response.status) {
-            throw SourceError.unavailable(source: source, reason: "token request: " + ThrottledSender.throttledReason(response, now: now()))
-        }
-        guard let refused = try? JSONDecoder().decode(Refused.self, from: response.body) else {
-            throw SourceError.unavailable(source: source, reason: "token request: HTTP \(response.status)")
-        }
-        let firstLine = refused.error_description?.split(whereSeparator: \.isNewline).first.map(String.init)
-        let detail = firstLine.map { ": " + scrub($0) } ?? ""
-        let hint = switch refused.error {
-        case "invalid_client": "; check the client secret variable holds the secret's value (not its id) and that it has not expired"
-        case "unauthorized_client": "; check client_id names an app registered in tenant_id"
-        case "invalid_request": "; check settings.tenant_id"
-        default: ""
-        }
-        throw SourceError.unavailable(source: source, reason: "token request refused (HTTP \(response.status) \(refused.error)\(detail))\(hint)")
-    }
-
-    /// Sends through the throttling policy; a request that got no answer becomes a source error.
-    func send(_ request: HTTPRequest, operation: String) async throws -> HTTPResponse {
-        try await sender.send(request, operation: operation, source: source)
+        try await identity.get(url, operation: operation)
     }
 
     /// A readable failure: operation, status, Graph's error code and message, and the request id to quote to
     /// Microsoft support.
     func failure(_ operation: String, _ response: HTTPResponse) -> SourceError {
-        if ThrottledSender.throttlingStatuses.contains(response.status) {
-            return .unavailable(source: source, reason: "\(operation): " + ThrottledSender.throttledReason(response, now: now()))
-        }
-        struct Envelope: Decodable { struct Detail: Decodable { var code: String?; var message: String? }; var error: Detail }
-        let detail = (try? JSONDecoder().decode(Envelope.self, from: response.body))?.error
-        let words = [detail?.code, detail?.message].compactMap { $0 }.joined(separator: ": ")
-        let requestID = response.header("request-id").map { " (request id \($0))" } ?? ""
         let hint = response.status == 403
             ? "; the app needs the application permissions User.Read.All, AuditLog.Read.All and RoleManagement.Read.Directory with admin consent (sign-in activity also needs Entra ID P1 or P2)"
             : ""
-        return .unavailable(source: source, reason: "\(operation): HTTP \(response.status)" + (words.isEmpty ? "" : " \(scrub(words))") + requestID + hint)
-    }
-
-    /// `text` with the client secret cut out, should a server ever echo it.
-    func scrub(_ text: String) -> String {
-        clientSecret.isEmpty ? text : text.replacingOccurrences(of: clientSecret, with: "<redacted>")
+        return identity.failure(operation, response, requestIDHeader: "request-id", requestIDLabel: "request id", hint: hint)
     }
 
     /// Which field failed to decode, without any of the payload.

@@ -28,7 +28,6 @@ package struct EntraSource: FactSource {
 
     static let defaultClientIDVariable = "ENTRA_CLIENT_ID"
     static let defaultClientSecretVariable = "ENTRA_CLIENT_SECRET"
-    static let defaultAuthority = "https://login.microsoftonline.com"
     static let defaultGraphURL = "https://graph.microsoft.com"
     /// Graph's documented cap on expanded relationships: a role showing this many members may have more.
     static let expandLimit = 20
@@ -39,24 +38,11 @@ package struct EntraSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        func refuse(_ reason: String) -> SourceError { .unavailable(source: config.id, reason: reason) }
-        let idVariable = config.credentialVariables["client_id"] ?? Self.defaultClientIDVariable
-        let secretVariable = config.credentialVariables["client_secret"] ?? Self.defaultClientSecretVariable
-        let clientID = environment[idVariable] ?? ""
-        let clientSecret = environment[secretVariable] ?? ""
-        let missing = [(idVariable, clientID), (secretVariable, clientSecret)].filter { $0.1.isEmpty }.map(\.0)
-        guard missing.isEmpty else {
-            throw refuse("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: " and ")) (the app registration's client id and secret value)")
-        }
-        guard let tenant = config.settings["tenant_id"]?.string, !tenant.isEmpty,
-              tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
-            throw refuse("settings.tenant_id is required: the directory (tenant) id, or the tenant's primary domain")
-        }
-        let authority = try Self.url(config.settings["authority"]?.string ?? Self.defaultAuthority, setting: "authority", source: config.id)
-        let graphURL = try Self.url(config.settings["graph_url"]?.string ?? Self.defaultGraphURL, setting: "graph_url", source: config.id)
-        let tokenURL = authority.appendingPathComponent(tenant).appendingPathComponent("oauth2/v2.0/token")
-        client = EntraGraphClient(source: config.id, clientID: clientID, clientSecret: clientSecret, tokenURL: tokenURL, graphURL: graphURL,
-                                  sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+        let identity = try MicrosoftIdentityToken(config: config, environment: environment, defaultClientIDVariable: Self.defaultClientIDVariable,
+                                                  defaultClientSecretVariable: Self.defaultClientSecretVariable, scope: EntraGraphClient.scope,
+                                                  sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+        let graphURL = try MicrosoftIdentityToken.url(config.settings["graph_url"]?.string ?? Self.defaultGraphURL, setting: "graph_url", source: config.id)
+        client = EntraGraphClient(identity: identity, graphURL: graphURL)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
@@ -116,13 +102,5 @@ package struct EntraSource: FactSource {
             for member in members { byUser[member.id, default: []].insert(role.displayName) }
         }
         return byUser
-    }
-
-    /// An http(s) URL with a host, or an error naming the setting.
-    static func url(_ text: String, setting: String, source: SourceID) throws -> URL {
-        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
-            throw SourceError.unavailable(source: source, reason: "\(setting) `\(text)` is not an http(s) URL")
-        }
-        return url
     }
 }
