@@ -175,3 +175,24 @@ struct ImportedFindingsCheck: ControlCheck {
         return rest.hasSuffix(parts.last!)
     }
 }
+
+/// CC7.2: every source the bot reads (or those listed) could be read on its last attempt. A broken integration —
+/// revoked credentials, a removed permission, an API answering garbage — otherwise shows only as `error` results
+/// of other controls, which never alert. Use the control's `tolerance` to ride out a transient outage.
+struct IntegrationHealthCheck: ControlCheck {
+    let integrations: [String]?
+    var reads: Set<FactKind> { [.integrations] }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        (facts.integrations ?? []).filter { integrations?.contains($0.source.rawValue) ?? true }.map { health in
+            let resource = ResourceRef(id: "source:\(health.source)", name: "\(health.source) (\(health.kind))", kind: "integration")
+            let expected = "the source can be read"
+            guard !health.healthy else {
+                return CheckResult(resource: resource, status: .pass, expected: expected, observed: "read successfully")
+            }
+            let since = health.lastSuccessAt.map { "last read successfully \(TimeText.human($0))" } ?? "never read successfully since the bot started"
+            return CheckResult(resource: resource, status: .fail, expected: expected,
+                               observed: "\(health.lastError ?? "unreadable") (\(since))", failingSince: health.failingSince)
+        }
+    }
+}

@@ -65,6 +65,8 @@ package enum CheckFactory {
             return DatabasePublicAccessCheck()
         case "key_rotation":
             return KeyRotationCheck()
+        case "integration_health":
+            return IntegrationHealthCheck(integrations: try p.strings("integrations"))
         case "imported_findings":
             return ImportedFindingsCheck(checks: try p.strings("checks"), compliance: try p.strings("compliance"),
                                          minSeverity: try severity(p, default: .low))

@@ -14,9 +14,10 @@ package struct ControlRunner: Sendable {
         guard let spec = control.check else { return [] }
         let check: any ControlCheck
         do { check = try CheckFactory.make(spec) } catch { return [Self.failure(control, "\(error)")] }
-        // The bot's own facts (access reviews certified from chat) are always eligible; the systems under watch
+        // The bot's own facts (access reviews certified from chat, integration health) are always eligible; the systems under watch
         // are those the control names, else all.
-        let eligible = spec.sources.isEmpty ? sources : sources.filter { spec.sources.contains($0.id) || $0.provides.contains(.reviews) }
+        let eligible = spec.sources.isEmpty ? sources
+            : sources.filter { spec.sources.contains($0.id) || $0.provides.isSubset(of: FactKind.botKept) }
         var facts = Facts()
         for kind in check.reads.sorted(by: { $0.rawValue < $1.rawValue }) {
             let providers = eligible.filter { $0.provides.contains(kind) }

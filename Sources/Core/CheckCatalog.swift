@@ -32,9 +32,13 @@ package enum FactKind: String, Codable, Sendable, CaseIterable {
     case encryptionKeys = "encryption_keys"
     /// Findings imported from another scanner (OCSF Detection Findings, e.g. Prowler's `json-ocsf` output).
     case findings
+    /// Whether each configured source could be read lately: the bot's own record of its integrations.
+    case integrations
 
-    /// The kinds systems under watch provide (the demo world serves all of these); `reviews` come from the bot.
-    package static let external: [FactKind] = allCases.filter { $0 != .reviews }
+    /// The kinds the bot keeps itself (certified reviews, integration health): every control may read them.
+    package static let botKept: Set<FactKind> = [.reviews, .integrations]
+    /// The kinds systems under watch provide (the demo world serves all of these).
+    package static let external: [FactKind] = allCases.filter { !botKept.contains($0) }
 }
 
 /// One parameter a check type accepts.
@@ -142,6 +146,10 @@ package enum CheckCatalog {
                   reads: [.databases], parameters: [], typicalCriteria: ["CC6.6"]),
         CheckType(name: "key_rotation", summary: "every customer-managed symmetric encryption key rotates automatically",
                   reads: [.encryptionKeys], parameters: [], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "integration_health", summary: "every source the bot reads could be read on its last attempt",
+                  reads: [.integrations], parameters: [
+                    .init(name: "integrations", kind: .strings, required: false, help: "source ids this control watches (default all)"),
+                  ], typicalCriteria: ["CC7.2"]),
         CheckType(name: "imported_findings", summary: "findings imported from another scanner (OCSF, e.g. Prowler) pass",
                   reads: [.findings], parameters: [
                     .init(name: "checks", kind: .strings, required: false, help: "the scanner's check ids to take, `*` wildcards (default all)"),

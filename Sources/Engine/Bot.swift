@@ -32,8 +32,13 @@ package struct Bot: Sendable {
         do { try engine.refreshTimers() } catch {
             logger.error("could not recompute alert timers; escalations may be late until alerts change", metadata: ["error": "\(error)"])
         }
-        // The bot's own facts (access reviews certified from chat) beside the systems under watch.
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: sources + [ReviewSource(database: database)],
+        // The bot's own facts (access reviews certified from chat, how each source's reads go) beside the systems
+        // under watch.
+        let monitor = SourceHealthMonitor(now: { clock.now() })
+        let kinds = Dictionary(config.sources.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        let monitored: [any FactSource] = sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) }
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: monitored + [ReviewSource(database: database),
+                                                                                                      IntegrationHealthSource(monitor: monitor)],
                                                                                aliases: AccountAliases(people: config.people)),
                                          start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)

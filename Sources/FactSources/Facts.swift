@@ -268,6 +268,23 @@ package struct AccessReview: Codable, Sendable, Equatable {
     }
 }
 
+/// How reading one configured source went lately, as the bot recorded it.
+package struct SourceHealth: Codable, Sendable, Equatable {
+    package var source: SourceID
+    package var kind: String
+    /// The outcome of the latest read.
+    package var healthy: Bool
+    package var lastSuccessAt: Date?
+    /// When the current run of failures began (nil while healthy).
+    package var failingSince: Date?
+    /// The latest failure's reason (never a credential: sources' errors do not carry them).
+    package var lastError: String?
+    package init(source: SourceID, kind: String, healthy: Bool, lastSuccessAt: Date? = nil, failingSince: Date? = nil, lastError: String? = nil) {
+        self.source = source; self.kind = kind; self.healthy = healthy; self.lastSuccessAt = lastSuccessAt
+        self.failingSince = failingSince; self.lastError = lastError
+    }
+}
+
 /// Facts gathered for one control run. A kind is `nil` when it was not asked for.
 package struct Facts: Sendable, Equatable {
     package var people: [HRPerson]?
@@ -285,6 +302,7 @@ package struct Facts: Sendable, Equatable {
     package var databases: [Database]?
     package var encryptionKeys: [EncryptionKey]?
     package var findings: [ImportedFinding]?
+    package var integrations: [SourceHealth]?
     package init() {}
 
     /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
@@ -305,6 +323,7 @@ package struct Facts: Sendable, Equatable {
         case .databases: databases != nil
         case .encryptionKeys: encryptionKeys != nil
         case .findings: findings != nil
+        case .integrations: integrations != nil
         }
     }
 
@@ -326,6 +345,7 @@ package struct Facts: Sendable, Equatable {
         if kinds.contains(.databases) { out.databases = databases }
         if kinds.contains(.encryptionKeys) { out.encryptionKeys = encryptionKeys }
         if kinds.contains(.findings) { out.findings = findings }
+        if kinds.contains(.integrations) { out.integrations = integrations }
         return out
     }
 
@@ -339,7 +359,7 @@ package struct Facts: Sendable, Equatable {
         devices = join(devices, other.devices); vulnerabilities = join(vulnerabilities, other.vulnerabilities)
         reviews = join(reviews, other.reviews); passwordPolicies = join(passwordPolicies, other.passwordPolicies)
         databases = join(databases, other.databases); encryptionKeys = join(encryptionKeys, other.encryptionKeys)
-        findings = join(findings, other.findings)
+        findings = join(findings, other.findings); integrations = join(integrations, other.integrations)
     }
 }
 

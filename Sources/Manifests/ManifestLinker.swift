@@ -98,7 +98,9 @@ struct ManifestLinker {
         }
         let allKnown = draft.sources.allSatisfy { SourceKind.named($0.value.kind) != nil }
         for use in draft.checkUses {
-            let reads = use.type.reads
+            // The bot's own facts (certified reviews, integration health) need no configured source.
+            let reads = use.type.reads.filter { !FactKind.botKept.contains($0) }
+            if reads.isEmpty { continue }
             var provided = Set<FactKind>()
             var allNamedUseful = true
             for source in use.sources {

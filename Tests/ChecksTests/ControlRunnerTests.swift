@@ -206,6 +206,7 @@ private extension Facts {
         case .databases: facts.databases = []
         case .encryptionKeys: facts.encryptionKeys = []
         case .findings: facts.findings = []
+        case .integrations: facts.integrations = []
         }
         return facts
     }

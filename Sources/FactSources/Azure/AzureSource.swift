@@ -38,8 +38,8 @@ import HTTP
 ///   regardless, so the control asks that it be exported: a diagnostic setting that sends the `Administrative`
 ///   category (or the `allLogs` group) enabled to a storage account, Log Analytics workspace, event hub or partner
 ///   solution is logging. A subscription without one gets a trail `subscription {id} activity log export` that is
-///   not logging. Each subscription is its own provider (`Azure subscription {id}`), because the audit check
-///   passes a provider when any one of its trails is logging, and one subscription's export says nothing of another's.
+///   not logging. Each trail's scope is its subscription: the audit check wants a logging trail per scope, since one
+///   subscription's export says nothing of another's.
 ///
 /// MFA for Azure users is the `entra` source's job (Azure sign-in is Entra ID); this source provides no accounts.
 package struct AzureSource: FactSource {

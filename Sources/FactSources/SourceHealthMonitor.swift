@@ -1,0 +1,65 @@
+import Core
+import Foundation
+import Synchronization
+
+/// Records how each source's reads go, so a broken integration — revoked credentials, a removed permission, an API
+/// that answers garbage — raises its own alert (`integration_health` controls) instead of only turning other
+/// controls' results into errors. In memory: after a restart it fills again as controls read their sources.
+package final class SourceHealthMonitor: Sendable {
+    private let health = Mutex<[SourceID: SourceHealth]>([:])
+    let now: @Sendable () -> Date
+
+    package init(now: @escaping @Sendable () -> Date) { self.now = now }
+
+    package var snapshot: [SourceHealth] { health.withLock { Array($0.values) }.sorted { $0.source.rawValue < $1.source.rawValue } }
+
+    func succeeded(_ source: SourceID, kind: String) {
+        let at = now()
+        health.withLock { $0[source] = SourceHealth(source: source, kind: kind, healthy: true, lastSuccessAt: at) }
+    }
+
+    func failed(_ source: SourceID, kind: String, error: String) {
+        let at = now()
+        health.withLock { all in
+            let previous = all[source]
+            all[source] = SourceHealth(source: source, kind: kind, healthy: false, lastSuccessAt: previous?.lastSuccessAt,
+                                       failingSince: previous?.failingSince ?? at, lastError: error)
+        }
+    }
+}
+
+/// A source whose reads are recorded by a `SourceHealthMonitor`.
+package struct MonitoredSource: FactSource {
+    let base: any FactSource
+    let kind: String
+    let monitor: SourceHealthMonitor
+    package init(_ base: any FactSource, kind: String, monitor: SourceHealthMonitor) { self.base = base; self.kind = kind; self.monitor = monitor }
+
+    package var id: SourceID { base.id }
+    package var provides: Set<FactKind> { base.provides }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        do {
+            let facts = try await base.facts(kinds)
+            monitor.succeeded(id, kind: kind)
+            return facts
+        } catch {
+            monitor.failed(id, kind: kind, error: "\(error)")
+            throw error
+        }
+    }
+}
+
+/// The monitor's record as facts (`integrations`), for `integration_health` controls.
+package struct IntegrationHealthSource: FactSource {
+    package let id: SourceID = "soc2bot.integrations"
+    package let provides: Set<FactKind> = [.integrations]
+    let monitor: SourceHealthMonitor
+    package init(monitor: SourceHealthMonitor) { self.monitor = monitor }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        if kinds.contains(.integrations) { facts.integrations = monitor.snapshot }
+        return facts
+    }
+}
