@@ -11,10 +11,11 @@ import Store
 //   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
 //   … --only identity                             10,000 people × 5 systems through offboarding and MFA; webhook latency
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
+//   scripts/bench-aws                              a full AWS run on a seeded moto server (--only aws)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|matrix]   (matrix: through scripts/bench-matrix)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|matrix|aws]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -227,6 +228,12 @@ if groups.contains("identity") {
 
 if groups.contains("matrix") {
     table += try await benchMatrix(commands: quick ? 20 : 100)
+}
+
+// MARK: - AWS (needs the seeded moto scripts/bench-aws starts; not part of the default groups)
+
+if groups.contains("aws") {
+    table += try await benchAWS()
 }
 
 // MARK: - Table

@@ -10,6 +10,8 @@ import HTTP
 /// AllUsers/AuthenticatedUsers, unless the bucket's public access block neutralises it.
 struct S3Inventory: Sendable {
     let client: AWSClient
+    /// Buckets read at once (each costs five calls).
+    var concurrency = 8
 
     func buckets() async throws -> [Bucket] {
         var names: [String] = []
@@ -25,18 +27,16 @@ struct S3Inventory: Sendable {
             token = xml.value("ContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
         } while token != nil
 
-        var buckets: [Bucket] = []
-        for name in names {
-            let region = try await location(of: name)
+        return try await boundedMap(names, limit: concurrency) { name in
+            let region = try await self.location(of: name)
             let path = "/" + SigV4Signer.encode(name, encodeSlash: true)
             let encryption = try await self.encryption(path: path, region: region, name: name)
-            let block = try await publicAccessBlock(path: path, region: region, name: name)
-            let policyPublic = try await policyIsPublic(path: path, region: region, name: name)
-            let aclPublic = try await aclIsPublic(path: path, region: region, name: name)
+            let block = try await self.publicAccessBlock(path: path, region: region, name: name)
+            let policyPublic = try await self.policyIsPublic(path: path, region: region, name: name)
+            let aclPublic = try await self.aclIsPublic(path: path, region: region, name: name)
             let isPublic = (policyPublic && !(block.blockPolicy || block.restrictBuckets)) || (aclPublic && !block.ignoreACLs)
-            buckets.append(Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic))
+            return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic)
         }
-        return buckets
     }
 
     private func location(of name: String) async throws -> String {
