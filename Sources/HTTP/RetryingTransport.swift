@@ -1,7 +1,8 @@
 import Core
 import Foundation
 
-/// Retries what is safe to retry: idempotent requests that got no answer or a 408, 429, 500, 502, 503 or 504.
+/// Retries what is safe to retry: idempotent requests that got no answer, a 408, 429, 500, 502, 503 or 504, or an
+/// AWS throttling error on a 400 (`Throttling`, `ThrottlingException`, `RequestLimitExceeded`, …).
 /// Waits `Retry-After` when the server says (seconds or an HTTP date, up to `maxRetryAfter`), otherwise a capped,
 /// jittered exponential backoff: attempt n waits min(maxDelay, baseDelay · 2^(n-1)) · U(0.5, 1) — 0.5 s, 1 s, 2 s …
 /// up to 30 s by default, so a fleet of clients never retries in lockstep and never in a hot loop.
@@ -42,7 +43,7 @@ package struct RetryingTransport: HTTPTransport {
                 attempt += 1
                 continue
             }
-            guard canRetry, Self.retryableStatuses.contains(response.status) else { return response }
+            guard canRetry, Self.retryableStatuses.contains(response.status) || Self.isThrottling(response) else { return response }
             let wait: TimeInterval
             if let retryAfter = Self.retryAfter(response, now: now()) {
                 guard retryAfter <= maxRetryAfter else { return response }
@@ -52,6 +53,19 @@ package struct RetryingTransport: HTTPTransport {
             }
             try await sleep(wait)
             attempt += 1
+        }
+    }
+
+    /// AWS error codes that mean "slow down" on a 400 (query and JSON protocols answer throttling with 400, not 429).
+    static let throttlingCodes = ["Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
+                                  "RequestLimitExceeded", "TooManyRequestsException", "SlowDown", "ProvisionedThroughputExceededException"]
+
+    /// A 400 whose body names a throttling error code (`<Code>Throttling</Code>`, `"__type":"…#ThrottlingException"`).
+    package static func isThrottling(_ response: HTTPResponse) -> Bool {
+        guard response.status == 400, response.body.count < 8_192 else { return false }
+        let text = String(decoding: response.body, as: UTF8.self)
+        return throttlingCodes.contains { code in
+            text.contains("<Code>\(code)</Code>") || text.contains("#\(code)\"") || text.contains("\"\(code)\"")
         }
     }
 

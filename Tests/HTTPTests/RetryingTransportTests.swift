@@ -83,6 +83,23 @@ struct RetryingTransportTests {
         #expect(base.sent == 1)
     }
 
+    /// AWS answers throttling with a 400 that names it (query protocol XML, JSON protocol `__type`): retried with
+    /// backoff; any other 400 is returned at once.
+    @Test func awsThrottlingOnA400IsRetriedOtherClientErrorsAreNot() async throws {
+        let iam = HTTPResponse(status: 400, body: Data("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>".utf8))
+        let kms = HTTPResponse(status: 400, body: Data(#"{"__type":"com.amazonaws.kms#ThrottlingException","message":"Rate exceeded"}"#.utf8))
+        let ec2 = HTTPResponse(status: 400, body: Data("<Response><Errors><Error><Code>RequestLimitExceeded</Code></Error></Errors></Response>".utf8))
+        let base = ScriptedTransport([.respond(iam), .respond(kms), .respond(ec2), .respond(HTTPResponse(status: 200))])
+        let waits = Waits()
+        #expect(try await transport(base, waits: waits, attempts: 5).send(get).status == 200)
+        #expect(waits.all == [0.5, 1, 2] && base.sent == 4)
+
+        let denied = HTTPResponse(status: 400, body: Data("<ErrorResponse><Error><Code>ValidationError</Code><Message>Throttling is not the code here</Message></Error></ErrorResponse>".utf8))
+        let once = ScriptedTransport([.respond(denied)])
+        #expect(try await transport(once, waits: Waits()).send(get).status == 400)
+        #expect(once.sent == 1)
+    }
+
     @Test func afterTheLastAttemptTheErrorSurfacesWithoutSecrets() async throws {
         let base = ScriptedTransport([.fail, .fail, .fail])
         let waits = Waits()
