@@ -215,11 +215,18 @@ package struct Repository: Codable, Sendable, Equatable {
     }
 }
 
-/// A person's most recent security-training completion.
+/// A person's security-awareness training: the most recent completion, and the deadline the training platform set
+/// for the current assignment where it has one.
 package struct TrainingRecord: Codable, Sendable, Equatable {
     package var email: String
     package var completedAt: Date?
-    package init(email: String, completedAt: Date?) { self.email = email; self.completedAt = completedAt }
+    /// The assignment's due date (KnowBe4 enrollment `due_date`), where the platform sets one.
+    package var dueAt: Date?
+    /// The course or campaign, for messages.
+    package var course: String?
+    package init(email: String, completedAt: Date?, dueAt: Date? = nil, course: String? = nil) {
+        self.email = email; self.completedAt = completedAt; self.dueAt = dueAt; self.course = course
+    }
 }
 
 /// A vendor and its SOC 2 report.
@@ -237,11 +244,24 @@ package struct Device: Codable, Sendable, Equatable {
     package var name: String
     package var ownerEmail: String?
     package var encrypted: Bool
+    /// As the management system reports it, e.g. `macOS 15.1.1`, `Windows 10.0.22631.4460`, `Ubuntu 24.04`.
     package var osVersion: String
     package var lastCheckIn: Date?
-    package init(serial: String, name: String, ownerEmail: String?, encrypted: Bool, osVersion: String, lastCheckIn: Date? = nil) {
+    /// `macOS`, `Windows`, `Linux`, `iOS`, … (nil when the system does not say).
+    package var platform: String?
+    /// The management system, e.g. `Jamf`, `Intune`, `Fleet`.
+    package var managedBy: String?
+    /// Screen lock (password after sleep / idle lock) enforced; nil when the system does not report it.
+    package var screenLock: Bool?
+    /// Installed applications or agents by name, where the system reports them (EDR presence).
+    package var apps: [String]?
+    /// Compliance or policy results by name (Fleet policies, Intune compliance state as `compliance`).
+    package var policies: [String: Bool]?
+    package init(serial: String, name: String, ownerEmail: String?, encrypted: Bool, osVersion: String, lastCheckIn: Date? = nil,
+                 platform: String? = nil, managedBy: String? = nil, screenLock: Bool? = nil, apps: [String]? = nil, policies: [String: Bool]? = nil) {
         self.serial = serial; self.name = name; self.ownerEmail = ownerEmail; self.encrypted = encrypted
-        self.osVersion = osVersion; self.lastCheckIn = lastCheckIn
+        self.osVersion = osVersion; self.lastCheckIn = lastCheckIn; self.platform = platform; self.managedBy = managedBy
+        self.screenLock = screenLock; self.apps = apps; self.policies = policies
     }
 }
 
