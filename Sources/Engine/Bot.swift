@@ -34,11 +34,8 @@ package struct Bot: Sendable {
         }
         // The bot's own facts (access reviews certified from chat, how each source's reads go) beside the systems
         // under watch.
-        let monitor = SourceHealthMonitor(now: { clock.now() })
-        let kinds = Dictionary(config.sources.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
-        let monitored: [any FactSource] = sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) }
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: monitored + [ReviewSource(database: database),
-                                                                                                      IntegrationHealthSource(monitor: monitor)],
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(sources, config: config, now: { clock.now() })
+                                                                                 + [ReviewSource(database: database)],
                                                                                aliases: AccountAliases(people: config.people)),
                                          start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
@@ -48,6 +45,14 @@ package struct Bot: Sendable {
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
                    commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers)
+    }
+
+    /// `sources` with every read recorded, plus the record itself as the `integrations` facts that
+    /// `integration_health` controls read.
+    package static func watched(_ sources: [any FactSource], config: BotConfig, now: @escaping @Sendable () -> Date) -> [any FactSource] {
+        let monitor = SourceHealthMonitor(now: now)
+        let kinds = Dictionary(config.sources.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        return sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) } + [IntegrationHealthSource(monitor: monitor)]
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client

@@ -38,7 +38,8 @@ struct Check: AsyncParsableCommand {
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = Date()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
-        let runner = ControlRunner(sources: sources, aliases: AccountAliases(people: config.people))
+        // Integration health reflects the reads this run made (controls run in manifest order).
+        let runner = ControlRunner(sources: Bot.watched(sources, config: config, now: { now }), aliases: AccountAliases(people: config.people))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         var findings: [[String: Any]] = []

@@ -43,7 +43,7 @@ import Testing
         #expect(config.controls.map(\.id.rawValue) == [
             "offboarding-sla", "admin-mfa", "storage-encryption", "storage-public", "branch-protection",
             "security-training", "vendor-soc2-reports", "laptop-encryption", "ssh-exposure", "audit-trail",
-            "critical-vulns", "access-review",
+            "database-encryption", "kms-rotation", "integrations-readable", "critical-vulns", "access-review",
         ])
         #expect(Set(config.people.map(\.id.rawValue)) ==
                 ["maya", "priya", "dana", "omar", "lena", "sam", "jon", "kim", "jsmith", "rosa"])
@@ -71,7 +71,9 @@ import Testing
         #expect(config.control("critical-vulns")?.check?.parameters["max_age"] == .string("7d"))
         let review = try #require(config.control("access-review"))
         #expect(review.check == nil && review.evidenceExpected != nil && review.cadence == 90 * 86_400)
-        #expect(config.controls.compactMap(\.check).allSatisfy { $0.sources == ["demo"] })
+        // Every check reads the demo systems, except integration health, which reads the bot's own record of them.
+        #expect(config.controls.compactMap(\.check).allSatisfy { $0.sources == ["demo"] || $0.type == "integration_health" })
+        #expect(config.control("integrations-readable")?.check == CheckSpec(type: "integration_health"))
     }
 
     @Test func readmeDocumentsEveryCheckTypeAndSourceKind() throws {
