@@ -52,6 +52,17 @@ struct AWSSourceFailureTests {
         }
     }
 
+    /// An IAM list that says it is truncated but gives no marker would silently drop users: an error instead.
+    @Test func aTruncatedIAMPageWithoutAMarkerIsAnError() async throws {
+        let truncated = xml("<ListUsersResponse><ListUsersResult><Users><member><UserName>a</UserName></member></Users><IsTruncated>true</IsTruncated></ListUsersResult></ListUsersResponse>")
+        do {
+            _ = try await source(CannedTransport([truncated])).facts([.accounts])
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("IAM ListUsers: a truncated page without a Marker"))
+        }
+    }
+
     @Test func bucketListsAreFollowedAcrossPages() async throws {
         let page1 = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>a</Name></Bucket></Buckets><ContinuationToken>t/2</ContinuationToken></ListAllMyBucketsResult>")
         let page2 = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>")

@@ -17,21 +17,9 @@ struct IAMUsers: Sendable {
     static let version = "2010-05-08"
 
     func accounts() async throws -> [Account] {
-        var users: [(name: String, lastLogin: Date?)] = []
-        var marker: String?
-        repeat {
-            var parameters: [(String, String)] = [("MaxItems", "1000")]
-            if let marker { parameters.append(("Marker", marker)) }
-            let page = try await call("ListUsers", parameters)
-            for user in page.all(path: ["ListUsersResult", "Users", "member"]) {
-                guard let name = user.value("UserName") else { continue }
-                users.append((name, user.value("PasswordLastUsed").flatMap(TimeText.parse)))
-            }
-            marker = page.value("ListUsersResult", "IsTruncated") == "true" ? page.value("ListUsersResult", "Marker") : nil
-            if page.value("ListUsersResult", "IsTruncated") == "true", marker == nil {
-                throw SourceError.unavailable(source: client.source, reason: "IAM ListUsers: a truncated page without a Marker")
-            }
-        } while marker != nil
+        let users: [(name: String, lastLogin: Date?)] = try await list("ListUsers", [("MaxItems", "1000")], "Users").compactMap { user in
+            user.value("UserName").map { ($0, user.value("PasswordLastUsed").flatMap(TimeText.parse)) }
+        }
         var accounts = try await boundedMap(users, limit: concurrency) { user in try await self.account(user.name, lastLogin: user.lastLogin) }
 
         let summary = try await call("GetAccountSummary")
@@ -47,21 +35,18 @@ struct IAMUsers: Sendable {
     private func account(_ name: String, lastLogin: Date?) async throws -> Account {
         let user = [("UserName", name)]
         let console = try await client.queryUnlessMissing(service: "iam", region: "us-east-1", action: "GetLoginProfile", version: Self.version, user) != nil
-        let mfa = try await call("ListMFADevices", user).all(path: ["ListMFADevicesResult", "MFADevices", "member"]).isEmpty == false
-        let accessKeys = try await call("ListAccessKeys", user).all(path: ["ListAccessKeysResult", "AccessKeyMetadata", "member"])
+        let mfa = try await list("ListMFADevices", user, "MFADevices").isEmpty == false
+        let accessKeys = try await list("ListAccessKeys", user, "AccessKeyMetadata")
             .compactMap { key -> AccessKey? in
                 guard let id = key.value("AccessKeyId"), let created = key.value("CreateDate").flatMap(TimeText.parse) else { return nil }
                 return AccessKey(id: id, active: key.value("Status") == "Active", createdAt: created)
             }
         let keys = accessKeys.filter(\.active)
-        var policies = try await call("ListAttachedUserPolicies", user).all(path: ["ListAttachedUserPoliciesResult", "AttachedPolicies", "member"])
-            .compactMap { $0.value("PolicyName") }
-        for group in try await call("ListGroupsForUser", user).all(path: ["ListGroupsForUserResult", "Groups", "member"]).compactMap({ $0.value("GroupName") }) {
-            policies += try await call("ListAttachedGroupPolicies", [("GroupName", group)])
-                .all(path: ["ListAttachedGroupPoliciesResult", "AttachedPolicies", "member"]).compactMap { $0.value("PolicyName") }
+        var policies = try await list("ListAttachedUserPolicies", user, "AttachedPolicies").compactMap { $0.value("PolicyName") }
+        for group in try await list("ListGroupsForUser", user, "Groups").compactMap({ $0.value("GroupName") }) {
+            policies += try await list("ListAttachedGroupPolicies", [("GroupName", group)], "AttachedPolicies").compactMap { $0.value("PolicyName") }
         }
-        let email = try await call("ListUserTags", user).all(path: ["ListUserTagsResult", "Tags", "member"])
-            .first { $0.value("Key")?.lowercased() == "email" }?.value("Value")
+        let email = try await list("ListUserTags", user, "Tags").first { $0.value("Key")?.lowercased() == "email" }?.value("Value")
         var roles: [String] = []
         if console { roles.append("console") }
         if !keys.isEmpty { roles.append("\(keys.count) active access key\(keys.count == 1 ? "" : "s")") }
@@ -72,6 +57,10 @@ struct IAMUsers: Sendable {
     }
 
     private func qualified(_ login: String) -> String { qualifier.map { "\($0)/\(login)" } ?? login }
+
+    private func list(_ action: String, _ parameters: [(String, String)], _ field: String) async throws -> [XMLElementNode] {
+        try await client.queryAll(service: "iam", region: "us-east-1", action: action, version: Self.version, parameters, list: field)
+    }
 
     private func call(_ action: String, _ parameters: [(String, String)] = []) async throws -> XMLElementNode {
         try await client.query(service: "iam", region: "us-east-1", action: action, version: Self.version, parameters)

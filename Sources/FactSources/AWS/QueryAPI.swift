@@ -18,6 +18,26 @@ extension AWSClient {
         return xml
     }
 
+    /// Every member of an IAM-style list (`ListMFADevices`, `ListAccessKeys`, …) across pages: follows `Marker`
+    /// while `IsTruncated`; a truncated page without a marker is an error, not a short list.
+    func queryAll(service: String, region: String, action: String, version: String, _ parameters: [(String, String)],
+                  list: String) async throws -> [XMLElementNode] {
+        var members: [XMLElementNode] = []
+        var marker: String?
+        repeat {
+            var page = parameters
+            if let marker { page.append(("Marker", marker)) }
+            let xml = try await query(service: service, region: region, action: action, version: version, page)
+            members += xml.all(path: ["\(action)Result", list, "member"])
+            let truncated = xml.value("\(action)Result", "IsTruncated") == "true"
+            marker = truncated ? xml.value("\(action)Result", "Marker").flatMap { $0.isEmpty ? nil : $0 } : nil
+            if truncated, marker == nil {
+                throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): a truncated page without a Marker")
+            }
+        } while marker != nil
+        return members
+    }
+
     /// A query-protocol call whose 404 `NoSuchEntity` means "not set" (a login profile, a password policy): nil
     /// then; any other failure is an error.
     func queryUnlessMissing(service: String, region: String, action: String, version: String, _ parameters: [(String, String)] = []) async throws -> XMLElementNode? {
