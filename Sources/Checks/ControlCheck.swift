@@ -65,6 +65,24 @@ package enum CheckFactory {
             return DatabasePublicAccessCheck()
         case "key_rotation":
             return KeyRotationCheck()
+        case "os_patch_level":
+            let texts = try p.strings("releases") ?? []
+            var releases: [OSRelease] = []
+            for text in texts {
+                guard let release = OSRelease.parse(text) else {
+                    throw CheckError.badParameter(name: "releases", reason: "`\(text)` is not `<platform> <version> <release date>`, e.g. `macOS 15.2 2026-10-28`")
+                }
+                releases.append(release)
+            }
+            return OSPatchLevelCheck(releases: releases, grace: try p.duration("grace", default: 30 * 86_400))
+        case "edr_present":
+            let app = try p.strings("app")?.first, policy = try p.strings("policy")?.first
+            guard app != nil || policy != nil else { throw CheckError.badParameter(name: "app", reason: "name the agent's app, or a device `policy` that checks it") }
+            return EDRPresentCheck(app: app, policy: policy)
+        case "screen_lock":
+            return ScreenLockCheck(policy: try p.strings("policy")?.first)
+        case "device_checkin":
+            return DeviceCheckInCheck(maxSilence: try p.duration("max_silence", default: 14 * 86_400))
         case "integration_health":
             return IntegrationHealthCheck(integrations: try p.strings("integrations"))
         case "imported_findings":

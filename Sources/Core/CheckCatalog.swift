@@ -123,6 +123,24 @@ package enum CheckCatalog {
                   ], typicalCriteria: ["CC9.2"]),
         CheckType(name: "device_encryption", summary: "every managed device has full-disk encryption on",
                   reads: [.devices], parameters: [], typicalCriteria: ["CC6.7"]),
+        CheckType(name: "os_patch_level", summary: "every device runs an OS no older than the newest release that has been out longer than the grace period",
+                  reads: [.devices], parameters: [
+                    .init(name: "releases", kind: .strings, required: true, help: "releases as `<platform> <version> <date>`, e.g. `macOS 15.2 2026-10-28`"),
+                    .init(name: "grace", kind: .duration, required: false, help: "time allowed to update after a release (default 30d)"),
+                  ], typicalCriteria: ["CC7.1"]),
+        CheckType(name: "edr_present", summary: "an EDR agent is installed and reporting on every device",
+                  reads: [.devices], parameters: [
+                    .init(name: "app", kind: .string, required: false, help: "part of the agent's app name, e.g. `Falcon`"),
+                    .init(name: "policy", kind: .string, required: false, help: "a device policy that checks the agent (Fleet), e.g. `CrowdStrike running`"),
+                  ], typicalCriteria: ["CC6.8", "CC7.2"]),
+        CheckType(name: "screen_lock", summary: "screen lock is enforced on every device",
+                  reads: [.devices], parameters: [
+                    .init(name: "policy", kind: .string, required: false, help: "a device policy that checks it, where the system does not report it directly"),
+                  ], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "device_checkin", summary: "every managed device has checked in recently",
+                  reads: [.devices], parameters: [
+                    .init(name: "max_silence", kind: .duration, required: false, help: "longest time without a check-in (default 14d)"),
+                  ], typicalCriteria: ["CC7.1"]),
         CheckType(name: "vulnerabilities", summary: "no open vulnerability or exposed secret older than allowed",
                   reads: [.vulnerabilities], parameters: [
                     .init(name: "min_severity", kind: .string, required: false, help: "critical, high, medium or low (default critical)"),
