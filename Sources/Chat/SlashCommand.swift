@@ -15,6 +15,10 @@ package enum SlashCommand: Sendable, Equatable {
     case accept(AlertID, duration: TimeInterval, rationale: String)
     /// `certify <system> [note]`: the access review of a system is done.
     case certify(system: String, note: String?)
+    /// `vendor renew <vendor> <period end> <link>`: a vendor's new SOC 2 report is on file.
+    case vendorRenew(vendor: String, periodEnd: Date, link: String)
+    /// `attest <policy>`: the person has read the current version of a policy.
+    case attest(policy: String)
     case help
 
     /// Every command's usage line and summary, in help order. The single source of the help text.
@@ -28,6 +32,8 @@ package enum SlashCommand: Sendable, Equatable {
         ("close", "close A-3 <remediation> [link]", "closed with what was done; recorded as evidence"),
         ("accept", "accept A-3 30d <rationale>", "accept the risk until then (security leads and admins)"),
         ("certify", "certify github [note]", "record that a system's access review is done (its reviewers)"),
+        ("vendor", "vendor renew stripe 2026-09-30 <report link>", "record a vendor's new SOC 2 report (its owner, security leads)"),
+        ("attest", "attest acceptable-use", "attest that you have read the current version of a policy"),
         ("help", "help", "this text"),
     ]
 
@@ -70,6 +76,21 @@ package enum SlashCommand: Sendable, Equatable {
         case "certify":
             guard let system = args.first else { return .failure(.missingArgument(command: verb, what: "the system reviewed, such as github")) }
             return .success(.certify(system: system.lowercased(), note: args.count > 1 ? args.dropFirst().joined(separator: " ") : nil))
+        case "vendor":
+            guard args.first?.lowercased() == "renew" else {
+                return .failure(.badArgument(command: verb, args.first ?? "", "is not a vendor command; usage: vendor renew <vendor> <period end> <report link>"))
+            }
+            guard args.count >= 4 else {
+                return .failure(.missingArgument(command: "vendor renew", what: ["the vendor id", "the report's period end such as 2026-09-30", "a link to the report"][max(0, args.count - 1)]))
+            }
+            guard let end = TimeText.parse(args[2]) else { return .failure(.badArgument(command: "vendor renew", args[2], "is not a date such as 2026-09-30")) }
+            guard args[3].hasPrefix("https://") || args[3].hasPrefix("http://") else {
+                return .failure(.badArgument(command: "vendor renew", args[3], "is not a link (https://…) to the report"))
+            }
+            return .success(.vendorRenew(vendor: args[1].lowercased(), periodEnd: end, link: args[3]))
+        case "attest":
+            guard let policy = args.first else { return .failure(.missingArgument(command: verb, what: "the policy id, such as acceptable-use")) }
+            return .success(.attest(policy: policy.lowercased()))
         case "list", "ls": return .success(.list(filter: args.first?.lowercased()))
         case "show": return alertID().map(SlashCommand.show)
         case "ack", "acknowledge": return alertID().map(SlashCommand.ack)
@@ -97,7 +118,7 @@ package enum SlashCommand: Sendable, Equatable {
     package var alert: AlertID? {
         switch self {
         case .show(let id), .ack(let id), .snooze(let id, _, _), .escalate(let id, _), .close(let id, _, _), .accept(let id, _, _): id
-        case .status, .list, .help, .certify: nil
+        case .status, .list, .help, .certify, .vendorRenew, .attest: nil
         }
     }
 }

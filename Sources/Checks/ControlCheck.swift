@@ -44,10 +44,15 @@ package enum CheckFactory {
                                          repositories: try p.strings("repositories"))
         case "training":
             return TrainingCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
-                                 warnBefore: try p.duration("warn_before", default: 0))
+                                 warnBefore: try p.duration("warn_before", default: 0),
+                                 remindBefore: try p.duration("remind_before", default: 14 * 86_400),
+                                 escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
         case "vendor_reports":
             return VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
-                                     tiers: (try p.numbers("tiers"))?.map { Int($0) })
+                                     tiers: (try p.numbers("tiers"))?.map { Int($0) },
+                                     warnBefore: try p.duration("warn_before", default: 0))
+        case "vendor_paperwork":
+            return VendorPaperworkCheck(tiers: (try p.numbers("tiers"))?.map { Int($0) }, requireDPA: try p.bool("require_dpa", default: false))
         case "device_encryption":
             return DeviceEncryptionCheck()
         case "vulnerabilities":
@@ -83,6 +88,10 @@ package enum CheckFactory {
             return ScreenLockCheck(policy: try p.strings("policy")?.first)
         case "device_checkin":
             return DeviceCheckInCheck(maxSilence: try p.duration("max_silence", default: 14 * 86_400))
+        case "policy_attestation":
+            return PolicyAttestationCheck(policies: try p.strings("policies"),
+                                          remindBefore: try p.duration("remind_before", default: 14 * 86_400),
+                                          escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
         case "integration_health":
             return IntegrationHealthCheck(integrations: try p.strings("integrations"))
         case "imported_findings":

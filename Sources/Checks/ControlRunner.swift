@@ -38,7 +38,24 @@ package struct ControlRunner: Sendable {
             }
         }
         if let accounts = facts.accounts { facts.accounts = aliases.resolve(accounts) }
-        return check.evaluate(facts, at: now)
+        return Self.oneResultPerResource(check.evaluate(facts, at: now))
+    }
+
+    /// One result per resource id: two sources reporting the same resource (or a source repeating itself) must not
+    /// open two alerts for one thing. The worse verdict wins — error over fail over pass — and the first of equals.
+    static func oneResultPerResource(_ results: [CheckResult]) -> [CheckResult] {
+        func rank(_ status: CheckStatus) -> Int { switch status { case .pass: 0; case .fail: 1; case .error: 2 } }
+        var index: [String: Int] = [:]
+        var out: [CheckResult] = []
+        for result in results {
+            if let at = index[result.resource.id] {
+                if rank(result.status) > rank(out[at].status) { out[at] = result }
+            } else {
+                index[result.resource.id] = out.count
+                out.append(result)
+            }
+        }
+        return out
     }
 
 

@@ -103,13 +103,19 @@ package struct BotConfig: Codable, Sendable, Equatable {
     /// Where the inbound server listens, when the manifests say. The server runs when this is set or Slack is in
     /// HTTP mode (then on `ServerConfig.standard` unless set).
     package var server: ServerConfig?
+    /// The vendor register (`vendors:`), read by `vendor_register` sources.
+    package var vendors: [VendorEntry]
+    /// Policies people attest to (`policies:`).
+    package var policies: [PolicyEntry]
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],
-                 sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig(), server: ServerConfig? = nil) {
+                 sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig(), server: ServerConfig? = nil,
+                 vendors: [VendorEntry] = [], policies: [PolicyEntry] = []) {
         self.organisation = organisation; self.people = people; self.teams = teams
         self.defaultChannels = defaultChannels; self.securityLeads = securityLeads; self.policy = policy
         self.controls = controls; self.sources = sources; self.chat = chat; self.server = server
+        self.vendors = vendors; self.policies = policies
     }
 
     /// Where the inbound HTTP server listens, or nil when nothing needs it.

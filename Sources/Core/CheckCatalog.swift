@@ -34,9 +34,11 @@ package enum FactKind: String, Codable, Sendable, CaseIterable {
     case findings
     /// Whether each configured source could be read lately: the bot's own record of its integrations.
     case integrations
+    /// Who attested to which policy when (`/soc2 attest`), for every person who must.
+    case attestations
 
-    /// The kinds the bot keeps itself (certified reviews, integration health): every control may read them.
-    package static let botKept: Set<FactKind> = [.reviews, .integrations]
+    /// The kinds the bot keeps itself (certified reviews, integration health, attestations): every control may read them.
+    package static let botKept: Set<FactKind> = [.reviews, .integrations, .attestations]
     /// The kinds systems under watch provide (the demo world serves all of these).
     package static let external: [FactKind] = allCases.filter { !botKept.contains($0) }
 }
@@ -115,11 +117,19 @@ package enum CheckCatalog {
                   reads: [.people, .training], parameters: [
                     .init(name: "valid_for", kind: .duration, required: false, help: "how long a completion counts (default 365d)"),
                     .init(name: "warn_before", kind: .duration, required: false, help: "fail this long before expiry (default 0: only once lapsed)"),
+                    .init(name: "remind_before", kind: .duration, required: false, help: "DM the person this long before their deadline (default 14d)"),
+                    .init(name: "escalate_before", kind: .duration, required: false, help: "DM their manager too this long before it (default 3d)"),
                   ], typicalCriteria: ["CC1.4"]),
         CheckType(name: "vendor_reports", summary: "every vendor's SOC 2 report is current",
                   reads: [.vendors], parameters: [
                     .init(name: "valid_for", kind: .duration, required: false, help: "how long after the report period end it counts (default 365d)"),
                     .init(name: "tiers", kind: .numbers, required: false, help: "vendor tiers to check (default all)"),
+                    .init(name: "warn_before", kind: .duration, required: false, help: "fail this long before the report expires (default 0)"),
+                  ], typicalCriteria: ["CC9.2"]),
+        CheckType(name: "vendor_paperwork", summary: "no vendor's security questionnaire is overdue (and, if required, every DPA is signed)",
+                  reads: [.vendors], parameters: [
+                    .init(name: "tiers", kind: .numbers, required: false, help: "vendor tiers to check (default all)"),
+                    .init(name: "require_dpa", kind: .bool, required: false, help: "fail vendors without a signed DPA (default false)"),
                   ], typicalCriteria: ["CC9.2"]),
         CheckType(name: "device_encryption", summary: "every managed device has full-disk encryption on",
                   reads: [.devices], parameters: [], typicalCriteria: ["CC6.7"]),
@@ -168,6 +178,12 @@ package enum CheckCatalog {
                   reads: [.integrations], parameters: [
                     .init(name: "integrations", kind: .strings, required: false, help: "source ids this control watches (default all)"),
                   ], typicalCriteria: ["CC7.2"]),
+        CheckType(name: "policy_attestation", summary: "everyone who must has attested to each policy within its cadence (`/soc2 attest`)",
+                  reads: [.attestations], parameters: [
+                    .init(name: "policies", kind: .strings, required: false, help: "policy ids this control watches (default all)"),
+                    .init(name: "remind_before", kind: .duration, required: false, help: "DM the person this long before their deadline (default 14d)"),
+                    .init(name: "escalate_before", kind: .duration, required: false, help: "DM their manager too this long before it (default 3d)"),
+                  ], typicalCriteria: ["CC1.1", "CC2.2", "CC5.3"]),
         CheckType(name: "imported_findings", summary: "findings imported from another scanner (OCSF, e.g. Prowler) pass",
                   reads: [.findings], parameters: [
                     .init(name: "checks", kind: .strings, required: false, help: "the scanner's check ids to take, `*` wildcards (default all)"),

@@ -39,9 +39,30 @@ package struct CheckResult: Codable, Sendable, Equatable {
     package var observed: String
     /// When the failure began, if the source can tell (a termination date, a CloudTrail event); drives MTTD.
     package var failingSince: Date?
+    /// A passing resource with a deadline a person must meet (training, an attestation): whom to remind, when.
+    package var reminder: Reminder?
 
-    package init(resource: ResourceRef, status: CheckStatus, expected: String, observed: String, failingSince: Date? = nil) {
+    package init(resource: ResourceRef, status: CheckStatus, expected: String, observed: String, failingSince: Date? = nil,
+                 reminder: Reminder? = nil) {
         self.resource = resource; self.status = status; self.expected = expected
-        self.observed = observed; self.failingSince = failingSince
+        self.observed = observed; self.failingSince = failingSince; self.reminder = reminder
+    }
+}
+
+/// A deadline a person must meet before a control fails: they get a direct message from `remindAt`, and their
+/// manager too from `escalateAt` (the seed's rule: the manager three days before). Once the deadline passes the
+/// resource fails and the usual alert takes over.
+package struct Reminder: Codable, Sendable, Equatable {
+    /// What is due, for the message: "Security awareness training".
+    package var what: String
+    /// The person who must act, by e-mail (matched to the manifests' people; else reached by e-mail on Slack).
+    package var email: String
+    package var dueAt: Date
+    package var remindAt: Date
+    package var escalateAt: Date
+    /// How to do it, e.g. "Complete it in KnowBe4" or "/soc2 attest aup".
+    package var how: String?
+    package init(what: String, email: String, dueAt: Date, remindAt: Date, escalateAt: Date, how: String? = nil) {
+        self.what = what; self.email = email; self.dueAt = dueAt; self.remindAt = remindAt; self.escalateAt = escalateAt; self.how = how
     }
 }

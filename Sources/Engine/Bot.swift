@@ -34,8 +34,11 @@ package struct Bot: Sendable {
         }
         // The bot's own facts (access reviews certified from chat, how each source's reads go) beside the systems
         // under watch.
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(sources, config: config, now: { clock.now() })
-                                                                                 + [ReviewSource(database: database)],
+        // The vendor register reads renewals recorded from chat.
+        let withLedger = sources.map { source -> any FactSource in (source as? VendorRegisterSource)?.reading(database) ?? source }
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(withLedger, config: config, now: { clock.now() })
+                                                                                 + [ReviewSource(database: database),
+                                                                                    PolicyAttestationSource(config: config, database: database)],
                                                                                aliases: AccountAliases(people: config.people)),
                                          start: start, logger: logger)
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
@@ -67,6 +70,8 @@ package struct Bot: Sendable {
             case "demo":
                 if let world = demoWorld(source) { return world }
                 return UnavailableSource(config: source, reason: "the demo scenario could not be loaded")
+            case "vendor_register":
+                return VendorRegisterSource(id: source.id, vendors: config.vendors)
             default:
                 do {
                     guard let client = try LiveSources.client(for: source, environment: environment, transport: transport) else {

@@ -95,7 +95,56 @@ package struct CommandHandler: Sendable {
             }
             triggers?.trigger(controls.map(\.id))
             return .text("\(system) access review certified by \(person.name).", body: note.map { "Note: \($0)" })
+        case .vendorRenew(let vendorID, let periodEnd, let link):
+            guard let vendor = config.vendors.first(where: { $0.id.lowercased() == vendorID }) else {
+                let known = config.vendors.map(\.id).sorted().joined(separator: ", ")
+                return .text("There is no vendor \(vendorID) in the register.", body: known.isEmpty ? "The manifests list no vendors." : "Vendors: \(known).")
+            }
+            guard let person, vendor.owner == person.id || config.securityLeads.contains(person.id) else {
+                let why = person == nil ? Self.unmapped(chatID: chatID, platform: platform)
+                    : "only \(vendor.owner.flatMap { config.person($0)?.name } ?? "the vendor's owner") or a security lead may record \(vendor.name)'s renewal."
+                try engine.recordRefusal(actor: actor.description, surface: surface, request: "vendor renew \(vendorID)", reason: why, at: now)
+                return .text("Refused: \(why)")
+            }
+            guard periodEnd <= now.addingTimeInterval(86_400) else {
+                return .text("A SOC 2 report's period cannot end in the future (\(TimeText.human(periodEnd))).", body: "Give the end of the period the new report covers.")
+            }
+            if let current = vendor.reportPeriodEnd, periodEnd <= current {
+                return .text("That is not newer than the report on file (period end \(TimeText.human(current))).")
+            }
+            try engine.database.write { tx in
+                _ = try tx.appendEvidence(kind: VendorRegisterSource.evidenceKind, subject: VendorRegisterSource.subject(vendor.id), at: now,
+                                          data: VendorRenewalEvidence(vendor: vendor.id.lowercased(), periodEnd: periodEnd, link: link, by: person.id.rawValue))
+            }
+            triggers?.trigger(Self.controls(reading: .vendors, in: config))
+            return .text("\(vendor.name)'s SOC 2 report renewed by \(person.name): period end \(TimeText.human(periodEnd)).", body: "Evidence: \(link)")
+        case .attest(let policyID):
+            guard let policy = config.policies.first(where: { $0.id.lowercased() == policyID }) else {
+                let known = config.policies.map(\.id).sorted().joined(separator: ", ")
+                return .text("There is no policy \(policyID).", body: known.isEmpty ? "The manifests list no policies." : "Policies: \(known).")
+            }
+            guard let person else {
+                let why = Self.unmapped(chatID: chatID, platform: platform)
+                try engine.recordRefusal(actor: actor.description, surface: surface, request: "attest \(policyID)", reason: why, at: now)
+                return .text("Refused: \(why)")
+            }
+            try engine.database.write { tx in
+                _ = try tx.appendEvidence(kind: PolicyAttestationSource.evidenceKind, subject: PolicyAttestationSource.subject(policy.id), at: now,
+                                          data: PolicyAttestationEvidence(policy: policy.id, person: person.id.rawValue, title: policy.title, link: policy.link))
+            }
+            triggers?.trigger(Self.controls(reading: .attestations, in: config))
+            let required = policy.attesters(in: config).contains { $0.id == person.id }
+            return .text("\(person.name) attested to “\(policy.title)”.",
+                         body: required ? "Next due in \(DurationText.format(policy.every))." : "Recorded; you are not among the people who must attest to it.")
         }
+    }
+
+    /// The automated controls whose check reads `kind`: re-run at once after a chat command changes those facts.
+    static func controls(reading kind: FactKind, in config: BotConfig) -> [ControlID] {
+        config.controls.filter { control in
+            guard let type = control.check.flatMap({ CheckCatalog.type(named: $0.type) }) else { return false }
+            return type.reads.contains(kind)
+        }.map(\.id)
     }
 
     /// What an unmapped person is told.
@@ -110,7 +159,7 @@ extension SlashCommand {
     var isReadOnly: Bool {
         switch self {
         case .status, .list, .show: true
-        case .help, .ack, .snooze, .escalate, .close, .accept, .certify: false
+        case .help, .ack, .snooze, .escalate, .close, .accept, .certify, .vendorRenew, .attest: false
         }
     }
 }

@@ -34,12 +34,16 @@ package struct ControlScheduler: Sendable {
     package let start: Date
     let logger: Logger
 
+    /// Direct messages before deadlines (training, attestations), sent after each run.
+    let reminders: Reminders
+
     package init(engine: AlertEngine, runner: ControlRunner, start: Date, logger: Logger = Logger(label: "soc2bot.scheduler")) {
         self.plan = SchedulePlan(controls: engine.config.controls)
         self.runner = runner
         self.engine = engine
         self.start = start
         self.logger = logger
+        self.reminders = Reminders(config: engine.config, database: engine.database)
     }
 
     package func nextDue() throws -> Date? {
@@ -61,6 +65,7 @@ package struct ControlScheduler: Sendable {
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
         let results = await runner.run(control, at: now)
         let summary = try engine.reconcile(control, results: results, at: now)
+        try reminders.send(control, results: results, at: now)
         if summary.errors > 0 {
             // An error is never a pass: say so where operators look, as well as in the ledger.
             logger.warning("control could not be fully evaluated", metadata: [

@@ -235,7 +235,19 @@ package struct Vendor: Codable, Sendable, Equatable {
     package var tier: Int
     /// End of the period the latest SOC 2 Type II report covers.
     package var reportPeriodEnd: Date?
-    package init(name: String, tier: Int, reportPeriodEnd: Date?) { self.name = name; self.tier = tier; self.reportPeriodEnd = reportPeriodEnd }
+    /// The register's id (typed in `/soc2 vendor renew`); nil for vendors from elsewhere.
+    package var id: String?
+    /// When the next security questionnaire is due.
+    package var questionnaireDue: Date?
+    /// nil when the source does not track DPAs.
+    package var dpaSigned: Bool?
+    /// The evidence of the latest renewal recorded from chat, and who recorded it.
+    package var renewal: String?
+    package init(name: String, tier: Int, reportPeriodEnd: Date?, id: String? = nil, questionnaireDue: Date? = nil, dpaSigned: Bool? = nil,
+                 renewal: String? = nil) {
+        self.name = name; self.tier = tier; self.reportPeriodEnd = reportPeriodEnd; self.id = id
+        self.questionnaireDue = questionnaireDue; self.dpaSigned = dpaSigned; self.renewal = renewal
+    }
 }
 
 /// A managed laptop or desktop.
@@ -288,6 +300,23 @@ package struct AccessReview: Codable, Sendable, Equatable {
     }
 }
 
+/// One person's attestation to one policy, as the bot's ledger records it.
+package struct PolicyAttestation: Codable, Sendable, Equatable {
+    package var policy: String
+    package var title: String
+    package var email: String
+    package var name: String
+    /// The latest attestation to the current version (after `publishedAt`); nil: none.
+    package var attestedAt: Date?
+    package var publishedAt: Date
+    package var every: TimeInterval
+    package var grace: TimeInterval
+    package init(policy: String, title: String, email: String, name: String, attestedAt: Date?, publishedAt: Date, every: TimeInterval, grace: TimeInterval) {
+        self.policy = policy; self.title = title; self.email = email; self.name = name; self.attestedAt = attestedAt
+        self.publishedAt = publishedAt; self.every = every; self.grace = grace
+    }
+}
+
 /// How reading one configured source went lately, as the bot recorded it.
 package struct SourceHealth: Codable, Sendable, Equatable {
     package var source: SourceID
@@ -323,6 +352,7 @@ package struct Facts: Sendable, Equatable {
     package var encryptionKeys: [EncryptionKey]?
     package var findings: [ImportedFinding]?
     package var integrations: [SourceHealth]?
+    package var attestations: [PolicyAttestation]?
     package init() {}
 
     /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
@@ -344,6 +374,7 @@ package struct Facts: Sendable, Equatable {
         case .encryptionKeys: encryptionKeys != nil
         case .findings: findings != nil
         case .integrations: integrations != nil
+        case .attestations: attestations != nil
         }
     }
 
@@ -366,6 +397,7 @@ package struct Facts: Sendable, Equatable {
         if kinds.contains(.encryptionKeys) { out.encryptionKeys = encryptionKeys }
         if kinds.contains(.findings) { out.findings = findings }
         if kinds.contains(.integrations) { out.integrations = integrations }
+        if kinds.contains(.attestations) { out.attestations = attestations }
         return out
     }
 
@@ -380,6 +412,7 @@ package struct Facts: Sendable, Equatable {
         reviews = join(reviews, other.reviews); passwordPolicies = join(passwordPolicies, other.passwordPolicies)
         databases = join(databases, other.databases); encryptionKeys = join(encryptionKeys, other.encryptionKeys)
         findings = join(findings, other.findings); integrations = join(integrations, other.integrations)
+        attestations = join(attestations, other.attestations)
     }
 }
 

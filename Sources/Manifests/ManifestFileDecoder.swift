@@ -19,7 +19,8 @@ struct ManifestFileDecoder {
     }
 
     /// The keys a manifest file may have at its top level.
-    static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "server", "controls", "sources"]
+    static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "server", "controls", "sources",
+                                "vendors", "policies"]
 
     /// Reads a file's root node; nil (an empty file or one holding only comments) contributes nothing.
     mutating func decode(root: Node?) {
@@ -45,6 +46,8 @@ struct ManifestFileDecoder {
             case "teams": for item in items(value, key: key, example: "- id: infra") { decodeTeam(item) }
             case "controls": for item in items(value, key: key, example: "- id: admin-mfa") { decodeControl(item) }
             case "sources": for item in items(value, key: key, example: "- id: github") { decodeSource(item) }
+            case "vendors": for item in items(value, key: key, example: "- id: stripe") { decodeVendor(item) }
+            case "policies": for item in items(value, key: key, example: "- id: acceptable-use") { decodePolicy(item) }
             default: break
             }
         }

@@ -24,6 +24,8 @@ struct ManifestLinker {
         let teams = declaredIDs(draft.teams, kind: "team")
         _ = declaredIDs(draft.controls, kind: "control")
         let sources = declaredIDs(draft.sources, kind: "source")
+        _ = declaredIDs(draft.vendors, kind: "vendor")
+        _ = declaredIDs(draft.policies, kind: "policy")
         for reference in draft.references {
             let known: [String] = switch reference.kind {
             case .person: people
@@ -52,7 +54,8 @@ struct ManifestLinker {
             policy: escalation ?? .standard,
             controls: draft.controls.map(\.value),
             sources: draft.sources.map(\.value),
-            chat: chat ?? ChatConfig(), server: server)
+            chat: chat ?? ChatConfig(), server: server,
+            vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value))
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

@@ -207,6 +207,7 @@ private extension Facts {
         case .encryptionKeys: facts.encryptionKeys = []
         case .findings: facts.findings = []
         case .integrations: facts.integrations = []
+        case .attestations: facts.attestations = []
         }
         return facts
     }

@@ -1,0 +1,51 @@
+import Foundation
+
+/// A vendor in the register (`vendors:` in the manifests): what CC9.2 asks the bot to watch.
+package struct VendorEntry: Codable, Sendable, Equatable {
+    /// Short id typed in chat: `/soc2 vendor renew <id> …`.
+    package var id: String
+    package var name: String
+    /// 1 (critical: customer data, production) … 3 (low).
+    package var tier: Int
+    /// The person accountable for the vendor relationship (reminders, renewals).
+    package var owner: PersonID?
+    /// End of the period the latest SOC 2 Type II report covers; nil: no report on file.
+    package var reportPeriodEnd: Date?
+    /// When the next security questionnaire is due; nil: none scheduled.
+    package var questionnaireDue: Date?
+    package var dpaSigned: Bool
+    package init(id: String, name: String, tier: Int, owner: PersonID? = nil, reportPeriodEnd: Date? = nil, questionnaireDue: Date? = nil,
+                 dpaSigned: Bool = false) {
+        self.id = id; self.name = name; self.tier = tier; self.owner = owner; self.reportPeriodEnd = reportPeriodEnd
+        self.questionnaireDue = questionnaireDue; self.dpaSigned = dpaSigned
+    }
+}
+
+/// A policy people must read and attest to (`policies:` in the manifests): CC1.1, CC2.2, CC5.3.
+package struct PolicyEntry: Codable, Sendable, Equatable {
+    /// Short id typed in chat: `/soc2 attest <id>`.
+    package var id: String
+    package var title: String
+    /// Where the current version is published.
+    package var link: String?
+    /// The person who maintains it.
+    package var owner: PersonID?
+    /// How often each person attests again (default a year).
+    package var every: TimeInterval
+    /// Teams whose members must attest; empty: everyone in the manifests.
+    package var teams: [TeamID]
+    /// When the current version was published: attestations before it do not count (required in the manifests).
+    package var publishedAt: Date?
+    /// Time a person has to attest once the policy (or their duty to) starts (default 30 days).
+    package var grace: TimeInterval
+    package init(id: String, title: String, link: String? = nil, owner: PersonID? = nil, every: TimeInterval = 365 * 86_400, teams: [TeamID] = [],
+                 publishedAt: Date? = nil, grace: TimeInterval = 30 * 86_400) {
+        self.id = id; self.title = title; self.link = link; self.owner = owner; self.every = every; self.teams = teams
+        self.publishedAt = publishedAt; self.grace = grace
+    }
+
+    /// The people who must attest.
+    package func attesters(in config: BotConfig) -> [Person] {
+        teams.isEmpty ? config.people : config.people.filter { $0.team.map(teams.contains) ?? false }
+    }
+}

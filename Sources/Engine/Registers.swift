@@ -1,0 +1,170 @@
+import Chat
+import Core
+import FactSources
+import Foundation
+import Store
+
+/// The vendor register from the manifests (`vendors:`), with the renewals recorded from chat applied:
+/// `/soc2 vendor renew <vendor> <new period end> <evidence link>` appends ledger evidence (kind `vendor_renewal`,
+/// subject `vendor:<id>`), and a later period end recorded there replaces the manifest's.
+package struct VendorRegisterSource: FactSource {
+    package let id: SourceID
+    package let provides: Set<FactKind> = [.vendors]
+    let vendors: [VendorEntry]
+    /// nil where no database is open (`soc2bot check`): the manifest's dates alone.
+    let database: BotDatabase?
+    package static let evidenceKind = "vendor_renewal"
+    package static func subject(_ vendor: String) -> String { "vendor:\(vendor.lowercased())" }
+
+    package init(id: SourceID, vendors: [VendorEntry], database: BotDatabase? = nil) { self.id = id; self.vendors = vendors; self.database = database }
+
+    /// The same register, with renewals read from `database`.
+    package func reading(_ database: BotDatabase) -> VendorRegisterSource { VendorRegisterSource(id: id, vendors: vendors, database: database) }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        guard kinds.contains(.vendors) else { return facts }
+        var renewals: [String: VendorRenewalEvidence] = [:]
+        if let database {
+            for entry in try database.read({ try $0.evidence(subjectPrefix: "vendor:") }) {
+                guard let renewal = LedgerPayload.data(entry, kind: Self.evidenceKind, as: VendorRenewalEvidence.self) else { continue }
+                if renewal.periodEnd >= (renewals[renewal.vendor]?.periodEnd ?? .distantPast) { renewals[renewal.vendor] = renewal }
+            }
+        }
+        facts.vendors = vendors.map { entry in
+            var vendor = Vendor(name: entry.name, tier: entry.tier, reportPeriodEnd: entry.reportPeriodEnd, id: entry.id,
+                                questionnaireDue: entry.questionnaireDue, dpaSigned: entry.dpaSigned)
+            if let renewal = renewals[entry.id.lowercased()], renewal.periodEnd > (entry.reportPeriodEnd ?? .distantPast) {
+                vendor.reportPeriodEnd = renewal.periodEnd
+                vendor.renewal = "\(renewal.link) (recorded by \(renewal.by))"
+            }
+            return vendor
+        }
+        return facts
+    }
+}
+
+struct VendorRenewalEvidence: Codable {
+    var vendor: String
+    var periodEnd: Date
+    var link: String
+    var by: String
+}
+
+struct PolicyAttestationEvidence: Codable {
+    var policy: String
+    var person: String
+    var title: String
+    var link: String?
+}
+
+/// Policy attestations: `/soc2 attest <policy>` appends ledger evidence (kind `policy_attestation`, subject
+/// `policy:<id>`); this source reads them back as one record per policy and person who must attest.
+package struct PolicyAttestationSource: FactSource {
+    package let id: SourceID = "soc2bot.attestations"
+    package let provides: Set<FactKind> = [.attestations]
+    let config: BotConfig
+    let database: BotDatabase
+    package static let evidenceKind = "policy_attestation"
+    package static func subject(_ policy: String) -> String { "policy:\(policy.lowercased())" }
+
+    package init(config: BotConfig, database: BotDatabase) { self.config = config; self.database = database }
+
+    package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+        var facts = Facts()
+        guard kinds.contains(.attestations) else { return facts }
+        // policy → person id → latest attestation.
+        var latest: [String: [String: Date]] = [:]
+        for entry in try database.read({ try $0.evidence(subjectPrefix: "policy:") }) {
+            guard let at = LedgerPayload.at(entry),
+                  let attestation = LedgerPayload.data(entry, kind: Self.evidenceKind, as: PolicyAttestationEvidence.self) else { continue }
+            latest[attestation.policy, default: [:]][attestation.person] = max(latest[attestation.policy]?[attestation.person] ?? at, at)
+        }
+        facts.attestations = config.policies.flatMap { policy in
+            policy.attesters(in: config).map { person in
+                let attested = latest[policy.id]?[person.id.rawValue].flatMap { at in at >= (policy.publishedAt ?? .distantPast) ? at : nil }
+                return PolicyAttestation(policy: policy.id, title: policy.title, email: person.email, name: person.name, attestedAt: attested,
+                                         publishedAt: policy.publishedAt ?? .distantPast, every: policy.every, grace: policy.grace)
+            }
+        }
+        return facts
+    }
+}
+
+/// Reading the bot's own ledger entries back: `{"kind": …, "at": …, "data": {…}}`.
+enum LedgerPayload {
+    static func object(_ entry: Data) -> [String: Any]? { try? JSONSerialization.jsonObject(with: entry) as? [String: Any] }
+    static func at(_ entry: Data) -> Date? { (object(entry)?["at"] as? String).flatMap(TimeText.parse) }
+    /// The entry's `data` as `type` when its kind is `kind`.
+    static func data<T: Decodable>(_ entry: Data, kind: String, as type: T.Type) -> T? {
+        guard let object = object(entry), object["kind"] as? String == kind, let data = object["data"],
+              let bytes = try? JSONSerialization.data(withJSONObject: data) else { return nil }
+        return try? decoder.decode(T.self, from: bytes)
+    }
+
+    /// Ledger entries write dates as ISO 8601 (`CanonicalJSON`).
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = TimeText.parse(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }()
+}
+
+/// Direct messages before a deadline: a check's passing result with a `Reminder` (training, a policy attestation)
+/// reaches the person from `remindAt`, and their manager too from `escalateAt` — once per deadline and stage, each
+/// recorded in the ledger (kind `reminder`, subject `reminder:<control>:<resource>`). After the deadline the resource
+/// fails and the control's alert takes over.
+package struct Reminders: Sendable {
+    let config: BotConfig
+    let database: BotDatabase
+    static let evidenceKind = "reminder"
+
+    struct Sent: Codable {
+        var control: String
+        var resource: String
+        var due: Date
+        var stage: String
+        var to: [String]
+    }
+
+    /// Sends what is due for `results` of `control` at `now`; returns how many messages were queued.
+    @discardableResult
+    package func send(_ control: Control, results: [CheckResult], at now: Date) throws -> Int {
+        var queued = 0
+        for result in results where result.status == .pass {
+            guard let reminder = result.reminder, now >= reminder.remindAt, now < reminder.dueAt else { continue }
+            let stage = now >= reminder.escalateAt ? "manager" : "person"
+            let subject = "reminder:\(control.id):\(result.resource.id)"
+            try database.write { tx in
+                let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
+                guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else { return }
+                let person = config.person(email: reminder.email)
+                    ?? Person(id: PersonID(reminder.email), name: reminder.email, email: reminder.email)
+                var recipients = [person]
+                if stage == "manager", let manager = person.manager.flatMap(config.person) { recipients.append(manager) }
+                let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
+                for recipient in recipients {
+                    let about = recipient.id == person.id ? "you" : person.name
+                    let message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
+                                                   body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
+                                                       + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
+                                                       + " Control: \(control.title) (\(control.id)).")
+                    for destination in Routing.directMessages(to: [recipient], config: config) {
+                        _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
+                        queued += 1
+                    }
+                }
+                _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: subject, at: now,
+                                          data: Sent(control: control.id.rawValue, resource: result.resource.id, due: reminder.dueAt, stage: stage,
+                                                     to: recipients.map(\.id.rawValue)))
+            }
+        }
+        return queued
+    }
+}

@@ -1,0 +1,71 @@
+import Core
+import Foundation
+import Yams
+
+extension ManifestFileDecoder {
+    static let vendorKeys = ["id", "name", "tier", "owner", "report_period_end", "questionnaire_due", "dpa_signed"]
+    static let policyKeys = ["id", "title", "link", "owner", "every", "teams", "published", "grace"]
+
+    /// One `vendors:` item: a vendor of the register, its tier, owner, SOC 2 report period and paperwork dates.
+    mutating func decodeVendor(_ node: Node) {
+        guard let fields = fields(node, known: Self.vendorKeys, what: "a vendor") else { return }
+        let id = identifier(fields, of: "a vendor")
+        let owner = Self.describe("vendor", id)
+        let name = requiredText(fields, "name", of: owner)
+        var tier = 2
+        if let tierNode = required(fields, "tier", of: owner), let text = text(tierNode, key: "tier") {
+            if let value = Int(text), (1...3).contains(value) { tier = value } else {
+                log.report(position(tierNode), "`tier` must be 1, 2 or 3, not `\(text)`",
+                           fix: "1: holds customer data or runs production; 2: important; 3: low risk")
+            }
+        }
+        let person = optionalText(fields, "owner")
+        if let person { draft.references.append(.init(kind: .person, id: person, field: "owner")) }
+        let dpa: Bool
+        if let node = fields["dpa_signed"] {
+            if let value = node.bool { dpa = value } else {
+                log.report(position(node), "`dpa_signed` must be true or false", fix: "write `dpa_signed: true`")
+                dpa = false
+            }
+        } else {
+            dpa = false
+        }
+        let vendor = VendorEntry(id: id?.value ?? "", name: name?.value ?? "", tier: tier, owner: person.map { PersonID($0.value) },
+                                 reportPeriodEnd: fields["report_period_end"].flatMap { date($0, key: "report_period_end") },
+                                 questionnaireDue: fields["questionnaire_due"].flatMap { date($0, key: "questionnaire_due") },
+                                 dpaSigned: dpa)
+        draft.vendors.append(.init(value: vendor, id: id, position: fields.position))
+    }
+
+    /// One `policies:` item: a policy, who must attest to it and how often.
+    mutating func decodePolicy(_ node: Node) {
+        guard let fields = fields(node, known: Self.policyKeys, what: "a policy") else { return }
+        let id = identifier(fields, of: "a policy")
+        let owner = Self.describe("policy", id)
+        let title = requiredText(fields, "title", of: owner)
+        let link = optionalText(fields, "link")
+        if let link, !(link.value.hasPrefix("https://") || link.value.hasPrefix("http://")) {
+            log.report(link.position, "`link` must be an http(s) address", fix: "write where the current version is published, e.g. `https://wiki.example/policies/aup`")
+        }
+        let person = optionalText(fields, "owner")
+        if let person { draft.references.append(.init(kind: .person, id: person, field: "owner")) }
+        let teams = fields["teams"].flatMap { textList($0, key: "teams") } ?? []
+        for team in teams { draft.references.append(.init(kind: .team, id: team, field: "teams")) }
+        let policy = PolicyEntry(id: id?.value ?? "", title: title?.value ?? "", link: link?.value, owner: person.map { PersonID($0.value) },
+                                 every: fields["every"].flatMap { duration($0, key: "every") } ?? 365 * 86_400,
+                                 teams: teams.map { TeamID($0.value) },
+                                 publishedAt: required(fields, "published", of: owner).flatMap { date($0, key: "published") },
+                                 grace: fields["grace"].flatMap { duration($0, key: "grace") } ?? 30 * 86_400)
+        draft.policies.append(.init(value: policy, id: id, position: fields.position))
+    }
+
+    /// A date (`2026-03-31`) or instant (`2026-03-31T00:00:00Z`); reports anything else.
+    mutating func date(_ node: Node, key: String) -> Date? {
+        guard let value = text(node, key: key) else { return nil }
+        guard let date = TimeText.parse(value) else {
+            log.report(position(node), "`\(key)`: `\(value)` is not a date", fix: "write `\(key): 2026-03-31`")
+            return nil
+        }
+        return date
+    }
+}

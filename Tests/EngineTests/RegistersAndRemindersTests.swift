@@ -1,0 +1,156 @@
+import Chat
+import Core
+import Engine
+import FactSources
+import Foundation
+import Logging
+import Store
+import Synchronization
+import Testing
+import TestSupport
+
+/// The controls teams forget, end to end on a test clock: the vendor register with renewals recorded from chat,
+/// training deadlines with reminders that escalate to the manager, and policy attestations from chat.
+@Suite("Vendors, training and policies with reminders")
+struct RegistersAndRemindersTests {
+    static let start = Date(timeIntervalSince1970: 1_772_438_400)   // 2026-03-02 08:00 UTC
+    static let day: TimeInterval = 86_400
+
+    final class People: FactSource {
+        let id: SourceID = "hr"
+        let provides: Set<FactKind> = [.people, .training]
+        let completions = Mutex<[String: Date]>([:])
+        func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+            var facts = Facts()
+            facts.people = [HRPerson(employeeID: "1", name: "Omar", email: "omar@test.example", status: .active),
+                            HRPerson(employeeID: "2", name: "Priya", email: "priya@test.example", status: .active)]
+            facts.training = completions.withLock { $0 }.map { TrainingRecord(email: $0.key, completedAt: $0.value) }
+            return facts.selecting(kinds)
+        }
+    }
+
+    static func config() -> BotConfig {
+        BotConfig(
+            organisation: "Test Co",
+            people: [
+                Person(id: "dana", name: "Dana", email: "dana@test.example", team: "infra", chatIDs: [.terminal: "dana"]),
+                Person(id: "omar", name: "Omar", email: "omar@test.example", team: "infra", manager: "dana", chatIDs: [.terminal: "omar"]),
+                Person(id: "priya", name: "Priya", email: "priya@test.example", team: "security", chatIDs: [.terminal: "priya"]),
+            ],
+            teams: [Team(id: "infra", name: "Infrastructure", manager: "dana", channels: ChannelRoutes(defaults: [.terminal: "#infra"])),
+                    Team(id: "security", name: "Security", manager: "priya", channels: ChannelRoutes(defaults: [.terminal: "#security"]))],
+            securityLeads: ["priya"],
+            controls: [
+                Control(id: "vendor-reports", title: "Tier 1 vendors' SOC 2 reports are current", criteria: [Criterion("CC9.2")!], owner: "security",
+                        severity: .high, cadence: day, check: CheckSpec(type: "vendor_reports", sources: ["register"], parameters: ["tiers": .list([.number(1)])]),
+                        remediation: "Request the new report; record it with /soc2 vendor renew."),
+                Control(id: "training", title: "Security training is current", criteria: [Criterion("CC1.4")!], owner: "security", severity: .medium,
+                        cadence: day, check: CheckSpec(type: "training", sources: ["hr"]), remediation: "Complete the training."),
+                Control(id: "aup", title: "Acceptable use policy attested", criteria: [Criterion("CC1.1")!], owner: "security", severity: .medium,
+                        cadence: day, check: CheckSpec(type: "policy_attestation"), remediation: "Read it and /soc2 attest aup."),
+            ],
+            sources: [SourceConfig(id: "register", kind: "vendor_register"), SourceConfig(id: "hr", kind: "csv_hr")],
+            vendors: [VendorEntry(id: "stripe", name: "Stripe", tier: 1, owner: "dana", reportPeriodEnd: start.addingTimeInterval(-387 * day))],
+            policies: [PolicyEntry(id: "aup", title: "Acceptable use", owner: "priya", teams: ["infra"], publishedAt: start.addingTimeInterval(-20 * day))])
+    }
+
+    struct Harness {
+        let bot: Bot
+        let clock: VirtualClock
+        let people: People
+        func live() throws -> [Alert] { try bot.engine.database.read { try $0.liveAlerts() } }
+        /// Direct messages queued so far: (recipient chat id, title).
+        func directs() throws -> [(String, String)] {
+            try bot.engine.database.read { try $0.pendingOutbox(platforms: [.terminal]) }.filter { $0.kind == .direct }.map { message in
+                (message.destination.address, (try? StoreJSON.decode(ChatMessage.self, from: message.payload))?.title ?? "")
+            }
+        }
+        func say(_ text: String, as chatID: String) throws -> ChatMessage {
+            try bot.commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
+        }
+    }
+
+    func harness() throws -> Harness {
+        let config = Self.config()
+        let clock = VirtualClock(start: Self.start)
+        let people = People()
+        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? people : source }
+        let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: sources, surfaces: [], clock: clock,
+                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+        return Harness(bot: bot, clock: clock, people: people)
+    }
+
+    @Test func anExpiredReportAlertsAndARenewalFromChatResolvesIt() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        let alert = try #require(try h.live().first { $0.control == "vendor-reports" })
+        #expect(alert.observed.contains("Days expired: 22") && alert.severity == .high)
+
+        // Someone who is neither the owner nor a security lead is refused (and the refusal is evidence).
+        let refused = try h.say("vendor renew stripe 2026-02-28 https://trust.stripe.example/soc2-2026.pdf", as: "omar")
+        #expect(refused.title.hasPrefix("Refused: only Dana or a security lead"))
+        #expect(try h.say("vendor renew stripe 2027-02-28 https://x.example/r.pdf", as: "dana").title.contains("cannot end in the future"))
+        #expect(try h.say("vendor renew acme 2026-02-28 https://x.example/r.pdf", as: "dana").title == "There is no vendor acme in the register.")
+        let garbled = try h.say("vendor renew stripe yesterday https://x.example/r.pdf", as: "dana")
+        #expect((garbled.title + (garbled.body ?? "")).contains("is not a date"), "\(garbled)")
+
+        let done = try h.say("vendor renew stripe 2026-02-28 https://trust.stripe.example/soc2-2026.pdf", as: "dana")
+        #expect(done.title == "Stripe's SOC 2 report renewed by Dana: period end 2026-02-28 00:00 UTC.")
+        #expect(!h.bot.triggers.isEmpty, "the vendor controls re-run at once")
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "vendor-reports" } == false)
+        let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "vendor:stripe") }.map { String(decoding: $0, as: UTF8.self) }
+        #expect(evidence.count == 1 && evidence[0].contains("soc2-2026.pdf"))
+    }
+
+    @Test func trainingRemindsThePersonThenTheManagerThenAlerts() async throws {
+        let h = try harness()
+        // Omar's last completion was 355 days ago: due in 10 days. Priya's is fresh.
+        h.people.completions.withLock {
+            $0 = ["omar@test.example": Self.start.addingTimeInterval(-355 * Self.day), "priya@test.example": Self.start.addingTimeInterval(-10 * Self.day)]
+        }
+        try await h.bot.loop.step()
+        #expect(try h.live().filter { $0.control == "training" }.isEmpty)
+        var directs = try h.directs().filter { $0.1.contains("Security awareness training") }
+        #expect(directs.map(\.0) == ["omar"], "only the person, 10 days out")
+        #expect(directs.first?.1.contains("due 2026-03-12") == true)
+
+        // The next day's run sends nothing new; 3 days before the deadline the manager hears too.
+        h.clock.advance(by: Self.day)
+        try await h.bot.loop.step()
+        #expect(try h.directs().filter { $0.1.contains("Security awareness training") }.count == 1)
+        h.clock.advance(by: 6 * Self.day)
+        try await h.bot.loop.step()
+        directs = try h.directs().filter { $0.1.contains("Security awareness training") }
+        #expect(directs.map(\.0).sorted() == ["dana", "omar", "omar"])
+        let reminders = try h.bot.engine.database.read { try $0.evidence(subject: "reminder:training:person:omar@test.example") }
+        #expect(reminders.count == 2)
+
+        // Past the deadline the control fails and alerts; completing the training resolves it.
+        h.clock.advance(by: 4 * Self.day)
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "training" && $0.observed.contains("due 2026-03-12") })
+        h.people.completions.withLock { $0["omar@test.example"] = h.clock.now() }
+        h.clock.advance(by: Self.day)
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "training" } == false)
+    }
+
+    @Test func policyAttestationsFromChat() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        // Published 20 days ago with 30 days' grace: Omar and Dana (team infra) are due in 10 days and reminded.
+        #expect(Set(try h.directs().filter { $0.1.contains("Acceptable use") }.map(\.0)) == ["omar", "dana"])
+        #expect(try h.say("attest nope", as: "omar").title == "There is no policy nope.")
+        #expect(try h.say("attest aup", as: "omar").title == "Omar attested to “Acceptable use”.")
+        #expect(try h.say("attest aup", as: "priya").body?.contains("not among the people who must") == true)
+        try await h.bot.loop.step()
+        // 11 days on: Dana never attested and alerts; Omar does not.
+        h.clock.advance(by: 11 * Self.day)
+        try await h.bot.loop.step()
+        let failing = try h.live().filter { $0.control == "aup" }.map(\.resourceKey)
+        #expect(failing == ["policy:aup:dana@test.example"])
+        let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "policy:aup") }
+        #expect(evidence.count == 2)
+    }
+}
