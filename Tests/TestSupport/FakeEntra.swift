@@ -12,14 +12,10 @@ import Synchronization
 ///   `Authentication_RequestFromNonPremiumTenantOrB2CTenant`), `GET /v1.0/reports/authenticationMethods/userRegistrationDetails`
 ///   (403 when `reportForbidden`), `GET /v1.0/directoryRoles?$expand=members` (at most 20 members per role, as
 ///   Graph caps expansions) and `GET /v1.0/directoryRoles/{id}/members`.
-/// Failure modes on cue for Graph calls: 429 or 503 with or without Retry-After, 5xx, a malformed body, a next
-/// link to another host.
+/// Failure modes on cue for Graph calls (`FakeMicrosoftGraph.Failure`): 429 or 503 with or without Retry-After, 5xx,
+/// a malformed body, a next link to another host, an expired token.
 package final class FakeEntra: HTTPTransport {
-    package enum Failure: Sendable {
-        case tooManyRequests(retryAfter: Int?), serviceUnavailable(retryAfter: Int?), serverError(Int), malformed
-        /// The next page's `@odata.nextLink` points at another host.
-        case foreignNextLink
-    }
+    package typealias Failure = FakeMicrosoftGraph.Failure
 
     /// A user and what the reports say about them.
     package struct User: Sendable {
@@ -49,8 +45,8 @@ package final class FakeEntra: HTTPTransport {
     }
 
     package static let authorityHost = FakeMicrosoftIdentity.authorityHost
-    package static let graphHost = "graph.microsoft.com"
-    package static let graphScope = "https://graph.microsoft.com/.default"
+    package static let graphHost = FakeMicrosoftGraph.host
+    package static let graphScope = FakeMicrosoftGraph.scope
     /// Graph returns at most this many objects of an expanded relationship.
     package static let expandLimit = 20
 
@@ -59,10 +55,7 @@ package final class FakeEntra: HTTPTransport {
         var roles: [Role]
         var premium: Bool
         var reportForbidden: Bool
-        var failures: [Failure] = []
-        var identity = FakeMicrosoftIdentity.Ledger()
-        var calls: [String] = []
-        var foreignNextLink = false
+        var graph = FakeMicrosoftGraph.Session()
     }
 
     let identity: FakeMicrosoftIdentity
@@ -77,38 +70,19 @@ package final class FakeEntra: HTTPTransport {
         state = Mutex(State(users: users, roles: roles, premium: premium, reportForbidden: reportForbidden))
     }
 
-    package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
+    package func failNext(_ failures: [Failure]) { state.withLock { $0.graph.failures += failures } }
     /// Forgets every issued token: the next Graph call answers 401.
-    package func revokeTokens() { state.withLock { $0.identity.tokens = [] } }
-    package var tokenRequests: Int { state.withLock { $0.identity.requests } }
+    package func revokeTokens() { state.withLock { $0.graph.identity.tokens = [] } }
+    package var tokenRequests: Int { state.withLock { $0.graph.identity.requests } }
     /// The `error` codes of refused token requests, in order.
-    package var refusals: [String] { state.withLock { $0.identity.refusals } }
+    package var refusals: [String] { state.withLock { $0.graph.identity.refusals } }
     /// Graph calls as `path?query` (query decoded).
-    package var calls: [String] { state.withLock { $0.calls } }
+    package var calls: [String] { state.withLock { $0.graph.calls } }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         state.withLock { s in
-            if request.url.host == Self.authorityHost { return identity.token(request, &s.identity) }
-            guard request.url.host == Self.graphHost else { return HTTPResponse(status: 404, body: Data("not Graph".utf8)) }
-            let items = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
-            let query = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
-            s.calls.append(request.url.path + (items.isEmpty ? "" : "?" + items.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")))
-            if let failure = s.failures.first {
-                s.failures.removeFirst()
-                switch failure {
-                case .tooManyRequests(let seconds):
-                    return Self.graphError(429, "TooManyRequests", "Too many requests.", headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
-                case .serviceUnavailable(let seconds):
-                    return Self.graphError(503, "serviceNotAvailable", "Service unavailable.", headers: seconds.map { ["Retry-After": "\($0)"] } ?? [:])
-                case .serverError(let status): return Self.graphError(status, "generalException", "An unspecified error has occurred.")
-                case .malformed: return HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>proxy login</html>".utf8))
-                case .foreignNextLink: s.foreignNextLink = true
-                }
-            }
-            guard identity.authorizes(request, s.identity) else {
-                return Self.graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
-            }
-            guard request.method == "GET" else { return Self.graphError(405, "Request_BadRequest", "Method not allowed.") }
+            let (early, query) = FakeMicrosoftGraph.admit(request, identity: identity, &s.graph)
+            if let early { return early }
             let path = request.url.path
             switch path {
             case "/v1.0/users":
@@ -163,25 +137,15 @@ package final class FakeEntra: HTTPTransport {
         }
     }
 
-    /// One page of `rows` from `$skiptoken`, with a next link that repeats the request's query.
     private func page(_ rows: [[String: Any]], size: Int, request: HTTPRequest, query: [String: String], _ s: inout State) -> HTTPResponse {
-        guard let offset = Self.pager.offset(query, rowCount: rows.count) else {
-            return Self.graphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
-        }
-        let nextHost = s.foreignNextLink ? "graph.evil.example" : nil
-        if offset + size < rows.count { s.foreignNextLink = false }
-        return Self.answer(Self.pager.body(rows, offset: offset, size: size, url: request.url, nextHost: nextHost))
+        FakeMicrosoftGraph.page(rows, size: size, request: request, query: query, &s.graph)
     }
 
-    static let pager = FakeMicrosoftPage(skipTokenName: "$skiptoken", skipTokenPrefix: "RFNwdAIAAQAAA", nextLinkKey: "@odata.nextLink")
-
     static func graphError(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]) -> HTTPResponse {
-        answer(["error": ["code": code, "message": message,
-                          "innerError": ["date": "2026-03-02T09:00:00", "request-id": "6c1f2e3d-0000-4000-8000-00000000beef"]]],
-               status: status, headers: headers.merging(["request-id": "6c1f2e3d-0000-4000-8000-00000000beef"]) { first, _ in first })
+        FakeMicrosoftGraph.error(status, code, message, headers: headers)
     }
 
     static func answer(_ object: [String: Any], status: Int = 200, headers: [String: String] = [:]) -> HTTPResponse {
-        FakeMicrosoftIdentity.json(object, status: status, headers: headers, contentType: "application/json;odata.metadata=minimal")
+        FakeMicrosoftGraph.answer(object, status: status, headers: headers)
     }
 }

@@ -24,11 +24,13 @@ import HTTP
 package struct EntraSource: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { [.accounts] }
-    let client: EntraGraphClient
+    let client: MicrosoftGraphClient
 
     static let defaultClientIDVariable = "ENTRA_CLIENT_ID"
     static let defaultClientSecretVariable = "ENTRA_CLIENT_SECRET"
-    static let defaultGraphURL = "https://graph.microsoft.com"
+    /// What a 403 from Graph means for this source.
+    static let forbiddenHint = "; the app needs the application permissions User.Read.All, AuditLog.Read.All and RoleManagement.Read.Directory "
+        + "with admin consent (sign-in activity also needs Entra ID P1 or P2)"
     /// Graph's documented cap on expanded relationships: a role showing this many members may have more.
     static let expandLimit = 20
 
@@ -38,11 +40,10 @@ package struct EntraSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        let identity = try MicrosoftIdentityToken(config: config, environment: environment, defaultClientIDVariable: Self.defaultClientIDVariable,
-                                                  defaultClientSecretVariable: Self.defaultClientSecretVariable, scope: EntraGraphClient.scope,
-                                                  sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
-        let graphURL = try MicrosoftIdentityToken.url(config.settings["graph_url"]?.string ?? Self.defaultGraphURL, setting: "graph_url", source: config.id)
-        client = EntraGraphClient(identity: identity, graphURL: graphURL)
+        client = try MicrosoftGraphClient.make(config: config, environment: environment, transport: transport,
+                                               defaultClientIDVariable: Self.defaultClientIDVariable,
+                                               defaultClientSecretVariable: Self.defaultClientSecretVariable, forbiddenHint: Self.forbiddenHint,
+                                               now: now, sleep: sleep)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

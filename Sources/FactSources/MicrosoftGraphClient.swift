@@ -3,8 +3,9 @@ import Foundation
 import HTTP
 
 /// Calls to Microsoft Graph with an app-only token from the Microsoft identity platform (`MicrosoftIdentityToken`,
-/// shared with the Azure source); collections are followed across `@odata.nextLink`.
-struct EntraGraphClient: Sendable {
+/// shared with the Azure source); collections are followed across `@odata.nextLink`. Used by the Entra and Intune
+/// sources, which differ in what they read and in the permissions a refusal names.
+struct MicrosoftGraphClient: Sendable {
     /// App-only tokens carry the application permissions an admin consented to; `.default` asks for all of them.
     static let scope = "https://graph.microsoft.com/.default"
     /// Pages followed before giving up on a collection that never ends.
@@ -13,6 +14,8 @@ struct EntraGraphClient: Sendable {
     let identity: MicrosoftIdentityToken
     /// Graph's root; every `@odata.nextLink` must point at the same scheme, host and port.
     let graphURL: URL
+    /// Appended to a 403: the application permissions the source needs (`; the app needs …`).
+    let forbiddenHint: String
 
     var source: SourceID { identity.source }
 
@@ -66,12 +69,25 @@ struct EntraGraphClient: Sendable {
         try await identity.get(url, operation: operation)
     }
 
+    /// The client for a Graph source: credentials (`client_id`, `client_secret`, else the kind's default variables),
+    /// `settings.tenant_id`, `settings.authority` and `settings.graph_url` (default `https://graph.microsoft.com`);
+    /// throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    static func make(config: SourceConfig, environment: [String: String], transport: any HTTPTransport, defaultClientIDVariable: String,
+                     defaultClientSecretVariable: String, forbiddenHint: String, now: @escaping @Sendable () -> Date,
+                     sleep: @escaping @Sendable (TimeInterval) async throws -> Void) throws -> MicrosoftGraphClient {
+        let identity = try MicrosoftIdentityToken(config: config, environment: environment, defaultClientIDVariable: defaultClientIDVariable,
+                                                  defaultClientSecretVariable: defaultClientSecretVariable, scope: scope,
+                                                  sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+        let graphURL = try MicrosoftIdentityToken.url(config.settings["graph_url"]?.string ?? defaultGraphURL, setting: "graph_url", source: config.id)
+        return MicrosoftGraphClient(identity: identity, graphURL: graphURL, forbiddenHint: forbiddenHint)
+    }
+
+    static let defaultGraphURL = "https://graph.microsoft.com"
+
     /// A readable failure: operation, status, Graph's error code and message, and the request id to quote to
     /// Microsoft support.
     func failure(_ operation: String, _ response: HTTPResponse) -> SourceError {
-        let hint = response.status == 403
-            ? "; the app needs the application permissions User.Read.All, AuditLog.Read.All and RoleManagement.Read.Directory with admin consent (sign-in activity also needs Entra ID P1 or P2)"
-            : ""
+        let hint = response.status == 403 ? forbiddenHint : ""
         return identity.failure(operation, response, requestIDHeader: "request-id", requestIDLabel: "request id", hint: hint)
     }
 
