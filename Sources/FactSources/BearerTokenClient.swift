@@ -59,6 +59,8 @@ struct BearerTokenClient: Sendable {
         }
         var page = firstPage
         var lastCount = 0
+        // `next` cannot throw: a page URL that cannot be built is kept and thrown after, never read as the list's end.
+        var unbuildable: (any Error)?
         let outcome = try await Pagination.collect(
             from: try pageURL(page), base: baseURL, system: system, operation: operation, source: source, maxPages: Self.maxPages,
             get: { try await get($0, operation: operation) },
@@ -71,8 +73,9 @@ struct BearerTokenClient: Sendable {
             next: { _, _ in
                 guard lastCount >= perPage else { return nil }
                 page += 1
-                return try? pageURL(page)
+                do { return try pageURL(page) } catch { unbuildable = error; return nil }
             })
+        if let unbuildable { throw unbuildable }
         switch outcome {
         case .items(let items): return items
         case .refused(let response): throw failure(operation, response)
