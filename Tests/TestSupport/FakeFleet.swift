@@ -11,7 +11,7 @@ import Synchronization
 ///   none) only with `device_mapping=true`, as Fleet does.
 /// - Any other path is 404.
 /// - Failures on cue (see `FakePagedAPI`): 429 or 503 with `Retry-After`, a 5xx, a malformed body, a refused page.
-package final class FakeFleet: HTTPTransport {
+package final class FakeFleet: FakePagedService {
     package struct Policy: Sendable {
         package var name: String
         /// `pass`, `fail`, or `""` when the policy has not run on the host yet.
@@ -54,14 +54,10 @@ package final class FakeFleet: HTTPTransport {
         hostList = Mutex(hosts)
     }
 
-    package var token: String { api.token }
     package var hosts: [Host] {
         get { hostList.withLock { $0 } }
         set { hostList.withLock { $0 = newValue } }
     }
-    package var requests: [String] { api.requests }
-    package func failNext(_ failures: [FakePagedAPI.Failure]) { api.failNext(failures) }
-    package func fail(page: Int, with failure: FakePagedAPI.Failure) { api.fail(page: page, with: failure) }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard request.url.path == "/api/v1/fleet/hosts" else {

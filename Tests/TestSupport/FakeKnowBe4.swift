@@ -10,7 +10,7 @@ import Synchronization
 ///   until completed), `status`, `time_spent`, `policy_acknowledged`.
 /// - Any other path is 404.
 /// - Failures on cue (see `FakePagedAPI`): 429 or 503 with `Retry-After`, a 5xx, a malformed body, a refused page.
-package final class FakeKnowBe4: HTTPTransport {
+package final class FakeKnowBe4: FakePagedService {
     package struct Enrollment: Sendable {
         package var email: String
         package var module: String
@@ -34,14 +34,10 @@ package final class FakeKnowBe4: HTTPTransport {
         list = Mutex(enrollments)
     }
 
-    package var token: String { api.token }
     package var enrollments: [Enrollment] {
         get { list.withLock { $0 } }
         set { list.withLock { $0 = newValue } }
     }
-    package var requests: [String] { api.requests }
-    package func failNext(_ failures: [FakePagedAPI.Failure]) { api.failNext(failures) }
-    package func fail(page: Int, with failure: FakePagedAPI.Failure) { api.fail(page: page, with: failure) }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard request.url.path == "/v1/training/enrollments" else {

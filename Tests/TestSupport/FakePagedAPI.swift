@@ -84,3 +84,18 @@ package final class FakePagedAPI: Sendable {
         return HTTPResponse(status: status, headers: headers.merging(["Content-Type": "application/json"]) { first, _ in first }, body: data)
     }
 }
+
+/// A fake built on `FakePagedAPI`: its token, request log and failures on cue.
+package protocol FakePagedService: HTTPTransport {
+    var api: FakePagedAPI { get }
+}
+
+extension FakePagedService {
+    package var token: String { api.token }
+    /// Every request as `path?query`, in order.
+    package var requests: [String] { api.requests }
+    /// The next answers fail this way, in order.
+    package func failNext(_ failures: [FakePagedAPI.Failure]) { api.failNext(failures) }
+    /// Every request for page `page` fails this way.
+    package func fail(page: Int, with failure: FakePagedAPI.Failure) { api.fail(page: page, with: failure) }
+}

@@ -40,13 +40,6 @@ package struct FleetSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .devices else {
-                throw SourceError.unavailable(source: id, reason: "Fleet provides devices, not \(kind.rawValue)")
-            }
-            facts.devices = try await hosts.devices()
-        }
-        return facts
+        try await facts(kinds, only: .devices, in: \.devices, system: "Fleet") { try await hosts.devices() }
     }
 }

@@ -58,13 +58,6 @@ package struct KnowBe4Source: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .training else {
-                throw SourceError.unavailable(source: id, reason: "KnowBe4 provides training, not \(kind.rawValue)")
-            }
-            facts.training = try await enrollments.training()
-        }
-        return facts
+        try await facts(kinds, only: .training, in: \.training, system: "KnowBe4") { try await enrollments.training() }
     }
 }
