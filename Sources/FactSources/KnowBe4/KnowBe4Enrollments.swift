@@ -47,7 +47,7 @@ struct KnowBe4Enrollments: Sendable {
         var people: [String: Progress] = [:]
         for enrollment in enrollments {
             guard let email = JSONBody.text(enrollment.user?.email)?.lowercased() else { continue }
-            if let campaigns, !campaigns.contains((enrollment.campaign_name ?? "").lowercased()) { continue }
+            if let campaigns, !campaigns.contains(JSONBody.text(enrollment.campaign_name)?.lowercased() ?? "") { continue }
             let course = JSONBody.text(enrollment.module_name) ?? JSONBody.text(enrollment.campaign_name)
             var progress = people[email] ?? Progress()
             if Self.completeStatuses.contains((enrollment.status ?? "").lowercased()) {
@@ -57,19 +57,16 @@ struct KnowBe4Enrollments: Sendable {
                 }
                 if progress.completed.map({ at > $0.at }) ?? true { progress.completed = (at, course) }
             } else {
+                // The oldest open assignment is what the person has to do next; one without a date sorts last.
                 let since = try date(enrollment.enrollment_date, field: "enrollment_date", email: email)
-                let older = progress.pending.map { current in
-                    guard let since else { return false }
-                    return current.since.map { since < $0 } ?? true
-                } ?? true
-                if older { progress.pending = (since, course) }
+                let distantSince = { (date: Date?) in date ?? .distantFuture }
+                if progress.pending.map({ distantSince(since) < distantSince($0.since) }) ?? true { progress.pending = (since, course) }
             }
             people[email] = progress
         }
-        return people.keys.sorted().map { email in
-            let progress = people[email]!
-            return TrainingRecord(email: email, completedAt: progress.completed?.at, dueAt: nil,
-                                  course: progress.pending?.course ?? progress.completed?.course)
+        return people.sorted { $0.key < $1.key }.map { email, progress in
+            TrainingRecord(email: email, completedAt: progress.completed?.at, dueAt: nil,
+                           course: progress.pending?.course ?? progress.completed?.course)
         }
     }
 
