@@ -220,7 +220,7 @@ package struct Repository: Codable, Sendable, Equatable {
 package struct TrainingRecord: Codable, Sendable, Equatable {
     package var email: String
     package var completedAt: Date?
-    /// The assignment's due date (KnowBe4 enrollment `due_date`), where the platform sets one.
+    /// The assignment's due date, where the platform reports one (KnowBe4's Reporting API puts none on an enrollment).
     package var dueAt: Date?
     /// The course or campaign, for messages.
     package var course: String?

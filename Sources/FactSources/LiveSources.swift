@@ -23,6 +23,8 @@ package enum LiveSources {
         case "gcp": return try GCPSource(config: config, environment: environment, transport: transport, now: now)
         case "jamf": return try JamfSource(config: config, environment: environment, transport: transport, now: now)
         case "intune": return try IntuneSource(config: config, environment: environment, transport: transport, now: now)
+        case "fleet": return try FleetSource(config: config, environment: environment, transport: transport, now: now)
+        case "knowbe4": return try KnowBe4Source(config: config, environment: environment, transport: transport, now: now)
         // One line per source kind, each `try <Kind>Source(config:environment:transport:now:)`.
         default: return nil
         }
@@ -30,5 +32,5 @@ package enum LiveSources {
 
     /// The kinds with a live client in this build.
     package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "ocsf",
-                                             "gcp", "azure", "jamf", "intune"]
+                                             "gcp", "azure", "jamf", "intune", "fleet", "knowbe4"]
 }

@@ -71,14 +71,7 @@ package struct BambooHRSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .people else {
-                throw SourceError.unavailable(source: id, reason: "BambooHR provides people, not \(kind.rawValue)")
-            }
-            facts.people = try await people()
-        }
-        return facts
+        try await facts(kinds, only: .people, in: \.people, system: "BambooHR") { try await people() }
     }
 
     /// Runs the report and maps every employee.

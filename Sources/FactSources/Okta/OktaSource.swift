@@ -49,13 +49,6 @@ package struct OktaSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .accounts else {
-                throw SourceError.unavailable(source: id, reason: "Okta provides accounts, not \(kind.rawValue)")
-            }
-            facts.accounts = try await users.accounts()
-        }
-        return facts
+        try await facts(kinds, only: .accounts, in: \.accounts, system: "Okta") { try await users.accounts() }
     }
 }
