@@ -19,6 +19,8 @@ package enum SlashCommand: Sendable, Equatable {
     case vendorRenew(vendor: String, periodEnd: Date, link: String)
     /// `attest <policy>`: the person has read the current version of a policy.
     case attest(policy: String)
+    /// `evidence <control> <what was done> [link]`: a manual control's evidence for this period.
+    case evidence(control: String, note: String, link: String?)
     case help
 
     /// Every command's usage line and summary, in help order. The single source of the help text.
@@ -34,6 +36,7 @@ package enum SlashCommand: Sendable, Equatable {
         ("certify", "certify github [note]", "record that a system's access review is done (its reviewers)"),
         ("vendor", "vendor renew stripe 2026-09-30 <report link>", "record a vendor's new SOC 2 report (its owner, security leads)"),
         ("attest", "attest acceptable-use", "attest that you have read the current version of a policy"),
+        ("evidence", "evidence tabletop <what was done> [link]", "record a manual control's evidence (its team)"),
         ("help", "help", "this text"),
     ]
 
@@ -91,6 +94,13 @@ package enum SlashCommand: Sendable, Equatable {
         case "attest":
             guard let policy = args.first else { return .failure(.missingArgument(command: verb, what: "the policy id, such as acceptable-use")) }
             return .success(.attest(policy: policy.lowercased()))
+        case "evidence":
+            guard let control = args.first else { return .failure(.missingArgument(command: verb, what: "the manual control's id")) }
+            var rest = Array(args.dropFirst())
+            var link: String?
+            if let last = rest.last, last.hasPrefix("https://") || last.hasPrefix("http://") { link = last; rest.removeLast() }
+            guard !rest.isEmpty else { return .failure(.missingArgument(command: verb, what: "what was done")) }
+            return .success(.evidence(control: control, note: rest.joined(separator: " "), link: link))
         case "list", "ls": return .success(.list(filter: args.first?.lowercased()))
         case "show": return alertID().map(SlashCommand.show)
         case "ack", "acknowledge": return alertID().map(SlashCommand.ack)
@@ -118,7 +128,7 @@ package enum SlashCommand: Sendable, Equatable {
     package var alert: AlertID? {
         switch self {
         case .show(let id), .ack(let id), .snooze(let id, _, _), .escalate(let id, _), .close(let id, _, _), .accept(let id, _, _): id
-        case .status, .list, .help, .certify, .vendorRenew, .attest: nil
+        case .status, .list, .help, .certify, .vendorRenew, .attest, .evidence: nil
         }
     }
 }

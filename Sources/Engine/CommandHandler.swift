@@ -136,6 +136,24 @@ package struct CommandHandler: Sendable {
             let required = policy.attesters(in: config).contains { $0.id == person.id }
             return .text("\(person.name) attested to “\(policy.title)”.",
                          body: required ? "Next due in \(DurationText.format(policy.every))." : "Recorded; you are not among the people who must attest to it.")
+        case .evidence(let controlID, let note, let link):
+            guard let control = config.controls.first(where: { $0.id.rawValue.lowercased() == controlID.lowercased() && !$0.isAutomated }) else {
+                let manual = config.controls.filter { !$0.isAutomated }.map(\.id.rawValue).sorted().joined(separator: ", ")
+                return .text("There is no manual control \(controlID).", body: manual.isEmpty ? "The manifests declare no manual controls." : "Manual controls: \(manual).")
+            }
+            guard let person, Routing.mayPerform(.acknowledge, person: person.id, team: control.owner, config: config) else {
+                let why = person == nil ? Self.unmapped(chatID: chatID, platform: platform)
+                    : "only the \(config.team(control.owner)?.name ?? control.owner.rawValue) team, its manager or a security lead may record evidence for \(control.id)."
+                try engine.recordRefusal(actor: actor.description, surface: surface, request: "evidence \(controlID)", reason: why, at: now)
+                return .text("Refused: \(why)")
+            }
+            try engine.database.write { tx in
+                _ = try tx.appendEvidence(kind: ManualEvidence.evidenceKind, subject: ManualEvidence.subject(control.id), at: now,
+                                          data: ManualEvidence.Record(control: control.id.rawValue, by: person.id.rawValue, note: note, link: link))
+            }
+            triggers?.trigger([control.id])
+            return .text("Evidence recorded for \(control.title) by \(person.name).",
+                         body: "Next due in \(DurationText.format(control.cadence))." + (link.map { " Link: \($0)" } ?? ""))
         }
     }
 
@@ -159,7 +177,7 @@ extension SlashCommand {
     var isReadOnly: Bool {
         switch self {
         case .status, .list, .show: true
-        case .help, .ack, .snooze, .escalate, .close, .accept, .certify, .vendorRenew, .attest: false
+        case .help, .ack, .snooze, .escalate, .close, .accept, .certify, .vendorRenew, .attest, .evidence: false
         }
     }
 }

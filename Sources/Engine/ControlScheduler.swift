@@ -4,14 +4,16 @@ import Foundation
 import Logging
 import Store
 
-/// Which automated controls are due when: each runs every `cadence` after its last recorded run, and at once
-/// if it never ran. Pure given the last-run times, which come from the store so a restart resumes the plan.
+/// Which controls are due when: each automated control runs every `cadence` after its last recorded run, and at
+/// once if it never ran; a manual control is evaluated (has its evidence come in?) daily, or at its cadence when
+/// shorter. Pure given the last-run times, which come from the store so a restart resumes the plan.
 package struct SchedulePlan: Sendable {
     package let controls: [Control]
-    package init(controls: [Control]) { self.controls = controls.filter(\.isAutomated) }
+    package init(controls: [Control]) { self.controls = controls }
 
     package func nextDue(control: Control, lastRun: Date?, start: Date) -> Date {
-        lastRun.map { $0.addingTimeInterval(control.cadence) } ?? start
+        let every = control.isAutomated ? control.cadence : min(control.cadence, 86_400)
+        return lastRun.map { $0.addingTimeInterval(every) } ?? start
     }
 
     /// Controls due at `now`, in manifest order.
@@ -63,7 +65,8 @@ package struct ControlScheduler: Sendable {
 
     /// Runs one control now, whatever its cadence (`soc2bot check`).
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
-        let results = await runner.run(control, at: now)
+        let results = control.isAutomated ? await runner.run(control, at: now)
+            : try ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
         let summary = try engine.reconcile(control, results: results, at: now)
         try reminders.send(control, results: results, at: now)
         if summary.errors > 0 {

@@ -168,3 +168,43 @@ package struct Reminders: Sendable {
         return queued
     }
 }
+
+/// Manual controls: what automation cannot test, the owner does and records from chat (`/soc2 evidence <control>
+/// <what was done> [link]`: ledger kind `manual_evidence`, subject `manual:<control>`). Evaluated daily: evidence
+/// within the cadence passes; before the deadline the owning team's manager is reminded (their own manager near
+/// it); past it the control fails and alerts like any other. A control never evidenced counts from the bot's start.
+package enum ManualEvidence {
+    package static let evidenceKind = "manual_evidence"
+    package static func subject(_ control: ControlID) -> String { "manual:\(control.rawValue.lowercased())" }
+
+    struct Record: Codable {
+        var control: String
+        var by: String
+        var note: String
+        var link: String?
+    }
+
+    static func results(_ control: Control, config: BotConfig, database: BotDatabase, start: Date, at now: Date) throws -> [CheckResult] {
+        let entries = try database.read { try $0.evidence(subject: subject(control.id)) }
+        let last = entries.compactMap { entry -> (Date, Record)? in
+            guard let at = LedgerPayload.at(entry), let record = LedgerPayload.data(entry, kind: evidenceKind, as: Record.self) else { return nil }
+            return (at, record)
+        }.reduce(nil as (Date, Record)?) { latest, next in latest.map { next.0 >= $0.0 ? next : $0 } ?? next }   // ledger order breaks ties
+        let due = (last?.0 ?? start).addingTimeInterval(control.cadence)
+        let resource = ResourceRef(id: "manual:\(control.id)", name: control.title, kind: "manual_control")
+        let expected = "evidence every \(DurationText.format(control.cadence)): \(control.evidenceExpected ?? "as the control describes")"
+        guard now < due else {
+            return [CheckResult(resource: resource, status: .fail, expected: expected,
+                                observed: last.map { "last evidence \(TimeText.human($0.0)) by \($0.1.by); due \(TimeText.human(due))" }
+                                    ?? "no evidence recorded; due \(TimeText.human(due))", failingSince: due)]
+        }
+        let owner = config.team(control.owner)?.manager.flatMap(config.person)
+        let reminder = owner.map { person in
+            Reminder(what: "Evidence for “\(control.title)”", email: person.email, dueAt: due, remindAt: due.addingTimeInterval(-14 * 86_400),
+                     escalateAt: due.addingTimeInterval(-3 * 86_400), how: "do it, then send `/soc2 evidence \(control.id) <what was done> [link]`")
+        }
+        return [CheckResult(resource: resource, status: .pass, expected: expected,
+                            observed: last.map { "evidence \(TimeText.human($0.0)) by \($0.1.by): \($0.1.note)" } ?? "due by \(TimeText.human(due))",
+                            reminder: reminder)]
+    }
+}

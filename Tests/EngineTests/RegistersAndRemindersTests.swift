@@ -46,6 +46,9 @@ struct RegistersAndRemindersTests {
                         remediation: "Request the new report; record it with /soc2 vendor renew."),
                 Control(id: "training", title: "Security training is current", criteria: [Criterion("CC1.4")!], owner: "security", severity: .medium,
                         cadence: day, check: CheckSpec(type: "training", sources: ["hr"]), remediation: "Complete the training."),
+                Control(id: "tabletop", title: "Incident response tabletop", criteria: [Criterion("CC7.4")!], owner: "infra", severity: .low,
+                        cadence: 90 * day, check: nil, remediation: "Run the tabletop and record it.",
+                        evidenceExpected: "notes of a tabletop exercise with the on-call rotation"),
                 Control(id: "aup", title: "Acceptable use policy attested", criteria: [Criterion("CC1.1")!], owner: "security", severity: .medium,
                         cadence: day, check: CheckSpec(type: "policy_attestation"), remediation: "Read it and /soc2 attest aup."),
             ],
@@ -151,6 +154,29 @@ struct RegistersAndRemindersTests {
         let failing = try h.live().filter { $0.control == "aup" }.map(\.resourceKey)
         #expect(failing == ["policy:aup:dana@test.example"])
         let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "policy:aup") }
+        #expect(evidence.count == 2)
+    }
+
+    @Test func aManualControlRemindsItsOwnerTakesEvidenceFromChatAndAlertsWhenLate() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "tabletop" } == false)
+        // 77 days on (13 before the 90-day deadline) the owning team's manager is reminded.
+        h.clock.advance(by: 77 * Self.day)
+        try await h.bot.loop.step()
+        #expect(try h.directs().filter { $0.1.contains("Incident response tabletop") }.map(\.0) == ["dana"])
+        #expect(try h.say("evidence tabletop ran it", as: "priya").title.hasPrefix("Evidence recorded"), "a security lead may")
+        let refusedConfig = try h.say("evidence offboarding did it", as: "omar")
+        #expect(refusedConfig.title == "There is no manual control offboarding.")
+        let done = try h.say("evidence tabletop ran the Q1 tabletop with on-call https://wiki.example/ir/q1", as: "omar")
+        #expect(done.title == "Evidence recorded for Incident response tabletop by Omar.")
+        try await h.bot.loop.step()
+        // The next deadline counts from the evidence: 91 days later it is late and alerts the team.
+        h.clock.advance(by: 91 * Self.day)
+        try await h.bot.loop.step()
+        let alert = try #require(try h.live().first { $0.control == "tabletop" })
+        #expect(alert.team == "infra" && alert.observed.contains("last evidence") && alert.observed.contains("by omar"))
+        let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "manual:tabletop") }
         #expect(evidence.count == 2)
     }
 }
