@@ -34,9 +34,9 @@ package enum SlashCommand: Sendable, Equatable {
         ("close", "close A-3 <remediation> [link]", "closed with what was done; recorded as evidence"),
         ("accept", "accept A-3 30d <rationale>", "accept the risk until then (security leads and admins)"),
         ("certify", "certify github [note]", "record that a system's access review is done (its reviewers)"),
-        ("vendor", "vendor renew stripe 2026-09-30 <report link>", "record a vendor's new SOC 2 report (its owner, security leads)"),
+        ("vendor", "vendor renew stripe 2026-09-30 <report-link>", "record a vendor's new SOC 2 report (its owner, security leads)"),
         ("attest", "attest acceptable-use", "attest that you have read the current version of a policy"),
-        ("evidence", "evidence tabletop <what was done> [link]", "record a manual control's evidence (its team)"),
+        ("evidence", "evidence tabletop <what-was-done> [link]", "record a manual control's evidence (its team)"),
         ("help", "help", "this text"),
     ]
 

@@ -27,13 +27,14 @@ struct TrainingCheck: ControlCheck {
             let lapse = completions[key].map { $0.addingTimeInterval(validFor) }
             let due = [lapse, assigned[key]?.dueAt].compactMap { $0 }.min()
             guard let due else {
-                return CheckResult(resource: resource, status: .fail, expected: expected, observed: "never completed, none assigned")
+                return CheckResult(resource: resource, status: .fail, expected: expected, observed: "never completed")
             }
             let course = assigned[key]?.course
             if now >= due {
-                return CheckResult(resource: resource, status: .fail, expected: expected,
-                                   observed: (completions[key] == nil ? "never completed; " : "") + "due \(TimeText.human(due))"
-                                       + (course.map { " (\($0))" } ?? ""), failingSince: due.addingTimeInterval(-warnBefore))
+                let observed = due == lapse ? "lapsed on \(TimeText.human(due))"
+                    : (completions[key] == nil ? "never completed; " : "") + "due \(TimeText.human(due))" + (course.map { " (\($0))" } ?? "")
+                return CheckResult(resource: resource, status: .fail, expected: expected, observed: observed,
+                                   failingSince: due.addingTimeInterval(-warnBefore))
             }
             if now >= due.addingTimeInterval(-warnBefore) {
                 return CheckResult(resource: resource, status: .fail, expected: expected,

@@ -223,6 +223,7 @@ package struct SourceKind: Sendable {
         .init(name: "intune", provides: [.devices], credentials: ["client_id", "client_secret"]),
         .init(name: "fleet", provides: [.devices], credentials: ["token"]),
         .init(name: "knowbe4", provides: [.training], credentials: ["token"]),
+        .init(name: "csv_training", provides: [.training], credentials: []),
         .init(name: "vendor_register", provides: [.vendors], credentials: []),
         .init(name: "ocsf", provides: [.findings], credentials: []),
         .init(name: "gcp", provides: [.buckets, .networkRules, .auditTrails], credentials: ["service_account_key"]),

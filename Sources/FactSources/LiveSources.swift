@@ -19,6 +19,7 @@ package enum LiveSources {
         case "okta": return try OktaSource(config: config, environment: environment, transport: transport, now: now)
         case "bamboohr": return try BambooHRSource(config: config, environment: environment, transport: transport, now: now)
         case "csv_hr": return try CSVHRSource(config: config, environment: environment, transport: transport, now: now)
+        case "csv_training": return try CSVTrainingSource(config: config, environment: environment, transport: transport, now: now)
         case "ocsf": return try OCSFSource(config: config, environment: environment, transport: transport, now: now)
         case "gcp": return try GCPSource(config: config, environment: environment, transport: transport, now: now)
         case "jamf": return try JamfSource(config: config, environment: environment, transport: transport, now: now)
@@ -32,5 +33,5 @@ package enum LiveSources {
 
     /// The kinds with a live client in this build.
     package static let kinds: Set<String> = ["aws", "github", "gitlab", "google_workspace", "entra", "okta", "bamboohr", "csv_hr", "ocsf",
-                                             "gcp", "azure", "jamf", "intune", "fleet", "knowbe4"]
+                                             "gcp", "azure", "jamf", "intune", "fleet", "knowbe4", "csv_training"]
 }

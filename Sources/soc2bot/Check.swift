@@ -38,8 +38,15 @@ struct Check: AsyncParsableCommand {
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = Date()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
-        // Integration health reflects the reads this run made (controls run in manifest order).
-        let runner = ControlRunner(sources: Bot.watched(sources, config: config, now: { now }), aliases: AccountAliases(people: config.people))
+        // Integration health reflects the reads this run made (controls run in manifest order). With the bot's
+        // database at hand, its own records count too: certified reviews, attestations, vendor renewals.
+        var withLedger = Bot.watched(sources, config: config, now: { now })
+        if FileManager.default.fileExists(atPath: common.database) {
+            let database = try openDatabase(common.database, requireIntactLedger: false)
+            withLedger = Bot.watched(sources.map { ($0 as? VendorRegisterSource)?.reading(database) ?? $0 }, config: config, now: { now })
+                + [ReviewSource(database: database), PolicyAttestationSource(config: config, database: database)]
+        }
+        let runner = ControlRunner(sources: withLedger, aliases: AccountAliases(people: config.people))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         var findings: [[String: Any]] = []

@@ -136,6 +136,8 @@ struct SlashCommandTests {
             .replacingOccurrences(of: "<remediation>", with: "disabled the account")
             .replacingOccurrences(of: "[link]", with: "https://tickets.example/OPS-12")
             .replacingOccurrences(of: "[note]", with: "customer data at risk")
+            .replacingOccurrences(of: "<report-link>", with: "https://trust.example/soc2.pdf")
+            .replacingOccurrences(of: "<what-was-done>", with: "ran the tabletop")
         #expect(!example.contains("<") && !example.contains("["), "unfilled placeholder in \(usage)")
         let command = try SlashCommand.parse("/soc2 " + example).get()
         let name = usage.split(separator: " ")[0]

@@ -87,10 +87,12 @@ struct ControlSchedulerTests {
         #expect(plan.due(at: t0, lastRuns: [:], start: t0).map(\.id) == [control.id])
         #expect(plan.due(at: t0 + 3_599, lastRuns: [control.id: t0], start: t0).isEmpty)
         #expect(plan.nextDue(lastRuns: [control.id: t0], start: t0) == t0 + 3_600)
-        // Manual controls are never scheduled
+        // Manual controls are evaluated (has their evidence come in?) daily, or at their cadence when shorter.
         var manual = control
         manual.check = nil
-        #expect(SchedulePlan(controls: [manual]).nextDue(lastRuns: [:], start: t0) == nil)
+        manual.cadence = 90 * 86_400
+        #expect(SchedulePlan(controls: [manual]).nextDue(lastRuns: [:], start: t0) == t0)
+        #expect(SchedulePlan(controls: [manual]).nextDue(lastRuns: [manual.id: t0], start: t0) == t0 + 86_400)
     }
 
     @Test func theLoopRunsControlsOnAVirtualClockAndStopsAtUntil() async throws {

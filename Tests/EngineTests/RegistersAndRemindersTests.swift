@@ -132,7 +132,7 @@ struct RegistersAndRemindersTests {
         // Past the deadline the control fails and alerts; completing the training resolves it.
         h.clock.advance(by: 4 * Self.day)
         try await h.bot.loop.step()
-        #expect(try h.live().contains { $0.control == "training" && $0.observed.contains("due 2026-03-12") })
+        #expect(try h.live().contains { $0.control == "training" && $0.observed.contains("lapsed on 2026-03-12") })
         h.people.completions.withLock { $0["omar@test.example"] = h.clock.now() }
         h.clock.advance(by: Self.day)
         try await h.bot.loop.step()

@@ -64,60 +64,26 @@ package struct CSVHRSource: FactSource {
 
     /// Reads and checks the file; see the type's documentation for what a bad row does.
     func people() throws -> [HRPerson] {
-        let url = URL(fileURLWithPath: path)
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: url.path) ? "it exists but cannot be read (check its permissions)" : "no such file"
-            throw SourceError.unavailable(source: id, reason: "cannot read \(path) (\(url.standardizedFileURL.path)): \(reason); fix settings.path")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw SourceError.unavailable(source: id, reason: "\(path) is not UTF-8 text; export the CSV as UTF-8")
-        }
-        return try people(in: text)
+        try people(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
     }
 
     /// The people of CSV `text`, checked row by row.
     func people(in text: String) throws -> [HRPerson] {
-        var records = CSVRecords.parse(text)[...]
-        guard let header = records.popFirst() else {
-            throw SourceError.unavailable(source: id, reason: "\(path) is empty; it needs a header row: "
-                                          + (Self.requiredColumns + Self.optionalColumns).joined(separator: ","))
-        }
-        if let problem = header.problem { throw SourceError.unavailable(source: id, reason: "\(path):\(header.line): \(problem)") }
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var column: [String: Int] = [:]
-        for (index, name) in names.enumerated() where column[name] == nil { column[name] = index }
-        let missing = Self.requiredColumns.filter { column[$0] == nil }
-        guard missing.isEmpty else {
-            throw SourceError.unavailable(source: id, reason: "\(path):\(header.line): the header has no column "
-                                          + missing.joined(separator: ", ") + "; it needs " + Self.requiredColumns.joined(separator: ",")
-                                          + " (and optionally " + Self.optionalColumns.joined(separator: ",") + ")")
-        }
+        try people(in: CSVTable.parse(text, path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+    }
 
+    func people(in table: CSVTable) throws -> [HRPerson] {
         let today = now()
         var people: [HRPerson] = []
-        var problems: [String] = []
         var seenIDs: [String: Int] = [:]
-        for record in records {
-            func field(_ name: String) -> String {
-                guard let index = column[name], index < record.fields.count else { return "" }
-                return record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            func bad(_ message: String) { problems.append("\(path):\(record.line): \(message)") }
-            if let problem = record.problem { bad(problem); continue }
-            guard record.fields.count == names.count else {
-                bad("\(record.fields.count) fields where the header has \(names.count); quote any field that holds a comma")
-                continue
-            }
+        let problems = table.rows { field in
             var rowProblems: [String] = []
             let employeeID = field("employee_id")
             if employeeID.isEmpty { rowProblems.append("employee_id is empty") }
             else if let first = seenIDs[employeeID] { rowProblems.append("employee_id \"\(employeeID)\" already appears on line \(first)") }
             let email = field("email")
             if email.isEmpty { rowProblems.append("email is empty, so no account can be matched to this person") }
-            else if !Self.looksLikeEmail(email) { rowProblems.append("email \"\(email)\" is not an e-mail address") }
+            else if !CSVTable.looksLikeEmail(email) { rowProblems.append("email \"\(email)\" is not an e-mail address") }
             let statusText = field("status")
             let status = HRPerson.Status(rawValue: statusText.lowercased())
             if status == nil { rowProblems.append("status \"\(statusText)\" is not active or terminated") }
@@ -132,28 +98,15 @@ package struct CSVHRSource: FactSource {
             if status == .active, let date = terminatedAt, date <= today {
                 rowProblems.append("status is active but termination_date \(dateText) has passed; set status terminated or clear the date")
             }
-            guard rowProblems.isEmpty, let status else {
-                for problem in rowProblems { bad(problem) }
-                continue
-            }
-            seenIDs[employeeID] = record.line
-            let name = field("name")
-            let department = field("department")
-            let manager = field("manager")
+            guard rowProblems.isEmpty, let status else { return rowProblems }
+            seenIDs[employeeID] = field.line
+            let name = field("name"), department = field("department"), manager = field("manager")
             people.append(HRPerson(employeeID: employeeID, name: name.isEmpty ? email : name, email: email, status: status,
                                    terminatedAt: status == .terminated ? terminatedAt : nil,
                                    department: department.isEmpty ? nil : department, manager: manager.isEmpty ? nil : manager))
+            return []
         }
-        if !problems.isEmpty && !skipBadRows {
-            throw SourceError.unavailable(source: id, reason: "\(problems.count) bad row\(problems.count == 1 ? "" : "s") in \(path) "
-                                          + "(fix them, or set skip_bad_rows: true to check the other rows):\n" + problems.joined(separator: "\n"))
-        }
+        try CSVTable.check(problems, path: path, source: id, skipBadRows: skipBadRows)
         return people
-    }
-
-    /// `local@domain` with no spaces: enough to tell an address from a name or a typo'd column.
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !text.contains(where: \.isWhitespace)
     }
 }
