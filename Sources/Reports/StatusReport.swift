@@ -19,6 +19,15 @@ package struct StatusReport: Sendable, Equatable {
     package var ledgerEntries: Int64
     /// The last seven days' MTTD, MTTR, remediation ratio and evidence coverage.
     package var week: AlertMetrics
+    /// Per training control, the latest run's people done and judged: the completion rate against 100%.
+    package var training: [(control: String, done: Int, judged: Int)]
+
+    package static func == (a: StatusReport, b: StatusReport) -> Bool {
+        a.organisation == b.organisation && a.now == b.now && a.live == b.live && a.bySeverity == b.bySeverity && a.breached == b.breached
+            && a.controlsFailing == b.controlsFailing && a.controlsErroring == b.controlsErroring && a.controlsTotal == b.controlsTotal
+            && a.manualControls == b.manualControls && a.outboxDepth == b.outboxDepth && a.ledgerEntries == b.ledgerEntries && a.week == b.week
+            && a.training.map { "\($0.control):\($0.done)/\($0.judged)" } == b.training.map { "\($0.control):\($0.done)/\($0.judged)" }
+    }
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
         let live = try store.liveAlerts()
@@ -36,7 +45,12 @@ package struct StatusReport: Sendable, Equatable {
             manualControls: config.controls.filter { !$0.isAutomated }.count,
             outboxDepth: try store.outboxDepth(),
             ledgerEntries: try store.ledgerHead()?.seq ?? 0,
-            week: week)
+            week: week,
+            training: config.controls.filter { $0.check?.type == "training" }.compactMap { control in
+                runs.first { $0.control == control.id }.flatMap { run in
+                    run.errors > 0 ? nil : (control.title, run.passed, run.passed + run.failed)
+                }
+            })
     }
 
     /// As a chat message (every surface) — also what the CLI prints.
@@ -56,6 +70,11 @@ package struct StatusReport: Sendable, Equatable {
         let snoozed = live.filter { $0.state == .snoozed || $0.state == .riskAccepted }
         if !snoozed.isEmpty { lines.append("Snoozed or risk-accepted: \(snoozed.count)") }
         lines.append("Last 7 days: " + week.summary)
+        for entry in training where entry.judged > 0 {
+            let missing = entry.judged - entry.done
+            lines.append("\(entry.control): \(missing) \(missing == 1 ? "person has" : "people have") not completed it; completion rate "
+                         + "\(Int((Double(entry.done) / Double(entry.judged) * 100).rounded(.down)))%, target 100%")
+        }
         lines.append("Controls: \(controlsTotal) (\(manualControls) manual); failing now: \(controlsFailing); erroring: \(controlsErroring)")
         lines.append("Evidence ledger: \(ledgerEntries) entries · undelivered chat messages: \(outboxDepth)")
         return ChatMessage(title: "\(organisation) — SOC 2 readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))

@@ -133,6 +133,9 @@ struct RegistersAndRemindersTests {
         h.clock.advance(by: 4 * Self.day)
         try await h.bot.loop.step()
         #expect(try h.live().contains { $0.control == "training" && $0.observed.contains("lapsed on 2026-03-12") })
+        let status = try h.say("status", as: "priya")
+        #expect(status.body?.contains("Security training is current: 1 person has not completed it; completion rate 50%, target 100%") == true,
+                "\(status.body ?? "")")
         h.people.completions.withLock { $0["omar@test.example"] = h.clock.now() }
         h.clock.advance(by: Self.day)
         try await h.bot.loop.step()
