@@ -38,28 +38,13 @@ package struct CSVHRSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
-            throw SourceError.unavailable(source: config.id, reason: "set settings.path to the HR export CSV (columns "
-                                          + (Self.requiredColumns + Self.optionalColumns).joined(separator: ",") + ")")
-        }
-        self.path = path
-        dates = try HRDate(setting: config.settings["timezone"], source: config.id)
-        if let value = config.settings["skip_bad_rows"], value.bool == nil {
-            throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
-        }
-        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
+        let settings = try CSVSettings(config: config, what: "the HR export CSV", columns: Self.requiredColumns + Self.optionalColumns)
+        path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
         self.now = now
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .people else {
-                throw SourceError.unavailable(source: id, reason: "an HR CSV provides people, not \(kind.rawValue)")
-            }
-            facts.people = try people()
-        }
-        return facts
+        try await facts(kinds, only: .people, in: \.people, system: "an HR CSV") { try people() }
     }
 
     /// Reads and checks the file; see the type's documentation for what a bad row does.

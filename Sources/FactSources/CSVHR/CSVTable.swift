@@ -84,3 +84,24 @@ struct CSVTable {
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !text.contains(where: \.isWhitespace)
     }
 }
+
+/// The settings every CSV source takes: `path` (required), `timezone` (of bare dates, default UTC) and
+/// `skip_bad_rows` (default false).
+struct CSVSettings {
+    let path: String
+    let dates: HRDate
+    let skipBadRows: Bool
+
+    /// - Parameter what: the export, for the message when `path` is missing ("the HR export CSV").
+    init(config: SourceConfig, what: String, columns: [String]) throws {
+        guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
+            throw SourceError.unavailable(source: config.id, reason: "set settings.path to \(what) (columns \(columns.joined(separator: ",")))")
+        }
+        self.path = path
+        dates = try HRDate(setting: config.settings["timezone"], source: config.id)
+        if let value = config.settings["skip_bad_rows"], value.bool == nil {
+            throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
+        }
+        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
+    }
+}

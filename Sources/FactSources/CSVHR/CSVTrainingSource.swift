@@ -22,25 +22,14 @@ package struct CSVTrainingSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
-            throw SourceError.unavailable(source: config.id, reason: "set settings.path to the training export CSV (columns "
-                                          + (Self.requiredColumns + Self.optionalColumns).joined(separator: ",") + ")")
-        }
-        self.path = path
-        dates = try HRDate(setting: config.settings["timezone"], source: config.id)
-        if let value = config.settings["skip_bad_rows"], value.bool == nil {
-            throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
-        }
-        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
+        let settings = try CSVSettings(config: config, what: "the training export CSV", columns: Self.requiredColumns + Self.optionalColumns)
+        path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .training else { throw SourceError.unavailable(source: id, reason: "a training CSV provides training, not \(kind.rawValue)") }
-            facts.training = try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+        try await facts(kinds, only: .training, in: \.training, system: "a training CSV") {
+            try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
         }
-        return facts
     }
 
     func records(in table: CSVTable) throws -> [TrainingRecord] {

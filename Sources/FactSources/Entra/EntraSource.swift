@@ -47,14 +47,7 @@ package struct EntraSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .accounts else {
-                throw SourceError.unavailable(source: id, reason: "Entra provides accounts, not \(kind.rawValue)")
-            }
-            facts.accounts = try await accounts()
-        }
-        return facts
+        try await facts(kinds, only: .accounts, in: \.accounts, system: "Entra") { try await accounts() }
     }
 
     /// Every user, with MFA, admin status and directory roles joined by object id.

@@ -55,21 +55,12 @@ struct GoogleServiceAccountAuth: Sendable {
         let request = HTTPRequest(method: "POST", url: tokenURL, headers: [("Content-Type", OAuthForm.contentType), ("Accept", "application/json")],
                                   body: body, idempotent: true)
         let response = try await sender.send(request, operation: "token request", source: source)
-        struct Granted: Decodable { var access_token: String; var expires_in: Double? }
-        struct Refused: Decodable { var error: String; var error_description: String? }
-        if response.status == 200 {
-            guard let granted = try? JSONDecoder().decode(Granted.self, from: response.body), !granted.access_token.isEmpty else {
-                throw SourceError.unavailable(source: source, reason: "token request: the answer has no access_token")
-            }
-            return (granted.access_token, granted.expires_in ?? 3600)
+        let refused: OAuthTokenAnswer.Refusal
+        switch try OAuthTokenAnswer.read(response, source: source, now: now()) {
+        case .success(let granted): return granted
+        case .failure(let refusal): refused = refusal
         }
-        if ThrottledSender.throttlingStatuses.contains(response.status) {
-            throw SourceError.unavailable(source: source, reason: "token request: " + ThrottledSender.throttledReason(response, now: now()))
-        }
-        guard let refused = try? JSONDecoder().decode(Refused.self, from: response.body) else {
-            throw SourceError.unavailable(source: source, reason: "token request: HTTP \(response.status)")
-        }
-        let detail = refused.error_description.map { ": \($0)" } ?? ""
+        let detail = refused.description.map { ": \($0)" } ?? ""
         let hint = refusalHints[refused.error].map { "; \($0)" } ?? ""
         throw SourceError.unavailable(source: source, reason: "token request refused (HTTP \(response.status) \(refused.error)\(detail))\(hint)")
     }

@@ -50,14 +50,7 @@ package struct IntuneSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .devices else {
-                throw SourceError.unavailable(source: id, reason: "Intune provides devices, not \(kind.rawValue)")
-            }
-            facts.devices = try await devices()
-        }
-        return facts
+        try await facts(kinds, only: .devices, in: \.devices, system: "Intune") { try await devices() }
     }
 
     /// Every managed device.

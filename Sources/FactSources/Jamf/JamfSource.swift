@@ -52,14 +52,7 @@ package struct JamfSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .devices else {
-                throw SourceError.unavailable(source: id, reason: "Jamf provides devices, not \(kind.rawValue)")
-            }
-            facts.devices = try await devices()
-        }
-        return facts
+        try await facts(kinds, only: .devices, in: \.devices, system: "Jamf") { try await devices() }
     }
 
     /// Every computer in the inventory as a device.

@@ -36,12 +36,7 @@ package struct OCSFSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            guard kind == .findings else { throw SourceError.unavailable(source: id, reason: "OCSF output provides findings, not \(kind.rawValue)") }
-            facts.findings = try findings()
-        }
-        return facts
+        try await facts(kinds, only: .findings, in: \.findings, system: "OCSF output") { try findings() }
     }
 
     func findings() throws -> [ImportedFinding] {
