@@ -38,7 +38,11 @@ package struct ControlRunner: Sendable {
             }
         }
         if let accounts = facts.accounts { facts.accounts = aliases.resolve(accounts) }
-        return Self.oneResultPerResource(check.evaluate(facts, at: now))
+        let skipped = facts.problems.map { problem in
+            CheckResult(resource: ResourceRef(id: "problem:" + String(problem.prefix(120)), name: problem, kind: "source_problem"),
+                        status: .error(problem), expected: "every record of the source can be read", observed: problem)
+        }
+        return Self.oneResultPerResource(check.evaluate(facts, at: now) + skipped)
     }
 
     /// One result per resource id: two sources reporting the same resource (or a source repeating itself) must not

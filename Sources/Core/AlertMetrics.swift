@@ -6,8 +6,8 @@ import Foundation
 ///   opening, over alerts opened in the period.
 /// - **MTTR**: mean time from an alert opening to its control passing again (resolved) or its closing with the
 ///   remediation recorded, over alerts that ended so in the period.
-/// - **Evidence coverage**: controls with automated evidence in the period (an automated control that ran) over all
-///   controls, manual ones included.
+/// - **Evidence coverage**: controls with evidence in the period — an automated control that ran, a manual control
+///   whose evidence (recorded from chat) is current — over all controls.
 /// - **Remediation ratio**: of alerts opened in the period, how many were remediated (resolved or closed), against
 ///   those risk-accepted or still open.
 /// - **Drift**: alerts opened in the period (each is a pass → fail transition past tolerance), per control.
@@ -25,13 +25,15 @@ package struct AlertMetrics: Sendable, Equatable {
 
     /// - Parameters:
     ///   - ranInPeriod: the automated controls that recorded at least one run in the period.
-    package static func compute(alerts: [Alert], controls: [Control], ranInPeriod: Set<ControlID>, period: DateInterval) -> AlertMetrics {
+    ///   - evidencedManual: the manual controls whose evidence is current.
+    package static func compute(alerts: [Alert], controls: [Control], ranInPeriod: Set<ControlID>, evidencedManual: Set<ControlID> = [],
+                                period: DateInterval) -> AlertMetrics {
         let openedHere = alerts.filter { period.contains($0.openedAt) }
         let endedHere = alerts.filter { alert in
             (alert.state == .resolved || alert.state == .closed) && alert.endedAt.map(period.contains) == true
         }
         func mean(_ values: [TimeInterval]) -> TimeInterval? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-        let covered = controls.filter { $0.isAutomated && ranInPeriod.contains($0.id) }.count
+        let covered = controls.filter { $0.isAutomated ? ranInPeriod.contains($0.id) : evidencedManual.contains($0.id) }.count
         return AlertMetrics(
             period: period,
             mttd: mean(openedHere.map { max(0, $0.openedAt.timeIntervalSince($0.failingSince)) }),

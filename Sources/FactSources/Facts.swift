@@ -353,6 +353,9 @@ package struct Facts: Sendable, Equatable {
     package var findings: [ImportedFinding]?
     package var integrations: [SourceHealth]?
     package var attestations: [PolicyAttestation]?
+    /// What a source could not read but skipped (a CSV's bad rows with their line numbers): each becomes an `error`
+    /// result of the control beside the results of what it did read, so nothing is dropped in silence.
+    package var problems: [String] = []
     package init() {}
 
     /// Whether these facts answer `kind` (an empty list answers; a missing one does not).
@@ -398,6 +401,7 @@ package struct Facts: Sendable, Equatable {
         if kinds.contains(.findings) { out.findings = findings }
         if kinds.contains(.integrations) { out.integrations = integrations }
         if kinds.contains(.attestations) { out.attestations = attestations }
+        out.problems = problems
         return out
     }
 
@@ -413,6 +417,7 @@ package struct Facts: Sendable, Equatable {
         databases = join(databases, other.databases); encryptionKeys = join(encryptionKeys, other.encryptionKeys)
         findings = join(findings, other.findings); integrations = join(integrations, other.integrations)
         attestations = join(attestations, other.attestations)
+        problems += other.problems
     }
 }
 

@@ -34,7 +34,11 @@ package struct StatusReport: Sendable, Equatable {
         let runs = try store.latestRuns()
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
         let ran = Set(try store.lastRuns().filter { $0.value >= period.start }.keys)
-        let week = AlertMetrics.compute(alerts: try store.alerts(), controls: config.controls, ranInPeriod: ran, period: period)
+        // A manual control is evaluated daily; its latest run passes while its evidence (from chat) is current.
+        let evidenced = Set(config.controls.filter { !$0.isAutomated }.map(\.id).filter { id in
+            runs.first { $0.control == id }.map { $0.passed > 0 && $0.failed == 0 && $0.errors == 0 } ?? false
+        })
+        let week = AlertMetrics.compute(alerts: try store.alerts(), controls: config.controls, ranInPeriod: ran, evidencedManual: evidenced, period: period)
         return StatusReport(
             organisation: config.organisation, now: now, live: live,
             bySeverity: Dictionary(grouping: live, by: \.severity).mapValues(\.count),

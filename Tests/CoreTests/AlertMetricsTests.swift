@@ -45,6 +45,13 @@ struct AlertMetricsTests {
         #expect(m.summary.contains("2 of 4 remediated, 1 risk-accepted") && m.summary.contains("evidence coverage 50%"))
     }
 
+    @Test func aManualControlWithCurrentEvidenceCounts() {
+        let week = DateInterval(start: t0, duration: 7 * 86_400)
+        let controls = [control("a"), control("m", automated: false), control("n", automated: false)]
+        let m = AlertMetrics.compute(alerts: [], controls: controls, ranInPeriod: ["a", "m", "n"], evidencedManual: ["m"], period: week)
+        #expect(m.coverage == 2.0 / 3.0, "a ran, m's evidence is current, n's is not")
+    }
+
     @Test func anEmptyPeriodSaysSo() {
         let m = AlertMetrics.compute(alerts: [], controls: [], ranInPeriod: [], period: DateInterval(start: t0, duration: 86_400))
         #expect(m.mttd == nil && m.mttr == nil && m.coverage == 0)

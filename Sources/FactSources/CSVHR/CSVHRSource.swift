@@ -22,7 +22,8 @@ import HTTP
 /// Bad rows: every problem is reported with its line, `people.csv:7: status "gone" is not active or terminated`.
 /// A bad row means a person the checks cannot see, so by default reading throws one error listing them all (the
 /// controls that read people then record an `error`, never a pass). With `skip_bad_rows: true` the good rows are
-/// returned and the bad ones are left out, a choice the manifest makes knowingly.
+/// judged and each bad row becomes an `error` result of its own (`Facts.problems`), a choice the manifest makes
+/// knowingly.
 package struct CSVHRSource: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { [.people] }
@@ -44,20 +45,18 @@ package struct CSVHRSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        try await facts(kinds, only: .people, in: \.people, system: "an HR CSV") { try people() }
+        var problems: [String] = []
+        var facts = try await facts(kinds, only: .people, in: \.people, system: "an HR CSV") {
+            let read = try people(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+            problems = read.problems
+            return read.people
+        }
+        facts.problems = problems
+        return facts
     }
 
-    /// Reads and checks the file; see the type's documentation for what a bad row does.
-    func people() throws -> [HRPerson] {
-        try people(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
-    }
-
-    /// The people of CSV `text`, checked row by row.
-    func people(in text: String) throws -> [HRPerson] {
-        try people(in: CSVTable.parse(text, path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
-    }
-
-    func people(in table: CSVTable) throws -> [HRPerson] {
+    /// The people of the file, checked row by row, and the bad rows skipped (with `skip_bad_rows`; else they throw).
+    func people(in table: CSVTable) throws -> (people: [HRPerson], problems: [String]) {
         let today = now()
         var people: [HRPerson] = []
         var seenIDs: [String: Int] = [:]
@@ -91,7 +90,6 @@ package struct CSVHRSource: FactSource {
                                    department: department.isEmpty ? nil : department, manager: manager.isEmpty ? nil : manager))
             return []
         }
-        try CSVTable.check(problems, path: path, source: id, skipBadRows: skipBadRows)
-        return people
+        return (people, try CSVTable.check(problems, path: path, source: id, skipBadRows: skipBadRows))
     }
 }

@@ -71,9 +71,10 @@ struct CSVTable {
         return problems
     }
 
-    /// Throws one error listing every bad row, unless `skipBadRows` (the manifest's knowing choice).
-    static func check(_ problems: [String], path: String, source: SourceID, skipBadRows: Bool) throws {
-        guard !problems.isEmpty, !skipBadRows else { return }
+    /// Throws one error listing every bad row, unless `skipBadRows`: then the good rows are used and the bad ones
+    /// are returned, to be reported beside them (`Facts.problems`).
+    static func check(_ problems: [String], path: String, source: SourceID, skipBadRows: Bool) throws -> [String] {
+        guard !problems.isEmpty, !skipBadRows else { return problems }
         throw SourceError.unavailable(source: source, reason: "\(problems.count) bad row\(problems.count == 1 ? "" : "s") in \(path) "
                                       + "(fix them, or set skip_bad_rows: true to check the other rows):\n" + problems.joined(separator: "\n"))
     }
@@ -86,14 +87,14 @@ struct CSVTable {
 }
 
 /// The settings every CSV source takes: `path` (required), `timezone` (of bare dates, default UTC) and
-/// `skip_bad_rows` (default false).
+/// `skip_bad_rows` (the source's default).
 struct CSVSettings {
     let path: String
     let dates: HRDate
     let skipBadRows: Bool
 
     /// - Parameter what: the export, for the message when `path` is missing ("the HR export CSV").
-    init(config: SourceConfig, what: String, columns: [String]) throws {
+    init(config: SourceConfig, what: String, columns: [String], skipBadRowsByDefault: Bool = false) throws {
         guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.path to \(what) (columns \(columns.joined(separator: ",")))")
         }
@@ -102,6 +103,6 @@ struct CSVSettings {
         if let value = config.settings["skip_bad_rows"], value.bool == nil {
             throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
         }
-        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
+        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? skipBadRowsByDefault
     }
 }

@@ -8,7 +8,9 @@ import HTTP
 /// Manifest: no credentials. `settings.path` (required), `settings.timezone` and `settings.skip_bad_rows` as for
 /// `csv_hr`. Columns: `email` (required), `completed` (a date; empty: not completed), and optionally `due` (the
 /// assignment's deadline) and `course`. Several rows per person are fine (one per course or year); the training
-/// check takes the latest completion and the earliest open deadline. Every bad row is reported with its line number.
+/// check takes the latest completion and the earliest open deadline. A bad row is reported with its line number as
+/// an `error` result of the control, and the good rows still count (`skip_bad_rows` defaults to true here: a bad
+/// row hides one person's training, not everyone's; set it to false to refuse the whole file instead).
 package struct CSVTrainingSource: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { [.training] }
@@ -22,17 +24,23 @@ package struct CSVTrainingSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        let settings = try CSVSettings(config: config, what: "the training export CSV", columns: Self.requiredColumns + Self.optionalColumns)
+        let settings = try CSVSettings(config: config, what: "the training export CSV", columns: Self.requiredColumns + Self.optionalColumns,
+                                       skipBadRowsByDefault: true)
         path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        try await facts(kinds, only: .training, in: \.training, system: "a training CSV") {
-            try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+        var problems: [String] = []
+        var facts = try await facts(kinds, only: .training, in: \.training, system: "a training CSV") {
+            let read = try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+            problems = read.problems
+            return read.records
         }
+        facts.problems = problems
+        return facts
     }
 
-    func records(in table: CSVTable) throws -> [TrainingRecord] {
+    func records(in table: CSVTable) throws -> (records: [TrainingRecord], problems: [String]) {
         var records: [TrainingRecord] = []
         let problems = table.rows { field in
             var problems: [String] = []
@@ -53,7 +61,6 @@ package struct CSVTrainingSource: FactSource {
             records.append(TrainingRecord(email: email, completedAt: completed, dueAt: due, course: course.isEmpty ? nil : course))
             return []
         }
-        try CSVTable.check(problems, path: path, source: id, skipBadRows: skipBadRows)
-        return records
+        return (records, try CSVTable.check(problems, path: path, source: id, skipBadRows: skipBadRows))
     }
 }
