@@ -5,6 +5,13 @@ import Foundation
 package enum AlertMessage {
     /// The alert as the channel sees it: severity and title, control and TSC criteria, expected vs observed,
     /// affected resources, since when, SLA deadline, state, remediation and the actions available now.
+    /// How long the failure went on before the bot raised it, when a day or more (an expired report, a leaver found
+    /// late): " (22 days before this alert)". Fixed at the alert's opening, so the message does not change daily.
+    static func lead(_ alert: Alert) -> String {
+        let days = Int(alert.openedAt.timeIntervalSince(alert.failingSince) / 86_400)
+        return days >= 1 ? " (\(days) day\(days == 1 ? "" : "s") before this alert)" : ""
+    }
+
     package static func render(_ alert: Alert, topLevel: Int) -> ChatMessage {
         var fields: [ChatMessage.Field] = [
             .init("Alert", "\(alert.id) · \(alert.state.label)\(alert.escalationLevel > 0 ? " · escalation level \(alert.escalationLevel)" : "")"),
@@ -12,7 +19,7 @@ package enum AlertMessage {
             .init("Owner", alert.team.rawValue),
             .init("Expected", alert.expected),
             .init("Observed", alert.observed),
-            .init("Failing since", TimeText.human(alert.failingSince)),
+            .init("Failing since", TimeText.human(alert.failingSince) + lead(alert)),
             .init("SLA deadline", TimeText.human(alert.slaDeadline) + (alert.slaBreachedAt != nil ? " (breached)" : "")),
         ]
         switch alert.state {

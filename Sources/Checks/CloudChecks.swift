@@ -17,9 +17,9 @@ struct AccessKeyAgeCheck: ControlCheck {
                                            kind: "access_key")
                 let due = key.createdAt.addingTimeInterval(maxAge)
                 return now >= due
+                    // Stable wording (no age that grows each run, which would edit the alert every time).
                     ? CheckResult(resource: resource, status: .fail, expected: expected,
-                                  observed: "created \(TimeText.human(key.createdAt)), \(DurationText.format(now.timeIntervalSince(key.createdAt))) old",
-                                  failingSince: due)
+                                  observed: "created \(TimeText.human(key.createdAt)), due for rotation \(TimeText.human(due))", failingSince: due)
                     : CheckResult(resource: resource, status: .pass, expected: expected, observed: "created \(TimeText.human(key.createdAt))")
             }
         }

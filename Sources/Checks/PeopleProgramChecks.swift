@@ -66,15 +66,15 @@ struct VendorReportCheck: ControlCheck {
             }
             let expiry = end.addingTimeInterval(validFor)
             if now >= expiry {
-                let days = Int(now.timeIntervalSince(expiry) / 86_400)
+                // The days since expiry are the alert's "failing since" (shown with the lead when it opens): kept out
+                // of the observation, which would otherwise change — and edit the alert — every day.
                 return CheckResult(resource: vendor.resource, status: .fail, expected: expected,
-                                   observed: "SOC 2 report expired \(TimeText.human(expiry)) (period end \(TimeText.human(end))); Days expired: \(days)",
+                                   observed: "SOC 2 report expired \(TimeText.human(expiry)) (period end \(TimeText.human(end)))",
                                    failingSince: expiry)
             }
             if now >= expiry.addingTimeInterval(-warnBefore) {
-                let days = Int((expiry.timeIntervalSince(now) / 86_400).rounded(.up))
                 return CheckResult(resource: vendor.resource, status: .fail, expected: expected,
-                                   observed: "SOC 2 report expires \(TimeText.human(expiry)), in \(days) day\(days == 1 ? "" : "s"); request the new one",
+                                   observed: "SOC 2 report expires \(TimeText.human(expiry)); request the new one",
                                    failingSince: expiry.addingTimeInterval(-warnBefore))
             }
             return CheckResult(resource: vendor.resource, status: .pass, expected: expected,
@@ -102,7 +102,7 @@ struct VendorPaperworkCheck: ControlCheck {
             var gaps: [String] = []
             var since: Date?
             if let due = vendor.questionnaireDue, now >= due {
-                gaps.append("questionnaire overdue since \(TimeText.human(due)) (\(Int(now.timeIntervalSince(due) / 86_400)) days)")
+                gaps.append("questionnaire overdue since \(TimeText.human(due))")
                 since = due
             }
             if requireDPA {

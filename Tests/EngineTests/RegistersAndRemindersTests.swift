@@ -87,7 +87,9 @@ struct RegistersAndRemindersTests {
         let h = try harness()
         try await h.bot.loop.step()
         let alert = try #require(try h.live().first { $0.control == "vendor-reports" })
-        #expect(alert.observed.contains("Days expired: 22") && alert.severity == .high)
+        #expect(alert.observed.hasPrefix("SOC 2 report expired 2026-02-08") && alert.severity == .high)
+        // The message says how long it had been expired when the alert opened: the seed's "Days expired: 22".
+        #expect(AlertMessage.render(alert, topLevel: 3).fields.first { $0.label == "Failing since" }?.value == "2026-02-08 08:00 UTC (22 days before this alert)")
 
         // Someone who is neither the owner nor a security lead is refused (and the refusal is evidence).
         let refused = try h.say("vendor renew stripe 2026-02-28 https://trust.stripe.example/soc2-2026.pdf", as: "omar")

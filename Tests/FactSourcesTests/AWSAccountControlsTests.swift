@@ -75,7 +75,7 @@ struct AWSAccountControlsTests {
         #expect(today.first?.status == .pass)
         let later = await run("access_key_age", source, at: Date().addingTimeInterval(91 * 86_400))
         let failure = try #require(later.first)
-        #expect(failure.status == .fail && failure.observed.contains("old"))
+        #expect(failure.status == .fail && failure.observed.contains("due for rotation"))
         // The failure began when the key turned 90 days old, not when the bot looked.
         let createdAt = try #require(deploy.accessKeys.first { $0.id == keyID }?.createdAt)
         #expect(failure.failingSince == createdAt.addingTimeInterval(90 * 86_400))
