@@ -32,9 +32,8 @@ package struct Bot: Sendable {
         do { try engine.refreshTimers() } catch {
             logger.error("could not recompute alert timers; escalations may be late until alerts change", metadata: ["error": "\(error)"])
         }
-        // The bot's own facts (access reviews certified from chat, how each source's reads go) beside the systems
-        // under watch.
-        // The vendor register reads renewals recorded from chat.
+        // The systems under watch (the vendor register with the renewals recorded from chat), every read recorded,
+        // beside the bot's own facts: access reviews certified and policies attested from chat.
         let withLedger = sources.map { source -> any FactSource in (source as? VendorRegisterSource)?.reading(database) ?? source }
         let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(withLedger, config: config, now: { clock.now() })
                                                                                  + [ReviewSource(database: database),

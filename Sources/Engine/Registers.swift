@@ -172,7 +172,8 @@ package struct Reminders: Sendable {
 /// Manual controls: what automation cannot test, the owner does and records from chat (`/soc2 evidence <control>
 /// <what was done> [link]`: ledger kind `manual_evidence`, subject `manual:<control>`). Evaluated daily: evidence
 /// within the cadence passes; before the deadline the owning team's manager is reminded (their own manager near
-/// it); past it the control fails and alerts like any other. A control never evidenced counts from the bot's start.
+/// it); past it the control fails and alerts like any other. A control never evidenced counts from its first
+/// evaluation (recorded, so a restart does not move the deadline).
 package enum ManualEvidence {
     package static let evidenceKind = "manual_evidence"
     package static func subject(_ control: ControlID) -> String { "manual:\(control.rawValue.lowercased())" }
@@ -185,12 +186,12 @@ package enum ManualEvidence {
     }
 
     static func results(_ control: Control, config: BotConfig, database: BotDatabase, start: Date, at now: Date) throws -> [CheckResult] {
-        let entries = try database.read { try $0.evidence(subject: subject(control.id)) }
+        let (entries, firstRun) = try database.read { tx in (try tx.evidence(subject: subject(control.id)), try tx.firstRun(of: control.id)) }
         let last = entries.compactMap { entry -> (Date, Record)? in
             guard let at = LedgerPayload.at(entry), let record = LedgerPayload.data(entry, kind: evidenceKind, as: Record.self) else { return nil }
             return (at, record)
         }.reduce(nil as (Date, Record)?) { latest, next in latest.map { next.0 >= $0.0 ? next : $0 } ?? next }   // ledger order breaks ties
-        let due = (last?.0 ?? start).addingTimeInterval(control.cadence)
+        let due = (last?.0 ?? firstRun ?? start).addingTimeInterval(control.cadence)
         let resource = ResourceRef(id: "manual:\(control.id)", name: control.title, kind: "manual_control")
         let expected = "evidence every \(DurationText.format(control.cadence)): \(control.evidenceExpected ?? "as the control describes")"
         guard now < due else {

@@ -149,6 +149,12 @@ package struct StoreTransaction {
         return result
     }
 
+    /// When `control` first ran (nil: never) — uses the `check_run_control` index.
+    package func firstRun(of control: ControlID) throws -> Date? {
+        try Double.fetchOne(db, sql: "SELECT MIN(at) FROM check_run WHERE control_id = ?", arguments: [control.rawValue])
+            .map { Date(timeIntervalSinceReferenceDate: $0) }
+    }
+
     /// The most recent run of every control.
     package func latestRuns() throws -> [CheckRunRecord] {
         try Row.fetchAll(db, sql: """

@@ -184,4 +184,16 @@ struct RegistersAndRemindersTests {
         let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "manual:tabletop") }
         #expect(evidence.count == 2)
     }
+
+    /// A restart does not move a never-evidenced manual control's deadline: it counts from the first evaluation.
+    @Test func aRestartDoesNotMoveAManualDeadline() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        let restartedAt = Self.start.addingTimeInterval(60 * Self.day)
+        let restarted = Bot.make(config: Self.config(), database: h.bot.engine.database, sources: [], surfaces: [], clock: h.clock,
+                                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: restartedAt)
+        let control = try #require(Self.config().control("tabletop"))
+        let summary = try await restarted.scheduler.runOnce(control, at: Self.start.addingTimeInterval(91 * Self.day))
+        #expect(summary.opened.count == 1, "due 90 days after the first evaluation, not after the restart")
+    }
 }
