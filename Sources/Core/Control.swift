@@ -59,3 +59,9 @@ package struct CheckSpec: Codable, Sendable, Equatable {
         self.type = type; self.sources = sources; self.parameters = parameters
     }
 }
+
+extension Control {
+    /// Ledger subject and kind of a manual control's evidence recorded from chat (`/soc2 evidence <control> …`).
+    package var manualEvidenceSubject: String { "manual:\(id.rawValue.lowercased())" }
+    package static let manualEvidenceKind = "manual_evidence"
+}

@@ -148,7 +148,7 @@ package struct CommandHandler: Sendable {
                 return .text("Refused: \(why)")
             }
             try engine.database.write { tx in
-                _ = try tx.appendEvidence(kind: ManualEvidence.evidenceKind, subject: ManualEvidence.subject(control.id), at: now,
+                _ = try tx.appendEvidence(kind: ManualEvidence.evidenceKind, subject: control.manualEvidenceSubject, at: now,
                                           data: ManualEvidence.Record(control: control.id.rawValue, by: person.id.rawValue, note: note, link: link))
             }
             triggers?.trigger([control.id])

@@ -175,8 +175,7 @@ package struct Reminders: Sendable {
 /// it); past it the control fails and alerts like any other. A control never evidenced counts from its first
 /// evaluation (recorded, so a restart does not move the deadline).
 package enum ManualEvidence {
-    package static let evidenceKind = "manual_evidence"
-    package static func subject(_ control: ControlID) -> String { "manual:\(control.rawValue.lowercased())" }
+    package static let evidenceKind = Control.manualEvidenceKind
 
     struct Record: Codable {
         var control: String
@@ -186,7 +185,7 @@ package enum ManualEvidence {
     }
 
     static func results(_ control: Control, config: BotConfig, database: BotDatabase, start: Date, at now: Date) throws -> [CheckResult] {
-        let (entries, firstRun) = try database.read { tx in (try tx.evidence(subject: subject(control.id)), try tx.firstRun(of: control.id)) }
+        let (entries, firstRun) = try database.read { tx in (try tx.evidence(subject: control.manualEvidenceSubject), try tx.firstRun(of: control.id)) }
         let last = entries.compactMap { entry -> (Date, Record)? in
             guard let at = LedgerPayload.at(entry), let record = LedgerPayload.data(entry, kind: evidenceKind, as: Record.self) else { return nil }
             return (at, record)

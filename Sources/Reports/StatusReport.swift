@@ -34,10 +34,7 @@ package struct StatusReport: Sendable, Equatable {
         let runs = try store.latestRuns()
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
         let ran = Set(try store.lastRuns().filter { $0.value >= period.start }.keys)
-        // A manual control is evaluated daily; its latest run passes while its evidence (from chat) is current.
-        let evidenced = Set(config.controls.filter { !$0.isAutomated }.map(\.id).filter { id in
-            runs.first { $0.control == id }.map { $0.passed > 0 && $0.failed == 0 && $0.errors == 0 } ?? false
-        })
+        let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
         let week = AlertMetrics.compute(alerts: try store.alerts(), controls: config.controls, ranInPeriod: ran, evidencedManual: evidenced, period: period)
         return StatusReport(
             organisation: config.organisation, now: now, live: live,
@@ -111,5 +108,18 @@ package enum AlertListing {
             alert.team.rawValue == filter || alert.severity.rawValue == filter
                 || alert.state.rawValue == filter || alert.state.label == filter
         }
+    }
+}
+
+/// The manual controls whose evidence, recorded from chat, is within their cadence at `now`: what counts for
+/// evidence coverage (a control merely not yet due does not).
+package enum ManualCoverage {
+    package static func evidenced(config: BotConfig, store: StoreTransaction, at now: Date) throws -> Set<ControlID> {
+        var evidenced = Set<ControlID>()
+        for control in config.controls where !control.isAutomated {
+            guard let at = try store.lastEvidenceAt(subject: control.manualEvidenceSubject, kind: Control.manualEvidenceKind) else { continue }
+            if at <= now, now.timeIntervalSince(at) < control.cadence { evidenced.insert(control.id) }
+        }
+        return evidenced
     }
 }

@@ -149,6 +149,18 @@ package struct StoreTransaction {
         return result
     }
 
+    /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
+    package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
+        try String.fetchOne(db, sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+            .flatMap(TimeText.parse)
+    }
+
+    /// The controls that recorded a run in `period` (a half-open interval).
+    package func controlsRun(in period: DateInterval) throws -> Set<ControlID> {
+        Set(try String.fetchAll(db, sql: "SELECT DISTINCT control_id FROM check_run WHERE at >= ? AND at < ?",
+                                arguments: [period.start.timeIntervalSinceReferenceDate, period.end.timeIntervalSinceReferenceDate]).map(ControlID.init))
+    }
+
     /// When `control` first ran (nil: never) — uses the `check_run_control` index.
     package func firstRun(of control: ControlID) throws -> Date? {
         try Double.fetchOne(db, sql: "SELECT MIN(at) FROM check_run WHERE control_id = ?", arguments: [control.rawValue])

@@ -52,6 +52,37 @@ struct AlertMetricsTests {
         #expect(m.coverage == 2.0 / 3.0, "a ran, m's evidence is current, n's is not")
     }
 
+    /// Per team, criterion and category, each beside the previous period; a group with nothing in a period has no
+    /// MTTD/MTTR ("no data"), not zeros.
+    @Test func theBreakdownSplitsByGroupWithThePreviousPeriodBeside() {
+        let week = DateInterval(start: t0, duration: 7 * 86_400)
+        var infra = alert(1, control: "mfa", failingSince: 0, opened: 3_600, state: .resolved, ended: 7_200)
+        infra.criteria = [Criterion("CC6.1")!]
+        var older = alert(2, control: "mfa", failingSince: -7 * 86_400, opened: -7 * 86_400 + 7_200, state: .closed, ended: -6 * 86_400)
+        older.criteria = [Criterion("CC6.1")!]
+        var people = alert(3, control: "offboarding", failingSince: 0, opened: 90_000, state: .open, sla: 3_600)
+        people.team = "people"
+        people.criteria = [Criterion("CC6.2")!]
+        var mfa = control("mfa")
+        mfa.criteria = [Criterion("CC6.1")!]
+        var offboarding = Control(id: "offboarding", title: "o", criteria: [Criterion("CC6.2")!], owner: "people", severity: .high, cadence: 3_600,
+                                  check: CheckSpec(type: "offboarding"), remediation: "r")
+        offboarding.cadence = 3_600
+        let byTeam = MetricsBreakdown.compute(.team, alerts: [infra, older, people], controls: [mfa, offboarding], ran: ["mfa"], ranBefore: [],
+                                              evidencedManual: [], period: week)
+        #expect(byTeam.map(\.group) == ["infra", "people"])
+        #expect(byTeam[0].current.mttd == 3_600 && byTeam[0].previous.mttd == 7_200, "this week's detection beside last week's")
+        #expect(byTeam[0].current.coverage == 1 && byTeam[0].previous.coverage == 0)
+        #expect(byTeam[1].current.mttd == 90_000 && byTeam[1].current.mttr == nil && byTeam[1].openRisk == [.high: 1])
+        #expect(byTeam[1].previous.mttd == nil && byTeam[1].previous.opened == 0, "no data, not zeros")
+        let byCriterion = MetricsBreakdown.compute(.criterion, alerts: [infra, older, people], controls: [mfa, offboarding], ran: [], ranBefore: [],
+                                                   evidencedManual: [], period: week)
+        #expect(byCriterion.map(\.group) == ["CC6.1", "CC6.2"])
+        let byCategory = MetricsBreakdown.compute(.category, alerts: [infra, people], controls: [mfa, offboarding], ran: [], ranBefore: [],
+                                                  evidencedManual: [], period: week)
+        #expect(byCategory.map(\.group) == ["access", "hr"] && byCategory.allSatisfy { $0.mttdTarget == 86_400 })
+    }
+
     @Test func anEmptyPeriodSaysSo() {
         let m = AlertMetrics.compute(alerts: [], controls: [], ranInPeriod: [], period: DateInterval(start: t0, duration: 86_400))
         #expect(m.mttd == nil && m.mttr == nil && m.coverage == 0)
