@@ -106,5 +106,18 @@ struct CommandLineTests {
         let alerts = try await CLI.run(["alerts", "--state", "all", "--json", "--database", db])
         #expect(alerts.status == 0)
         #expect(try await CLI.run(["alerts", "--state", "bogus", "--database", db]).status != 0)
+
+        // Metrics per team and category over the demo's days; an empty period says "no data"; bad dates are refused.
+        let metrics = try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "2026-03-02", "--to", "2026-03-05"])
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        #expect(metrics.stdout.contains("security\n") && metrics.stdout.contains("MTTD"))
+        let categories = try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "2026-03-02", "--to", "2026-03-05",
+                                            "--by", "category", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(categories.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.contains { $0["group"] as? String == "infrastructure" && $0["mttd_target_seconds"] as? Double == 3_600 })
+        let empty = try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "2020-01-01", "--to", "2020-01-08"])
+        #expect(empty.stdout.contains("MTTD no data (no data)"))
+        #expect(try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "March"]).status != 0)
+        #expect(try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--by", "moon"]).status != 0)
     }
 }
