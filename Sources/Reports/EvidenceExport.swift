@@ -40,8 +40,9 @@ package enum EvidenceExport {
         var algorithm: String
     }
 
-    package static func export(database: BotDatabase, organisation: String, from: Date, to: Date, exportedAt: Date,
+    package static func export(database: BotDatabase, config: BotConfig, from: Date, to: Date, exportedAt: Date,
                                directory: URL) throws -> Summary {
+        let organisation = config.organisation
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -113,8 +114,10 @@ package enum EvidenceExport {
         removed after the export.
         """
         try verify.write(to: directory.appendingPathComponent("VERIFY.md"), atomically: true, encoding: .utf8)
+        let exceptions = try database.read { try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: from, end: to)) }
+        try exceptions.markdown.write(to: directory.appendingPathComponent("exceptions.md"), atomically: true, encoding: .utf8)
         return Summary(entries: count, firstSeq: first?.seq, lastSeq: last?.seq, alerts: alerts.count,
-                       files: ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "VERIFY.md"])
+                       files: ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "VERIFY.md", "exceptions.md"])
     }
 
     /// Verifies an export directory with nothing but its files.

@@ -6,7 +6,26 @@ import Store
 
 /// `soc2bot evidence verify|export`.
 struct Evidence: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Verify or export the evidence ledger.", subcommands: [Verify.self, Export.self])
+    static let configuration = CommandConfiguration(abstract: "Verify or export the evidence ledger; the pre-audit exceptions report.",
+                                                    subcommands: [Verify.self, Export.self, Exceptions.self])
+
+    struct Exceptions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the exceptions of a period as an auditor would list them: SLA breaches, accepted risks, alerts closed without a link.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
+        var from: String
+        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
+        var to: String
+
+        func run() throws {
+            let start = try parseDate(from, option: "--from")
+            let end = try parseDate(to, option: "--to")
+            guard start < end else { throw ValidationError("--from must be before --to") }
+            let config = try loadConfig(common.manifests)
+            let database = try openDatabase(common.database, requireIntactLedger: false)
+            print(try database.read { try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: start, end: end)) }.markdown, terminator: "")
+        }
+    }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; name the first bad entry (exit 1 if broken).")
@@ -50,7 +69,7 @@ struct Evidence: ParsableCommand {
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database)
-            let summary = try EvidenceExport.export(database: database, organisation: config.organisation, from: start, to: end,
+            let summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
                                                     exportedAt: Date(), directory: URL(fileURLWithPath: out))
             print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")
             print("verify offline: soc2bot evidence verify --export \(out)")

@@ -103,6 +103,15 @@ struct CommandLineTests {
         #expect(export.status == 0, "\(export.stderr)")
         let offline = try await CLI.run(["evidence", "verify", "--export", out])
         #expect(offline.status == 0, "\(offline.stdout)\(offline.stderr)")
+        // The pre-audit exceptions report: the admin-MFA alert (critical, 4 h SLA) was closed an hour late by lena.
+        let exceptions = try await CLI.run(["evidence", "exceptions", "--manifests", "manifests/demo", "--database", db,
+                                            "--from", "2026-03-01", "--to", "2026-03-06"])
+        #expect(exceptions.status == 0, "\(exceptions.stderr)")
+        #expect(exceptions.stdout.contains("instance of “Administrators sign in with MFA” (admin-mfa, CC6.1) persisting beyond the policy SLA of 4h"))
+        #expect(exceptions.stdout.contains("closed 2026-03-02 16:00 UTC by lena: re-enabled MFA"))
+        let packaged = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("exceptions.md"), encoding: .utf8)
+        #expect(packaged.hasPrefix("# Exceptions — Northwind Analytics"))
+        #expect(try await CLI.run(["evidence", "exceptions", "--database", db, "--from", "2026-03-06", "--to", "2026-03-01"]).status != 0)
         let alerts = try await CLI.run(["alerts", "--state", "all", "--json", "--database", db])
         #expect(alerts.status == 0)
         #expect(try await CLI.run(["alerts", "--state", "bogus", "--database", db]).status != 0)

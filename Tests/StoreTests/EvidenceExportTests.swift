@@ -17,7 +17,7 @@ struct EvidenceExportTests {
 
     @discardableResult
     func export(_ database: BotDatabase, to directory: URL, from: Date = Sample.t0, to: Date = Sample.at(Sample.day)) throws -> EvidenceExport.Summary {
-        try EvidenceExport.export(database: database, organisation: "Acme", from: from, to: to,
+        try EvidenceExport.export(database: database, config: BotConfig(organisation: "Acme", people: [], teams: [], controls: []), from: from, to: to,
                                   exportedAt: Sample.at(2 * Sample.day), directory: directory)
     }
 

@@ -1,0 +1,105 @@
+import Core
+import Foundation
+import Store
+
+/// The pre-audit exceptions report for a period, written the way an auditor reads one: every SLA breach grouped by
+/// control ("3 instances of … persisting beyond policy SLA"), each with its dates and who ended it and how; every
+/// accepted risk with its rationale, who accepted it and until when; every alert closed without a link to the fix.
+/// From the alerts and the human actions in the ledger.
+package struct ExceptionsReport: Sendable {
+    /// One human action on an alert, as the ledger records it.
+    package struct Action: Sendable, Equatable {
+        package var alert: AlertID
+        package var at: Date
+        package var actor: String
+        package var action: String
+        package var reason: String?
+        package var until: Date?
+        package var link: String?
+    }
+
+    package var organisation: String
+    package var period: DateInterval
+    package var breaches: [(control: Control?, alerts: [Alert])]
+    package var accepted: [(alert: Alert, action: Action?)]
+    package var closedWithoutLink: [(alert: Alert, action: Action?)]
+    package var actions: [AlertID: [Action]]
+
+    package static func build(config: BotConfig, store: StoreTransaction, period: DateInterval) throws -> ExceptionsReport {
+        let alerts = try store.alerts().filter { $0.openedAt < period.end && ($0.endedAt ?? .distantFuture) >= period.start }
+        var actions: [AlertID: [Action]] = [:]
+        for alert in alerts {
+            actions[alert.id] = try store.evidence(subject: alert.id.description).compactMap(Self.action)
+        }
+        // A breach belongs to the period its deadline passed in.
+        let breached = alerts.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) && period.contains($0.slaDeadline) }
+        let byControl = Dictionary(grouping: breached, by: \.control)
+        let controls = Dictionary(config.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let accepted = alerts.compactMap { alert -> (Alert, Action?)? in
+            let acceptance = actions[alert.id]?.last { $0.action == "accept_risk" && period.contains($0.at) }
+            guard acceptance != nil || (alert.state == .riskAccepted && period.contains(alert.openedAt)) else { return nil }
+            return (alert, acceptance)
+        }
+        let closedBare = alerts.filter { $0.state == .closed && $0.remediationLink == nil && $0.endedAt.map(period.contains) == true }
+            .map { alert in (alert, actions[alert.id]?.last { $0.action == "close" }) }
+        return ExceptionsReport(
+            organisation: config.organisation, period: period,
+            breaches: byControl.keys.sorted { $0.rawValue < $1.rawValue }.map { (controls[$0], byControl[$0]!.sorted { $0.openedAt < $1.openedAt }) },
+            accepted: accepted, closedWithoutLink: closedBare, actions: actions)
+    }
+
+    static func action(_ entry: Data) -> Action? {
+        guard let object = try? JSONSerialization.jsonObject(with: entry) as? [String: Any], object["kind"] as? String == "human_action",
+              let data = object["data"] as? [String: Any], data["outcome"] as? String == "done",
+              let at = (object["at"] as? String).flatMap(TimeText.parse), let alert = (data["alert"] as? NSNumber).map({ AlertID($0.int64Value) }),
+              let actor = data["actor"] as? String, let action = data["action"] as? String else { return nil }
+        return Action(alert: alert, at: at, actor: actor, action: action, reason: data["reason"] as? String,
+                      until: (data["until"] as? String).flatMap(TimeText.parse), link: data["link"] as? String)
+    }
+
+    /// How an alert ended, for the auditor: resolved by the next passing run, or closed by whom with what.
+    func ending(_ alert: Alert) -> String {
+        guard let ended = alert.endedAt else { return "still \(alert.state.label) at the end of the period" }
+        switch alert.state {
+        case .resolved: return "resolved \(TimeText.human(ended)) (the control passed again)"
+        case .closed:
+            let close = actions[alert.id]?.last { $0.action == "close" }
+            return "closed \(TimeText.human(ended))" + (close.map { " by \($0.actor)" } ?? "") + (alert.remediationNote.map { ": \($0)" } ?? "")
+                + (alert.remediationLink.map { " (\($0))" } ?? "")
+        default: return "\(alert.state.label) \(TimeText.human(ended))"
+        }
+    }
+
+    /// The report as Markdown.
+    package var markdown: String {
+        var lines = ["# Exceptions — \(organisation), \(TimeText.human(period.start)) to \(TimeText.human(period.end))", ""]
+        lines.append("## SLA breaches")
+        if breaches.isEmpty { lines.append("None: every alert of the period was remediated within its SLA (or its risk accepted before the deadline).") }
+        for (control, alerts) in breaches {
+            let title = control?.title ?? alerts[0].title
+            let sla = DurationText.format(alerts[0].slaDeadline.timeIntervalSince(alerts[0].openedAt))
+            lines.append("")
+            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(title)” (\(alerts[0].control), \(alerts[0].criteria.map(\.rawValue).joined(separator: ", "))) persisting beyond the policy SLA of \(sla)**")
+            for alert in alerts {
+                lines.append("- \(alert.id) \(alert.severity.label), team \(alert.team): \(alert.findings.map(\.resource.name).joined(separator: ", ").nilIfEmpty ?? alert.resourceKey) — failing since \(TimeText.human(alert.failingSince)), alert opened \(TimeText.human(alert.openedAt)), SLA deadline \(TimeText.human(alert.slaDeadline)); \(ending(alert)).")
+            }
+        }
+        lines += ["", "## Accepted risks"]
+        if accepted.isEmpty { lines.append("None.") }
+        for (alert, action) in accepted {
+            lines.append("- \(alert.id) \(alert.title) (\(alert.control)): accepted" + (action.map { " by \($0.actor) on \(TimeText.human($0.at))" } ?? "")
+                         + " until \((action?.until ?? alert.riskAcceptedUntil).map(TimeText.human) ?? "?") — “\(action?.reason ?? alert.rationale ?? "no rationale recorded")”.")
+        }
+        lines += ["", "## Alerts closed without a link to the remediation"]
+        if closedWithoutLink.isEmpty { lines.append("None.") }
+        for (alert, action) in closedWithoutLink {
+            lines.append("- \(alert.id) \(alert.title) (\(alert.control)): closed" + (action.map { " by \($0.actor) on \(TimeText.human($0.at))" } ?? "")
+                         + " — “\(alert.remediationNote ?? "no remediation recorded")”.")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+private extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
