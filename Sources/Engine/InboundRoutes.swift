@@ -2,6 +2,7 @@ import Chat
 import Core
 import Foundation
 import Logging
+import Reports
 import Sockets
 
 /// What the inbound HTTP server answers: `/healthz`, Slack's HTTP mode (`/slack/commands`,
@@ -10,7 +11,11 @@ import Sockets
 package struct InboundRoutes: Sendable {
     package let slack: SlackHTTPEndpoint?
     package let webhooks: WebhookEndpoint?
-    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil) { self.slack = slack; self.webhooks = webhooks }
+    /// The store `/metrics` reads (nil: not served).
+    package let metrics: MetricsEndpoint?
+    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil) {
+        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics
+    }
 
     /// The headers the server must capture for these routes.
     package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num"] + WebhookEndpoint.capturedHeaders
@@ -26,6 +31,10 @@ package struct InboundRoutes: Sendable {
         case "/webhooks/github", "/webhooks/okta":
             guard let webhooks else { return .text(404, "no source takes webhooks\n") }
             return await webhooks.handle(request)
+        case "/metrics":
+            guard let metrics else { return .text(404, "not found\n") }
+            guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
+            return metrics.handle()
         default:
             return .text(404, "not found\n")
         }
@@ -92,4 +101,20 @@ extension HTTPServerResponse {
         HTTPServerResponse(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: try JSONValue.encoded(value))
     }
     static func empty(_ status: Int) -> HTTPServerResponse { HTTPServerResponse(status: status, headers: [], body: Data()) }
+}
+
+/// `GET /metrics`: Prometheus text format from the store (see `PrometheusMetrics`).
+package struct MetricsEndpoint: Sendable {
+    let engine: AlertEngine
+    let clock: any BotClock
+    package init(engine: AlertEngine, clock: any BotClock) { self.engine = engine; self.clock = clock }
+
+    func handle() -> HTTPServerResponse {
+        do {
+            let text = try engine.database.read { try PrometheusMetrics.render(config: engine.config, store: $0, now: clock.now()) }
+            return HTTPServerResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Data(text.utf8))
+        } catch {
+            return .text(503, "metrics unavailable: the store could not be read\n")
+        }
+    }
 }

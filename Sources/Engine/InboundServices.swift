@@ -121,7 +121,8 @@ extension Bot {
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
-            let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil)
+            let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil,
+                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock))
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
                                                          handlerTimeout: 10),
                                     handler: { await routes.handle($0) })

@@ -205,6 +205,11 @@ package struct StoreTransaction {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
     }
 
+    /// Undelivered messages whose last attempt failed (waiting for a retry).
+    package func outboxFailing() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND last_error IS NOT NULL") ?? 0
+    }
+
     package func allOutbox() throws -> [OutboxMessage] {
         try Row.fetchAll(db, sql: """
             SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
