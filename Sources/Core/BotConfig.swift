@@ -107,15 +107,17 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var vendors: [VendorEntry]
     /// Policies people attest to (`policies:`).
     package var policies: [PolicyEntry]
+    /// The weekly digest (`digest:`); nil: none.
+    package var digest: DigestSchedule?
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],
                  sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig(), server: ServerConfig? = nil,
-                 vendors: [VendorEntry] = [], policies: [PolicyEntry] = []) {
+                 vendors: [VendorEntry] = [], policies: [PolicyEntry] = [], digest: DigestSchedule? = nil) {
         self.organisation = organisation; self.people = people; self.teams = teams
         self.defaultChannels = defaultChannels; self.securityLeads = securityLeads; self.policy = policy
         self.controls = controls; self.sources = sources; self.chat = chat; self.server = server
-        self.vendors = vendors; self.policies = policies
+        self.vendors = vendors; self.policies = policies; self.digest = digest
     }
 
     /// Where the inbound HTTP server listens, or nil when nothing needs it.

@@ -49,3 +49,27 @@ package struct PolicyEntry: Codable, Sendable, Equatable {
         teams.isEmpty ? config.people : config.people.filter { $0.team.map(teams.contains) ?? false }
     }
 }
+
+/// When the weekly digest goes out (`digest:` in the manifests), in UTC, and where the leadership summary goes.
+package struct DigestSchedule: Codable, Sendable, Equatable {
+    /// 1 = Monday … 7 = Sunday.
+    package var weekday: Int
+    package var hour: Int
+    /// The leadership channel per platform; empty: team channels only.
+    package var leadership: [ChatPlatform: String]
+    package init(weekday: Int = 1, hour: Int = 9, leadership: [ChatPlatform: String] = [:]) {
+        self.weekday = weekday; self.hour = hour; self.leadership = leadership
+    }
+
+    package static let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    /// The first digest moment strictly after `date`.
+    package func next(after date: Date) -> Date {
+        let day = (date.timeIntervalSince1970 / 86_400).rounded(.down)
+        let today = Int(day) % 7
+        let weekdayToday = (today + 3) % 7 + 1   // 1970-01-01 was a Thursday
+        var candidate = (day + Double((weekday - weekdayToday + 7) % 7)) * 86_400 + Double(hour) * 3_600
+        if candidate <= date.timeIntervalSince1970 { candidate += 7 * 86_400 }
+        return Date(timeIntervalSince1970: candidate)
+    }
+}

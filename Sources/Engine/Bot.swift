@@ -43,7 +43,7 @@ package struct Bot: Sendable {
         let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
         let triggers = ControlTriggers()
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
-                                                 EscalatorWork(engine: engine)],
+                                                 EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)],
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
                    commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers)

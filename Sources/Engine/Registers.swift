@@ -2,6 +2,7 @@ import Chat
 import Core
 import FactSources
 import Foundation
+import Reports
 import Store
 
 /// The vendor register from the manifests (`vendors:`), with the renewals recorded from chat applied:
@@ -206,5 +207,41 @@ package enum ManualEvidence {
         return [CheckResult(resource: resource, status: .pass, expected: expected,
                             observed: last.map { "evidence \(TimeText.human($0.0)) by \($0.1.by): \($0.1.note)" } ?? "due by \(TimeText.human(due))",
                             reminder: reminder)]
+    }
+}
+
+/// Posts the weekly digest at the manifests' `digest:` moment (UTC): team channels and the leadership channel, each
+/// digest recorded in the ledger (kind `weekly_digest`). The next one is due a week after the last recorded, so a
+/// restart neither skips nor repeats one.
+package struct DigestWork: TimedWork {
+    let engine: AlertEngine
+    let start: Date
+    package static let evidenceKind = "weekly_digest"
+    package init(engine: AlertEngine, start: Date) { self.engine = engine; self.start = start }
+
+    struct Record: Codable {
+        var periodStart: Date
+        var periodEnd: Date
+        var summary: String
+        var messages: Int
+    }
+
+    package func nextDue() async throws -> Date? {
+        guard let schedule = engine.config.digest else { return nil }
+        let last = try engine.database.read { try $0.lastEvidenceAt(subject: "digest", kind: Self.evidenceKind) }
+        return schedule.next(after: last ?? start.addingTimeInterval(-1))
+    }
+
+    package func run(at now: Date) async throws {
+        guard let due = try await nextDue(), due <= now else { return }
+        try engine.database.write { tx in
+            let digest = try WeeklyDigest.build(config: engine.config, store: tx, now: now)
+            for (destination, message) in digest.messages {
+                _ = try tx.enqueue(alert: nil, kind: .post, destination: destination, payload: try StoreJSON.encode(message), at: now)
+            }
+            _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: "digest", at: now,
+                                      data: Record(periodStart: digest.period.start, periodEnd: digest.period.end, summary: digest.summary,
+                                                   messages: digest.messages.count))
+        }
     }
 }

@@ -59,6 +59,24 @@ extension ManifestFileDecoder {
         draft.policies.append(.init(value: policy, id: id, position: fields.position))
     }
 
+    /// `digest: {weekday: monday, hour: 9, leadership: {slack: C0LEAD}}` (UTC).
+    mutating func decodeDigest(_ node: Node, keyPosition: ManifestPosition) {
+        guard let fields = fields(node, known: ["weekday", "hour", "leadership"], what: "`digest`") else { return }
+        var schedule = DigestSchedule()
+        if let weekdayNode = fields["weekday"], let text = text(weekdayNode, key: "weekday") {
+            if let index = DigestSchedule.weekdays.firstIndex(of: text.lowercased()) { schedule.weekday = index + 1 } else {
+                log.report(position(weekdayNode), "`weekday`: `\(text)` is not a day of the week", fix: "write e.g. `weekday: monday`")
+            }
+        }
+        if let hourNode = fields["hour"], let text = text(hourNode, key: "hour") {
+            if let hour = Int(text), (0...23).contains(hour) { schedule.hour = hour } else {
+                log.report(position(hourNode), "`hour` must be 0 to 23 (UTC), not `\(text)`", fix: "write e.g. `hour: 9`")
+            }
+        }
+        if let leadership = fields["leadership"] { schedule.leadership = platformMap(leadership, key: "leadership") ?? [:] }
+        draft.digest.append(.init(value: schedule, position: keyPosition))
+    }
+
     /// A date (`2026-03-31`) or instant (`2026-03-31T00:00:00Z`); reports anything else.
     mutating func date(_ node: Node, key: String) -> Date? {
         guard let value = text(node, key: key) else { return nil }

@@ -20,7 +20,7 @@ struct ManifestFileDecoder {
 
     /// The keys a manifest file may have at its top level.
     static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "server", "controls", "sources",
-                                "vendors", "policies"]
+                                "vendors", "policies", "digest"]
 
     /// Reads a file's root node; nil (an empty file or one holding only comments) contributes nothing.
     mutating func decode(root: Node?) {
@@ -47,6 +47,7 @@ struct ManifestFileDecoder {
             case "controls": for item in items(value, key: key, example: "- id: admin-mfa") { decodeControl(item) }
             case "sources": for item in items(value, key: key, example: "- id: github") { decodeSource(item) }
             case "vendors": for item in items(value, key: key, example: "- id: stripe") { decodeVendor(item) }
+            case "digest": decodeDigest(value, keyPosition: keyPosition)
             case "policies": for item in items(value, key: key, example: "- id: acceptable-use") { decodePolicy(item) }
             default: break
             }

@@ -15,6 +15,7 @@ struct ManifestLinker {
         let escalation = single(draft.escalation, key: "escalation")
         let chat = single(draft.chat, key: "chat")
         let server = single(draft.server, key: "server")
+        let digest = single(draft.digest, key: "digest")
         if draft.organisation.isEmpty, let first = draft.files.first {
             log.report(.start(of: first), "no manifest sets `organisation`",
                        fix: "add `organisation: <company name>` to one file (organisation.yaml by convention)")
@@ -55,7 +56,7 @@ struct ManifestLinker {
             controls: draft.controls.map(\.value),
             sources: draft.sources.map(\.value),
             chat: chat ?? ChatConfig(), server: server,
-            vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value))
+            vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value), digest: digest)
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

@@ -19,6 +19,17 @@ import Testing
         #expect(config.policies.first?.teams == ["sec"] && config.policies.first?.grace == 30 * 86_400)
     }
 
+    @Test func theDigestScheduleIsValidated() throws {
+        let good = try ManifestFixture(["test.yaml": "digest: {weekday: friday, hour: 16, leadership: {terminal: \"#leads\"}}\n"])
+        #expect(good.config()?.digest == DigestSchedule(weekday: 5, hour: 16, leadership: [.terminal: "#leads"]))
+        let bad = try ManifestFixture(["test.yaml": "digest:\n  weekday: someday\n  hour: 25\n  leadership: {fax: x}\n"])
+        #expect(bad.problems() == [
+            "test.yaml:2:12: `weekday`: `someday` is not a day of the week",
+            "test.yaml:3:9: `hour` must be 0 to 23 (UTC), not `25`",
+            "test.yaml:4:16: unknown chat platform `fax` in `leadership`",
+        ])
+    }
+
     @Test func everyProblemIsReportedWithItsLine() throws {
         let fixture = try ManifestFixture(["test.yaml": """
             vendors:

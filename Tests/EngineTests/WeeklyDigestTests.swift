@@ -1,0 +1,67 @@
+import Chat
+import Core
+import Engine
+import FactSources
+import Foundation
+import Logging
+import Store
+import Testing
+import TestSupport
+
+/// The weekly digest at the manifests' moment: team channels and the leadership channel, an executive summary,
+/// recorded in the ledger, once a week.
+@Suite("Weekly digest")
+struct WeeklyDigestTests {
+    static let monday = Date(timeIntervalSince1970: 1_772_438_400)   // 2026-03-02 08:00 UTC, a Monday
+
+    struct Buckets: FactSource {
+        let id: SourceID = "aws"
+        let provides: Set<FactKind> = [.buckets]
+        func facts(_ kinds: Set<FactKind>) async throws -> Facts {
+            var facts = Facts()
+            facts.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+            return facts
+        }
+    }
+
+    @Test func theNextDigestMomentIsTheScheduledWeekdayAndHour() {
+        let schedule = DigestSchedule(weekday: 1, hour: 9)
+        #expect(schedule.next(after: Self.monday) == Self.monday.addingTimeInterval(3_600))
+        #expect(schedule.next(after: Self.monday.addingTimeInterval(3_600)) == Self.monday.addingTimeInterval(7 * 86_400 + 3_600))
+        #expect(DigestSchedule(weekday: 5, hour: 17).next(after: Self.monday) == Self.monday.addingTimeInterval(4 * 86_400 + 9 * 3_600))
+    }
+
+    @Test func theDigestGoesToTeamsAndLeadershipOnceAWeek() async throws {
+        var config = EngineFixtures.config()
+        config.controls[0].check = CheckSpec(type: "storage_encryption", sources: ["aws"])
+        config.digest = DigestSchedule(weekday: 1, hour: 9, leadership: [.terminal: "#leadership"])
+        let clock = VirtualClock(start: Self.monday)
+        let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: [Buckets()], surfaces: [], clock: clock,
+                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+        func posts() throws -> [(String, ChatMessage)] {
+            try bot.engine.database.read { try $0.pendingOutbox(platforms: [.terminal]) }.filter { $0.alert == nil && $0.kind == .post }
+                .map { ($0.destination.address, try StoreJSON.decode(ChatMessage.self, from: $0.payload)) }
+        }
+        try await bot.loop.step()   // 08:00: the control runs, the alert opens; no digest yet
+        #expect(try posts().isEmpty)
+        clock.advance(by: 3_600)     // 09:00
+        try await bot.loop.step()
+        let digest = try posts()
+        #expect(Set(digest.map(\.0)) == ["#infra", "#leadership"])
+        let leadership = try #require(digest.first { $0.0 == "#leadership" }?.1)
+        #expect(leadership.title.hasPrefix("Weekly SOC 2 digest — Test Co"))
+        #expect(leadership.body?.hasPrefix("0 Critical open, 1 High open (Buckets encrypted: exports (S3), escalated), MTTD this week") == true, "\(leadership.body ?? "")")
+        #expect(leadership.body?.contains("evidence coverage 100%") == true)
+        let team = try #require(digest.first { $0.0 == "#infra" }?.1)
+        #expect(team.body?.contains("1 High open") == true)
+        #expect(try bot.engine.database.read { try $0.evidence(subject: "digest") }.count == 1)
+
+        // Nothing more until next Monday 09:00.
+        clock.advance(by: 3 * 86_400)
+        try await bot.loop.step()
+        #expect(try posts().count == 2)
+        clock.advance(by: 4 * 86_400)
+        try await bot.loop.step()
+        #expect(try posts().count == 4)
+    }
+}
