@@ -44,7 +44,7 @@ let package = Package(
         // The platform-neutral chat model (messages, the command grammar), the terminal surface, and Slack.
         .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log")]),
         // Status, evidence verification and export.
-        .target(name: "Reports", dependencies: ["Core", "Store", "Chat"]),
+        .target(name: "Reports", dependencies: ["Core", "Store", "Chat", .product(name: "Crypto", package: "swift-crypto")]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
             "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports", "Sockets",

@@ -82,9 +82,14 @@ package struct ChatConfig: Codable, Sendable, Equatable {
 package struct ServerConfig: Codable, Sendable, Equatable {
     package var host: String
     package var port: Int
+    /// The environment variable holding the trust-center feed's Ed25519 signing key (base64 of the 32-byte raw
+    /// private key); nil: no trust-center feed.
+    package var trustCenterKeyVariable: String?
     /// Loopback by default: put a TLS-terminating reverse proxy in front, or set `0.0.0.0` deliberately.
     package static let standard = ServerConfig(host: "127.0.0.1", port: 8080)
-    package init(host: String, port: Int) { self.host = host; self.port = port }
+    package init(host: String, port: Int, trustCenterKeyVariable: String? = nil) {
+        self.host = host; self.port = port; self.trustCenterKeyVariable = trustCenterKeyVariable
+    }
 }
 
 /// Everything the manifests say, validated: the organisation, routing, escalation, controls and sources.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Reports
 import Sockets
+import Synchronization
 
 /// What the inbound HTTP server answers: `/healthz`, Slack's HTTP mode (`/slack/commands`,
 /// `/slack/interactions`, `/slack/events`) when Slack is configured for it, and webhooks (`/webhooks/github`,
@@ -13,8 +14,10 @@ package struct InboundRoutes: Sendable {
     package let webhooks: WebhookEndpoint?
     /// The store `/metrics` reads (nil: not served).
     package let metrics: MetricsEndpoint?
-    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil) {
-        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics
+    /// The signed public posture feed (nil: no key configured, not served).
+    package let trustCenter: TrustCenterEndpoint?
+    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil, trustCenter: TrustCenterEndpoint? = nil) {
+        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics; self.trustCenter = trustCenter
     }
 
     /// The headers the server must capture for these routes.
@@ -31,6 +34,10 @@ package struct InboundRoutes: Sendable {
         case "/webhooks/github", "/webhooks/okta":
             guard let webhooks else { return .text(404, "no source takes webhooks\n") }
             return await webhooks.handle(request)
+        case "/trust-center", "/trust-center.json", "/trust-center.json.sig", "/trust-center.pub":
+            guard let trustCenter else { return .text(404, "not found\n") }
+            guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
+            return trustCenter.handle(path: request.path)
         case "/metrics":
             guard let metrics else { return .text(404, "not found\n") }
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
@@ -115,6 +122,50 @@ package struct MetricsEndpoint: Sendable {
             return HTTPServerResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Data(text.utf8))
         } catch {
             return .text(503, "metrics unavailable: the store could not be read\n")
+        }
+    }
+}
+
+/// The trust-center feed (see `TrustCenter`): `/trust-center` (HTML), `/trust-center.json` (the signed bytes),
+/// `/trust-center.json.sig` (the raw 64-byte Ed25519 signature) and `/trust-center.pub` (PEM).
+/// The signed feed is kept for `refresh` (5 minutes), so the JSON and the signature fetched a moment apart match;
+/// the JSON's `X-Soc2bot-Signature` header also carries its signature (base64), for a single fetch.
+package final class TrustCenterEndpoint: Sendable {
+    let engine: AlertEngine
+    let clock: any BotClock
+    let center: TrustCenter
+    static let refresh: TimeInterval = 300
+    private let cache = Mutex<(at: Date, json: Data, signature: Data, html: String)?>(nil)
+    package init(engine: AlertEngine, clock: any BotClock, center: TrustCenter) { self.engine = engine; self.clock = clock; self.center = center }
+
+    /// The current signed feed: the cached one while fresh, else a new one.
+    func current() throws -> (json: Data, signature: Data, html: String) {
+        let now = clock.now()
+        if let cached = cache.withLock({ $0 }), now.timeIntervalSince(cached.at) < Self.refresh, now >= cached.at {
+            return (cached.json, cached.signature, cached.html)
+        }
+        let feed = try engine.database.read { try TrustCenter.feed(config: engine.config, store: $0, now: now) }
+        let (json, signature) = try center.signed(feed)
+        let html = TrustCenter.html(feed)
+        cache.withLock { $0 = (now, json, signature, html) }
+        return (json, signature, html)
+    }
+
+    func handle(path: String) -> HTTPServerResponse {
+        if path == "/trust-center.pub" {
+            return HTTPServerResponse(status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Data(center.publicKeyPEM.utf8))
+        }
+        do {
+            let (json, signature, html) = try current()
+            switch path {
+            case "/trust-center.json":
+                return HTTPServerResponse(status: 200, headers: [("Content-Type", "application/json"),
+                                                                 ("X-Soc2bot-Signature", "ed25519=" + signature.base64EncodedString())], body: json)
+            case "/trust-center.json.sig": return HTTPServerResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: signature)
+            default: return HTTPServerResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Data(html.utf8))
+            }
+        } catch {
+            return .text(503, "the trust-center feed is unavailable: the store could not be read\n")
         }
     }
 }

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import HTTP
 import Logging
+import Reports
 import ServiceLifecycle
 import Sockets
 
@@ -121,8 +122,17 @@ extension Bot {
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
+            var trustCenter: TrustCenterEndpoint?
+            if let variable = listen.trustCenterKeyVariable {
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw SurfaceError(description: "server.trust_center_key names \(variable), which is not set (make a key with `soc2bot trust-center keygen`)")
+                }
+                do { trustCenter = TrustCenterEndpoint(engine: commands.engine, clock: commands.clock, center: try TrustCenter(base64Key: value)) } catch {
+                    throw SurfaceError(description: "\(variable): \(error)")
+                }
+            }
             let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil,
-                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock))
+                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock), trustCenter: trustCenter)
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
                                                          handlerTimeout: 10),
                                     handler: { await routes.handle($0) })

@@ -176,13 +176,14 @@ extension ManifestFileDecoder {
 
     /// `server: {listen: "127.0.0.1:8080"}`: where the inbound HTTP server listens.
     mutating func decodeServer(_ node: Node, keyPosition: ManifestPosition) {
-        guard let fields = fields(node, known: ["listen"], what: "`server`"),
+        guard let fields = fields(node, known: ["listen", "trust_center_key"], what: "`server`"),
               let listenNode = required(fields, "listen", of: "`server`"), let text = text(listenNode, key: "listen") else { return }
-        guard let server = Self.listenAddress(text) else {
+        guard var server = Self.listenAddress(text) else {
             log.report(position(listenNode), "`server.listen` `\(text)` is not host:port",
                        fix: "write e.g. `127.0.0.1:8080` (loopback, behind a reverse proxy) or `0.0.0.0:8080`; the port is 1–65535")
             return
         }
+        server.trustCenterKeyVariable = environmentVariable(fields, "trust_center_key", of: "`server`", example: "SOC2BOT_TRUST_CENTER_KEY")
         draft.server.append(.init(value: server, position: keyPosition))
     }
 
