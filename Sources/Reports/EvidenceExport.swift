@@ -40,8 +40,10 @@ package enum EvidenceExport {
         var algorithm: String
     }
 
+    /// - Parameter signer: the bot's trust-center key, when configured: anchor.json is then signed (anchor.json.sig,
+    ///   public-key.pem), so the head hash itself can be checked against a key published elsewhere.
     package static func export(database: BotDatabase, config: BotConfig, from: Date, to: Date, exportedAt: Date,
-                               directory: URL) throws -> Summary {
+                               directory: URL, signer: TrustCenter? = nil) throws -> Summary {
         let organisation = config.organisation
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
@@ -71,7 +73,15 @@ package enum EvidenceExport {
                             algorithm: "hash = SHA-256(prev_hash bytes || entry UTF-8 bytes); prev_hash of entry 1 is 32 zero bytes")
         var pretty = JSONEncoder()
         pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try pretty.encode(anchor).write(to: directory.appendingPathComponent("anchor.json"))
+        let anchorJSON = try pretty.encode(anchor)
+        try anchorJSON.write(to: directory.appendingPathComponent("anchor.json"))
+        var files = ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "criteria.json", "criteria.csv",
+                     "report.html", "VERIFY.md", "exceptions.md"]
+        if let signer {
+            try signer.sign(anchorJSON).write(to: directory.appendingPathComponent("anchor.json.sig"))
+            try signer.publicKeyPEM.write(to: directory.appendingPathComponent("public-key.pem"), atomically: true, encoding: .utf8)
+            files += ["anchor.json.sig", "public-key.pem"]
+        }
 
         pretty = JSONEncoder()
         pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -109,15 +119,58 @@ package enum EvidenceExport {
         equal its line's `seq`.
 
         With soc2bot:  soc2bot evidence verify --export <this directory>
+        \(signer == nil ? "" : """
+
+        anchor.json is signed with the bot's Ed25519 key (the trust-center key; compare public-key.pem with the one the
+        organisation publishes at /trust-center.pub):
+
+            openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in anchor.json -sigfile anchor.json.sig
+
+        """)
 
         Compare `headHash` with the head the bot reports (`soc2bot evidence verify`) to confirm nothing was
         removed after the export.
         """
         try verify.write(to: directory.appendingPathComponent("VERIFY.md"), atomically: true, encoding: .utf8)
-        let exceptions = try database.read { try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: from, end: to)) }
+        let period = DateInterval(start: from, end: to)
+        let (exceptions, criteria) = try database.read { tx in
+            (try ExceptionsReport.build(config: config, store: tx, period: period),
+             MetricsBreakdown.compute(.criterion, alerts: try tx.alerts(), controls: config.controls, ran: try tx.controlsRun(in: period),
+                                      ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: tx, at: to), period: period))
+        }
         try exceptions.markdown.write(to: directory.appendingPathComponent("exceptions.md"), atomically: true, encoding: .utf8)
-        return Summary(entries: count, firstSeq: first?.seq, lastSeq: last?.seq, alerts: alerts.count,
-                       files: ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "VERIFY.md", "exceptions.md"])
+
+        // Per criterion: its controls and the period's metrics.
+        struct CriterionRow: Encodable {
+            var criterion: String
+            var controls: [String]
+            var alertsOpened: Int
+            var remediated: Int
+            var riskAccepted: Int
+            var stillOpen: Int
+            var slaBreaches: Int
+            var mttdSeconds: Double?
+            var mttrSeconds: Double?
+            var evidenceCoverage: Double
+        }
+        let rows = criteria.map { row in
+            CriterionRow(criterion: row.group, controls: config.controls.filter { $0.criteria.map(\.rawValue).contains(row.group) }.map(\.id.rawValue),
+                         alertsOpened: row.current.opened, remediated: row.current.remediated, riskAccepted: row.current.accepted,
+                         stillOpen: row.current.stillOpen, slaBreaches: row.current.slaBreaches, mttdSeconds: row.current.mttd,
+                         mttrSeconds: row.current.mttr, evidenceCoverage: row.current.coverage)
+        }
+        try pretty.encode(rows).write(to: directory.appendingPathComponent("criteria.json"))
+        var criteriaCSV = "criterion,controls,alerts_opened,remediated,risk_accepted,still_open,sla_breaches,mttd_seconds,mttr_seconds,evidence_coverage\n"
+        for r in rows {
+            criteriaCSV += [r.criterion, r.controls.joined(separator: " "), "\(r.alertsOpened)", "\(r.remediated)", "\(r.riskAccepted)", "\(r.stillOpen)",
+                            "\(r.slaBreaches)", r.mttdSeconds.map { String(Int($0)) } ?? "", r.mttrSeconds.map { String(Int($0)) } ?? "",
+                            String(format: "%.2f", r.evidenceCoverage)].map(csvField).joined(separator: ",") + "\n"
+        }
+        try criteriaCSV.write(to: directory.appendingPathComponent("criteria.csv"), atomically: true, encoding: .utf8)
+        try report(organisation: organisation, period: period, anchor: anchor, criteria: rows.map { ($0.criterion, $0.alertsOpened, $0.slaBreaches, $0.mttdSeconds, $0.mttrSeconds) },
+                   alerts: alerts, exceptions: exceptions.markdown, signed: signer != nil)
+            .write(to: directory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+        return Summary(entries: count, firstSeq: first?.seq, lastSeq: last?.seq, alerts: alerts.count, files: files)
     }
 
     /// Verifies an export directory with nothing but its files.
@@ -140,11 +193,53 @@ package enum EvidenceExport {
             lastSeq = row.seq
         }
         let verdict = verifier.verdict
+        let signatureURL = directory.appendingPathComponent("anchor.json.sig"), keyURL = directory.appendingPathComponent("public-key.pem")
+        if FileManager.default.fileExists(atPath: signatureURL.path) || FileManager.default.fileExists(atPath: keyURL.path) {
+            guard let pem = try? String(contentsOf: keyURL, encoding: .utf8), let signature = try? Data(contentsOf: signatureURL),
+                  TrustCenter.verify(signature: signature, of: try Data(contentsOf: directory.appendingPathComponent("anchor.json")), publicKeyPEM: pem) else {
+                return .broken(seq: anchor.firstSeq ?? 1, reason: "anchor.json does not match its signature (anchor.json.sig, public-key.pem): the anchor was altered")
+            }
+        }
         if case .intact(_, let head) = verdict, let expected = anchor.headHash, head != expected {
             // Name the first missing entry, not the last one that verified.
             return .broken(seq: lastSeq + 1, reason: "the export ends at \(head), but anchor.json says the head is \(expected): entries were removed from the end")
         }
         return verdict
+    }
+
+    /// The package's human-readable report: what it covers, the chain's anchor and head, the criteria, the alerts and
+    /// the exceptions. Everything in it is also in the machine-readable files beside it.
+    static func report(organisation: String, period: DateInterval, anchor: Anchor, criteria: [(String, Int, Int, Double?, Double?)],
+                       alerts: [Alert], exceptions: String, signed: Bool) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        func time(_ seconds: Double?) -> String { seconds.map(DurationText.format) ?? "no data" }
+        let criteriaRows = criteria.map { "<tr><td>\($0.0)</td><td>\($0.1)</td><td>\($0.2)</td><td>\(time($0.3))</td><td>\(time($0.4))</td></tr>" }.joined(separator: "\n")
+        let alertRows = alerts.map { a in
+            "<tr><td>\(a.id)</td><td>\(escape(a.control.rawValue))</td><td>\(escape(a.title))</td><td>\(a.severity.label)</td><td>\(a.state.label)</td>"
+                + "<td>\(TimeText.human(a.openedAt))</td><td>\(a.endedAt.map(TimeText.human) ?? "")</td></tr>"
+        }.joined(separator: "\n")
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(escape(organisation)) — SOC 2 evidence \(TimeText.human(period.start)) to \(TimeText.human(period.end))</title>
+            <style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}pre{white-space:pre-wrap}</style></head>
+            <body><h1>\(escape(organisation)) — SOC 2 evidence</h1>
+            <p>Period \(TimeText.human(period.start)) to \(TimeText.human(period.end)). Ledger entries \(anchor.firstSeq.map(String.init) ?? "–") to \(anchor.lastSeq.map(String.init) ?? "–"),
+            chained from <code>\(anchor.anchorHash)</code> to head <code>\(anchor.headHash ?? "–")</code>\(signed ? "; anchor.json is signed (anchor.json.sig, public-key.pem)" : ""). Verify with VERIFY.md.</p>
+            <h2>By criterion</h2>
+            <table><tr><th>Criterion</th><th>Alerts opened</th><th>SLA breaches</th><th>MTTD</th><th>MTTR</th></tr>
+            \(criteriaRows)
+            </table>
+            <h2>Alerts</h2>
+            <table><tr><th>Alert</th><th>Control</th><th>Title</th><th>Severity</th><th>State</th><th>Opened</th><th>Ended</th></tr>
+            \(alertRows)
+            </table>
+            <h2>Exceptions</h2>
+            <pre>\(escape(exceptions))</pre>
+            </body></html>
+
+            """
     }
 
     private static func csvField(_ s: String) -> String {

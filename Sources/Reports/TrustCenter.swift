@@ -72,6 +72,17 @@ package struct TrustCenter: Sendable {
         return (json, try key.signature(for: json))
     }
 
+    /// An Ed25519 signature of `data` with this key.
+    package func sign(_ data: Data) throws -> Data { try key.signature(for: data) }
+
+    /// Whether `signature` is `data`'s, by the key in `publicKeyPEM` (as `publicKeyPEM` writes it).
+    package static func verify(signature: Data, of data: Data, publicKeyPEM: String) -> Bool {
+        let body = publicKeyPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        guard let der = Data(base64Encoded: body), der.count == 44,
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: der.suffix(32)) else { return false }
+        return key.isValidSignature(signature, for: data)
+    }
+
     /// The public key as PEM (SubjectPublicKeyInfo), what `openssl pkeyutl -verify -pubin -inkey` takes.
     package var publicKeyPEM: String { Self.pem(publicKey: key.publicKey.rawRepresentation) }
 

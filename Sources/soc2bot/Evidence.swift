@@ -69,8 +69,20 @@ struct Evidence: ParsableCommand {
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database)
+            // Signed with the trust-center key when the manifests name one and it is set.
+            var signer: TrustCenter?
+            if let variable = config.server?.trustCenterKeyVariable {
+                if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty {
+                    do { signer = try TrustCenter(base64Key: value) } catch {
+                        standardError("soc2bot: \(variable): \(error)")
+                        throw Exit.errors
+                    }
+                } else {
+                    standardError("soc2bot: warning: \(variable) is not set, so anchor.json is not signed")
+                }
+            }
             let summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
-                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out))
+                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer)
             print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")
             print("verify offline: soc2bot evidence verify --export \(out)")
         }

@@ -16,9 +16,10 @@ struct EvidenceExportTests {
     }
 
     @discardableResult
-    func export(_ database: BotDatabase, to directory: URL, from: Date = Sample.t0, to: Date = Sample.at(Sample.day)) throws -> EvidenceExport.Summary {
+    func export(_ database: BotDatabase, to directory: URL, from: Date = Sample.t0, to: Date = Sample.at(Sample.day),
+                signer: TrustCenter? = nil) throws -> EvidenceExport.Summary {
         try EvidenceExport.export(database: database, config: BotConfig(organisation: "Acme", people: [], teams: [], controls: []), from: from, to: to,
-                                  exportedAt: Sample.at(2 * Sample.day), directory: directory)
+                                  exportedAt: Sample.at(2 * Sample.day), directory: directory, signer: signer)
     }
 
     func lines(_ directory: URL) throws -> [String] {
@@ -66,6 +67,31 @@ struct EvidenceExportTests {
 
             let verdict = try EvidenceExport.verify(directory: dir)
             #expect(brokenSeq(verdict) == 4, "\(verdict)")
+        }
+    }
+
+    /// Signed with the trust-center key, the anchor cannot be rewritten to match a shortened ledger.
+    @Test func aSignedAnchorCatchesARewrittenHead() throws {
+        try withTemporaryDirectory { dir in
+            let (key, pem) = TrustCenter.generate()
+            let summary = try export(try tenEntryLedger(), to: dir, signer: try TrustCenter(base64Key: key))
+            #expect(summary.files.contains("anchor.json.sig") && summary.files.contains("report.html") && summary.files.contains("criteria.csv"))
+            #expect(try String(contentsOf: dir.appendingPathComponent("public-key.pem"), encoding: .utf8) == pem)
+            #expect(try EvidenceExport.verify(directory: dir).isIntact)
+            #expect(try String(contentsOf: dir.appendingPathComponent("VERIFY.md"), encoding: .utf8).contains("openssl pkeyutl -verify"))
+            #expect(try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8).contains("Acme — SOC 2 evidence"))
+
+            // Drop the last entry and rewrite the head in anchor.json to match: the chain verifies, the signature does not.
+            var rows = try lines(dir)
+            let last = try #require(try JSONSerialization.jsonObject(with: Data(rows.removeLast().utf8)) as? [String: Any])
+            try (rows.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("ledger.jsonl"), atomically: true, encoding: .utf8)
+            let anchorURL = dir.appendingPathComponent("anchor.json")
+            let anchor = try String(contentsOf: anchorURL, encoding: .utf8)
+            let previous = try #require(try JSONSerialization.jsonObject(with: Data(rows.last!.utf8)) as? [String: Any])
+            try anchor.replacingOccurrences(of: last["hash"] as! String, with: previous["hash"] as! String)
+                .write(to: anchorURL, atomically: true, encoding: .utf8)
+            let verdict = try EvidenceExport.verify(directory: dir)
+            #expect(!verdict.isIntact && "\(verdict)".contains("does not match its signature"))
         }
     }
 
