@@ -11,17 +11,18 @@ import Store
 //   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
 //   … --only identity                             10,000 people × 5 systems through offboarding and MFA; webhook latency
 //   … --only endpoints                            5,000 devices and 1,000 people through the endpoint and training controls
+//   … --only metrics                              status, metrics, digest and /metrics over a 1,000,000-entry ledger
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 //   scripts/bench-aws                              a full AWS run on a seeded moto server (--only aws)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|matrix|aws]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|matrix|aws]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
 let groups: Set<String> = {
-    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify", "slack", "identity", "endpoints"] }
+    guard let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count else { return ["reconcile", "appends", "verify", "slack", "identity", "endpoints", "metrics"] }
     return Set(arguments[i + 1].split(separator: ",").map(String.init))
 }()
 let scale = quick ? 10 : 1
@@ -229,6 +230,12 @@ if groups.contains("identity") {
 
 if groups.contains("endpoints") {
     table += try await benchEndpoints(devices: 5_000 / scale, people: 1_000 / scale)
+}
+
+// MARK: - Metrics over a 1,000,000-entry ledger
+
+if groups.contains("metrics") {
+    table += try benchMetrics(ledgerSize: 1_000_000 / scale)
 }
 
 // MARK: - Matrix round trip (needs the Synapse scripts/bench-matrix starts; not part of the default groups)

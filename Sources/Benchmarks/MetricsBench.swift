@@ -1,0 +1,71 @@
+import Core
+import Engine
+import Foundation
+import Reports
+import Store
+
+/// The program metrics on a file database holding a `ledgerSize`-entry ledger and twelve weeks of alert history
+/// (5 teams × 4 controls, 400 resources each, a changing 5 % failing each week and fixed a day later): the readiness
+/// view, the metrics by team and by criterion, the weekly digest and the Prometheus scrape, each the median of 3.
+func benchMetrics(ledgerSize: Int) throws -> [BenchRow] {
+    try withScratchDirectory { dir in
+        let database = try fileDatabase(in: dir)
+        print("  metrics: building a \(grouped(ledgerSize))-entry ledger…")
+        _ = try appendEntries(database, count: ledgerSize, batch: 10_000)
+        let teams = ["infra", "it", "engineering", "security", "people"]
+        let criteria = ["CC6.1", "CC6.2", "CC6.6", "CC7.1", "CC7.2", "CC8.1", "CC9.2"]
+        var controls: [Control] = []
+        for (t, team) in teams.enumerated() {
+            for c in 0..<4 {
+                controls.append(Control(id: ControlID("\(team)-\(c)"), title: "\(team) control \(c)",
+                                        criteria: [Criterion(criteria[(t + c) % criteria.count])!], owner: TeamID(team), severity: Severity.allCases[c],
+                                        cadence: 3_600, check: CheckSpec(type: "mfa"), remediation: "fix it"))
+            }
+        }
+        let config = BotConfig(organisation: "Bench", people: [Person(id: "sam", name: "Sam", email: "sam@example.com", team: "infra")],
+                               teams: teams.map { Team(id: TeamID($0), name: $0, manager: "sam", channels: ChannelRoutes(defaults: [.terminal: "#\($0)"])) },
+                               securityLeads: ["sam"], controls: controls, digest: DigestSchedule(leadership: [.terminal: "#leadership"]))
+        let engine = AlertEngine(config: config, database: database)
+        let t0 = Date(timeIntervalSince1970: 1_770_000_000)
+        for week in 0..<12 {
+            let at = t0.addingTimeInterval(Double(week) * 7 * 86_400)
+            for control in controls {
+                func results(failing: Bool) -> [CheckResult] {
+                    (0..<400).map { i in
+                        let fails = failing && (i + week * 7) % 20 == 0
+                        return CheckResult(resource: ResourceRef(id: "r\(i)", kind: "account"), status: fails ? .fail : .pass, expected: "ok", observed: fails ? "bad" : "ok")
+                    }
+                }
+                try engine.reconcile(control, results: results(failing: true), at: at)
+                try engine.reconcile(control, results: results(failing: false), at: at.addingTimeInterval(86_400))
+            }
+        }
+        let now = t0.addingTimeInterval(12 * 7 * 86_400)
+        let (entries, alerts) = try database.read { (try $0.ledgerHead()?.seq ?? 0, try $0.alerts().count) }
+        let period = DateInterval(start: now.addingTimeInterval(-12 * 7 * 86_400), end: now)
+        var rows: [BenchRow] = []
+        func time(_ name: String, _ body: () throws -> Void) throws {
+            var durations: [Duration] = []
+            for _ in 0..<3 { durations.append(try ContinuousClock().measure(body)) }
+            let m = median(durations)
+            rows.append(BenchRow(benchmark: "  \(name)", result: formatSeconds(m) + " (median of 3)", target: "< 1 s", ok: m < .seconds(1)))
+        }
+        try time("readiness view (/soc2 status)") { _ = try database.read { try StatusReport.build(config: config, store: $0, now: now) } }
+        try time("metrics by team, 12 weeks beside the 12 before") {
+            _ = try database.read { tx in
+                MetricsBreakdown.compute(.team, alerts: try tx.alerts(), controls: controls, ran: try tx.controlsRun(in: period), ranBefore: [],
+                                         evidencedManual: [], period: period)
+            }
+        }
+        try time("metrics by criterion") {
+            _ = try database.read { tx in
+                MetricsBreakdown.compute(.criterion, alerts: try tx.alerts(), controls: controls, ran: try tx.controlsRun(in: period), ranBefore: [],
+                                         evidencedManual: [], period: period)
+            }
+        }
+        try time("weekly digest (5 teams and leadership)") { _ = try database.read { try WeeklyDigest.build(config: config, store: $0, now: now) } }
+        try time("Prometheus scrape (/metrics)") { _ = try database.read { try PrometheusMetrics.render(config: config, store: $0, now: now) } }
+        rows.insert(BenchRow(benchmark: "metrics over a \(grouped(Int(entries)))-entry ledger, \(grouped(alerts)) alerts in 12 weeks", result: "", target: "", ok: nil), at: 0)
+        return rows
+    }
+}
