@@ -206,8 +206,9 @@ package struct SourceKind: Sendable {
     /// Every role the manifests may name for this kind.
     package var allCredentials: [String] { credentials + optionalCredentials }
 
-    /// Every source kind the manifests may name. `demo` and the kinds in `LiveSources.kinds` have clients in this
-    /// build (see `Bot.sources`); the others are planned integrations: a check reading them reports an `error`, never a pass.
+    /// Every source kind the manifests may name. `demo` and `vendor_register` are built into the bot and the others
+    /// have live clients (`LiveSources.kinds`; see `Bot.sources`). A source whose client cannot be set up reports an
+    /// `error` on every check reading it, never a pass.
     package static let known: [SourceKind] = [
         .init(name: "demo", provides: FactKind.external, credentials: []),
         .init(name: "aws", provides: [.accounts, .buckets, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys], credentials: ["access_key_id", "secret_access_key"],
