@@ -85,6 +85,8 @@ package struct ServerConfig: Codable, Sendable, Equatable {
     /// The environment variable holding the trust-center feed's Ed25519 signing key (base64 of the 32-byte raw
     /// private key); nil: no trust-center feed.
     package var trustCenterKeyVariable: String?
+    /// The environment variable holding the dashboard's access token; nil: no dashboard.
+    package var dashboardTokenVariable: String?
     /// Loopback by default: put a TLS-terminating reverse proxy in front, or set `0.0.0.0` deliberately.
     package static let standard = ServerConfig(host: "127.0.0.1", port: 8080)
     package init(host: String, port: Int, trustCenterKeyVariable: String? = nil) {
@@ -114,15 +116,17 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var policies: [PolicyEntry]
     /// The weekly digest (`digest:`); nil: none.
     package var digest: DigestSchedule?
+    /// Auditors' period-scoped access to the dashboard (`auditors:`).
+    package var auditors: [AuditorAccess]
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],
                  sources: [SourceConfig] = [], chat: ChatConfig = ChatConfig(), server: ServerConfig? = nil,
-                 vendors: [VendorEntry] = [], policies: [PolicyEntry] = [], digest: DigestSchedule? = nil) {
+                 vendors: [VendorEntry] = [], policies: [PolicyEntry] = [], digest: DigestSchedule? = nil, auditors: [AuditorAccess] = []) {
         self.organisation = organisation; self.people = people; self.teams = teams
         self.defaultChannels = defaultChannels; self.securityLeads = securityLeads; self.policy = policy
         self.controls = controls; self.sources = sources; self.chat = chat; self.server = server
-        self.vendors = vendors; self.policies = policies; self.digest = digest
+        self.vendors = vendors; self.policies = policies; self.digest = digest; self.auditors = auditors
     }
 
     /// Where the inbound HTTP server listens, or nil when nothing needs it.

@@ -73,3 +73,17 @@ package struct DigestSchedule: Codable, Sendable, Equatable {
         return Date(timeIntervalSince1970: candidate)
     }
 }
+
+/// An auditor's read-only access (`auditors:` in the manifests): the dashboard's audit view of one period, behind a
+/// token held in an environment variable, until `expires`.
+package struct AuditorAccess: Codable, Sendable, Equatable {
+    package var name: String
+    package var tokenVariable: String
+    package var from: Date
+    package var to: Date
+    package var expires: Date
+    package init(name: String, tokenVariable: String, from: Date, to: Date, expires: Date? = nil) {
+        self.name = name; self.tokenVariable = tokenVariable; self.from = from; self.to = to
+        self.expires = expires ?? to.addingTimeInterval(90 * 86_400)
+    }
+}

@@ -16,12 +16,16 @@ package struct InboundRoutes: Sendable {
     package let metrics: MetricsEndpoint?
     /// The signed public posture feed (nil: no key configured, not served).
     package let trustCenter: TrustCenterEndpoint?
-    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil, trustCenter: TrustCenterEndpoint? = nil) {
-        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics; self.trustCenter = trustCenter
+    /// The read-only dashboard and the auditors' view (nil: no token configured, not served).
+    package let dashboard: DashboardEndpoint?
+    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil, trustCenter: TrustCenterEndpoint? = nil,
+                 dashboard: DashboardEndpoint? = nil) {
+        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics; self.trustCenter = trustCenter; self.dashboard = dashboard
     }
 
     /// The headers the server must capture for these routes.
-    package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num"] + WebhookEndpoint.capturedHeaders
+    package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num", "authorization"]
+        + WebhookEndpoint.capturedHeaders
 
     package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
         switch request.path {
@@ -38,6 +42,10 @@ package struct InboundRoutes: Sendable {
             guard let trustCenter else { return .text(404, "not found\n") }
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
             return trustCenter.handle(path: request.path)
+        case let path where path == "/dashboard" || path.hasPrefix("/dashboard/") || path == "/audit" || path.hasPrefix("/audit/"):
+            guard let dashboard else { return .text(404, "not found\n") }
+            guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
+            return dashboard.handle(request)
         case "/metrics":
             guard let metrics else { return .text(404, "not found\n") }
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
@@ -167,5 +175,76 @@ package final class TrustCenterEndpoint: Sendable {
         } catch {
             return .text(503, "the trust-center feed is unavailable: the store could not be read\n")
         }
+    }
+}
+
+/// The read-only dashboard (`/dashboard`, `/dashboard/alerts/A-3`, `/dashboard/ledger`) behind the token in
+/// `server.dashboard_token`, and each auditor's view of their period (`/audit`, `/audit/alerts/A-3`) behind their own
+/// token until it expires. The token comes as `Authorization: Bearer …` or `?token=…` (links keep it); tokens are
+/// compared in constant time, and an unknown, missing or expired token gets 403 and nothing else.
+package struct DashboardEndpoint: Sendable {
+    let engine: AlertEngine
+    let clock: any BotClock
+    let token: String?
+    let auditors: [(access: AuditorAccess, token: String)]
+
+    package init(engine: AlertEngine, clock: any BotClock, token: String?, auditors: [(access: AuditorAccess, token: String)]) {
+        self.engine = engine; self.clock = clock; self.token = token; self.auditors = auditors
+    }
+
+    func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        let fromQuery = (request.query ?? "").split(separator: "&").first { $0.hasPrefix("token=") }
+            .map { String($0.dropFirst(6)).removingPercentEncoding ?? "" }
+        let header = request.header("authorization").flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let presented = header ?? fromQuery, !presented.isEmpty else { return .text(403, "a token is required\n") }
+        let link: (String) -> String = { path in
+            fromQuery.map { path + "?token=" + ($0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "") } ?? path
+        }
+        let now = clock.now()
+        let config = engine.config
+        do {
+            if request.path.hasPrefix("/audit") {
+                guard let auditor = auditors.first(where: { Self.same($0.token, presented) }) else { return .text(403, "unknown auditor token\n") }
+                guard now < auditor.access.expires else { return .text(403, "this auditor token expired \(TimeText.human(auditor.access.expires))\n") }
+                let period = DateInterval(start: auditor.access.from, end: auditor.access.to)
+                return try engine.database.read { tx in
+                    if request.path == "/audit" {
+                        return Self.html(try Dashboard.audit(config: config, store: tx, period: period, auditor: auditor.access.name, link: link))
+                    }
+                    guard let id = AlertID(parsing: String(request.path.dropFirst("/audit/alerts/".count))),
+                          let page = try Dashboard.alert(id, config: config, store: tx, within: period, link: link) else {
+                        return .text(404, "no such alert in the audit period\n")
+                    }
+                    return Self.html(page)
+                }
+            }
+            guard let token, Self.same(token, presented) else { return .text(403, "unknown token\n") }
+            return try engine.database.read { tx in
+                switch request.path {
+                case "/dashboard": return Self.html(try Dashboard.main(config: config, store: tx, now: now, link: link))
+                case "/dashboard/ledger": return Self.html(try Dashboard.ledger(store: tx, link: link))
+                default:
+                    guard request.path.hasPrefix("/dashboard/alerts/"), let id = AlertID(parsing: String(request.path.dropFirst("/dashboard/alerts/".count))),
+                          let page = try Dashboard.alert(id, config: config, store: tx, link: link) else { return .text(404, "not found\n") }
+                    return Self.html(page)
+                }
+            }
+        } catch {
+            return .text(503, "the dashboard is unavailable: the store could not be read\n")
+        }
+    }
+
+    static func html(_ page: String) -> HTTPServerResponse {
+        HTTPServerResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
+                                                  ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer")], body: Data(page.utf8))
+    }
+
+    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+    /// Constant-time comparison of two tokens.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -131,8 +131,19 @@ extension Bot {
                     throw SurfaceError(description: "\(variable): \(error)")
                 }
             }
+            func token(_ variable: String, _ what: String) throws -> String {
+                guard let value = environment[variable], value.count >= 16 else {
+                    throw SurfaceError(description: "\(what) names \(variable), which is not set or shorter than 16 characters (use a long random token)")
+                }
+                return value
+            }
+            let dashboardToken = try listen.dashboardTokenVariable.map { try token($0, "server.dashboard_token") }
+            let auditors = try config.auditors.map { (access: $0, token: try token($0.tokenVariable, "auditor \($0.name)")) }
+            let dashboard = dashboardToken != nil || !auditors.isEmpty
+                ? DashboardEndpoint(engine: commands.engine, clock: commands.clock, token: dashboardToken, auditors: auditors) : nil
             let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil,
-                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock), trustCenter: trustCenter)
+                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock), trustCenter: trustCenter,
+                                       dashboard: dashboard)
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
                                                          handlerTimeout: 10),
                                     handler: { await routes.handle($0) })

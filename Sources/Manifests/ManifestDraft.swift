@@ -23,6 +23,7 @@ struct ManifestDraft {
     var vendors: [Declared<VendorEntry>] = []
     var policies: [Declared<PolicyEntry>] = []
     var digest: [Located<DigestSchedule>] = []
+    var auditors: [AuditorAccess] = []
     /// Every id that must name a declared person, team or source.
     var references: [Reference] = []
     /// Every automated control's check, to match its needed facts against the configured sources.
@@ -33,7 +34,7 @@ struct ManifestDraft {
         organisation += other.organisation; securityLeads += other.securityLeads
         routing += other.routing; escalation += other.escalation; chat += other.chat; server += other.server
         people += other.people; teams += other.teams; controls += other.controls; sources += other.sources
-        vendors += other.vendors; policies += other.policies; digest += other.digest
+        vendors += other.vendors; policies += other.policies; digest += other.digest; auditors += other.auditors
         references += other.references; checkUses += other.checkUses
     }
 }

@@ -176,7 +176,7 @@ extension ManifestFileDecoder {
 
     /// `server: {listen: "127.0.0.1:8080"}`: where the inbound HTTP server listens.
     mutating func decodeServer(_ node: Node, keyPosition: ManifestPosition) {
-        guard let fields = fields(node, known: ["listen", "trust_center_key"], what: "`server`"),
+        guard let fields = fields(node, known: ["listen", "trust_center_key", "dashboard_token"], what: "`server`"),
               let listenNode = required(fields, "listen", of: "`server`"), let text = text(listenNode, key: "listen") else { return }
         guard var server = Self.listenAddress(text) else {
             log.report(position(listenNode), "`server.listen` `\(text)` is not host:port",
@@ -184,6 +184,7 @@ extension ManifestFileDecoder {
             return
         }
         server.trustCenterKeyVariable = environmentVariable(fields, "trust_center_key", of: "`server`", example: "SOC2BOT_TRUST_CENTER_KEY")
+        server.dashboardTokenVariable = environmentVariable(fields, "dashboard_token", of: "`server`", example: "SOC2BOT_DASHBOARD_TOKEN")
         draft.server.append(.init(value: server, position: keyPosition))
     }
 

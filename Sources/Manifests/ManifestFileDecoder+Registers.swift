@@ -59,6 +59,23 @@ extension ManifestFileDecoder {
         draft.policies.append(.init(value: policy, id: id, position: fields.position))
     }
 
+    /// `auditors: [{name: …, token: VAR, from: 2026-01-01, to: 2026-07-01, expires: 2026-10-01}]`.
+    mutating func decodeAuditor(_ node: Node) {
+        guard let fields = fields(node, known: ["name", "token", "from", "to", "expires"], what: "an auditor") else { return }
+        let name = requiredText(fields, "name", of: "an auditor")
+        let owner = name.map { "auditor `\($0.value)`" } ?? "an auditor"
+        _ = required(fields, "token", of: owner)
+        let token = environmentVariable(fields, "token", of: "auditors", example: "SOC2BOT_AUDITOR_TOKEN")
+        let from = required(fields, "from", of: owner).flatMap { date($0, key: "from") }
+        let to = required(fields, "to", of: owner).flatMap { date($0, key: "to") }
+        let expires = fields["expires"].flatMap { date($0, key: "expires") }
+        if let from, let to, from >= to, let node = fields["to"] {
+            log.report(position(node), "\(owner): `to` must be after `from`", fix: "the audit period runs from `from` (inclusive) to `to` (exclusive)")
+        }
+        guard let name, let token, let from, let to else { return }
+        draft.auditors.append(AuditorAccess(name: name.value, tokenVariable: token, from: from, to: to, expires: expires))
+    }
+
     /// `digest: {weekday: monday, hour: 9, leadership: {slack: C0LEAD}}` (UTC).
     mutating func decodeDigest(_ node: Node, keyPosition: ManifestPosition) {
         guard let fields = fields(node, known: ["weekday", "hour", "leadership"], what: "`digest`") else { return }

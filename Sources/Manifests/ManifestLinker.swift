@@ -56,7 +56,8 @@ struct ManifestLinker {
             controls: draft.controls.map(\.value),
             sources: draft.sources.map(\.value),
             chat: chat ?? ChatConfig(), server: server,
-            vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value), digest: digest)
+            vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value), digest: digest,
+            auditors: draft.auditors)
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

@@ -293,6 +293,14 @@ package struct StoreTransaction {
         }
     }
 
+    /// Ledger rows from sequence number `seq` on, in order (the dashboard's latest entries).
+    package func ledgerRows(fromSeq seq: Int64, _ body: (LedgerRow) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq", arguments: [seq])
+        while let row = try rows.next() {
+            try body(LedgerRow(seq: row[0], at: row[1], kind: row[2], subject: row[3], entry: row[4], prevHash: row[5], hash: row[6]))
+        }
+    }
+
     /// The hash of entry `seq`, used to anchor an exported slice that does not start at the genesis.
     package func ledgerHash(seq: Int64) throws -> Data? {
         try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq = ?", arguments: [seq])
