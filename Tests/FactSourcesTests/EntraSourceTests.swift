@@ -6,12 +6,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// Records the waits a source asks for instead of sleeping.
-private final class Waits: Sendable {
-    private let waits = Mutex<[TimeInterval]>([])
-    var recorded: [TimeInterval] { waits.withLock { $0 } }
-    var sleep: @Sendable (TimeInterval) async throws -> Void { { seconds in self.waits.withLock { $0.append(seconds) } } }
-}
+private typealias Waits = SourceWaits
 
 @Suite("Entra source")
 struct EntraSourceTests {

@@ -8,19 +8,9 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// A clock the test moves by hand.
-private final class HandClock: Sendable {
-    private let date = Mutex(Date(timeIntervalSince1970: 1_772_438_400))   // 2026-03-02T08:00:00Z
-    var now: @Sendable () -> Date { { self.date.withLock { $0 } } }
-    func advance(_ seconds: TimeInterval) { date.withLock { $0 += seconds } }
-}
+private typealias HandClock = SourceClock
 
-/// Records the waits a source asks for instead of sleeping.
-private final class Waits: Sendable {
-    private let waits = Mutex<[TimeInterval]>([])
-    var recorded: [TimeInterval] { waits.withLock { $0 } }
-    var sleep: @Sendable (TimeInterval) async throws -> Void { { seconds in self.waits.withLock { $0.append(seconds) } } }
-}
+private typealias Waits = SourceWaits
 
 @Suite("GCP source")
 struct GCPSourceTests {
