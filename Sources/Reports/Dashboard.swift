@@ -52,7 +52,8 @@ package enum Dashboard {
     package static func main(config: BotConfig, store: StoreTransaction, now: Date, link: (String) -> String) throws -> String {
         let live = try store.liveAlerts().sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        let teams = MetricsBreakdown.compute(.team, alerts: try store.alerts(), controls: config.controls, ran: try store.controlsRun(in: period),
+        let teams = MetricsBreakdown.compute(.team, alerts: try store.alerts(touching: DateInterval(start: period.start.addingTimeInterval(-period.duration), end: now)),
+                                             controls: config.controls, ran: try store.controlsRun(in: period),
                                              ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: now), period: period)
         let runs = Dictionary(try store.latestRuns().map { ($0.control, $0) }, uniquingKeysWith: { a, _ in a })
         let counts = Severity.allCases.map { s in "<span class=\"\(s.rawValue)\">\(live.filter { $0.severity == s }.count) \(s.label)</span>" }.joined(separator: " · ")

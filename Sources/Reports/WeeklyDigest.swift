@@ -19,7 +19,8 @@ package struct WeeklyDigest: Sendable {
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> WeeklyDigest {
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        let alerts = try store.alerts()
+        // The last 30 days cover the week, the week before it (the trend) and the noisy-control window.
+        let alerts = try store.alerts(touching: DateInterval(start: now.addingTimeInterval(-30 * 86_400), end: now))
         let live = try store.liveAlerts()
         let ran = try store.controlsRun(in: period)
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)

@@ -37,6 +37,14 @@ package struct StoreTransaction {
     }
 
     /// Every alert not closed or resolved, oldest first.
+    /// The alerts open at some moment of `period`: opened before its end, not ended before its start. Filtered on the
+    /// row's columns before any body is decoded, so metrics over a week read that week's alerts, not the history.
+    package func alerts(touching period: DateInterval) throws -> [Alert] {
+        try Data.fetchAll(db, sql: "SELECT body FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id",
+                          arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
+            .map { try StoreJSON.decode(Alert.self, from: $0) }
+    }
+
     package func liveAlerts() throws -> [Alert] {
         try alerts(states: AlertState.allCases.filter { !$0.isEnded })
     }

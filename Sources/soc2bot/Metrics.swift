@@ -30,7 +30,8 @@ struct Metrics: ParsableCommand {
         let period = DateInterval(start: start, end: end)
         let rows = try database.read { tx in
             let evidenced = try ManualCoverage.evidenced(config: config, store: tx, at: end)
-            return MetricsBreakdown.compute(dimension, alerts: try tx.alerts(), controls: config.controls, ran: try tx.controlsRun(in: period),
+            let touching = DateInterval(start: start.addingTimeInterval(-period.duration), end: end)
+            return MetricsBreakdown.compute(dimension, alerts: try tx.alerts(touching: touching), controls: config.controls, ran: try tx.controlsRun(in: period),
                                             ranBefore: try tx.controlsRun(in: DateInterval(start: start.addingTimeInterval(-period.duration), duration: period.duration)),
                                             evidencedManual: evidenced, period: period)
         }
