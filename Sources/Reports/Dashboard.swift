@@ -7,10 +7,7 @@ import Store
 /// metrics by team, every control's latest run grouped by TSC criterion, and the ledger. The auditor's view is the
 /// same material limited to one audit period: its alerts, metrics, SLA breaches and justified exceptions.
 package enum Dashboard {
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static let escape = HTMLText.escape
 
     static func page(_ title: String, _ body: String) -> String {
         """
@@ -137,5 +134,13 @@ package enum Dashboard {
             <h2>SLA breaches and justified exceptions</h2>
             <pre>\(escape(exceptions.markdown))</pre>
             """)
+    }
+}
+
+/// Text made safe for HTML element content and attribute values (the report, the trust-center page, the dashboard).
+enum HTMLText {
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -211,9 +211,7 @@ package enum EvidenceExport {
     /// the exceptions. Everything in it is also in the machine-readable files beside it.
     static func report(organisation: String, period: DateInterval, anchor: Anchor, criteria: [(String, Int, Int, Double?, Double?)],
                        alerts: [Alert], exceptions: String, signed: Bool) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let escape = HTMLText.escape
         func time(_ seconds: Double?) -> String { seconds.map(DurationText.format) ?? "no data" }
         let criteriaRows = criteria.map { "<tr><td>\($0.0)</td><td>\($0.1)</td><td>\($0.2)</td><td>\(time($0.3))</td><td>\(time($0.4))</td></tr>" }.joined(separator: "\n")
         let alertRows = alerts.map { a in

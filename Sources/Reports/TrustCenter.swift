@@ -99,9 +99,7 @@ package struct TrustCenter: Sendable {
 
     /// A plain HTML page of the feed, for people.
     package static func html(_ feed: Feed) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let escape = HTMLText.escape
         let rows = feed.criteria.map { c in
             "<tr><td>\(escape(c.criterion))</td><td class=\"\(c.status)\">\(c.status)</td><td>\(c.passing) of \(c.controls)</td></tr>"
         }.joined(separator: "\n")

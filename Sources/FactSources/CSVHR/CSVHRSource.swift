@@ -45,18 +45,13 @@ package struct CSVHRSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var problems: [String] = []
-        var facts = try await facts(kinds, only: .people, in: \.people, system: "an HR CSV") {
-            let read = try people(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
-            problems = read.problems
-            return read.people
-        }
-        facts.problems = problems
-        return facts
+        try await facts(kinds, only: .people, in: \.people, system: "an HR CSV", readSkipping: {
+            try people(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+        })
     }
 
     /// The people of the file, checked row by row, and the bad rows skipped (with `skip_bad_rows`; else they throw).
-    func people(in table: CSVTable) throws -> (people: [HRPerson], problems: [String]) {
+    func people(in table: CSVTable) throws -> (items: [HRPerson], problems: [String]) {
         let today = now()
         var people: [HRPerson] = []
         var seenIDs: [String: Int] = [:]

@@ -30,17 +30,12 @@ package struct CSVTrainingSource: FactSource {
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var problems: [String] = []
-        var facts = try await facts(kinds, only: .training, in: \.training, system: "a training CSV") {
-            let read = try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
-            problems = read.problems
-            return read.records
-        }
-        facts.problems = problems
-        return facts
+        try await facts(kinds, only: .training, in: \.training, system: "a training CSV", readSkipping: {
+            try records(in: CSVTable.read(path: path, source: id, required: Self.requiredColumns, optional: Self.optionalColumns))
+        })
     }
 
-    func records(in table: CSVTable) throws -> (records: [TrainingRecord], problems: [String]) {
+    func records(in table: CSVTable) throws -> (items: [TrainingRecord], problems: [String]) {
         var records: [TrainingRecord] = []
         let problems = table.rows { field in
             var problems: [String] = []
