@@ -7,7 +7,7 @@ struct Soc2Bot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soc2bot",
         abstract: "Watches SOC 2 controls, routes failures to the owning team's chat, and keeps a hash-chained evidence ledger.",
-        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Evidence.self, TrustCenterCommand.self])
+        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, TrustCenterCommand.self])
 }
 
 /// Options every command takes.

@@ -116,6 +116,12 @@ struct CommandLineTests {
         #expect(alerts.status == 0)
         #expect(try await CLI.run(["alerts", "--state", "bogus", "--database", db]).status != 0)
 
+        // The digest as it would be posted, printed.
+        let digest = try await CLI.run(["digest", "--preview", "--manifests", "manifests/demo", "--database", db, "--at", "2026-03-05"])
+        #expect(digest.status == 0, "\(digest.stderr)")
+        #expect(digest.stdout.contains("Weekly SOC 2 digest") && digest.stdout.contains("MTTD"))
+        #expect(try await CLI.run(["digest", "--manifests", "manifests/demo", "--database", db]).status != 0)
+
         // Metrics per team and category over the demo's days; an empty period says "no data"; bad dates are refused.
         let metrics = try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "2026-03-02", "--to", "2026-03-05"])
         #expect(metrics.status == 0, "\(metrics.stderr)")
