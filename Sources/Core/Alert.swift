@@ -119,12 +119,47 @@ package struct Alert: Codable, Sendable, Equatable {
 
     /// Whether the alert went (or is going) past its remediation SLA by `now`: still unremediated after the
     /// deadline, or ended after it. A risk accepted before the deadline is a justified exception, not a breach.
+    package func breachedSLA(at now: Date) -> Bool { facts.breachedSLA(at: now) }
+
+    /// What the program metrics need of this alert.
+    package var facts: AlertFacts {
+        AlertFacts(id: id, control: control, team: team, severity: severity, criteria: criteria, state: state, failingSince: failingSince,
+                   openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt)
+    }
+
+    /// Not closed, resolved or waiting on a snooze/acceptance: the escalator's clock runs.
+    package var isActive: Bool { state == .open || state == .acknowledged || state == .escalated }
+}
+
+/// The part of an alert the program metrics read: who owns it, how severe, and its timeline. The store keeps these
+/// in the alert row's own columns, so metrics over weeks of history read them without decoding any alert body.
+package struct AlertFacts: Sendable, Equatable {
+    package var id: AlertID
+    package var control: ControlID
+    package var team: TeamID
+    package var severity: Severity
+    package var criteria: [Criterion]
+    package var state: AlertState
+    package var failingSince: Date
+    package var openedAt: Date
+    package var slaDeadline: Date
+    package var slaBreachedAt: Date?
+    package var endedAt: Date?
+
+    package init(id: AlertID, control: ControlID, team: TeamID, severity: Severity, criteria: [Criterion], state: AlertState,
+                 failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?) {
+        self.id = id; self.control = control; self.team = team; self.severity = severity; self.criteria = criteria; self.state = state
+        self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline; self.slaBreachedAt = slaBreachedAt
+        self.endedAt = endedAt
+    }
+
+    /// See `Alert.breachedSLA(at:)`.
     package func breachedSLA(at now: Date) -> Bool {
         if slaBreachedAt != nil { return true }
         if state == .riskAccepted { return false }
         return (endedAt ?? now) > slaDeadline
     }
 
-    /// Not closed, resolved or waiting on a snooze/acceptance: the escalator's clock runs.
-    package var isActive: Bool { state == .open || state == .acknowledged || state == .escalated }
+    /// Open at `moment`: opened by then and not ended by then.
+    package func isOpen(at moment: Date) -> Bool { openedAt <= moment && (endedAt.map { $0 > moment } ?? true) }
 }

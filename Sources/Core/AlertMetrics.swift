@@ -26,7 +26,7 @@ package struct AlertMetrics: Sendable, Equatable {
     /// - Parameters:
     ///   - ranInPeriod: the automated controls that recorded at least one run in the period.
     ///   - evidencedManual: the manual controls whose evidence is current.
-    package static func compute(alerts: [Alert], controls: [Control], ranInPeriod: Set<ControlID>, evidencedManual: Set<ControlID> = [],
+    package static func compute(alerts: [AlertFacts], controls: [Control], ranInPeriod: Set<ControlID>, evidencedManual: Set<ControlID> = [],
                                 period: DateInterval) -> AlertMetrics {
         let openedHere = alerts.filter { period.contains($0.openedAt) }
         let endedHere = alerts.filter { alert in

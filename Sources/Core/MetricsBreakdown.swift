@@ -47,7 +47,7 @@ package struct MetricsBreakdown: Sendable {
     /// - Parameters:
     ///   - ran: the automated controls that ran in the period; `ranBefore`: in the previous one.
     ///   - evidencedManual: manual controls whose evidence is current.
-    package static func compute(_ dimension: Dimension, alerts: [Alert], controls: [Control], ran: Set<ControlID>, ranBefore: Set<ControlID>,
+    package static func compute(_ dimension: Dimension, alerts: [AlertFacts], controls: [Control], ran: Set<ControlID>, ranBefore: Set<ControlID>,
                                 evidencedManual: Set<ControlID>, period: DateInterval) -> [Row] {
         let before = DateInterval(start: period.start.addingTimeInterval(-period.duration), duration: period.duration)
         let byID = Dictionary(controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -59,7 +59,7 @@ package struct MetricsBreakdown: Sendable {
             case .category: [ControlCategory.of(control).rawValue]
             }
         }
-        func groups(of alert: Alert) -> [String] {
+        func groups(of alert: AlertFacts) -> [String] {
             switch dimension {
             case .organisation: ["all"]
             case .team: [alert.team.rawValue]
@@ -69,12 +69,12 @@ package struct MetricsBreakdown: Sendable {
         }
         var controlGroups: [String: [Control]] = [:]
         for control in controls { for group in groups(of: control) { controlGroups[group, default: []].append(control) } }
-        var alertGroups: [String: [Alert]] = [:]
+        var alertGroups: [String: [AlertFacts]] = [:]
         for alert in alerts { for group in groups(of: alert) { alertGroups[group, default: []].append(alert) } }
         let names = Set(controlGroups.keys).union(alertGroups.keys).sorted()
         return names.map { group in
             let groupAlerts = alertGroups[group] ?? [], groupControls = controlGroups[group] ?? []
-            let open = groupAlerts.filter { $0.openedAt <= period.end && ($0.endedAt.map { $0 > period.end } ?? true) }
+            let open = groupAlerts.filter { $0.isOpen(at: period.end) }
             return Row(group: group,
                        current: AlertMetrics.compute(alerts: groupAlerts, controls: groupControls, ranInPeriod: ran, evidencedManual: evidencedManual, period: period),
                        previous: AlertMetrics.compute(alerts: groupAlerts, controls: groupControls, ranInPeriod: ranBefore, evidencedManual: evidencedManual,

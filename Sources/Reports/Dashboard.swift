@@ -49,7 +49,7 @@ package enum Dashboard {
     package static func main(config: BotConfig, store: StoreTransaction, now: Date, link: (String) -> String) throws -> String {
         let live = try store.liveAlerts().sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        let teams = MetricsBreakdown.compute(.team, alerts: try store.alerts(touching: DateInterval(start: period.start.addingTimeInterval(-period.duration), end: now)),
+        let teams = MetricsBreakdown.compute(.team, alerts: try store.alertFacts(touching: DateInterval(start: period.start.addingTimeInterval(-period.duration), end: now)),
                                              controls: config.controls, ran: try store.controlsRun(in: period),
                                              ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: now), period: period)
         let runs = Dictionary(try store.latestRuns().map { ($0.control, $0) }, uniquingKeysWith: { a, _ in a })
@@ -119,9 +119,8 @@ package enum Dashboard {
 
     /// The auditor's view of one period: its alerts, metrics, SLA breaches and justified exceptions.
     package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, link: (String) -> String) throws -> String {
-        let alerts = try store.alerts().filter { $0.openedAt < period.end && ($0.endedAt ?? .distantFuture) >= period.start }
-            .sorted { $0.openedAt < $1.openedAt }
-        let metrics = AlertMetrics.compute(alerts: alerts, controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
+        let alerts = try store.alerts(touching: period).sorted { $0.openedAt < $1.openedAt }
+        let metrics = AlertMetrics.compute(alerts: alerts.map(\.facts), controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
                                            evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: period.end), period: period)
         let exceptions = try ExceptionsReport.build(config: config, store: store, period: period)
         return page("Audit period \(TimeText.human(period.start)) to \(TimeText.human(period.end))", """

@@ -62,7 +62,7 @@ package enum EvidenceExport {
                     entry: String(decoding: row.entry, as: UTF8.self), prevHash: row.prevHash.hexString, hash: row.hash.hexString)))
                 ledger.append(0x0A)
             }
-            let alerts = try tx.alerts().filter { $0.openedAt < to && ($0.endedAt ?? .distantFuture) >= from }
+            let alerts = try tx.alerts(touching: DateInterval(start: from, end: to))
             return (alerts, try tx.latestRuns())
         }
         try ledger.write(to: directory.appendingPathComponent("ledger.jsonl"))
@@ -135,7 +135,7 @@ package enum EvidenceExport {
         let period = DateInterval(start: from, end: to)
         let (exceptions, criteria) = try database.read { tx in
             (try ExceptionsReport.build(config: config, store: tx, period: period),
-             MetricsBreakdown.compute(.criterion, alerts: try tx.alerts(), controls: config.controls, ran: try tx.controlsRun(in: period),
+             MetricsBreakdown.compute(.criterion, alerts: try tx.alertFacts(touching: DateInterval(start: from.addingTimeInterval(-period.duration), end: to)), controls: config.controls, ran: try tx.controlsRun(in: period),
                                       ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: tx, at: to), period: period))
         }
         try exceptions.markdown.write(to: directory.appendingPathComponent("exceptions.md"), atomically: true, encoding: .utf8)

@@ -26,7 +26,7 @@ package struct ExceptionsReport: Sendable {
     package var actions: [AlertID: [Action]]
 
     package static func build(config: BotConfig, store: StoreTransaction, period: DateInterval) throws -> ExceptionsReport {
-        let alerts = try store.alerts().filter { $0.openedAt < period.end && ($0.endedAt ?? .distantFuture) >= period.start }
+        let alerts = try store.alerts(touching: period)
         var actions: [AlertID: [Action]] = [:]
         for alert in alerts {
             actions[alert.id] = try store.evidence(subject: alert.id.description).compactMap(Self.action)

@@ -20,7 +20,7 @@ package enum PrometheusMetrics {
                Severity.allCases.map { severity in ("{severity=\"\(severity.rawValue)\"}", Double(live.filter { $0.severity == severity }.count)) })
         metric("soc2bot_sla_breached_alerts", "gauge", "Live alerts past their remediation SLA.",
                [("", Double(live.filter { $0.breachedSLA(at: now) }.count))])
-        let all = try store.alerts()
+        let all = try store.alertFacts()
         out += histogram("soc2bot_detection_seconds", "Time from a failure beginning to its alert opening (MTTD), over every alert.",
                          all.map { max(0, $0.openedAt.timeIntervalSince($0.failingSince)) })
         out += histogram("soc2bot_remediation_seconds", "Time from an alert opening to its control passing again or its closing (MTTR), over ended alerts.",

@@ -35,7 +35,7 @@ package struct StatusReport: Sendable, Equatable {
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
         let ran = Set(try store.lastRuns().filter { $0.value >= period.start }.keys)
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
-        let week = AlertMetrics.compute(alerts: try store.alerts(touching: period), controls: config.controls, ranInPeriod: ran,
+        let week = AlertMetrics.compute(alerts: try store.alertFacts(touching: period), controls: config.controls, ranInPeriod: ran,
                                         evidencedManual: evidenced, period: period)
         return StatusReport(
             organisation: config.organisation, now: now, live: live,

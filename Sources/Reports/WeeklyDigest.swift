@@ -20,7 +20,7 @@ package struct WeeklyDigest: Sendable {
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> WeeklyDigest {
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
         // The last 30 days cover the week, the week before it (the trend) and the noisy-control window.
-        let alerts = try store.alerts(touching: DateInterval(start: now.addingTimeInterval(-30 * 86_400), end: now))
+        let alerts = try store.alertFacts(touching: DateInterval(start: now.addingTimeInterval(-30 * 86_400), end: now))
         let live = try store.liveAlerts()
         let ran = try store.controlsRun(in: period)
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
@@ -79,7 +79,7 @@ package struct WeeklyDigest: Sendable {
         }
     }
 
-    static func noisyControls(alerts: [Alert], config: BotConfig, since: Date) -> [Noisy] {
+    static func noisyControls(alerts: [AlertFacts], config: BotConfig, since: Date) -> [Noisy] {
         let recent = Dictionary(grouping: alerts.filter { $0.openedAt >= since }, by: \.control)
         return config.controls.compactMap { control in
             guard let list = recent[control.id], list.count >= noisyMinimum else { return nil }

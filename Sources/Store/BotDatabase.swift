@@ -57,7 +57,7 @@ package struct BotDatabase: Sendable {
     }
 
     /// Named migrations. Never edit one that has landed: add a new one.
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-alerts-ledger-outbox") { db in
             try db.execute(sql: """
@@ -154,6 +154,23 @@ package struct BotDatabase: Sendable {
                 ALTER TABLE alert ADD COLUMN timer_at REAL;
                 CREATE INDEX alert_timer ON alert(timer_at) WHERE timer_at IS NOT NULL;
                 """)
+        }
+        // What the program metrics read of each alert (its timeline, SLA and criteria) in the row's own columns, so
+        // the dashboard and metrics over weeks of history decode no alert body. Written with every save; existing
+        // rows are filled from their bodies here.
+        migrator.registerMigration("v4-alert-facts") { db in
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN failing_since REAL;
+                ALTER TABLE alert ADD COLUMN sla_deadline REAL;
+                ALTER TABLE alert ADD COLUMN sla_breached_at REAL;
+                ALTER TABLE alert ADD COLUMN criteria TEXT;
+                """)
+            let bodies = try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE length(body) > 0")
+            for row in bodies {
+                let alert = try StoreJSON.decode(Alert.self, from: row[1])
+                try db.execute(sql: "UPDATE alert SET \(StoreTransaction.factColumns) WHERE id = ?",
+                               arguments: StatementArguments(StoreTransaction.factArguments(alert.facts)) + [alert.id.rawValue])
+            }
         }
         return migrator
     }

@@ -10,6 +10,8 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A compare-and-set update lost: someone changed the alert first.
     case versionConflict(AlertID, expected: Int)
     case notFound(String)
+    /// A row the store wrote cannot be read back (edited outside soc2bot, or damaged).
+    case corrupt(String)
 
     package var description: String {
         switch self {
@@ -21,6 +23,8 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
             "\(id) changed concurrently (expected version \(expected)); retry."
         case .notFound(let what):
             "\(what) not found."
+        case .corrupt(let what):
+            "The database is damaged: \(what). Restore it from a backup; `soc2bot evidence verify` checks the ledger."
         }
     }
 }

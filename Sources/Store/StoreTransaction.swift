@@ -63,17 +63,46 @@ package struct StoreTransaction {
             team: control.owner, severity: control.severity, title: draft.title, criteria: control.criteria,
             expected: draft.expected, observed: draft.observed, remediation: control.remediation, findings: draft.findings,
             failingSince: draft.failingSince, openedAt: at, slaDeadline: at.addingTimeInterval(sla))
-        try db.cachedStatement(sql: "UPDATE alert SET body = ? WHERE id = ?")
-            .execute(arguments: [try StoreJSON.encode(alert), alert.id.rawValue])
+        try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), body = ? WHERE id = ?")
+            .execute(arguments: StatementArguments(Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
         return alert
     }
 
     /// Saves `alert` only if the stored version is still `expectedVersion` (compare-and-set).
     package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
-        try db.cachedStatement(sql: "UPDATE alert SET state = ?, version = ?, ended_at = ?, body = ? WHERE id = ? AND version = ?")
-            .execute(arguments: [alert.state.rawValue, alert.version, alert.endedAt?.timeIntervalSinceReferenceDate,
-                                 try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
+        try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), version = ?, body = ? WHERE id = ? AND version = ?")
+            .execute(arguments: StatementArguments(Self.factArguments(alert.facts))
+                        + [alert.version, try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
         if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
+    }
+
+    /// The alert row's columns that mirror its `AlertFacts`, in `factArguments` order; `alertFacts(touching:)` reads them back.
+    static let factColumns = "team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
+
+    static func factArguments(_ facts: AlertFacts) -> [(any DatabaseValueConvertible)?] {
+        [facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
+         facts.failingSince.timeIntervalSinceReferenceDate, facts.slaDeadline.timeIntervalSinceReferenceDate,
+         facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ",")]
+    }
+
+    /// The facts of the alerts open at some moment of `period`, read from the rows' columns without decoding a body:
+    /// what the metrics, digest and dashboard need over weeks of history.
+    package func alertFacts(touching period: DateInterval = DateInterval(start: .distantPast, end: .distantFuture)) throws -> [AlertFacts] {
+        func date(_ value: Double?) -> Date? { value.map(Date.init(timeIntervalSinceReferenceDate:)) }
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, control_id, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at
+            FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id
+            """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate]).map { row in
+            let id = AlertID(row[0])
+            guard let severity = Severity(rawValue: row[3]), let state = AlertState(rawValue: row[5]),
+                  let failingSince = date(row[6]), let slaDeadline = date(row[8]) else {
+                throw StoreError.corrupt("alert \(id): unreadable severity, state or timeline columns")
+            }
+            let criteria = (row[4] as String? ?? "").split(separator: ",").compactMap { Criterion(String($0)) }
+            return AlertFacts(id: id, control: ControlID(row[1] as String), team: TeamID(row[2] as String), severity: severity, criteria: criteria,
+                              state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[7]),
+                              slaDeadline: slaDeadline, slaBreachedAt: date(row[9]), endedAt: date(row[10]))
+        }
     }
 
     // MARK: Alert timers

@@ -31,7 +31,7 @@ struct Metrics: ParsableCommand {
         let rows = try database.read { tx in
             let evidenced = try ManualCoverage.evidenced(config: config, store: tx, at: end)
             let touching = DateInterval(start: start.addingTimeInterval(-period.duration), end: end)
-            return MetricsBreakdown.compute(dimension, alerts: try tx.alerts(touching: touching), controls: config.controls, ran: try tx.controlsRun(in: period),
+            return MetricsBreakdown.compute(dimension, alerts: try tx.alertFacts(touching: touching), controls: config.controls, ran: try tx.controlsRun(in: period),
                                             ranBefore: try tx.controlsRun(in: DateInterval(start: start.addingTimeInterval(-period.duration), duration: period.duration)),
                                             evidencedManual: evidenced, period: period)
         }

@@ -30,7 +30,7 @@ struct AlertMetricsTests {
             alert(4, control: "b", failingSince: 0, opened: 600, state: .open, sla: 3_600),                        // open, SLA breached
             alert(5, control: "c", failingSince: -30 * 86_400, opened: -20 * 86_400, state: .resolved, ended: 86_400), // opened before the week
         ]
-        let m = AlertMetrics.compute(alerts: alerts, controls: [control("a"), control("b"), control("c"), control("m", automated: false)],
+        let m = AlertMetrics.compute(alerts: alerts.map(\.facts), controls: [control("a"), control("b"), control("c"), control("m", automated: false)],
                                      ranInPeriod: ["a", "b", "m"], period: week)
         #expect(m.opened == 4)
         let detections: [TimeInterval] = [3_600, 1_800, 90_000, 600]
@@ -68,17 +68,17 @@ struct AlertMetricsTests {
         var offboarding = Control(id: "offboarding", title: "o", criteria: [Criterion("CC6.2")!], owner: "people", severity: .high, cadence: 3_600,
                                   check: CheckSpec(type: "offboarding"), remediation: "r")
         offboarding.cadence = 3_600
-        let byTeam = MetricsBreakdown.compute(.team, alerts: [infra, older, people], controls: [mfa, offboarding], ran: ["mfa"], ranBefore: [],
+        let byTeam = MetricsBreakdown.compute(.team, alerts: [infra, older, people].map(\.facts), controls: [mfa, offboarding], ran: ["mfa"], ranBefore: [],
                                               evidencedManual: [], period: week)
         #expect(byTeam.map(\.group) == ["infra", "people"])
         #expect(byTeam[0].current.mttd == 3_600 && byTeam[0].previous.mttd == 7_200, "this week's detection beside last week's")
         #expect(byTeam[0].current.coverage == 1 && byTeam[0].previous.coverage == 0)
         #expect(byTeam[1].current.mttd == 90_000 && byTeam[1].current.mttr == nil && byTeam[1].openRisk == [.high: 1])
         #expect(byTeam[1].previous.mttd == nil && byTeam[1].previous.opened == 0, "no data, not zeros")
-        let byCriterion = MetricsBreakdown.compute(.criterion, alerts: [infra, older, people], controls: [mfa, offboarding], ran: [], ranBefore: [],
+        let byCriterion = MetricsBreakdown.compute(.criterion, alerts: [infra, older, people].map(\.facts), controls: [mfa, offboarding], ran: [], ranBefore: [],
                                                    evidencedManual: [], period: week)
         #expect(byCriterion.map(\.group) == ["CC6.1", "CC6.2"])
-        let byCategory = MetricsBreakdown.compute(.category, alerts: [infra, people], controls: [mfa, offboarding], ran: [], ranBefore: [],
+        let byCategory = MetricsBreakdown.compute(.category, alerts: [infra, people].map(\.facts), controls: [mfa, offboarding], ran: [], ranBefore: [],
                                                   evidencedManual: [], period: week)
         #expect(byCategory.map(\.group) == ["access", "hr"] && byCategory.allSatisfy { $0.mttdTarget == 86_400 })
     }

@@ -156,4 +156,49 @@ struct AlertStoreTests {
         #expect(try database.read { try $0.ledgerHead() } == nil)
         #expect(try database.read { try $0.cursor("slack.events") } == nil)
     }
+
+    /// The metrics read an alert's facts from its row's columns: they must say what the body says, through every save.
+    @Test func alertFactsFollowEverySaveWithoutReadingBodies() throws {
+        let database = try BotDatabase.inMemory()
+        let ann = try database.write { try $0.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: sla) }
+        var bob = try database.write { try $0.openAlert(control: control, draft: Sample.draft("bob"), at: Sample.at(Sample.hour), sla: sla) }
+        try resolve(ann, at: Sample.at(2 * Sample.hour), in: database)
+        let version = bob.version
+        bob.state = .riskAccepted
+        bob.severity = .critical
+        bob.slaBreachedAt = Sample.at(3 * Sample.hour)
+        bob.version += 1
+        try database.write { try $0.saveAlert(bob, expectedVersion: version) }
+
+        let everything = DateInterval(start: Sample.t0.addingTimeInterval(-Sample.hour), end: Sample.at(10 * Sample.hour))
+        let facts = try database.read { try $0.alertFacts(touching: everything) }
+        #expect(facts == (try database.read { try $0.alerts(touching: everything) }).map(\.facts))
+        #expect(facts.map(\.state) == [.resolved, .riskAccepted])
+        #expect(facts[1].severity == .critical && facts[1].slaBreachedAt == Sample.at(3 * Sample.hour))
+        #expect(facts[0].criteria == control.criteria && !control.criteria.isEmpty)
+        // ann ended at 2 h: a period starting after that no longer touches her alert
+        #expect(try database.read { try $0.alertFacts(touching: DateInterval(start: Sample.at(2.5 * Sample.hour), end: everything.end)) }.map(\.id) == [bob.id])
+    }
+
+    /// A database written before the facts columns existed gets them filled from each alert's body when it opens.
+    @Test func aDatabaseFromBeforeTheFactsColumnsIsFilledInOnOpening() throws {
+        let queue = try DatabaseQueue()
+        try BotDatabase.migrator.migrate(queue, upTo: "v3-alert-timer")
+        // A row as the earlier build wrote it: its columns of that time and the body.
+        let draft = Sample.draft("ann")
+        let alert = Alert(id: AlertID(1), control: control.id, resourceKey: draft.resourceKey, episode: 1, team: control.owner, severity: control.severity,
+                          title: draft.title, criteria: control.criteria, expected: draft.expected, observed: draft.observed, remediation: control.remediation,
+                          findings: draft.findings, failingSince: draft.failingSince, openedAt: Sample.t0, slaDeadline: Sample.t0.addingTimeInterval(sla))
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO alert (id, control_id, resource_key, episode, team_id, severity, state, version, opened_at, body)
+                VALUES (1, ?, ?, 1, ?, ?, 'open', 1, ?, ?)
+                """, arguments: [control.id.rawValue, draft.resourceKey, control.owner.rawValue, control.severity.rawValue,
+                                 Sample.t0.timeIntervalSinceReferenceDate, try StoreJSON.encode(alert)])
+        }
+
+        let reopened = try BotDatabase(writer: queue, path: ":memory:")
+
+        #expect(try reopened.read { try $0.alertFacts() } == [alert.facts])
+    }
 }
