@@ -26,13 +26,16 @@ package struct ChatMessage: Codable, Sendable, Equatable {
     package var body: String?
     /// The alert this message is about, if any.
     package var alert: AlertID?
+    /// A picture the bot drew (the digest's trend chart): uploaded to the platform and shown with `title` as its
+    /// caption. A message with an image carries nothing else.
+    package var image: ChatImage?
 
     package init(severity: Severity? = nil, title: String, fields: [Field] = [], resources: [String] = [],
                  remediation: String? = nil, actions: [ChatAction] = [], threadLine: String? = nil,
-                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil) {
+                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil, image: ChatImage? = nil) {
         self.severity = severity; self.title = title; self.fields = fields; self.resources = resources
         self.remediation = remediation; self.actions = actions; self.threadLine = threadLine
-        self.broadcast = broadcast; self.body = body; self.alert = alert
+        self.broadcast = broadcast; self.body = body; self.alert = alert; self.image = image
     }
 
     /// A plain text reply.
@@ -82,5 +85,20 @@ package struct ChatAction: Codable, Sendable, Equatable {
               let alert = Int64(parts[2]), alert > 0, let version = Int(parts[3]), version > 0 else { return nil }
         self.init(kind: kind, alert: AlertID(alert), version: version)
         guard self.actionID == actionID else { return nil }
+    }
+}
+
+/// An image to post: the bytes (kept in the outbox until delivered), their type and size, and the text that stands
+/// for it for screen readers and on surfaces that show no pictures.
+package struct ChatImage: Codable, Sendable, Equatable {
+    package var filename: String
+    package var mimeType: String
+    package var data: Data
+    package var width: Int
+    package var height: Int
+    package var altText: String
+
+    package init(filename: String, mimeType: String = "image/png", data: Data, width: Int, height: Int, altText: String) {
+        self.filename = filename; self.mimeType = mimeType; self.data = data; self.width = width; self.height = height; self.altText = altText
     }
 }

@@ -47,15 +47,24 @@ package struct TerminalSurface: ChatSurface {
     package let platform: ChatPlatform
     let renderer: TerminalRenderer
     let write: @Sendable (String) -> Void
+    /// Where images (the digest's chart) are saved, so a person at the terminal can open them; nil: not saved.
+    let imageDirectory: URL?
 
-    package init(platform: ChatPlatform = .terminal, colour: Bool, write: @escaping @Sendable (String) -> Void) {
+    package init(platform: ChatPlatform = .terminal, colour: Bool, imageDirectory: URL? = nil, write: @escaping @Sendable (String) -> Void) {
         self.platform = platform
         self.renderer = TerminalRenderer(colour: colour)
+        self.imageDirectory = imageDirectory
         self.write = write
     }
 
     package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
         write(renderer.render(delivery.content, destination: delivery.destination, kind: delivery.kind.rawValue) + "\n")
+        if let image = delivery.content.image, let imageDirectory {
+            try FileManager.default.createDirectory(at: imageDirectory, withIntermediateDirectories: true)
+            let file = imageDirectory.appendingPathComponent(image.filename)
+            try image.data.write(to: file, options: .atomic)
+            write("  Saved to \(file.path)\n")
+        }
         guard delivery.kind == .post else { return nil }
         return MessageRef(platform: platform, channel: delivery.destination.address, messageID: delivery.txnID)
     }

@@ -25,7 +25,7 @@ package struct TerminalRenderer: Sendable {
         case "reply":
             header = "↩ \(destination.kind == .direct ? "to \(destination.address) (only you see this)" : destination.address)"
         default:
-            header = "── \(target) · new alert"
+            header = message.alert == nil ? "── \(target)" : "── \(target) · new alert"
         }
         lines.append(dim(header))
         if let text = message.body, kind == "direct" { lines.append("  " + text) }
@@ -53,6 +53,9 @@ package struct TerminalRenderer: Sendable {
             }
         }
         if let remediation = message.remediation { lines.append("  " + dim("Remediation") + "  " + remediation) }
+        if let image = message.image {
+            lines.append("  " + dim("Image") + "  \(image.filename) (\(image.width)×\(image.height), \(image.data.count / 1_024 + 1) KiB): \(image.altText)")
+        }
         if !message.actions.isEmpty, let alert = message.alert {
             let buttons = message.actions.map { "[\($0.kind.label)]" }.joined(separator: " ")
             lines.append("  " + buttons + dim("   e.g. /soc2 \(message.actions[0].kind.command) \(alert)"))

@@ -178,7 +178,7 @@ package final class TrustCenterEndpoint: Sendable {
     }
 }
 
-/// The read-only dashboard (`/dashboard`, `/dashboard/alerts/A-3`, `/dashboard/ledger`) behind the token in
+/// The read-only dashboard (`/dashboard`, `/dashboard/alerts/A-3`, `/dashboard/ledger`, `/dashboard/trend.png`) behind the token in
 /// `server.dashboard_token`, and each auditor's view of their period (`/audit`, `/audit/alerts/A-3`) behind their own
 /// token until it expires. The token comes as `Authorization: Bearer …` or `?token=…` (links keep it); tokens are
 /// compared in constant time, and an unknown, missing or expired token gets 403 and nothing else.
@@ -223,6 +223,9 @@ package struct DashboardEndpoint: Sendable {
                 switch request.path {
                 case "/dashboard": return Self.html(try Dashboard.main(config: config, store: tx, now: now, link: link))
                 case "/dashboard/ledger": return Self.html(try Dashboard.ledger(store: tx, link: link))
+                case "/dashboard/trend.png":
+                    return HTTPServerResponse(status: 200, headers: [("Content-Type", "image/png"), ("Cache-Control", "no-store")],
+                                              body: try Dashboard.trendPNG(config: config, store: tx, now: now))
                 default:
                     guard request.path.hasPrefix("/dashboard/alerts/"), let id = AlertID(parsing: String(request.path.dropFirst("/dashboard/alerts/".count))),
                           let page = try Dashboard.alert(id, config: config, store: tx, link: link) else { return .text(404, "not found\n") }

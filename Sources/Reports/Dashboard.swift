@@ -49,7 +49,10 @@ package enum Dashboard {
     package static func main(config: BotConfig, store: StoreTransaction, now: Date, link: (String) -> String) throws -> String {
         let live = try store.liveAlerts().sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        let teams = MetricsBreakdown.compute(.team, alerts: try store.alertFacts(touching: DateInterval(start: period.start.addingTimeInterval(-period.duration), end: now)),
+        // Twelve weeks of facts serve the trend and this week beside the last.
+        let history = try store.alertFacts(touching: WeeklyTrend.span(endingAt: now))
+        let trend = WeeklyTrend.compute(alerts: history, endingAt: now)
+        let teams = MetricsBreakdown.compute(.team, alerts: history,
                                              controls: config.controls, ran: try store.controlsRun(in: period),
                                              ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: now), period: period)
         let runs = Dictionary(try store.latestRuns().map { ($0.control, $0) }, uniquingKeysWith: { a, _ in a })
@@ -72,6 +75,8 @@ package enum Dashboard {
             <table>\(alertHeader)
             \(alertRows(live, now: now) { link("/dashboard/alerts/\($0)") })
             </table>
+            <h2>The last \(trend.weeks.count) weeks</h2>
+            <figure><img src="\(link("/dashboard/trend.png"))" alt="\(escape(trend.summary))"><figcaption>\(escape(trend.summary))</figcaption></figure>
             <h2>This week by team</h2>
             \(bars("MTTD by team (hours)", teams.map { ($0.group, ($0.current.mttd ?? 0) / 3_600, $0.current.mttd.map(DurationText.format) ?? "no data") }))
             \(bars("MTTR by team (hours)", teams.map { ($0.group, ($0.current.mttr ?? 0) / 3_600, $0.current.mttr.map(DurationText.format) ?? "no data") }))
@@ -82,6 +87,12 @@ package enum Dashboard {
             </table>
             """
         return page("\(config.organisation) — SOC 2 dashboard", body)
+    }
+
+    /// The twelve-week trend chart (open risk by severity, MTTD and MTTR) as a PNG, the picture the digest posts.
+    package static func trendPNG(config: BotConfig, store: StoreTransaction, now: Date) throws -> Data {
+        let trend = WeeklyTrend.compute(alerts: try store.alertFacts(touching: WeeklyTrend.span(endingAt: now)), endingAt: now)
+        return trend.chart(title: "\(config.organisation): open risk, MTTD and MTTR over the last \(trend.weeks.count) weeks").png()
     }
 
     /// One alert with its full history; nil when there is no such alert (or, for an auditor, none in the period).

@@ -19,8 +19,8 @@ package struct WeeklyDigest: Sendable {
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> WeeklyDigest {
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        // The last 30 days cover the week, the week before it (the trend) and the noisy-control window.
-        let alerts = try store.alertFacts(touching: DateInterval(start: now.addingTimeInterval(-30 * 86_400), end: now))
+        // Twelve weeks cover the week, the week before it, the 30-day noisy-control window and the trend chart.
+        let alerts = try store.alertFacts(touching: WeeklyTrend.span(endingAt: now))
         let live = try store.liveAlerts()
         let ran = try store.controlsRun(in: period)
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
@@ -51,9 +51,11 @@ package struct WeeklyDigest: Sendable {
             var body = [line] + Severity.allCases.map { open($0, in: teamLive) }
             let teamNoisy = noisy.filter { $0.control.owner == team }
             if !teamNoisy.isEmpty { body.append("Noisy controls:") ; body += teamNoisy.map(\.hint) }
+            let chart = chartMessage(of: alerts.filter { $0.team == team }, name: config.team(team)?.name ?? row.group, slug: row.group, now: now)
             for destination in Routing.teamChannels(team: team, severity: .low, config: config) {
                 messages.append((destination, ChatMessage(title: "Weekly SOC 2 digest — \(config.team(team)?.name ?? row.group), week to \(TimeText.human(now))",
                                                          body: body.joined(separator: "\n"))))
+                messages.append((destination, chart))
             }
         }
         for control in config.controls where control.check?.type == "training" {
@@ -62,11 +64,21 @@ package struct WeeklyDigest: Sendable {
                               + "\(run.passed * 100 / (run.passed + run.failed))%, target 100%")
         }
         if !noisy.isEmpty { leadership.append("Controls that cry wolf (last 30 days):"); leadership += noisy.map(\.hint) }
+        let leadershipChart = chartMessage(of: alerts, name: config.organisation, slug: "organisation", now: now)
         for (platform, channel) in config.digest?.leadership.sorted(by: { $0.key < $1.key }) ?? [] {
             messages.append((.channel(platform, channel), ChatMessage(title: "Weekly SOC 2 digest — \(config.organisation), week to \(TimeText.human(now))",
                                                                       body: leadership.joined(separator: "\n"))))
+            messages.append((.channel(platform, channel), leadershipChart))
         }
         return WeeklyDigest(organisation: config.organisation, period: period, summary: summary, messages: messages)
+    }
+
+    /// The trend chart of `alerts` over the last twelve weeks, as its own message (posted after the digest's text).
+    static func chartMessage(of alerts: [AlertFacts], name: String, slug: String, now: Date) -> ChatMessage {
+        let trend = WeeklyTrend.compute(alerts: alerts, endingAt: now)
+        let title = "\(name): open risk, MTTD and MTTR over the last \(trend.weeks.count) weeks"
+        let safe = String(slug.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        return ChatMessage(title: title, image: trend.image(title: title, filename: "soc2-trend-\(safe)-\(TimeText.iso(now).prefix(10)).png"))
     }
 
     struct Noisy {

@@ -28,6 +28,8 @@ struct Demo: AsyncParsableCommand {
     var resume = false
     @Flag(name: .long, help: "No colours.")
     var plain = false
+    @Option(name: .long, help: "Directory where the digest's charts (PNG) are saved, to open while the demo runs.")
+    var charts: String = "soc2bot-demo-charts"
 
     func run() async throws {
         let config = try loadConfig(manifests)
@@ -59,7 +61,7 @@ struct Demo: AsyncParsableCommand {
         let interactive = isatty(0) == 1
         let output = Output()
         let colour = !plain && isatty(1) == 1
-        let surfaces: [any ChatSurface] = [TerminalSurface(platform: .terminal, colour: colour) { output.write($0) }]
+        let surfaces: [any ChatSurface] = [TerminalSurface(platform: .terminal, colour: colour, imageDirectory: URL(fileURLWithPath: charts)) { output.write($0) }]
         let logger = makeLogger()
         let (session, clock) = try DemoSession.make(
             config: config, scenario: plan, database: database,

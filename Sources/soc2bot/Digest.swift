@@ -13,6 +13,8 @@ struct Digest: ParsableCommand {
     var preview = false
     @Option(name: .long, help: "As of this time (default now), e.g. the demo's simulated time.")
     var at: String?
+    @Option(name: .long, help: "Also save the trend charts (PNG) in this directory.")
+    var charts: String?
 
     func run() throws {
         guard preview else { throw ValidationError("use --preview: the running bot posts the digest on the manifests' `digest:` schedule") }
@@ -22,6 +24,14 @@ struct Digest: ParsableCommand {
         let digest = try database.read { try WeeklyDigest.build(config: config, store: $0, now: now) }
         let renderer = TerminalRenderer(colour: false)
         if digest.messages.isEmpty { print("No channel to post to: teams have no channels and `digest.leadership` is not set.") }
-        for (destination, message) in digest.messages { print(renderer.render(message, destination: destination, kind: "digest")) }
+        for (destination, message) in digest.messages {
+            print(renderer.render(message, destination: destination, kind: "digest"))
+            if let image = message.image, let charts {
+                let directory = URL(fileURLWithPath: charts)
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try image.data.write(to: directory.appendingPathComponent(image.filename), options: .atomic)
+                print("  Saved to \(directory.appendingPathComponent(image.filename).path)")
+            }
+        }
     }
 }

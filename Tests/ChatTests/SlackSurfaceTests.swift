@@ -47,6 +47,38 @@ struct SlackSurfaceTests {
         #expect(replies.map(\.broadcast) == [false, true])
     }
 
+    /// An image (the digest's chart) goes through Slack's external upload: a URL for its length, the bytes there
+    /// without the bot token, then the share into the channel with the title; nothing is posted as a message.
+    @Test func anImageIsUploadedAndSharedInTheChannel() async throws {
+        let slack = surface()
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 500))
+        let image = ChatImage(filename: "soc2-trend-infra-2026-03-02.png", data: png, width: 900, height: 560, altText: "Open alerts 3 → 1 over 12 weeks")
+        let ref = try await slack.deliver(ChatDelivery(kind: .post, destination: .channel(.slack, "C0INFRA"),
+                                                       content: ChatMessage(title: "Infra: the last 12 weeks", image: image), alert: nil, txnID: "t"))
+
+        #expect(fake.calls == ["files.getUploadURLExternal", "F00000001", "files.completeUploadExternal"])   // the middle one: the upload URL
+        let file = try #require(fake.files.first)
+        #expect(ref?.messageID == file.id && file.channel == "C0INFRA")
+        #expect(file.bytes == png && file.filename == image.filename)
+        #expect(file.title == "Infra: the last 12 weeks" && file.initialComment == "Infra: the last 12 weeks")
+        #expect(file.altText == "Open alerts 3 → 1 over 12 weeks")
+        #expect(fake.messages.isEmpty)
+
+        // A rate limit on the first step is the platform's wait, as for any message; the next channel message waits a second.
+        clock.advance(1)
+        fake.failNext([.tooManyRequests(retryAfter: 12)])
+        await #expect(throws: DeliveryError.retryAfter(12)) {
+            try await slack.deliver(ChatDelivery(kind: .post, destination: .channel(.slack, "C0INFRA"),
+                                                 content: ChatMessage(title: "again", image: image), alert: nil, txnID: "u"))
+        }
+        // Sharing into a channel the bot cannot see is permanent.
+        clock.advance(1)
+        await #expect(throws: DeliveryError.permanent("Slack files.completeUploadExternal: channel_not_found")) {
+            try await slack.deliver(ChatDelivery(kind: .post, destination: .channel(.slack, "C0GONE"),
+                                                 content: ChatMessage(title: "nowhere", image: image), alert: nil, txnID: "v"))
+        }
+    }
+
     @Test func managerDMsOpenTheConversationOnce() async throws {
         let slack = surface()
         _ = try await slack.deliver(delivery(.direct, .direct(.slack, "U024BE7LH")))

@@ -77,5 +77,15 @@ struct DashboardInBrowserTests {
             #expect(size.0 == 1280 && size.1 == 1600)
             #expect(png.count > 10_000, "\(name).png is \(png.count) bytes: a blank page?")
         }
+
+        // The trend chart the bot draws, opened on its own: Chromium decodes it and shows it (a white chart on its
+        // dark image page), where a PNG it could not decode would show only a broken-image icon.
+        let chart = screenshots.appendingPathComponent("trend-chart.png")
+        try? FileManager.default.removeItem(at: chart)
+        _ = try await offThePool { try Self.chromium(["--screenshot=\(chart.path)"], url: "\(base)/dashboard/trend.png?token=\(Self.token)") }
+        let shown = try PythonPNG.decode(try Data(contentsOf: chart))
+        var white = 0
+        for i in stride(from: 0, to: shown.rgb.count, by: 3) where shown.rgb[i] == 255 && shown.rgb[i + 1] == 255 && shown.rgb[i + 2] == 255 { white += 1 }
+        #expect(white > 300_000, "\(white) white pixels in Chromium's view of the chart")
     }
 }

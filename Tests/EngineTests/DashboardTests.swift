@@ -68,4 +68,20 @@ struct DashboardTests {
         let (expired, text) = await get(routes, "/audit", bearer: Self.auditorToken)
         #expect(expired == 403 && text.contains("expired"))
     }
+
+    /// The overview shows the twelve-week trend: a picture (behind the same token) and the same in words.
+    @Test func theTrendChartIsServedBehindTheToken() async throws {
+        let clock = VirtualClock(start: Self.t0.addingTimeInterval(41 * 86_400))
+        let (routes, _) = try routes(clock: clock)
+        let refused = await routes.handle(HTTPServerRequest(method: "GET", path: "/dashboard/trend.png", query: nil, headers: [:]))
+        #expect(refused.status == 403)
+        let chart = await routes.handle(HTTPServerRequest(method: "GET", path: "/dashboard/trend.png", query: nil,
+                                                          headers: ["authorization": "Bearer \(Self.dashboardToken)"]))
+        #expect(chart.status == 200 && chart.header("content-type") == "image/png")
+        #expect(chart.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let (status, page) = await get(routes, "/dashboard", query: "token=\(Self.dashboardToken)")
+        #expect(status == 200)
+        #expect(page.contains("<img src=\"/dashboard/trend.png?token=\(Self.dashboardToken)\""))
+        #expect(page.contains("<figcaption>Open alerts 0 → 2 over 12 weeks"), "\(page)")
+    }
 }

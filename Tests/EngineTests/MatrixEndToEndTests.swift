@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import HTTP
 import Logging
+import Reports
 import Store
 import Testing
 import TestSupport
@@ -217,5 +218,38 @@ struct MatrixEndToEndTests {
         let notices = try await world.botEvents().filter { ($0.body ?? "").contains("Customer buckets encrypted") }
         #expect(notices.map(\.eventID) == [ref.messageID], "one notice in the room: the retry returned the first event")
         #expect(try world.engine.database.read { try $0.pendingOutbox(platforms: [.matrix]) }.isEmpty)
+    }
+
+    /// The weekly digest's chart reaches the room as an image: uploaded to Synapse's content repository, posted as
+    /// `m.image` with its size, and downloadable by a member as the very bytes the bot drew.
+    @Test func theDigestChartArrivesAsAnImageMembersCanDownload() async throws {
+        let world = try await World.make()
+        _ = try await world.fail()
+        var config = world.config
+        config.digest = DigestSchedule(weekday: 1, hour: 9, leadership: [.matrix: world.room])
+        let digest = DigestWork(engine: AlertEngine(config: config, database: world.engine.database), start: Self.t0)
+        world.clock.advance(by: 3_600)   // Monday 09:00
+        try await digest.run(at: world.clock.now())
+        try await world.dispatcher.drain()
+
+        let events = try await world.botEvents()
+        let image = try #require(events.first { $0.msgtype == "m.image" }, "no m.image from the bot")
+        #expect(events.contains { $0.msgtype == "m.notice" && ($0.body ?? "").hasPrefix("Weekly SOC 2 digest — Northwind") })
+        #expect(image.content["filename"]?.stringValue == "soc2-trend-organisation-2026-03-02.png")
+        #expect(image.content["info"]?["mimetype"]?.stringValue == "image/png")
+        #expect((image.body ?? "").hasPrefix("Northwind: open risk, MTTD and MTTR over the last 12 weeks — Open alerts 0 → 1"))
+        let uri = try #require(image.content["url"]?.stringValue)
+        #expect(uri.hasPrefix("mxc://"))
+
+        // A member downloads it (authenticated media, client API v1).
+        let media = uri.dropFirst("mxc://".count).split(separator: "/")
+        let url = world.server.baseURL.appendingPathComponent("_matrix/client/v1/media/download/\(media[0])/\(media[1])")
+        let download = try await URLSessionTransport().send(HTTPRequest(method: "GET", url: url, headers: [("Authorization", "Bearer \(world.dana.accessToken)")]))
+        #expect(download.status == 200)
+        #expect(download.body.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        #expect(image.content["info"]?["size"] == .number(Double(download.body.count)))
+        let drawn = try world.engine.database.read { try WeeklyDigest.build(config: config, store: $0, now: world.clock.now()) }
+            .messages.compactMap(\.message.image).first
+        #expect(drawn?.data == download.body, "the bytes in the room are the bytes the bot drew")
     }
 }

@@ -48,6 +48,15 @@ struct WeeklyDigestTests {
         try await bot.loop.step()
         let digest = try posts()
         #expect(Set(digest.map(\.0)) == ["#infra", "#leadership"])
+        // Each channel gets the text, then its twelve-week chart as an image.
+        #expect(digest.map(\.0) == ["#infra", "#infra", "#leadership", "#leadership"])
+        #expect(digest.map { $0.1.image == nil } == [true, false, true, false])
+        let chart = try #require(digest.last?.1.image)
+        #expect(chart.data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && chart.mimeType == "image/png")
+        #expect(chart.filename == "soc2-trend-organisation-2026-03-02.png")
+        #expect(digest.last?.1.title == "Test Co: open risk, MTTD and MTTR over the last 12 weeks")
+        #expect(chart.altText.hasPrefix("Open alerts 0 → 1 over 12 weeks"), "\(chart.altText)")
+        #expect(digest[1].1.image?.filename == "soc2-trend-infra-2026-03-02.png")
         let leadership = try #require(digest.first { $0.0 == "#leadership" }?.1)
         #expect(leadership.title.hasPrefix("Weekly SOC 2 digest — Test Co"))
         #expect(leadership.body?.hasPrefix("0 Critical open, 1 High open (Buckets encrypted: exports (S3), escalated), MTTD this week") == true, "\(leadership.body ?? "")")
@@ -59,9 +68,9 @@ struct WeeklyDigestTests {
         // Nothing more until next Monday 09:00.
         clock.advance(by: 3 * 86_400)
         try await bot.loop.step()
-        #expect(try posts().count == 2)
+        #expect(try posts().count == 4)
         clock.advance(by: 4 * 86_400)
         try await bot.loop.step()
-        #expect(try posts().count == 4)
+        #expect(try posts().count == 8)
     }
 }

@@ -13,6 +13,10 @@ import Synchronization
 ///   `exchanged_trigger_id`) and within 3 s of issue in real time (else `expired_trigger_id`).
 /// - `users.info` / `users.lookupByEmail` (form-encoded): the workspace's users and their profile e-mails.
 /// - `apps.connections.open`: needs the app-level token; answers the Socket Mode URL with a fresh ticket.
+/// - File sharing: `files.getUploadURLExternal` (form: `filename`, `length` > 0, else `invalid_arguments`) answers an
+///   `upload_url` on host `files.slack.test` and a file id; a POST of exactly `length` bytes there (no token needed)
+///   answers 200 `OK - <length>`, any other length 400; `files.completeUploadExternal` (`files` [{id, title}],
+///   `channel_id`) shares uploaded files (else `file_not_found`, or `channel_not_found`).
 /// - `response_url` posts (host `hooks.slack.test`): recorded.
 /// Failure modes on cue: 429 with Retry-After, `ok:false ratelimited`, 5xx, a malformed body.
 package final class FakeSlackWebAPI: HTTPTransport {
@@ -36,6 +40,20 @@ package final class FakeSlackWebAPI: HTTPTransport {
         /// The `view` object as sent (JSON).
         package var view: Data
     }
+
+    /// A file shared in a channel through the external upload flow.
+    package struct SharedFile: Sendable {
+        package var id: String
+        package var channel: String
+        package var filename: String
+        package var title: String
+        package var initialComment: String?
+        package var altText: String?
+        package var bytes: Data
+    }
+
+    /// Where upload URLs point.
+    package static let uploadHost = "files.slack.test"
 
     /// A message posted to a `response_url`.
     package struct ResponsePost: Sendable {
@@ -63,6 +81,8 @@ package final class FakeSlackWebAPI: HTTPTransport {
         var socketModeURL: String?
         var ticket = 0
         var delays: [String: Duration] = [:]
+        var pendingUploads: [String: (filename: String, length: Int, altText: String?, bytes: Data?)] = [:]
+        var files: [SharedFile] = []
     }
 
     let token: String
@@ -89,6 +109,7 @@ package final class FakeSlackWebAPI: HTTPTransport {
     /// The Socket Mode WebSocket URL `apps.connections.open` hands out (a ticket is appended).
     package func setSocketModeURL(_ url: String) { state.withLock { $0.socketModeURL = url } }
     package var views: [OpenedView] { state.withLock { $0.views } }
+    package var files: [SharedFile] { state.withLock { $0.files } }
     package var responses: [ResponsePost] { state.withLock { $0.responses } }
 
     package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
@@ -112,6 +133,13 @@ package final class FakeSlackWebAPI: HTTPTransport {
                 case .serverError(let status): return HTTPResponse(status: status, body: Data("upstream error".utf8))
                 case .malformed: return HTTPResponse(status: 200, body: Data("<html>Slack is down</html>".utf8))
                 }
+            }
+            if request.url.host == Self.uploadHost {
+                let id = request.url.lastPathComponent
+                guard request.method == "POST", let pending = s.pendingUploads[id] else { return HTTPResponse(status: 404, body: Data("no such upload".utf8)) }
+                guard request.body.count == pending.length else { return HTTPResponse(status: 400, body: Data("length mismatch".utf8)) }
+                s.pendingUploads[id]?.bytes = request.body
+                return HTTPResponse(status: 200, body: Data("OK - \(request.body.count)".utf8))
             }
             if request.url.host == Self.responseHost {
                 s.responses.append(ResponsePost(url: request.url, body: request.body))
@@ -181,6 +209,34 @@ package final class FakeSlackWebAPI: HTTPTransport {
                     return Self.answer(["ok": false, "error": "users_not_found"])
                 }
                 return Self.answer(["ok": true, "user": ["id": user, "profile": ["email": email]]])
+            case "files.getUploadURLExternal":
+                guard let filename = body["filename"] as? String, !filename.isEmpty,
+                      let length = (body["length"] as? String).flatMap(Int.init) ?? body["length"] as? Int, length > 0 else {
+                    return Self.answer(["ok": false, "error": "invalid_arguments"])
+                }
+                let id = "F\(String(format: "%08d", s.pendingUploads.count + s.files.count + 1))"
+                s.pendingUploads[id] = (filename, length, body["alt_txt"] as? String, nil)
+                return Self.answer(["ok": true, "upload_url": "https://\(Self.uploadHost)/upload/v1/\(id)", "file_id": id])
+            case "files.completeUploadExternal":
+                let list = (body["files"] as? [[String: Any]])
+                    ?? (body["files"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [[String: Any]] }
+                guard let list, !list.isEmpty else { return Self.answer(["ok": false, "error": "invalid_arguments"]) }
+                let channel = body["channel_id"] as? String
+                if let channel, !s.channels.contains(channel) { return Self.answer(["ok": false, "error": "channel_not_found"]) }
+                var shared: [[String: Any]] = []
+                for entry in list {
+                    guard let id = entry["id"] as? String, let pending = s.pendingUploads[id], let bytes = pending.bytes else {
+                        return Self.answer(["ok": false, "error": "file_not_found"])
+                    }
+                    s.pendingUploads[id] = nil
+                    let title = entry["title"] as? String ?? pending.filename
+                    if let channel {
+                        s.files.append(SharedFile(id: id, channel: channel, filename: pending.filename, title: title,
+                                                  initialComment: body["initial_comment"] as? String, altText: pending.altText, bytes: bytes))
+                    }
+                    shared.append(["id": id, "title": title])
+                }
+                return Self.answer(["ok": true, "files": shared])
             case "conversations.open":
                 guard let user = body["users"] as? String, user.hasPrefix("U") else { return Self.answer(["ok": false, "error": "user_not_found"]) }
                 let dm = "D" + user.dropFirst()

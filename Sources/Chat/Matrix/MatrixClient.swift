@@ -64,6 +64,14 @@ package struct MatrixClient: Sendable {
         return id
     }
 
+    /// Uploads media to the homeserver's content repository (`POST /_matrix/media/v3/upload`); its `mxc://` URI.
+    package func upload(_ data: Data, contentType: String, filename: String) async throws -> String {
+        let answer = try await call("POST", ["upload"], query: [URLQueryItem(name: "filename", value: filename)], body: data,
+                                    api: "media/v3", contentType: contentType)
+        guard let uri = answer["content_uri"] as? String, uri.hasPrefix("mxc://") else { throw MatrixAPIError.malformed(what: "upload") }
+        return uri
+    }
+
     package func join(room: String) async throws {
         _ = try await call("POST", ["rooms", room, "join"], body: Data("{}".utf8))
     }
@@ -87,18 +95,19 @@ package struct MatrixClient: Sendable {
     }
 
     /// One call; the answer's JSON object.
+    /// `api` is the path under `/_matrix/`: the client-server API, or `media/v3` for uploads.
     package func call(_ method: String, _ path: [String], query: [URLQueryItem] = [], body: Data? = nil,
-                      authenticated: Bool = true) async throws -> [String: Any] {
+                      authenticated: Bool = true, api: String = "client/v3", contentType: String = "application/json") async throws -> [String: Any] {
         var components = URLComponents(url: homeserver, resolvingAgainstBaseURL: false)!
         let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
-        components.percentEncodedPath = base + "/_matrix/client/v3/" + path.map(FormEncoding.escape).joined(separator: "/")
+        components.percentEncodedPath = base + "/_matrix/\(api)/" + path.map(FormEncoding.escape).joined(separator: "/")
         if !query.isEmpty {
             components.percentEncodedQuery = query.map { "\(FormEncoding.escape($0.name))=\(FormEncoding.escape($0.value ?? ""))" }.joined(separator: "&")
         }
         guard let url = components.url else { throw MatrixAPIError.malformed(what: path.first ?? "url") }
         var headers: [(name: String, value: String)] = []
         if authenticated { headers.append((name: "Authorization", value: "Bearer \(accessToken)")) }
-        if body != nil { headers.append((name: "Content-Type", value: "application/json")) }
+        if body != nil { headers.append((name: "Content-Type", value: contentType)) }
         let what = path.first ?? ""
         let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body ?? Data(),
                                                             idempotent: method == "PUT" || method == "GET" ? true : nil))

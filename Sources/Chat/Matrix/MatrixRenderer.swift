@@ -40,6 +40,16 @@ package enum MatrixRenderer {
     }
 
     /// A short plain notice (thread lines, prompts, replies to commands).
+    /// An `m.image` event for uploaded media: `body` is the caption (the spec's caption form, with `filename` set),
+    /// `info` gives the type, size and dimensions clients use to lay it out before downloading.
+    package static func image(_ image: ChatImage, caption: String, uri: String) -> JSONValue {
+        .object([
+            "msgtype": .string("m.image"), "body": .string(cut(caption + " — " + image.altText)), "filename": .string(image.filename),
+            "url": .string(uri),
+            "info": .object(["mimetype": .string(image.mimeType), "size": .int(image.data.count), "w": .int(image.width), "h": .int(image.height)]),
+        ])
+    }
+
     package static func notice(_ text: String) -> JSONValue {
         .object(["msgtype": .string("m.notice"), "body": .string(cut(text))])
     }

@@ -4,7 +4,8 @@ import Foundation
 /// Delivers to Matrix rooms: a new alert is an `m.notice` in the team's room; an update edits it (`m.replace` with
 /// the full `m.new_content`, always targeting the original event) and replies in the alert's thread (`m.thread`)
 /// with the who/what/when/why line — and, when the alert re-fires, tells the room too; an escalation goes to the
-/// person's direct room (reused from the bot's `m.direct` account data, else created with `is_direct`).
+/// person's direct room (reused from the bot's `m.direct` account data, else created with `is_direct`). An image (the
+/// digest's chart) is uploaded to the content repository and posted as `m.image` with the title as its caption.
 ///
 /// Idempotent: every event is sent with a transaction id derived from the outbox row's txnId (fixed before the
 /// first attempt), so a retry after a crash or a timeout returns the event already sent instead of a duplicate.
@@ -18,7 +19,12 @@ package actor MatrixSurface: ChatSurface {
     package init(client: MatrixClient, userID: String) { self.client = client; self.userID = userID }
 
     package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
-        let content = MatrixRenderer.content(delivery.content)
+        var content = MatrixRenderer.content(delivery.content)
+        if let image = delivery.content.image {
+            // Uploading again on a retry only stores the bytes twice; the event itself is sent once (txnId).
+            let uri = try await client.upload(image.data, contentType: image.mimeType, filename: image.filename)
+            content = MatrixRenderer.image(image, caption: delivery.content.title, uri: uri)
+        }
         switch delivery.kind {
         case .post, .reply:
             let room = delivery.destination.address

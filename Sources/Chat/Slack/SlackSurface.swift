@@ -4,7 +4,8 @@ import HTTP
 
 /// Delivers to Slack: a new alert is a Block Kit message in the team channel; an update edits it in place
 /// (`chat.update`) and adds the who/what/when/why line to its thread (broadcast to the channel when the alert
-/// re-fires); an escalation opens a DM (`conversations.open`) and posts there.
+/// re-fires); an escalation opens a DM (`conversations.open`) and posts there; an image (the digest's chart) is
+/// uploaded and shared in the channel with the message's title.
 ///
 /// Pacing: at most one message per channel per second (Slack: "one message per second per channel"); a delivery
 /// that comes sooner is handed back as `retryAfter`, so the dispatcher holds that channel without a hot loop.
@@ -28,6 +29,12 @@ package actor SlackSurface: ChatSurface {
         switch delivery.kind {
         case .post, .reply:
             let channel = delivery.destination.address
+            if let image = delivery.content.image {
+                try pace(channel)
+                let file = try await api.shareImage(image, title: delivery.content.title, channel: channel)
+                lastSent[channel] = now()
+                return delivery.kind == .post ? MessageRef(platform: .slack, channel: channel, messageID: file) : nil
+            }
             let ts = try await post(channel: channel, BlockKit.message(delivery.content))
             return delivery.kind == .post ? MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts) : nil
         case .update:

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 
-/// The few Slack Web API methods the bot uses (chat.postMessage, chat.update, conversations.open), as JSON POSTs
+/// The few Slack Web API methods the bot uses (chat.postMessage, chat.update, conversations.open, the file upload), as JSON POSTs
 /// with the bot token. Every answer's `ok` is checked; rate limits become `DeliveryError.retryAfter`, errors that
 /// retrying cannot fix become `DeliveryError.permanent`, the rest `SlackAPIError` (retried with backoff).
 package struct SlackWebAPI: Sendable {
@@ -20,6 +20,7 @@ package struct SlackWebAPI: Sendable {
         "token_revoked", "token_expired", "missing_scope", "no_permission", "msg_too_long", "invalid_blocks",
         "no_text", "user_not_found", "users_not_found", "cannot_dm_bot", "message_not_found", "cant_update_message",
         "edit_window_closed", "restricted_action", "invalid_arguments",
+        "file_uploads_disabled", "file_upload_size_restricted", "file_type_not_allowed", "file_uploads_except_images_disabled",
     ]
 
     /// Calls `method` with a JSON body; returns the answer's JSON object when `ok` is true.
@@ -31,6 +32,26 @@ package struct SlackWebAPI: Sendable {
     /// take JSON bodies.
     package func call(_ method: String, form: [(String, String)]) async throws -> [String: Any] {
         try await send(method, contentType: "application/x-www-form-urlencoded", body: Data(FormEncoding.encode(form).utf8))
+    }
+
+    /// Shares an image in `channel` the way Slack asks (files.getUploadURLExternal, the bytes POSTed to the URL it
+    /// gives, files.completeUploadExternal), with `title` as the message introducing it; the file's id.
+    package func shareImage(_ image: ChatImage, title: String, channel: String) async throws -> String {
+        let started = try await call("files.getUploadURLExternal", form: [("filename", image.filename), ("length", "\(image.data.count)"),
+                                                                         ("alt_txt", String(image.altText.prefix(1_000)))])
+        guard let address = started["upload_url"] as? String, let url = URL(string: address), url.host != nil,
+              let file = started["file_id"] as? String else {
+            throw SlackAPIError.malformed(method: "files.getUploadURLExternal")
+        }
+        // The upload URL carries its own authorisation: the bot token is not sent there.
+        let uploaded = try await transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", image.mimeType)], body: image.data))
+        if uploaded.status == 429 { throw DeliveryError.retryAfter(uploaded.header("retry-after").flatMap(Double.init) ?? 30) }
+        guard uploaded.status == 200 else { throw SlackAPIError.status(method: "file upload", uploaded.status) }
+        _ = try await call("files.completeUploadExternal", .object([
+            "files": .array([.object(["id": .string(file), "title": .string(title)])]),
+            "channel_id": .string(channel), "initial_comment": .string(title),
+        ]))
+        return file
     }
 
     private func send(_ method: String, contentType: String, body: Data) async throws -> [String: Any] {

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Minimal PNG encoder for 8-bit truecolor (RGB) images.
+package enum PNG {
+    /// Encodes `rgb` (row-major, 3 bytes per pixel, no padding) as a PNG file.
+    ///
+    /// Dimensions below 1 are clamped to 1 (PNG forbids empty images); missing pixel
+    /// bytes are treated as black and surplus bytes are ignored.
+    package static func encode(width: Int, height: Int, rgb: [UInt8]) -> Data {
+        let width = max(1, width)
+        let height = max(1, height)
+        let stride = width * 3
+        var pixels = rgb
+        if pixels.count < stride * height {
+            pixels.append(contentsOf: repeatElement(0, count: stride * height - pixels.count))
+        }
+
+        var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        var header: [UInt8] = []
+        appendBigEndian(UInt32(width), to: &header)
+        appendBigEndian(UInt32(height), to: &header)
+        header += [8, 2, 0, 0, 0]  // bit depth 8, color type 2 (RGB), deflate, adaptive filter, no interlace
+        appendChunk("IHDR", header, to: &out)
+
+        let compressed = Deflate.zlib(filtered(pixels, stride: stride, height: height))
+        let idatSize = 1 << 16
+        var offset = 0
+        repeat {
+            let end = min(compressed.count, offset + idatSize)
+            appendChunk("IDAT", compressed[offset..<end], to: &out)
+            offset = end
+        } while offset < compressed.count
+
+        appendChunk("IEND", [], to: &out)
+        return Data(out)
+    }
+
+    /// CRC-32 (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320) as used by PNG chunks.
+    package static func crc32(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
+        var crc = ~initial
+        for byte in bytes {
+            crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+        }
+        return ~crc
+    }
+
+    private static let crcTable: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 {
+            c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
+        }
+        return c
+    }
+
+    /// Prefixes each scanline with a filter byte, choosing per row between
+    /// None (0) and Up (2) — whichever leaves fewer non-zero bytes.
+    private static func filtered(_ pixels: [UInt8], stride: Int, height: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: (stride + 1) * height)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let row = y * stride
+                    let target = y * (stride + 1)
+                    var useUp = false
+                    if y > 0 {
+                        var nonZeroNone = 0
+                        var nonZeroUp = 0
+                        for i in 0..<stride {
+                            let value = src[row + i]
+                            if value != 0 { nonZeroNone += 1 }
+                            if value != src[row - stride + i] { nonZeroUp += 1 }
+                        }
+                        useUp = nonZeroUp < nonZeroNone
+                    }
+                    dst[target] = useUp ? 2 : 0
+                    if useUp {
+                        for i in 0..<stride {
+                            dst[target + 1 + i] = src[row + i] &- src[row - stride + i]
+                        }
+                    } else {
+                        for i in 0..<stride { dst[target + 1 + i] = src[row + i] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private static func appendChunk(_ type: String, _ data: some Collection<UInt8>, to out: inout [UInt8]) {
+        let typeBytes = Array(type.utf8)
+        appendBigEndian(UInt32(data.count), to: &out)
+        out += typeBytes
+        out += data
+        let crc = crc32(data, initial: crc32(typeBytes))
+        appendBigEndian(crc, to: &out)
+    }
+
+    private static func appendBigEndian(_ value: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: value >> 24))
+        out.append(UInt8(truncatingIfNeeded: value >> 16))
+        out.append(UInt8(truncatingIfNeeded: value >> 8))
+        out.append(UInt8(truncatingIfNeeded: value))
+    }
+}
