@@ -235,7 +235,7 @@ if groups.contains("endpoints") {
 // MARK: - Metrics over a 1,000,000-entry ledger
 
 if groups.contains("metrics") {
-    table += try benchMetrics(ledgerSize: 1_000_000 / scale)
+    table += try await benchMetrics(ledgerSize: 1_000_000 / scale)
 }
 
 // MARK: - Matrix round trip (needs the Synapse scripts/bench-matrix starts; not part of the default groups)

@@ -123,7 +123,7 @@ package struct Alert: Codable, Sendable, Equatable {
 
     /// What the program metrics need of this alert.
     package var facts: AlertFacts {
-        AlertFacts(id: id, control: control, team: team, severity: severity, criteria: criteria, state: state, failingSince: failingSince,
+        AlertFacts(id: id, control: control, title: title, team: team, severity: severity, criteria: criteria, state: state, failingSince: failingSince,
                    openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt)
     }
 
@@ -131,11 +131,13 @@ package struct Alert: Codable, Sendable, Equatable {
     package var isActive: Bool { state == .open || state == .acknowledged || state == .escalated }
 }
 
-/// The part of an alert the program metrics read: who owns it, how severe, and its timeline. The store keeps these
-/// in the alert row's own columns, so metrics over weeks of history read them without decoding any alert body.
+/// The part of an alert the program metrics and the dashboard's lists read: what and whose it is, how severe, and its
+/// timeline. The store keeps these in the alert row's own columns, so views over weeks of history read them without
+/// decoding any alert body.
 package struct AlertFacts: Sendable, Equatable {
     package var id: AlertID
     package var control: ControlID
+    package var title: String
     package var team: TeamID
     package var severity: Severity
     package var criteria: [Criterion]
@@ -146,9 +148,9 @@ package struct AlertFacts: Sendable, Equatable {
     package var slaBreachedAt: Date?
     package var endedAt: Date?
 
-    package init(id: AlertID, control: ControlID, team: TeamID, severity: Severity, criteria: [Criterion], state: AlertState,
+    package init(id: AlertID, control: ControlID, title: String, team: TeamID, severity: Severity, criteria: [Criterion], state: AlertState,
                  failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?) {
-        self.id = id; self.control = control; self.team = team; self.severity = severity; self.criteria = criteria; self.state = state
+        self.id = id; self.control = control; self.title = title; self.team = team; self.severity = severity; self.criteria = criteria; self.state = state
         self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline; self.slaBreachedAt = slaBreachedAt
         self.endedAt = endedAt
     }

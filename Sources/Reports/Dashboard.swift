@@ -35,7 +35,7 @@ package enum Dashboard {
         return "<figure><figcaption>\(escape(title))</figcaption><svg role=\"img\" aria-label=\"\(escape(title))\" width=\"\(Int(width + 220))\" height=\"\(Int(Double(max(values.count, 1)) * rowHeight + 6))\">\(rows)</svg></figure>"
     }
 
-    static func alertRows(_ alerts: [Alert], now: Date, link: (AlertID) -> String) -> String {
+    static func alertRows(_ alerts: [AlertFacts], now: Date, link: (AlertID) -> String) -> String {
         alerts.map { a in
             "<tr><td><a href=\"\(link(a.id))\">\(a.id)</a></td><td class=\"\(a.severity.rawValue)\">\(a.severity.label)</td><td>\(a.state.label)</td>"
                 + "<td>\(escape(a.team.rawValue))</td><td>\(escape(a.title))</td><td>\(TimeText.human(a.openedAt))</td>"
@@ -47,10 +47,11 @@ package enum Dashboard {
 
     /// The main page: open risk, live alerts, this week's metrics by team, controls by criterion.
     package static func main(config: BotConfig, store: StoreTransaction, now: Date, link: (String) -> String) throws -> String {
-        let live = try store.liveAlerts().sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        // Twelve weeks of facts serve the trend and this week beside the last.
+        // Twelve weeks of facts serve the live list (a live alert has not ended, so it touches them), the trend and
+        // this week beside the last: one read of the alert rows' columns, no alert body decoded.
         let history = try store.alertFacts(touching: WeeklyTrend.span(endingAt: now))
+        let live = history.filter { !$0.state.isEnded }.sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         let trend = WeeklyTrend.compute(alerts: history, endingAt: now)
         let teams = MetricsBreakdown.compute(.team, alerts: history,
                                              controls: config.controls, ran: try store.controlsRun(in: period),
@@ -139,7 +140,7 @@ package enum Dashboard {
             <p>Prepared for \(escape(auditor)). \(escape(metrics.summary)).</p>
             <h2>Alerts in the period (\(alerts.count))</h2>
             <table>\(alertHeader)
-            \(alertRows(alerts, now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
+            \(alertRows(alerts.map(\.facts), now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
             </table>
             <h2>SLA breaches and justified exceptions</h2>
             <pre>\(escape(exceptions.markdown))</pre>
@@ -150,7 +151,21 @@ package enum Dashboard {
 /// Text made safe for HTML element content and attribute values (the report, the trust-center page, the dashboard).
 enum HTMLText {
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        // One pass over the bytes (pages list hundreds of alerts); most text has nothing to escape.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") }) else {
+            return text
+        }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
     }
 }

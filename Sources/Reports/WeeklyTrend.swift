@@ -28,8 +28,10 @@ package struct WeeklyTrend: Sendable, Equatable {
         let first = span(endingAt: end, weeks: weeks).start
         return WeeklyTrend(weeks: (0..<weeks).map { index in
             let period = DateInterval(start: first.addingTimeInterval(Double(index) * 7 * 86_400), duration: 7 * 86_400)
-            let metrics = AlertMetrics.compute(alerts: alerts, controls: [], ranInPeriod: [], period: period)
-            let open = alerts.filter { $0.isOpen(at: period.end) }
+            // The week's own alerts: opened by its end and not ended before its start (one pass, then the metrics' passes on few).
+            let touching = alerts.filter { $0.openedAt <= period.end && ($0.endedAt.map { $0 >= period.start } ?? true) }
+            let metrics = AlertMetrics.compute(alerts: touching, controls: [], ranInPeriod: [], period: period)
+            let open = touching.filter { $0.isOpen(at: period.end) }
             return Week(period: period, openRisk: Dictionary(grouping: open, by: \.severity).mapValues(\.count), mttd: metrics.mttd, mttr: metrics.mttr)
         })
     }

@@ -155,8 +155,8 @@ package struct BotDatabase: Sendable {
                 CREATE INDEX alert_timer ON alert(timer_at) WHERE timer_at IS NOT NULL;
                 """)
         }
-        // What the program metrics read of each alert (its timeline, SLA and criteria) in the row's own columns, so
-        // the dashboard and metrics over weeks of history decode no alert body. Written with every save; existing
+        // What the program metrics and the dashboard's lists read of each alert (title, timeline, SLA and criteria) in
+        // the row's own columns, so views over weeks of history decode no alert body. Written with every save; existing
         // rows are filled from their bodies here.
         migrator.registerMigration("v4-alert-facts") { db in
             try db.execute(sql: """
@@ -164,6 +164,7 @@ package struct BotDatabase: Sendable {
                 ALTER TABLE alert ADD COLUMN sla_deadline REAL;
                 ALTER TABLE alert ADD COLUMN sla_breached_at REAL;
                 ALTER TABLE alert ADD COLUMN criteria TEXT;
+                ALTER TABLE alert ADD COLUMN title TEXT;
                 """)
             let bodies = try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE length(body) > 0")
             for row in bodies {

@@ -77,10 +77,10 @@ package struct StoreTransaction {
     }
 
     /// The alert row's columns that mirror its `AlertFacts`, in `factArguments` order; `alertFacts(touching:)` reads them back.
-    static let factColumns = "team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
+    static let factColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
 
     static func factArguments(_ facts: AlertFacts) -> [(any DatabaseValueConvertible)?] {
-        [facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
+        [facts.title, facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
          facts.failingSince.timeIntervalSinceReferenceDate, facts.slaDeadline.timeIntervalSinceReferenceDate,
          facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ",")]
     }
@@ -89,20 +89,29 @@ package struct StoreTransaction {
     /// what the metrics, digest and dashboard need over weeks of history.
     package func alertFacts(touching period: DateInterval = DateInterval(start: .distantPast, end: .distantFuture)) throws -> [AlertFacts] {
         func date(_ value: Double?) -> Date? { value.map(Date.init(timeIntervalSinceReferenceDate:)) }
-        return try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, control_id, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at
+        var criteriaByText: [String: [Criterion]] = [:]   // a handful of distinct lists: parse each once
+        var facts: [AlertFacts] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at
             FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id
-            """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate]).map { row in
+            """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
+        while let row = try rows.next() {
             let id = AlertID(row[0])
-            guard let severity = Severity(rawValue: row[3]), let state = AlertState(rawValue: row[5]),
-                  let failingSince = date(row[6]), let slaDeadline = date(row[8]) else {
-                throw StoreError.corrupt("alert \(id): unreadable severity, state or timeline columns")
+            guard let title: String = row[2], let severity = Severity(rawValue: row[4]), let state = AlertState(rawValue: row[6]),
+                  let failingSince = date(row[7]), let slaDeadline = date(row[9]) else {
+                throw StoreError.corrupt("alert \(id): unreadable title, severity, state or timeline columns")
             }
-            let criteria = (row[4] as String? ?? "").split(separator: ",").compactMap { Criterion(String($0)) }
-            return AlertFacts(id: id, control: ControlID(row[1] as String), team: TeamID(row[2] as String), severity: severity, criteria: criteria,
-                              state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[7]),
-                              slaDeadline: slaDeadline, slaBreachedAt: date(row[9]), endedAt: date(row[10]))
+            let text: String = row[5] ?? ""
+            let criteria = criteriaByText[text] ?? {
+                let parsed = text.split(separator: ",").compactMap { Criterion(String($0)) }
+                criteriaByText[text] = parsed
+                return parsed
+            }()
+            facts.append(AlertFacts(id: id, control: ControlID(row[1] as String), title: title, team: TeamID(row[3] as String), severity: severity,
+                                    criteria: criteria, state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[8]),
+                                    slaDeadline: slaDeadline, slaBreachedAt: date(row[10]), endedAt: date(row[11])))
         }
+        return facts
     }
 
     // MARK: Alert timers

@@ -13,7 +13,7 @@ struct WeeklyTrendTests {
 
     static func facts(_ id: Int64, _ severity: Severity, failing: Double, opened: Double, ended: Double? = nil,
                       state: AlertState? = nil) -> AlertFacts {
-        AlertFacts(id: AlertID(id), control: "mfa", team: "infra", severity: severity, criteria: [Criterion("CC6.1")!],
+        AlertFacts(id: AlertID(id), control: "mfa", title: "MFA enforced: person \(id)", team: "infra", severity: severity, criteria: [Criterion("CC6.1")!],
                    state: state ?? (ended == nil ? .open : .resolved), failingSince: end.addingTimeInterval(failing), openedAt: end.addingTimeInterval(opened),
                    slaDeadline: end.addingTimeInterval(opened + 86_400), slaBreachedAt: nil, endedAt: ended.map(end.addingTimeInterval))
     }
