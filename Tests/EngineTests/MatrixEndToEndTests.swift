@@ -233,6 +233,9 @@ struct MatrixEndToEndTests {
         try await world.dispatcher.drain()
 
         let events = try await world.botEvents()
+        // The room is both the team's and leadership's: the team's chart, then the organisation's (newest first here).
+        #expect(events.filter { $0.msgtype == "m.image" }.compactMap { $0.content["filename"]?.stringValue }
+            == ["soc2-trend-organisation-2026-03-02.png", "soc2-trend-infra-2026-03-02.png"])
         let image = try #require(events.first { $0.msgtype == "m.image" }, "no m.image from the bot")
         #expect(events.contains { $0.msgtype == "m.notice" && ($0.body ?? "").hasPrefix("Weekly SOC 2 digest — Northwind") })
         #expect(image.content["filename"]?.stringValue == "soc2-trend-organisation-2026-03-02.png")
@@ -249,7 +252,7 @@ struct MatrixEndToEndTests {
         #expect(download.body.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         #expect(image.content["info"]?["size"] == .number(Double(download.body.count)))
         let drawn = try world.engine.database.read { try WeeklyDigest.build(config: config, store: $0, now: world.clock.now()) }
-            .messages.compactMap(\.message.image).first
+            .messages.compactMap(\.message.image).first { $0.filename == "soc2-trend-organisation-2026-03-02.png" }
         #expect(drawn?.data == download.body, "the bytes in the room are the bytes the bot drew")
     }
 }

@@ -126,8 +126,10 @@ package struct TrendChart: Sendable {
     func geometry() -> Geometry {
         let maxTotal = weeks.map { totals(of: $0).reduce(0, +) }.max() ?? 0
         let stackedAxis = Self.integerAxis(maxTotal)
-        let maxLine = weeks.flatMap { lineValues(of: $0).compactMap { $0 } }.max() ?? 0
-        let lineAxis = Self.decimalAxis(maxLine)
+        let measured = weeks.flatMap { lineValues(of: $0).compactMap { $0 } }
+        // A measured zero (an alert detected the moment its failure began) is data: draw it on a 0–1 axis.
+        let highest = measured.max() ?? 0
+        let lineAxis = Self.decimalAxis(measured.isEmpty ? 0 : highest > 0 ? highest : 1)
 
         let yLabelWidth = max(
             stackedAxis.ticks.map { Raster.textWidth(stackedAxis.label($0), scale: Style.labelScale) }.max() ?? 0,
