@@ -19,6 +19,8 @@ package struct Bot: Sendable {
     package let doorbell: Doorbell
     /// Controls a webhook asked to re-run at once.
     package let triggers: ControlTriggers
+    /// How each configured source's reads went lately: `integration_health` controls and `/metrics` read it.
+    package let sourceHealth: SourceHealthMonitor
 
     /// - Parameters:
     ///   - start: controls that never ran are due from this moment.
@@ -35,7 +37,8 @@ package struct Bot: Sendable {
         // The systems under watch (the vendor register with the renewals recorded from chat), every read recorded,
         // beside the bot's own facts: access reviews certified and policies attested from chat.
         let withLedger = sources.map { source -> any FactSource in (source as? VendorRegisterSource)?.reading(database) ?? source }
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(withLedger, config: config, now: { clock.now() })
+        let sourceHealth = SourceHealthMonitor(now: { clock.now() })
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(withLedger, config: config, monitor: sourceHealth)
                                                                                  + [ReviewSource(database: database),
                                                                                     PolicyAttestationSource(config: config, database: database)],
                                                                                aliases: AccountAliases(people: config.people)),
@@ -46,13 +49,13 @@ package struct Bot: Sendable {
                                                  EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)],
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
-                   commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers)
+                   commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers,
+                   sourceHealth: sourceHealth)
     }
 
     /// `sources` with every read recorded, plus the record itself as the `integrations` facts that
     /// `integration_health` controls read.
-    package static func watched(_ sources: [any FactSource], config: BotConfig, now: @escaping @Sendable () -> Date) -> [any FactSource] {
-        let monitor = SourceHealthMonitor(now: now)
+    package static func watched(_ sources: [any FactSource], config: BotConfig, monitor: SourceHealthMonitor) -> [any FactSource] {
         let kinds = Dictionary(config.sources.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
         return sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) } + [IntegrationHealthSource(monitor: monitor)]
     }

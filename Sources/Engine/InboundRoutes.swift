@@ -1,5 +1,6 @@
 import Chat
 import Core
+import FactSources
 import Foundation
 import Logging
 import Reports
@@ -122,11 +123,20 @@ extension HTTPServerResponse {
 package struct MetricsEndpoint: Sendable {
     let engine: AlertEngine
     let clock: any BotClock
-    package init(engine: AlertEngine, clock: any BotClock) { self.engine = engine; self.clock = clock }
+    /// The sources' latest reads (nil: not watched here, no source samples).
+    let sourceHealth: SourceHealthMonitor?
+    package init(engine: AlertEngine, clock: any BotClock, sourceHealth: SourceHealthMonitor? = nil) {
+        self.engine = engine; self.clock = clock; self.sourceHealth = sourceHealth
+    }
 
     func handle() -> HTTPServerResponse {
         do {
-            let text = try engine.database.read { try PrometheusMetrics.render(config: engine.config, store: $0, now: clock.now()) }
+            let now = clock.now()
+            let sources = (sourceHealth?.snapshot ?? []).map { health in
+                PrometheusMetrics.SourceStatus(source: health.source.rawValue, kind: health.kind, up: health.healthy,
+                                               failingFor: health.failingSince.map { max(0, now.timeIntervalSince($0)) })
+            }
+            let text = try engine.database.read { try PrometheusMetrics.render(config: engine.config, store: $0, now: now, sources: sources) }
             return HTTPServerResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Data(text.utf8))
         } catch {
             return .text(503, "metrics unavailable: the store could not be read\n")

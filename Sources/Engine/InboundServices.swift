@@ -142,7 +142,7 @@ extension Bot {
             let dashboard = dashboardToken != nil || !auditors.isEmpty
                 ? DashboardEndpoint(engine: commands.engine, clock: commands.clock, token: dashboardToken, auditors: auditors) : nil
             let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil,
-                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock), trustCenter: trustCenter,
+                                       metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock, sourceHealth: sourceHealth), trustCenter: trustCenter,
                                        dashboard: dashboard)
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,
                                                          handlerTimeout: 10),

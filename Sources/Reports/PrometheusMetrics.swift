@@ -8,7 +8,19 @@ package enum PrometheusMetrics {
     /// Histogram buckets for detection and remediation times, in seconds: 5 min … 30 days.
     static let buckets: [Double] = [300, 900, 3_600, 4 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400]
 
-    package static func render(config: BotConfig, store: StoreTransaction, now: Date) throws -> String {
+    /// One source's latest read, as the running bot recorded it.
+    package struct SourceStatus: Sendable {
+        package var source: String
+        package var kind: String
+        package var up: Bool
+        /// How long its reads have been failing (nil while healthy).
+        package var failingFor: TimeInterval?
+        package init(source: String, kind: String, up: Bool, failingFor: TimeInterval?) {
+            self.source = source; self.kind = kind; self.up = up; self.failingFor = failingFor
+        }
+    }
+
+    package static func render(config: BotConfig, store: StoreTransaction, now: Date, sources: [SourceStatus] = []) throws -> String {
         var out: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             out.append("# HELP \(name) \(help)")
@@ -30,6 +42,12 @@ package enum PrometheusMetrics {
                runs.map { ("{control=\"\(escape($0.control.rawValue))\"}", Double($0.failed)) })
         metric("soc2bot_control_errors", "gauge", "Resources a control's latest run could not evaluate (a source unreadable: never a pass).",
                runs.map { ("{control=\"\(escape($0.control.rawValue))\"}", Double($0.errors)) })
+        if !sources.isEmpty {
+            metric("soc2bot_source_up", "gauge", "Whether the latest read of each configured source succeeded (1) or failed (0).",
+                   sources.map { ("{source=\"\(escape($0.source))\",kind=\"\(escape($0.kind))\"}", $0.up ? 1 : 0) })
+            metric("soc2bot_source_failing_seconds", "gauge", "How long each source's reads have been failing (0 while healthy).",
+                   sources.map { ("{source=\"\(escape($0.source))\",kind=\"\(escape($0.kind))\"}", $0.failingFor ?? 0) })
+        }
         metric("soc2bot_outbox_depth", "gauge", "Chat messages not yet delivered.", [("", Double(try store.outboxDepth()))])
         metric("soc2bot_outbox_failing", "gauge", "Undelivered chat messages whose last attempt failed.", [("", Double(try store.outboxFailing()))])
         metric("soc2bot_ledger_entries", "gauge", "Entries in the evidence ledger.", [("", Double(try store.ledgerHead()?.seq ?? 0))])

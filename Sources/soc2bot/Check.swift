@@ -40,10 +40,10 @@ struct Check: AsyncParsableCommand {
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: now) }
         // Integration health reflects the reads this run made (controls run in manifest order). With the bot's
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals.
-        var withLedger = Bot.watched(sources, config: config, now: { now })
+        var withLedger = Bot.watched(sources, config: config, monitor: SourceHealthMonitor(now: { now }))
         if FileManager.default.fileExists(atPath: common.database) {
             let database = try openDatabase(common.database, requireIntactLedger: false)
-            withLedger = Bot.watched(sources.map { ($0 as? VendorRegisterSource)?.reading(database) ?? $0 }, config: config, now: { now })
+            withLedger = Bot.watched(sources.map { ($0 as? VendorRegisterSource)?.reading(database) ?? $0 }, config: config, monitor: SourceHealthMonitor(now: { now }))
                 + [ReviewSource(database: database), PolicyAttestationSource(config: config, database: database)]
         }
         let runner = ControlRunner(sources: withLedger, aliases: AccountAliases(people: config.people))

@@ -1,5 +1,6 @@
 import Core
 import Engine
+import FactSources
 import Foundation
 import Sockets
 import Store
@@ -33,5 +34,27 @@ struct PrometheusMetricsTests {
         #expect(lines.filter { !$0.hasPrefix("#") }.allSatisfy { $0.range(of: #"^soc2bot_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$"#, options: .regularExpression) != nil })
         #expect(await routes.handle(HTTPServerRequest(method: "POST", path: "/metrics")).status == 405)
         #expect(await InboundRoutes(slack: nil).handle(HTTPServerRequest(method: "GET", path: "/metrics")).status == 404)
+    }
+
+    struct Broken: FactSource {
+        let id: SourceID = "okta"
+        let provides: Set<FactKind> = [.accounts]
+        struct Down: Error {}
+        func facts(_ kinds: Set<FactKind>) async throws -> Facts { throw Down() }
+    }
+
+    /// A source whose reads fail shows as down, with how long, beside the healthy ones.
+    @Test func theScrapeReportsEachSourcesLatestRead() async throws {
+        let engine = try EngineFixtures.engine()
+        let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_772_438_400))
+        let monitor = SourceHealthMonitor(now: { clock.now() })
+        let broken = MonitoredSource(Broken(), kind: "okta", monitor: monitor)
+        _ = try? await broken.facts([.accounts])
+        clock.advance(by: 600)
+        _ = try? await broken.facts([.accounts])
+        let routes = InboundRoutes(slack: nil, metrics: MetricsEndpoint(engine: engine, clock: clock, sourceHealth: monitor))
+        let lines = String(decoding: await routes.handle(HTTPServerRequest(method: "GET", path: "/metrics")).body, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.contains("soc2bot_source_up{source=\"okta\",kind=\"okta\"} 0"))
+        #expect(lines.contains("soc2bot_source_failing_seconds{source=\"okta\",kind=\"okta\"} 600"))
     }
 }
