@@ -28,9 +28,9 @@ package struct AlertMetrics: Sendable, Equatable {
     ///   - evidencedManual: the manual controls whose evidence is current.
     package static func compute(alerts: [AlertFacts], controls: [Control], ranInPeriod: Set<ControlID>, evidencedManual: Set<ControlID> = [],
                                 period: DateInterval) -> AlertMetrics {
-        let openedHere = alerts.filter { period.contains($0.openedAt) }
+        let openedHere = alerts.filter { period.spans($0.openedAt) }
         let endedHere = alerts.filter { alert in
-            (alert.state == .resolved || alert.state == .closed) && alert.endedAt.map(period.contains) == true
+            (alert.state == .resolved || alert.state == .closed) && alert.endedAt.map(period.spans) == true
         }
         func mean(_ values: [TimeInterval]) -> TimeInterval? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         let covered = controls.filter { $0.isAutomated ? ranInPeriod.contains($0.id) : evidencedManual.contains($0.id) }.count

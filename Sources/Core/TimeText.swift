@@ -130,3 +130,9 @@ extension Calendar {
         return c
     }()
 }
+
+extension DateInterval {
+    /// Half-open membership, from `start` (inclusive) to `end` (exclusive): back-to-back periods (this week and the
+    /// last, an export's `--from`/`--to`) never count one moment twice. `contains` includes the end.
+    package func spans(_ date: Date) -> Bool { start <= date && date < end }
+}

@@ -32,15 +32,15 @@ package struct ExceptionsReport: Sendable {
             actions[alert.id] = try store.evidence(subject: alert.id.description).compactMap(Self.action)
         }
         // A breach belongs to the period its deadline passed in.
-        let breached = alerts.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) && period.contains($0.slaDeadline) }
+        let breached = alerts.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) && period.spans($0.slaDeadline) }
         let byControl = Dictionary(grouping: breached, by: \.control)
         let controls = Dictionary(config.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let accepted = alerts.compactMap { alert -> (Alert, Action?)? in
-            let acceptance = actions[alert.id]?.last { $0.action == "accept_risk" && period.contains($0.at) }
-            guard acceptance != nil || (alert.state == .riskAccepted && period.contains(alert.openedAt)) else { return nil }
+            let acceptance = actions[alert.id]?.last { $0.action == "accept_risk" && period.spans($0.at) }
+            guard acceptance != nil || (alert.state == .riskAccepted && period.spans(alert.openedAt)) else { return nil }
             return (alert, acceptance)
         }
-        let closedBare = alerts.filter { $0.state == .closed && $0.remediationLink == nil && $0.endedAt.map(period.contains) == true }
+        let closedBare = alerts.filter { $0.state == .closed && $0.remediationLink == nil && $0.endedAt.map(period.spans) == true }
             .map { alert in (alert, actions[alert.id]?.last { $0.action == "close" }) }
         return ExceptionsReport(
             organisation: config.organisation, period: period,

@@ -88,4 +88,18 @@ struct AlertMetricsTests {
         #expect(m.mttd == nil && m.mttr == nil && m.coverage == 0)
         #expect(m.summary.hasPrefix("MTTD – · MTTR –"))
     }
+
+    /// Periods are half-open: an alert opened, or fixed, exactly where one week ends and the next begins counts in
+    /// the next week only, never in both.
+    @Test func aMomentOnTheBoundaryBelongsToTheLaterPeriodOnly() {
+        let first = DateInterval(start: t0, duration: 7 * 86_400), second = DateInterval(start: first.end, duration: 7 * 86_400)
+        let onBoundary = [alert(1, control: "a", failingSince: 7 * 86_400 - 3_600, opened: 7 * 86_400, state: .resolved, ended: 8 * 86_400),
+                          alert(2, control: "a", failingSince: 0, opened: 3_600, state: .resolved, ended: 7 * 86_400)].map(\.facts)
+        let a = AlertMetrics.compute(alerts: onBoundary, controls: [], ranInPeriod: [], period: first)
+        let b = AlertMetrics.compute(alerts: onBoundary, controls: [], ranInPeriod: [], period: second)
+        #expect(a.opened == 1 && b.opened == 1)
+        #expect(a.mttd == 3_600 && b.mttd == 3_600)
+        #expect(a.mttr == nil, "alert 2 was fixed at the first week's end: that is the second week")
+        #expect(b.mttr.map { Int($0) } == Int((7 * 86_400 - 3_600 + 86_400) / 2))
+    }
 }
