@@ -101,4 +101,12 @@ package struct ChatImage: Codable, Sendable, Equatable {
     package init(filename: String, mimeType: String = "image/png", data: Data, width: Int, height: Int, altText: String) {
         self.filename = filename; self.mimeType = mimeType; self.data = data; self.width = width; self.height = height; self.altText = altText
     }
+
+    /// Writes the image into `directory` (created if missing) under its filename; the file written.
+    package func save(in directory: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(filename)
+        try data.write(to: file, options: .atomic)
+        return file
+    }
 }

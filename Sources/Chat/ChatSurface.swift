@@ -60,10 +60,7 @@ package struct TerminalSurface: ChatSurface {
     package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
         write(renderer.render(delivery.content, destination: delivery.destination, kind: delivery.kind.rawValue) + "\n")
         if let image = delivery.content.image, let imageDirectory {
-            try FileManager.default.createDirectory(at: imageDirectory, withIntermediateDirectories: true)
-            let file = imageDirectory.appendingPathComponent(image.filename)
-            try image.data.write(to: file, options: .atomic)
-            write("  Saved to \(file.path)\n")
+            write("  Saved to \(try image.save(in: imageDirectory).path)\n")
         }
         guard delivery.kind == .post else { return nil }
         return MessageRef(platform: platform, channel: delivery.destination.address, messageID: delivery.txnID)

@@ -93,7 +93,7 @@ package enum Dashboard {
     /// The twelve-week trend chart (open risk by severity, MTTD and MTTR) as a PNG, the picture the digest posts.
     package static func trendPNG(config: BotConfig, store: StoreTransaction, now: Date) throws -> Data {
         let trend = WeeklyTrend.compute(alerts: try store.alertFacts(touching: WeeklyTrend.span(endingAt: now)), endingAt: now)
-        return trend.chart(title: "\(config.organisation): open risk, MTTD and MTTR over the last \(trend.weeks.count) weeks").png()
+        return trend.chart(title: trend.title(for: config.organisation)).png()
     }
 
     /// One alert with its full history; nil when there is no such alert (or, for an auditor, none in the period).
@@ -131,8 +131,8 @@ package enum Dashboard {
 
     /// The auditor's view of one period: its alerts, metrics, SLA breaches and justified exceptions.
     package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, link: (String) -> String) throws -> String {
-        let alerts = try store.alerts(touching: period).sorted { $0.openedAt < $1.openedAt }
-        let metrics = AlertMetrics.compute(alerts: alerts.map(\.facts), controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
+        let alerts = try store.alertFacts(touching: period).sorted { $0.openedAt < $1.openedAt }
+        let metrics = AlertMetrics.compute(alerts: alerts, controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
                                            evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: period.end), period: period)
         let exceptions = try ExceptionsReport.build(config: config, store: store, period: period)
         return page("Audit period \(TimeText.human(period.start)) to \(TimeText.human(period.end))", """
@@ -140,7 +140,7 @@ package enum Dashboard {
             <p>Prepared for \(escape(auditor)). \(escape(metrics.summary)).</p>
             <h2>Alerts in the period (\(alerts.count))</h2>
             <table>\(alertHeader)
-            \(alertRows(alerts.map(\.facts), now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
+            \(alertRows(alerts, now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
             </table>
             <h2>SLA breaches and justified exceptions</h2>
             <pre>\(escape(exceptions.markdown))</pre>

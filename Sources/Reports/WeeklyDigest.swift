@@ -76,7 +76,7 @@ package struct WeeklyDigest: Sendable {
     /// The trend chart of `alerts` over the last twelve weeks, as its own message (posted after the digest's text).
     static func chartMessage(of alerts: [AlertFacts], name: String, slug: String, now: Date) -> ChatMessage {
         let trend = WeeklyTrend.compute(alerts: alerts, endingAt: now)
-        let title = "\(name): open risk, MTTD and MTTR over the last \(trend.weeks.count) weeks"
+        let title = trend.title(for: name)
         let safe = String(slug.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
         return ChatMessage(title: title, image: trend.image(title: title, filename: "soc2-trend-\(safe)-\(TimeText.iso(now).prefix(10)).png"))
     }

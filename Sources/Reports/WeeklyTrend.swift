@@ -70,6 +70,9 @@ package struct WeeklyTrend: Sendable, Equatable {
             + "MTTD \(time(first.mttd)) → \(time(last.mttd)); MTTR \(time(first.mttr)) → \(time(last.mttr))."
     }
 
+    /// The chart's title for `name` (a team or the organisation), the same in the digest and on the dashboard.
+    package func title(for name: String) -> String { "\(name): open risk, MTTD and MTTR over the last \(weeks.count) weeks" }
+
     /// The chart as a PNG to post.
     package func image(title: String, filename: String) -> ChatImage {
         let raster = chart(title: title).render()

@@ -27,10 +27,7 @@ struct Digest: ParsableCommand {
         for (destination, message) in digest.messages {
             print(renderer.render(message, destination: destination, kind: "digest"))
             if let image = message.image, let charts {
-                let directory = URL(fileURLWithPath: charts)
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try image.data.write(to: directory.appendingPathComponent(image.filename), options: .atomic)
-                print("  Saved to \(directory.appendingPathComponent(image.filename).path)")
+                print("  Saved to \(try image.save(in: URL(fileURLWithPath: charts)).path)")
             }
         }
     }

@@ -98,17 +98,9 @@ struct DeflateTests {
             (0..<200_000).map { UInt8(truncatingIfNeeded: $0 % 251 ^ $0 / 4_000) },
         ]
         for input in inputs {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"]
-            let stdin = Pipe(), stdout = Pipe()
-            process.standardInput = stdin; process.standardOutput = stdout
-            try process.run()
-            stdin.fileHandleForWriting.write(Data(Deflate.zlib(input)))
-            try stdin.fileHandleForWriting.close()
-            let inflated = stdout.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0 && [UInt8](inflated) == input, "\(input.count) bytes")
+            let inflated = try PythonPNG.python("import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))",
+                                                input: Data(Deflate.zlib(input)))
+            #expect([UInt8](inflated) == input, "\(input.count) bytes")
         }
     }
 }
@@ -161,19 +153,26 @@ for y in range(height):
 sys.stdout.buffer.write(struct.pack('>II', width, height) + bytes(out))
 """#
 
-    static func decode(_ png: Data) throws -> Decoded {
+    /// Runs `script` with `input` on its standard input; its standard output, or an error with its standard error.
+    static func python(_ script: String, input: Data) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input; process.standardOutput = output; process.standardError = errors
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin; process.standardOutput = stdout; process.standardError = stderr
         try process.run()
-        input.fileHandleForWriting.write(png)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let problem = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, data.count >= 8 else { throw Failed(description: "python3 could not decode the PNG: \(problem)") }
+        guard process.terminationStatus == 0 else { throw Failed(description: "python3 failed: \(problem)") }
+        return output
+    }
+
+    static func decode(_ png: Data) throws -> Decoded {
+        let data = try python(script, input: png)
+        guard data.count >= 8 else { throw Failed(description: "python3 could not decode the PNG") }
         let bytes = [UInt8](data)
         func u32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return Decoded(width: u32(0), height: u32(4), rgb: Array(bytes[8...]))
