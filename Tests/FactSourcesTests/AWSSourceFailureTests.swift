@@ -5,15 +5,20 @@ import HTTP
 import Synchronization
 import Testing
 
-/// Answers every request with the next scripted response; records request paths and queries.
+/// Answers every request with the next scripted response, or, when given a router, with the router's answer for the
+/// request's path and query (for requests a source sends concurrently, whose order is not fixed); records them.
 final class CannedTransport: HTTPTransport {
     private let state: Mutex<(responses: [HTTPResponse], seen: [String])>
-    init(_ responses: [HTTPResponse]) { state = Mutex((responses, [])) }
+    private let router: (@Sendable (String) -> HTTPResponse?)?
+    init(_ responses: [HTTPResponse]) { state = Mutex((responses, [])); router = nil }
+    init(router: @escaping @Sendable (String) -> HTTPResponse?) { state = Mutex(([], [])); self.router = router }
     var seen: [String] { state.withLock { $0.seen } }
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        state.withLock { s in
-            let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
-            s.seen.append((components?.percentEncodedPath ?? "") + (components?.percentEncodedQuery.map { "?" + $0 } ?? ""))
+        let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+        let target = (components?.percentEncodedPath ?? "") + (components?.percentEncodedQuery.map { "?" + $0 } ?? "")
+        return state.withLock { s in
+            s.seen.append(target)
+            if let router { return router(target) ?? HTTPResponse(status: 500) }
             return s.responses.isEmpty ? HTTPResponse(status: 500) : s.responses.removeFirst()
         }
     }
@@ -70,9 +75,21 @@ struct AWSSourceFailureTests {
         let noBlock = xml("<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>", status: 404)
         let noPolicy = xml("<Error><Code>NoSuchBucketPolicy</Code></Error>", status: 404)
         let privateACL = xml("<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>owner</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>")
-        let transport = CannedTransport([page1, page2, noEncryption, noBlock, noPolicy, privateACL, noEncryption, noBlock, noPolicy, privateACL])
+        // The two buckets are read concurrently, so their requests are answered by what they ask, not by order.
+        let transport = CannedTransport { target in
+            switch target {
+            case "/": page1
+            case let t where t.hasPrefix("/?continuation-token=t%2F2"): page2
+            case let t where t.hasSuffix("?encryption"): noEncryption
+            case let t where t.hasSuffix("?publicAccessBlock"): noBlock
+            case let t where t.hasSuffix("?policy"): noPolicy
+            case let t where t.hasSuffix("?acl"): privateACL
+            default: nil
+            }
+        }
         let facts = try await source(transport).facts([.buckets])
         #expect(facts.buckets?.map(\.name) == ["a", "b"])
         #expect(transport.seen[1].hasPrefix("/?continuation-token=t%2F2"))
+        #expect(transport.seen.filter { $0.hasPrefix("/a?") || $0.hasPrefix("/b?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policy", "/a?publicAccessBlock", "/b?acl", "/b?encryption", "/b?policy", "/b?publicAccessBlock"], "each bucket read once per setting")
     }
 }
