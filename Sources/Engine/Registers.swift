@@ -1,5 +1,6 @@
 import Chat
 import Core
+import Crypto
 import FactSources
 import Foundation
 import Reports
@@ -212,7 +213,8 @@ package enum ManualEvidence {
 
 /// Posts the weekly digest at the manifests' `digest:` moment (UTC): team channels and the leadership channel, each
 /// digest recorded in the ledger (kind `weekly_digest`). The next one is due a week after the last recorded, so a
-/// restart neither skips nor repeats one.
+/// restart neither skips nor repeats one. The entry names each trend chart sent, with its SHA-256, so an image someone
+/// kept from the chat can be matched to what the bot drew.
 package struct DigestWork: TimedWork {
     let engine: AlertEngine
     let start: Date
@@ -224,6 +226,14 @@ package struct DigestWork: TimedWork {
         var periodEnd: Date
         var summary: String
         var messages: Int
+        var charts: [Chart]?   // absent in entries written before charts were recorded
+    }
+
+    struct Chart: Codable {
+        var destination: String
+        var filename: String
+        var bytes: Int
+        var sha256: String
     }
 
     package func nextDue() async throws -> Date? {
@@ -241,7 +251,11 @@ package struct DigestWork: TimedWork {
             }
             _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: "digest", at: now,
                                       data: Record(periodStart: digest.period.start, periodEnd: digest.period.end, summary: digest.summary,
-                                                   messages: digest.messages.count))
+                                                   messages: digest.messages.count,
+                                                   charts: digest.messages.compactMap { destination, message in
+                                                       message.image.map { Chart(destination: destination.description, filename: $0.filename,
+                                                                                 bytes: $0.data.count, sha256: Data(SHA256.hash(data: $0.data)).hexString) }
+                                                   }))
         }
     }
 }

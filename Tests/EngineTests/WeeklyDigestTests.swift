@@ -1,5 +1,6 @@
 import Chat
 import Core
+import Crypto
 import Engine
 import FactSources
 import Foundation
@@ -63,7 +64,14 @@ struct WeeklyDigestTests {
         #expect(leadership.body?.contains("evidence coverage 100%") == true)
         let team = try #require(digest.first { $0.0 == "#infra" }?.1)
         #expect(team.body?.contains("1 High open") == true)
-        #expect(try bot.engine.database.read { try $0.evidence(subject: "digest") }.count == 1)
+        let recorded = try bot.engine.database.read { try $0.evidence(subject: "digest") }
+        #expect(recorded.count == 1)
+        // The ledger names each chart sent, with the SHA-256 of the bytes posted.
+        let entry = try #require(try JSONSerialization.jsonObject(with: recorded[0]) as? [String: Any])
+        let charts = try #require((entry["data"] as? [String: Any])?["charts"] as? [[String: Any]])
+        #expect(charts.map { $0["destination"] as? String } == ["terminal:#infra", "terminal:#leadership"])
+        #expect(charts.last?["filename"] as? String == chart.filename && charts.last?["bytes"] as? Int == chart.data.count)
+        #expect(charts.last?["sha256"] as? String == Data(SHA256.hash(data: chart.data)).hexString)
 
         // Nothing more until next Monday 09:00.
         clock.advance(by: 3 * 86_400)
