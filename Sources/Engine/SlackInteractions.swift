@@ -279,18 +279,20 @@ package struct SlackInteractions: Sendable {
 
 /// Runs `work`; returns its result if it finishes within `budget`, else nil at the deadline — and then hands the
 /// result, when it comes, to `late`. Nothing is lost either way.
-func firstWithin<T: Sendable>(_ budget: Duration, work: @escaping @Sendable () async -> T, late: @escaping @Sendable (T) async -> Void) async -> T? {
+package func firstWithin<T: Sendable>(_ budget: Duration, work: @escaping @Sendable () async -> T, late: @escaping @Sendable (T) async -> Void) async -> T? {
     let race = Race<T?>()
     return await withCheckedContinuation { continuation in
         race.arm(continuation)
         let deadline = Task {
-            try? await Task.sleep(for: budget)
+            // Cancelled means the work finished first: the deadline must not then answer nil in its place.
+            guard (try? await Task.sleep(for: budget)) != nil else { return }
             _ = race.finish(nil)
         }
         Task {
             let value = await work()
+            let first = race.finish(value)
             deadline.cancel()
-            if !race.finish(value) { await late(value) }
+            if !first { await late(value) }
         }
     }
 }

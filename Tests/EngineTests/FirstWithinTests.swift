@@ -1,0 +1,36 @@
+import Engine
+import Synchronization
+import Testing
+
+/// `firstWithin`: the answer to a slash command or a modal when it is ready within Slack's 3 s, else nil at the
+/// deadline and the answer handed on when it comes.
+@Suite("Answering within a budget")
+struct FirstWithinTests {
+    /// Work that finishes at once always wins, even though finishing cancels the deadline's sleep on another thread
+    /// (that cancellation once answered nil in its place: "Working on it…" for an instant `/soc2 help`).
+    @Test func workThatFinishesFirstIsAlwaysTheAnswer() async {
+        let late = Atomic<Int>(0)
+        var nils = 0
+        for i in 0..<20_000 {
+            let answer = await firstWithin(.seconds(30), work: { i }, late: { _ in late.add(1, ordering: .relaxed) })
+            if answer != i { nils += 1 }
+        }
+        #expect(nils == 0)
+        #expect(late.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func slowWorkGivesNilAtTheDeadlineAndIsHandedOnLate() async {
+        let handed = Mutex<[String]>([])
+        let (stream, arrived) = AsyncStream.makeStream(of: Void.self)
+        let answer = await firstWithin(.milliseconds(20), work: { () async -> String in
+            try? await Task.sleep(for: .milliseconds(300))
+            return "the answer"
+        }, late: { value in
+            handed.withLock { $0.append(value) }
+            arrived.yield()
+        })
+        #expect(answer == nil)
+        for await _ in stream { break }
+        #expect(handed.withLock { $0 } == ["the answer"])
+    }
+}
