@@ -8,9 +8,13 @@ package struct HTTPRequest: Sendable, Equatable {
     package var body: Data
     /// Overrides the method's idempotency for retries: a read-only query sent as POST (AWS query APIs) may say so.
     package var idempotent: Bool?
+    /// Seconds this exchange may take, instead of the transport's default: a long poll the server holds open
+    /// (Matrix `/sync?timeout=`) must be given longer than it is held.
+    package var timeout: TimeInterval?
 
-    package init(method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data = Data(), idempotent: Bool? = nil) {
-        self.method = method; self.url = url; self.headers = headers; self.body = body; self.idempotent = idempotent
+    package init(method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data = Data(), idempotent: Bool? = nil,
+                 timeout: TimeInterval? = nil) {
+        self.method = method; self.url = url; self.headers = headers; self.body = body; self.idempotent = idempotent; self.timeout = timeout
     }
 
     /// The first value of a header, matched case-insensitively.

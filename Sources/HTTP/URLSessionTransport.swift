@@ -8,21 +8,22 @@ import FoundationNetworking
 ///
 /// The session is created on the first request, not at construction: building one loads and initialises libcurl
 /// and OpenSSL (about 10 MB resident), which a bot with no HTTP source or chat platform should not pay for.
-/// `@unchecked Sendable`: the only mutable state is `lazySession`, read and written under `lock`.
+/// A request with its own `timeout` (a long poll) gets a session configured for that timeout, created the same way.
+/// `@unchecked Sendable`: the only mutable state is `lazySessions`, read and written under `lock`.
 package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Seconds to wait for the whole exchange.
     let timeout: TimeInterval
     private let lock = NSLock()
-    private var lazySession: URLSession?
+    private var lazySessions: [TimeInterval: URLSession] = [:]
 
     package init(timeout: TimeInterval = 30) {
         self.timeout = timeout
     }
 
-    private var session: URLSession {
+    private func session(timeout: TimeInterval) -> URLSession {
         lock.lock()
         defer { lock.unlock() }
-        if let lazySession { return lazySession }
+        if let session = lazySessions[timeout] { return session }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 2
@@ -30,11 +31,12 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         let session = URLSession(configuration: configuration)
-        lazySession = session
+        lazySessions[timeout] = session
         return session
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let timeout = request.timeout ?? self.timeout
         var urlRequest = URLRequest(url: request.url, timeoutInterval: timeout)
         urlRequest.httpMethod = request.method
         // Repeated headers are joined with commas, which is how HTTP defines their meaning.
@@ -53,7 +55,7 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: urlRequest)
+            (data, response) = try await session(timeout: timeout).data(for: urlRequest)
         } catch {
             throw HTTPError.transport(method: request.method, url: HTTPError.redacted(request.url), reason: Self.reason(error))
         }

@@ -162,6 +162,19 @@ struct MatrixEndToEndTests {
         #expect(ledger.filter { $0.contains("\"human_action\"") && $0.contains("refused") }.count == 1, "eve's refusal, and nothing from what was ignored")
     }
 
+    /// The bot's transport gives an exchange 30 s by default and its `/sync` long poll is held 30 s by the server:
+    /// the poll must be given longer than it is held, or every quiet poll is a "timed out" failure and its backoff.
+    @Test func aQuietLongPollOutlastsTheTransportsDefaultTimeout() async throws {
+        let server = try SynapseTestServer()
+        let user = try await server.register(localpart: "poller")
+        let client = MatrixClient(homeserver: server.baseURL, accessToken: user.accessToken, transport: URLSessionTransport(timeout: 1))
+        let first = try await client.sync(since: nil, filter: nil, timeout: 0)
+        let since = try #require(first["next_batch"] as? String)
+        // Nothing happens for the user: Synapse holds the request the whole 2.5 s, longer than the transport's 1 s.
+        let quiet = try await client.sync(since: since, filter: nil, timeout: 2_500)
+        #expect((quiet["next_batch"] as? String)?.isEmpty == false)
+    }
+
     @Test func theManagerIsDirectMessagedOnceAndTheRoomIsReused() async throws {
         let world = try await World.make()
         _ = try await world.fail()

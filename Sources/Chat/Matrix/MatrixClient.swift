@@ -54,8 +54,13 @@ package struct MatrixClient: Sendable {
         var query = [URLQueryItem(name: "timeout", value: "\(timeout)"), URLQueryItem(name: "set_presence", value: "offline")]
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
         if let filter { query.append(URLQueryItem(name: "filter", value: filter)) }
-        return try await call("GET", ["sync"], query: query)
+        // The server holds the request up to `timeout` ms before answering an empty batch: the exchange is given
+        // that and a margin, or a quiet room would read as a transport timeout every poll.
+        return try await call("GET", ["sync"], query: query, requestTimeout: Double(timeout) / 1000 + Self.longPollMargin)
     }
+
+    /// Seconds a long poll may take beyond the time the server holds it.
+    package static let longPollMargin: TimeInterval = 15
 
     /// Sends an event; the same `txnID` on a retry returns the same event id and creates nothing new.
     package func send(room: String, type: String, txnID: String, content: JSONValue) async throws -> String {
@@ -97,7 +102,8 @@ package struct MatrixClient: Sendable {
     /// One call; the answer's JSON object.
     /// `api` is the path under `/_matrix/`: the client-server API, or `media/v3` for uploads.
     package func call(_ method: String, _ path: [String], query: [URLQueryItem] = [], body: Data? = nil,
-                      authenticated: Bool = true, api: String = "client/v3", contentType: String = "application/json") async throws -> [String: Any] {
+                      authenticated: Bool = true, api: String = "client/v3", contentType: String = "application/json",
+                      requestTimeout: TimeInterval? = nil) async throws -> [String: Any] {
         var components = URLComponents(url: homeserver, resolvingAgainstBaseURL: false)!
         let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         components.percentEncodedPath = base + "/_matrix/\(api)/" + path.map(FormEncoding.escape).joined(separator: "/")
@@ -110,7 +116,7 @@ package struct MatrixClient: Sendable {
         if body != nil { headers.append((name: "Content-Type", value: contentType)) }
         let what = path.first ?? ""
         let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body ?? Data(),
-                                                            idempotent: method == "PUT" || method == "GET" ? true : nil))
+                                                            idempotent: method == "PUT" || method == "GET" ? true : nil, timeout: requestTimeout))
         let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
         if response.status == 200 {
             guard let object else { throw MatrixAPIError.malformed(what: what) }
