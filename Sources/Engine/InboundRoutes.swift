@@ -157,16 +157,20 @@ package final class TrustCenterEndpoint: Sendable {
     package init(engine: AlertEngine, clock: any BotClock, center: TrustCenter) { self.engine = engine; self.clock = clock; self.center = center }
 
     /// The current signed feed: the cached one while fresh, else a new one.
+    /// Checked and rebuilt under one lock: two requests that both found it stale (the JSON and its `.sig`, fetched
+    /// in parallel) must not each build a feed and get halves of different ones.
     func current() throws -> (json: Data, signature: Data, html: String) {
         let now = clock.now()
-        if let cached = cache.withLock({ $0 }), now.timeIntervalSince(cached.at) < Self.refresh, now >= cached.at {
-            return (cached.json, cached.signature, cached.html)
+        return try cache.withLock { cached in
+            if let cached, now.timeIntervalSince(cached.at) < Self.refresh, now >= cached.at {
+                return (cached.json, cached.signature, cached.html)
+            }
+            let feed = try engine.database.read { try TrustCenter.feed(config: engine.config, store: $0, now: now) }
+            let (json, signature) = try center.signed(feed)
+            let html = TrustCenter.html(feed)
+            cached = (now, json, signature, html)
+            return (json, signature, html)
         }
-        let feed = try engine.database.read { try TrustCenter.feed(config: engine.config, store: $0, now: now) }
-        let (json, signature) = try center.signed(feed)
-        let html = TrustCenter.html(feed)
-        cache.withLock { $0 = (now, json, signature, html) }
-        return (json, signature, html)
     }
 
     func handle(path: String) -> HTTPServerResponse {
