@@ -216,8 +216,10 @@ final class LWSServiceThread: @unchecked Sendable {
         } else {
             lock.lock()
             state = .stopped
-            jobs.removeAll()
             lock.unlock()
+            // Jobs queued before the context failed still run, once: they find no context and report it (a
+            // client's connect fails with the reason instead of waiting forever). No new job is accepted now.
+            drainJobs()
         }
 
         ownContext = nil

@@ -77,7 +77,7 @@ final class WebSocketClientService: @unchecked Sendable, LWSCallbackHandler {
 
     /// Starts `client`'s connection on the service thread; failures reach the client's `connect()`.
     func open(_ client: WebSocketClient, target: WebSocketClient.Target, caFile: String?, timeout: TimeInterval) {
-        serviceThread.perform { [self] in
+        let queued = serviceThread.perform { [self] in
             guard let context else {
                 client.failConnect(.connectFailed(endpoint: client.endpoint,
                                                   reason: startFailure ?? "the client context is gone"))
@@ -106,6 +106,10 @@ final class WebSocketClientService: @unchecked Sendable, LWSCallbackHandler {
                 return
             }
             client.attach(created, connectTimeout: timeout)
+        }
+        if !queued {
+            // The service thread has stopped (its context could not be created): the job was dropped.
+            client.failConnect(.connectFailed(endpoint: client.endpoint, reason: "the WebSocket client service has stopped"))
         }
     }
 
