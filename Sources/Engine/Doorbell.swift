@@ -22,6 +22,7 @@ package final class Doorbell: Sendable {
     }
 
     /// Returns at the next ring (at once if one came since the last wait), or when the task is cancelled.
+    /// One waiter at a time (the bot's loop): a second concurrent waiter would replace the first.
     package func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -23,7 +23,7 @@ struct FirstWithinTests {
         let handed = Mutex<[String]>([])
         let (stream, arrived) = AsyncStream.makeStream(of: Void.self)
         let answer = await firstWithin(.milliseconds(20), work: { () async -> String in
-            try? await Task.sleep(for: .milliseconds(300))
+            try? await Task.sleep(for: .seconds(3))   // far beyond the deadline, even on a starved 2-core pool
             return "the answer"
         }, late: { value in
             handed.withLock { $0.append(value) }
