@@ -4,9 +4,11 @@ import Foundation
 import Logging
 import Store
 
-/// Drains the outbox to the chat surfaces: at least once, in order per alert, honouring each platform's
-/// `Retry-After`. A failed message blocks later messages of the same alert (an edit must not overtake its post)
-/// and, when rate limited, later messages to the same destination.
+/// Drains the outbox to the chat surfaces: at least once, in order per alert and platform, honouring each
+/// platform's `Retry-After`. A message waiting for a retry holds back the later channel messages of the same alert
+/// on the same platform (an edit must not overtake its post) and, when rate limited, later messages to the same
+/// destination. Direct messages (escalations) neither wait for the alert's channel messages nor hold them back,
+/// and a message that failed for good holds back nothing: the alert's next edit then posts it anew.
 package actor Dispatcher {
     let database: BotDatabase
     let surfaces: [ChatPlatform: any ChatSurface]
@@ -48,15 +50,16 @@ package actor Dispatcher {
     private func drainOnce() async throws -> Int {
         let pending = try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
         guard !pending.isEmpty else { return 0 }
-        var blockedAlerts = Set<AlertID>()
+        var blockedChains = Set<Chain>()
         var blockedDestinations = Set<ChatDestination>()
         var delivered = 0
         let now = clock.now()
         for message in pending {
-            if let alert = message.alert, blockedAlerts.contains(alert) { continue }
+            let chain = Chain(message)
+            if let chain, blockedChains.contains(chain) { continue }
             if blockedDestinations.contains(message.destination) { continue }
             guard message.nextAttemptAt <= now, let surface = surfaces[message.destination.platform] else {
-                if let alert = message.alert { blockedAlerts.insert(alert) }
+                if let chain { blockedChains.insert(chain) }
                 continue
             }
             do {
@@ -76,11 +79,11 @@ package actor Dispatcher {
                 }
                 delivered += 1
             } catch let error as DeliveryError {
-                if let alert = message.alert { blockedAlerts.insert(alert) }
                 switch error {
                 case .retryAfter(let seconds):
                     // The whole destination waits, not just this message: no request reaches it before Retry-After.
                     blockedDestinations.insert(message.destination)
+                    if let chain { blockedChains.insert(chain) }
                     let retryAt = now.addingTimeInterval(seconds)
                     try database.write { tx in
                         try tx.markFailed(message.id, error: error.description, retryAt: retryAt)
@@ -88,11 +91,12 @@ package actor Dispatcher {
                     }
                 case .permanent(let reason):
                     // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery failure.
-                    try database.write { try $0.markFailed(message.id, error: reason, retryAt: .distantFuture) }
+                    // It holds back nothing: a later edit of the alert finds no message and posts one.
+                    try database.write { try $0.markUndeliverable(message.id, error: reason) }
                 }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
             } catch {
-                if let alert = message.alert { blockedAlerts.insert(alert) }
+                if let chain { blockedChains.insert(chain) }
                 let retry = now.addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
                 try database.write { try $0.markFailed(message.id, error: String(describing: error), retryAt: retry) }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
@@ -102,15 +106,27 @@ package actor Dispatcher {
     }
 
     /// When the next undelivered message becomes due, if any. A message queued behind an earlier one of the same
-    /// alert waits for that one, so only the first pending message of each alert counts (otherwise a failed post
+    /// chain waits for that one, so only the first pending message of each chain counts (otherwise a failed post
     /// would make its waiting update look due and the loop would spin).
     package func nextAttempt() throws -> Date? {
-        var seenAlerts = Set<AlertID>()
+        var seenChains = Set<Chain>()
         var next: Date?
         for message in try database.read({ try $0.pendingOutbox(platforms: Set(surfaces.keys)) }) {
-            if let alert = message.alert, !seenAlerts.insert(alert).inserted { continue }
-            if message.nextAttemptAt != .distantFuture { next = min(next ?? message.nextAttemptAt, message.nextAttemptAt) }
+            if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
+            next = min(next ?? message.nextAttemptAt, message.nextAttemptAt)
         }
         return next
+    }
+
+    /// The messages that must arrive in order: an alert's channel messages on one platform (its post, then its
+    /// edits). Direct messages and messages without an alert belong to no chain.
+    struct Chain: Hashable {
+        let alert: AlertID
+        let platform: ChatPlatform
+
+        init?(_ message: OutboxMessage) {
+            guard let alert = message.alert, message.kind != .direct else { return nil }
+            self.alert = alert; self.platform = message.destination.platform
+        }
     }
 }

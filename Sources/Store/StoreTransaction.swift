@@ -236,15 +236,19 @@ package struct StoreTransaction {
         return db.lastInsertedRowID
     }
 
-    /// Undelivered messages on `platforms`, oldest first.
+    /// Messages on `platforms` still to deliver, oldest first: undelivered and not given up on (`markUndeliverable`),
+    /// so messages that failed for good never crowd the newer ones out of the `limit`.
     package func pendingOutbox(platforms: Set<ChatPlatform>, limit: Int = 500) throws -> [OutboxMessage] {
         guard !platforms.isEmpty else { return [] }
         let list = platforms.map { "'\($0.rawValue)'" }.joined(separator: ",")
         return try Row.fetchAll(db, sql: """
             SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
-            FROM outbox WHERE delivered_at IS NULL AND platform IN (\(list)) ORDER BY id LIMIT ?
-            """, arguments: [limit]).map(Self.outboxMessage)
+            FROM outbox WHERE delivered_at IS NULL AND next_attempt_at < ? AND platform IN (\(list)) ORDER BY id LIMIT ?
+            """, arguments: [Self.undeliverable, limit]).map(Self.outboxMessage)
     }
+
+    /// `next_attempt_at` of a message given up on: kept, with its error, and never attempted again.
+    private static let undeliverable = Date.distantFuture.timeIntervalSinceReferenceDate
 
     /// Number of undelivered messages (all platforms).
     package func outboxDepth() throws -> Int {
@@ -271,6 +275,12 @@ package struct StoreTransaction {
     package func markFailed(_ id: Int64, error: String, retryAt: Date) throws {
         try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
                        arguments: [String(error.prefix(500)), retryAt.timeIntervalSinceReferenceDate, id])
+    }
+
+    /// Gives up on a message that retrying cannot deliver (channel gone, person unknown): it stays in the outbox with
+    /// the reason, counted as a delivery failure, and is no longer pending.
+    package func markUndeliverable(_ id: Int64, error: String) throws {
+        try markFailed(id, error: error, retryAt: .distantFuture)
     }
 
     /// Holds every undelivered message to `destination` until at least `until` (a platform's Retry-After).

@@ -113,7 +113,14 @@ struct SlackSurfaceTests {
         await #expect(throws: DeliveryError.permanent("Slack chat.postMessage: invalid_auth")) {
             try await surface(token: "xoxb-revoked").deliver(delivery(.post, .channel(.slack, "C0INFRA")))
         }
-        await #expect(throws: DeliveryError.self) { try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "x")) }
+    }
+
+    /// An update of an alert with no Slack message (its post failed for good, or the channel is new) posts the alert.
+    @Test func anUpdateWithoutAMessagePostsTheAlert() async throws {
+        let before = fake.messages.count
+        let ref = try await surface().deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "x"))
+        #expect(ref?.platform == .slack && ref?.channel == "C0INFRA" && ref?.messageID.isEmpty == false)
+        #expect(fake.messages.count == before + 1)
     }
 
     @Test func aThousandResourcesStillPost() async throws {

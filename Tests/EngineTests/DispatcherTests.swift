@@ -67,6 +67,52 @@ struct DispatcherTests {
         #expect(row.deliveredAt == nil && row.lastError == "channel_not_found")
     }
 
+    /// A post that failed for good (channel archived, bot not in it) must not silence the alert for ever: its next
+    /// edit is posted as the alert's message, and later edits edit that one.
+    @Test func aPermanentlyFailedPostHoldsNothingBackAndTheNextEditPostsAnew() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.permanent("not_in_channel")])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 1)
+        #expect(await surface.delivered.map(\.kind) == [.update])
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m1"], "the edit became the message")
+        #expect(try await dispatcher.nextAttempt() == nil)
+        #expect(try engine.database.read { try $0.outboxFailing() } == 1, "the failed post stays on record")
+
+        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .terminal, at: t0 + 3), to: AlertID(1))
+        clock.advance(by: 1)
+        #expect(try await dispatcher.drain() == 1)
+        #expect(await surface.delivered.last?.kind == .update)
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m1"], "edited, not posted again")
+    }
+
+    /// Escalation DMs do not wait for the alert's channel messages, and a DM that cannot be delivered yet does not
+    /// hold back the alert's edits.
+    @Test func directMessagesNeitherWaitForNorHoldBackTheAlertsChannelMessages() async throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        try engine.fireTimers(at: t0 + 3_600)   // the ack timeout: the alert's edit and a DM to the manager
+        let clock = VirtualClock(start: t0 + 3_601)
+        let surface = RecordingSurface()
+        await surface.failNext([TestError()])   // the post waits for a retry
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 1)
+        #expect(await surface.delivered.map(\.kind) == [.direct], "the DM went; the edit waits for its post")
+
+        // The post and its edit go; the SLA's DM fails and waits, and the next edit does not wait for it.
+        clock.advance(to: try #require(try await dispatcher.nextAttempt()))
+        #expect(try await dispatcher.drain() == 2)
+        try engine.fireTimers(at: t0 + 86_400)  // the SLA: an edit, then a DM to the security lead
+        clock.advance(to: t0 + 86_400)
+        await surface.failDirect(true)
+        #expect(try await dispatcher.drain() == 1)
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 86_401), to: AlertID(1))
+        clock.advance(by: 1)
+        #expect(try await dispatcher.drain() == 1, "the acknowledgement's edit is not held back by the DM waiting to retry")
+        #expect(await surface.delivered.map(\.kind) == [.direct, .post, .update, .update, .update])
+    }
+
     @Test func messagesForPlatformsWithoutASurfaceStayQueued() async throws {
         let (engine, clock) = try setup()
         let dispatcher = Dispatcher(database: engine.database, surfaces: [RecordingSurface(platform: .slack)], clock: clock, logger: EngineFixtures.logger)

@@ -57,6 +57,20 @@ struct OutboxTests {
         #expect(try database.read { try $0.outboxDepth() } == 3)
     }
 
+    /// Messages given up on stay on record but are no longer pending, so however many pile up they never fill the
+    /// pending list's limit and starve newer messages.
+    @Test func undeliverableMessagesLeaveThePendingListButStayOnRecord() throws {
+        let database = try BotDatabase.inMemory()
+        let ids = try enqueueThree(database)
+
+        try database.write { try $0.markUndeliverable(ids[0], error: "channel_not_found") }
+
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack], limit: 1) }.map(\.id) == [ids[2]])
+        #expect(try database.read { try $0.outboxFailing() } == 1)
+        let given = try #require(try database.read { try $0.allOutbox() }.first { $0.id == ids[0] })
+        #expect(given.deliveredAt == nil && given.lastError == "channel_not_found" && given.attempts == 1)
+    }
+
     @Test func deliveredMessagesLeaveThePendingList() throws {
         let database = try BotDatabase.inMemory()
         let ids = try enqueueThree(database)

@@ -32,7 +32,11 @@ package actor MatrixSurface: ChatSurface {
             return delivery.kind == .post ? MessageRef(platform: .matrix, channel: room, messageID: event) : nil
         case .update:
             guard !delivery.refs.isEmpty else {
-                throw DeliveryError.permanent("no Matrix event to edit for \(delivery.alert.map(String.init(describing:)) ?? "this update")")
+                // The alert has no event here (its post failed for good, or the room was added since): the update
+                // carries the whole alert in its current state, so it is sent as the alert's message.
+                let room = delivery.destination.address
+                let event = try await client.send(room: room, type: "m.room.message", txnID: delivery.txnID, content: content)
+                return MessageRef(platform: .matrix, channel: room, messageID: event)
             }
             for (i, ref) in delivery.refs.enumerated() {
                 _ = try await client.send(room: ref.channel, type: "m.room.message", txnID: "\(delivery.txnID).edit\(i)",

@@ -39,7 +39,11 @@ package actor SlackSurface: ChatSurface {
             return delivery.kind == .post ? MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts) : nil
         case .update:
             guard !delivery.refs.isEmpty else {
-                throw DeliveryError.permanent("no Slack message to update for \(delivery.alert.map(String.init(describing:)) ?? "this update")")
+                // The alert has no message here (its post failed for good, or the channel was added since): the
+                // update carries the whole alert in its current state, so it is posted as the alert's message. (One
+                // call: a second, for the thread line, could fail after it and make the retry post twice.)
+                let ts = try await post(channel: delivery.destination.address, BlockKit.message(delivery.content))
+                return MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts)
             }
             for ref in delivery.refs {
                 try pace(ref.channel)
