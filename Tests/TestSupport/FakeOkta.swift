@@ -160,10 +160,22 @@ package final class FakeOkta: HTTPTransport {
             switch parts.count {
             case 3 where parts == ["api", "v1", "logs"]:
                 let filter = query["filter"] ?? ""
-                let since = query["since"].flatMap { ISO8601DateFormatter().date(from: $0) } ?? .distantPast
-                let events = s.logEvents.filter { filter.contains("eventType eq \"\($0.eventType)\"") && $0.published >= since }
+                func date(_ text: String) -> Date? {
+                    let formatter = ISO8601DateFormatter()
+                    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                    return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+                }
+                if (query["since"].map { date($0) == nil } ?? false) || (query["until"].map { date($0) == nil } ?? false) {
+                    return Self.error(400, "E0000001", "Api validation failed: since/until is not an ISO 8601 date")
+                }
+                let since = query["since"].flatMap(date) ?? .distantPast
+                let until = query["until"].flatMap(date)
+                let events = s.logEvents.filter { filter.contains("eventType eq \"\($0.eventType)\"") && $0.published >= since && $0.published < (until ?? .distantFuture) }
                 let formatter = ISO8601DateFormatter()
                 formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                // Without `until` the request is a "polling" one: Okta always answers with a next link, to the same
+                // URL when nothing newer exists yet (developer.okta.com System Log, request types).
+                if until == nil { headers["Link"] = "<\(request.url.absoluteString)>; rel=\"self\", <\(request.url.absoluteString)>; rel=\"next\"" }
                 return HTTPResponse(status: 200, headers: headers, body: Self.json(events.enumerated().map { i, e in
                     ["uuid": "log-\(i)", "eventType": e.eventType, "published": formatter.string(from: e.published), "severity": "INFO",
                      "displayMessage": "Deactivate factor for user", "outcome": ["result": "SUCCESS"],

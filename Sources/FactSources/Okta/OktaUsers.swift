@@ -74,11 +74,15 @@ struct OktaUsers: Sendable {
     }
 
     /// User id → when their factors were last deactivated or reset, per the System Log.
+    /// A bounded query (`since` and `until`): without `until` Okta treats it as polling and always sends a next
+    /// link, to the same URL once nothing newer exists, so the pages would never end.
     func factorRemovals() async throws -> [String: Date] {
-        let since = TimeText.iso(client.now().addingTimeInterval(-Self.systemLogWindow))
+        let now = client.now()
+        let since = TimeText.iso(now.addingTimeInterval(-Self.systemLogWindow))
         let filter = Self.factorRemovals.map { "eventType eq \"\($0)\"" }.joined(separator: " or ")
         let events = try await client.list("Okta System Log", try client.url("/api/v1/logs", [
-            URLQueryItem(name: "filter", value: filter), URLQueryItem(name: "since", value: since), URLQueryItem(name: "limit", value: "1000"),
+            URLQueryItem(name: "filter", value: filter), URLQueryItem(name: "since", value: since),
+            URLQueryItem(name: "until", value: TimeText.iso(now)), URLQueryItem(name: "limit", value: "1000"),
         ]), as: LogEvent.self)
         var latest: [String: Date] = [:]
         for event in events {
