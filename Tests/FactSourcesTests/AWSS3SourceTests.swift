@@ -36,22 +36,34 @@ struct AWSS3SourceTests {
 
     @Test func bucketsAreReadWithTheirEncryptionAndPublicExposure() async throws {
         let prefix = "soc2bot-\(UInt32.random(in: 0...UInt32.max))"
-        let names = ["plain", "sse-s3", "kms", "public-policy", "public-acl", "blocked"].map { "\(prefix)-\($0)" }
+        let names = ["plain", "sse-s3", "kms", "public-policy", "public-acl", "blocked", "kms-own-key", "tls-only", "vpce-only", "block-new-only"]
+            .map { "\(prefix)-\($0)" }
         for name in names { _ = try await s3("PUT", "/\(name)") }
-        func encrypt(_ bucket: String, _ algorithm: String) async throws {
+        func encrypt(_ bucket: String, _ algorithm: String, key: String? = nil) async throws {
             _ = try await s3("PUT", "/\(bucket)", query: "encryption", body: """
                 <ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault>\
-                <SSEAlgorithm>\(algorithm)</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>
+                <SSEAlgorithm>\(algorithm)</SSEAlgorithm>\(key.map { "<KMSMasterKeyID>\($0)</KMSMasterKeyID>" } ?? "")\
+                </ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>
                 """)
         }
         try await encrypt(names[1], "AES256")
-        try await encrypt(names[2], "aws:kms")
-        let publicPolicy = { (bucket: String) in
-            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(bucket)/*"}]}"#
+        try await encrypt(names[2], "aws:kms")   // the AWS-managed aws/s3 key
+        try await encrypt(names[6], "aws:kms", key: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+        let publicPolicy = { (bucket: String, condition: String) in
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(bucket)/*"\#(condition)}]}"#
         }
-        _ = try await s3("PUT", "/\(names[3])", query: "policy", body: publicPolicy(names[3]))
+        _ = try await s3("PUT", "/\(names[3])", query: "policy", body: publicPolicy(names[3], ""))
         _ = try await s3("PUT", "/\(names[4])", query: "acl", headers: [("x-amz-acl", "public-read")])
-        _ = try await s3("PUT", "/\(names[5])", query: "policy", body: publicPolicy(names[5]))
+        _ = try await s3("PUT", "/\(names[5])", query: "policy", body: publicPolicy(names[5], ""))
+        // Conditions that leave a grant to everyone public (TLS only) and one that does not (one VPC endpoint).
+        _ = try await s3("PUT", "/\(names[7])", query: "policy", body: publicPolicy(names[7], #","Condition":{"Bool":{"aws:SecureTransport":"true"}}"#))
+        _ = try await s3("PUT", "/\(names[8])", query: "policy", body: publicPolicy(names[8], #","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}"#))
+        // BlockPublicPolicy refuses new public policies but leaves the existing one in force.
+        _ = try await s3("PUT", "/\(names[9])", query: "policy", body: publicPolicy(names[9], ""))
+        _ = try await s3("PUT", "/\(names[9])", query: "publicAccessBlock", body: """
+            <PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicPolicy>true</BlockPublicPolicy>\
+            </PublicAccessBlockConfiguration>
+            """)
         _ = try await s3("PUT", "/\(names[5])", query: "publicAccessBlock", body: """
             <PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls>\
             <IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>\
@@ -60,14 +72,18 @@ struct AWSS3SourceTests {
 
         let facts = try await source().facts([.buckets])
         let buckets = Dictionary(uniqueKeysWithValues: (facts.buckets ?? []).filter { $0.name.hasPrefix(prefix) }.map { ($0.name, $0) })
-        #expect(buckets.count == 6)
+        #expect(buckets.count == names.count)
         #expect(buckets[names[0]]?.encryption == Bucket.Encryption.none)
         #expect(buckets[names[1]]?.encryption == .providerManaged)
-        #expect(buckets[names[2]]?.encryption == .customerManaged)
+        #expect(buckets[names[2]]?.encryption == .providerManaged)
+        #expect(buckets[names[6]]?.encryption == .customerManaged)
         #expect(buckets[names[0]]?.isPublic == false)
         #expect(buckets[names[3]]?.isPublic == true)
         #expect(buckets[names[4]]?.isPublic == true)
         #expect(buckets[names[5]]?.isPublic == false)
+        #expect(buckets[names[7]]?.isPublic == true)
+        #expect(buckets[names[8]]?.isPublic == false)
+        #expect(buckets[names[9]]?.isPublic == true)
 
         // End to end through the control catalog: the unencrypted bucket fails, the KMS one passes.
         let control = Control(id: "s3-encryption", title: "Buckets encrypted", criteria: [Criterion("CC6.1")!], owner: "infra", severity: .high,
@@ -76,6 +92,7 @@ struct AWSS3SourceTests {
         let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0.status) })
         #expect(byName["s3:\(names[0])"] == .fail)
         #expect(byName["s3:\(names[2])"] == .pass)
+        #expect(byName["s3:\(names[6])"] == .pass)
     }
 
     @Test func kindsAWSDoesNotHaveAreAnErrorNotAnEmptyAnswer() async throws {

@@ -6,8 +6,11 @@ import HTTP
 ///
 /// Encryption: `GetBucketEncryption`; a 404 `ServerSideEncryptionConfigurationNotFoundError` means none (older
 /// accounts and emulators); since 2023 real AWS answers SSE-S3 (`AES256`) for every bucket, so SSE-S3 vs SSE-KMS is
-/// the distinction that matters there. Public: a bucket policy granting `*` without conditions, or an ACL granting
-/// AllUsers/AuthenticatedUsers, unless the bucket's public access block neutralises it.
+/// the distinction that matters there. SSE-KMS counts as customer-managed only with a key of the customer's
+/// (`KMSMasterKeyID` other than the AWS-managed `aws/s3`). Public, as AWS defines it ("The meaning of public"): a
+/// bucket policy statement allowing `*` that its conditions do not pin to fixed values of the keys AWS lists, unless
+/// the bucket's `RestrictPublicBuckets` neutralises it (`BlockPublicPolicy` only refuses new public policies; an
+/// existing one stays in force); or an ACL granting AllUsers/AuthenticatedUsers, unless `IgnorePublicAcls`.
 struct S3Inventory: Sendable {
     let client: AWSClient
     /// Buckets read at once (each costs five calls).
@@ -34,7 +37,7 @@ struct S3Inventory: Sendable {
             let block = try await self.publicAccessBlock(path: path, region: region, name: name)
             let policyPublic = try await self.policyIsPublic(path: path, region: region, name: name)
             let aclPublic = try await self.aclIsPublic(path: path, region: region, name: name)
-            let isPublic = (policyPublic && !(block.blockPolicy || block.restrictBuckets)) || (aclPublic && !block.ignoreACLs)
+            let isPublic = (policyPublic && !block.restrictBuckets) || (aclPublic && !block.ignoreACLs)
             return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic)
         }
     }
@@ -54,12 +57,16 @@ struct S3Inventory: Sendable {
             throw client.failure("S3 GetBucketEncryption \(name)", response)
         }
         let algorithms = xml.descendants("SSEAlgorithm").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-        if algorithms.contains(where: { $0.hasPrefix("aws:kms") }) { return .customerManaged }
+        if algorithms.contains(where: { $0.hasPrefix("aws:kms") }) {
+            // No key named (or the alias of the AWS-managed key): the AWS-managed `aws/s3` key, not the customer's.
+            let keys = xml.descendants("KMSMasterKeyID").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            return keys.contains { !$0.isEmpty && !$0.hasSuffix("alias/aws/s3") } ? .customerManaged : .providerManaged
+        }
         if algorithms.contains("AES256") { return .providerManaged }
         throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketEncryption \(name): no algorithm I recognise (\(algorithms))")
     }
 
-    private struct Block { var ignoreACLs = false, blockPolicy = false, restrictBuckets = false }
+    private struct Block { var ignoreACLs = false, restrictBuckets = false }
 
     private func publicAccessBlock(path: String, region: String, name: String) async throws -> Block {
         let response = try await client.send(service: "s3", region: region, path: path, query: "publicAccessBlock")
@@ -68,7 +75,7 @@ struct S3Inventory: Sendable {
             throw client.failure("S3 GetPublicAccessBlock \(name)", response)
         }
         func flag(_ element: String) -> Bool { xml.descendants(element).first?.text.trimmingCharacters(in: .whitespaces).lowercased() == "true" }
-        return Block(ignoreACLs: flag("IgnorePublicAcls"), blockPolicy: flag("BlockPublicPolicy"), restrictBuckets: flag("RestrictPublicBuckets"))
+        return Block(ignoreACLs: flag("IgnorePublicAcls"), restrictBuckets: flag("RestrictPublicBuckets"))
     }
 
     private func policyIsPublic(path: String, region: String, name: String) async throws -> Bool {
@@ -79,16 +86,41 @@ struct S3Inventory: Sendable {
             throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketPolicy \(name): the policy is not JSON")
         }
         let statements = (policy["Statement"] as? [[String: Any]]) ?? ((policy["Statement"] as? [String: Any]).map { [$0] } ?? [])
-        return statements.contains { statement in
-            guard (statement["Effect"] as? String) == "Allow", statement["Condition"] == nil else { return false }
-            let principal = statement["Principal"]
-            if let text = principal as? String { return text == "*" }
-            if let map = principal as? [String: Any] {
-                let aws = map["AWS"]
-                return (aws as? String) == "*" || ((aws as? [String])?.contains("*") ?? false)
+        return statements.contains(where: Self.grantsThePublic)
+    }
+
+    /// Condition keys that, pinned to fixed values, make a statement for `*` non-public (AWS, "The meaning of
+    /// public"; the principal keys pin the caller as a fixed principal does).
+    static let restrictingKeys: Set<String> = [
+        "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid", "aws:principalorgid", "aws:principalaccount", "aws:principalarn",
+    ]
+
+    /// An `Allow` to everyone (`*`) whose conditions pin no restricting key to fixed values. A condition such as
+    /// `aws:SecureTransport` or `aws:Referer` leaves it public; negated operators (`StringNotEquals`) restrict nothing.
+    static func grantsThePublic(_ statement: [String: Any]) -> Bool {
+        guard (statement["Effect"] as? String) == "Allow" else { return false }
+        let principal = statement["Principal"]
+        let everyone: Bool
+        if let text = principal as? String { everyone = text == "*" }
+        else if let map = principal as? [String: Any] {
+            let aws = map["AWS"]
+            everyone = (aws as? String) == "*" || ((aws as? [String])?.contains("*") ?? false)
+        } else { everyone = false }
+        guard everyone else { return false }
+        let conditions = statement["Condition"] as? [String: Any] ?? [:]
+        for (op, block) in conditions {
+            let name = op.lowercased()
+            guard !name.contains("not"), !name.hasPrefix("null"), !name.hasSuffix("ifexists"), let block = block as? [String: Any] else { continue }
+            for (key, value) in block where restrictingKeys.contains(key.lowercased()) {
+                let values = (value as? [String]) ?? [(value as? String)].compactMap { $0 }
+                let fixed = !values.isEmpty && values.allSatisfy { v in
+                    !v.contains("*") && !v.contains("?") && !v.contains("${") && v != "0.0.0.0/0" && v != "::/0"
+                }
+                if fixed { return false }
             }
-            return false
         }
+        return true
     }
 
     private func aclIsPublic(path: String, region: String, name: String) async throws -> Bool {
