@@ -9,16 +9,16 @@ import Testing
 /// request's path and query (for requests a source sends concurrently, whose order is not fixed); records them.
 final class CannedTransport: HTTPTransport {
     private let state: Mutex<(responses: [HTTPResponse], seen: [String])>
-    private let router: (@Sendable (String) -> HTTPResponse?)?
+    private let router: (@Sendable (String, HTTPRequest) -> HTTPResponse?)?
     init(_ responses: [HTTPResponse]) { state = Mutex((responses, [])); router = nil }
-    init(router: @escaping @Sendable (String) -> HTTPResponse?) { state = Mutex(([], [])); self.router = router }
+    init(router: @escaping @Sendable (String, HTTPRequest) -> HTTPResponse?) { state = Mutex(([], [])); self.router = router }
     var seen: [String] { state.withLock { $0.seen } }
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
         let target = (components?.percentEncodedPath ?? "") + (components?.percentEncodedQuery.map { "?" + $0 } ?? "")
         return state.withLock { s in
             s.seen.append(target)
-            if let router { return router(target) ?? HTTPResponse(status: 500) }
+            if let router { return router(target, request) ?? HTTPResponse(status: 500) }
             return s.responses.isEmpty ? HTTPResponse(status: 500) : s.responses.removeFirst()
         }
     }
@@ -76,7 +76,7 @@ struct AWSSourceFailureTests {
         let noPolicy = xml("<Error><Code>NoSuchBucketPolicy</Code></Error>", status: 404)
         let privateACL = xml("<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>owner</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>")
         // The two buckets are read concurrently, so their requests are answered by what they ask, not by order.
-        let transport = CannedTransport { target in
+        let transport = CannedTransport { target, _ in
             switch target {
             case "/": page1
             case let t where t.hasPrefix("/?continuation-token=t%2F2"): page2
@@ -91,5 +91,36 @@ struct AWSSourceFailureTests {
         #expect(facts.buckets?.map(\.name) == ["a", "b"])
         #expect(transport.seen[1].hasPrefix("/?continuation-token=t%2F2"))
         #expect(transport.seen.filter { $0.hasPrefix("/a?") || $0.hasPrefix("/b?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policy", "/a?publicAccessBlock", "/b?acl", "/b?encryption", "/b?policy", "/b?publicAccessBlock"], "each bucket read once per setting")
+    }
+
+    /// An IAM list answered with well-formed XML that lacks its result element is an error, never an empty list
+    /// (which would make every IAM account vanish and resolve their alerts).
+    @Test func anIAMListWithoutItsResultIsAnError() async throws {
+        let empty = xml("<ListUsersResponse><ResponseMetadata><RequestId>R1</RequestId></ResponseMetadata></ListUsersResponse>")
+        do {
+            _ = try await source(CannedTransport([empty])).facts([.accounts])
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("IAM ListUsers: the answer has no ListUsersResult"), "\(error)")
+        }
+    }
+
+    /// KMS refuses a `ListAliases` page larger than 100 (ValidationException), though `ListKeys` takes 1,000.
+    @Test func kmsListsAskForPagesKMSAllows() async throws {
+        let transport = CannedTransport { _, request in
+            let target = request.header("X-Amz-Target") ?? ""
+            let limit = ((try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any])?["Limit"] as? Int ?? 0
+            let most = target.hasSuffix("ListAliases") ? 100 : 1_000
+            guard (1...most).contains(limit) else {
+                return HTTPResponse(status: 400, body: Data(#"{"__type":"ValidationException","message":"1 validation error detected: Value at 'limit' failed to satisfy constraint"}"#.utf8))
+            }
+            switch target {
+            case "TrentService.ListKeys": return HTTPResponse(status: 200, body: Data(#"{"Keys":[],"Truncated":false}"#.utf8))
+            case "TrentService.ListAliases": return HTTPResponse(status: 200, body: Data(#"{"Aliases":[],"Truncated":false}"#.utf8))
+            default: return nil
+            }
+        }
+        let facts = try await source(transport).facts([.encryptionKeys])
+        #expect(facts.encryptionKeys == [])
     }
 }

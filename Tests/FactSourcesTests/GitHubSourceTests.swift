@@ -149,13 +149,13 @@ struct GitHubSourceTests {
         let facts = try await source.facts([.accounts, .repositories, .vulnerabilities])
         #expect(facts.accounts?.count == 7)
         #expect(facts.repositories?.count == 6)
-        #expect(facts.vulnerabilities?.count == 3)
+        #expect(facts.vulnerabilities?.count == 4)
         #expect(fake.received.allSatisfy { $0.url.path.hasPrefix("/api/v3/") && $0.url.host == "ghe.acme.test" })
     }
 
     // MARK: vulnerabilities
 
-    @Test func openSecretsAndCriticalDependabotAlertsAreVulnerabilities() async throws {
+    @Test func openSecretsAndDependabotAlertsAreVulnerabilities() async throws {
         let vulnerabilities = try #require(try await Self.source(Self.fake()).facts([.vulnerabilities]).vulnerabilities)
         #expect(vulnerabilities == [
             Vulnerability(id: "github-secret-scanning:acme/api#1", title: "secret exposed: AWS Access Key ID", severity: .critical,
@@ -164,6 +164,10 @@ struct GitHubSourceTests {
                           resource: "acme/web", openedAt: Date(timeIntervalSince1970: 1_770_112_800)),
             Vulnerability(id: "github-dependabot:acme/api#7", title: "npm lodash: Prototype Pollution in lodash (GHSA-jf85-cpcp-j695)",
                           severity: .critical, resource: "acme/api", openedAt: Date(timeIntervalSince1970: 1_770_712_200)),
+            // Every open severity is read, so a control with `min_severity: medium` sees this one.
+            Vulnerability(id: "github-dependabot:acme/api#8",
+                          title: "pip requests: Unintended leak of Proxy-Authorization header (GHSA-j8r2-6x86-q33q)",
+                          severity: .medium, resource: "acme/api", openedAt: Date(timeIntervalSince1970: 1_770_798_600)),
         ])
         #expect(!"\(vulnerabilities)".contains("fake-secret-value"))
     }
@@ -175,7 +179,7 @@ struct GitHubSourceTests {
         #expect(secretError?.contains("secret-scanning alerts: HTTP 404") == true)
         #expect(secretError?.contains("secret_scanning: false") == true)
         let skipped = try await Self.source(fake, settings: ["secret_scanning": .bool(false)]).facts([.vulnerabilities])
-        #expect(skipped.vulnerabilities?.map(\.id) == ["github-dependabot:acme/api#7"])
+        #expect(skipped.vulnerabilities?.map(\.id) == ["github-dependabot:acme/api#7", "github-dependabot:acme/api#8"])
 
         fake.update { $0.dependabotEnabled = false }
         let dependabotError = await Self.refusal { _ = try await Self.source(fake, settings: ["secret_scanning": .bool(false)]).facts([.vulnerabilities]) }

@@ -122,6 +122,14 @@ struct OCSFTests {
         try Data(#"[{"class_uid": 2004, "status_code": "FAIL", "metadata": {"event_code": "x"}}]"#.utf8).write(to: incomplete)
         #expect(errorText(await results(try source(incomplete.path))).contains("finding 1: x: no resource"))
 
+        // An empty file (a scan that crashed or is still being written) is an error; `[]` is a clean scan.
+        let empty = dir.appendingPathComponent("empty.json")
+        try Data("\n".utf8).write(to: empty)
+        #expect(errorText(await results(try source(empty.path))).contains("empty: a scan that failed or is still being written"))
+        let clean = dir.appendingPathComponent("clean.json")
+        try Data("[]".utf8).write(to: clean)
+        #expect(await results(try source(clean.path)).isEmpty)
+
         #expect(throws: SourceError.self) { try source("") }
         #expect(throws: SourceError.self) { try source(dir.path, maxAge: "a week") }
     }

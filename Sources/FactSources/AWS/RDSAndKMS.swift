@@ -85,7 +85,8 @@ struct KMSKeys: Sendable {
         var items: [[String: Any]] = []
         var marker: String?
         repeat {
-            var body: [String: any Sendable] = ["Limit": 1000]
+            // The largest page each operation allows: ListKeys 1,000, ListAliases 100 (more is a ValidationException).
+            var body: [String: any Sendable] = ["Limit": operation == "ListAliases" ? 100 : 1000]
             if let marker { body["Marker"] = marker }
             let page = try await client.json(service: "kms", region: region, target: Self.prefix + operation, body)
             guard let list = page[field] as? [[String: Any]] else {

@@ -3,8 +3,8 @@ import Foundation
 import HTTP
 
 /// Open security alerts across an organization: secret-scanning alerts (every one is critical: a live credential
-/// may be exposed) and critical Dependabot alerts. A feature that is off, or a token that may not read it, is an
-/// error naming the fix — an empty list would look like a pass.
+/// may be exposed) and Dependabot alerts of every severity (the check's `min_severity` chooses). A feature that is
+/// off, or a token that may not read it, is an error naming the fix — an empty list would look like a pass.
 struct GitHubAlerts: Sendable {
     let client: GitHubClient
     let organization: String
@@ -48,10 +48,11 @@ struct GitHubAlerts: Sendable {
         }
     }
 
-    func criticalDependabot() async throws -> [Vulnerability] {
+    func dependabot() async throws -> [Vulnerability] {
         let operation = "GitHub list Dependabot alerts"
         let alerts = try await read(operation, "/orgs/\(GitHubClient.segment(organization))/dependabot/alerts",
-                                    query: [URLQueryItem(name: "state", value: "open"), URLQueryItem(name: "severity", value: "critical")],
+                                    query: [URLQueryItem(name: "state", value: "open"),
+                                            URLQueryItem(name: "severity", value: "critical,high,medium,low")],
                                     as: DependabotAlert.self,
                                     hint: "Dependabot alerts must be enabled and the token needs the `security_events` scope (fine-grained: "
                                         + "Dependabot alerts read) as an organization owner or security manager; or set `dependabot: false`")

@@ -4,7 +4,7 @@ import HTTP
 
 /// Facts from a GitHub organization (github.com or GitHub Enterprise Server): members, admins, 2FA and outside
 /// collaborators (accounts; CC6.1–CC6.3), default-branch protection from classic rules and rulesets
-/// (repositories; CC8.1), open secret-scanning and critical Dependabot alerts (vulnerabilities; CC7.1).
+/// (repositories; CC8.1), open secret-scanning and Dependabot alerts (vulnerabilities; CC7.1).
 ///
 /// Manifest: `credentials: {token: VAR}` (default `GITHUB_TOKEN`; a classic token with `read:org`, `repo` and
 /// `security_events`, or a fine-grained one with Members, Administration, Secret scanning alerts and Dependabot
@@ -62,7 +62,7 @@ package struct GitHubSource: FactSource {
                 let alerts = GitHubAlerts(client: client, organization: organization)
                 var found: [Vulnerability] = []
                 if readsSecretScanning { found += try await alerts.secretScanning() }
-                if readsDependabot { found += try await alerts.criticalDependabot() }
+                if readsDependabot { found += try await alerts.dependabot() }
                 facts.vulnerabilities = found
             default:
                 throw SourceError.unavailable(source: id, reason: "GitHub does not provide \(kind.rawValue)")

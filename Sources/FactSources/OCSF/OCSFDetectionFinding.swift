@@ -26,6 +26,11 @@ package enum OCSFDetectionFinding {
     /// other OCSF classes are skipped; records that are not findings at all, or findings without a check id or
     /// resource, are problems: the whole file is refused, since a half-read scan would resolve what it left out.
     package static func findings(in data: Data, file: String) throws -> [ImportedFinding] {
+        // An empty file is a scan that failed or is still being written, not a clean one (a clean scan is `[]`):
+        // taken as "no findings" it would resolve every alert the scanner raised.
+        guard data.contains(where: { !" \t\r\n".utf8.contains($0) }) else {
+            throw ImportError(file: file, problems: ["empty: a scan that failed or is still being written (a scan with no findings is `[]`)"])
+        }
         var records: [(line: Int?, object: Any)] = []
         if let whole = try? JSONSerialization.jsonObject(with: data) {
             if let list = whole as? [Any] { records = list.map { (nil, $0) } } else { records = [(nil, whole)] }
