@@ -62,7 +62,9 @@ struct AzureSourceTests {
         #expect(buckets == [
             Bucket(provider: "Azure", name: "\(Self.prod)/acmeexports", encryption: .customerManaged, isPublic: false),
             Bucket(provider: "Azure", name: "\(Self.prod)/acmestatic", encryption: .providerManaged, isPublic: true),
-            Bucket(provider: "Azure", name: "\(Self.prod)/acmelegacy", encryption: .providerManaged, isPublic: false),
+            // Not set: accounts from before Azure's late-2023 default, which permit anonymous access (SDK docs: "the
+            // default interpretation is true"); a security check must not read the missing property as private.
+            Bucket(provider: "Azure", name: "\(Self.prod)/acmelegacy", encryption: .providerManaged, isPublic: true),
             Bucket(provider: "Azure", name: "\(Self.dev)/acmedev", encryption: .providerManaged, isPublic: false),
         ])
     }

@@ -37,8 +37,11 @@ struct IAMUsers: Sendable {
         let console = try await client.queryUnlessMissing(service: "iam", region: "us-east-1", action: "GetLoginProfile", version: Self.version, user) != nil
         let mfa = try await list("ListMFADevices", user, "MFADevices").isEmpty == false
         let accessKeys = try await list("ListAccessKeys", user, "AccessKeyMetadata")
-            .compactMap { key -> AccessKey? in
-                guard let id = key.value("AccessKeyId"), let created = key.value("CreateDate").flatMap(TimeText.parse) else { return nil }
+            .map { key -> AccessKey in
+                // A key we cannot date cannot be judged by age: an error, not a key left out.
+                guard let id = key.value("AccessKeyId"), let created = key.value("CreateDate").flatMap(TimeText.parse) else {
+                    throw SourceError.unavailable(source: client.source, reason: "IAM ListAccessKeys \(name): a key without an id or a readable CreateDate")
+                }
                 return AccessKey(id: id, active: key.value("Status") == "Active", createdAt: created)
             }
         let keys = accessKeys.filter(\.active)

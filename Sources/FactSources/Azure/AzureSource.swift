@@ -111,8 +111,9 @@ package struct AzureSource: FactSource {
                     let found = account.properties?.encryption?.keySource.map { "keySource `\($0)`" } ?? "no encryption block"
                     throw SourceError.unavailable(source: id, reason: "\(operation): storage account \(account.name) has \(found)")
                 }
+                // Not set (accounts from before the late-2023 default) means anonymous access is permitted, as `true` does.
                 buckets.append(Bucket(provider: Self.provider, name: "\(subscription)/\(account.name)", encryption: encryption,
-                                      isPublic: account.properties?.allowBlobPublicAccess ?? false))
+                                      isPublic: account.properties?.allowBlobPublicAccess ?? true))
             }
         }
         return buckets

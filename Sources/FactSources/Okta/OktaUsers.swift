@@ -105,7 +105,8 @@ struct OktaUsers: Sendable {
                                               from: client.get("Okta list factors of \(user.profile.login)", client.url("/api/v1/users/\(id)/factors")))
         let roles = try await client.decode("Okta list roles of \(user.profile.login)", [Role].self,
                                             from: client.get("Okta list roles of \(user.profile.login)", client.url("/api/v1/users/\(id)/roles")))
-        let mfa = factors.contains { ($0.status ?? "ACTIVE") == "ACTIVE" && !Self.knowledgeFactors.contains($0.factorType.lowercased()) }
+        // A factor without a status is not counted as enrolled: a missing field must not read as MFA on.
+        let mfa = factors.contains { $0.status == "ACTIVE" && !Self.knowledgeFactors.contains($0.factorType.lowercased()) }
         let held = roles.filter { ($0.status ?? "ACTIVE") == "ACTIVE" }
             .map { $0.type == "CUSTOM" ? ($0.label ?? "CUSTOM") : $0.type }
         let roleNames = Array(Set(held)).sorted()
