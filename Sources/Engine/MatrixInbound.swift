@@ -16,6 +16,8 @@ import Synchronization
 /// so re-processing a batch after a crash never answers twice.
 package final class MatrixInbound: Sendable {
     package static let cursorName = "matrix.next_batch"
+    /// Cursor-name prefix of events whose alert action was applied (`matrix.handled:$event`).
+    package static let handledPrefix = "matrix.handled:"
 
     let client: MatrixClient
     let userID: String
@@ -153,10 +155,19 @@ package final class MatrixInbound: Sendable {
     }
 
     /// Runs a command for `sender` and answers in the thread it came from (or as a reply to it).
+    ///
+    /// `next_batch` is saved after the whole batch, so a crash inside it makes the restarted bot see the batch again.
+    /// An alert action therefore records its event as handled in the action's own transaction, and an event found
+    /// recorded is not acted on twice (an escalation would otherwise escalate again).
     private func command(_ text: String, from sender: String, room: String, event: String, threadRoot: String?) async {
+        let handled = Self.handledPrefix + event
+        if (try? engine.database.read { try $0.cursor(handled) }) != nil {
+            logger.notice("Matrix: event already acted on before a restart; not acted on again", metadata: ["event": "\(event)"])
+            return
+        }
         let message: ChatMessage
         do {
-            message = try commands.handle(text, from: sender, on: .matrix, surface: .matrix)
+            message = try commands.handle(text, from: sender, on: .matrix, surface: .matrix, cursor: (handled, "handled"))
             doorbell.ring()
         } catch {
             logger.error("Matrix command failed", metadata: ["error": "\(error)"])

@@ -72,4 +72,43 @@ struct MatrixCommandTextTests {
         for answer in garbage { try await inbound.process(answer, initial: false) }
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.state == .open)
     }
+
+    /// Answers every send with an event id and counts them.
+    final class Answering: HTTPTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var sent: Int { lock.withLock { count } }
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            lock.withLock { count += 1 }
+            return HTTPResponse(status: 200, body: Data(#"{"event_id":"$reply"}"#.utf8))
+        }
+    }
+
+    /// A crash after an action but before `next_batch` was saved makes the restarted bot see the same events again:
+    /// the action is not applied twice (an escalation would DM the next level again).
+    @Test func anEventSeenAgainAfterARestartIsNotActedOnTwice() async throws {
+        var config = EngineFixtures.config()
+        config.teams[0].channels = ChannelRoutes(defaults: [.matrix: "!infra:hs"])
+        config.people[0].chatIDs[.matrix] = "@dana:hs"
+        let engine = try EngineFixtures.engine(config)
+        try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        let answer: [String: Any] = ["rooms": ["join": ["!infra:hs": ["timeline": ["events": [
+            ["event_id": "$e1", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": "!soc2 escalate A-1"]],
+        ]]]]]]
+        func inbound(_ transport: Answering) -> MatrixInbound {
+            MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: transport),
+                          userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0 + 60)),
+                          doorbell: Doorbell(), logger: EngineFixtures.logger)
+        }
+        let first = Answering()
+        try await inbound(first).process(answer, initial: false)
+        #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1)
+        #expect(first.sent == 1, "the answer in the room")
+
+        let restarted = Answering()
+        try await inbound(restarted).process(answer, initial: false)
+        #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1, "not escalated a second time")
+        let actions = try engine.database.read { try $0.evidence(subject: "A-1") }.filter { String(decoding: $0, as: UTF8.self).contains("human_action") }
+        #expect(actions.count == 1)
+    }
 }
