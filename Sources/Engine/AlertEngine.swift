@@ -125,8 +125,13 @@ package struct AlertEngine: Sendable {
         try database.read { try $0.nextTimerAt() }
     }
 
-    /// When `alert` next needs the escalator under this configuration's policy.
-    func timer(_ alert: Alert) -> Date? { AlertTimers.next(for: alert, policy: config.policy)?.at }
+    /// When `alert` next needs the escalator under this configuration's policy. An alert of a control no longer in
+    /// the manifests has none: nothing tests it any more, so it would escalate for ever; it stays listed until a
+    /// person closes it.
+    func timer(_ alert: Alert) -> Date? {
+        guard config.control(alert.control) != nil else { return nil }
+        return AlertTimers.next(for: alert, policy: config.policy)?.at
+    }
 
     /// Recomputes every live alert's recorded timer: at start, since the manifests' escalation policy may have
     /// changed since the timers were written (and a database from before timers were recorded has none).

@@ -15,6 +15,19 @@ struct EscalatorTests {
         return engine
     }
 
+    /// A control taken out of the manifests is tested no more: its open alerts stop escalating (no DMs for ever)
+    /// and stay listed until someone closes them.
+    @Test func alertsOfARemovedControlNoLongerEscalate() throws {
+        let engine = try openAlert()
+        var config = engine.config
+        config.controls.removeAll()
+        let restarted = AlertEngine(config: config, database: engine.database)
+        try restarted.refreshTimers()
+        #expect(try restarted.nextTimer() == nil)
+        #expect(try restarted.fireTimers(at: t0 + 30 * 86_400) == 0)
+        #expect(try restarted.database.read { try $0.liveAlerts() }.map(\.id) == [AlertID(1)])
+    }
+
     @Test func anUnacknowledgedAlertEscalatesToTheManagerThenTheSecurityLead() throws {
         let engine = try openAlert()
         // Given the ack timeout (1 h) and SLA (24 h) of the fixture policy
