@@ -26,9 +26,10 @@ package struct Bot: Sendable {
     ///   - start: controls that never ran are due from this moment.
     ///   - leadingWork: timed work run before the scheduler when due at the same moment (a scenario's events).
     ///   - until: the loop returns once the clock passes it (nil: until shutdown).
+    ///   - deliverDuringWork: deliver what chat actions queue while controls run (`run`; see `BotLoop`).
     package static func make(config: BotConfig, database: BotDatabase, sources: [any FactSource], surfaces: [any ChatSurface],
                              clock: any BotClock, logger: Logger, start: Date, leadingWork: [any TimedWork] = [],
-                             until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
+                             until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), deliverDuringWork: Bool = false,
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
         do { try engine.refreshTimers() } catch {
@@ -47,7 +48,8 @@ package struct Bot: Sendable {
         let triggers = ControlTriggers()
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
                                                  EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)],
-                           dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
+                           dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell,
+                           deliverDuringWork: deliverDuringWork, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
                    commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers,
                    sourceHealth: sourceHealth)

@@ -25,12 +25,17 @@ package struct BotLoop: Service {
     package let afterStep: @Sendable (Date) async throws -> Void
     /// Rung by inbound chat actions so their messages go out now, not at the next timer.
     package let doorbell: Doorbell
+    /// Delivers what a ring asks for while the step's works run, instead of after them: in production a step may
+    /// spend minutes reading slow sources, and a clicked Ack should edit the alert message at once. (The demo keeps
+    /// it off, so its transcript stays in one order.)
+    package let deliverDuringWork: Bool
 
     package init(works: [any TimedWork], dispatcher: Dispatcher, clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), deliverDuringWork: Bool = false,
                  afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
         self.works = works; self.dispatcher = dispatcher; self.clock = clock; self.logger = logger
-        self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.afterStep = afterStep
+        self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.deliverDuringWork = deliverDuringWork
+        self.afterStep = afterStep
     }
 
     package func run() async throws {
@@ -65,8 +70,26 @@ package struct BotLoop: Service {
     /// Does all work due now, then delivers what it queued.
     package func step() async throws {
         let now = clock.now()
-        for work in works {
-            if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+        if deliverDuringWork {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // The loop's doorbell waiter while the works run (the loop itself waits on it only when asleep).
+                group.addTask { [doorbell, dispatcher] in
+                    while true {
+                        await doorbell.wait()
+                        if Task.isCancelled { return }
+                        try await dispatcher.drain()
+                    }
+                }
+                for work in works {
+                    if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+                }
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        } else {
+            for work in works {
+                if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+            }
         }
         try await dispatcher.drain()
         try await afterStep(now)

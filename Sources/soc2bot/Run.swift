@@ -35,7 +35,7 @@ struct Run: AsyncParsableCommand {
         let clock = SystemClock()
         let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
-                           start: clock.now(), idlePoll: 60)
+                           start: clock.now(), idlePoll: 60, deliverDuringWork: true)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
         let inbound: [any Service]
         do {

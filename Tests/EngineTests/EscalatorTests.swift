@@ -125,6 +125,52 @@ struct ControlSchedulerTests {
     }
 }
 
+/// A timed work due now that holds its step until released: a slow source read.
+struct HeldWork: TimedWork {
+    let started: AsyncStream<Void>.Continuation
+    let release: AsyncStream<Void>
+    func nextDue() async throws -> Date? { .distantPast }
+    func run(at now: Date) async throws {
+        started.yield()
+        for await _ in release { return }
+    }
+}
+
+@Suite("Delivering while controls run")
+struct DeliveryDuringWorkTests {
+    /// In production a step may spend minutes in slow source reads; what a chat action queues meanwhile (a clicked
+    /// Ack's edit) goes out when the doorbell rings, not after the step.
+    @Test func aRingDuringALongStepDeliversAtOnce() async throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let surface = RecordingSurface()
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        try await dispatcher.drain()   // the alert's post
+        let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let doorbell = Doorbell()
+        let loop = BotLoop(works: [HeldWork(started: startedSignal, release: release)], dispatcher: dispatcher, clock: clock,
+                           logger: EngineFixtures.logger, doorbell: doorbell, deliverDuringWork: true)
+        let step = Task { try await loop.step() }
+        for await _ in started { break }
+
+        // While the work is held, a person acknowledges and the handler rings.
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
+        doorbell.ring()
+        var delivered = false
+        for _ in 0..<500 where !delivered {   // waits for the event (up to 5 s), it does not time anything
+            delivered = await surface.delivered.count == 2
+            if !delivered { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(delivered, "the acknowledgement's edit went out while the step was still running")
+        #expect(await surface.delivered.last?.kind == .update)
+
+        releaseSignal.yield()
+        try await step.value
+    }
+}
+
 /// One unencrypted bucket, always.
 struct StaticBuckets: FactSources.FactSource {
     let id: SourceID = "aws"
