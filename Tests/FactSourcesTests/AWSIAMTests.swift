@@ -13,6 +13,31 @@ struct AWSIAMTests {
         try await Moto.iam(action, parameters)
     }
 
+    /// Administration granted by a policy of the customer's own, not only by the AWS-managed AdministratorAccess:
+    /// inline on the user or a group, or a customer-managed policy; a narrow inline policy is not.
+    @Test func policiesOfTheirOwnThatAllowEverythingMakeAUserPrivileged() async throws {
+        let tag = UInt32.random(in: 0...UInt32.max)
+        let carol = "carol-\(tag)", dave = "dave-\(tag)", erin = "erin-\(tag)", frank = "frank-\(tag)", ops = "ops-\(tag)"
+        for user in [carol, dave, erin, frank] { _ = try await iam("CreateUser", [("UserName", user)]) }
+        let everything = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        let iamAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*"],"Resource":["*"]}]}"#
+        let readOnly = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+        _ = try await iam("PutUserPolicy", [("UserName", carol), ("PolicyName", "legacy-admin"), ("PolicyDocument", everything)])
+        _ = try await iam("CreateGroup", [("GroupName", ops)])
+        _ = try await iam("PutGroupPolicy", [("GroupName", ops), ("PolicyName", "iam-admin"), ("PolicyDocument", iamAll)])
+        _ = try await iam("AddUserToGroup", [("GroupName", ops), ("UserName", dave)])
+        let breakGlass = try await iam("CreatePolicy", [("PolicyName", "break-glass-\(tag)"), ("PolicyDocument", everything)])
+        _ = try await iam("AttachUserPolicy", [("UserName", erin), ("PolicyArn", try #require(breakGlass.descendants("Arn").first?.text))])
+        _ = try await iam("PutUserPolicy", [("UserName", frank), ("PolicyName", "read-exports"), ("PolicyDocument", readOnly)])
+
+        let accounts = try #require(try await AWSS3SourceTests().source().facts([.accounts]).accounts)
+        let byLogin = Dictionary(uniqueKeysWithValues: accounts.map { ($0.login, $0) })
+        #expect(byLogin[carol]?.privileged == true && byLogin[carol]?.roles.contains("legacy-admin (inline)") == true)
+        #expect(byLogin[dave]?.privileged == true)
+        #expect(byLogin[erin]?.privileged == true)
+        #expect(byLogin[frank]?.privileged == false && byLogin[frank]?.roles.contains("read-exports (inline)") == true)
+    }
+
     @Test func usersBecomeAccountsWithConsoleMFAPrivilegeAndEmail() async throws {
         let tag = UInt32.random(in: 0...UInt32.max)
         let alice = "alice-\(tag)", bob = "bob-\(tag)", robot = "ci-bot-\(tag)", admins = "admins-\(tag)"
