@@ -21,6 +21,7 @@ struct GitLabSourceTests {
                 .init(id: 3, username: "carol", accessLevel: 40),
                 .init(id: 4, username: "dave", accessLevel: 30, state: "blocked"),
                 .init(id: 5, username: "erin", accessLevel: 20),
+                .init(id: 6, username: "frank", accessLevel: 30, state: "deactivated"),
             ],
             projects: [
                 .init(id: 101, path: "acme/platform/api", protectedBranches: ["main"],
@@ -59,6 +60,9 @@ struct GitLabSourceTests {
             Account(system: "GitLab", login: "carol", email: nil, active: true, mfaEnabled: nil, privileged: true, roles: ["maintainer"]),
             Account(system: "GitLab", login: "dave", email: nil, active: false, mfaEnabled: nil, privileged: false, roles: ["developer"]),
             Account(system: "GitLab", login: "erin", email: nil, active: true, mfaEnabled: nil, privileged: false, roles: ["reporter"]),
+            // Deactivated is not gone: signing in again reactivates it, so it still holds access.
+            Account(system: "GitLab", login: "frank", email: nil, active: true, mfaEnabled: nil, privileged: false,
+                    roles: ["developer", "deactivated (signing in reactivates it)"]),
         ])
         // The full path travels as one encoded segment; five members in pages of two; one probe of /users.
         #expect(fake.paths.first == "/groups/acme%2Fplatform/members/all?per_page=100")
@@ -70,7 +74,7 @@ struct GitLabSourceTests {
         let fake = Self.fake()
         fake.update { $0.tokenIsAdmin = true }
         let accounts = try #require(try await Self.source(fake, settings: ["group": .number(42)]).facts([.accounts]).accounts)
-        #expect(accounts.map(\.mfaEnabled) == [true, false, true, true, true])
+        #expect(accounts.map(\.mfaEnabled) == [true, false, true, true, true, true])
         #expect(fake.paths.first == "/groups/42/members/all?per_page=100")
     }
 
@@ -96,7 +100,7 @@ struct GitLabSourceTests {
 
     @Test func paginationFollowsXNextPageWithoutALinkHeader() async throws {
         let fake = Self.fake(sendsLinkHeader: false)
-        #expect(try await Self.source(fake).facts([.accounts]).accounts?.map(\.login) == ["alice", "bob", "carol", "dave", "erin"])
+        #expect(try await Self.source(fake).facts([.accounts]).accounts?.map(\.login) == ["alice", "bob", "carol", "dave", "erin", "frank"])
         #expect(fake.paths.contains("/groups/acme%2Fplatform/members/all?per_page=100&page=3"))
     }
 

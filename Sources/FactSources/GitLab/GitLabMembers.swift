@@ -46,12 +46,17 @@ struct GitLabMembers: Sendable {
             twoFactor[member.id] = enabled
         }
         return members.map { member in
+            // `deactivated` is not gone: the person reactivates the account by signing in again (GitLab docs), so a
+            // leaver's deactivated account still holds access. Blocked and banned accounts cannot sign in.
             Account(system: "GitLab", login: member.username, email: member.email,
-                    active: member.state == "active" && member.membership_state != "awaiting",
+                    active: (member.state.map { !Self.cannotSignIn.contains($0) } ?? true) && member.membership_state != "awaiting",
                     mfaEnabled: twoFactor[member.id], privileged: member.access_level >= 40,
-                    roles: [Self.role(member.access_level)])
+                    roles: [Self.role(member.access_level)] + (member.state == "deactivated" ? ["deactivated (signing in reactivates it)"] : []))
         }
     }
+
+    /// User states that cannot sign in.
+    static let cannotSignIn: Set<String> = ["blocked", "banned", "ldap_blocked", "blocked_pending_approval"]
 
     /// The user's 2FA status, or nil when this token is not shown it (the first such answer ends the lookups).
     private func twoFactorEnabled(_ userID: Int) async throws -> Bool? {
