@@ -46,12 +46,18 @@ struct MatrixCommandTextTests {
         func send(_ request: HTTPRequest) async throws -> HTTPResponse { Issue.record("unexpected \(request.method) \(request.url)"); return HTTPResponse(status: 500) }
     }
 
-    @Test func malformedSyncAnswersAreIgnoredWithoutChangingAnything() async throws {
+    /// An engine whose team room is `!infra:hs`, dana being `@dana:hs`, with alert A-1 open.
+    static func engineWithAnAlert() throws -> AlertEngine {
         var config = EngineFixtures.config()
         config.teams[0].channels = ChannelRoutes(defaults: [.matrix: "!infra:hs"])
         config.people[0].chatIDs[.matrix] = "@dana:hs"
         let engine = try EngineFixtures.engine(config)
         try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        return engine
+    }
+
+    @Test func malformedSyncAnswersAreIgnoredWithoutChangingAnything() async throws {
+        let engine = try Self.engineWithAnAlert()
         let inbound = MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: NoNetwork()),
                                     userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0)),
                                     doorbell: Doorbell(), logger: EngineFixtures.logger)
@@ -87,11 +93,7 @@ struct MatrixCommandTextTests {
     /// A crash after an action but before `next_batch` was saved makes the restarted bot see the same events again:
     /// the action is not applied twice (an escalation would DM the next level again).
     @Test func anEventSeenAgainAfterARestartIsNotActedOnTwice() async throws {
-        var config = EngineFixtures.config()
-        config.teams[0].channels = ChannelRoutes(defaults: [.matrix: "!infra:hs"])
-        config.people[0].chatIDs[.matrix] = "@dana:hs"
-        let engine = try EngineFixtures.engine(config)
-        try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        let engine = try Self.engineWithAnAlert()
         let answer: [String: Any] = ["rooms": ["join": ["!infra:hs": ["timeline": ["events": [
             ["event_id": "$e1", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": "!soc2 escalate A-1"]],
         ]]]]]]

@@ -33,6 +33,17 @@ struct AWSSourceFailureTests {
 
     func xml(_ body: String, status: Int = 200) -> HTTPResponse { HTTPResponse(status: status, body: Data(body.utf8)) }
 
+    /// The error reading `kinds` gives when AWS answers `answer` (a failed expectation when it succeeds).
+    func error(reading kinds: Set<FactKind>, answer: HTTPResponse) async -> String {
+        do {
+            _ = try await source(CannedTransport([answer])).facts(kinds)
+            Issue.record("expected an error")
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
     @Test func missingCredentialsNameTheVariables() {
         do {
             _ = try source(CannedTransport([]), environment: [:])
@@ -49,23 +60,13 @@ struct AWSSourceFailureTests {
 
     @Test func anAccessDeniedSaysWhatWasRefused() async throws {
         let denied = xml("<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>R123</RequestId></Error>", status: 403)
-        do {
-            _ = try await source(CannedTransport([denied])).facts([.buckets])
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".contains("S3 ListBuckets: HTTP 403 AccessDenied (request id R123)"))
-        }
+        #expect(await error(reading: [.buckets], answer: denied).contains("S3 ListBuckets: HTTP 403 AccessDenied (request id R123)"))
     }
 
     /// An IAM list that says it is truncated but gives no marker would silently drop users: an error instead.
     @Test func aTruncatedIAMPageWithoutAMarkerIsAnError() async throws {
         let truncated = xml("<ListUsersResponse><ListUsersResult><Users><member><UserName>a</UserName></member></Users><IsTruncated>true</IsTruncated></ListUsersResult></ListUsersResponse>")
-        do {
-            _ = try await source(CannedTransport([truncated])).facts([.accounts])
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".contains("IAM ListUsers: a truncated page without a Marker"))
-        }
+        #expect(await error(reading: [.accounts], answer: truncated).contains("IAM ListUsers: a truncated page without a Marker"))
     }
 
     @Test func bucketListsAreFollowedAcrossPages() async throws {
@@ -97,12 +98,7 @@ struct AWSSourceFailureTests {
     /// (which would make every IAM account vanish and resolve their alerts).
     @Test func anIAMListWithoutItsResultIsAnError() async throws {
         let empty = xml("<ListUsersResponse><ResponseMetadata><RequestId>R1</RequestId></ResponseMetadata></ListUsersResponse>")
-        do {
-            _ = try await source(CannedTransport([empty])).facts([.accounts])
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".contains("IAM ListUsers: the answer has no ListUsersResult"), "\(error)")
-        }
+        #expect(await error(reading: [.accounts], answer: empty).contains("IAM ListUsers: the answer has no ListUsersResult"))
     }
 
     /// KMS refuses a `ListAliases` page larger than 100 (ValidationException), though `ListKeys` takes 1,000.
