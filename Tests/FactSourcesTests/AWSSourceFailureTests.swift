@@ -35,8 +35,12 @@ struct AWSSourceFailureTests {
 
     /// The error reading `kinds` gives when AWS answers `answer` (a failed expectation when it succeeds).
     func error(reading kinds: Set<FactKind>, answer: HTTPResponse) async -> String {
+        await error(reading: kinds, from: CannedTransport([answer]))
+    }
+
+    func error(reading kinds: Set<FactKind>, from transport: CannedTransport) async -> String {
         do {
-            _ = try await source(CannedTransport([answer])).facts(kinds)
+            _ = try await source(transport).facts(kinds)
             Issue.record("expected an error")
             return ""
         } catch {
@@ -92,6 +96,14 @@ struct AWSSourceFailureTests {
         #expect(facts.buckets?.map(\.name) == ["a", "b"])
         #expect(transport.seen[1].hasPrefix("/?continuation-token=t%2F2"))
         #expect(transport.seen.filter { $0.hasPrefix("/a?") || $0.hasPrefix("/b?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policy", "/a?publicAccessBlock", "/b?acl", "/b?encryption", "/b?policy", "/b?publicAccessBlock"], "each bucket read once per setting")
+    }
+
+    /// A list whose next-page marker comes round again would never end: an error, not an endless run.
+    @Test func aMarkerThatComesRoundAgainIsAnError() async throws {
+        let page = xml("<ListUsersResponse><ListUsersResult><Users/><IsTruncated>true</IsTruncated><Marker>m1</Marker></ListUsersResult></ListUsersResponse>")
+        #expect(await error(reading: [.accounts], from: CannedTransport([page, page, page])).contains("IAM ListUsers: the same page token came back twice"))
+        let looping = CannedTransport { _, _ in self.xml("<ListAllMyBucketsResult><Buckets/><ContinuationToken>t</ContinuationToken></ListAllMyBucketsResult>") }
+        #expect(await error(reading: [.buckets], from: looping).contains("S3 ListBuckets: the same page token came back twice"))
     }
 
     /// An IAM list answered with well-formed XML that lacks its result element is an error, never an empty list

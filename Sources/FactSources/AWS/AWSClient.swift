@@ -4,6 +4,8 @@ import HTTP
 
 /// Signed calls to AWS APIs (or an emulator at a custom endpoint) through the shared HTTP transport.
 struct AWSClient: Sendable {
+    /// Most pages one listing may take (a listing beyond it is an error, never a silent cut).
+    static let maxPages = 10_000
     let source: SourceID
     var credentials: AWSCredentials
     /// Sends every service to this base URL (moto, LocalStack, a proxy) with path-style S3; nil means real AWS.

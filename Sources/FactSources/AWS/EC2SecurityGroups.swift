@@ -11,14 +11,14 @@ struct EC2SecurityGroups: Sendable {
     func rules() async throws -> [NetworkRule] {
         var rules: [NetworkRule] = []
         for region in regions {
-            var token: String?
-            repeat {
+            rules += try await PageTokens.collect(operation: "EC2 DescribeSecurityGroups", source: client.source, maxPages: AWSClient.maxPages) { token in
                 var parameters: [(String, String)] = [("MaxResults", "1000")]
                 if let token { parameters.append(("NextToken", token)) }
                 let xml = try await client.query(service: "ec2", region: region, action: "DescribeSecurityGroups", version: "2016-11-15", parameters)
                 guard xml.name == "DescribeSecurityGroupsResponse" else {
                     throw SourceError.unavailable(source: client.source, reason: "EC2 DescribeSecurityGroups: unexpected answer <\(xml.name)>")
                 }
+                var page: [NetworkRule] = []
                 for group in xml.all(path: ["securityGroupInfo", "item"]) {
                     let id = group.value("groupId") ?? "?"
                     let name = group.value("groupName") ?? id
@@ -26,14 +26,14 @@ struct EC2SecurityGroups: Sendable {
                         let sources = permission.all(path: ["ipRanges", "item"]).compactMap { $0.value("cidrIp") }
                             + permission.all(path: ["ipv6Ranges", "item"]).compactMap { $0.value("cidrIpv6") }
                         let allTraffic = permission.value("ipProtocol") == "-1"
-                        rules.append(NetworkRule(
+                        page.append(NetworkRule(
                             provider: "AWS", id: "\(region)/\(id)/\(index)", name: "\(name) (\(id), \(region))",
                             fromPort: allTraffic ? nil : permission.value("fromPort").flatMap(Int.init),
                             toPort: allTraffic ? nil : permission.value("toPort").flatMap(Int.init), sources: sources))
                     }
                 }
-                token = xml.value("nextToken").flatMap { $0.isEmpty ? nil : $0 }
-            } while token != nil
+                return (page, xml.value("nextToken"))
+            }
         }
         return rules
     }

@@ -23,27 +23,20 @@ extension AWSClient {
     /// that comes round again is an error, not a short list.
     func queryAll(service: String, region: String, action: String, version: String, _ parameters: [(String, String)],
                   list: String) async throws -> [XMLElementNode] {
-        var members: [XMLElementNode] = []
-        var marker: String?
-        var seenMarkers = Set<String>()
-        repeat {
+        try await PageTokens.collect(operation: "\(service.uppercased()) \(action)", source: source, maxPages: AWSClient.maxPages) { marker in
             var page = parameters
             if let marker { page.append(("Marker", marker)) }
             let xml = try await query(service: service, region: region, action: action, version: version, page)
             guard !xml.all(path: ["\(action)Result"]).isEmpty else {
                 throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): the answer has no \(action)Result")
             }
-            members += xml.all(path: ["\(action)Result", list, "member"])
             let truncated = xml.value("\(action)Result", "IsTruncated") == "true"
-            marker = truncated ? xml.value("\(action)Result", "Marker").flatMap { $0.isEmpty ? nil : $0 } : nil
-            if truncated, marker == nil {
+            let next = truncated ? xml.value("\(action)Result", "Marker") : nil
+            if truncated, next?.isEmpty ?? true {
                 throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): a truncated page without a Marker")
             }
-            if let marker, !seenMarkers.insert(marker).inserted {
-                throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): the pages do not end (a Marker repeats)")
-            }
-        } while marker != nil
-        return members
+            return (xml.all(path: ["\(action)Result", list, "member"]), next)
+        }
     }
 
     /// A query-protocol call whose 404 `NoSuchEntity` means "not set" (a login profile, a password policy): nil

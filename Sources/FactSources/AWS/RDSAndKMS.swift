@@ -11,23 +11,22 @@ struct RDSInstances: Sendable {
     func databases() async throws -> [Database] {
         var databases: [Database] = []
         for region in regions {
-            var marker: String?
-            repeat {
+            databases += try await PageTokens.collect(operation: "RDS DescribeDBInstances", source: client.source, maxPages: AWSClient.maxPages) { marker in
                 var parameters: [(String, String)] = [("MaxRecords", "100")]
                 if let marker { parameters.append(("Marker", marker)) }
                 let xml = try await client.query(service: "rds", region: region, action: "DescribeDBInstances", version: Self.version, parameters)
                 guard xml.name == "DescribeDBInstancesResponse" else {
                     throw SourceError.unavailable(source: client.source, reason: "RDS DescribeDBInstances: unexpected answer <\(xml.name)>")
                 }
-                for instance in xml.all(path: ["DescribeDBInstancesResult", "DBInstances", "DBInstance"]) {
+                let page = try xml.all(path: ["DescribeDBInstancesResult", "DBInstances", "DBInstance"]).map { instance in
                     guard let id = instance.value("DBInstanceIdentifier"), let encrypted = instance.value("StorageEncrypted") else {
                         throw SourceError.unavailable(source: client.source, reason: "RDS DescribeDBInstances: an instance without identifier or StorageEncrypted")
                     }
-                    databases.append(Database(provider: "AWS RDS", id: "\(region)/\(id)", engine: instance.value("Engine") ?? "unknown engine",
-                                              storageEncrypted: encrypted == "true", publiclyAccessible: instance.value("PubliclyAccessible") == "true"))
+                    return Database(provider: "AWS RDS", id: "\(region)/\(id)", engine: instance.value("Engine") ?? "unknown engine",
+                                    storageEncrypted: encrypted == "true", publiclyAccessible: instance.value("PubliclyAccessible") == "true")
                 }
-                marker = xml.value("DescribeDBInstancesResult", "Marker").flatMap { $0.isEmpty ? nil : $0 }
-            } while marker != nil
+                return (page, xml.value("DescribeDBInstancesResult", "Marker"))
+            }
         }
         return databases
     }
@@ -82,9 +81,7 @@ struct KMSKeys: Sendable {
 
     /// Every item of a KMS list operation, following `NextMarker` while `Truncated`.
     private func list(region: String, operation: String, field: String) async throws -> [[String: Any]] {
-        var items: [[String: Any]] = []
-        var marker: String?
-        repeat {
+        try await PageTokens.collect(operation: "KMS \(operation)", source: client.source, maxPages: AWSClient.maxPages) { marker in
             // The largest page each operation allows: ListKeys 1,000, ListAliases 100 (more is a ValidationException).
             var body: [String: any Sendable] = ["Limit": operation == "ListAliases" ? 100 : 1000]
             if let marker { body["Marker"] = marker }
@@ -92,13 +89,12 @@ struct KMSKeys: Sendable {
             guard let list = page[field] as? [[String: Any]] else {
                 throw SourceError.unavailable(source: client.source, reason: "KMS \(operation): no \(field) in the answer")
             }
-            items += list
             let truncated = page["Truncated"] as? Bool ?? false
-            marker = truncated ? page["NextMarker"] as? String : nil
-            if truncated, marker == nil {
+            let next = truncated ? page["NextMarker"] as? String : nil
+            if truncated, next?.isEmpty ?? true {
                 throw SourceError.unavailable(source: client.source, reason: "KMS \(operation): a truncated page without NextMarker")
             }
-        } while marker != nil
-        return items
+            return (list, next)
+        }
     }
 }

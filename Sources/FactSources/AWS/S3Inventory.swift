@@ -17,18 +17,15 @@ struct S3Inventory: Sendable {
     var concurrency = 8
 
     func buckets() async throws -> [Bucket] {
-        var names: [String] = []
-        var token: String?
-        repeat {
+        let names = try await PageTokens.collect(operation: "S3 ListBuckets", source: client.source, maxPages: AWSClient.maxPages) { token in
             let query = token.map { "continuation-token=\(SigV4Signer.encode($0, encodeSlash: true))&max-buckets=1000" }
             let response = try await client.send(service: "s3", region: "us-east-1", path: "/", query: query)
             guard response.status == 200 else { throw client.failure("S3 ListBuckets", response) }
             guard let xml = XMLElementNode.parse(response.body), xml.name == "ListAllMyBucketsResult" else {
                 throw SourceError.unavailable(source: client.source, reason: "S3 ListBuckets: the answer is not a bucket list")
             }
-            names += xml.all(path: ["Buckets", "Bucket"]).compactMap { $0.value("Name") }
-            token = xml.value("ContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
-        } while token != nil
+            return (xml.all(path: ["Buckets", "Bucket"]).compactMap { $0.value("Name") }, xml.value("ContinuationToken"))
+        }
 
         return try await boundedMap(names, limit: concurrency) { name in
             let region = try await self.location(of: name)

@@ -38,7 +38,7 @@ struct GCPFirewallRules: Sendable {
         var rules: [NetworkRule] = []
         for project in projects {
             let operation = "compute firewalls.list \(project)"
-            let firewalls = try await GooglePageTokens.collect(operation: operation, source: client.source, maxPages: GCPClient.maxPages) { token in
+            let firewalls = try await PageTokens.collect(operation: operation, source: client.source, maxPages: GCPClient.maxPages) { token in
                 var query = [URLQueryItem(name: "maxResults", value: "500")]
                 if let token { query.append(URLQueryItem(name: "pageToken", value: token)) }
                 let page = try await client.get(Page.self, base: client.computeURL, path: "/compute/v1/projects/\(GCPClient.segment(project))/global/firewalls",

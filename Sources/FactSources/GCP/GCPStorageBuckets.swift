@@ -42,7 +42,7 @@ struct GCPStorageBuckets: Sendable {
         var buckets: [Bucket] = []
         for project in projects {
             let operation = "storage buckets.list \(project)"
-            let items = try await GooglePageTokens.collect(operation: operation, source: client.source, maxPages: GCPClient.maxPages) { token in
+            let items = try await PageTokens.collect(operation: operation, source: client.source, maxPages: GCPClient.maxPages) { token in
                 var query = [URLQueryItem(name: "project", value: project), URLQueryItem(name: "maxResults", value: "1000")]
                 if let token { query.append(URLQueryItem(name: "pageToken", value: token)) }
                 let page = try await client.get(Page.self, base: client.storageURL, path: "/storage/v1/b", query: query, operation: operation)

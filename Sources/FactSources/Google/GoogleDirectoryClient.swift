@@ -20,7 +20,7 @@ struct GoogleDirectoryClient: Sendable {
 
     /// Every user of the customer, following `nextPageToken` until Google sends none.
     func users() async throws -> [GoogleUser] {
-        try await GooglePageTokens.collect(operation: "users.list", source: source, maxPages: Self.maxPages) { pageToken in
+        try await PageTokens.collect(operation: "users.list", source: source, maxPages: Self.maxPages) { pageToken in
             var query = [URLQueryItem(name: "customer", value: customer), URLQueryItem(name: "maxResults", value: "\(Self.pageSize)"),
                          URLQueryItem(name: "projection", value: "basic"), URLQueryItem(name: "orderBy", value: "email")]
             if let pageToken { query.append(URLQueryItem(name: "pageToken", value: pageToken)) }

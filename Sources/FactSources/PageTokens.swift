@@ -1,13 +1,13 @@
 import Core
 import Foundation
 
-/// The `pageToken` / `nextPageToken` pagination Google's JSON APIs share (Admin SDK, Cloud Storage, Compute):
-/// ask for a page, follow the token it names until a page names none. A token that comes back twice (a listing
-/// that would never end) or more than `maxPages` pages is an error, as is any page the API refuses, so a
-/// listing cut short is never taken for a complete one.
-enum GooglePageTokens {
+/// Token pagination — Google's `pageToken` / `nextPageToken` (Admin SDK, Cloud Storage, Compute), AWS's `Marker`,
+/// `NextToken`, `NextMarker` and `ContinuationToken`: ask for a page, follow the token it names until a page names
+/// none. A token that comes back twice (a listing that would never end) or more than `maxPages` pages is an error,
+/// as is any page the API refuses, so a listing cut short is never taken for a complete one.
+enum PageTokens {
     /// Every item of every page. `page` fetches the page for a token (nil for the first) and returns its items
-    /// and `nextPageToken`; it throws for a refused or malformed page.
+    /// and the next token (nil or empty: the last page); it throws for a refused or malformed page.
     static func collect<Item>(operation: String, source: SourceID, maxPages: Int,
                               page: (String?) async throws -> (items: [Item], next: String?)) async throws -> [Item] {
         var items: [Item] = []
