@@ -20,7 +20,8 @@ package struct ChatDelivery: Sendable, Equatable {
 /// A chat platform the dispatcher delivers to: Slack and Matrix, and the terminal.
 package protocol ChatSurface: Sendable {
     var platform: ChatPlatform { get }
-    /// Delivers one message. For `post`, returns the new message's reference (stored on the alert).
+    /// Delivers one message. For `post`, and for an `update` of an alert with no message on this platform (posted
+    /// as the alert's message), returns the new message's reference (stored on the alert).
     /// Throw `DeliveryError.retryAfter` for rate limits, `.permanent` for what retrying cannot fix; any other
     /// error is retried with backoff.
     func deliver(_ delivery: ChatDelivery) async throws -> MessageRef?
@@ -62,7 +63,7 @@ package struct TerminalSurface: ChatSurface {
         if let image = delivery.content.image, let imageDirectory {
             write("  Saved to \(try image.save(in: imageDirectory).path)\n")
         }
-        guard delivery.kind == .post else { return nil }
+        guard delivery.kind == .post || (delivery.kind == .update && delivery.refs.isEmpty) else { return nil }
         return MessageRef(platform: platform, channel: delivery.destination.address, messageID: delivery.txnID)
     }
 }

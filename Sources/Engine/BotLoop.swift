@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
 package protocol TimedWork: Sendable {
@@ -71,20 +72,30 @@ package struct BotLoop: Service {
     package func step() async throws {
         let now = clock.now()
         if deliverDuringWork {
+            let worksDone = DoneFlag()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                // The loop's doorbell waiter while the works run (the loop itself waits on it only when asleep).
+                // The loop's doorbell waiter while the works run (the loop itself waits on it only when asleep). It is
+                // stopped by a flag and a ring, never cancelled: cancelling a delivery in flight would fail it (and a
+                // Slack post Slack already had would be posted again on the retry).
                 group.addTask { [doorbell, dispatcher] in
                     while true {
                         await doorbell.wait()
-                        if Task.isCancelled { return }
+                        if worksDone.isSet || Task.isCancelled { return }
                         try await dispatcher.drain()
                     }
                 }
-                for work in works {
-                    if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+                var failure: (any Error)?
+                do {
+                    for work in works {
+                        if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
+                    }
+                } catch {
+                    failure = error
                 }
-                group.cancelAll()
+                worksDone.set()
+                doorbell.ring()
                 try await group.waitForAll()
+                if let failure { throw failure }
             }
         } else {
             for work in works {
@@ -94,6 +105,13 @@ package struct BotLoop: Service {
         try await dispatcher.drain()
         try await afterStep(now)
     }
+}
+
+/// Set once, read from another task: the step's works are done.
+private final class DoneFlag: Sendable {
+    private let done = Mutex(false)
+    var isSet: Bool { done.withLock { $0 } }
+    func set() { done.withLock { $0 = true } }
 }
 
 /// Runs due controls.

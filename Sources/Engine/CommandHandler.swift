@@ -25,6 +25,8 @@ package struct CommandHandler: Sendable {
 
     /// Handles `text` for `person`, already identified by the surface (Slack also looks people up by e-mail).
     /// People not in the manifests get the help and nothing else; their other commands are refused and recorded.
+    /// `cursor` is written in the transaction of whatever the command records (an alert action, evidence), so a
+    /// surface can tell after a crash whether the command was done.
     package func handle(_ text: String, as person: Person?, chatID: String, on platform: ChatPlatform, surface: Surface,
                         expectedVersion: Int? = nil, cursor: (name: String, value: String)? = nil) throws -> ChatMessage {
         let command: SlashCommand
@@ -90,6 +92,7 @@ package struct CommandHandler: Sendable {
                 return .text("Refused: \(why)")
             }
             try engine.database.write { tx in
+                if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 try tx.appendEvidence(kind: AccessReviews.evidenceKind, subject: AccessReviews.subject(system), at: now,
                                       data: AccessReviewEvidence(system: system, by: person.id.rawValue, note: note))
             }
@@ -113,6 +116,7 @@ package struct CommandHandler: Sendable {
                 return .text("That is not newer than the report on file (period end \(TimeText.human(current))).")
             }
             try engine.database.write { tx in
+                if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: VendorRegisterSource.evidenceKind, subject: VendorRegisterSource.subject(vendor.id), at: now,
                                           data: VendorRenewalEvidence(vendor: vendor.id.lowercased(), periodEnd: periodEnd, link: link, by: person.id.rawValue))
             }
@@ -129,6 +133,7 @@ package struct CommandHandler: Sendable {
                 return .text("Refused: \(why)")
             }
             try engine.database.write { tx in
+                if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: PolicyAttestationSource.evidenceKind, subject: PolicyAttestationSource.subject(policy.id), at: now,
                                           data: PolicyAttestationEvidence(policy: policy.id, person: person.id.rawValue, title: policy.title, link: policy.link))
             }
@@ -148,6 +153,7 @@ package struct CommandHandler: Sendable {
                 return .text("Refused: \(why)")
             }
             try engine.database.write { tx in
+                if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: ManualEvidence.evidenceKind, subject: control.manualEvidenceSubject, at: now,
                                           data: ManualEvidence.Record(control: control.id.rawValue, by: person.id.rawValue, note: note, link: link))
             }

@@ -57,14 +57,18 @@ package actor Dispatcher {
         for message in pending {
             let chain = Chain(message)
             if let chain, blockedChains.contains(chain) { continue }
-            if blockedDestinations.contains(message.destination) { continue }
+            if blockedDestinations.contains(message.destination) {
+                if let chain { blockedChains.insert(chain) }   // nothing of its chain may overtake it
+                continue
+            }
             guard message.nextAttemptAt <= now, let surface = surfaces[message.destination.platform] else {
                 if let chain { blockedChains.insert(chain) }
                 continue
             }
+            var refs: [MessageRef] = []
             do {
                 let content = try StoreJSON.decode(ChatMessage.self, from: message.payload)
-                let refs = try message.alert.map { id in
+                refs = try message.alert.map { id in
                     try database.read { try $0.messageRefs(alert: id) }.filter { $0.platform == surface.platform }
                 } ?? []
                 let ref = try await surface.deliver(ChatDelivery(kind: message.kind, destination: message.destination, content: content,
@@ -90,9 +94,18 @@ package actor Dispatcher {
                         try tx.deferPending(to: message.destination, until: retryAt)
                     }
                 case .permanent(let reason):
-                    // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery failure.
-                    // It holds back nothing: a later edit of the alert finds no message and posts one.
-                    try database.write { try $0.markUndeliverable(message.id, error: reason) }
+                    if message.kind == .update, !refs.isEmpty, let alert = message.alert {
+                        // The alert's message cannot be edited for good (deleted, channel archived): forget it and try
+                        // once more at once, which posts the alert anew where its team is routed now.
+                        try database.write { tx in
+                            try tx.forgetMessageRefs(alert: alert, platform: message.destination.platform)
+                            try tx.markFailed(message.id, error: reason, retryAt: now)
+                        }
+                    } else {
+                        // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery
+                        // failure. It holds back nothing: a later edit of the alert finds no message and posts one.
+                        try database.write { try $0.markUndeliverable(message.id, error: reason) }
+                    }
                 }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
             } catch {

@@ -157,18 +157,20 @@ package final class MatrixInbound: Sendable {
     /// Runs a command for `sender` and answers in the thread it came from (or as a reply to it).
     ///
     /// `next_batch` is saved after the whole batch, so a crash inside it makes the restarted bot see the batch again.
-    /// An alert action therefore records its event as handled in the action's own transaction, and an event found
-    /// recorded is not acted on twice (an escalation would otherwise escalate again).
+    /// A command that records something (an alert action, evidence) therefore records its event as handled in the
+    /// same transaction, and an event found recorded is not acted on twice (an escalation would escalate again). Its
+    /// answer is sent again under the same txnId, which the homeserver drops if the first one went out.
     private func command(_ text: String, from sender: String, room: String, event: String, threadRoot: String?) async {
         let handled = Self.handledPrefix + event
-        if (try? engine.database.read { try $0.cursor(handled) }) != nil {
-            logger.notice("Matrix: event already acted on before a restart; not acted on again", metadata: ["event": "\(event)"])
-            return
-        }
         let message: ChatMessage
         do {
-            message = try commands.handle(text, from: sender, on: .matrix, surface: .matrix, cursor: (handled, "handled"))
-            doorbell.ring()
+            if try engine.database.read({ try $0.cursor(handled) }) != nil {
+                logger.notice("Matrix: event already acted on before a restart; not acted on again", metadata: ["event": "\(event)"])
+                message = .text("Already done before soc2bot restarted; nothing was changed again.")
+            } else {
+                message = try commands.handle(text, from: sender, on: .matrix, surface: .matrix, cursor: (handled, "handled"))
+                doorbell.ring()
+            }
         } catch {
             logger.error("Matrix command failed", metadata: ["error": "\(error)"])
             message = .text("soc2bot could not do that: an internal error (the bot's log has the details). Nothing was changed.")

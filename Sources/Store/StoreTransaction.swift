@@ -141,6 +141,11 @@ package struct StoreTransaction {
                        arguments: [alert.rawValue, ref.platform.rawValue, ref.channel, ref.messageID])
     }
 
+    /// Forgets the alert's messages on `platform` (deleted, or in a channel that is gone): its next edit posts anew.
+    package func forgetMessageRefs(alert: AlertID, platform: ChatPlatform) throws {
+        try db.execute(sql: "DELETE FROM alert_message WHERE alert_id = ? AND platform = ?", arguments: [alert.rawValue, platform.rawValue])
+    }
+
     package func messageRefs(alert: AlertID) throws -> [MessageRef] {
         try Row.fetchAll(db, sql: "SELECT platform, channel, message_id FROM alert_message WHERE alert_id = ? ORDER BY platform, channel",
                          arguments: [alert.rawValue]).compactMap { row in

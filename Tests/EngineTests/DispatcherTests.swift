@@ -87,6 +87,24 @@ struct DispatcherTests {
         #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m1"], "edited, not posted again")
     }
 
+    /// The alert's message was deleted (or its channel archived) after it was posted: the edit that cannot be
+    /// applied forgets it and is posted as the alert's message at once, so the alert is not silenced from then on.
+    @Test func aMessageThatCanNoLongerBeEditedIsPostedAnew() async throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        let clock = VirtualClock(start: t0 + 1)
+        let surface = RecordingSurface()
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 1)
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 1), to: AlertID(1))
+        await surface.failNext([DeliveryError.permanent("message_not_found")])
+        #expect(try await dispatcher.drain() == 0)
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.isEmpty, "the deleted message is forgotten")
+        #expect(try await dispatcher.nextAttempt() == clock.now(), "and the edit tried again at once")
+        #expect(try await dispatcher.drain() == 1)
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m2"], "posted as the alert's message")
+    }
+
     /// Escalation DMs do not wait for the alert's channel messages, and a DM that cannot be delivered yet does not
     /// hold back the alert's edits.
     @Test func directMessagesNeitherWaitForNorHoldBackTheAlertsChannelMessages() async throws {

@@ -109,6 +109,7 @@ struct MatrixCommandTextTests {
 
         let restarted = Answering()
         try await inbound(restarted).process(answer, initial: false)
+        #expect(restarted.sent == 1, "answered again under the same txnId, which the homeserver drops if the first went out")
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1, "not escalated a second time")
         let actions = try engine.database.read { try $0.evidence(subject: "A-1") }.filter { String(decoding: $0, as: UTF8.self).contains("human_action") }
         #expect(actions.count == 1)

@@ -55,8 +55,10 @@ package struct MatrixClient: Sendable {
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
         if let filter { query.append(URLQueryItem(name: "filter", value: filter)) }
         // The server holds the request up to `timeout` ms before answering an empty batch: the exchange is given
-        // that and a margin, or a quiet room would read as a transport timeout every poll.
-        return try await call("GET", ["sync"], query: query, requestTimeout: Double(timeout) / 1000 + Self.longPollMargin)
+        // that and a margin, or a quiet room would read as a transport timeout every poll. A sync that is not held
+        // (timeout 0: the first one, which may build a large initial state) keeps the transport's own timeout.
+        return try await call("GET", ["sync"], query: query,
+                              requestTimeout: timeout > 0 ? Double(timeout) / 1000 + Self.longPollMargin : nil)
     }
 
     /// Seconds a long poll may take beyond the time the server holds it.

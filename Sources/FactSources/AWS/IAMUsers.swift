@@ -117,14 +117,15 @@ struct IAMUsers: Sendable {
         }
     }
 
-    /// Customer-managed policies judged once per run, however many users hold them.
+    /// Customer-managed policies judged once per run, however many users hold them (users read at once share
+    /// the read in flight).
     actor PolicyDocuments {
-        private var judged: [String: Bool] = [:]
-        func grantsAdministration(_ arn: String, judge: () async throws -> Bool) async throws -> Bool {
-            if let known = judged[arn] { return known }
-            let verdict = try await judge()
-            judged[arn] = verdict
-            return verdict
+        private var judged: [String: Task<Bool, any Error>] = [:]
+        func grantsAdministration(_ arn: String, judge: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
+            if let known = judged[arn] { return try await known.value }
+            let reading = Task { try await judge() }
+            judged[arn] = reading
+            return try await reading.value
         }
     }
 

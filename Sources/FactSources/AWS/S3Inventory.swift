@@ -94,7 +94,7 @@ struct S3Inventory: Sendable {
     ]
 
     /// An `Allow` to everyone (`*`) whose conditions pin no restricting key to fixed values. A condition such as
-    /// `aws:SecureTransport` or `aws:Referer` leaves it public; negated operators (`StringNotEquals`) restrict nothing.
+    /// `aws:SecureTransport` or `aws:Referer` leaves it public.
     static func grantsThePublic(_ statement: [String: Any]) -> Bool {
         guard (statement["Effect"] as? String) == "Allow" else { return false }
         let principal = statement["Principal"]
@@ -108,7 +108,10 @@ struct S3Inventory: Sendable {
         let conditions = statement["Condition"] as? [String: Any] ?? [:]
         for (op, block) in conditions {
             let name = op.lowercased()
-            guard !name.contains("not"), !name.hasPrefix("null"), !name.hasSuffix("ifexists"), let block = block as? [String: Any] else { continue }
+            // Negated operators, `Null`, `…IfExists` and `ForAllValues:` all hold when the key is absent from the
+            // request, so they pin nothing for a caller who simply does not send it.
+            guard !name.contains("not"), !name.hasPrefix("null"), !name.hasSuffix("ifexists"), !name.hasPrefix("forallvalues:"),
+                  let block = block as? [String: Any] else { continue }
             for (key, value) in block where restrictingKeys.contains(key.lowercased()) {
                 let values = (value as? [String]) ?? [(value as? String)].compactMap { $0 }
                 let fixed = !values.isEmpty && values.allSatisfy { v in

@@ -23,11 +23,12 @@ import HTTP
 /// What the facts mean:
 /// - **buckets**: one per storage account, named `{subscription}/{account}`. Azure always encrypts at rest, so
 ///   `encryption.keySource` `Microsoft.Keyvault` is customer-managed and `Microsoft.Storage` provider-managed; an
-///   account without an encryption block is a malformed answer, never `none`. Public is
-///   `allowBlobPublicAccess == true`. A blob is only anonymous when its container's access level is also set to
-///   `blob` or `container`, but `allowBlobPublicAccess` is the account-level gate: with it off no container can be
-///   public, so it is what the control tests. When absent it is false: the Storage API documents that as the default
-///   interpretation from api-version 2023-01-01 on (earlier versions documented true). Like the S3 source, this one
+///   account without an encryption block is a malformed answer, never `none`. Public is `allowBlobPublicAccess`
+///   true or absent. A blob is only anonymous when its container's access level is also set to `blob` or
+///   `container`, but `allowBlobPublicAccess` is the account-level gate: with it off no container can be public, so
+///   it is what the control tests. Absent counts as on: accounts from before the late-2023 default never set it and
+///   permit anonymous access (earlier api-versions documented true as the default interpretation, later ones
+///   false); a security check must not read a missing gate as closed. Like the S3 source, this one
 ///   reads no tag convention for customer data, so `holdsCustomerData` stays false.
 /// - **networkRules**: one per inbound `Allow` rule of each network security group and each of its destination port
 ///   ranges (`*` is all ports). Sources `*`, `Internet`, `Any`, `0.0.0.0/0` and `::/0` are the whole internet and are
