@@ -96,7 +96,9 @@ package actor Dispatcher {
                 case .permanent(let reason):
                     if message.kind == .update, !refs.isEmpty, let alert = message.alert {
                         // The alert's message cannot be edited for good (deleted, channel archived): forget it and try
-                        // once more at once, which posts the alert anew where its team is routed now.
+                        // once more at once, which posts the alert anew where its team is routed now. Until then
+                        // its chain waits: a later edit must not post first and then be overwritten by this one.
+                        if let chain { blockedChains.insert(chain) }
                         try database.write { tx in
                             try tx.forgetMessageRefs(alert: alert, platform: message.destination.platform)
                             try tx.markFailed(message.id, error: reason, retryAt: now)

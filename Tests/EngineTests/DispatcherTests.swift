@@ -97,12 +97,16 @@ struct DispatcherTests {
         let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
         #expect(try await dispatcher.drain() == 1)
         try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 1), to: AlertID(1))
+        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .terminal, at: t0 + 1),
+                         to: AlertID(1))
         await surface.failNext([DeliveryError.permanent("message_not_found")])
-        #expect(try await dispatcher.drain() == 0)
+        #expect(try await dispatcher.drain() == 0, "the snooze's edit waits for the acknowledgement's")
         #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.isEmpty, "the deleted message is forgotten")
         #expect(try await dispatcher.nextAttempt() == clock.now(), "and the edit tried again at once")
-        #expect(try await dispatcher.drain() == 1)
+        #expect(try await dispatcher.drain() == 2)
         #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == ["m2"], "posted as the alert's message")
+        #expect(await surface.delivered.map(\.kind) == [.post, .update, .update], "then edited by the snooze, in order")
+        #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.state == .snoozed)
     }
 
     /// Escalation DMs do not wait for the alert's channel messages, and a DM that cannot be delivered yet does not
