@@ -140,12 +140,27 @@ struct HeldWork: TimedWork {
 struct DeliveryDuringWorkTests {
     /// In production a step may spend minutes in slow source reads; what a chat action queues meanwhile (a clicked
     /// Ack's edit) goes out when the doorbell rings, not after the step.
-    @Test func aRingDuringALongStepDeliversAtOnce() async throws {
+    /// Tells each delivery as it happens, so the test waits for the event rather than polling the clock.
+    struct AnnouncingSurface: ChatSurface {
+        let inner: RecordingSurface
+        let delivered: AsyncStream<DeliveryKind>.Continuation
+        var platform: ChatPlatform { inner.platform }
+        func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
+            let ref = try await inner.deliver(delivery)
+            delivered.yield(delivery.kind)
+            return ref
+        }
+    }
+
+    // A safety limit only: without delivery during the step the update would never come and the wait would hang.
+    @Test(.timeLimit(.minutes(1))) func aRingDuringALongStepDeliversAtOnce() async throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
         let clock = VirtualClock(start: EngineFixtures.t0)
         let surface = RecordingSurface()
-        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        let (deliveries, announce) = AsyncStream.makeStream(of: DeliveryKind.self)
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [AnnouncingSurface(inner: surface, delivered: announce)], clock: clock,
+                                    logger: EngineFixtures.logger)
         try await dispatcher.drain()   // the alert's post
         let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
         let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
@@ -158,13 +173,12 @@ struct DeliveryDuringWorkTests {
         // While the work is held, a person acknowledges and the handler rings.
         try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
         doorbell.ring()
-        var delivered = false
-        for _ in 0..<500 where !delivered {   // waits for the event (up to 5 s), it does not time anything
-            delivered = await surface.delivered.count == 2
-            if !delivered { try await Task.sleep(for: .milliseconds(10)) }
+        var kinds: [DeliveryKind] = []
+        for await kind in deliveries {
+            kinds.append(kind)
+            if kind == .update { break }
         }
-        #expect(delivered, "the acknowledgement's edit went out while the step was still running")
-        #expect(await surface.delivered.last?.kind == .update)
+        #expect(kinds == [.post, .update], "the acknowledgement's edit went out while the step was still running")
 
         releaseSignal.yield()
         try await step.value

@@ -19,18 +19,21 @@ struct FirstWithinTests {
         #expect(late.load(ordering: .relaxed) == 0)
     }
 
+    /// The work is held until the deadline has answered nil (no wall-time wait in the work), then handed on.
     @Test func slowWorkGivesNilAtTheDeadlineAndIsHandedOnLate() async {
         let handed = Mutex<[String]>([])
-        let (stream, arrived) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let (arrived, arrivedSignal) = AsyncStream.makeStream(of: Void.self)
         let answer = await firstWithin(.milliseconds(20), work: { () async -> String in
-            try? await Task.sleep(for: .seconds(3))   // far beyond the deadline, even on a starved 2-core pool
+            for await _ in release { break }
             return "the answer"
         }, late: { value in
             handed.withLock { $0.append(value) }
-            arrived.yield()
+            arrivedSignal.yield()
         })
         #expect(answer == nil)
-        for await _ in stream { break }
+        releaseSignal.yield()
+        for await _ in arrived { break }
         #expect(handed.withLock { $0 } == ["the answer"])
     }
 }

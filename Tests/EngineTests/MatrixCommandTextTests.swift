@@ -5,6 +5,7 @@ import HTTP
 import Logging
 import Store
 import Testing
+import TestSupport
 @testable import Engine
 
 /// How Matrix text becomes a command: thread replies name their alert implicitly; reaction keys are normalised.
@@ -79,17 +80,6 @@ struct MatrixCommandTextTests {
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.state == .open)
     }
 
-    /// Answers every send with an event id and counts them.
-    final class Answering: HTTPTransport, @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        var sent: Int { lock.withLock { count } }
-        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-            lock.withLock { count += 1 }
-            return HTTPResponse(status: 200, body: Data(#"{"event_id":"$reply"}"#.utf8))
-        }
-    }
-
     /// A crash after an action but before `next_batch` was saved makes the restarted bot see the same events again:
     /// the action is not applied twice (an escalation would DM the next level again).
     @Test func anEventSeenAgainAfterARestartIsNotActedOnTwice() async throws {
@@ -97,19 +87,20 @@ struct MatrixCommandTextTests {
         let answer: [String: Any] = ["rooms": ["join": ["!infra:hs": ["timeline": ["events": [
             ["event_id": "$e1", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": "!soc2 escalate A-1"]],
         ]]]]]]
-        func inbound(_ transport: Answering) -> MatrixInbound {
+        func answering() -> CannedTransport { CannedTransport { _, _ in HTTPResponse(status: 200, body: Data(#"{"event_id":"$reply"}"#.utf8)) } }
+        func inbound(_ transport: CannedTransport) -> MatrixInbound {
             MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: transport),
                           userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0 + 60)),
                           doorbell: Doorbell(), logger: EngineFixtures.logger)
         }
-        let first = Answering()
+        let first = answering()
         try await inbound(first).process(answer, initial: false)
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1)
-        #expect(first.sent == 1, "the answer in the room")
+        #expect(first.seen.count == 1, "the answer in the room")
 
-        let restarted = Answering()
+        let restarted = answering()
         try await inbound(restarted).process(answer, initial: false)
-        #expect(restarted.sent == 1, "answered again under the same txnId, which the homeserver drops if the first went out")
+        #expect(restarted.seen.count == 1, "answered again under the same txnId, which the homeserver drops if the first went out")
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1, "not escalated a second time")
         let actions = try engine.database.read { try $0.evidence(subject: "A-1") }.filter { String(decoding: $0, as: UTF8.self).contains("human_action") }
         #expect(actions.count == 1)

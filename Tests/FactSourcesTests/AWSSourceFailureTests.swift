@@ -2,27 +2,8 @@ import Core
 import FactSources
 import Foundation
 import HTTP
-import Synchronization
 import Testing
-
-/// Answers every request with the next scripted response, or, when given a router, with the router's answer for the
-/// request's path and query (for requests a source sends concurrently, whose order is not fixed); records them.
-final class CannedTransport: HTTPTransport {
-    private let state: Mutex<(responses: [HTTPResponse], seen: [String])>
-    private let router: (@Sendable (String, HTTPRequest) -> HTTPResponse?)?
-    init(_ responses: [HTTPResponse]) { state = Mutex((responses, [])); router = nil }
-    init(router: @escaping @Sendable (String, HTTPRequest) -> HTTPResponse?) { state = Mutex(([], [])); self.router = router }
-    var seen: [String] { state.withLock { $0.seen } }
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
-        let target = (components?.percentEncodedPath ?? "") + (components?.percentEncodedQuery.map { "?" + $0 } ?? "")
-        return state.withLock { s in
-            s.seen.append(target)
-            if let router { return router(target, request) ?? HTTPResponse(status: 500) }
-            return s.responses.isEmpty ? HTTPResponse(status: 500) : s.responses.removeFirst()
-        }
-    }
-}
+import TestSupport
 
 @Suite("AWS source: bad answers")
 struct AWSSourceFailureTests {
