@@ -1,0 +1,52 @@
+import Core
+import Foundation
+import GRDB
+import Store
+import Testing
+
+/// Check runs in the store: the scheduler asks for each control's latest run every step, so that read must answer
+/// from the index, whatever the length of the history.
+@Suite("Check run store")
+struct CheckRunStoreTests {
+    let t0 = Date(timeIntervalSinceReferenceDate: 800_000_000)
+
+    func run(_ control: String, at offset: TimeInterval, failed: Int = 0) -> CheckRunRecord {
+        CheckRunRecord(control: ControlID(control), at: t0 + offset, passed: 1, failed: failed, errors: 0, digest: "\(control)@\(offset)")
+    }
+
+    @Test func latestRunsAreEachControlsNewestRunWhateverTheInsertOrder() throws {
+        // Given runs of three controls, interleaved, one control's newest run recorded before an older one
+        let database = try BotDatabase.inMemory()
+        try database.write { tx in
+            for record in [run("b", at: 10), run("a", at: 0), run("c", at: 5), run("a", at: 300, failed: 2), run("b", at: 20),
+                           run("c", at: 900), run("c", at: 600)] {
+                try tx.recordRun(record)
+            }
+        }
+
+        // When the latest runs are read
+        let (last, latest) = try database.read { tx in (try tx.lastRuns(), try tx.latestRuns()) }
+
+        // Then each control's newest run is there, by time
+        #expect(last == [ControlID("a"): t0 + 300, ControlID("b"): t0 + 20, ControlID("c"): t0 + 900])
+        #expect(latest == [run("a", at: 300, failed: 2), run("b", at: 20), run("c", at: 900)])
+        #expect(try BotDatabase.inMemory().read { try $0.lastRuns() }.isEmpty)
+    }
+
+    /// The reads seek along the `check_run_control` index once per control; a plan that scans the runs (as a
+    /// `GROUP BY control_id` over every row did) makes a year of history cost every step minutes.
+    @Test(arguments: [StoreTransaction.lastRunsSQL, StoreTransaction.latestRunsSQL])
+    func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String) throws {
+        let database = try BotDatabase.inMemory()
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+        }
+        #expect(!plan.isEmpty)
+        // `SCAN ran` walks the (one row per control) recursive table; a scan of `check_run` (alias `r`) is a full scan.
+        let scansRuns = plan.contains { detail in
+            let words = detail.split(separator: " ")
+            return words.first == "SCAN" && words.count > 1 && ["check_run", "r"].contains(words[1])
+        }
+        #expect(!scansRuns, "plan: \(plan)")
+    }
+}
