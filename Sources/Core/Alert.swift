@@ -106,6 +106,9 @@ package struct Alert: Codable, Sendable, Equatable {
     package var version: Int
     /// The most recent transition, used to recognise a repeated click.
     package var lastTransition: AlertTransition?
+    /// Its states over time, recorded by the lifecycle (nil only in alerts stored before timelines were kept; the store
+    /// fills those in from the ledger when it migrates). Read `timeline`.
+    package var history: AlertTimeline?
 
     package init(id: AlertID, control: ControlID, resourceKey: String, episode: Int, team: TeamID, severity: Severity,
                  title: String, criteria: [Criterion], expected: String, observed: String, remediation: String,
@@ -115,16 +118,36 @@ package struct Alert: Codable, Sendable, Equatable {
         self.expected = expected; self.observed = observed; self.remediation = remediation; self.findings = findings
         self.state = .open; self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline
         self.awakeSince = openedAt; self.escalationLevel = 0; self.version = 1
+        self.history = AlertTimeline(openedAt: openedAt)
     }
 
-    /// Whether the alert went (or is going) past its remediation SLA by `now`: still unremediated after the
-    /// deadline, or ended after it. A risk accepted before the deadline is a justified exception, not a breach.
+    /// Its states over time (see `AlertTimeline`), ending in its current state; approximated from that state if it
+    /// predates timelines.
+    package var timeline: AlertTimeline {
+        (history ?? AlertTimeline(openedAt: openedAt))
+            .reconciled(state: state, endedAt: endedAt, lastChange: lastTransition?.at, acceptedUntil: riskAcceptedUntil)
+    }
+
+    /// Whether the alert had been in breach of its remediation SLA by `now`: past the deadline, not ended and not
+    /// under an accepted risk, at some moment before `now` (see `AlertTimeline`).
     package func breachedSLA(at now: Date) -> Bool { facts.breachedSLA(at: now) }
 
     /// What the program metrics need of this alert.
     package var facts: AlertFacts {
         AlertFacts(id: id, control: control, title: title, team: team, severity: severity, criteria: criteria, state: state, failingSince: failingSince,
-                   openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt)
+                   openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt, timeline: timeline)
+    }
+
+    /// The alert as it stood at `moment` (nil: not yet opened then): its state and ending from its timeline. Other
+    /// fields (findings, escalation level) are today's; views that show a past moment read state and SLA from this.
+    package func asOf(_ moment: Date) -> Alert? {
+        let timeline = self.timeline
+        guard let state = timeline.state(at: moment) else { return nil }
+        var then = self
+        then.state = state
+        if let ended = endedAt, ended > moment { then.endedAt = nil }
+        if state != .riskAccepted { then.riskAcceptedUntil = nil }
+        return then
     }
 
     /// Not closed, resolved or waiting on a snooze/acceptance: the escalator's clock runs.
@@ -147,21 +170,26 @@ package struct AlertFacts: Sendable, Equatable {
     package var slaDeadline: Date
     package var slaBreachedAt: Date?
     package var endedAt: Date?
+    /// Its states over time: what every "as of then" question reads.
+    package var timeline: AlertTimeline
 
     package init(id: AlertID, control: ControlID, title: String, team: TeamID, severity: Severity, criteria: [Criterion], state: AlertState,
-                 failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?) {
+                 failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?, timeline: AlertTimeline? = nil) {
         self.id = id; self.control = control; self.title = title; self.team = team; self.severity = severity; self.criteria = criteria; self.state = state
         self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline; self.slaBreachedAt = slaBreachedAt
         self.endedAt = endedAt
+        self.timeline = timeline ?? .approximate(openedAt: openedAt, state: state, endedAt: endedAt, lastChange: nil, acceptedUntil: nil)
     }
 
     /// See `Alert.breachedSLA(at:)`.
-    package func breachedSLA(at now: Date) -> Bool {
-        if slaBreachedAt != nil { return true }
-        if state == .riskAccepted { return false }
-        return (endedAt ?? now) > slaDeadline
-    }
+    package func breachedSLA(at now: Date) -> Bool { timeline.breached(deadline: slaDeadline, by: now) }
+
+    /// Whether any of its breach time falls in `period`: the alert is an SLA exception of that period.
+    package func breachedSLA(in period: DateInterval) -> Bool { !timeline.breaches(deadline: slaDeadline, in: period).isEmpty }
+
+    /// Its state at `moment` (nil: not yet opened).
+    package func state(at moment: Date) -> AlertState? { timeline.state(at: moment) }
 
     /// Open at `moment`: opened by then and not ended by then.
-    package func isOpen(at moment: Date) -> Bool { openedAt <= moment && (endedAt.map { $0 > moment } ?? true) }
+    package func isOpen(at moment: Date) -> Bool { timeline.isOpen(at: moment) }
 }

@@ -137,6 +137,11 @@ package struct AlertLifecycle: Sendable {
         }
 
         next.version += 1
+        if next.state != alert.state || next.riskAcceptedUntil != alert.riskAcceptedUntil {
+            var timeline = alert.timeline
+            timeline.record(AlertTimeline.Step(at: request.at, state: next.state, until: next.state == .riskAccepted ? next.riskAcceptedUntil : nil))
+            next.history = timeline
+        }
         let transition = AlertTransition(
             alert: alert.id, version: next.version, at: request.at, actor: request.actor, surface: request.surface,
             action: request.action.name, from: alert.state, to: next.state, reason: reason)

@@ -8,8 +8,10 @@ import Foundation
 ///   remediation recorded, over alerts that ended so in the period.
 /// - **Evidence coverage**: controls with evidence in the period — an automated control that ran, a manual control
 ///   whose evidence (recorded from chat) is current — over all controls.
-/// - **Remediation ratio**: of alerts opened in the period, how many were remediated (resolved or closed), against
-///   those risk-accepted or still open.
+/// - **Remediation ratio**: of alerts opened in the period, how many were remediated (resolved or closed) by its end,
+///   against those risk-accepted or still open at its end.
+/// - **SLA breaches**: alerts with breach time inside the period (`AlertTimeline`): past the deadline, not ended and
+///   not under an accepted risk. A breach spanning several periods counts in each.
 /// - **Drift**: alerts opened in the period (each is a pass → fail transition past tolerance), per control.
 package struct AlertMetrics: Sendable, Equatable {
     package var period: DateInterval
@@ -29,20 +31,20 @@ package struct AlertMetrics: Sendable, Equatable {
     package static func compute(alerts: [AlertFacts], controls: [Control], ranInPeriod: Set<ControlID>, evidencedManual: Set<ControlID> = [],
                                 period: DateInterval) -> AlertMetrics {
         let openedHere = alerts.filter { period.spans($0.openedAt) }
-        let endedHere = alerts.filter { alert in
-            (alert.state == .resolved || alert.state == .closed) && alert.endedAt.map(period.spans) == true
-        }
+        // Every count is as of the period's end, from each alert's timeline: what was true then, not what is now.
+        let endedHere = alerts.filter { $0.timeline.endedAt.map(period.spans) == true }
         func mean(_ values: [TimeInterval]) -> TimeInterval? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         let covered = controls.filter { $0.isAutomated ? ranInPeriod.contains($0.id) : evidencedManual.contains($0.id) }.count
+        let stateAtEnd = openedHere.map { $0.timeline.state(before: period.end) }
         return AlertMetrics(
             period: period,
             mttd: mean(openedHere.map { max(0, $0.openedAt.timeIntervalSince($0.failingSince)) }),
-            mttr: mean(endedHere.compactMap { alert in alert.endedAt.map { max(0, $0.timeIntervalSince(alert.openedAt)) } }),
+            mttr: mean(endedHere.compactMap { alert in alert.timeline.endedAt.map { max(0, $0.timeIntervalSince(alert.openedAt)) } }),
             opened: openedHere.count,
-            remediated: openedHere.filter { $0.state == .resolved || $0.state == .closed }.count,
-            accepted: openedHere.filter { $0.state == .riskAccepted }.count,
-            stillOpen: openedHere.filter { !$0.state.isEnded && $0.state != .riskAccepted }.count,
-            slaBreaches: openedHere.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) }.count,
+            remediated: stateAtEnd.filter { $0?.isEnded == true }.count,
+            accepted: stateAtEnd.filter { $0 == .riskAccepted }.count,
+            stillOpen: stateAtEnd.filter { $0.map { !$0.isEnded && $0 != .riskAccepted } ?? false }.count,
+            slaBreaches: alerts.filter { $0.breachedSLA(in: period) }.count,
             coverage: controls.isEmpty ? 0 : Double(covered) / Double(controls.count),
             driftByControl: Dictionary(grouping: openedHere, by: \.control).mapValues(\.count))
     }

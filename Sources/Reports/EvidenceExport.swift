@@ -63,7 +63,7 @@ package enum EvidenceExport {
                 ledger.append(0x0A)
             }
             let alerts = try tx.alerts(touching: DateInterval(start: from, end: to))
-            return (alerts, try tx.latestRuns())
+            return (alerts, try tx.latestRuns(atOrBefore: to.addingTimeInterval(-0.000_001)))
         }
         try ledger.write(to: directory.appendingPathComponent("ledger.jsonl"))
 
@@ -94,7 +94,7 @@ package enum EvidenceExport {
         for a in alerts {
             let fields = [a.id.description, a.control.rawValue, a.resourceKey, "\(a.episode)", a.severity.rawValue, a.team.rawValue,
                           a.state.rawValue, TimeText.iso(a.openedAt), a.endedAt.map(TimeText.iso) ?? "", TimeText.iso(a.failingSince),
-                          TimeText.iso(a.slaDeadline), a.breachedSLA(at: min(exportedAt, to)) ? "yes" : "no", a.remediationNote ?? ""]
+                          TimeText.iso(a.slaDeadline), a.facts.breachedSLA(in: DateInterval(start: from, end: max(from, min(exportedAt, to)))) ? "yes" : "no", a.remediationNote ?? ""]
             csv += fields.map(csvField).joined(separator: ",") + "\n"
         }
         try csv.write(to: directory.appendingPathComponent("alerts.csv"), atomically: true, encoding: .utf8)

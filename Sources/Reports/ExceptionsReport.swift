@@ -3,7 +3,9 @@ import Foundation
 import Store
 
 /// The pre-audit exceptions report for a period, written the way an auditor reads one: every SLA breach grouped by
-/// control ("3 instances of … persisting beyond policy SLA"), each with its dates and who ended it and how; every
+/// control ("3 instances of … persisting beyond policy SLA"), each with its dates, the part of its breach that falls in
+/// the period (one breach shows in every period it spans; time under an accepted risk is not breach time) and who
+/// ended it and how; every
 /// accepted risk with its rationale, who accepted it and until when; every alert closed without a link to the fix.
 /// From the alerts and the human actions in the ledger.
 package struct ExceptionsReport: Sendable {
@@ -31,13 +33,14 @@ package struct ExceptionsReport: Sendable {
         for alert in alerts {
             actions[alert.id] = try store.evidence(subject: alert.id.description).compactMap(Self.action)
         }
-        // A breach belongs to the period its deadline passed in.
-        let breached = alerts.filter { $0.breachedSLA(at: min(period.end, $0.endedAt ?? period.end)) && period.spans($0.slaDeadline) }
+        // A breach belongs to every period that holds some of its breach time (`AlertTimeline`).
+        let breached = alerts.filter { $0.facts.breachedSLA(in: period) }
         let byControl = Dictionary(grouping: breached, by: \.control)
         let controls = Dictionary(config.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let accepted = alerts.compactMap { alert -> (Alert, Action?)? in
             let acceptance = actions[alert.id]?.last { $0.action == "accept_risk" && period.spans($0.at) }
-            guard acceptance != nil || (alert.state == .riskAccepted && period.spans(alert.openedAt)) else { return nil }
+            let acceptedInPeriod = alert.timeline.acceptances.contains { $0.start < period.end && $0.end > period.start }
+            guard acceptance != nil || acceptedInPeriod else { return nil }
             return (alert, acceptance)
         }
         let closedBare = alerts.filter { $0.state == .closed && $0.remediationLink == nil && $0.endedAt.map(period.spans) == true }
@@ -59,7 +62,9 @@ package struct ExceptionsReport: Sendable {
 
     /// How an alert ended, for the auditor: resolved by the next passing run, or closed by whom with what.
     func ending(_ alert: Alert) -> String {
-        guard let ended = alert.endedAt else { return "still \(alert.state.label) at the end of the period" }
+        guard let ended = alert.endedAt, ended < period.end else {
+            return "still \((alert.timeline.state(before: period.end) ?? alert.state).label) at the end of the period"
+        }
         switch alert.state {
         case .resolved: return "resolved \(TimeText.human(ended)) (the control passed again)"
         case .closed:
@@ -68,6 +73,16 @@ package struct ExceptionsReport: Sendable {
                 + (alert.remediationLink.map { " (\($0))" } ?? "")
         default: return "\(alert.state.label) \(TimeText.human(ended))"
         }
+    }
+
+    /// The alert's breach time in this period: `in breach 3 Jun 09:00 → 23 Jun 10:00 in this period (20d 1h)`.
+    func breachText(_ alert: Alert) -> String {
+        let parts = alert.timeline.breaches(deadline: alert.slaDeadline, in: period)
+        guard let first = parts.first, let last = parts.last else { return "no breach time in this period" }
+        let total = parts.reduce(0) { $0 + $1.duration }
+        let end = last.end >= period.end && alert.timeline.isOpen(at: period.end) ? "end of period" : TimeText.human(last.end)
+        return "in breach \(TimeText.human(first.start)) → \(end) in this period (\(DurationText.format(total))"
+            + (parts.count > 1 ? ", paused by an accepted risk" : "") + ")"
     }
 
     /// The report as Markdown.
@@ -81,7 +96,7 @@ package struct ExceptionsReport: Sendable {
             lines.append("")
             lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(title)” (\(alerts[0].control), \(alerts[0].criteria.map(\.rawValue).joined(separator: ", "))) persisting beyond the policy SLA of \(sla)**")
             for alert in alerts {
-                lines.append("- \(alert.id) \(alert.severity.label), team \(alert.team): \(alert.findings.map(\.resource.name).joined(separator: ", ").nilIfEmpty ?? alert.resourceKey) — failing since \(TimeText.human(alert.failingSince)), alert opened \(TimeText.human(alert.openedAt)), SLA deadline \(TimeText.human(alert.slaDeadline)); \(ending(alert)).")
+                lines.append("- \(alert.id) \(alert.severity.label), team \(alert.team): \(alert.findings.map(\.resource.name).joined(separator: ", ").nilIfEmpty ?? alert.resourceKey) — failing since \(TimeText.human(alert.failingSince)), alert opened \(TimeText.human(alert.openedAt)), SLA deadline \(TimeText.human(alert.slaDeadline)); \(breachText(alert)); \(ending(alert)).")
             }
         }
         lines += ["", "## Accepted risks"]

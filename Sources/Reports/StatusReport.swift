@@ -4,7 +4,9 @@ import Foundation
 import Store
 
 /// The readiness view behind `/soc2 status` and `soc2bot status`: open alerts by severity, breached SLAs, what
-/// waits on whom, the latest control runs and the outbox. Computed from the store at `now`.
+/// waits on whom, the latest control runs and the outbox. Computed from recorded history as it stood at `now` (alerts in
+/// the state they were in then, breaches that had begun by then, the runs recorded by then), so `status --at` shows
+/// the past as it was; only the outbox depth and the ledger size are today's.
 package struct StatusReport: Sendable, Equatable {
     package var organisation: String
     package var now: Date
@@ -30,10 +32,11 @@ package struct StatusReport: Sendable, Equatable {
     }
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
-        let live = try store.liveAlerts()
-        let runs = try store.latestRuns()
+        // As of `now`, from history: the alerts open then in the state they were in then, the runs recorded by then.
+        let live = try store.alerts(openAt: now).compactMap { $0.asOf(now) }
+        let runs = try store.latestRuns(atOrBefore: now)
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
-        let ran = Set(try store.lastRuns().filter { $0.value >= period.start }.keys)
+        let ran = try store.controlsRun(in: period)
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
         let week = AlertMetrics.compute(alerts: try store.alertFacts(touching: period), controls: config.controls, ranInPeriod: ran,
                                         evidencedManual: evidenced, period: period)

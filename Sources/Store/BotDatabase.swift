@@ -169,8 +169,38 @@ package struct BotDatabase: Sendable {
             let bodies = try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE length(body) > 0")
             for row in bodies {
                 let alert = try StoreJSON.decode(Alert.self, from: row[1])
-                try db.execute(sql: "UPDATE alert SET \(StoreTransaction.factColumns) WHERE id = ?",
-                               arguments: StatementArguments(StoreTransaction.factArguments(alert.facts)) + [alert.id.rawValue])
+                try db.execute(sql: "UPDATE alert SET \(StoreTransaction.v4FactColumns) WHERE id = ?",
+                               arguments: StatementArguments(try StoreTransaction.factArguments(alert.facts).dropLast()) + [alert.id.rawValue])
+            }
+        }
+        // Each alert's states over time (`AlertTimeline`), so reports answer "as of then" from history rather than from
+        // the current state. Kept in the body and in a column; existing alerts get theirs from the transitions the
+        // ledger recorded (an acceptance's expiry is known only for a current one; an earlier acceptance lasts until
+        // the next transition, which is its expiry's wake or the alert's end).
+        migrator.registerMigration("v5-alert-timeline") { db in
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN timeline BLOB")
+            var transitions: [Int64: [AlertTransition]] = [:]
+            let entries = try Data.fetchCursor(db, sql: "SELECT entry FROM ledger WHERE kind = 'alert_transition' ORDER BY seq")
+            while let entry = try entries.next() {
+                guard let transition = LedgerPayload.data(entry, kind: "alert_transition", as: AlertTransition.self) else { continue }
+                transitions[transition.alert.rawValue, default: []].append(transition)
+            }
+            let bodies = try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE length(body) > 0")
+            for row in bodies {
+                var alert = try StoreJSON.decode(Alert.self, from: row[1])
+                if alert.history == nil {
+                    var timeline = AlertTimeline(openedAt: alert.openedAt)
+                    for transition in transitions[alert.id.rawValue] ?? [] where transition.from != transition.to || transition.action == "accept_risk" {
+                        let current = transition.version == alert.version && transition.to == .riskAccepted
+                        timeline.record(AlertTimeline.Step(at: transition.at, state: transition.to, until: current ? alert.riskAcceptedUntil : nil))
+                    }
+                    if timeline.state(at: .distantFuture) != alert.state {   // the ledger and the body disagree: the body is the state of record
+                        timeline = alert.timeline
+                    }
+                    alert.history = timeline
+                }
+                try db.execute(sql: "UPDATE alert SET \(StoreTransaction.factColumns), body = ? WHERE id = ?",
+                               arguments: StatementArguments(try StoreTransaction.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
             }
         }
         return migrator

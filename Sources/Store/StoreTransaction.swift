@@ -45,6 +45,14 @@ package struct StoreTransaction {
             .map { try StoreJSON.decode(Alert.self, from: $0) }
     }
 
+    /// The alerts open at `moment` (opened by then, not ended by then), as they are stored now: pair with
+    /// `Alert.asOf(_:)` to see them as they were.
+    package func alerts(openAt moment: Date) throws -> [Alert] {
+        try Data.fetchAll(db, sql: "SELECT body FROM alert WHERE opened_at <= ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY id",
+                          arguments: [moment.timeIntervalSinceReferenceDate, moment.timeIntervalSinceReferenceDate])
+            .map { try StoreJSON.decode(Alert.self, from: $0) }
+    }
+
     package func liveAlerts() throws -> [Alert] {
         try alerts(states: AlertState.allCases.filter { !$0.isEnded })
     }
@@ -64,25 +72,29 @@ package struct StoreTransaction {
             expected: draft.expected, observed: draft.observed, remediation: control.remediation, findings: draft.findings,
             failingSince: draft.failingSince, openedAt: at, slaDeadline: at.addingTimeInterval(sla))
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), body = ? WHERE id = ?")
-            .execute(arguments: StatementArguments(Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
+            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
         return alert
     }
 
     /// Saves `alert` only if the stored version is still `expectedVersion` (compare-and-set).
     package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), version = ?, body = ? WHERE id = ? AND version = ?")
-            .execute(arguments: StatementArguments(Self.factArguments(alert.facts))
+            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts))
                         + [alert.version, try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
         if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
     }
 
     /// The alert row's columns that mirror its `AlertFacts`, in `factArguments` order; `alertFacts(touching:)` reads them back.
-    static let factColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
+    static let factColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?, timeline = ?"
 
-    static func factArguments(_ facts: AlertFacts) -> [(any DatabaseValueConvertible)?] {
+    /// The columns `v4-alert-facts` filled: `factColumns` without the timeline, which came later.
+    static let v4FactColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
+
+    static func factArguments(_ facts: AlertFacts) throws -> [(any DatabaseValueConvertible)?] {
         [facts.title, facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
          facts.failingSince.timeIntervalSinceReferenceDate, facts.slaDeadline.timeIntervalSinceReferenceDate,
-         facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ",")]
+         facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ","),
+         try StoreJSON.encode(facts.timeline)]
     }
 
     /// The facts of the alerts open at some moment of `period`, read from the rows' columns without decoding a body:
@@ -92,7 +104,7 @@ package struct StoreTransaction {
         var criteriaByText: [String: [Criterion]] = [:]   // a handful of distinct lists: parse each once
         var facts: [AlertFacts] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at
+            SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at, timeline
             FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id
             """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
         while let row = try rows.next() {
@@ -109,7 +121,8 @@ package struct StoreTransaction {
             }()
             facts.append(AlertFacts(id: id, control: ControlID(row[1] as String), title: title, team: TeamID(row[3] as String), severity: severity,
                                     criteria: criteria, state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[8]),
-                                    slaDeadline: slaDeadline, slaBreachedAt: date(row[10]), endedAt: date(row[11])))
+                                    slaDeadline: slaDeadline, slaBreachedAt: date(row[10]), endedAt: date(row[11]),
+                                    timeline: try (row[12] as Data?).map { try StoreJSON.decode(AlertTimeline.self, from: $0) }))
         }
         return facts
     }
@@ -208,8 +221,14 @@ package struct StoreTransaction {
     /// `latestRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
     package static let latestRunsSQL = controlsThatRan + """
          SELECT r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
-        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id ORDER BY at DESC, id DESC LIMIT 1)
+        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id AND at <= ?1 ORDER BY at DESC, id DESC LIMIT 1)
         WHERE ran.control_id IS NOT NULL ORDER BY r.control_id
+        """
+
+    /// `controlsRun(in:)`'s query: per control, one index seek for a run in the period.
+    package static let controlsRunSQL = controlsThatRan + """
+         SELECT control_id FROM ran WHERE control_id IS NOT NULL
+            AND EXISTS (SELECT 1 FROM check_run r WHERE r.control_id = ran.control_id AND r.at >= ?1 AND r.at < ?2)
         """
 
     /// The time of each control's most recent run. Costs one index seek per control, however long the history.
@@ -227,9 +246,9 @@ package struct StoreTransaction {
             .flatMap(TimeText.parse)
     }
 
-    /// The controls that recorded a run in `period` (a half-open interval).
+    /// The controls that recorded a run in `period` (a half-open interval); one index seek per control.
     package func controlsRun(in period: DateInterval) throws -> Set<ControlID> {
-        Set(try String.fetchAll(db, sql: "SELECT DISTINCT control_id FROM check_run WHERE at >= ? AND at < ?",
+        Set(try String.fetchAll(db.cachedStatement(sql: Self.controlsRunSQL),
                                 arguments: [period.start.timeIntervalSinceReferenceDate, period.end.timeIntervalSinceReferenceDate]).map(ControlID.init))
     }
 
@@ -239,9 +258,10 @@ package struct StoreTransaction {
             .map { Date(timeIntervalSinceReferenceDate: $0) }
     }
 
-    /// The most recent run of every control (one index seek per control, like `lastRuns`).
-    package func latestRuns() throws -> [CheckRunRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL)).map { CheckRunRecord(control: ControlID($0[0] as String), at: Date(timeIntervalSinceReferenceDate: $0[1]),
+    /// The most recent run of every control (one index seek per control, like `lastRuns`); with `moment`, the most
+    /// recent at or before it (what a view of that moment shows).
+    package func latestRuns(atOrBefore moment: Date = .distantFuture) throws -> [CheckRunRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL), arguments: [moment.timeIntervalSinceReferenceDate]).map { CheckRunRecord(control: ControlID($0[0] as String), at: Date(timeIntervalSinceReferenceDate: $0[1]),
                                       passed: $0[2], failed: $0[3], errors: $0[4], digest: $0[5]) }
     }
 

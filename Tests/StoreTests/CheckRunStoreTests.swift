@@ -24,22 +24,28 @@ struct CheckRunStoreTests {
             }
         }
 
-        // When the latest runs are read
+        // When the latest runs are read, now and as of a moment, and the controls that ran in a period
         let (last, latest) = try database.read { tx in (try tx.lastRuns(), try tx.latestRuns()) }
+        let (asOf, ran) = try database.read { tx in
+            (try tx.latestRuns(atOrBefore: t0 + 300), try tx.controlsRun(in: DateInterval(start: t0 + 10, end: t0 + 600)))
+        }
 
         // Then each control's newest run is there, by time
         #expect(last == [ControlID("a"): t0 + 300, ControlID("b"): t0 + 20, ControlID("c"): t0 + 900])
         #expect(latest == [run("a", at: 300, failed: 2), run("b", at: 20), run("c", at: 900)])
+        #expect(asOf == [run("a", at: 300, failed: 2), run("b", at: 20), run("c", at: 5)])
+        #expect(ran == [ControlID("a"), ControlID("b")])
         #expect(try BotDatabase.inMemory().read { try $0.lastRuns() }.isEmpty)
     }
 
     /// The reads seek along the `check_run_control` index once per control; a plan that scans the runs (as a
     /// `GROUP BY control_id` over every row did) makes a year of history cost every step minutes.
-    @Test(arguments: [StoreTransaction.lastRunsSQL, StoreTransaction.latestRunsSQL])
-    func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String) throws {
+    @Test(arguments: [(StoreTransaction.lastRunsSQL, 0), (StoreTransaction.latestRunsSQL, 1), (StoreTransaction.controlsRunSQL, 2)])
+    func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String, parameters: Int) throws {
         let database = try BotDatabase.inMemory()
         let plan = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: 0.0, count: parameters)))
+                .map { $0["detail"] as String }
         }
         #expect(!plan.isEmpty)
         // `SCAN ran` walks the (one row per control) recursive table; a scan of `check_run` (alias `r`) is a full scan.

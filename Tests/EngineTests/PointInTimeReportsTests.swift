@@ -1,0 +1,107 @@
+import Core
+import Engine
+import Foundation
+import Reports
+import Store
+import Testing
+
+/// Reports answer "as of then", from each alert's recorded history, and the views agree with one another: the
+/// exceptions report, the metrics, the export's alerts.csv and the status at a moment.
+@Suite("Point-in-time reports")
+struct PointInTimeReportsTests {
+    let t0 = EngineFixtures.t0
+    let hour: TimeInterval = 3_600, day: TimeInterval = 86_400
+
+    /// Two alerts of one control (24 h SLA), both opened at t0:
+    /// - A-1 (bucket `legacy`): priya accepts the risk 2 h in, until day 10; dana closes it on day 5 — no breach.
+    /// - A-2 (bucket `exports`): acknowledged, closed on day 50 — in breach from day 1 to day 50.
+    func history() throws -> AlertEngine {
+        let engine = try EngineFixtures.engine()
+        let control = engine.config.controls[0]
+        try engine.reconcile(control, results: [EngineFixtures.result("legacy", .fail), EngineFixtures.result("exports", .fail)], at: t0)
+        func act(_ action: AlertAction, _ id: Int64, by person: PersonID, at offset: TimeInterval) throws {
+            let outcome = try engine.apply(AlertRequest(action, by: .person(person), via: .slack, at: t0 + offset), to: AlertID(id))
+            guard case .changed = outcome else { throw TestError() }
+        }
+        try act(.acceptRisk(until: t0 + 10 * day, rationale: "legacy bucket, deleted next week"), 1, by: "priya", at: 2 * hour)
+        try act(.acknowledge, 2, by: "dana", at: hour)
+        try act(.close(remediation: "bucket deleted", link: "https://tickets.example/OPS-88"), 1, by: "dana", at: 5 * day)
+        try act(.close(remediation: "SSE-KMS enabled", link: "https://tickets.example/OPS-90"), 2, by: "dana", at: 50 * day)
+        return engine
+    }
+
+    func period(_ from: TimeInterval, _ to: TimeInterval) -> DateInterval { DateInterval(start: t0 + from, end: t0 + to) }
+
+    func exceptions(_ engine: AlertEngine, _ period: DateInterval) throws -> ExceptionsReport {
+        try engine.database.read { try ExceptionsReport.build(config: engine.config, store: $0, period: period) }
+    }
+
+    func metrics(_ engine: AlertEngine, _ period: DateInterval) throws -> AlertMetrics {
+        try engine.database.read { tx in
+            AlertMetrics.compute(alerts: try tx.alertFacts(touching: period), controls: engine.config.controls, ranInPeriod: [], period: period)
+        }
+    }
+
+    /// alerts.csv's `sla_breached` column, by alert id.
+    func exportedBreaches(_ engine: AlertEngine, _ period: DateInterval) throws -> [String: String] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try EvidenceExport.export(database: engine.database, config: engine.config, from: period.start, to: period.end,
+                                      exportedAt: t0 + 100 * day, directory: directory)
+        let csv = try String(contentsOf: directory.appendingPathComponent("alerts.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let breached = try #require(rows.first?.firstIndex(of: "sla_breached"))
+        return Dictionary(rows.dropFirst().map { ($0[0], $0[breached]) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func aRiskAcceptedBeforeTheDeadlineAndClosedDuringItIsNoBreachInAnyView() throws {
+        let engine = try history()
+        let first = period(0, 20 * day)
+
+        let report = try exceptions(engine, first)
+        #expect(report.breaches.flatMap(\.alerts).map(\.id) == [AlertID(2)])
+        #expect(report.accepted.map(\.alert.id) == [AlertID(1)])
+        #expect(try metrics(engine, first).slaBreaches == 1)
+        #expect(try exportedBreaches(engine, first) == ["A-1": "no", "A-2": "yes"])
+    }
+
+    /// A-2's breach (day 1 → day 50) is an exception of each 20-day period it touches, with the part in each; a
+    /// period before its deadline shows none, whatever happened later.
+    @Test func aBreachIsListedInEveryPeriodItSpansAndNotBeforeItBegan() throws {
+        let engine = try history()
+        for (window, expected) in [(period(0, 20 * day), true), (period(20 * day, 40 * day), true), (period(40 * day, 60 * day), true),
+                                   (period(60 * day, 80 * day), false), (period(0, 12 * hour), false)] {
+            let report = try exceptions(engine, window)
+            #expect(report.breaches.flatMap(\.alerts).contains { $0.id == AlertID(2) } == expected, "\(window)")
+            #expect(try metrics(engine, window).slaBreaches == (expected ? 1 : 0), "\(window)")
+            if window.start < t0 + 50 * day {
+                #expect(try exportedBreaches(engine, window)["A-2"] == (expected ? "yes" : "no"), "\(window)")
+            }
+        }
+        let middle = try exceptions(engine, period(20 * day, 40 * day)).markdown
+        #expect(middle.contains("in breach \(TimeText.human(t0 + 20 * day)) → end of period in this period (20d)"), "\(middle)")
+        let last = try exceptions(engine, period(40 * day, 60 * day)).markdown
+        #expect(last.contains("in breach \(TimeText.human(t0 + 40 * day)) → \(TimeText.human(t0 + 50 * day)) in this period (10d)"), "\(last)")
+    }
+
+    /// `status --at` a moment mid-incident shows what was true then: both alerts open in their state of then, no
+    /// breach before the deadline; on day 6, A-1 is gone (closed on day 5) and A-2 is in breach.
+    @Test func statusAtAMomentShowsThatMoment() throws {
+        let engine = try history()
+        func status(_ offset: TimeInterval) throws -> StatusReport {
+            try engine.database.read { try StatusReport.build(config: engine.config, store: $0, now: t0 + offset) }
+        }
+
+        let early = try status(3 * hour)
+        #expect(early.live.map(\.id) == [AlertID(1), AlertID(2)])
+        #expect(early.live.map(\.state) == [.riskAccepted, .acknowledged])
+        #expect(early.breached.isEmpty, "A-2's breach began hours later")
+
+        let later = try status(6 * day)
+        #expect(later.live.map(\.id) == [AlertID(2)])
+        #expect(later.breached.map(\.id) == [AlertID(2)])
+
+        #expect(try status(51 * day).live.isEmpty)
+        #expect(try status(-hour).live.isEmpty)
+    }
+}
