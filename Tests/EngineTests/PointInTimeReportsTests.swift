@@ -1,6 +1,7 @@
 import Core
 import Engine
 import Foundation
+import GRDB
 import Reports
 import Store
 import Testing
@@ -15,8 +16,8 @@ struct PointInTimeReportsTests {
     /// Two alerts of one control (24 h SLA), both opened at t0:
     /// - A-1 (bucket `legacy`): priya accepts the risk 2 h in, until day 10; dana closes it on day 5 — no breach.
     /// - A-2 (bucket `exports`): acknowledged, closed on day 50 — in breach from day 1 to day 50.
-    func history() throws -> AlertEngine {
-        let engine = try EngineFixtures.engine()
+    func history(on database: BotDatabase? = nil) throws -> AlertEngine {
+        let engine = AlertEngine(config: EngineFixtures.config(), database: try database ?? BotDatabase.inMemory())
         let control = engine.config.controls[0]
         try engine.reconcile(control, results: [EngineFixtures.result("legacy", .fail), EngineFixtures.result("exports", .fail)], at: t0)
         func act(_ action: AlertAction, _ id: Int64, by person: PersonID, at offset: TimeInterval) throws {
@@ -103,5 +104,30 @@ struct PointInTimeReportsTests {
 
         #expect(try status(51 * day).live.isEmpty)
         #expect(try status(-hour).live.isEmpty)
+    }
+
+    /// A database written before timelines were kept gets each alert's from the transitions its ledger recorded, so
+    /// the old history reads as it happened (not as "accepted, then closed late").
+    @Test func aDatabaseFromBeforeTimelinesGetsThemFromItsLedger() throws {
+        // Given the history on a database taken back to before `v5-alert-timeline` (no column, bodies without it)
+        let queue = try DatabaseQueue()
+        _ = try history(on: try BotDatabase(writer: queue, path: ":memory:"))
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5-alert-timeline'")
+            try db.execute(sql: "ALTER TABLE alert DROP COLUMN timeline")
+            try db.execute(sql: "UPDATE alert SET body = CAST(json_remove(CAST(body AS TEXT), '$.history') AS BLOB)")
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE CAST(body AS TEXT) LIKE '%history%'") == 0)
+        }
+
+        // When this build opens it
+        let database = try BotDatabase(writer: queue, path: ":memory:")
+
+        // Then A-1's acceptance and closing are where the ledger put them, and no view sees a breach in it
+        let accepted = try #require(try database.read { try $0.alert(AlertID(1)) })
+        #expect(accepted.history?.steps.map(\.state) == [.open, .riskAccepted, .closed])
+        #expect(accepted.history?.steps.map(\.at) == [t0, t0 + 2 * hour, t0 + 5 * day])
+        let facts = try database.read { try $0.alertFacts() }
+        #expect(facts.map { $0.breachedSLA(in: period(0, 60 * day)) } == [false, true])
+        #expect(facts[1].timeline.breaches(deadline: facts[1].slaDeadline) == [period(day, 50 * day)])
     }
 }
