@@ -13,6 +13,8 @@ package enum SlashCommand: Sendable, Equatable {
     case escalate(AlertID, note: String?)
     case close(AlertID, remediation: String, link: String?)
     case accept(AlertID, duration: TimeInterval, rationale: String)
+    /// `note A-3 <what was done> [link]`: remediation evidence on any alert, ended ones too; changes no state.
+    case note(AlertID, note: String, link: String?)
     /// `certify <system> [note]`: the access review of a system is done.
     case certify(system: String, note: String?)
     /// `vendor renew <vendor> <period end> <link>`: a vendor's new SOC 2 report is on file.
@@ -33,6 +35,7 @@ package enum SlashCommand: Sendable, Equatable {
         ("escalate", "escalate A-3 [note]", "hand it to the next level (team manager, then security lead)"),
         ("close", "close A-3 <remediation> [link]", "closed with what was done; recorded as evidence"),
         ("accept", "accept A-3 30d <rationale>", "accept the risk until then (security leads and admins)"),
+        ("note", "note A-3 <what-was-done> [link]", "record what was done on any alert, ended ones too (evidence only)"),
         ("certify", "certify github [note]", "record that a system's access review is done (its reviewers)"),
         ("vendor", "vendor renew stripe 2026-09-30 <report-link>", "record a vendor's new SOC 2 report (its owner, security leads)"),
         ("attest", "attest acceptable-use", "attest that you have read the current version of a policy"),
@@ -108,7 +111,7 @@ package enum SlashCommand: Sendable, Equatable {
             return alertID().map { .escalate($0, note: args.count > 1 ? args.dropFirst().joined(separator: " ") : nil) }
         case "snooze": return window().map { .snooze($0.0, duration: $0.1, rationale: $0.2) }
         case "accept": return window().map { .accept($0.0, duration: $0.1, rationale: $0.2) }
-        case "close":
+        case "close", "note":
             return alertID().flatMap { id in
                 var rest = Array(args.dropFirst())
                 var link: String?
@@ -117,7 +120,8 @@ package enum SlashCommand: Sendable, Equatable {
                     rest.removeLast()
                 }
                 guard !rest.isEmpty else { return .failure(.missingArgument(command: verb, what: "the remediation (what was done)")) }
-                return .success(.close(id, remediation: rest.joined(separator: " "), link: link))
+                let text = rest.joined(separator: " ")
+                return .success(verb == "note" ? .note(id, note: text, link: link) : .close(id, remediation: text, link: link))
             }
         default:
             return .failure(.unknownCommand(verb))
@@ -127,7 +131,8 @@ package enum SlashCommand: Sendable, Equatable {
     /// The alert a command acts on, if any.
     package var alert: AlertID? {
         switch self {
-        case .show(let id), .ack(let id), .snooze(let id, _, _), .escalate(let id, _), .close(let id, _, _), .accept(let id, _, _): id
+        case .show(let id), .ack(let id), .snooze(let id, _, _), .escalate(let id, _), .close(let id, _, _), .accept(let id, _, _),
+             .note(let id, _, _): id
         case .status, .list, .help, .certify, .vendorRenew, .attest, .evidence: nil
         }
     }

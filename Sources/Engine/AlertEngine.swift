@@ -110,6 +110,38 @@ package struct AlertEngine: Sendable {
         }
     }
 
+    /// Records remediation evidence on an alert — what was done, with an optional link — whatever its state, ended
+    /// alerts included (the control may have passed before anyone closed it). Changes no state and no version; the
+    /// ledger entry is a `human_action` (`note`), read by the exceptions report and the alert's history. Who may:
+    /// whoever may close the alert.
+    @discardableResult
+    package func recordNote(on id: AlertID, note: String, link: String?, by actor: Actor, via surface: Surface, at: Date,
+                            cursor: (name: String, value: String)? = nil) throws -> ActionOutcome {
+        try database.write { tx in
+            if let cursor { try tx.setCursor(cursor.name, cursor.value) }
+            var evidence = NoteEvidence(alert: id, actor: actor.description, surface: surface, reason: note, link: link)
+            guard let alert = try tx.alert(id) else {
+                evidence.outcome = "refused"; evidence.detail = "no such alert"
+                try tx.appendEvidence(kind: "human_action", subject: id.description, at: at, data: evidence)
+                return .refused("There is no alert \(id). Try /soc2 list.")
+            }
+            if case .person(let person) = actor,
+               !Routing.mayPerform(.close(remediation: note, link: link), person: person, team: alert.team, config: config) {
+                let why = config.person(person) == nil
+                    ? "you are not in the manifests' people, so you cannot act on alerts; ask a security lead to add you."
+                    : Self.refusal(.close(remediation: note, link: link), alert: alert)
+                evidence.outcome = "refused"; evidence.detail = why
+                try tx.appendEvidence(kind: "human_action", subject: id.description, at: at, data: evidence)
+                return .refused(why)
+            }
+            guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                return .refused(AlertRefusal.remediationRequired.description)
+            }
+            try tx.appendEvidence(kind: "human_action", subject: id.description, at: at, data: evidence)
+            return .unchanged(alert, "noted")
+        }
+    }
+
     /// Why a person in the manifests may not take `action` on `alert` (see `Routing.mayPerform`).
     static func refusal(_ action: AlertAction, alert: Alert) -> String {
         if case .acceptRisk = action {

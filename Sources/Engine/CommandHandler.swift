@@ -80,6 +80,13 @@ package struct CommandHandler: Sendable {
             return try act(.close(remediation: remediation, link: link), on: id)
         case .accept(let id, let duration, let rationale):
             return try act(.acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale), on: id)
+        case .note(let id, let note, let link):
+            switch try engine.recordNote(on: id, note: note, link: link, by: actor, via: surface, at: now, cursor: cursor) {
+            case .changed(let alert), .unchanged(let alert, _):
+                return .text("Noted on \(alert.id) (\(alert.state.label)): \(note)", body: alert.title + (link.map { " · \($0)" } ?? ""))
+            case .refused(let why):
+                return .text("Refused: \(why)")
+            }
         case .certify(let system, let note):
             let controls = AccessReviews.controls(for: system, in: config)
             guard !controls.isEmpty else {
@@ -183,7 +190,7 @@ extension SlashCommand {
     var isReadOnly: Bool {
         switch self {
         case .status, .list, .show: true
-        case .help, .ack, .snooze, .escalate, .close, .accept, .certify, .vendorRenew, .attest, .evidence: false
+        case .help, .ack, .snooze, .escalate, .close, .accept, .note, .certify, .vendorRenew, .attest, .evidence: false
         }
     }
 }

@@ -71,6 +71,24 @@ struct HumanActionEvidence: Encodable {
     }
 }
 
+/// Ledger payload of a remediation note (`/soc2 note`): a human action that records what was done without changing the
+/// alert, shaped like `HumanActionEvidence` (action `note`, the note as its reason) so every reader of human actions
+/// reads it too.
+struct NoteEvidence: Encodable {
+    var alert: AlertID
+    var actor: String
+    var surface: Surface
+    var action = "note"
+    var reason: String
+    var link: String?
+    var outcome = "done"
+    var detail: String?
+
+    init(alert: AlertID, actor: String, surface: Surface, reason: String, link: String?) {
+        self.alert = alert; self.actor = actor; self.surface = surface; self.reason = reason; self.link = link
+    }
+}
+
 /// Ledger payload of a chat delivery.
 struct DeliveryEvidence: Encodable {
     var outbox: Int64

@@ -18,6 +18,9 @@ package enum AlertHistory {
             case "alert_transition":
                 let reason = (data["reason"] as? String).map { " — \($0)" } ?? ""
                 return "\(when) · \(data["actor"] ?? "?") \(data["action"] ?? "?"): \(data["from"] ?? "?") → \(data["to"] ?? "?")\(reason)"
+            case "human_action" where data["action"] as? String == "note" && data["outcome"] as? String == "done":
+                let link = (data["link"] as? String).map { " (\($0))" } ?? ""
+                return "\(when) · \(data["actor"] ?? "?") noted: \(data["reason"] ?? "")\(link)"
             case "human_action" where (data["outcome"] as? String) != "done":
                 return "\(when) · \(data["actor"] ?? "?") tried \(data["action"] ?? "?") via \(data["surface"] ?? "?"): \(data["outcome"] ?? "?")"
             case "chat_delivery":

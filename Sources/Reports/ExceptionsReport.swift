@@ -5,8 +5,8 @@ import Store
 /// The pre-audit exceptions report for a period, written the way an auditor reads one: every SLA breach grouped by
 /// control ("3 instances of … persisting beyond policy SLA"), each with its dates, the part of its breach that falls in
 /// the period (one breach shows in every period it spans; time under an accepted risk is not breach time) and who
-/// ended it and how; every
-/// accepted risk with its rationale, who accepted it and until when; every alert closed without a link to the fix.
+/// ended it and how; every accepted risk with its rationale, who accepted it and until when; every remediation note
+/// (`/soc2 note`, ended alerts too); every alert closed without a link to the fix (a later note with a link gives one).
 /// From the alerts and the human actions in the ledger.
 package struct ExceptionsReport: Sendable {
     /// One human action on an alert, as the ledger records it.
@@ -43,7 +43,10 @@ package struct ExceptionsReport: Sendable {
             guard acceptance != nil || acceptedInPeriod else { return nil }
             return (alert, acceptance)
         }
-        let closedBare = alerts.filter { $0.state == .closed && $0.remediationLink == nil && $0.endedAt.map(period.spans) == true }
+        let closedBare = alerts.filter { alert in
+            alert.state == .closed && alert.remediationLink == nil && alert.endedAt.map(period.spans) == true
+                && !(actions[alert.id] ?? []).contains { $0.action == "note" && $0.link != nil }
+        }
             .map { alert in (alert, actions[alert.id]?.last { $0.action == "close" }) }
         return ExceptionsReport(
             organisation: config.organisation, period: period,
@@ -104,6 +107,14 @@ package struct ExceptionsReport: Sendable {
         for (alert, action) in accepted {
             lines.append("- \(alert.id) \(alert.title) (\(alert.control)): accepted" + (action.map { " by \($0.actor) on \(TimeText.human($0.at))" } ?? "")
                          + " until \((action?.until ?? alert.riskAcceptedUntil).map(TimeText.human) ?? "?") — “\(action?.reason ?? alert.rationale ?? "no rationale recorded")”.")
+        }
+        let notes = actions.values.flatMap { $0 }.filter { $0.action == "note" && period.spans($0.at) }.sorted { ($0.at, $0.alert) < ($1.at, $1.alert) }
+        lines += ["", "## Remediation notes"]
+        if notes.isEmpty { lines.append("None.") }
+        let byID = Dictionary(breaches.flatMap(\.alerts).map { ($0.id, $0) } + accepted.map { ($0.alert.id, $0.alert) }, uniquingKeysWith: { a, _ in a })
+        for note in notes {
+            lines.append("- \(note.alert)" + (byID[note.alert].map { " \($0.title)" } ?? "") + ": noted by \(note.actor) on \(TimeText.human(note.at))"
+                         + " — “\(note.reason ?? "")”" + (note.link.map { " (\($0))" } ?? "") + ".")
         }
         lines += ["", "## Alerts closed without a link to the remediation"]
         if closedWithoutLink.isEmpty { lines.append("None.") }

@@ -131,3 +131,54 @@ struct PointInTimeReportsTests {
         #expect(facts[1].timeline.breaches(deadline: facts[1].slaDeadline) == [period(day, 50 * day)])
     }
 }
+
+/// `/soc2 note`: what was done is recorded on any alert — an ended one too, when the control passed before anyone
+/// closed it — without changing its state.
+@Suite("Remediation notes")
+struct RemediationNoteTests {
+    let t0 = EngineFixtures.t0
+
+    @Test func aNoteAfterAutoResolveIsRecordedAndReported() throws {
+        // Given an alert that resolved on its own when the control passed again
+        let engine = try EngineFixtures.engine()
+        let control = engine.config.controls[0]
+        try engine.reconcile(control, results: [EngineFixtures.result("legacy", .fail)], at: t0)
+        try engine.reconcile(control, results: [EngineFixtures.result("legacy", .pass)], at: t0 + 3_600)
+        let resolved = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(resolved.state == .resolved)
+        let commands = CommandHandler(engine: engine, clock: VirtualClock(start: t0 + 7_200))
+
+        // When dana notes what was done, with the ticket
+        let reply = try commands.handle("/soc2 note A-1 IAM user deleted, ticket OPS-88 https://tickets.example/OPS-88",
+                                        from: "dana", on: .terminal, surface: .terminal)
+
+        // Then it is recorded, the alert is unchanged, and the exceptions report and the history show it
+        #expect(reply.title.hasPrefix("Noted on A-1 (resolved)"), "\(reply.title)")
+        let after = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(after == resolved)
+        let report = try engine.database.read {
+            try ExceptionsReport.build(config: engine.config, store: $0, period: DateInterval(start: t0, end: t0 + 86_400))
+        }
+        #expect(report.markdown.contains("A-1 Buckets encrypted") || report.markdown.contains("- A-1"))
+        #expect(report.markdown.contains("noted by dana on \(TimeText.human(t0 + 7_200)) — “IAM user deleted, ticket OPS-88” (https://tickets.example/OPS-88)"),
+                "\(report.markdown)")
+        let history = try commands.handle("/soc2 show A-1", from: "dana", on: .terminal, surface: .terminal)
+        #expect(history.body?.contains("dana noted: IAM user deleted, ticket OPS-88 (https://tickets.example/OPS-88)") == true, "\(history.body ?? "")")
+    }
+
+    @Test func aNoteFromSomeoneOutsideTheTeamIsRefusedAndRecorded() throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("legacy", .fail)], at: t0)
+        let commands = CommandHandler(engine: engine, clock: VirtualClock(start: t0 + 60))
+
+        let unknown = try commands.handle("/soc2 note A-1 did it", from: "mallory", on: .terminal, surface: .terminal)
+        let missing = try commands.handle("/soc2 note A-9 did it", from: "dana", on: .terminal, surface: .terminal)
+        let bare = try commands.handle("/soc2 note A-1", from: "dana", on: .terminal, surface: .terminal)
+
+        #expect(unknown.title.hasPrefix("Refused"))
+        #expect(missing.title.hasPrefix("Refused: There is no alert A-9"))
+        #expect(bare.body?.contains("what was done") == true, "\(bare.title) \(bare.body ?? "")")
+        let refusals = try engine.database.read { try $0.evidence(subject: "A-9") }
+        #expect(refusals.count == 1)
+    }
+}
