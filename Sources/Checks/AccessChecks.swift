@@ -35,7 +35,7 @@ struct OffboardingCheck: ControlCheck {
             }
             return CheckResult(resource: resource, status: .fail, expected: expected,
                                observed: "terminated \(TimeText.human(terminated)); still active in \(listing)",
-                               failingSince: deadline)
+                               failingSince: deadline, policyDeadline: deadline)
         }
     }
 }
@@ -161,6 +161,6 @@ struct AccessReviewCheck: ControlCheck {
         }
         return [CheckResult(resource: resource, status: .fail, expected: expected,
                             observed: "last \(who), due \(TimeText.human(due)); \(scope) to review: /soc2 certify \(system.lowercased())",
-                            failingSince: due)]
+                            failingSince: due, policyDeadline: due)]
     }
 }

@@ -34,11 +34,12 @@ struct TrainingCheck: ControlCheck {
                 let observed = due == lapse ? "lapsed on \(TimeText.human(due))"
                     : (completions[key] == nil ? "never completed; " : "") + "due \(TimeText.human(due))" + (course.map { " (\($0))" } ?? "")
                 return CheckResult(resource: resource, status: .fail, expected: expected, observed: observed,
-                                   failingSince: due.addingTimeInterval(-warnBefore))
+                                   failingSince: due.addingTimeInterval(-warnBefore), policyDeadline: due)
             }
             if now >= due.addingTimeInterval(-warnBefore) {
                 return CheckResult(resource: resource, status: .fail, expected: expected,
-                                   observed: "due by \(TimeText.human(due))", failingSince: due.addingTimeInterval(-warnBefore))
+                                   observed: "due by \(TimeText.human(due))", failingSince: due.addingTimeInterval(-warnBefore),
+                                   policyDeadline: due)
             }
             let reminder = Reminder(what: course.map { "Security awareness training (\($0))" } ?? "Security awareness training",
                                     email: person.email, dueAt: due, remindAt: due.addingTimeInterval(-remindBefore),
@@ -70,12 +71,12 @@ struct VendorReportCheck: ControlCheck {
                 // of the observation, which would otherwise change — and edit the alert — every day.
                 return CheckResult(resource: vendor.resource, status: .fail, expected: expected,
                                    observed: "SOC 2 report expired \(TimeText.human(expiry)) (period end \(TimeText.human(end)))",
-                                   failingSince: expiry)
+                                   failingSince: expiry, policyDeadline: expiry)
             }
             if now >= expiry.addingTimeInterval(-warnBefore) {
                 return CheckResult(resource: vendor.resource, status: .fail, expected: expected,
                                    observed: "SOC 2 report expires \(TimeText.human(expiry)); request the new one",
-                                   failingSince: expiry.addingTimeInterval(-warnBefore))
+                                   failingSince: expiry.addingTimeInterval(-warnBefore), policyDeadline: expiry)
             }
             return CheckResult(resource: vendor.resource, status: .pass, expected: expected,
                                observed: "current until \(TimeText.human(expiry))" + (vendor.renewal.map { "; renewed: \($0)" } ?? ""))
@@ -138,7 +139,7 @@ struct PolicyAttestationCheck: ControlCheck {
                 return CheckResult(resource: resource, status: .fail, expected: expected,
                                    observed: record.attestedAt.map { "last attested \(TimeText.human($0)); due \(TimeText.human(due))" }
                                        ?? "not attested to the version of \(TimeText.human(record.publishedAt)); due \(TimeText.human(due))",
-                                   failingSince: due)
+                                   failingSince: due, policyDeadline: due)
             }
             let reminder = Reminder(what: "Attest to “\(record.title)”", email: record.email, dueAt: due, remindAt: due.addingTimeInterval(-remindBefore),
                                     escalateAt: due.addingTimeInterval(-escalateBefore), how: "read it, then send `/soc2 attest \(record.policy)`")

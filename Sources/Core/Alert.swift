@@ -91,6 +91,9 @@ package struct Alert: Codable, Sendable, Equatable {
     package var failingSince: Date
     package var openedAt: Date
     package var slaDeadline: Date
+    /// The policy's own deadline when the control enforces one (offboarding, training, vendor reports, reviews,
+    /// attestations): then `slaDeadline` is this moment, and missing it is a policy exception of its own.
+    package var policyDeadline: Date?
     /// Start of the current acknowledgement window: opening, or the moment a snooze or acceptance expired.
     package var awakeSince: Date
     package var acknowledgedBy: PersonID?
@@ -135,7 +138,8 @@ package struct Alert: Codable, Sendable, Equatable {
     /// What the program metrics need of this alert.
     package var facts: AlertFacts {
         AlertFacts(id: id, control: control, title: title, team: team, severity: severity, criteria: criteria, state: state, failingSince: failingSince,
-                   openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt, timeline: timeline)
+                   openedAt: openedAt, slaDeadline: slaDeadline, slaBreachedAt: slaBreachedAt, endedAt: endedAt, timeline: timeline,
+                   policyDeadline: policyDeadline)
     }
 
     /// The alert as it stood at `moment` (nil: not yet opened then): its state and ending from its timeline. Other
@@ -172,14 +176,24 @@ package struct AlertFacts: Sendable, Equatable {
     package var endedAt: Date?
     /// Its states over time: what every "as of then" question reads.
     package var timeline: AlertTimeline
+    /// See `Alert.policyDeadline`: set, the alert's breach is a missed policy deadline rather than a remediation SLA.
+    package var policyDeadline: Date?
 
     package init(id: AlertID, control: ControlID, title: String, team: TeamID, severity: Severity, criteria: [Criterion], state: AlertState,
-                 failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?, timeline: AlertTimeline? = nil) {
+                 failingSince: Date, openedAt: Date, slaDeadline: Date, slaBreachedAt: Date?, endedAt: Date?, timeline: AlertTimeline? = nil,
+                 policyDeadline: Date? = nil) {
         self.id = id; self.control = control; self.title = title; self.team = team; self.severity = severity; self.criteria = criteria; self.state = state
         self.failingSince = failingSince; self.openedAt = openedAt; self.slaDeadline = slaDeadline; self.slaBreachedAt = slaBreachedAt
         self.endedAt = endedAt
         self.timeline = timeline ?? .approximate(openedAt: openedAt, state: state, endedAt: endedAt, lastChange: nil, acceptedUntil: nil)
+        self.policyDeadline = policyDeadline
     }
+
+    /// A missed policy deadline in `period` (see `policyDeadline`): the breach of a check that enforces one.
+    package func missedPolicy(in period: DateInterval) -> Bool { policyDeadline != nil && breachedSLA(in: period) }
+
+    /// A remediation SLA breach in `period`, for an alert whose control sets no policy deadline of its own.
+    package func breachedRemediationSLA(in period: DateInterval) -> Bool { policyDeadline == nil && breachedSLA(in: period) }
 
     /// See `Alert.breachedSLA(at:)`.
     package func breachedSLA(at now: Date) -> Bool { timeline.breached(deadline: slaDeadline, by: now) }

@@ -10,6 +10,8 @@ import Foundation
 ///   whose evidence (recorded from chat) is current — over all controls.
 /// - **Remediation ratio**: of alerts opened in the period, how many were remediated (resolved or closed) by its end,
 ///   against those risk-accepted or still open at its end.
+/// - **Policy deadlines missed**: the same, for alerts of a control that enforces a policy deadline of its own
+///   (their SLA deadline is that deadline); counted apart from SLA breaches.
 /// - **SLA breaches**: alerts with breach time inside the period (`AlertTimeline`): past the deadline, not ended and
 ///   not under an accepted risk. A breach spanning several periods counts in each.
 /// - **Drift**: alerts opened in the period (each is a pass → fail transition past tolerance), per control.
@@ -22,6 +24,9 @@ package struct AlertMetrics: Sendable, Equatable {
     package var accepted: Int
     package var stillOpen: Int
     package var slaBreaches: Int
+    /// Alerts whose control's own policy deadline (offboarding, training, vendor report, review, attestation) was
+    /// missed with breach time in the period; counted apart from `slaBreaches`.
+    package var policyBreaches: Int
     package var coverage: Double
     package var driftByControl: [ControlID: Int]
 
@@ -44,7 +49,8 @@ package struct AlertMetrics: Sendable, Equatable {
             remediated: stateAtEnd.filter { $0?.isEnded == true }.count,
             accepted: stateAtEnd.filter { $0 == .riskAccepted }.count,
             stillOpen: stateAtEnd.filter { $0.map { !$0.isEnded && $0 != .riskAccepted } ?? false }.count,
-            slaBreaches: alerts.filter { $0.breachedSLA(in: period) }.count,
+            slaBreaches: alerts.filter { $0.breachedRemediationSLA(in: period) }.count,
+            policyBreaches: alerts.filter { $0.missedPolicy(in: period) }.count,
             coverage: controls.isEmpty ? 0 : Double(covered) / Double(controls.count),
             driftByControl: Dictionary(grouping: openedHere, by: \.control).mapValues(\.count))
     }
@@ -55,7 +61,7 @@ package struct AlertMetrics: Sendable, Equatable {
             "MTTD " + (mttd.map(DurationText.format) ?? "–"),
             "MTTR " + (mttr.map(DurationText.format) ?? "–"),
             "\(remediated) of \(opened) remediated" + (accepted > 0 ? ", \(accepted) risk-accepted" : ""),
-            "\(slaBreaches) SLA breach\(slaBreaches == 1 ? "" : "es")",
+            "\(slaBreaches) SLA breach\(slaBreaches == 1 ? "" : "es")" + (policyBreaches > 0 ? ", \(policyBreaches) policy deadline\(policyBreaches == 1 ? "" : "s") missed" : ""),
             "evidence coverage \(Int((coverage * 100).rounded()))%",
         ].joined(separator: " · ")
     }

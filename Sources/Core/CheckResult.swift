@@ -41,11 +41,15 @@ package struct CheckResult: Codable, Sendable, Equatable {
     package var failingSince: Date?
     /// A passing resource with a deadline a person must meet (training, an attestation): whom to remind, when.
     package var reminder: Reminder?
+    /// For a check that enforces a policy's own deadline (offboarding within N of termination, training by its due
+    /// date, a vendor report's validity, access reviews and attestations by their due dates): the moment the policy is
+    /// (or was) broken. An alert for such a failure takes this as its SLA deadline, and a miss is a policy exception.
+    package var policyDeadline: Date?
 
     package init(resource: ResourceRef, status: CheckStatus, expected: String, observed: String, failingSince: Date? = nil,
-                 reminder: Reminder? = nil) {
+                 reminder: Reminder? = nil, policyDeadline: Date? = nil) {
         self.resource = resource; self.status = status; self.expected = expected
-        self.observed = observed; self.failingSince = failingSince; self.reminder = reminder
+        self.observed = observed; self.failingSince = failingSince; self.reminder = reminder; self.policyDeadline = policyDeadline
     }
 }
 

@@ -10,6 +10,8 @@ package struct ReconcilePlan: Sendable {
         package var observed: String
         package var findings: [Finding]
         package var failingSince: Date
+        /// The earliest policy deadline among its resources: the alert's SLA deadline instead of a fresh one.
+        package var policyDeadline: Date? = nil
     }
 
     package var tracksToSave: [ResourceTrack] = []
@@ -55,6 +57,7 @@ package struct ReconcilePlan: Sendable {
                 track.resource = result.resource
                 track.observed = result.observed
                 track.expected = result.expected
+                track.policyDeadline = result.policyDeadline
                 if let since = result.failingSince { track.failingSince = min(since, track.firstSeenAt) }
                 plan.tracksToSave.append(track)
                 failing.append(track)
@@ -83,7 +86,7 @@ package struct ReconcilePlan: Sendable {
                         resourceKey: track.resource.id, title: "\(control.title): \(track.resource.name)",
                         expected: track.expected, observed: track.observed,
                         findings: [Finding(resource: track.resource, observed: track.observed, failingSince: track.failingSince)],
-                        failingSince: track.failingSince))
+                        failingSince: track.failingSince, policyDeadline: track.policyDeadline))
                 }
             }
             let failingKeys = Set(failing.map(\.resource.id))
@@ -116,7 +119,8 @@ package struct ReconcilePlan: Sendable {
                 plan.alertsToOpen.append(NewAlert(
                     resourceKey: groupKey, title: control.title,
                     expected: failing.first?.expected ?? "", observed: observed, findings: findings,
-                    failingSince: findings.map(\.failingSince).min() ?? at))
+                    failingSince: findings.map(\.failingSince).min() ?? at,
+                    policyDeadline: failing.filter { live != nil || isDue($0) }.compactMap(\.policyDeadline).min()))
             }
         }
         return plan

@@ -11,6 +11,8 @@ package struct ResourceTrack: Codable, Sendable, Equatable {
     package var consecutiveFailures: Int
     package var observed: String
     package var expected: String
+    /// The policy's own deadline for this resource, when its check enforces one (`CheckResult.policyDeadline`).
+    package var policyDeadline: Date?
 
     package init(resource: ResourceRef, firstSeenAt: Date, failingSince: Date, consecutiveFailures: Int, observed: String, expected: String) {
         self.resource = resource; self.firstSeenAt = firstSeenAt; self.failingSince = failingSince

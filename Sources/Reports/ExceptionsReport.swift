@@ -23,6 +23,9 @@ package struct ExceptionsReport: Sendable {
     package var organisation: String
     package var period: DateInterval
     package var breaches: [(control: Control?, alerts: [Alert])]
+    /// Missed policy deadlines (`Alert.policyDeadline`), by control: the moment the policy was broken, apart from the
+    /// remediation SLA breaches.
+    package var policyMisses: [(control: Control?, alerts: [Alert])]
     package var accepted: [(alert: Alert, action: Action?)]
     package var closedWithoutLink: [(alert: Alert, action: Action?)]
     package var actions: [AlertID: [Action]]
@@ -34,9 +37,12 @@ package struct ExceptionsReport: Sendable {
             actions[alert.id] = try store.evidence(subject: alert.id.description).compactMap(Self.action)
         }
         // A breach belongs to every period that holds some of its breach time (`AlertTimeline`).
-        let breached = alerts.filter { $0.facts.breachedSLA(in: period) }
-        let byControl = Dictionary(grouping: breached, by: \.control)
+        let breached = alerts.filter { $0.facts.breachedRemediationSLA(in: period) }
         let controls = Dictionary(config.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        func byControl(_ alerts: [Alert]) -> [(control: Control?, alerts: [Alert])] {
+            let grouped = Dictionary(grouping: alerts, by: \.control)
+            return grouped.keys.sorted { $0.rawValue < $1.rawValue }.map { (controls[$0], grouped[$0]!.sorted { $0.openedAt < $1.openedAt }) }
+        }
         let accepted = alerts.compactMap { alert -> (Alert, Action?)? in
             let acceptance = actions[alert.id]?.last { $0.action == "accept_risk" && period.spans($0.at) }
             let acceptedInPeriod = alert.timeline.acceptances.contains { $0.start < period.end && $0.end > period.start }
@@ -50,7 +56,7 @@ package struct ExceptionsReport: Sendable {
             .map { alert in (alert, actions[alert.id]?.last { $0.action == "close" }) }
         return ExceptionsReport(
             organisation: config.organisation, period: period,
-            breaches: byControl.keys.sorted { $0.rawValue < $1.rawValue }.map { (controls[$0], byControl[$0]!.sorted { $0.openedAt < $1.openedAt }) },
+            breaches: byControl(breached), policyMisses: byControl(alerts.filter { $0.facts.missedPolicy(in: period) }),
             accepted: accepted, closedWithoutLink: closedBare, actions: actions)
     }
 
@@ -91,6 +97,20 @@ package struct ExceptionsReport: Sendable {
     /// The report as Markdown.
     package var markdown: String {
         var lines = ["# Exceptions — \(organisation), \(TimeText.human(period.start)) to \(TimeText.human(period.end))", ""]
+        lines.append("## Policy deadlines missed")
+        if policyMisses.isEmpty { lines.append("None: every policy deadline of the period (offboarding, training, vendor reports, reviews, attestations) was met.") }
+        for (control, alerts) in policyMisses {
+            lines.append("")
+            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(control?.title ?? alerts[0].title)” (\(alerts[0].control), \(alerts[0].criteria.map(\.rawValue).joined(separator: ", "))) missing the policy: \(alerts[0].expected)**")
+            for alert in alerts {
+                let deadline = alert.policyDeadline ?? alert.slaDeadline
+                let end = alert.endedAt.flatMap { $0 < period.end ? $0 : nil }
+                let late = end.map { "met \(DurationText.format($0.timeIntervalSince(deadline))) after the deadline" }
+                    ?? "still not met at the end of the period, \(DurationText.format(period.end.timeIntervalSince(deadline))) after the deadline"
+                lines.append("- \(alert.id) \(alert.severity.label), team \(alert.team): \(alert.findings.map(\.resource.name).joined(separator: ", ").nilIfEmpty ?? alert.resourceKey) — policy deadline \(TimeText.human(deadline)); \(late); \(breachText(alert)); \(ending(alert)).")
+            }
+        }
+        lines.append("")
         lines.append("## SLA breaches")
         if breaches.isEmpty { lines.append("None: every alert of the period was remediated within its SLA (or its risk accepted before the deadline).") }
         for (control, alerts) in breaches {

@@ -170,15 +170,17 @@ package struct BotDatabase: Sendable {
             for row in bodies {
                 let alert = try StoreJSON.decode(Alert.self, from: row[1])
                 try db.execute(sql: "UPDATE alert SET \(StoreTransaction.v4FactColumns) WHERE id = ?",
-                               arguments: StatementArguments(try StoreTransaction.factArguments(alert.facts).dropLast()) + [alert.id.rawValue])
+                               arguments: StatementArguments(try StoreTransaction.factArguments(alert.facts).dropLast(2)) + [alert.id.rawValue])
             }
         }
-        // Each alert's states over time (`AlertTimeline`), so reports answer "as of then" from history rather than from
+        // Each alert's states over time (`AlertTimeline`) and its policy deadline (none before this: alerts opened
+        // earlier keep their remediation SLA), so reports answer "as of then" from history rather than from
         // the current state. Kept in the body and in a column; existing alerts get theirs from the transitions the
         // ledger recorded (an acceptance's expiry is known only for a current one; an earlier acceptance lasts until
         // the next transition, which is its expiry's wake or the alert's end).
         migrator.registerMigration("v5-alert-timeline") { db in
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN timeline BLOB")
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN policy_deadline REAL")
             var transitions: [Int64: [AlertTransition]] = [:]
             let entries = try Data.fetchCursor(db, sql: "SELECT entry FROM ledger WHERE kind = 'alert_transition' ORDER BY seq")
             while let entry = try entries.next() {

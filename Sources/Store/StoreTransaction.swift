@@ -66,11 +66,12 @@ package struct StoreTransaction {
             VALUES (?, ?, ?, ?, ?, 'open', 1, ?, x'')
             """).execute(arguments: [control.id.rawValue, draft.resourceKey, lastEpisode + 1, control.owner.rawValue,
                                      control.severity.rawValue, at.timeIntervalSinceReferenceDate])
-        let alert = Alert(
+        var alert = Alert(
             id: AlertID(db.lastInsertedRowID), control: control.id, resourceKey: draft.resourceKey, episode: lastEpisode + 1,
             team: control.owner, severity: control.severity, title: draft.title, criteria: control.criteria,
             expected: draft.expected, observed: draft.observed, remediation: control.remediation, findings: draft.findings,
-            failingSince: draft.failingSince, openedAt: at, slaDeadline: at.addingTimeInterval(sla))
+            failingSince: draft.failingSince, openedAt: at, slaDeadline: draft.policyDeadline ?? at.addingTimeInterval(sla))
+        alert.policyDeadline = draft.policyDeadline
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), body = ? WHERE id = ?")
             .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
         return alert
@@ -85,16 +86,16 @@ package struct StoreTransaction {
     }
 
     /// The alert row's columns that mirror its `AlertFacts`, in `factArguments` order; `alertFacts(touching:)` reads them back.
-    static let factColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?, timeline = ?"
+    static let factColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?, timeline = ?, policy_deadline = ?"
 
-    /// The columns `v4-alert-facts` filled: `factColumns` without the timeline, which came later.
+    /// The columns `v4-alert-facts` filled: `factColumns` without the timeline and policy deadline, which came later.
     static let v4FactColumns = "title = ?, team_id = ?, severity = ?, state = ?, ended_at = ?, failing_since = ?, sla_deadline = ?, sla_breached_at = ?, criteria = ?"
 
     static func factArguments(_ facts: AlertFacts) throws -> [(any DatabaseValueConvertible)?] {
         [facts.title, facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
          facts.failingSince.timeIntervalSinceReferenceDate, facts.slaDeadline.timeIntervalSinceReferenceDate,
          facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ","),
-         try StoreJSON.encode(facts.timeline)]
+         try StoreJSON.encode(facts.timeline), facts.policyDeadline?.timeIntervalSinceReferenceDate]
     }
 
     /// The facts of the alerts open at some moment of `period`, read from the rows' columns without decoding a body:
@@ -104,7 +105,7 @@ package struct StoreTransaction {
         var criteriaByText: [String: [Criterion]] = [:]   // a handful of distinct lists: parse each once
         var facts: [AlertFacts] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at, timeline
+            SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at, timeline, policy_deadline
             FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id
             """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
         while let row = try rows.next() {
@@ -122,7 +123,8 @@ package struct StoreTransaction {
             facts.append(AlertFacts(id: id, control: ControlID(row[1] as String), title: title, team: TeamID(row[3] as String), severity: severity,
                                     criteria: criteria, state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[8]),
                                     slaDeadline: slaDeadline, slaBreachedAt: date(row[10]), endedAt: date(row[11]),
-                                    timeline: try (row[12] as Data?).map { try StoreJSON.decode(AlertTimeline.self, from: $0) }))
+                                    timeline: try (row[12] as Data?).map { try StoreJSON.decode(AlertTimeline.self, from: $0) },
+                                    policyDeadline: date(row[13])))
         }
         return facts
     }

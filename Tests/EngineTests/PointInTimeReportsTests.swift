@@ -115,6 +115,7 @@ struct PointInTimeReportsTests {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5-alert-timeline'")
             try db.execute(sql: "ALTER TABLE alert DROP COLUMN timeline")
+            try db.execute(sql: "ALTER TABLE alert DROP COLUMN policy_deadline")
             try db.execute(sql: "UPDATE alert SET body = CAST(json_remove(CAST(body AS TEXT), '$.history') AS BLOB)")
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE CAST(body AS TEXT) LIKE '%history%'") == 0)
         }
@@ -180,5 +181,47 @@ struct RemediationNoteTests {
         #expect(bare.body?.contains("what was done") == true, "\(bare.title) \(bare.body ?? "")")
         let refusals = try engine.database.read { try $0.evidence(subject: "A-9") }
         #expect(refusals.count == 1)
+    }
+}
+
+/// A check that enforces a policy's own deadline (offboarding within 24 h of termination) reports the moment the
+/// policy was broken: its alert's SLA is that deadline, not a fresh one from when the alert opened, and a miss is an
+/// exception of its own.
+@Suite("Policy deadlines")
+struct PolicyDeadlineTests {
+    let terminated = EngineFixtures.t0
+    let hour: TimeInterval = 3_600
+
+    func leaver(_ status: CheckStatus) -> CheckResult {
+        CheckResult(resource: ResourceRef(id: "person:j.smith@test.example", name: "J. Smith (j.smith@test.example)", kind: "person"),
+                    status: status, expected: "every account disabled within 24h of termination",
+                    observed: status == .pass ? "no active accounts" : "still active in github (jsmith)",
+                    failingSince: status == .pass ? nil : terminated + 24 * hour,
+                    policyDeadline: status == .pass ? nil : terminated + 24 * hour)
+    }
+
+    @Test func accessRemovedFortyHoursAfterTerminationIsAPolicyException() throws {
+        // Given a leaver whose access the bot first sees failing 30 h after termination, removed at 40 h
+        let engine = try EngineFixtures.engine()
+        let control = engine.config.controls[0]
+        try engine.reconcile(control, results: [leaver(.fail)], at: terminated + 30 * hour)
+        try engine.reconcile(control, results: [leaver(.pass)], at: terminated + 40 * hour)
+
+        // Then the alert's SLA was the policy deadline, and the miss is listed and counted apart from SLA breaches
+        let alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
+        #expect(alert.slaDeadline == terminated + 24 * hour)
+        #expect(alert.policyDeadline == terminated + 24 * hour)
+        let week = DateInterval(start: terminated, duration: 7 * 86_400)
+        let (report, metrics) = try engine.database.read { tx in
+            (try ExceptionsReport.build(config: engine.config, store: tx, period: week),
+             AlertMetrics.compute(alerts: try tx.alertFacts(touching: week), controls: engine.config.controls, ranInPeriod: [], period: week))
+        }
+        #expect(report.policyMisses.flatMap(\.alerts).map(\.id) == [AlertID(1)])
+        #expect(report.breaches.isEmpty)
+        #expect(metrics.policyBreaches == 1 && metrics.slaBreaches == 0)
+        #expect(report.markdown.contains("missing the policy: every account disabled within 24h of termination"), "\(report.markdown)")
+        #expect(report.markdown.contains("J. Smith (j.smith@test.example) — policy deadline \(TimeText.human(terminated + 24 * hour)); met 16h after the deadline"),
+                "\(report.markdown)")
+        #expect(metrics.summary.contains("1 policy deadline missed"))
     }
 }
