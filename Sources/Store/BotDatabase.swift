@@ -173,6 +173,11 @@ package struct BotDatabase: Sendable {
                                arguments: StatementArguments(StoreTransaction.factArguments(alert.facts)) + [alert.id.rawValue])
             }
         }
+        // The messages given up on are listed by alert unless a later message of the alert reached the destination:
+        // find an alert's messages without scanning the outbox.
+        migrator.registerMigration("v5-delivery-outbox-by-alert") { db in
+            try db.execute(sql: "CREATE INDEX outbox_alert ON outbox(alert_id, id)")
+        }
         return migrator
     }
 
