@@ -70,11 +70,43 @@ package enum AlertMessage {
         return message
     }
 
-    /// The direct message to a manager or security lead when an alert escalates to them.
+    /// The direct message to a manager or security lead when an alert escalates to them: who escalated it and their
+    /// note when a person did, else which deadline the team missed.
     package static func escalation(_ alert: Alert, level: Int, recipient: Person, topLevel: Int) -> ChatMessage {
         var message = render(alert, topLevel: topLevel)
-        message.body = "\(recipient.name): \(alert.id) escalated to you (level \(level)); team \(alert.team) has not "
-            + (alert.slaBreachedAt != nil ? "remediated it within the SLA." : "acknowledged it in time.")
+        let why: String
+        if let last = alert.lastTransition, last.action == "escalate", case .person = last.actor {
+            why = "\(last.actor) escalated it" + (last.reason.map { $0.isEmpty ? "." : ": “\($0)”" } ?? ".")
+        } else {
+            why = "team \(alert.team) has not " + (alert.slaBreachedAt != nil ? "remediated it within the SLA." : "acknowledged it in time.")
+        }
+        message.body = "\(recipient.name): \(alert.id) escalated to you (level \(level)); " + why
+        message.purpose = .escalation
         return message
+    }
+
+    /// The message to the security leads when a message could not be delivered for good: which alert (or none),
+    /// where, why and since when, and what to do.
+    package static func undelivered(alert: AlertID?, kind: DeliveryKind, destination: ChatDestination, reason: String, since: Date) -> ChatMessage {
+        let what = kind.noun
+        return ChatMessage(
+            title: "Undelivered: \(alert.map { "\($0) " } ?? "")\(what) to \(destination.platform.rawValue) \(destination.address)",
+            fields: [.init("Alert", alert?.description ?? "none"), .init("Platform", destination.platform.rawValue),
+                     .init("Destination", destination.description), .init("Reason", reason), .init("Since", TimeText.human(since))],
+            body: "The bot gave up on this \(what): retrying cannot deliver it. Fix the cause (the channel, the bot's membership "
+                + "or token, the person's chat id); the alert's next change posts it anew. `soc2bot status` lists every undelivered message.",
+            purpose: .undelivered)
+    }
+}
+
+extension DeliveryKind {
+    /// What a message of this kind is, in reports and notices: `alert`, `alert update`, `direct message`, `reply`.
+    package var noun: String {
+        switch self {
+        case .post: "alert"
+        case .update: "alert update"
+        case .direct: "direct message"
+        case .reply: "reply"
+        }
     }
 }

@@ -29,13 +29,35 @@ package struct ChatMessage: Codable, Sendable, Equatable {
     /// A picture the bot drew (the digest's trend chart): uploaded to the platform and shown with `title` as its
     /// caption. A message with an image carries nothing else.
     package var image: ChatImage?
+    /// What a direct or bot-raised message is for, where it matters to how it is shown or handled (nil: an alert's
+    /// channel message, a reply, a digest).
+    package var purpose: Purpose?
+
+    package enum Purpose: String, Codable, Sendable {
+        /// An alert escalated to the recipient.
+        case escalation
+        /// A deadline coming up (training, a policy attestation, manual evidence).
+        case reminder
+        /// A message the bot could not deliver for good, raised to the security leads. One that cannot be delivered
+        /// either raises nothing more.
+        case undelivered
+
+        /// How the terminal labels it.
+        package var label: String {
+            switch self {
+            case .escalation: "escalation"
+            case .reminder: "reminder"
+            case .undelivered: "undelivered message"
+            }
+        }
+    }
 
     package init(severity: Severity? = nil, title: String, fields: [Field] = [], resources: [String] = [],
                  remediation: String? = nil, actions: [ChatAction] = [], threadLine: String? = nil,
-                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil, image: ChatImage? = nil) {
+                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil, image: ChatImage? = nil, purpose: Purpose? = nil) {
         self.severity = severity; self.title = title; self.fields = fields; self.resources = resources
         self.remediation = remediation; self.actions = actions; self.threadLine = threadLine
-        self.broadcast = broadcast; self.body = body; self.alert = alert; self.image = image
+        self.broadcast = broadcast; self.body = body; self.alert = alert; self.image = image; self.purpose = purpose
     }
 
     /// A plain text reply.

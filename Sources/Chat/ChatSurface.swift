@@ -22,7 +22,7 @@ package protocol ChatSurface: Sendable {
     var platform: ChatPlatform { get }
     /// Delivers one message. For `post`, and for an `update` of an alert with no message on this platform (posted
     /// as the alert's message), returns the new message's reference (stored on the alert).
-    /// Throw `DeliveryError.retryAfter` for rate limits, `.permanent` for what retrying cannot fix; any other
+    /// Throw `DeliveryError.retryAfter` for rate limits, `.paced` for the surface's own pacing, `.permanent` for what retrying cannot fix; any other
     /// error is retried with backoff.
     func deliver(_ delivery: ChatDelivery) async throws -> MessageRef?
 }
@@ -33,10 +33,14 @@ package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable 
     case retryAfter(TimeInterval)
     /// Retrying will not help (channel not found, token revoked): recorded, not retried.
     case permanent(String)
+    /// The surface's own pacing (Slack: one message per channel per second) holds the destination this long: not a
+    /// failure, the message waits its turn.
+    case paced(TimeInterval)
 
     package var description: String {
         switch self {
-        case .retryAfter(let s): "rate limited: retry after \(Int(s)) s"
+        case .retryAfter(let s): "rate limited: retry after \(Int(s.rounded(.up))) s"
+        case .paced(let s): "paced: next message to this destination in \(String(format: "%.1f", s)) s"
         case .permanent(let reason): "undeliverable: \(reason)"
         }
     }

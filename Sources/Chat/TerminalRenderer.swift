@@ -21,7 +21,8 @@ package struct TerminalRenderer: Sendable {
             if message.broadcast { lines.append(contentsOf: body(message)) }
             return ([dim(header)] + lines).joined(separator: "\n")
         case "direct":
-            header = "── \(target) · escalation"
+            // A payload queued before messages carried their purpose: an alert's DM is its escalation.
+            header = "── \(target) · \(message.purpose?.label ?? (message.alert == nil ? "direct message" : "escalation"))"
         case "reply":
             header = "↩ \(destination.kind == .direct ? "to \(destination.address) (only you see this)" : destination.address)"
         default:

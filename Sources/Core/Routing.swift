@@ -40,6 +40,14 @@ package enum Routing {
         }
     }
 
+    /// Where the bot tells that a message could not be delivered for good: the organisation's default channels
+    /// (`routing.default`, the security channel in the starter manifests) on every platform, and the security leads
+    /// by direct message on every platform they are reachable on, so the news finds a surface that works.
+    package static func deliveryFailureDestinations(config: BotConfig) -> [ChatDestination] {
+        let channels = config.defaultChannels.sorted { $0.key < $1.key }.map { ChatDestination.channel($0.key, $0.value) }
+        return channels + directMessages(to: config.securityLeads.compactMap { config.person($0) }, config: config)
+    }
+
     /// Whether `person` may take `action` on an alert of `team`: the team's members, its manager, its security
     /// admins and escalation contacts, and the security leads may acknowledge, snooze, escalate and close; accepting
     /// a risk takes a security lead or one of the team's security admins. Everyone else — people of other teams

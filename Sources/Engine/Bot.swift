@@ -44,7 +44,8 @@ package struct Bot: Sendable {
                                                                                     PolicyAttestationSource(config: config, database: database)],
                                                                                aliases: AccountAliases(people: config.people)),
                                          start: start, logger: logger)
-        let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger)
+        let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger,
+                                    undeliveredTo: Routing.deliveryFailureDestinations(config: config))
         let triggers = ControlTriggers()
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
                                                  EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)],

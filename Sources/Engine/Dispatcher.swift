@@ -9,17 +9,24 @@ import Store
 /// on the same platform (an edit must not overtake its post) and, when rate limited, later messages to the same
 /// destination. Direct messages (escalations) neither wait for the alert's channel messages nor hold them back,
 /// and a message that failed for good holds back nothing: the alert's next edit then posts it anew.
+///
+/// A message that fails for good is news in its own right: it is recorded in the ledger (`chat_undeliverable`),
+/// listed by alert in `status`, the dashboard and `/metrics`, and raised to `undeliveredTo` (the organisation's
+/// default channels and the security leads, `Routing.deliveryFailureDestinations`) on every platform served here
+/// but the destination that failed. A notice that cannot be delivered either is recorded but raises nothing more.
 package actor Dispatcher {
     let database: BotDatabase
     let surfaces: [ChatPlatform: any ChatSurface]
     let clock: any BotClock
     let logger: Logger
+    let undeliveredTo: [ChatDestination]
 
-    package init(database: BotDatabase, surfaces: [any ChatSurface], clock: any BotClock, logger: Logger) {
+    package init(database: BotDatabase, surfaces: [any ChatSurface], clock: any BotClock, logger: Logger, undeliveredTo: [ChatDestination] = []) {
         self.database = database
         self.surfaces = Dictionary(surfaces.map { ($0.platform, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
         self.logger = logger
+        self.undeliveredTo = undeliveredTo
     }
 
     /// Backoff after a failed attempt without Retry-After: 2^attempts seconds, capped at 15 min, with up to
@@ -66,12 +73,14 @@ package actor Dispatcher {
                 continue
             }
             var refs: [MessageRef] = []
+            var content: ChatMessage?
             do {
-                let content = try StoreJSON.decode(ChatMessage.self, from: message.payload)
+                let decoded = try StoreJSON.decode(ChatMessage.self, from: message.payload)
+                content = decoded
                 refs = try message.alert.map { id in
                     try database.read { try $0.messageRefs(alert: id) }.filter { $0.platform == surface.platform }
                 } ?? []
-                let ref = try await surface.deliver(ChatDelivery(kind: message.kind, destination: message.destination, content: content,
+                let ref = try await surface.deliver(ChatDelivery(kind: message.kind, destination: message.destination, content: decoded,
                                                                  alert: message.alert, txnID: message.txnID, refs: refs))
                 let at = clock.now()
                 try database.write { tx in
@@ -84,6 +93,14 @@ package actor Dispatcher {
                 delivered += 1
             } catch let error as DeliveryError {
                 switch error {
+                case .paced(let seconds):
+                    // The surface's own pacing: not a failure (no attempt counted, no error kept); the destination
+                    // waits its turn.
+                    blockedDestinations.insert(message.destination)
+                    if let chain { blockedChains.insert(chain) }
+                    try database.write { try $0.deferPending(to: message.destination, until: now.addingTimeInterval(seconds)) }
+                    logger.debug("delivery paced", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "wait": "\(error)"])
+                    continue
                 case .retryAfter(let seconds):
                     // The whole destination waits, not just this message: no request reaches it before Retry-After.
                     blockedDestinations.insert(message.destination)
@@ -104,9 +121,9 @@ package actor Dispatcher {
                             try tx.markFailed(message.id, error: reason, retryAt: now)
                         }
                     } else {
-                        // Not retried: kept undelivered with the reason, visible in `soc2bot status` as a delivery
-                        // failure. It holds back nothing: a later edit of the alert finds no message and posts one.
-                        try database.write { try $0.markUndeliverable(message.id, error: reason) }
+                        // Not retried: kept undelivered with the reason, listed and raised (`giveUp`). It holds back
+                        // nothing: a later edit of the alert finds no message and posts one.
+                        try giveUp(message, content: content, reason: reason)
                     }
                 }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
@@ -118,6 +135,30 @@ package actor Dispatcher {
             }
         }
         return delivered
+    }
+
+    /// Gives up on `message` for good: kept undelivered with `reason` (listed by `status`, the dashboard and
+    /// `/metrics`), recorded in the ledger and raised to `undeliveredTo` in the same transaction — unless it is itself
+    /// such a notice, so a notice that cannot be delivered raises no other and nothing loops.
+    private func giveUp(_ message: OutboxMessage, content: ChatMessage?, reason: String) throws {
+        let at = clock.now()
+        let destinations = content?.purpose == .undelivered ? [] : undeliveredTo.filter { $0 != message.destination && surfaces[$0.platform] != nil }
+        let notice = AlertMessage.undelivered(alert: message.alert, kind: message.kind, destination: message.destination, reason: reason,
+                                              since: message.createdAt)
+        try database.write { tx in
+            try tx.markUndeliverable(message.id, error: reason)
+            let payload = try StoreJSON.encode(notice)
+            for destination in destinations {
+                try tx.enqueue(alert: nil, kind: destination.kind == .direct ? .direct : .post, destination: destination, payload: payload, at: at)
+            }
+            try tx.appendEvidence(kind: "chat_undeliverable", subject: message.alert?.description, at: at, data: UndeliverableEvidence(
+                outbox: message.id, alert: message.alert, kind: message.kind.rawValue, destination: message.destination.description,
+                reason: reason, queuedAt: message.createdAt, attempts: message.attempts + 1, raisedTo: destinations.map(\.description)))
+        }
+        logger.error("chat message undeliverable: given up", metadata: [
+            "outbox.id": "\(message.id)", "alert.id": "\(message.alert.map(String.init(describing:)) ?? "-")",
+            "chat.destination": "\(message.destination)", "error": "\(reason)", "raised.to": "\(destinations.count)"])
+        if !destinations.isEmpty { drainAgain = true }   // deliver the notices in this drain
     }
 
     /// When the next undelivered message becomes due, if any. A message queued behind an earlier one of the same

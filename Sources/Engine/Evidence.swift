@@ -99,6 +99,19 @@ struct DeliveryEvidence: Encodable {
     var attempts: Int
 }
 
+/// A chat message given up on for good (ledger kind `chat_undeliverable`): what, where, why, since when, and where
+/// the security leads were told (empty when the message was itself such a notice: no notice of a notice).
+struct UndeliverableEvidence: Encodable {
+    var outbox: Int64
+    var alert: AlertID?
+    var kind: String
+    var destination: String
+    var reason: String
+    var queuedAt: Date
+    var attempts: Int
+    var raisedTo: [String]
+}
+
 /// A person refused on a chat surface before any alert was involved.
 struct ChatRefusalEvidence: Encodable {
     var actor: String

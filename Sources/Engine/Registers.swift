@@ -128,10 +128,11 @@ package struct Reminders: Sendable {
                 let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
                 for recipient in recipients {
                     let about = recipient.id == person.id ? "you" : person.name
-                    let message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
+                    var message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
                                                    body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
                                                        + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
                                                        + " Control: \(control.title) (\(control.id)).")
+                    message.purpose = .reminder
                     for destination in Routing.directMessages(to: [recipient], config: config) {
                         _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
                         queued += 1

@@ -57,6 +57,15 @@ package enum Dashboard {
                                              controls: config.controls, ran: try store.controlsRun(in: period),
                                              ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: now), period: period)
         let runs = Dictionary(try store.latestRuns().map { ($0.control, $0) }, uniquingKeysWith: { a, _ in a })
+        let undelivered = try store.undeliverableOutbox()
+        let undeliveredRows = undelivered.map { m in
+            "<tr><td>\(m.alert.map { "<a href=\"\(link("/dashboard/alerts/\($0)"))\">\($0)</a>" } ?? "")</td><td>\(m.kind.noun)</td>"
+                + "<td>\(m.destination.platform.rawValue)</td><td>\(escape(m.destination.address))</td><td>\(escape(m.lastError ?? ""))</td>"
+                + "<td>\(TimeText.human(m.createdAt))</td></tr>"
+        }
+        let undeliveredSection = undelivered.isEmpty ? "" : "<h2>Undelivered for good (\(undelivered.count))</h2>\n"
+            + "<table><tr><th>Alert</th><th>Message</th><th>Platform</th><th>Destination</th><th>Reason</th><th>Since</th></tr>\n"
+            + undeliveredRows.joined(separator: "\n") + "\n</table>"
         let counts = Severity.allCases.map { s in "<span class=\"\(s.rawValue)\">\(live.filter { $0.severity == s }.count) \(s.label)</span>" }.joined(separator: " · ")
         var byCriterion: [String: [Control]] = [:]
         for control in config.controls { for criterion in control.criteria { byCriterion[criterion.rawValue, default: []].append(control) } }
@@ -76,6 +85,7 @@ package enum Dashboard {
             <table>\(alertHeader)
             \(alertRows(live, now: now) { link("/dashboard/alerts/\($0)") })
             </table>
+            \(undeliveredSection)
             <h2>The last \(trend.weeks.count) weeks</h2>
             <figure><img src="\(link("/dashboard/trend.png"))" alt="\(escape(trend.summary))"><figcaption>\(escape(trend.summary))</figcaption></figure>
             <h2>This week by team</h2>

@@ -50,6 +50,13 @@ package enum PrometheusMetrics {
         }
         metric("soc2bot_outbox_depth", "gauge", "Chat messages not yet delivered.", [("", Double(try store.outboxDepth()))])
         metric("soc2bot_outbox_failing", "gauge", "Undelivered chat messages whose last attempt failed.", [("", Double(try store.outboxFailing()))])
+        metric("soc2bot_undelivered_message_since_timestamp_seconds", "gauge",
+               "Chat messages given up on (failed for good) that have not reached their destination since, by alert: when each was queued (Unix time).",
+               try store.undeliverableOutbox().map { message in
+                   ("{alert=\"\(escape(message.alert?.description ?? ""))\",kind=\"\(message.kind.rawValue)\",platform=\"\(message.destination.platform.rawValue)\","
+                    + "destination=\"\(escape(message.destination.description))\",reason=\"\(escape(String((message.lastError ?? "").prefix(200))))\"}",
+                    message.createdAt.timeIntervalSince1970.rounded())
+               })
         metric("soc2bot_ledger_entries", "gauge", "Entries in the evidence ledger.", [("", Double(try store.ledgerHead()?.seq ?? 0))])
         return out.joined(separator: "\n") + "\n"
     }

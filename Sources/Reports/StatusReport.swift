@@ -18,6 +18,8 @@ package struct StatusReport: Sendable, Equatable {
     package var controlsTotal: Int
     package var manualControls: Int
     package var outboxDepth: Int
+    /// Messages given up on that have not reached their destination since (`undeliverableOutbox`), oldest first.
+    package var undelivered: [OutboxMessage]
     package var ledgerEntries: Int64
     /// The last seven days' MTTD, MTTR, remediation ratio and evidence coverage.
     package var week: AlertMetrics
@@ -27,7 +29,7 @@ package struct StatusReport: Sendable, Equatable {
     package static func == (a: StatusReport, b: StatusReport) -> Bool {
         a.organisation == b.organisation && a.now == b.now && a.live == b.live && a.bySeverity == b.bySeverity && a.breached == b.breached
             && a.controlsFailing == b.controlsFailing && a.controlsErroring == b.controlsErroring && a.controlsTotal == b.controlsTotal
-            && a.manualControls == b.manualControls && a.outboxDepth == b.outboxDepth && a.ledgerEntries == b.ledgerEntries && a.week == b.week
+            && a.manualControls == b.manualControls && a.outboxDepth == b.outboxDepth && a.undelivered == b.undelivered && a.ledgerEntries == b.ledgerEntries && a.week == b.week
             && a.training.map { "\($0.control):\($0.done)/\($0.judged)" } == b.training.map { "\($0.control):\($0.done)/\($0.judged)" }
     }
 
@@ -49,6 +51,7 @@ package struct StatusReport: Sendable, Equatable {
             controlsTotal: config.controls.count,
             manualControls: config.controls.filter { !$0.isAutomated }.count,
             outboxDepth: try store.outboxDepth(),
+            undelivered: try store.undeliverableOutbox(),
             ledgerEntries: try store.ledgerHead()?.seq ?? 0,
             week: week,
             training: config.controls.filter { $0.check?.type == "training" }.compactMap { control in
@@ -81,8 +84,21 @@ package struct StatusReport: Sendable, Equatable {
                          + "\(Int((Double(entry.done) / Double(entry.judged) * 100).rounded(.down)))%, target 100%")
         }
         lines.append("Controls: \(controlsTotal) (\(manualControls) manual); failing now: \(controlsFailing); erroring: \(controlsErroring)")
+        if !undelivered.isEmpty {
+            lines.append("Undelivered for good (\(undelivered.count)): fix the cause; an alert's next change posts it anew:")
+            lines += undelivered.prefix(20).map { "  \(Undelivered.line($0))" }
+        }
         lines.append("Evidence ledger: \(ledgerEntries) entries · undelivered chat messages: \(outboxDepth)")
         return ChatMessage(title: "\(organisation) — SOC 2 readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))
+    }
+}
+
+/// Messages the bot gave up on, as the reports name them.
+package enum Undelivered {
+    /// `A-3 alert → slack:C0123 · Slack chat.postMessage: channel_not_found · since 2026-03-02 08:00 UTC`
+    package static func line(_ message: OutboxMessage) -> String {
+        "\(message.alert?.description ?? "(no alert)") \(message.kind.noun) → \(message.destination) · \(message.lastError ?? "unknown reason")"
+            + " · since \(TimeText.human(message.createdAt))"
     }
 }
 

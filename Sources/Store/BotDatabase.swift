@@ -205,6 +205,11 @@ package struct BotDatabase: Sendable {
                                arguments: StatementArguments(try StoreTransaction.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
             }
         }
+        // The messages given up on are listed by alert unless a later message of the alert reached the destination:
+        // find an alert's messages without scanning the outbox.
+        migrator.registerMigration("v5-delivery-outbox-by-alert") { db in
+            try db.execute(sql: "CREATE INDEX outbox_alert ON outbox(alert_id, id)")
+        }
         return migrator
     }
 

@@ -328,6 +328,20 @@ package struct StoreTransaction {
         try markFailed(id, error: error, retryAt: .distantFuture)
     }
 
+    /// Messages given up on (`markUndeliverable`) whose alert has not reached that destination since: no later
+    /// message of the same alert to the same destination was delivered (the alert's next edit posts it anew).
+    /// Messages of no alert (replies, reminders, notices) are listed until a later message to the same destination is
+    /// delivered. Oldest first; `status`, the dashboard and `/metrics` name them.
+    package func undeliverableOutbox(limit: Int = 200) throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+            FROM outbox o WHERE delivered_at IS NULL AND next_attempt_at >= ?
+            AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.alert_id IS o.alert_id AND later.destination = o.destination
+                            AND later.id > o.id AND later.delivered_at IS NOT NULL)
+            ORDER BY id LIMIT ?
+            """, arguments: [Self.undeliverable, limit]).map(Self.outboxMessage)
+    }
+
     /// Holds every undelivered message to `destination` until at least `until` (a platform's Retry-After).
     package func deferPending(to destination: ChatDestination, until: Date) throws {
         try db.execute(sql: "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE delivered_at IS NULL AND destination = ?",

@@ -127,4 +127,17 @@ struct AlertMessageTests {
         let breached = try #require(AlertMessage.escalation(alert, level: 2, recipient: sam, topLevel: ChatFixture.topLevel).body)
         #expect(breached.hasSuffix("(level 2); team infra has not remediated it within the SLA."))
     }
+
+    /// A person's escalation tells the recipient who escalated and why, not that the team missed a deadline.
+    @Test
+    func aPersonsEscalationNamesThemAndTheirNote() throws {
+        let sam = Person(id: "sam", name: "Sam Okafor", email: "sam@example.com")
+        let request = AlertRequest(.escalate(note: "prod keys exposed, need a decision today"), by: .person("dana"), via: .slack, at: ChatFixture.at(ChatFixture.hour))
+        guard case .changed(let escalated, _, _) = try AlertLifecycle(policy: .standard).apply(request, to: ChatFixture.alert()) else {
+            Issue.record("the escalation changed nothing"); return
+        }
+        let body = try #require(AlertMessage.escalation(escalated, level: 1, recipient: sam, topLevel: ChatFixture.topLevel).body)
+        #expect(body == "Sam Okafor: A-7 escalated to you (level 1); dana escalated it: “prod keys exposed, need a decision today”")
+        #expect(!body.contains("has not acknowledged"))
+    }
 }

@@ -92,7 +92,7 @@ struct SlackSurfaceTests {
         let slack = surface()
         _ = try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA")))
         clock.advance(0.25)
-        await #expect(throws: DeliveryError.retryAfter(0.75)) { try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))) }
+        await #expect(throws: DeliveryError.paced(0.75)) { try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))) }
         clock.advance(0.75)
         #expect(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))) != nil)
     }
@@ -126,5 +126,48 @@ struct SlackSurfaceTests {
     @Test func aThousandResourcesStillPost() async throws {
         #expect(try await surface().deliver(delivery(.post, .channel(.slack, "C0INFRA"), resources: 1_000)) != nil)
         #expect(fake.messages.count == 1)
+    }
+
+    /// Slack refuses blocks the validator let through: the message is posted as plain text rather than lost, its
+    /// reference is returned (stored on the alert), and the next edit of it works.
+    @Test func blocksSlackRefusesArePostedAsPlainTextAndCanBeEdited() async throws {
+        let slack = surface()
+        fake.refuseBlocks()
+        let ref = try #require(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))))
+        #expect(fake.calls == ["chat.postMessage", "chat.postMessage"])
+        let posted = try #require(fake.messages.first)
+        #expect(fake.messages.count == 1 && posted.ts == ref.messageID && posted.blocks == 0)
+        #expect(posted.text.contains("*Buckets encrypted: exports*") && posted.text.contains("• bucket-1") && posted.text.contains("`/soc2 ack A-1`"))
+        clock.advance(1)
+        _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "dana acknowledged", refs: [ref]))
+        #expect(fake.updates.map(\.ts) == [ref.messageID])
+        let editedMessage = try #require(fake.messages.first)
+        let edited = try #require(try JSONSerialization.jsonObject(with: editedMessage.body) as? [String: Any])
+        #expect((edited["blocks"] as? [Any])?.isEmpty == false, "the edit carries the alert's blocks again")
+    }
+
+    /// An edit whose blocks Slack refuses replaces the message with plain text and removes its old blocks, so no
+    /// stale buttons stay behind.
+    @Test func anEditSlackRefusesReplacesTheBlocksWithPlainText() async throws {
+        let slack = surface()
+        let ref = try #require(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))))
+        clock.advance(1)
+        fake.refuseBlocks()
+        _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "dana acknowledged", refs: [ref]))
+        #expect(fake.updates.map(\.ts) == [ref.messageID])
+        let message = try #require(fake.messages.first)
+        let body = try #require(try JSONSerialization.jsonObject(with: message.body) as? [String: Any])
+        #expect((body["blocks"] as? [Any])?.isEmpty == true)
+        #expect((body["text"] as? String)?.contains("*Buckets encrypted: exports*") == true)
+    }
+
+    /// A message the validator finds beyond Slack's limits is never sent as blocks: one call, as plain text.
+    @Test func aMessageBeyondTheLimitsIsPostedAsPlainTextAtOnce() async throws {
+        var bad = delivery(.post, .channel(.slack, "C0INFRA"))
+        bad.content.title = ""
+        bad.content.severity = nil
+        #expect(try await surface().deliver(bad) != nil)
+        #expect(fake.calls == ["chat.postMessage"])
+        #expect(fake.messages.first?.blocks == 0)
     }
 }

@@ -39,6 +39,19 @@ enum Org {
 struct RoutingTests {
     let config = Org.config()
 
+    /// A message that fails for good is told in the organisation's default channels and to every security lead on
+    /// every platform they are on, so one surface that works is enough. (Lee has no Matrix id; Kim no Slack id and,
+    /// with Slack configured, is addressed there by e-mail.)
+    @Test func deliveryFailuresGoToTheDefaultChannelsAndTheSecurityLeadsEverywhere() {
+        var config = Org.config(defaultChannels: [.slack: "C-SOC2", .matrix: "!security:example.org"])
+        #expect(Routing.deliveryFailureDestinations(config: config) == [
+            .channel(.matrix, "!security:example.org"), .channel(.slack, "C-SOC2"),
+            .direct(.slack, "U-LEE"), .direct(.terminal, "lee"), .direct(.matrix, "@kim:example.org"),
+        ])
+        config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN"))
+        #expect(Routing.deliveryFailureDestinations(config: config).contains(.direct(.slack, "mailto:kim@example.com")))
+    }
+
     struct ChannelCase: Sendable, CustomTestStringConvertible {
         var team: TeamID
         var severity: Severity

@@ -2,6 +2,7 @@ import Chat
 import Core
 import Engine
 import Foundation
+import Reports
 import Store
 import Testing
 import TestSupport
@@ -133,6 +134,63 @@ struct DispatcherTests {
         clock.advance(by: 1)
         #expect(try await dispatcher.drain() == 1, "the acknowledgement's edit is not held back by the DM waiting to retry")
         #expect(await surface.delivered.map(\.kind) == [.direct, .post, .update, .update, .update])
+    }
+
+    /// An alert whose message fails for good is news in its own right: the security leads hear of it, the ledger
+    /// records it, and `status`, `/metrics` and the dashboard name it by alert until the alert reaches its channel.
+    @Test func aMessageThatFailsForGoodIsRaisedRecordedAndListedByAlert() async throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        let clock = VirtualClock(start: t0 + 60)
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.permanent("Slack chat.postMessage: not_in_channel")])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger,
+                                    undeliveredTo: Routing.deliveryFailureDestinations(config: engine.config))
+        #expect(try await dispatcher.drain() == 1, "the notice is delivered in the same drain")
+        let told = await surface.delivered
+        #expect(told.map(\.kind) == [.direct] && told.first?.destination == .direct(.terminal, "priya") && told.first?.alert == nil)
+        let notice = try #require(try engine.database.read { try $0.allOutbox() }.last)
+        let content = try StoreJSON.decode(ChatMessage.self, from: notice.payload)
+        #expect(content.title == "Undelivered: A-1 alert to terminal #infra" && content.purpose == .undelivered)
+        #expect(content.fields.contains(.init("Reason", "Slack chat.postMessage: not_in_channel")))
+
+        let ledger = try engine.database.read { try $0.evidence(subject: "A-1") }.map { String(decoding: $0, as: UTF8.self) }
+        #expect(ledger.contains { $0.contains("chat_undeliverable") && $0.contains("not_in_channel") && $0.contains("terminal:dm:priya") })
+        #expect(try engine.database.read { try $0.verifyLedger() }.isIntact)
+
+        let status = try engine.database.read { try StatusReport.build(config: engine.config, store: $0, now: clock.now()) }.message.body ?? ""
+        #expect(status.contains("A-1 alert → terminal:#infra · Slack chat.postMessage: not_in_channel · since 2026-03-02 08:00 UTC"), "\(status)")
+        let metrics = try engine.database.read { try PrometheusMetrics.render(config: engine.config, store: $0, now: clock.now()) }
+        #expect(metrics.contains("soc2bot_undelivered_message_since_timestamp_seconds{alert=\"A-1\",kind=\"post\",platform=\"terminal\",destination=\"terminal:#infra\","))
+        let dashboard = try engine.database.read { try Dashboard.main(config: engine.config, store: $0, now: clock.now(), link: { $0 }) }
+        #expect(dashboard.contains("Undelivered for good (1)") && dashboard.contains("<a href=\"/dashboard/alerts/A-1\">A-1</a>"))
+
+        // The alert's next change posts it to its channel: no longer undelivered.
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: clock.now()), to: AlertID(1))
+        #expect(try await dispatcher.drain() == 1)
+        #expect(try engine.database.read { try $0.undeliverableOutbox() }.isEmpty)
+        let after = try engine.database.read { try StatusReport.build(config: engine.config, store: $0, now: clock.now()) }.message.body ?? ""
+        #expect(!after.contains("Undelivered for good"))
+    }
+
+    /// The notice that a message failed for good cannot be delivered either: recorded, and no notice of the notice.
+    @Test func aNoticeThatFailsForGoodRaisesNoOther() async throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
+        let clock = VirtualClock(start: t0 + 60)
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.permanent("channel_not_found"), DeliveryError.permanent("user_not_found")])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger,
+                                    undeliveredTo: Routing.deliveryFailureDestinations(config: engine.config))
+        #expect(try await dispatcher.drain() == 0)
+        #expect(try await dispatcher.drain() == 0)
+        #expect(try await dispatcher.nextAttempt() == nil)
+        let outbox = try engine.database.read { try $0.allOutbox() }
+        #expect(outbox.count == 2, "the alert's post and one notice, nothing more")
+        #expect(outbox.allSatisfy { $0.deliveredAt == nil && $0.lastError != nil })
+        var undeliverable = 0
+        try engine.database.read { try $0.ledgerRows { if $0.kind == "chat_undeliverable" { undeliverable += 1 } } }
+        #expect(undeliverable == 2)
     }
 
     @Test func messagesForPlatformsWithoutASurfaceStayQueued() async throws {

@@ -119,6 +119,11 @@ struct RegistersAndRemindersTests {
         var directs = try h.directs().filter { $0.1.contains("Security awareness training") }
         #expect(directs.map(\.0) == ["omar"], "only the person, 10 days out")
         #expect(directs.first?.1.contains("due 2026-03-12") == true)
+        // The terminal labels it as what it is: a reminder, not an escalation.
+        let reminder = try #require(try h.bot.engine.database.read { try $0.pendingOutbox(platforms: [.terminal]) }.first { $0.kind == .direct })
+        let shown = TerminalRenderer(colour: false).render(try StoreJSON.decode(ChatMessage.self, from: reminder.payload),
+                                                           destination: reminder.destination, kind: "direct")
+        #expect(shown.hasPrefix("── DM → omar · reminder"), "\(shown)")
 
         // The next day's run sends nothing new; 3 days before the deadline the manager hears too.
         h.clock.advance(by: Self.day)

@@ -42,6 +42,71 @@ struct SlackDeliveryTests {
     }
 }
 
+/// Alerts that Slack would not take as first rendered still arrive.
+@Suite("Slack delivery: nothing refused for its blocks")
+struct SlackBlocksDeliveryTests {
+    func setup(resource: String = "b1") throws -> (AlertEngine, FakeSlackWebAPI, VirtualClock, Dispatcher) {
+        var config = EngineFixtures.config()
+        config.teams[0].channels = ChannelRoutes(defaults: [.slack: "C0INFRA"])
+        let engine = try EngineFixtures.engine(config)
+        let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: EngineFixtures.logger)
+        try engine.reconcile(config.controls[0], results: [EngineFixtures.result(resource, .fail)], at: EngineFixtures.t0)
+        return (engine, fake, clock, dispatcher)
+    }
+
+    /// A device named with 40 emoji: its alert's header is 270 code points but few visible characters. It reaches
+    /// Slack with its blocks (the header cut as Slack counts), not refused as `invalid_blocks` and lost.
+    @Test func anAlertAboutADeviceNamedWithEmojiArrivesWithItsBlocks() async throws {
+        let (engine, fake, _, dispatcher) = try setup(resource: String(repeating: "🧑🏾‍💻", count: 40))
+        #expect(try await dispatcher.drain() == 1)
+        let posted = try #require(fake.messages.first)
+        #expect(posted.blocks > 0)
+        let body = try #require(try JSONSerialization.jsonObject(with: posted.body) as? [String: Any])
+        let header = try #require(((body["blocks"] as? [[String: Any]])?.first?["text"] as? [String: Any])?["text"] as? String)
+        #expect(header.utf16.count <= 150 && header.hasSuffix("🧑🏾‍💻…"))
+        #expect(try engine.database.read { try $0.undeliverableOutbox() }.isEmpty)
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == [posted.ts])
+    }
+
+    /// Slack refuses the blocks anyway: the alert is posted as plain text, its reference stored, and the next edit
+    /// edits that message.
+    @Test func blocksSlackRefusesStillDeliverTheAlertAndLaterEditsWork() async throws {
+        let (engine, fake, clock, dispatcher) = try setup()
+        fake.refuseBlocks()
+        #expect(try await dispatcher.drain() == 1)
+        let posted = try #require(fake.messages.first)
+        #expect(posted.blocks == 0 && posted.text.contains("Buckets encrypted: b1"))
+        #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == [posted.ts])
+        clock.advance(by: 60)
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .slack, at: clock.now()), to: AlertID(1))
+        #expect(try await dispatcher.drain() == 1)
+        #expect(fake.updates.map(\.ts) == [posted.ts])
+        #expect(fake.messages.filter { $0.threadTS == nil }.count == 1, "edited, not posted again")
+    }
+
+    /// The surface's own pacing (one message per channel per second) is not a failure: nothing is counted as
+    /// failing, no error is kept, and nothing is logged as a warning; the second alert goes a second later.
+    @Test func pacingIsNotAFailure() async throws {
+        let (engine, _, clock, _) = try setup()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail), EngineFixtures.result("b2", .fail)],
+                             at: EngineFixtures.t0)
+        let logs = LogRecorder()
+        let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
+        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: logs.logger)
+        #expect(try await dispatcher.drain() == 1)
+        #expect(try engine.database.read { try $0.outboxFailing() } == 0)
+        #expect(try engine.database.read { try $0.allOutbox() }.allSatisfy { $0.lastError == nil })
+        #expect(!logs.entries.contains { $0.level >= .warning }, "\(logs.entries)")
+        clock.advance(to: try #require(try await dispatcher.nextAttempt()))
+        #expect(try await dispatcher.drain() == 1)
+        #expect(fake.messages.count == 2)
+    }
+}
+
 @Suite("Chat surfaces from the manifests")
 struct ChatSurfacesTests {
     @Test func slackIsAddedWhenConfiguredAndItsTokenIsSet() throws {

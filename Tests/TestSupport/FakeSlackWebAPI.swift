@@ -5,9 +5,10 @@ import Synchronization
 
 /// An in-process Slack Web API that speaks the documented wire format for the methods the bot uses:
 /// JSON POSTs with `Authorization: Bearer`, answers `{"ok":true,…}` or `{"ok":false,"error":…}`.
-/// - `chat.postMessage`: needs a known channel (else `channel_not_found`) and blocks within Block Kit's limits
-///   (else `invalid_blocks`); `thread_ts` must name a message (else `thread_not_found`).
-/// - `chat.update`: needs an existing `ts` in that channel (else `message_not_found`).
+/// - `chat.postMessage`: needs a known channel (else `channel_not_found`) and blocks within Block Kit's limits as
+///   Slack counts them, in UTF-16 units (else `invalid_blocks`), text within 40,000 (else `msg_too_long`);
+///   `thread_ts` must name a message (else `thread_not_found`).
+/// - `chat.update`: needs an existing `ts` in that channel (else `message_not_found`), the same limits.
 /// - `conversations.open`: `users` → a `D…` channel, the same one every time for a user.
 /// - `views.open`: needs a `trigger_id` this fake issued (else `invalid_trigger_id`), used once (else
 ///   `exchanged_trigger_id`) and within 3 s of issue in real time (else `expired_trigger_id`).
@@ -83,6 +84,20 @@ package final class FakeSlackWebAPI: HTTPTransport {
         var delays: [String: Duration] = [:]
         var pendingUploads: [String: (filename: String, length: Int, altText: String?, bytes: Data?)] = [:]
         var files: [SharedFile] = []
+        /// How many more messages with blocks Slack refuses (`invalid_blocks`) whatever they hold.
+        var blockRefusals = 0
+
+        /// The error Slack answers for `body`'s content, if it refuses it: blocks beyond Block Kit's limits, or
+        /// refused on cue, `invalid_blocks`; text over 40,000 characters, `msg_too_long`.
+        mutating func refuseContent(_ body: [String: Any]) -> String? {
+            if ((body["text"] as? String)?.utf16.count ?? 0) > 40_000 { return "msg_too_long" }
+            if FakeSlackWebAPI.blocksRefused(body) { return "invalid_blocks" }
+            if blockRefusals > 0, let blocks = body["blocks"] as? [Any], !blocks.isEmpty {
+                blockRefusals -= 1
+                return "invalid_blocks"
+            }
+            return nil
+        }
     }
 
     let token: String
@@ -113,6 +128,9 @@ package final class FakeSlackWebAPI: HTTPTransport {
     package var responses: [ResponsePost] { state.withLock { $0.responses } }
 
     package func failNext(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
+    /// Refuses the next `count` messages that carry blocks with `invalid_blocks`, as Slack does for blocks it will
+    /// not render for reasons beyond the documented limits.
+    package func refuseBlocks(next count: Int = 1) { state.withLock { $0.blockRefusals += count } }
     package var messages: [Posted] { state.withLock { $0.messages } }
     package var updates: [(channel: String, ts: String, text: String)] { state.withLock { $0.updates } }
     package var calls: [String] { state.withLock { $0.calls } }
@@ -164,7 +182,7 @@ package final class FakeSlackWebAPI: HTTPTransport {
             switch method {
             case "chat.postMessage":
                 guard let channel = body["channel"] as? String, s.channels.contains(channel) else { return Self.answer(["ok": false, "error": "channel_not_found"]) }
-                guard Self.blocksWithinLimits(body) else { return Self.answer(["ok": false, "error": "invalid_blocks"]) }
+                if let refused = s.refuseContent(body) { return Self.answer(["ok": false, "error": refused]) }
                 let thread = body["thread_ts"] as? String
                 if let thread, !s.messages.contains(where: { $0.channel == channel && $0.ts == thread }) {
                     return Self.answer(["ok": false, "error": "thread_not_found"])
@@ -180,7 +198,7 @@ package final class FakeSlackWebAPI: HTTPTransport {
                       s.messages.contains(where: { $0.channel == channel && $0.ts == ts }) else {
                     return Self.answer(["ok": false, "error": "message_not_found"])
                 }
-                guard Self.blocksWithinLimits(body) else { return Self.answer(["ok": false, "error": "invalid_blocks"]) }
+                if let refused = s.refuseContent(body) { return Self.answer(["ok": false, "error": refused]) }
                 s.updates.append((channel, ts, body["text"] as? String ?? ""))
                 if let index = s.messages.firstIndex(where: { $0.channel == channel && $0.ts == ts }) {
                     s.messages[index].text = body["text"] as? String ?? s.messages[index].text
@@ -248,29 +266,58 @@ package final class FakeSlackWebAPI: HTTPTransport {
         }
     }
 
-    /// Slack refuses what breaks Block Kit's limits: checked with the project's own validator on the raw JSON.
-    private static func blocksWithinLimits(_ body: [String: Any]) -> Bool {
-        guard let blocks = body["blocks"] else { return true }
-        guard let data = try? JSONSerialization.data(withJSONObject: ["blocks": blocks, "text": body["text"] ?? ""]),
-              let value = try? JSONDecoder().decode(DecodedJSON.self, from: data) else { return false }
-        return BlockKit.problems(value.json).isEmpty
+    /// Whether Slack refuses `body`'s blocks (`invalid_blocks`): Block Kit's documented limits as Slack's servers
+    /// apply them, lengths in UTF-16 units (never fewer than the code points slack_sdk counts), written here from the
+    /// Block Kit reference rather than taken from the bot's own validator.
+    private static func blocksRefused(_ body: [String: Any]) -> Bool {
+        guard let blocks = body["blocks"] else { return false }
+        guard let list = blocks as? [[String: Any]], list.count <= 50 else { return true }
+        func length(_ value: Any?) -> Int { (value as? String)?.utf16.count ?? 0 }
+        /// A text object missing, empty or longer than `limit`.
+        func badText(_ value: Any?, _ limit: Int) -> Bool {
+            guard let object = value as? [String: Any], let text = object["text"] as? String,
+                  ["plain_text", "mrkdwn"].contains(object["type"] as? String ?? "") else { return true }
+            return text.isEmpty || text.utf16.count > limit
+        }
+        for block in list {
+            if length(block["block_id"]) > 255 { return true }
+            switch block["type"] as? String {
+            case "header":
+                if badText(block["text"], 150) { return true }
+            case "section":
+                let fields = block["fields"] as? [Any] ?? []
+                if block["text"] == nil && fields.isEmpty { return true }
+                if block["text"] != nil && badText(block["text"], 3_000) { return true }
+                if fields.count > 10 || fields.contains(where: { badText($0, 2_000) }) { return true }
+            case "actions":
+                let elements = block["elements"] as? [[String: Any]] ?? []
+                if elements.isEmpty || elements.count > 25 { return true }
+                for element in elements {
+                    if length(element["action_id"]) > 255 { return true }
+                    switch element["type"] as? String {
+                    case "button":
+                        if badText(element["text"], 75) || length(element["value"]) > 2_000 || length(element["url"]) > 3_000 { return true }
+                    case "overflow":
+                        let options = element["options"] as? [[String: Any]] ?? []
+                        if !(2...5).contains(options.count) || options.contains(where: { badText($0["text"], 75) || length($0["value"]) > 150 }) { return true }
+                    default:
+                        return true
+                    }
+                }
+            case "context":
+                let elements = block["elements"] as? [Any] ?? []
+                if elements.isEmpty || elements.count > 10 || elements.contains(where: { badText($0, 3_000) }) { return true }
+            case "divider":
+                break
+            default:
+                return true
+            }
+        }
+        return false
     }
 
     private static func answer(_ object: [String: Any]) -> HTTPResponse {
         HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())
-    }
-}
-
-/// Decodes arbitrary JSON into `JSONValue` (numbers as integers; Block Kit payloads carry no fractions).
-private struct DecodedJSON: Decodable {
-    let json: JSONValue
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { json = .bool(b) }
-        else if let i = try? c.decode(Int.self) { json = .int(i) }
-        else if let s = try? c.decode(String.self) { json = .string(s) }
-        else if let a = try? c.decode([DecodedJSON].self) { json = .array(a.map(\.json)) }
-        else { json = .object(try c.decode([String: DecodedJSON].self).mapValues(\.json)) }
     }
 }
 

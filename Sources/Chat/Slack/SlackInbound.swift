@@ -576,7 +576,7 @@ package enum SlackReply {
     /// A reply only the invoking person sees: the slash command's HTTP answer (or Socket Mode ack payload), or a
     /// POST to `response_url`. `replace_original: false` keeps an interaction's source message in place.
     package static func ephemeral(_ message: ChatMessage) -> JSONValue {
-        var reply = BlockKit.message(message).objectValue
+        var reply = BlockKit.sendable(message).payload.objectValue
         reply["response_type"] = .string("ephemeral")
         reply["replace_original"] = .bool(false)
         return .object(reply)

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import HTTP
+import Logging
 
 /// Delivers to Slack: a new alert is a Block Kit message in the team channel; an update edits it in place
 /// (`chat.update`) and adds the who/what/when/why line to its thread (broadcast to the channel when the alert
@@ -8,7 +9,11 @@ import HTTP
 /// uploaded and shared in the channel with the message's title.
 ///
 /// Pacing: at most one message per channel per second (Slack: "one message per second per channel"); a delivery
-/// that comes sooner is handed back as `retryAfter`, so the dispatcher holds that channel without a hot loop.
+/// that comes sooner is handed back as `paced`, so the dispatcher holds that channel without a hot loop.
+///
+/// Every Block Kit message is checked against Slack's limits before it is sent (`BlockKit.problems`); one beyond
+/// them, or one whose blocks Slack still refuses (`invalid_blocks`, `msg_too_long`…), is sent as plain text instead,
+/// so the message arrives and its reference is stored like any other.
 package actor SlackSurface: ChatSurface {
     package nonisolated let platform: ChatPlatform = .slack
     let api: SlackWebAPI
@@ -21,8 +26,11 @@ package actor SlackSurface: ChatSurface {
     /// E-mail → user id, for people the manifests know only by e-mail.
     private var usersByEmail: [String: String] = [:]
 
-    package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.api = api; self.perChannelInterval = perChannelInterval; self.now = now
+    let logger: Logger
+
+    package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, now: @escaping @Sendable () -> Date = { Date() },
+                 logger: Logger = Logger(label: "soc2bot.slack")) {
+        self.api = api; self.perChannelInterval = perChannelInterval; self.now = now; self.logger = logger
     }
 
     package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
@@ -35,22 +43,19 @@ package actor SlackSurface: ChatSurface {
                 lastSent[channel] = now()
                 return delivery.kind == .post ? MessageRef(platform: .slack, channel: channel, messageID: file) : nil
             }
-            let ts = try await post(channel: channel, BlockKit.message(delivery.content))
+            let ts = try await post(channel: channel, delivery.content)
             return delivery.kind == .post ? MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts) : nil
         case .update:
             guard !delivery.refs.isEmpty else {
                 // The alert has no message here (its post failed for good, or the channel was added since): the
                 // update carries the whole alert in its current state, so it is posted as the alert's message. (One
                 // call: a second, for the thread line, could fail after it and make the retry post twice.)
-                let ts = try await post(channel: delivery.destination.address, BlockKit.message(delivery.content))
+                let ts = try await post(channel: delivery.destination.address, delivery.content)
                 return MessageRef(platform: .slack, channel: ts.channel, messageID: ts.ts)
             }
             for ref in delivery.refs {
                 try pace(ref.channel)
-                var update = BlockKit.message(delivery.content).objectValue
-                update["channel"] = .string(ref.channel)
-                update["ts"] = .string(ref.messageID)
-                _ = try await api.call("chat.update", .object(update))
+                _ = try await send("chat.update", delivery.content, ["channel": .string(ref.channel), "ts": .string(ref.messageID)])
                 lastSent[ref.channel] = now()
                 if let line = delivery.content.threadLine {
                     var reply = BlockKit.threadReply(line).objectValue
@@ -74,7 +79,7 @@ package actor SlackSurface: ChatSurface {
                 directChannels[user] = id
                 channel = id
             }
-            _ = try await post(channel: channel, BlockKit.message(delivery.content))
+            _ = try await post(channel: channel, delivery.content)
             return nil
         }
     }
@@ -90,21 +95,41 @@ package actor SlackSurface: ChatSurface {
         return id
     }
 
-    private func post(channel: String, _ message: JSONValue) async throws -> (channel: String, ts: String) {
+    private func post(channel: String, _ message: ChatMessage) async throws -> (channel: String, ts: String) {
         try pace(channel)
-        var body = message.objectValue
-        body["channel"] = .string(channel)
-        body["unfurl_links"] = .bool(false)
-        let answer = try await api.call("chat.postMessage", .object(body))
+        let answer = try await send("chat.postMessage", message, ["channel": .string(channel), "unfurl_links": .bool(false)])
         lastSent[channel] = now()
         guard let ts = answer["ts"] as? String else { throw SlackAPIError.malformed(method: "chat.postMessage") }
         return (answer["channel"] as? String ?? channel, ts)
     }
 
+    /// Calls `method` (chat.postMessage, chat.update) with `message` and `fields` (channel, ts…): as Block Kit when
+    /// the blocks are within Slack's limits, else — and when Slack refuses them anyway — as plain text. An update
+    /// sent as plain text removes the message's old blocks (`"blocks": []`), stale buttons with them.
+    private func send(_ method: String, _ message: ChatMessage, _ fields: [String: JSONValue]) async throws -> [String: Any] {
+        let (payload, problems) = BlockKit.sendable(message)
+        if problems.isEmpty {
+            do {
+                return try await api.call(method, .object(payload.objectValue.merging(fields) { _, field in field }))
+            } catch {
+                guard let refusal = SlackWebAPI.contentRefusal(error) else { throw error }
+                logger.warning("Slack refused the message's blocks: sending it as plain text",
+                               metadata: ["slack.method": "\(method)", "slack.error": "\(refusal)", "alert.id": "\(message.alert.map(String.init(describing:)) ?? "-")"])
+            }
+        } else {
+            logger.warning("the message's blocks are beyond Slack's limits: sending it as plain text",
+                           metadata: ["slack.method": "\(method)", "problems": "\(problems.prefix(5).joined(separator: "; "))",
+                                      "alert.id": "\(message.alert.map(String.init(describing:)) ?? "-")"])
+        }
+        var plain = BlockKit.plainText(message).objectValue.merging(fields) { _, field in field }
+        if method == "chat.update" { plain["blocks"] = .array([]) }
+        return try await api.call(method, .object(plain))
+    }
+
     private func pace(_ channel: String) throws {
         if let last = lastSent[channel] {
             let wait = perChannelInterval - now().timeIntervalSince(last)
-            if wait > 0 { throw DeliveryError.retryAfter(wait) }
+            if wait > 0 { throw DeliveryError.paced(wait) }
         }
     }
 }

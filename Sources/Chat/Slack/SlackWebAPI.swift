@@ -17,11 +17,25 @@ package struct SlackWebAPI: Sendable {
     /// Slack errors that no retry fixes (docs.slack.dev, each method's Errors table).
     static let permanentErrors: Set<String> = [
         "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
-        "token_revoked", "token_expired", "missing_scope", "no_permission", "msg_too_long", "invalid_blocks",
+        "token_revoked", "token_expired", "missing_scope", "no_permission", "msg_too_long", "msg_blocks_too_long", "invalid_blocks",
+        "invalid_blocks_format", "invalid_attachments", "too_many_attachments",
         "no_text", "user_not_found", "users_not_found", "cannot_dm_bot", "message_not_found", "cant_update_message",
         "edit_window_closed", "restricted_action", "invalid_arguments",
         "file_uploads_disabled", "file_upload_size_restricted", "file_type_not_allowed", "file_uploads_except_images_disabled",
     ]
+
+    /// Errors by which Slack refuses a message's content (its blocks, attachments or text), not where it goes: the
+    /// same message as plain text may be accepted.
+    static let contentErrors: Set<String> = [
+        "invalid_blocks", "invalid_blocks_format", "invalid_attachments", "too_many_attachments", "msg_too_long", "msg_blocks_too_long",
+    ]
+
+    /// The Slack error code when `error` is Slack refusing a message's content for good (`contentErrors`), else nil.
+    package static func contentRefusal(_ error: any Error) -> String? {
+        guard case DeliveryError.permanent(let reason) = error, let code = reason.split(separator: " ").last.map(String.init),
+              contentErrors.contains(code) else { return nil }
+        return code
+    }
 
     /// Calls `method` with a JSON body; returns the answer's JSON object when `ok` is true.
     package func call(_ method: String, _ body: JSONValue) async throws -> [String: Any] {
