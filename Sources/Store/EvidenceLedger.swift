@@ -95,13 +95,12 @@ package enum EvidenceLedger {
             }
             let seq = sqlite3_column_int64(raw, 0)
             // A column of another type (a blob holding the same bytes) compares differently in queries and exports.
-            for (column, name) in [(Int32(4), "at"), (5, "kind"), (6, "subject")] {
-                let type = sqlite3_column_type(raw, column)
-                if type != SQLITE_TEXT && !(type == SQLITE_NULL && name == "subject") {
-                    return .broken(seq: seq, reason: "its `\(name)` column holds \(Self.typeName(type)), not text: the row was edited")
-                }
+            let atType = sqlite3_column_type(raw, 4), kindType = sqlite3_column_type(raw, 5), subjectType = sqlite3_column_type(raw, 6)
+            if atType != SQLITE_TEXT || kindType != SQLITE_TEXT || (subjectType != SQLITE_TEXT && subjectType != SQLITE_NULL) {
+                let (name, type) = atType != SQLITE_TEXT ? ("at", atType) : kindType != SQLITE_TEXT ? ("kind", kindType) : ("subject", subjectType)
+                return .broken(seq: seq, reason: "its `\(name)` column holds \(Self.typeName(type)), not text: the row was edited")
             }
-            let subject = sqlite3_column_type(raw, 6) == SQLITE_NULL ? nil : bytes(6, text: true)
+            let subject = subjectType == SQLITE_NULL ? nil : bytes(6, text: true)
             let problem = verifier.check(seq: seq, entry: bytes(1), prevHash: bytes(2), hash: bytes(3),
                                          at: bytes(4, text: true), kind: bytes(5, text: true), subject: subject)
             if let problem { return .broken(seq: seq, reason: problem) }
@@ -228,48 +227,43 @@ package struct ChainVerifier {
         return nil
     }
 
-    /// The column texts as canonical JSON writes them, for comparison with the entry's bytes; reused across entries.
-    private var expected: [UInt8] = []
-
     /// Nil when the row's `at`, `kind` and `subject` are exactly the values in its entry, whose hash verified. Sorted
     /// keys fix the entry's shape: `{"at":T,"data":…,"kind":K,"seq":N}`, or `…,"seq":N,"subject":S}`; so the columns,
     /// written as JSON strings, must be its prefix and the end of its suffix, byte for byte (a JSON string holds no
-    /// unescaped quote, so no other split of the bytes can match). No parsing: this runs once per entry.
-    private mutating func columnProblem(seq: Int64, entry: UnsafeRawBufferPointer, at: UnsafeRawBufferPointer,
-                                        kind: UnsafeRawBufferPointer, subject: UnsafeRawBufferPointer?) -> String? {
+    /// unescaped quote, so no other split of the bytes can match). Compared in place, without parsing or allocating:
+    /// this runs once per entry.
+    private func columnProblem(seq: Int64, entry: UnsafeRawBufferPointer, at: UnsafeRawBufferPointer,
+                               kind: UnsafeRawBufferPointer, subject: UnsafeRawBufferPointer?) -> String? {
         func subjectProblem() -> String {
             subject.map { "its `subject` column (\(Self.quoted($0))) is not the subject in its hashed content: the row was edited" }
                 ?? "its `subject` column is NULL, but its hashed content names a subject: the row was edited"
         }
-        // The end: `,"subject":S}` or `}`.
-        expected.removeAll(keepingCapacity: true)
-        if let subject {
-            expected.append(contentsOf: #","subject":"#.utf8)
-            guard Self.appendJSONString(subject, to: &expected) else { return subjectProblem() }
-        }
-        expected.append(UInt8(ascii: "}"))
+        // From the end: `}`, then `,"subject":S` when there is a subject.
         var end = entry.count
-        guard Self.bytes(entry, end: end, equal: expected) else { return subjectProblem() }
-        end -= expected.count
-        // Before it `,"seq":N`: the entry's own seq was checked; finding something else here means a subject the
-        // column lacks.
-        expected.removeAll(keepingCapacity: true)
-        expected.append(contentsOf: #","seq":"#.utf8)
-        expected.append(contentsOf: String(seq).utf8)
-        guard Self.bytes(entry, end: end, equal: expected) else { return subjectProblem() }
-        end -= expected.count
-        expected.removeAll(keepingCapacity: true)
-        expected.append(contentsOf: #","kind":"#.utf8)
-        guard Self.appendJSONString(kind, to: &expected), Self.bytes(entry, end: end, equal: expected) else {
+        guard Self.take("}", before: &end, in: entry) else { return subjectProblem() }
+        if let subject {
+            guard Self.takeJSONString(subject, before: &end, in: entry), Self.take(#","subject":"#, before: &end, in: entry) else {
+                return subjectProblem()
+            }
+        }
+        // `,"seq":N`: the entry's own seq was checked, so anything else here is a subject the column lacks.
+        var n = seq
+        repeat {
+            guard end > 0, entry[end - 1] == UInt8(ascii: "0") + UInt8(n % 10) else { return subjectProblem() }
+            end -= 1
+            n /= 10
+        } while n > 0
+        guard Self.take(#","seq":"#, before: &end, in: entry) else { return subjectProblem() }
+        guard Self.takeJSONString(kind, before: &end, in: entry), Self.take(#","kind":"#, before: &end, in: entry) else {
             return "its `kind` column (\(Self.quoted(kind))) is not the kind in its hashed content: the row was edited"
         }
-        // The start: `{"at":T,"data":`.
-        expected.removeAll(keepingCapacity: true)
-        expected.append(contentsOf: #"{"at":"#.utf8)
-        let timeStart = expected.count + 1
-        guard Self.appendJSONString(at, to: &expected) else { return Self.timeProblem(at: at, entry: entry, from: timeStart) }
-        expected.append(contentsOf: #","data":"#.utf8)
-        guard Self.bytes(entry, end: expected.count, equal: expected) else { return Self.timeProblem(at: at, entry: entry, from: timeStart) }
+        // From the start: `{"at":T,"data":`.
+        let prefix: StaticString = #"{"at":"#
+        var start = 0
+        guard Self.take(prefix, after: &start, in: entry), Self.takeJSONString(at, after: &start, in: entry),
+              Self.take(#","data":"#, after: &start, in: entry) else {
+            return Self.timeProblem(at: at, entry: entry, from: prefix.utf8CodeUnitCount + 1)
+        }
         return nil
     }
 
@@ -280,25 +274,69 @@ package struct ChainVerifier {
         return "its `at` column (\(quoted(at))) is not the time in its hashed content (\(hashed)): the row was edited"
     }
 
-    /// Whether `bytes[end - expected.count ..< end]` equals `expected`.
-    private static func bytes(_ bytes: UnsafeRawBufferPointer, end: Int, equal expected: [UInt8]) -> Bool {
-        guard end <= bytes.count, end >= expected.count else { return false }
-        return UnsafeRawBufferPointer(rebasing: bytes[(end - expected.count)..<end]).elementsEqual(expected)
+    /// Whether `piece` ends at `end` in `bytes`; if so, moves `end` before it.
+    @inline(__always)
+    private static func take(_ piece: UnsafeRawBufferPointer, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard piece.count <= end else { return false }
+        guard piece.count > 0 else { return true }
+        guard memcmp(bytes.baseAddress! + (end - piece.count), piece.baseAddress!, piece.count) == 0 else { return false }
+        end -= piece.count
+        return true
     }
 
-    /// Appends `text` (UTF-8) as `CanonicalJSON` writes a string, quotes included; false when it is not UTF-8.
-    /// Printable ASCII without `"` or `\` is written as is (every kind, subject and time the bot writes); anything else
-    /// goes through the encoder itself, so the escaping is the writer's by construction.
-    private static func appendJSONString(_ text: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
-        if text.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: text)
-            out.append(UInt8(ascii: "\""))
+    /// Whether `piece` starts at `start` in `bytes`; if so, moves `start` past it.
+    @inline(__always)
+    private static func take(_ piece: UnsafeRawBufferPointer, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard start + piece.count <= bytes.count else { return false }
+        guard piece.count > 0 else { return true }
+        guard memcmp(bytes.baseAddress! + start, piece.baseAddress!, piece.count) == 0 else { return false }
+        start += piece.count
+        return true
+    }
+
+    private static func take(_ literal: StaticString, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        literal.withUTF8Buffer { take(UnsafeRawBufferPointer($0), before: &end, in: bytes) }
+    }
+
+    private static func take(_ literal: StaticString, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        literal.withUTF8Buffer { take(UnsafeRawBufferPointer($0), after: &start, in: bytes) }
+    }
+
+    /// Printable ASCII without `"` or `\\`: canonical JSON writes it as is between quotes (every kind, subject and
+    /// time the bot writes).
+    private static func isPlain(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+    }
+
+    /// Whether `text` written as a canonical JSON string (quotes included) ends at `end`; moves `end` before it.
+    private static func takeJSONString(_ text: UnsafeRawBufferPointer, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        if isPlain(text) {
+            var at = end
+            guard take("\"", before: &at, in: bytes), take(text, before: &at, in: bytes), take("\"", before: &at, in: bytes) else { return false }
+            end = at
             return true
         }
-        guard let string = String(validating: text, as: UTF8.self), let encoded = try? CanonicalJSON.encode(string) else { return false }
-        out.append(contentsOf: encoded)
-        return true
+        guard let encoded = encodedJSONString(text) else { return false }
+        return encoded.withUnsafeBytes { take($0, before: &end, in: bytes) }
+    }
+
+    /// Whether `text` written as a canonical JSON string starts at `start`; moves `start` past it.
+    private static func takeJSONString(_ text: UnsafeRawBufferPointer, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        if isPlain(text) {
+            var at = start
+            guard take("\"", after: &at, in: bytes), take(text, after: &at, in: bytes), take("\"", after: &at, in: bytes) else { return false }
+            start = at
+            return true
+        }
+        guard let encoded = encodedJSONString(text) else { return false }
+        return encoded.withUnsafeBytes { take($0, after: &start, in: bytes) }
+    }
+
+    /// `text` (UTF-8) as `CanonicalJSON` writes a string, by the encoder itself, so the escaping is the writer's by
+    /// construction; nil when it is not UTF-8.
+    private static func encodedJSONString(_ text: UnsafeRawBufferPointer) -> Data? {
+        guard let string = String(validating: text, as: UTF8.self) else { return nil }
+        return try? CanonicalJSON.encode(string)
     }
 
     /// A column's text for a message: at most 64 characters, quoted.

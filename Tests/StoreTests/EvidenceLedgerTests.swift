@@ -324,13 +324,22 @@ struct LedgerColumnTests {
         }
     }
 
-    @Test func entriesWithoutASubjectAndWithEscapedTextVerify() throws {
-        // Guards the column comparison against false alarms: no subject, and texts JSON escapes.
+    @Test func textsThatJSONEscapesAreComparedExactly() throws {
+        // Given entries without a subject, and with kinds and subjects that JSON escapes
         let database = try BotDatabase.inMemory()
         _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.t0, data: Note(n: 1)) }
         _ = try database.write { try $0.appendEvidence(kind: "note \"quoted\" \\ é", subject: "tab\there / ünïcode \u{2028}", at: Sample.t0, data: Note(n: 2)) }
         _ = try database.write { try $0.appendEvidence(kind: "note", subject: "", at: Sample.t0, data: Note(n: 3)) }
+        // Then they verify (no false alarm)
         #expect(try database.read { try $0.verifyLedger() }.isIntact)
+
+        // When the escaped subject loses its tab, Then that row is caught
+        try database.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_no_update")
+            try db.execute(sql: "UPDATE ledger SET subject = replace(subject, char(9), ' ') WHERE seq = 2")
+        }
+        let verdict = try database.read { try $0.verifyLedger() }
+        #expect(brokenSeq(verdict) == 2, "\(verdict)")
     }
 
     @Test func aTimeBeforeTheHeadIsRecordedAtTheHeadsTime() throws {
@@ -360,16 +369,6 @@ struct LedgerStartTests {
         return try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger' ORDER BY name") }
     }
 
-    @Test func anUntouchedLedgerChangesNothing() throws {
-        try withTemporaryDirectory { dir in
-            let database = try Sample.fileDatabase(in: dir)
-            try appendNotes(database, count: 3)
-            let check = try database.prepareLedgerForAppending(now: Sample.at(Sample.day))
-            #expect(check == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
-            #expect(try database.read { try $0.ledgerHead()?.seq } == 3)
-        }
-    }
-
     @Test(arguments: [
         "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete",
         // Replaced by a trigger of the same name that lets everything through.
@@ -379,7 +378,12 @@ struct LedgerStartTests {
         try withTemporaryDirectory { dir in
             // Given a ledger whose append-only triggers were dropped (or neutered) behind the bot's back
             let path = dir.appendingPathComponent("bot.sqlite").path
-            do { try appendNotes(try BotDatabase.open(path: path), count: 3) }
+            do {
+                let database = try BotDatabase.open(path: path)
+                try appendNotes(database, count: 3)
+                // An untouched ledger: nothing to restore, nothing recorded.
+                #expect(try database.prepareLedgerForAppending(now: Sample.at(Sample.hour)) == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
+            }
             let queue = try DatabaseQueue(path: path)
             try queue.write { try $0.execute(sql: sql) }
             try queue.close()
