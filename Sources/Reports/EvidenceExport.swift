@@ -129,8 +129,8 @@ package enum EvidenceExport {
 
         and `prev_hash` must equal the previous line's `hash`. The first line's `prev_hash` must equal
         `anchorHash` in anchor.json (64 zeros when the export starts at the ledger's first entry); the last
-        line's `hash` must equal `headHash`. Sequence numbers must be consecutive, and each entry's `seq` must
-        equal its line's `seq`.
+        line's `hash` must equal `headHash`. Sequence numbers must be consecutive, and each entry's `seq`, `at`,
+        `kind` and `subject` must equal its line's (a line without `subject` has none in its entry).
 
         With soc2bot:  soc2bot evidence verify --export <this directory>
         \(signer == nil ? "" : """
