@@ -31,7 +31,8 @@ extension BotDatabase {
     /// `ledger_triggers_restored`, at `now`): a dropped trigger is how ledger tampering starts, so an auditor sees it
     /// even when no entry was changed. One write transaction, so no other writer appends in between.
     ///
-    /// Costs one full verification (about 1.5 s per million entries in a release build).
+    /// Costs one full verification: 1.1 s for a million entries (release build, the 2-core development VM; see
+    /// `soc2bot-bench --only verify`, which times this too).
     package func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck {
         try writer.write { db in
             let verdict = try EvidenceLedger.verify(db)
