@@ -183,10 +183,21 @@ struct IntegrationHealthCheck: ControlCheck {
     let integrations: [String]?
     var reads: Set<FactKind> { [.integrations] }
 
+    /// A run with no source to judge is no evidence that the integrations work.
+    var nothingToJudge: String? {
+        integrations == nil ? "no source to judge: the manifests configure none"
+            : "no source to judge: none of the `integrations` listed is a configured source"
+    }
+
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
         (facts.integrations ?? []).filter { integrations?.contains($0.source.rawValue) ?? true }.map { health in
             let resource = ResourceRef(id: "source:\(health.source)", name: "\(health.source) (\(health.kind))", kind: "integration")
             let expected = "the source can be read"
+            // Unknown after a restart until a control reads it: an error keeps its alert as it is (a pass would resolve it).
+            guard health.read else {
+                let reason = "not read since the bot started: its health is unknown until a control reads it"
+                return CheckResult(resource: resource, status: .error(reason), expected: expected, observed: reason)
+            }
             guard !health.healthy else {
                 return CheckResult(resource: resource, status: .pass, expected: expected, observed: "read successfully")
             }

@@ -9,6 +9,13 @@ package protocol ControlCheck: Sendable {
     /// Judges every resource in `facts` at time `now`. A missing kind in `facts` is a programming error upstream:
     /// the runner supplies every kind in `reads` or records an error without calling this.
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult]
+    /// Why a run that judged no resource at all is an error rather than a pass; nil (the default) when judging
+    /// nothing is a pass (no bucket, no public bucket).
+    var nothingToJudge: String? { get }
+}
+
+extension ControlCheck {
+    package var nothingToJudge: String? { nil }
 }
 
 /// Builds the check for a control's `check:` spec.

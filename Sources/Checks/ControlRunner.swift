@@ -42,7 +42,9 @@ package struct ControlRunner: Sendable {
             CheckResult(resource: ResourceRef(id: "problem:" + String(problem.prefix(120)), name: problem, kind: "source_problem"),
                         status: .error(problem), expected: "every record of the source can be read", observed: problem)
         }
-        return Self.oneResultPerResource(check.evaluate(facts, at: now) + skipped)
+        let results = check.evaluate(facts, at: now) + skipped
+        if results.isEmpty, let reason = check.nothingToJudge { return [Self.failure(control, reason)] }
+        return Self.oneResultPerResource(results)
     }
 
     /// One result per resource id: two sources reporting the same resource (or a source repeating itself) must not

@@ -18,6 +18,8 @@ package struct DemoSession: Sendable {
     package let world: DemoWorld
     /// Simulated time at which this run starts (the scenario start, or where a resumed run left off).
     package let resumeAt: Date
+    /// The ledger as found before this run appended to it (verified; triggers put back if they had been dropped).
+    package let ledgerCheck: LedgerStartCheck
 
     package enum SetupError: Error, CustomStringConvertible {
         case notADemoDatabase(String)
@@ -50,7 +52,9 @@ package struct DemoSession: Sendable {
                              surfaces: [any ChatSurface], logger: Logger, until: TimeInterval?,
                              say: @escaping @Sendable (String) -> Void) throws -> (DemoSession, any BotClock) {
         let config = fullConfig.restrictingChat(to: [.terminal])
-        let resumeAt = try database.read { try $0.cursor(clockCursor) }.flatMap(TimeText.parse) ?? scenario.start
+        let resumeAt = try resumeTime(database: database, scenario: scenario)
+        // Refuses a broken chain before anything is appended to it (BrokenLedgerError).
+        let ledgerCheck = try database.prepareLedgerForAppending(now: resumeAt)
         let clock = makeClock(resumeAt)
         let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: scenario.world)
         let sources = Bot.sources(for: config) { _ in world }
@@ -63,7 +67,17 @@ package struct DemoSession: Sendable {
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
             try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
         }
-        return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt), clock)
+        return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt, ledgerCheck: ledgerCheck), clock)
+    }
+
+    /// Where simulated time resumes: the saved clock, or the ledger head's time when that is later. The clock is
+    /// saved after each step's deliveries, which record evidence at their own (later) time; a kill in between left
+    /// the save behind the ledger, and resuming from it dated new entries before ones already written.
+    package static func resumeTime(database: BotDatabase, scenario: Scenario) throws -> Date {
+        try database.read { tx in
+            let saved = try tx.cursor(clockCursor).flatMap(TimeText.parse) ?? scenario.start
+            return max(saved, try tx.ledgerHeadTime() ?? saved)
+        }
     }
 
     /// A short fingerprint of the scenario file's bytes, so a resumed database belongs to the same scenario.

@@ -60,7 +60,8 @@ package struct Bot: Sendable {
     /// `integration_health` controls read.
     package static func watched(_ sources: [any FactSource], config: BotConfig, monitor: SourceHealthMonitor) -> [any FactSource] {
         let kinds = Dictionary(config.sources.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
-        return sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) } + [IntegrationHealthSource(monitor: monitor)]
+        return sources.map { MonitoredSource($0, kind: kinds[$0.id] ?? "source", monitor: monitor) }
+            + [IntegrationHealthSource(monitor: monitor, watched: sources.map { ($0.id, kinds[$0.id] ?? "source") })]
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client

@@ -328,9 +328,13 @@ package struct SourceHealth: Codable, Sendable, Equatable {
     package var failingSince: Date?
     /// The latest failure's reason (never a credential: sources' errors do not carry them).
     package var lastError: String?
-    package init(source: SourceID, kind: String, healthy: Bool, lastSuccessAt: Date? = nil, failingSince: Date? = nil, lastError: String? = nil) {
+    /// False when nothing has read the source since the bot started (the record lives in memory): its health is
+    /// unknown, neither healthy nor failing.
+    package var read: Bool
+    package init(source: SourceID, kind: String, healthy: Bool, lastSuccessAt: Date? = nil, failingSince: Date? = nil, lastError: String? = nil,
+                 read: Bool = true) {
         self.source = source; self.kind = kind; self.healthy = healthy; self.lastSuccessAt = lastSuccessAt
-        self.failingSince = failingSince; self.lastError = lastError
+        self.failingSince = failingSince; self.lastError = lastError; self.read = read
     }
 }
 

@@ -50,16 +50,25 @@ package struct MonitoredSource: FactSource {
     }
 }
 
-/// The monitor's record as facts (`integrations`), for `integration_health` controls.
+/// The monitor's record as facts (`integrations`), for `integration_health` controls: one per watched source, those
+/// not read since the bot started marked unread (`read` false) rather than left out, so a restart cannot make a
+/// failing integration look healthy by silence.
 package struct IntegrationHealthSource: FactSource {
     package let id: SourceID = "soc2bot.integrations"
     package let provides: Set<FactKind> = [.integrations]
     let monitor: SourceHealthMonitor
-    package init(monitor: SourceHealthMonitor) { self.monitor = monitor }
+    /// The sources whose reads the monitor records, with their kinds.
+    let watched: [(id: SourceID, kind: String)]
+    package init(monitor: SourceHealthMonitor, watched: [(id: SourceID, kind: String)] = []) { self.monitor = monitor; self.watched = watched }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
         var facts = Facts()
-        if kinds.contains(.integrations) { facts.integrations = monitor.snapshot }
+        if kinds.contains(.integrations) {
+            let recorded = monitor.snapshot
+            let unread = watched.filter { source in !recorded.contains { $0.source == source.id } }
+                .map { SourceHealth(source: $0.id, kind: $0.kind, healthy: false, read: false) }
+            facts.integrations = (recorded + unread).sorted { $0.source.rawValue < $1.source.rawValue }
+        }
         return facts
     }
 }

@@ -40,12 +40,23 @@ package enum EvidenceExport {
         var algorithm: String
     }
 
+    /// The ledger does not verify: nothing is exported from it.
+    package struct BrokenLedger: Error, CustomStringConvertible {
+        package let verdict: LedgerVerdict
+        package var description: String {
+            "\(verdict). The evidence chain was altered outside soc2bot; refusing to export. Inspect it with `soc2bot evidence verify`, restore from backup."
+        }
+    }
+
+    /// Verifies the whole ledger (every column against its hashed entry, in the snapshot the export reads) and
+    /// refuses a broken one: the period's slice is chosen by the rows' times, so an edited time would silently
+    /// move the slice's edges.
+    ///
     /// - Parameter signer: the bot's trust-center key, when configured: anchor.json is then signed (anchor.json.sig,
     ///   public-key.pem), so the head hash itself can be checked against a key published elsewhere.
     package static func export(database: BotDatabase, config: BotConfig, from: Date, to: Date, exportedAt: Date,
                                directory: URL, signer: TrustCenter? = nil) throws -> Summary {
         let organisation = config.organisation
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var ledger = Data()
@@ -53,6 +64,8 @@ package enum EvidenceExport {
         var last: LedgerRow?
         var count = 0
         let (alerts, runs): ([Alert], [CheckRunRecord]) = try database.read { tx in
+            let verdict = try tx.verifyLedger()
+            guard verdict.isIntact else { throw BrokenLedger(verdict: verdict) }
             try tx.ledgerRows(from: from, to: to) { row in
                 if first == nil { first = row }
                 last = row
@@ -65,6 +78,7 @@ package enum EvidenceExport {
             let alerts = try tx.alerts(touching: DateInterval(start: from, end: to))
             return (alerts, try tx.latestRuns(atOrBefore: to.addingTimeInterval(-0.000_001)))
         }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try ledger.write(to: directory.appendingPathComponent("ledger.jsonl"))
 
         let anchor = Anchor(organisation: organisation, from: TimeText.iso(from), to: TimeText.iso(to), exportedAt: TimeText.iso(exportedAt),
@@ -115,8 +129,8 @@ package enum EvidenceExport {
 
         and `prev_hash` must equal the previous line's `hash`. The first line's `prev_hash` must equal
         `anchorHash` in anchor.json (64 zeros when the export starts at the ledger's first entry); the last
-        line's `hash` must equal `headHash`. Sequence numbers must be consecutive, and each entry's `seq` must
-        equal its line's `seq`.
+        line's `hash` must equal `headHash`. Sequence numbers must be consecutive, and each entry's `seq`, `at`,
+        `kind` and `subject` must equal its line's (a line without `subject` has none in its entry).
 
         With soc2bot:  soc2bot evidence verify --export <this directory>
         \(signer == nil ? "" : """
@@ -187,7 +201,8 @@ package enum EvidenceExport {
             guard let prev = Data(hex: row.prevHash), let hash = Data(hex: row.hash) else {
                 return .broken(seq: row.seq, reason: "hashes are not hex")
             }
-            if let problem = verifier.check(seq: row.seq, entry: Data(row.entry.utf8), prevHash: prev, hash: hash) {
+            if let problem = verifier.check(seq: row.seq, entry: Data(row.entry.utf8), prevHash: prev, hash: hash,
+                                            at: row.at, kind: row.kind, subject: row.subject) {
                 return .broken(seq: row.seq, reason: problem)
             }
             lastSeq = row.seq

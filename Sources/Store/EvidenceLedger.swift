@@ -7,7 +7,8 @@ import GRDBSQLite
 /// One ledger entry as hashed: `{"at":…,"data":…,"kind":…,"seq":…,"subject":…}` in canonical JSON.
 package struct LedgerEntry<Payload: Encodable>: Encodable {
     package var seq: Int64
-    package var at: Date
+    /// `TimeText.iso` of the entry's time: the same text as the row's `at` column.
+    package var at: String
     package var kind: String
     package var subject: String?
     package var data: Payload
@@ -42,15 +43,22 @@ package enum EvidenceLedger {
     package static let genesis = Data(repeating: 0, count: 32)
 
     /// Appends one entry in the caller's transaction and returns the new head.
+    ///
+    /// Ledger time never goes backwards: an entry stamped before the head (a clock stepped back, a demo resumed
+    /// from an older save) is recorded at the head's time, to the millisecond. The ledger's `at` is when the
+    /// entry was recorded, in chain order; the payload keeps the event's own times.
     @discardableResult
     package static func append<P: Encodable>(_ db: Database, kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"))
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?[0] as Int64? ?? 0) + 1
         let prev: Data = last?[1] ?? genesis
-        let entry = try CanonicalJSON.encode(LedgerEntry(seq: seq, at: at, kind: kind, subject: subject, data: data))
+        var time = TimeText.iso(at)
+        // ISO texts of one width sort as times.
+        if let headTime = last?[2] as String?, time < headTime { time = headTime }
+        let entry = try CanonicalJSON.encode(LedgerEntry(seq: seq, at: time, kind: kind, subject: subject, data: data))
         let hash = chainHash(prev: prev, entry: entry)
         try db.cachedStatement(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [seq, TimeText.iso(at), kind, subject, entry, prev, hash])
+            .execute(arguments: [seq, time, kind, subject, entry, prev, hash])
         return LedgerHead(seq: seq, hash: hash.hexString)
     }
 
@@ -61,17 +69,24 @@ package enum EvidenceLedger {
         return Data(hasher.finalize())
     }
 
-    /// Recomputes the whole chain from the first entry and names the first entry that does not verify.
+    /// Recomputes the whole chain from the first entry and names the first entry that does not verify: its hash,
+    /// its link to the previous entry, and every column stored beside it (`seq`, `at`, `kind`, `subject`: queries
+    /// and exports select by them) against its hashed bytes.
     package static func verify(_ db: Database) throws -> LedgerVerdict {
         // The hot loop of verification: blobs are read in place through the C API (no copies, no boxing) from a
         // statement GRDB prepared; the statement is reset before GRDB sees it again.
         // Map the file rather than copying every page through the cache: verification reads the whole ledger once.
         try db.execute(sql: "PRAGMA mmap_size = 4294967296")
         defer { try? db.execute(sql: "PRAGMA mmap_size = 0") }
-        let statement = try db.makeStatement(sql: "SELECT seq, entry, prev_hash, hash FROM ledger ORDER BY seq")
+        let statement = try db.makeStatement(sql: "SELECT seq, entry, prev_hash, hash, at, kind, subject FROM ledger ORDER BY seq")
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
         var verifier = ChainVerifier()
+        func bytes(_ column: Int32, text: Bool = false) -> UnsafeRawBufferPointer {
+            // Text first, then its length (SQLite's documented order for a conversion).
+            let start = text ? UnsafeRawPointer(sqlite3_column_text(raw, column)) : sqlite3_column_blob(raw, column)
+            return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(raw, column)))
+        }
         while true {
             let code = sqlite3_step(raw)
             if code == SQLITE_DONE { break }
@@ -79,14 +94,67 @@ package enum EvidenceLedger {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             let seq = sqlite3_column_int64(raw, 0)
-            let entry = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 1), count: Int(sqlite3_column_bytes(raw, 1)))
-            let prev = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 2), count: Int(sqlite3_column_bytes(raw, 2)))
-            let hash = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 3), count: Int(sqlite3_column_bytes(raw, 3)))
-            if let problem = verifier.check(seq: seq, entry: entry, prevHash: prev, hash: hash) {
-                return .broken(seq: seq, reason: problem)
+            // A column of another type (a blob holding the same bytes) compares differently in queries and exports.
+            let atType = sqlite3_column_type(raw, 4), kindType = sqlite3_column_type(raw, 5), subjectType = sqlite3_column_type(raw, 6)
+            if atType != SQLITE_TEXT || kindType != SQLITE_TEXT || (subjectType != SQLITE_TEXT && subjectType != SQLITE_NULL) {
+                let (name, type) = atType != SQLITE_TEXT ? ("at", atType) : kindType != SQLITE_TEXT ? ("kind", kindType) : ("subject", subjectType)
+                return .broken(seq: seq, reason: "its `\(name)` column holds \(Self.typeName(type)), not text: the row was edited")
             }
+            let subject = subjectType == SQLITE_NULL ? nil : bytes(6, text: true)
+            let problem = verifier.check(seq: seq, entry: bytes(1), prevHash: bytes(2), hash: bytes(3),
+                                         at: bytes(4, text: true), kind: bytes(5, text: true), subject: subject)
+            if let problem { return .broken(seq: seq, reason: problem) }
         }
         return verifier.verdict
+    }
+
+    private static func typeName(_ type: Int32) -> String {
+        switch type {
+        case SQLITE_INTEGER: "an integer"
+        case SQLITE_FLOAT: "a real number"
+        case SQLITE_BLOB: "a blob"
+        case SQLITE_NULL: "NULL"
+        default: "a value of type \(type)"
+        }
+    }
+
+    /// The time of the head entry (nil for an empty ledger): no later entry is dated before it.
+    package static func headTime(_ db: Database) throws -> Date? {
+        try String.fetchOne(db, sql: "SELECT at FROM ledger ORDER BY seq DESC LIMIT 1").flatMap(TimeText.parse)
+    }
+
+    /// The ledger kind recording that the append-only triggers were put back.
+    package static let triggersRestoredKind = "ledger_triggers_restored"
+
+    /// The append-only triggers, as migration `v1-alerts-ledger-outbox` created them (that migration keeps its own
+    /// copy: a landed migration is never edited).
+    static let appendOnlyTriggers: [(name: String, sql: String)] = [
+        ("ledger_no_update", """
+            CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+                BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only: UPDATE refused'); END
+            """),
+        ("ledger_no_delete", """
+            CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+                BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only: DELETE refused'); END
+            """),
+    ]
+
+    /// Recreates each append-only trigger that is missing, or whose definition is not ours (a trigger of the same
+    /// name that does nothing); returns their names, empty when all were in place. Whitespace aside, the definitions
+    /// are compared as SQLite keeps them.
+    package static func restoreAppendOnlyTriggers(_ db: Database) throws -> [String] {
+        func normalised(_ sql: String) -> String { sql.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        var existing: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger'") {
+            existing[row[0]] = normalised(row[1] ?? "")
+        }
+        var restored: [String] = []
+        for trigger in appendOnlyTriggers where existing[trigger.name] != normalised(trigger.sql) {
+            if existing[trigger.name] != nil { try db.execute(sql: "DROP TRIGGER \(trigger.name)") }
+            try db.execute(sql: trigger.sql)
+            restored.append(trigger.name)
+        }
+        return restored
     }
 
     /// The current head, or nil for an empty ledger.
@@ -110,18 +178,26 @@ package struct ChainVerifier {
     }
     private var firstSeqOffset: Int64 = 0
 
-    /// Nil when the entry continues the chain; otherwise what is wrong with it.
-    package mutating func check(seq: Int64, entry: Data, prevHash: Data, hash: Data) -> String? {
+    /// Nil when the entry continues the chain and the columns stored beside it say what its hashed bytes say;
+    /// otherwise what is wrong with it. `at`, `kind`, `subject` are the row's columns (an export line's fields).
+    package mutating func check(seq: Int64, entry: Data, prevHash: Data, hash: Data, at: String, kind: String, subject: String?) -> String? {
         entry.withUnsafeBytes { e in
             prevHash.withUnsafeBytes { p in
-                hash.withUnsafeBytes { h in check(seq: seq, entry: e, prevHash: p, hash: h) }
+                hash.withUnsafeBytes { h in
+                    Data(at.utf8).withUnsafeBytes { a in
+                        Data(kind.utf8).withUnsafeBytes { k in
+                            guard let subject else { return check(seq: seq, entry: e, prevHash: p, hash: h, at: a, kind: k, subject: nil) }
+                            return Data(subject.utf8).withUnsafeBytes { s in check(seq: seq, entry: e, prevHash: p, hash: h, at: a, kind: k, subject: s) }
+                        }
+                    }
+                }
             }
         }
     }
 
-    /// The same on bytes read in place (the database verifier's hot loop).
-    package mutating func check(seq: Int64, entry: UnsafeRawBufferPointer, prevHash: UnsafeRawBufferPointer,
-                                hash: UnsafeRawBufferPointer) -> String? {
+    /// The same on bytes read in place (the database verifier's hot loop). `subject` nil: the column is NULL.
+    package mutating func check(seq: Int64, entry: UnsafeRawBufferPointer, prevHash: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer,
+                                at: UnsafeRawBufferPointer, kind: UnsafeRawBufferPointer, subject: UnsafeRawBufferPointer?) -> String? {
         if seq != expectedSeq {
             return seq > expectedSeq
                 ? "expected entry \(expectedSeq) next, found \(seq): entries \(expectedSeq)…\(seq - 1) were deleted"
@@ -141,11 +217,132 @@ package struct ChainVerifier {
         if !Self.embedsSequence(seq, in: entry) {
             return "its content names a different position: the entry was moved"
         }
+        if let problem = columnProblem(seq: seq, entry: entry, at: at, kind: kind, subject: subject) {
+            return problem
+        }
         recomputed.withUnsafeBytes { bytes in
             previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
         }
         expectedSeq += 1
         return nil
+    }
+
+    /// Nil when the row's `at`, `kind` and `subject` are exactly the values in its entry, whose hash verified. Sorted
+    /// keys fix the entry's shape: `{"at":T,"data":…,"kind":K,"seq":N}`, or `…,"seq":N,"subject":S}`; so the columns,
+    /// written as JSON strings, must be its prefix and the end of its suffix, byte for byte (a JSON string holds no
+    /// unescaped quote, so no other split of the bytes can match). Compared in place, without parsing or allocating:
+    /// this runs once per entry.
+    private func columnProblem(seq: Int64, entry: UnsafeRawBufferPointer, at: UnsafeRawBufferPointer,
+                               kind: UnsafeRawBufferPointer, subject: UnsafeRawBufferPointer?) -> String? {
+        func subjectProblem() -> String {
+            subject.map { "its `subject` column (\(Self.quoted($0))) is not the subject in its hashed content: the row was edited" }
+                ?? "its `subject` column is NULL, but its hashed content names a subject: the row was edited"
+        }
+        // From the end: `}`, then `,"subject":S` when there is a subject.
+        var end = entry.count
+        guard Self.take("}", before: &end, in: entry) else { return subjectProblem() }
+        if let subject {
+            guard Self.takeJSONString(subject, before: &end, in: entry), Self.take(#","subject":"#, before: &end, in: entry) else {
+                return subjectProblem()
+            }
+        }
+        // `,"seq":N`: the entry's own seq was checked, so anything else here is a subject the column lacks.
+        var n = seq
+        repeat {
+            guard end > 0, entry[end - 1] == UInt8(ascii: "0") + UInt8(n % 10) else { return subjectProblem() }
+            end -= 1
+            n /= 10
+        } while n > 0
+        guard Self.take(#","seq":"#, before: &end, in: entry) else { return subjectProblem() }
+        guard Self.takeJSONString(kind, before: &end, in: entry), Self.take(#","kind":"#, before: &end, in: entry) else {
+            return "its `kind` column (\(Self.quoted(kind))) is not the kind in its hashed content: the row was edited"
+        }
+        // From the start: `{"at":T,"data":`.
+        let prefix: StaticString = #"{"at":"#
+        var start = 0
+        guard Self.take(prefix, after: &start, in: entry), Self.takeJSONString(at, after: &start, in: entry),
+              Self.take(#","data":"#, after: &start, in: entry) else {
+            return Self.timeProblem(at: at, entry: entry, from: prefix.utf8CodeUnitCount + 1)
+        }
+        return nil
+    }
+
+    private static func timeProblem(at: UnsafeRawBufferPointer, entry: UnsafeRawBufferPointer, from start: Int) -> String {
+        var end = start
+        while end < entry.count && entry[end] != UInt8(ascii: "\"") { end += 1 }
+        let hashed = start < entry.count ? String(decoding: UnsafeRawBufferPointer(rebasing: entry[start..<end]), as: UTF8.self) : "?"
+        return "its `at` column (\(quoted(at))) is not the time in its hashed content (\(hashed)): the row was edited"
+    }
+
+    /// Whether `piece` ends at `end` in `bytes`; if so, moves `end` before it.
+    @inline(__always)
+    private static func take(_ piece: UnsafeRawBufferPointer, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard piece.count <= end else { return false }
+        guard piece.count > 0 else { return true }
+        guard memcmp(bytes.baseAddress! + (end - piece.count), piece.baseAddress!, piece.count) == 0 else { return false }
+        end -= piece.count
+        return true
+    }
+
+    /// Whether `piece` starts at `start` in `bytes`; if so, moves `start` past it.
+    @inline(__always)
+    private static func take(_ piece: UnsafeRawBufferPointer, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard start + piece.count <= bytes.count else { return false }
+        guard piece.count > 0 else { return true }
+        guard memcmp(bytes.baseAddress! + start, piece.baseAddress!, piece.count) == 0 else { return false }
+        start += piece.count
+        return true
+    }
+
+    private static func take(_ literal: StaticString, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        literal.withUTF8Buffer { take(UnsafeRawBufferPointer($0), before: &end, in: bytes) }
+    }
+
+    private static func take(_ literal: StaticString, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        literal.withUTF8Buffer { take(UnsafeRawBufferPointer($0), after: &start, in: bytes) }
+    }
+
+    /// Printable ASCII without `"` or `\\`: canonical JSON writes it as is between quotes (every kind, subject and
+    /// time the bot writes).
+    private static func isPlain(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+    }
+
+    /// Whether `text` written as a canonical JSON string (quotes included) ends at `end`; moves `end` before it.
+    private static func takeJSONString(_ text: UnsafeRawBufferPointer, before end: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        if isPlain(text) {
+            var at = end
+            guard take("\"", before: &at, in: bytes), take(text, before: &at, in: bytes), take("\"", before: &at, in: bytes) else { return false }
+            end = at
+            return true
+        }
+        guard let encoded = encodedJSONString(text) else { return false }
+        return encoded.withUnsafeBytes { take($0, before: &end, in: bytes) }
+    }
+
+    /// Whether `text` written as a canonical JSON string starts at `start`; moves `start` past it.
+    private static func takeJSONString(_ text: UnsafeRawBufferPointer, after start: inout Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        if isPlain(text) {
+            var at = start
+            guard take("\"", after: &at, in: bytes), take(text, after: &at, in: bytes), take("\"", after: &at, in: bytes) else { return false }
+            start = at
+            return true
+        }
+        guard let encoded = encodedJSONString(text) else { return false }
+        return encoded.withUnsafeBytes { take($0, after: &start, in: bytes) }
+    }
+
+    /// `text` (UTF-8) as `CanonicalJSON` writes a string, by the encoder itself, so the escaping is the writer's by
+    /// construction; nil when it is not UTF-8.
+    private static func encodedJSONString(_ text: UnsafeRawBufferPointer) -> Data? {
+        guard let string = String(validating: text, as: UTF8.self) else { return nil }
+        return try? CanonicalJSON.encode(string)
+    }
+
+    /// A column's text for a message: at most 64 characters, quoted.
+    private static func quoted(_ text: UnsafeRawBufferPointer) -> String {
+        let string = String(decoding: text, as: UTF8.self)
+        return "\"" + (string.count > 64 ? String(string.prefix(64)) + "…" : string) + "\""
     }
 
     package var verdict: LedgerVerdict { .intact(entries: expectedSeq - 1 - firstSeqOffset, head: Data(previous).hexString) }

@@ -379,6 +379,8 @@ package struct StoreTransaction {
 
     package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }
     package func ledgerHead() throws -> LedgerHead? { try EvidenceLedger.head(db) }
+    /// The head entry's time (nil: empty ledger); no entry appended later is dated before it.
+    package func ledgerHeadTime() throws -> Date? { try EvidenceLedger.headTime(db) }
 
     /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
     package func evidence(subject: String) throws -> [Data] {

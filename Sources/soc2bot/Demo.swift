@@ -63,10 +63,17 @@ struct Demo: AsyncParsableCommand {
         let colour = !plain && isatty(1) == 1
         let surfaces: [any ChatSurface] = [TerminalSurface(platform: .terminal, colour: colour, imageDirectory: URL(fileURLWithPath: charts)) { output.write($0) }]
         let logger = makeLogger()
-        let (session, clock) = try DemoSession.make(
-            config: config, scenario: plan, database: database,
-            makeClock: { start in speedValue.map { AcceleratedClock(start: start, speed: $0) as any BotClock } ?? VirtualClock(start: start) },
-            surfaces: surfaces, logger: logger, until: untilSeconds, say: { output.write($0) })
+        let (session, clock): (DemoSession, any BotClock)
+        do {
+            (session, clock) = try DemoSession.make(
+                config: config, scenario: plan, database: database,
+                makeClock: { start in speedValue.map { AcceleratedClock(start: start, speed: $0) as any BotClock } ?? VirtualClock(start: start) },
+                surfaces: surfaces, logger: logger, until: untilSeconds, say: { output.write($0) })
+        } catch let broken as BrokenLedgerError {
+            standardError("soc2bot demo: \(broken)")
+            throw Exit.errors
+        }
+        warnIfTriggersRestored(session.ledgerCheck, path: self.database)
 
         output.write("soc2bot demo — \(plan.name)\n\(config.organisation): \(config.controls.count) controls, \(config.teams.count) teams; "
                      + "simulated time from \(TimeText.human(session.resumeAt))"

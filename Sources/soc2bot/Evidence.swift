@@ -68,7 +68,8 @@ struct Evidence: ParsableCommand {
             let end = try parseDate(to, option: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
-            let database = try openDatabase(common.database)
+            // Read only: the export verifies the chain itself, in the snapshot it exports.
+            let database = try openDatabase(common.database, requireIntactLedger: false)
             // Signed with the trust-center key when the manifests name one and it is set.
             var signer: TrustCenter?
             if let variable = config.server?.trustCenterKeyVariable {
@@ -81,8 +82,14 @@ struct Evidence: ParsableCommand {
                     standardError("soc2bot: warning: \(variable) is not set, so anchor.json is not signed")
                 }
             }
-            let summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
+            let summary: EvidenceExport.Summary
+            do {
+                summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
                                                     exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer)
+            } catch let broken as EvidenceExport.BrokenLedger {
+                standardError("soc2bot: \(common.database): \(broken)")
+                throw Exit.errors
+            }
             print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")
             print("verify offline: soc2bot evidence verify --export \(out)")
         }

@@ -32,21 +32,36 @@ func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws 
     }
 }
 
-/// Opens the database, refusing an unknown schema, a foreign database or a broken evidence chain.
+/// Opens the database, refusing an unknown schema or a foreign database. With `requireIntactLedger` (the commands
+/// that append to the ledger) it also refuses a broken evidence chain and puts back dropped append-only triggers.
 func openDatabase(_ path: String, requireIntactLedger: Bool = true) throws -> BotDatabase {
     let database: BotDatabase
     do { database = try BotDatabase.open(path: path) } catch let error as StoreError {
         standardError("soc2bot: \(error)")
         throw Exit.errors
     }
-    if requireIntactLedger {
-        let verdict = try database.read { try $0.verifyLedger() }
-        if case .broken = verdict {
-            standardError("soc2bot: \(path): \(verdict). The evidence chain was altered outside soc2bot; refusing to start. Inspect it with `soc2bot evidence verify`, restore from backup.")
-            throw Exit.errors
-        }
-    }
+    if requireIntactLedger { try prepareLedgerForAppending(database, now: Date()) }
     return database
+}
+
+/// Before appending: exit 2 on a broken evidence chain (naming the first bad entry); a warning when the append-only
+/// triggers had to be put back (the ledger records it too).
+func prepareLedgerForAppending(_ database: BotDatabase, now: Date) throws {
+    let check: LedgerStartCheck
+    do { check = try database.prepareLedgerForAppending(now: now) } catch let broken as BrokenLedgerError {
+        standardError("soc2bot: \(broken)")
+        throw Exit.errors
+    }
+    warnIfTriggersRestored(check, path: database.path)
+}
+
+/// Says on stderr that the append-only triggers were put back, when they were.
+func warnIfTriggersRestored(_ check: LedgerStartCheck, path: String) {
+    if !check.restoredTriggers.isEmpty {
+        standardError("soc2bot: warning: \(path): the evidence ledger's append-only triggers (\(check.restoredTriggers.joined(separator: ", "))) "
+                      + "were dropped or altered outside soc2bot. The chain still verifies (\(check.entries) entries); the triggers are restored, "
+                      + "recorded as ledger entry \(check.recordedAt.map { String($0.seq) } ?? "?").")
+    }
 }
 
 /// Logs to stderr; `SOC2BOT_LOG_LEVEL` (trace…critical) sets the level, default warning.

@@ -79,6 +79,89 @@ struct CommandLineTests {
         #expect(run.stderr.contains("refusing to start"))
     }
 
+    /// The append-only triggers of `path`'s ledger, by name.
+    static func ledgerTriggers(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger' ORDER BY name") }
+    }
+
+    /// Runs `sql` on the file with plain SQLite, behind the bot's back.
+    static func tamper(_ path: String, _ sql: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: sql) }
+        try queue.close()
+    }
+
+    @Test func aResumedDemoPutsBackDroppedTriggersAndEveryAppendingCommandRefusesABrokenChain() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("bot.sqlite").path
+        let demo = ["demo", "--speed", "max", "--plain", "--database", db]
+        #expect(try await CLI.run(demo + ["--until", "1d"]).status == 0)
+
+        // Given the append-only triggers dropped, nothing else touched
+        try Self.tamper(db, "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete")
+        // When the demo resumes, Then it says so, puts them back and records the fact in the ledger
+        let resumed = try await CLI.run(demo + ["--resume", "--until", "2d"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("append-only triggers (ledger_no_update, ledger_no_delete) were dropped or altered"), "\(resumed.stderr)")
+        #expect(try Self.ledgerTriggers(db) == ["ledger_no_delete", "ledger_no_update"])
+        let restored = try BotDatabase.open(path: db).read { try $0.evidence(subject: "ledger") }
+        #expect(restored.count == 1 && String(decoding: restored[0], as: UTF8.self).contains(#""kind":"ledger_triggers_restored""#))
+        #expect(try await CLI.run(["evidence", "verify", "--database", db]).status == 0)
+
+        // Given one row's time moved years ahead (its column only; entry and hashes untouched)
+        try Self.tamper(db, "DROP TRIGGER ledger_no_update; UPDATE ledger SET at = '2030-01-01T00:00:00.000Z' WHERE seq = 5")
+        let head = try BotDatabase.open(path: db).read { try $0.ledgerHead() }
+        // Then verify names the row and its column, and every command that would append or export refuses with exit 2
+        let verify = try await CLI.run(["evidence", "verify", "--database", db])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("ledger broken at entry 5: its `at` column"), "\(verify.stdout)")
+        let refusedDemo = try await CLI.run(demo + ["--resume", "--until", "3d"])
+        #expect(refusedDemo.status == 2, "\(refusedDemo.stdout)")
+        #expect(refusedDemo.stderr.contains("ledger broken at entry 5") && refusedDemo.stderr.contains("refusing to start"), "\(refusedDemo.stderr)")
+        let run = try await CLI.run(["run", "--manifests", "manifests/demo", "--database", db])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("ledger broken at entry 5"), "\(run.stderr)")
+        let out = dir.appendingPathComponent("export").path
+        let export = try await CLI.run(["evidence", "export", "--manifests", "manifests/demo", "--database", db,
+                                        "--from", "2026-03-01", "--to", "2026-04-01", "--out", out])
+        #expect(export.status == 2)
+        #expect(export.stderr.contains("ledger broken at entry 5") && export.stderr.contains("refusing to export"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        // Nothing was appended, and the dropped trigger was not put back over the evidence of tampering.
+        #expect(try BotDatabase.open(path: db).read { try $0.ledgerHead() } == head)
+        #expect(try Self.ledgerTriggers(db) == ["ledger_no_delete"])
+    }
+
+    @Test func aResumedDemoNeverDatesEntriesBeforeOnesAlreadyWritten() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("bot.sqlite").path
+        let demo = ["demo", "--speed", "max", "--plain", "--database", db]
+        #expect(try await CLI.run(demo + ["--until", "1d"]).status == 0)
+
+        // Given the state a kill between a step's deliveries and its clock save leaves: the saved clock 3 h behind
+        // the ledger's last entry
+        let headAt = try #require(try BotDatabase.open(path: db).read { try $0.ledgerHeadTime() })
+        try Self.tamper(db, "UPDATE cursor SET value = '\(TimeText.iso(headAt.addingTimeInterval(-3 * 3_600)))' WHERE name = 'demo.now'")
+
+        // When the demo resumes
+        let resumed = try await CLI.run(demo + ["--resume", "--until", "2d"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+
+        // Then it resumes from the ledger's last time, and no entry is dated before one written earlier
+        #expect(resumed.stdout.contains("simulated time from \(TimeText.human(headAt))"), "\(resumed.stdout.prefix(300))")
+        let times = try BotDatabase.open(path: db).read { tx in
+            var times: [String] = []
+            try tx.ledgerRows { times.append($0.at) }
+            return times
+        }
+        #expect(times.count > 100)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
     @Test func aDatabaseFromANewerVersionIsRefused() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

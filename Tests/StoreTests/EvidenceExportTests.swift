@@ -70,6 +70,43 @@ struct EvidenceExportTests {
         }
     }
 
+    /// The case: the last rows' `at` moved to 2030 made an export of the period stop early, and verify.
+    @Test func anExportRefusesALedgerWhoseTimesWereMoved() throws {
+        // Given a ledger whose last 3 rows' times were moved years ahead (columns only: entries and hashes untouched)
+        let database = try tenEntryLedger()
+        try database.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_no_update")
+            try db.execute(sql: "UPDATE ledger SET at = '2030-01-01T00:00:00.000Z' WHERE seq >= 8")
+        }
+        try withTemporaryDirectory { dir in
+            let out = dir.appendingPathComponent("export")
+
+            // When the period is exported, Then the export refuses, naming the first moved row, and writes nothing
+            let error = #expect(throws: EvidenceExport.BrokenLedger.self) { try export(database, to: out) }
+            let verdict = try #require(error).verdict
+            #expect(brokenSeq(verdict) == 8)
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
+    @Test(arguments: ["at", "kind", "subject"])
+    func editingAnExportedLinesColumnIsCaught(_ column: String) throws {
+        try withTemporaryDirectory { dir in
+            // Given an export whose line for entry 4 has one field beside `entry` changed
+            try export(try tenEntryLedger(), to: dir)
+            var rows = try lines(dir)
+            rows[3] = try edit(rows[3]) { row in
+                row[column] = column == "at" ? "2030-01-01T00:00:00.000Z" : "edited"
+            }
+            try write(rows, to: dir)
+
+            // Then offline verification breaks at that entry, naming the field
+            let verdict = try EvidenceExport.verify(directory: dir)
+            #expect(brokenSeq(verdict) == 4, "\(verdict)")
+            #expect(verdict.description.contains("`\(column)`"), "\(verdict)")
+        }
+    }
+
     /// Signed with the trust-center key, the anchor cannot be rewritten to match a shortened ledger.
     @Test func aSignedAnchorCatchesARewrittenHead() throws {
         try withTemporaryDirectory { dir in

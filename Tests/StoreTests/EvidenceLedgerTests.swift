@@ -280,3 +280,144 @@ struct LedgerTamperTests {
 func brokenSeq(_ verdict: LedgerVerdict) -> Int64? {
     if case .broken(let seq, _) = verdict { seq } else { nil }
 }
+
+/// The columns stored beside each hashed entry (`at`, `kind`, `subject`) are what queries and exports select by;
+/// an edit to them alone, leaving the entry's bytes and hashes untouched, must break the chain at that row.
+@Suite("Evidence ledger columns")
+struct LedgerColumnTests {
+    /// An edit of a 6-entry ledger's columns (subject `control:mfa-enforced` everywhere), the first row it breaks,
+    /// and the column the reason names.
+    struct ColumnEdit: CustomTestStringConvertible, Sendable {
+        var sql: String
+        var firstBrokenSeq: Int64
+        var names: String
+        var testDescription: String { sql }
+    }
+
+    static let edits = [
+        // The issue's case: the last rows moved years ahead, so a period's export stopped early and still verified.
+        ColumnEdit(sql: "UPDATE ledger SET at = '2030-01-01T00:00:00.000Z' WHERE seq >= 4", firstBrokenSeq: 4, names: "`at`"),
+        ColumnEdit(sql: "UPDATE ledger SET at = '2026-02-25T06:00:00.000Z' WHERE seq = 2", firstBrokenSeq: 2, names: "`at`"),
+        ColumnEdit(sql: "UPDATE ledger SET kind = 'edited' WHERE seq = 3", firstBrokenSeq: 3, names: "`kind`"),
+        ColumnEdit(sql: "UPDATE ledger SET subject = 'control:other' WHERE seq = 5", firstBrokenSeq: 5, names: "`subject`"),
+        ColumnEdit(sql: "UPDATE ledger SET subject = NULL WHERE seq = 2", firstBrokenSeq: 2, names: "`subject`"),
+        ColumnEdit(sql: #"UPDATE ledger SET subject = 'control:mfa-enforced"}' WHERE seq = 6"#, firstBrokenSeq: 6, names: "`subject`"),
+        // The same bytes as a blob: equal to the eye, but a blob sorts after every text in `at >= ?`.
+        ColumnEdit(sql: "UPDATE ledger SET at = CAST(at AS BLOB) WHERE seq = 3", firstBrokenSeq: 3, names: "`at` column holds a blob"),
+        ColumnEdit(sql: "UPDATE ledger SET kind = 7 WHERE seq = 1", firstBrokenSeq: 1, names: "`kind`"),
+    ]
+
+    @Test(arguments: edits)
+    func anEditedColumnBreaksTheChainAtItsRow(_ edit: ColumnEdit) throws {
+        try withTemporaryDirectory { dir in
+            // Given a 6-entry ledger in a closed file
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            do { try appendNotes(try BotDatabase.open(path: path), count: 6) }
+
+            // When a column beside the hashed entry is edited behind the bot's back
+            try LedgerTamperTests.tamperBehindTheBotsBack(path: path) { try $0.execute(sql: edit.sql) }
+
+            // Then verification names that row and the column
+            let verdict = try BotDatabase.open(path: path).read { try $0.verifyLedger() }
+            #expect(brokenSeq(verdict) == edit.firstBrokenSeq, "\(verdict)")
+            #expect(verdict.description.contains(edit.names), "\(verdict)")
+        }
+    }
+
+    @Test func textsThatJSONEscapesAreComparedExactly() throws {
+        // Given entries without a subject, and with kinds and subjects that JSON escapes
+        let database = try BotDatabase.inMemory()
+        _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.t0, data: Note(n: 1)) }
+        _ = try database.write { try $0.appendEvidence(kind: "note \"quoted\" \\ é", subject: "tab\there / ünïcode \u{2028}", at: Sample.t0, data: Note(n: 2)) }
+        _ = try database.write { try $0.appendEvidence(kind: "note", subject: "", at: Sample.t0, data: Note(n: 3)) }
+        // Then they verify (no false alarm)
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+
+        // When the escaped subject loses its tab, Then that row is caught
+        try database.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_no_update")
+            try db.execute(sql: "UPDATE ledger SET subject = replace(subject, char(9), ' ') WHERE seq = 2")
+        }
+        let verdict = try database.read { try $0.verifyLedger() }
+        #expect(brokenSeq(verdict) == 2, "\(verdict)")
+    }
+
+    @Test func aTimeBeforeTheHeadIsRecordedAtTheHeadsTime() throws {
+        // Given a ledger whose head was recorded at t0 + 10 min
+        let database = try BotDatabase.inMemory()
+        _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(10 * Sample.minute), data: Note(n: 1)) }
+
+        // When an entry stamped 5 minutes earlier is appended (a clock stepped back, a demo resumed from an old save)
+        _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(5 * Sample.minute), data: Note(n: 2)) }
+
+        // Then ledger time does not go backwards: it is recorded at the head's time, column and hashed bytes alike
+        let rows = try ledgerRows(database)
+        #expect(rows.map(\.at) == [TimeText.iso(Sample.at(10 * Sample.minute)), TimeText.iso(Sample.at(10 * Sample.minute))])
+        #expect(String(decoding: rows[1].entry, as: UTF8.self).hasPrefix(#"{"at":"\#(TimeText.iso(Sample.at(10 * Sample.minute)))","#))
+        #expect(try database.read { try $0.ledgerHeadTime() } == Sample.at(10 * Sample.minute))
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+    }
+}
+
+/// Before the bot appends (`run`, `demo`): a broken chain is refused; dropped append-only triggers come back, and
+/// that is recorded in the ledger.
+@Suite("Evidence ledger at start")
+struct LedgerStartTests {
+    static func triggers(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger' ORDER BY name") }
+    }
+
+    @Test(arguments: [
+        "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete",
+        // Replaced by a trigger of the same name that lets everything through.
+        "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT 1; END",
+    ])
+    func droppedTriggersAreRestoredAndTheFactRecorded(sql: String) throws {
+        try withTemporaryDirectory { dir in
+            // Given a ledger whose append-only triggers were dropped (or neutered) behind the bot's back
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            do {
+                let database = try BotDatabase.open(path: path)
+                try appendNotes(database, count: 3)
+                // An untouched ledger: nothing to restore, nothing recorded.
+                #expect(try database.prepareLedgerForAppending(now: Sample.at(Sample.hour)) == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
+            }
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { try $0.execute(sql: sql) }
+            try queue.close()
+
+            // When the bot prepares to append
+            let database = try BotDatabase.open(path: path)
+            let check = try database.prepareLedgerForAppending(now: Sample.at(Sample.day))
+
+            // Then both triggers are back, and the ledger says so in a new entry
+            #expect(check.restoredTriggers == ["ledger_no_update", "ledger_no_delete"])
+            #expect(check.recordedAt?.seq == 4)
+            #expect(try Self.triggers(path) == ["ledger_no_delete", "ledger_no_update"])
+            let entry = String(decoding: try #require(try database.read { try $0.evidence(subject: "ledger") }.first), as: UTF8.self)
+            #expect(entry.contains(#""kind":"ledger_triggers_restored""#) && entry.contains("ledger_no_update"))
+            #expect(throws: DatabaseError.self) { try database.writer.write { try $0.execute(sql: "UPDATE ledger SET kind = 'x' WHERE seq = 1") } }
+            #expect(try database.read { try $0.verifyLedger() } == .intact(entries: 4, head: try #require(check.recordedAt).hash))
+            // Once back, the next start finds nothing to restore.
+            #expect(try database.prepareLedgerForAppending(now: Sample.at(2 * Sample.day)).restoredTriggers.isEmpty)
+        }
+    }
+
+    @Test func aBrokenChainIsRefusedAndLeftAsItWas() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            do { try appendNotes(try BotDatabase.open(path: path), count: 6) }
+            try LedgerTamperTests.tamperBehindTheBotsBack(path: path) { try $0.execute(sql: "UPDATE ledger SET at = '2030-01-01T00:00:00.000Z' WHERE seq >= 4") }
+
+            let database = try BotDatabase.open(path: path)
+            let error = #expect(throws: BrokenLedgerError.self) { try database.prepareLedgerForAppending(now: Sample.at(Sample.day)) }
+            #expect(error?.description.contains("ledger broken at entry 4") == true)
+            #expect(error?.description.contains("refusing to start") == true)
+            // Nothing appended, no trigger recreated: the evidence of tampering stays as found.
+            #expect(try database.read { try $0.ledgerHead()?.seq } == 6)
+            #expect(try Self.triggers(path).isEmpty)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Core
+import Foundation
+import GRDB
+
+/// The ledger is broken: the bot refuses to append to it.
+package struct BrokenLedgerError: Error, Sendable, CustomStringConvertible {
+    package let path: String
+    package let verdict: LedgerVerdict
+    package var description: String {
+        "\(path): \(verdict). The evidence chain was altered outside soc2bot; refusing to start. Inspect it with `soc2bot evidence verify`, restore from backup."
+    }
+}
+
+/// What `prepareLedgerForAppending` found and did.
+package struct LedgerStartCheck: Sendable, Equatable {
+    /// Entries verified.
+    package var entries: Int64
+    /// Append-only triggers that were missing or altered and are now back (empty: all were in place).
+    package var restoredTriggers: [String]
+    /// The ledger entry recording the restoration (nil when nothing was restored).
+    package var recordedAt: LedgerHead?
+    package init(entries: Int64, restoredTriggers: [String], recordedAt: LedgerHead?) {
+        self.entries = entries; self.restoredTriggers = restoredTriggers; self.recordedAt = recordedAt
+    }
+}
+
+extension BotDatabase {
+    /// Run before a process starts appending to the ledger (`run`, `demo`): the whole chain must verify, every column
+    /// against its hashed entry, or `BrokenLedgerError` is thrown and nothing is changed; the append-only triggers
+    /// are recreated if someone dropped or replaced them, and that is recorded in the ledger (kind
+    /// `ledger_triggers_restored`, at `now`): a dropped trigger is how ledger tampering starts, so an auditor sees it
+    /// even when no entry was changed. One write transaction, so no other writer appends in between.
+    ///
+    /// Costs one full verification: 1.1 s for a million entries (release build, the 2-core development VM; see
+    /// `soc2bot-bench --only verify`, which times this too).
+    package func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck {
+        try writer.write { db in
+            let verdict = try EvidenceLedger.verify(db)
+            guard case .intact(let entries, _) = verdict else { throw BrokenLedgerError(path: path, verdict: verdict) }
+            let restored = try EvidenceLedger.restoreAppendOnlyTriggers(db)
+            guard !restored.isEmpty else { return LedgerStartCheck(entries: entries, restoredTriggers: [], recordedAt: nil) }
+            let head = try EvidenceLedger.append(db, kind: EvidenceLedger.triggersRestoredKind, subject: "ledger", at: now,
+                                                 data: TriggersRestoredEvidence(triggers: restored, verifiedEntries: entries))
+            return LedgerStartCheck(entries: entries, restoredTriggers: restored, recordedAt: head)
+        }
+    }
+}
+
+/// The evidence of a restoration: which triggers were missing or altered, and that the chain verified before.
+struct TriggersRestoredEvidence: Encodable {
+    var triggers: [String]
+    var verifiedEntries: Int64
+    var note = "append-only triggers were missing or altered outside soc2bot; recreated before appending"
+}
