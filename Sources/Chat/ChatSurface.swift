@@ -33,11 +33,16 @@ package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable 
     case retryAfter(TimeInterval)
     /// Retrying will not help (channel not found, token revoked): recorded, not retried.
     case permanent(String)
+    /// The destination cannot take the message yet (the bot is not in the Matrix room and cannot join it yet: not
+    /// invited so far): retried with backoff, and given up for good, with this reason, once the message has waited
+    /// `Dispatcher.notReadyLimit`.
+    case notReady(String)
 
     package var description: String {
         switch self {
         case .retryAfter(let s): "rate limited: retry after \(Int(s)) s"
         case .permanent(let reason): "undeliverable: \(reason)"
+        case .notReady(let reason): "not deliverable yet: \(reason)"
         }
     }
 }
