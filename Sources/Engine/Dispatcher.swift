@@ -8,7 +8,9 @@ import Store
 /// platform's `Retry-After`. A message waiting for a retry holds back the later channel messages of the same alert
 /// on the same platform (an edit must not overtake its post) and, when rate limited, later messages to the same
 /// destination. Direct messages (escalations) neither wait for the alert's channel messages nor hold them back,
-/// and a message that failed for good holds back nothing: the alert's next edit then posts it anew.
+/// and a message that failed for good holds back nothing: the alert's next edit then posts it anew. A destination
+/// that cannot take a message yet (`DeliveryError.notReady`: the bot not yet in its Matrix room) is retried with
+/// backoff and given up for good after `notReadyLimit`. Every wait counts from the platform's answer.
 package actor Dispatcher {
     let database: BotDatabase
     let surfaces: [ChatPlatform: any ChatSurface]

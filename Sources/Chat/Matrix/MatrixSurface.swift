@@ -7,6 +7,10 @@ import Foundation
 /// person's direct room (reused from the bot's `m.direct` account data, else created with `is_direct`). An image (the
 /// digest's chart) is uploaded to the content repository and posted as `m.image` with the title as its caption.
 ///
+/// A reply (a command's answer, a question in an alert's thread) is a rich reply to the person's event, in its thread.
+/// A room the bot has only been invited to (a first start, before the first sync joined it) is joined on the first
+/// send the homeserver refuses, and the send repeated.
+///
 /// Idempotent: every event is sent with a transaction id derived from the outbox row's txnId (fixed before the
 /// first attempt), so a retry after a crash or a timeout returns the event already sent instead of a duplicate.
 package actor MatrixSurface: ChatSurface {
