@@ -52,12 +52,31 @@ package struct ChatMessage: Codable, Sendable, Equatable {
         }
     }
 
+    /// For a reply (`DeliveryKind.reply`): the message it answers, so the platform shows the answer with it.
+    package var replyTo: ReplyTarget?
+
     package init(severity: Severity? = nil, title: String, fields: [Field] = [], resources: [String] = [],
                  remediation: String? = nil, actions: [ChatAction] = [], threadLine: String? = nil,
-                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil, image: ChatImage? = nil, purpose: Purpose? = nil) {
+                 broadcast: Bool = false, body: String? = nil, alert: AlertID? = nil, image: ChatImage? = nil,
+                 purpose: Purpose? = nil, replyTo: ReplyTarget? = nil) {
         self.severity = severity; self.title = title; self.fields = fields; self.resources = resources
         self.remediation = remediation; self.actions = actions; self.threadLine = threadLine
         self.broadcast = broadcast; self.body = body; self.alert = alert; self.image = image; self.purpose = purpose
+        self.replyTo = replyTo
+    }
+
+    /// What a reply answers, in the platform's own ids. Matrix shows it as a rich reply (`m.in_reply_to` the
+    /// message) in the thread, mentioning the people.
+    package struct ReplyTarget: Codable, Sendable, Equatable {
+        /// The message answered (Matrix event id).
+        package var message: String
+        /// The root of the thread the answer goes in, if any (Matrix: the alert's event).
+        package var thread: String?
+        /// Chat user ids to mention.
+        package var mentions: [String]
+        package init(message: String, thread: String? = nil, mentions: [String] = []) {
+            self.message = message; self.thread = thread; self.mentions = mentions
+        }
     }
 
     /// A plain text reply.

@@ -36,12 +36,17 @@ package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable 
     /// The surface's own pacing (Slack: one message per channel per second) holds the destination this long: not a
     /// failure, the message waits its turn.
     case paced(TimeInterval)
+    /// The destination cannot take the message yet (the bot is not in the Matrix room and cannot join it yet: not
+    /// invited so far): retried with backoff, and given up for good, with this reason, once the message has waited
+    /// `Dispatcher.notReadyLimit`.
+    case notReady(String)
 
     package var description: String {
         switch self {
         case .retryAfter(let s): "rate limited: retry after \(Int(s.rounded(.up))) s"
         case .paced(let s): "paced: next message to this destination in \(String(format: "%.1f", s)) s"
         case .permanent(let reason): "undeliverable: \(reason)"
+        case .notReady(let reason): "not deliverable yet: \(reason)"
         }
     }
 }

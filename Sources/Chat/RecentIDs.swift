@@ -6,6 +6,9 @@ package struct RecentIDs: Sendable {
     private var head = 0
     package init(capacity: Int) { self.capacity = capacity }
 
+    /// True when `id` is among the recent ids.
+    package func contains(_ id: String) -> Bool { set.contains(id) }
+
     /// True when `id` was not among the recent ids (it is now).
     package mutating func insert(_ id: String) -> Bool {
         guard !set.contains(id) else { return false }

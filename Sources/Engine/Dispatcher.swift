@@ -8,7 +8,9 @@ import Store
 /// platform's `Retry-After`. A message waiting for a retry holds back the later channel messages of the same alert
 /// on the same platform (an edit must not overtake its post) and, when rate limited, later messages to the same
 /// destination. Direct messages (escalations) neither wait for the alert's channel messages nor hold them back,
-/// and a message that failed for good holds back nothing: the alert's next edit then posts it anew.
+/// and a message that failed for good holds back nothing: the alert's next edit then posts it anew. A destination
+/// that cannot take a message yet (`DeliveryError.notReady`: the bot not yet in its Matrix room) is retried with
+/// backoff and given up for good after `notReadyLimit`. Every wait counts from the platform's answer.
 ///
 /// A message that fails for good is news in its own right: it is recorded in the ledger (`chat_undeliverable`),
 /// listed by alert in `status`, the dashboard and `/metrics`, and raised to `undeliveredTo` (the organisation's
@@ -34,6 +36,10 @@ package actor Dispatcher {
     package static func backoff(attempts: Int, jitter: Double = Double.random(in: 0...0.2)) -> TimeInterval {
         Backoff.delay(attempt: attempts, base: 2, cap: 900) * (1 + jitter)
     }
+
+    /// How long a message waits for a destination that cannot take it yet (`DeliveryError.notReady`: the bot not
+    /// yet invited to its Matrix room) before it is given up for good, visibly, seconds.
+    package static let notReadyLimit: TimeInterval = 3_600
 
     /// True while a drain runs; a drain asked for meanwhile makes the running one go round again instead of
     /// interleaving with it (the actor is re-entrant at every `await`, and two drains could send a message twice).
@@ -92,6 +98,8 @@ package actor Dispatcher {
                 }
                 delivered += 1
             } catch let error as DeliveryError {
+                // Waits count from the answer, not from the start of the pass: the deliveries before this one took time.
+                let answeredAt = clock.now()
                 switch error {
                 case .paced(let seconds):
                     // The surface's own pacing: not a failure (no attempt counted, no error kept); the destination
@@ -105,12 +113,18 @@ package actor Dispatcher {
                     // The whole destination waits, not just this message: no request reaches it before Retry-After.
                     blockedDestinations.insert(message.destination)
                     if let chain { blockedChains.insert(chain) }
-                    let retryAt = now.addingTimeInterval(seconds)
+                    let retryAt = answeredAt.addingTimeInterval(seconds)
                     try database.write { tx in
                         try tx.markFailed(message.id, error: error.description, retryAt: retryAt)
                         try tx.deferPending(to: message.destination, until: retryAt)
                     }
-                case .permanent(let reason):
+                case .notReady where answeredAt.timeIntervalSince(message.createdAt) < Self.notReadyLimit:
+                    // Retried like an outage (the bot joining the room makes it due at once), holding back its chain.
+                    if let chain { blockedChains.insert(chain) }
+                    let retry = answeredAt.addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
+                    try database.write { try $0.markFailed(message.id, error: error.description, retryAt: retry) }
+                case .permanent(var reason), .notReady(var reason):
+                    if case .notReady = error { reason += "; given up after waiting \(Int(Self.notReadyLimit / 60)) min" }
                     if message.kind == .update, !refs.isEmpty, let alert = message.alert {
                         // The alert's message cannot be edited for good (deleted, channel archived): forget it and try
                         // once more at once, which posts the alert anew where its team is routed now. Until then
@@ -129,7 +143,7 @@ package actor Dispatcher {
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
             } catch {
                 if let chain { blockedChains.insert(chain) }
-                let retry = now.addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
+                let retry = clock.now().addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
                 try database.write { try $0.markFailed(message.id, error: String(describing: error), retryAt: retry) }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
             }

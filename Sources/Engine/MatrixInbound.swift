@@ -2,22 +2,29 @@ import Chat
 import Core
 import Foundation
 import Logging
+import Store
 import Synchronization
 
 /// What people do in Matrix: `!soc2 …` commands (in a room, or as a thread reply to an alert without repeating
 /// its id), and reactions on an alert (👀 acknowledge, ⬆️ escalate, ⏰ snooze and ✅ close — the last two ask in
-/// the thread for the rationale or remediation, which the person's next reply there supplies).
+/// the thread for the rationale or remediation, which the person's next reply there supplies; the question is kept
+/// in the database for `promptLifetime`, so a reply after a restart is still understood).
 ///
 /// The `/sync` long-poll loop: a filter for messages and reactions; `next_batch` saved (cursor
 /// `matrix.next_batch`) after each batch is processed, so a restart resumes where it stopped; events de-duplicated
 /// by `event_id`; the bot's own events and `m.notice`s (other bots) ignored; invites joined only for rooms the
 /// manifests name. Commands from other rooms, edits, reactions on events that are not alerts and malformed
-/// events are ignored and logged. Replies are sent with a transaction id derived from the command's event id,
-/// so re-processing a batch after a crash never answers twice.
+/// events are ignored and logged. Events sent before the bot first listened on this database are history, never
+/// acted on. Answers go through the outbox (held and retried like every message, rate limits included) with a
+/// transaction id derived from the command's event id, so re-processing a batch after a crash never answers twice.
 package final class MatrixInbound: Sendable {
     package static let cursorName = "matrix.next_batch"
     /// Cursor-name prefix of events whose alert action was applied (`matrix.handled:$event`).
     package static let handledPrefix = "matrix.handled:"
+    /// Cursor holding when the bot first listened to Matrix on this database (seconds since 1970).
+    package static let listeningSinceCursor = "matrix.listening_since"
+    /// How long a ⏰ / ✅ question waits for its answer, seconds. A later reply is told to ask again.
+    package static let promptLifetime: TimeInterval = 86_400
 
     let client: MatrixClient
     let userID: String
@@ -34,14 +41,12 @@ package final class MatrixInbound: Sendable {
         var seen = RecentIDs(capacity: 4_096)
         /// The bot's direct rooms (from `m.direct`): escalation DMs, where the recipient may answer.
         var directRooms: Set<String> = []
-        /// (person, alert event) → what their next thread reply supplies.
-        var prompts: [PromptKey: ChatAction.Kind] = [:]
         var filterID: String?
+        var listeningSince: Date?
     }
 
-    private struct PromptKey: Hashable { var sender: String; var root: String }
-
     var engine: AlertEngine { commands.engine }
+    var clock: any BotClock { commands.clock }
 
     package init(client: MatrixClient, userID: String, commands: CommandHandler, doorbell: Doorbell, logger: Logger, pollTimeout: Int = 30_000) {
         self.client = client; self.userID = userID; self.commands = commands; self.doorbell = doorbell; self.logger = logger
@@ -75,6 +80,7 @@ package final class MatrixInbound: Sendable {
 
     /// One `/sync` round: fetch, process, then save `next_batch`.
     package func syncOnce(timeout: Int? = nil) async throws {
+        _ = try listeningSince()
         let filter = try await filterID()
         let since = try engine.database.read { try $0.cursor(Self.cursorName) }
         let answer = try await client.sync(since: since, filter: filter, timeout: since == nil ? 0 : (timeout ?? pollTimeout))
@@ -83,12 +89,42 @@ package final class MatrixInbound: Sendable {
         try engine.database.write { try $0.setCursor(Self.cursorName, next) }
     }
 
+    /// The sync filter, uploaded once per process with a field of its own (`org.soc2bot.session`, a new UUID).
+    ///
+    /// Synapse answers a `/sync` from a response cache (2 minutes by default, `caches.sync_response_cache_duration`)
+    /// keyed by user, device, `since`, `timeout`, filter id and `full_state`, so that a client retrying a sync gets
+    /// the same answer. It also gives an identical filter the same id. Without the unique field, a bot started on a
+    /// new database within that window sent the very request of the previous run's first sync and got its answer,
+    /// whose old `next_batch` then replayed that run's commands.
     private func filterID() async throws -> String {
         if let id = state.withLock({ $0.filterID }) { return id }
-        let filter = Data(#"{"room":{"timeline":{"types":["m.room.message","m.reaction"],"limit":100},"state":{"lazy_load_members":true},"ephemeral":{"not_types":["*"]}},"presence":{"not_types":["*"]},"account_data":{"types":["m.direct"]}}"#.utf8)
-        let id = try await client.createFilter(userID: userID, filter: filter)
+        let filter: JSONValue = .object([
+            "room": .object([
+                "timeline": .object(["types": .array([.string("m.room.message"), .string("m.reaction")]), "limit": .int(100)]),
+                "state": .object(["lazy_load_members": .bool(true)]),
+                "ephemeral": .object(["not_types": .array([.string("*")])]),
+            ]),
+            "presence": .object(["not_types": .array([.string("*")])]),
+            "account_data": .object(["types": .array([.string("m.direct")])]),
+            "org.soc2bot.session": .string(UUID().uuidString.lowercased()),
+        ])
+        let id = try await client.createFilter(userID: userID, filter: try JSONValue.encoded(filter))
         state.withLock { $0.filterID = id }
         return id
+    }
+
+    /// When the bot first listened to Matrix on this database: recorded on the first sync of a new database and
+    /// kept. Events older than this (`origin_server_ts`) are history and never acted on.
+    func listeningSince() throws -> Date {
+        if let since = state.withLock({ $0.listeningSince }) { return since }
+        let now = clock.now()
+        let since = try engine.database.write { tx -> Date in
+            if let text = try tx.cursor(Self.listeningSinceCursor), let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+            try tx.setCursor(Self.listeningSinceCursor, String(now.timeIntervalSince1970))
+            return now
+        }
+        state.withLock { $0.listeningSince = since }
+        return since
     }
 
     /// Handles one sync answer. On the very first sync (no saved position) the timeline is history from before
@@ -101,8 +137,16 @@ package final class MatrixInbound: Sendable {
         let roomsSection = answer["rooms"] as? [String: Any] ?? [:]
         for room in (roomsSection["invite"] as? [String: Any] ?? [:]).keys.sorted() {
             if rooms.contains(room) {
-                do { try await client.join(room: room); logger.notice("Matrix: joined \(room) (named in the manifests)") }
-                catch { logger.warning("Matrix: could not join \(room)", metadata: ["error": "\(error)"]) }
+                do {
+                    try await client.join(room: room)
+                    logger.notice("Matrix: joined \(room) (named in the manifests)")
+                    // Messages that waited for the bot to be let in go now.
+                    let now = clock.now()
+                    try engine.database.write { try $0.retryPending(to: .channel(.matrix, room), at: now) }
+                    doorbell.ring()
+                } catch {
+                    logger.warning("Matrix: could not join \(room)", metadata: ["error": "\(error)"])
+                }
             } else {
                 logger.notice("Matrix: invite to \(room) ignored: not a room the manifests name")
             }
@@ -110,23 +154,31 @@ package final class MatrixInbound: Sendable {
         for (room, value) in (roomsSection["join"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
             let events = ((value as? [String: Any])?["timeline"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
             for event in events {
-                guard let id = event["event_id"] as? String else { continue }
-                guard state.withLock({ $0.seen.insert(id) }), !initial else { continue }
-                await handle(event, id: id, room: room)
+                guard let id = event["event_id"] as? String, !state.withLock({ $0.seen.contains(id) }) else { continue }
+                // Seen only once handled: an event whose answer could not be queued is handled again with the batch.
+                if !initial { try await handle(event, id: id, room: room) }
+                _ = state.withLock { $0.seen.insert(id) }
             }
         }
     }
 
-    private func handle(_ event: [String: Any], id: String, room: String) async {
+    private func handle(_ event: [String: Any], id: String, room: String) async throws {
         guard let sender = event["sender"] as? String, sender != userID, let type = event["type"] as? String,
               let content = event["content"] as? [String: Any] else { return }
+        // Sent before the bot listened on this database: a fresh database's first sync may still bring a previous
+        // run's commands (a since-token from before, a cached answer), which that run answered already.
+        let since = try listeningSince()
+        if let sent = (event["origin_server_ts"] as? NSNumber)?.doubleValue, sent / 1000 < since.timeIntervalSince1970 {
+            logger.debug("Matrix: event from before the bot listened on this database ignored", metadata: ["event": "\(id)"])
+            return
+        }
         let listened = rooms.contains(room) || state.withLock { $0.directRooms.contains(room) }
         let relation = content["m.relates_to"] as? [String: Any]
         switch type {
         case "m.reaction":
             guard listened, relation?["rel_type"] as? String == "m.annotation", let target = relation?["event_id"] as? String,
                   let key = relation?["key"] as? String else { return }
-            await react(Self.normalise(key), on: target, by: sender, room: room, event: id)
+            try await react(Self.normalise(key), on: target, by: sender, room: room, event: id)
         case "m.room.message":
             // People's text only: m.notice is other bots, edits are ignored, anything without a text body is malformed.
             guard content["msgtype"] as? String == "m.text", relation?["rel_type"] as? String != "m.replace",
@@ -143,11 +195,9 @@ package final class MatrixInbound: Sendable {
                     return
                 }
                 let alert = threadRoot.flatMap { try? alertID(event: $0, room: room) }
-                await command(Self.completing(text, alert: alert), from: sender, room: room, event: id, threadRoot: threadRoot)
-            } else if let root = threadRoot, listened,
-                      let kind = state.withLock({ $0.prompts.removeValue(forKey: PromptKey(sender: sender, root: root)) }),
-                      let alert = try? alertID(event: root, room: room) {
-                await command("!soc2 \(kind.command) \(alert) \(text)", from: sender, room: room, event: id, threadRoot: root)
+                try await command(Self.completing(text, alert: alert), from: sender, room: room, event: id, threadRoot: threadRoot)
+            } else if let root = threadRoot, listened, let prompt = try engine.database.read({ try $0.matrixPrompt(sender: sender, root: root) }) {
+                try await answer(prompt, with: text, room: room, event: id)
             }
         default:
             return
@@ -159,8 +209,8 @@ package final class MatrixInbound: Sendable {
     /// `next_batch` is saved after the whole batch, so a crash inside it makes the restarted bot see the batch again.
     /// A command that records something (an alert action, evidence) therefore records its event as handled in the
     /// same transaction, and an event found recorded is not acted on twice (an escalation would escalate again). Its
-    /// answer is sent again under the same txnId, which the homeserver drops if the first one went out.
-    private func command(_ text: String, from sender: String, room: String, event: String, threadRoot: String?) async {
+    /// answer is queued under a txnId derived from the event, so an answer already queued is not queued again.
+    private func command(_ text: String, from sender: String, room: String, event: String, threadRoot: String?) async throws {
         let handled = Self.handledPrefix + event
         let message: ChatMessage
         do {
@@ -175,42 +225,61 @@ package final class MatrixInbound: Sendable {
             logger.error("Matrix command failed", metadata: ["error": "\(error)"])
             message = .text("soc2bot could not do that: an internal error (the bot's log has the details). Nothing was changed.")
         }
-        var content = MatrixRenderer.content(message).objectValue
-        if let threadRoot {
-            content["m.relates_to"] = .object(["rel_type": .string("m.thread"), "event_id": .string(threadRoot), "is_falling_back": .bool(false),
-                                               "m.in_reply_to": .object(["event_id": .string(event)])])
-        } else {
-            content["m.relates_to"] = .object(["m.in_reply_to": .object(["event_id": .string(event)])])
+        try reply(message, in: room, to: .init(message: event, thread: threadRoot, mentions: [sender]), txnID: "soc2bot-reply-\(event)")
+    }
+
+    /// A person's reply in the thread where the bot asked them something: completes the command, or, when the
+    /// question expired, says how to do it now.
+    private func answer(_ prompt: MatrixPrompt, with text: String, room: String, event: String) async throws {
+        // Forgotten once answered (not before: an answer that could not be queued is handled again with its batch).
+        func forget() throws { try engine.database.write { try $0.deleteMatrixPrompt(sender: prompt.sender, root: prompt.root) } }
+        guard let alert = try alertID(event: prompt.root, room: room) else { return try forget() }
+        guard clock.now() < prompt.expiresAt else {
+            let example = prompt.command == "snooze" ? "!soc2 snooze 2d <why>" : "!soc2 close <what was done>"
+            try reply(.text("That question expired (\(Int(Self.promptLifetime / 3_600)) h); nothing was changed.",
+                            body: "React again, or type `\(example)` in this thread, to \(prompt.command) \(alert)."),
+                      in: room, to: .init(message: event, thread: prompt.root, mentions: [prompt.sender]), txnID: "soc2bot-reply-\(event)")
+            return try forget()
         }
-        content["m.mentions"] = .object(["user_ids": .array([.string(sender)])])
-        await send(room: room, txnID: "soc2bot-reply-\(event)", content: .object(content))
+        try await command("!soc2 \(prompt.command) \(alert) \(text)", from: prompt.sender, room: room, event: event, threadRoot: prompt.root)
+        try forget()
     }
 
     /// A reaction on an alert: 👀 acknowledges, ⬆ escalates, ⏰ / ✅ ask in the thread for the rest.
-    private func react(_ key: String, on target: String, by sender: String, room: String, event: String) async {
+    private func react(_ key: String, on target: String, by sender: String, room: String, event: String) async throws {
         guard let alert = try? alertID(event: target, room: room) else {
             logger.debug("Matrix: reaction on an event that is not an alert ignored")
             return
         }
         switch key {
-        case "👀": await command("!soc2 ack \(alert)", from: sender, room: room, event: event, threadRoot: target)
-        case "⬆", "🔼": await command("!soc2 escalate \(alert)", from: sender, room: room, event: event, threadRoot: target)
+        case "👀": try await command("!soc2 ack \(alert)", from: sender, room: room, event: event, threadRoot: target)
+        case "⬆", "🔼": try await command("!soc2 escalate \(alert)", from: sender, room: room, event: event, threadRoot: target)
         case "⏰", "✅", "✔":
             let kind: ChatAction.Kind = key == "⏰" ? .snooze : .close
-            state.withLock { $0.prompts[PromptKey(sender: sender, root: target)] = kind }
+            let now = clock.now()
+            let prompt = MatrixPrompt(sender: sender, root: target, room: room, command: kind.command, expiresAt: now.addingTimeInterval(Self.promptLifetime))
+            try engine.database.write { try $0.saveMatrixPrompt(prompt, now: now) }
             let ask = kind == .snooze
                 ? "\(sender): reply in this thread with how long and why, e.g. `2d waiting for the vendor's fix`, to snooze \(alert)."
                 : "\(sender): reply in this thread with what was done (and a link if you have one) to close \(alert)."
-            await send(room: room, txnID: "soc2bot-prompt-\(event)", content: MatrixSurface.threadReply(ask, root: target, mentioning: [sender]))
+            try reply(.text(ask), in: room, to: .init(message: target, thread: target, mentions: [sender]), txnID: "soc2bot-prompt-\(event)")
         default:
             logger.debug("Matrix: reaction \(key) on \(alert) has no meaning")
         }
     }
 
-    private func send(room: String, txnID: String, content: JSONValue) async {
-        do { _ = try await client.send(room: room, type: "m.room.message", txnID: txnID, content: content) } catch {
-            logger.warning("Matrix: reply not sent", metadata: ["room": "\(room)", "error": "\(error)"])
+    /// Queues an answer in the outbox, delivered by the dispatcher like every message (held while the homeserver
+    /// rate-limits, retried, kept across a restart). `txnID` is derived from the event answered, so an event handled
+    /// again (its batch seen again after a crash) queues nothing new.
+    private func reply(_ message: ChatMessage, in room: String, to target: ChatMessage.ReplyTarget, txnID: String) throws {
+        var message = message
+        message.replyTo = target
+        let payload = try StoreJSON.encode(message)
+        let now = clock.now()
+        try engine.database.write {
+            try $0.enqueueOnce(txnID: txnID, alert: nil, kind: .reply, destination: .channel(.matrix, room), payload: payload, at: now)
         }
+        doorbell.ring()
     }
 
     private func alertID(event: String, room: String) throws -> AlertID? {

@@ -210,6 +210,21 @@ package struct BotDatabase: Sendable {
         migrator.registerMigration("v5-delivery-outbox-by-alert") { db in
             try db.execute(sql: "CREATE INDEX outbox_alert ON outbox(alert_id, id)")
         }
+        // The questions the bot asked in an alert's Matrix thread (⏰ how long and why, ✅ what was done), which the
+        // person's next reply there answers: kept here, with an expiry, so a reply after a restart is still understood.
+        migrator.registerMigration("v5-matrix-prompts") { db in
+            try db.execute(sql: """
+                CREATE TABLE matrix_prompt (
+                    sender TEXT NOT NULL,
+                    root TEXT NOT NULL,
+                    room TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    expires_at REAL NOT NULL,
+                    PRIMARY KEY (sender, root)
+                ) WITHOUT ROWID;
+                CREATE INDEX matrix_prompt_expiry ON matrix_prompt(expires_at);
+                """)
+        }
         return migrator
     }
 

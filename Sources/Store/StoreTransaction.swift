@@ -272,13 +272,36 @@ package struct StoreTransaction {
     /// Queues a message; its txnID is fixed now, before any attempt.
     @discardableResult
     package func enqueue(alert: AlertID?, kind: OutboxMessage.Kind, destination: ChatDestination, payload: Data, at: Date) throws -> Int64 {
+        try insertOutbox(alert: alert, kind: kind, destination: destination, payload: payload, at: at,
+                         txnID: "soc2bot-" + UUID().uuidString.lowercased())
+        return db.lastInsertedRowID
+    }
+
+    /// Queues a message whose txnID the caller derives from what it answers (a Matrix command's event id), unless a
+    /// message with that txnID is already queued or sent: a batch of commands seen again after a crash answers once.
+    /// True when queued now.
+    @discardableResult
+    package func enqueueOnce(txnID: String, alert: AlertID?, kind: OutboxMessage.Kind, destination: ChatDestination, payload: Data,
+                             at: Date) throws -> Bool {
+        try insertOutbox(alert: alert, kind: kind, destination: destination, payload: payload, at: at, txnID: txnID)
+        return db.changesCount > 0
+    }
+
+    private func insertOutbox(alert: AlertID?, kind: OutboxMessage.Kind, destination: ChatDestination, payload: Data, at: Date,
+                              txnID: String) throws {
         try db.cachedStatement(sql: """
             INSERT INTO outbox (alert_id, kind, platform, destination, payload, txn_id, created_at, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_id) DO NOTHING
             """).execute(arguments: [alert?.rawValue, kind.rawValue, destination.platform.rawValue, try StoreJSON.encode(destination),
-                                     payload, "soc2bot-" + UUID().uuidString.lowercased(), at.timeIntervalSinceReferenceDate,
-                                     at.timeIntervalSinceReferenceDate])
-        return db.lastInsertedRowID
+                                     payload, txnID, at.timeIntervalSinceReferenceDate, at.timeIntervalSinceReferenceDate])
+    }
+
+    /// Makes the messages to `destination` that wait for a retry due at `at` (the bot just joined the Matrix room they
+    /// wait for). Messages given up on stay given up on.
+    package func retryPending(to destination: ChatDestination, at: Date) throws {
+        try db.execute(sql: """
+            UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL AND destination = ? AND next_attempt_at > ? AND next_attempt_at < ?
+            """, arguments: [at.timeIntervalSinceReferenceDate, try StoreJSON.encode(destination), at.timeIntervalSinceReferenceDate, Self.undeliverable])
     }
 
     /// Messages on `platforms` still to deliver, oldest first: undelivered and not given up on (`markUndeliverable`),

@@ -96,7 +96,8 @@ struct OffboardingEndToEndTests {
         #expect(alert.observed.contains("GitHub (lee-gh-\(tag), org admin)"), "\(alert.observed)")
         #expect(alert.observed.contains("Okta (\(lee), SUPER_ADMIN)"), "\(alert.observed)")
         #expect(alert.observed.contains("AWS (\(iamUser)"), "\(alert.observed)")
-        #expect(alert.slaDeadline > alert.failingSince)
+        // The policy's own deadline (24 h after the termination) is the alert's SLA: no second grace from opening.
+        #expect(alert.slaDeadline == alert.failingSince && alert.policyDeadline == alert.failingSince)
         #expect(await surface.delivered.contains { $0.kind == .post && $0.destination.address == "#platform" })
 
         // The accounts are removed; Dana closes the alert with what was done.

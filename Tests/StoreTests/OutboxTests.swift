@@ -142,4 +142,65 @@ struct OutboxTests {
         try database.write { try $0.saveMessageRef(reposted, alert: alert.id) }
         #expect(try database.read { try $0.messageRefs(alert: alert.id) } == [reposted, terminalRef])
     }
+
+    /// A Matrix command's answer is queued under a txnId derived from the command's event: the same event handled
+    /// again (its batch seen again after a crash) queues nothing new.
+    @Test func aMessageQueuedOnceUnderItsTransactionIDIsNotQueuedAgain() throws {
+        let database = try BotDatabase.inMemory()
+        let room = ChatDestination.channel(.matrix, "!infra:hs")
+        let first = try database.write {
+            try $0.enqueueOnce(txnID: "soc2bot-reply-$e1", alert: nil, kind: .reply, destination: room, payload: Data("a".utf8), at: Sample.t0)
+        }
+        let again = try database.write {
+            try $0.enqueueOnce(txnID: "soc2bot-reply-$e1", alert: nil, kind: .reply, destination: room, payload: Data("b".utf8), at: Sample.at(1))
+        }
+        #expect(first && !again)
+        let all = try database.read { try $0.allOutbox() }
+        #expect(all.map(\.txnID) == ["soc2bot-reply-$e1"] && all.first?.payload == Data("a".utf8))
+    }
+
+    /// When the bot joins the Matrix room its messages waited for, they become due at once; messages given up on
+    /// and messages to other rooms keep their times.
+    @Test func retryingADestinationMakesItsWaitingMessagesDue() throws {
+        let database = try BotDatabase.inMemory()
+        let room = ChatDestination.channel(.matrix, "!infra:hs")
+        let other = ChatDestination.channel(.matrix, "!other:hs")
+        let ids = try database.write { tx in
+            [try tx.enqueue(alert: AlertID(1), kind: .post, destination: room, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(2), kind: .post, destination: room, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(3), kind: .post, destination: other, payload: Data(), at: Sample.t0)]
+        }
+        try database.write { tx in
+            try tx.markFailed(ids[0], error: "not deliverable yet", retryAt: Sample.at(Sample.hour))
+            try tx.markUndeliverable(ids[1], error: "given up")
+            try tx.markFailed(ids[2], error: "not deliverable yet", retryAt: Sample.at(Sample.hour))
+            try tx.retryPending(to: room, at: Sample.at(60))
+        }
+        let all = try database.read { try $0.allOutbox() }
+        #expect(all[0].nextAttemptAt == Sample.at(60))
+        #expect(all[1].nextAttemptAt == .distantFuture)
+        #expect(all[2].nextAttemptAt == Sample.at(Sample.hour))
+    }
+
+    /// ⏰ / ✅ questions in a Matrix thread are kept until answered; expired ones are remembered a week, then purged.
+    @Test func matrixQuestionsAreKeptUntilAnsweredAndPurgedAWeekAfterExpiring() throws {
+        let database = try BotDatabase.inMemory()
+        let asked = MatrixPrompt(sender: "@dana:hs", root: "$alert", room: "!infra:hs", command: "snooze", expiresAt: Sample.at(Sample.day))
+        try database.write { try $0.saveMatrixPrompt(asked, now: Sample.t0) }
+        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") } == asked)
+        #expect(try database.read { try $0.matrixPrompt(sender: "@sam:hs", root: "$alert") } == nil)
+
+        // Asked again (✅ after ⏰): the newer question replaces the older one.
+        var close = asked
+        close.command = "close"
+        try database.write { try $0.saveMatrixPrompt(close, now: Sample.at(60)) }
+        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") }?.command == "close")
+
+        // Another question, eight days later: the expired one is forgotten.
+        let later = MatrixPrompt(sender: "@sam:hs", root: "$other", room: "!infra:hs", command: "close", expiresAt: Sample.at(9 * Sample.day))
+        try database.write { try $0.saveMatrixPrompt(later, now: Sample.at(8 * Sample.day + 1)) }
+        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") } == nil)
+        try database.write { try $0.deleteMatrixPrompt(sender: "@sam:hs", root: "$other") }
+        #expect(try database.read { try $0.matrixPrompt(sender: "@sam:hs", root: "$other") } == nil)
+    }
 }

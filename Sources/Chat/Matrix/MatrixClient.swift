@@ -6,8 +6,9 @@ import HTTP
 /// project's HTTP transport with `Authorization: Bearer`. Room and event ids are percent-encoded in paths.
 ///
 /// Errors: 429 `M_LIMIT_EXCEEDED` → `DeliveryError.retryAfter` (the `Retry-After` header, else `retry_after_ms`);
-/// an unknown token, a forbidden room or a too-large event → `DeliveryError.permanent`; anything else →
-/// `MatrixAPIError` (retried with backoff by the dispatcher and the sync loop).
+/// an unknown token or a too-large event → `DeliveryError.permanent`; `M_FORBIDDEN` → `MatrixAPIError.forbidden`
+/// (for a send, usually "not in the room": `MatrixSurface` joins and sends again); anything else → `MatrixAPIError`
+/// (retried with backoff by the dispatcher and the sync loop).
 package struct MatrixClient: Sendable {
     package let homeserver: URL
     package let accessToken: String
@@ -130,7 +131,8 @@ package struct MatrixClient: Sendable {
             let body = (object?["retry_after_ms"] as? Double).map { $0 / 1000 }
             throw DeliveryError.retryAfter(header ?? body ?? 5)
         }
-        if ["M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_JSON", "M_BAD_JSON"].contains(errcode) {
+        if errcode == "M_FORBIDDEN" { throw MatrixAPIError.forbidden(what: what) }
+        if ["M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_TOO_LARGE", "M_NOT_JSON", "M_BAD_JSON"].contains(errcode) {
             throw DeliveryError.permanent("Matrix \(what): \(errcode) (HTTP \(response.status))")
         }
         throw MatrixAPIError.failed(response.status, errcode: errcode, what: what)
@@ -141,9 +143,12 @@ package struct MatrixClient: Sendable {
 package enum MatrixAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case failed(Int, errcode: String, what: String)
     case malformed(what: String)
+    /// `M_FORBIDDEN`: the server refuses the bot this (a send to a room it is not in, a join without an invite).
+    case forbidden(what: String)
 
     package var description: String {
         switch self {
+        case .forbidden(let what): "Matrix \(what): M_FORBIDDEN (HTTP 403)"
         case .failed(let status, let errcode, let what): "Matrix \(what): HTTP \(status)\(errcode.isEmpty ? "" : " \(errcode)")"
         case .malformed(let what): "Matrix \(what): the answer is not a client-server API response"
         }
