@@ -243,6 +243,94 @@ struct HTTPServerTests {
         }
     }
 
+    @Test func bodyThatStopsArrivingGets408AfterTheIdleTimeoutAndCloses() async throws {
+        let handled = Counter()
+        // requestTimeout is long: only the idle-body timeout can end this body in time.
+        try await withServer(.init(requestTimeout: 10, bodyIdleTimeout: 0.5), handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            let connection = try RawConnection(port: server.port, readTimeout: 8)
+            // Given a head that declares 10 bytes and 3 of them, when nothing more comes, then 408 and a close.
+            let (response, rest) = try await offPool {
+                try connection.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+                return (try connection.readResponse(), connection.readUntilClosed())
+            }
+            #expect(response.status == 408)
+            #expect(response.headers["connection"] == "close")
+            #expect(rest.closed)
+            #expect(handled.value == 0)
+            #expect(try await fetch("http://127.0.0.1:\(server.port)/after").status == 200)
+        }
+    }
+
+    @Test func connectionsBeyondThePerPeerCapAreRefusedAndOtherPeersAreServed() async throws {
+        let configuration = HTTPServer.Configuration(requestTimeout: 30, maxConnectionsPerPeer: 3)
+        try await withServer(configuration) { server in
+            // Given three idle connections from 127.0.0.1 (lws waits for their heads)…
+            var held = try (0..<3).map { _ in try RawConnection(port: server.port) }
+            // …when a fourth comes from the same address, then it is refused at once with 503 and closed.
+            let excess = try RawConnection(port: server.port, readTimeout: 8)
+            let (refusal, rest) = try await offPool { (try excess.readResponse(), excess.readUntilClosed()) }
+            #expect(refusal.status == 503)
+            #expect(refusal.headers["connection"] == "close")
+            #expect(rest.closed)
+
+            // Another address is not affected, and the held connections still work.
+            let other = try RawConnection(port: server.port, source: "127.0.0.2")
+            let first = held[0]
+            let (otherResponse, heldResponse) = try await offPool {
+                try other.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+                try first.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (try other.readResponse(), try first.readResponse())
+            }
+            #expect(otherResponse.status == 200)
+            #expect(heldResponse.status == 200)
+
+            // When one of the three closes, a new connection from 127.0.0.1 is admitted (once the server has seen
+            // the close).
+            held.removeLast()
+            let admitted = await eventually {
+                guard let connection = try? RawConnection(port: server.port, readTimeout: 8),
+                      (try? connection.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")) != nil else { return false }
+                return (try? connection.readResponse())?.status == 200
+            }
+            #expect(admitted)
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func requestsArriveWholeAreServedWhileSlowBodiesHang() async throws {
+        let handled = Counter()
+        // Four slots for requests, two for bodies still arriving; slow clients never send theirs and no timeout
+        // ends them during the test.
+        let configuration = HTTPServer.Configuration(requestTimeout: 60, bodyIdleTimeout: 60, maxConcurrentRequests: 4,
+                                                     maxPendingBodies: 2, maxConnectionsPerPeer: 0)
+        try await withServer(configuration, handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            // Given eight clients that sent a head with a Content-Length and no body (more than both shares)…
+            let slow = try (0..<8).map { _ in try RawConnection(port: server.port, readTimeout: 20) }
+            try await offPool {
+                for connection in slow {
+                    try connection.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+                }
+            }
+            // …when a request arrives whole, then it is answered while they hang.
+            let result = try await fetch("http://127.0.0.1:\(server.port)/whole", method: "POST",
+                                         body: Data("payload".utf8))
+            #expect(result.status == 200)
+            #expect(try JSONDecoder().decode(SeenRequest.self, from: result.body).body == "payload")
+            #expect(handled.value == 1)
+            // The body that waited longest made room for the newer ones: 408, closed.
+            let oldest = slow[0]
+            let (evicted, rest) = try await offPool { (try oldest.readResponse(), oldest.readUntilClosed()) }
+            #expect(evicted.status == 408)
+            #expect(rest.closed)
+        }
+    }
+
     @Test func handlerSlowerThanLwsDefaultTimeoutIsStillAnswered() async throws {
         // lws would drop the request after requestTimeout (1 s here, 5 s by default) if the server did not raise
         // the timeout while the handler runs.
