@@ -12,7 +12,8 @@ import Foundation
 /// - requests still waiting for their body have their own share of the pool (`maxPendingBodies`); when one more
 ///   arrives beyond it, the one that has waited longest gets 408, so `maxConcurrentRequests` buffers stay for
 ///   requests that arrive whole (what Slack sends);
-/// - one peer address holds at most `maxConnectionsPerPeer` connections; the next one gets 503 at once.
+/// - one peer address holds at most `maxConnectionsPerPeer` connections; the next one gets 503 at once (loopback
+///   peers, a reverse proxy on the same machine, are not capped by default).
 extension HTTPServer {
     // MARK: - Connections per peer
 
@@ -24,6 +25,7 @@ extension HTTPServer {
         var name = [CChar](repeating: 0, count: 64)
         guard lws_get_peer_simple(wsi, &name, name.count) != nil else { return 0 }
         let peer = LWSRequestReader.string(name)
+        if !configuration.capsLoopbackPeers && Self.isLoopback(peer) { return 0 }
         let open = connectionsByPeer[peer, default: 0]
         guard open < cap else {
             if configuration.tls == nil { refuseRaw(lws_get_socket_fd(wsi), cap: cap) }
@@ -32,6 +34,11 @@ extension HTTPServer {
         connectionsByPeer[peer] = open + 1
         peerByWSI[wsi] = peer
         return 0
+    }
+
+    /// 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a listener on `::`).
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address.hasPrefix("::ffff:127.") || address == "::1"
     }
 
     /// `LWS_CALLBACK_WSI_DESTROY`: the connection no longer counts against its peer.

@@ -9,7 +9,7 @@ import Foundation
 /// the service thread's job queue and is written in 16 KiB chunks. Slow clients cannot starve the others: a body
 /// that pauses for `bodyIdleTimeout` or is not complete within `requestTimeout` gets 408, bodies still arriving
 /// are held to their own share of lws' header buffers (`maxPendingBodies`, the longest-waiting evicted with 408),
-/// and one peer address holds at most `maxConnectionsPerPeer` connections. Keep-alive works; pipelining behind a body
+/// and one peer address (loopback aside) holds at most `maxConnectionsPerPeer` connections. Keep-alive works; pipelining behind a body
 /// does not (lws 4.1.6 bug) and closes the connection. Requests with `Transfer-Encoding` or without a valid,
 /// single `Content-Length` on POST/PUT/PATCH get 411, oversized bodies 413, and both close the connection.
 ///
@@ -63,10 +63,13 @@ package final class HTTPServer: @unchecked Sendable {
         /// maxPendingBodies`, at most 65535.
         package var maxPendingBodies: Int
         /// How many connections one peer address may hold open at once; 0 for no cap. A further connection gets
-        /// 503 (plain HTTP; TLS connections are closed) and is closed before anything is read. Behind a reverse
-        /// proxy every connection comes from the proxy's address: raise this there, or set 0 and let the proxy
-        /// cap its clients.
+        /// 503 (plain HTTP; TLS connections are closed) and is closed before anything is read. Loopback peers are
+        /// not capped unless `capsLoopbackPeers` is set (see there).
         package var maxConnectionsPerPeer: Int
+        /// Whether `maxConnectionsPerPeer` applies to loopback peers (127.0.0.0/8, ::1) too. Off by default: the
+        /// recommended deployment listens on 127.0.0.1 behind a reverse proxy on the same machine, whose
+        /// connections all come from loopback and must not be capped as one client.
+        package var capsLoopbackPeers: Bool
         /// Paths that accept WebSocket upgrades.
         package var webSocketPaths: [String]
         /// The largest WebSocket message accepted; a larger one closes the connection with 1009.
@@ -78,6 +81,7 @@ package final class HTTPServer: @unchecked Sendable {
                      capturedHeaders: [String] = [], handlerTimeout: TimeInterval = 30, requestTimeout: Int = 5,
                      bodyIdleTimeout: TimeInterval = 2, maxHeaderBytes: Int = 16 * 1024,
                      maxConcurrentRequests: Int = 256, maxPendingBodies: Int = 64, maxConnectionsPerPeer: Int = 64,
+                     capsLoopbackPeers: Bool = false,
                      webSocketPaths: [String] = [], maxWebSocketMessageBytes: Int = 16 << 20,
                      tls: TLSIdentity? = nil) {
             self.host = host
@@ -91,6 +95,7 @@ package final class HTTPServer: @unchecked Sendable {
             self.maxConcurrentRequests = maxConcurrentRequests
             self.maxPendingBodies = maxPendingBodies
             self.maxConnectionsPerPeer = maxConnectionsPerPeer
+            self.capsLoopbackPeers = capsLoopbackPeers
             self.webSocketPaths = webSocketPaths
             self.maxWebSocketMessageBytes = maxWebSocketMessageBytes
             self.tls = tls

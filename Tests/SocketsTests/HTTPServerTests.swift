@@ -265,7 +265,8 @@ struct HTTPServerTests {
     }
 
     @Test func connectionsBeyondThePerPeerCapAreRefusedAndOtherPeersAreServed() async throws {
-        let configuration = HTTPServer.Configuration(requestTimeout: 30, maxConnectionsPerPeer: 3)
+        // Loopback addresses play the peers here, so the cap applies to them too.
+        let configuration = HTTPServer.Configuration(requestTimeout: 30, maxConnectionsPerPeer: 3, capsLoopbackPeers: true)
         try await withServer(configuration) { server in
             // Given three idle connections from 127.0.0.1 (lws waits for their heads)…
             var held = try (0..<3).map { _ in try RawConnection(port: server.port) }
@@ -296,6 +297,20 @@ struct HTTPServerTests {
                 return (try? connection.readResponse())?.status == 200
             }
             #expect(admitted)
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func loopbackPeersAreNotCappedByDefault() async throws {
+        // A reverse proxy on the same machine connects from loopback for every client it serves.
+        try await withServer(.init(requestTimeout: 30, maxConnectionsPerPeer: 2)) { server in
+            let held = try (0..<3).map { _ in try RawConnection(port: server.port) }
+            let last = held[2]
+            let response = try await offPool {
+                try last.send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n")
+                return try last.readResponse()
+            }
+            #expect(response.status == 200)
             withExtendedLifetime(held) {}
         }
     }
