@@ -264,6 +264,30 @@ struct HTTPServerTests {
         }
     }
 
+    @Test func bodyTrickledWithinTheIdleTimeoutIsCutOffAtTheRequestTimeout() async throws {
+        let handled = Counter()
+        try await withServer(.init(requestTimeout: 2, bodyIdleTimeout: 1), handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            // Each read waits up to 0.3 s for the server's answer; when none comes, one more body byte goes out.
+            let connection = try RawConnection(port: server.port, readTimeout: 0.3)
+            let (response, trickled) = try await offPool { () -> (RawConnection.Response?, Int) in
+                try connection.send("POST /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+                for sent in 0..<60 {
+                    if let response = try? connection.readResponse() { return (response, sent) }
+                    try connection.send("a")
+                }
+                return (nil, 60)
+            }
+            // Given a body that never pauses for the idle timeout, then it still ends with 408 once the whole body
+            // is overdue (lws alone would wait as long as bytes keep coming).
+            #expect(response?.status == 408, "no answer after \(trickled) trickled bytes")
+            #expect(response?.headers["connection"] == "close")
+            #expect(handled.value == 0)
+        }
+    }
+
     @Test func connectionsBeyondThePerPeerCapAreRefusedAndOtherPeersAreServed() async throws {
         // Loopback addresses play the peers here, so the cap applies to them too.
         let configuration = HTTPServer.Configuration(requestTimeout: 30, maxConnectionsPerPeer: 3, capsLoopbackPeers: true)
