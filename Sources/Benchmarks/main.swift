@@ -8,7 +8,8 @@ import Store
 //
 //   swift run -c release soc2bot-bench            full sizes (the 1M-entry ledger takes a few minutes to build)
 //   swift run -c release soc2bot-bench --quick    sizes ÷10, for smoke runs; the targets stay those of full sizes
-//   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s)
+//   … --only reconcile|appends|verify|slack       one group of benchmarks (slack: signed Slack requests at 200/s, then
+//                                                  /soc2 status while 300 slow-body clients hang)
 //   … --only identity                             10,000 people × 5 systems through offboarding and MFA; webhook latency
 //   … --only endpoints                            5,000 devices and 1,000 people through the endpoint and training controls
 //   … --only metrics                              status, metrics, digest and /metrics over a 1,000,000-entry ledger
@@ -230,6 +231,7 @@ if groups.contains("verify") { try withScratchDirectory { dir in
 
 if groups.contains("slack") {
     table += try await benchSlackHTTP(rate: 200, seconds: quick ? 3 : 15)
+    table += try await benchSlackSlowBodies(slowClients: 300, tricklers: 10, requests: quick ? 60 : 200, rate: 20)
 }
 
 // MARK: - Identity: offboarding and MFA over 10,000 people in 5 systems; webhook → outbox

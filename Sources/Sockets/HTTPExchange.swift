@@ -6,7 +6,7 @@ import Foundation
 /// result that arrives after the client left finds no exchange and is dropped.
 final class HTTPExchange {
     enum Phase {
-        /// Reading a body of `expectedBodyBytes`.
+        /// Reading a body of `expectedBodyBytes` (a request refused before its body is read is `responding`).
         case receivingBody
         /// The handler task runs.
         case handling
@@ -29,6 +29,10 @@ final class HTTPExchange {
     /// How many `HTTP_BODY_COMPLETION`s lws reported; a second one is the 4.1.6 pipelining bug.
     var bodyCompletions = 0
     var task: Task<Void, Never>?
+    /// When the head was read and when the last body byte arrived (`bodyIdleTimeout`, `requestTimeout`); set
+    /// while a body is awaited.
+    var headReadAt: ContinuousClock.Instant?
+    var lastBodyByteAt: ContinuousClock.Instant?
 
     var response: HTTPServerResponse?
     var closeAfterResponse = false

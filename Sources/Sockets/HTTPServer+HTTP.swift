@@ -15,7 +15,9 @@ extension HTTPServer: LWSCallbackHandler {
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return writeResponse(wsi)
         case LWS_CALLBACK_TIMER:
-            return handlerTimedOut(wsi)
+            return timerFired(wsi)
+        case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+            return admitConnection(wsi)
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
             return confirmUpgrade(wsi, input)
         case LWS_CALLBACK_ESTABLISHED:
@@ -24,10 +26,14 @@ extension HTTPServer: LWSCallbackHandler {
             return receiveMessage(wsi, input, length)
         case LWS_CALLBACK_SERVER_WRITEABLE:
             return writeMessages(wsi)
-        case LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_CLOSED, LWS_CALLBACK_WSI_DESTROY:
+        case LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_CLOSED:
             // HTTP_DROP_PROTOCOL is not a close: lws sends it when it re-binds the protocol between keep-alive
             // transactions and during a WebSocket upgrade, with the wsi still alive.
             forget(wsi)
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            forget(wsi)
+            releaseConnection(wsi)
             return 0
         default:
             return 0
@@ -41,6 +47,8 @@ extension HTTPServer: LWSCallbackHandler {
         peers.removeAll()
         idByWSI.removeAll()
         pendingUpgrades.removeAll()
+        connectionsByPeer.removeAll()
+        peerByWSI.removeAll()
         webSocketEventSink.finish()
     }
 
@@ -104,7 +112,7 @@ extension HTTPServer: LWSCallbackHandler {
                 // lws never answers Expect itself; curl would otherwise wait a second before sending.
                 guard writeRaw(wsi, "HTTP/1.1 100 Continue\r\n\r\n") else { return -1 }
             }
-            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, Int32(configuration.requestTimeout))
+            awaitBody(exchange)
             return 0
         }
         if method == "POST" {
@@ -125,6 +133,8 @@ extension HTTPServer: LWSCallbackHandler {
         }
         if exchange.body.count > exchange.expectedBodyBytes {
             respond(exchange, .text(413, "the body is longer than its Content-Length\n"), close: true)
+        } else if exchange.body.count < exchange.expectedBodyBytes {
+            bodyProgressed(exchange)
         }
         return 0
     }
@@ -166,20 +176,29 @@ extension HTTPServer: LWSCallbackHandler {
         respond(exchange, response, close: false)
     }
 
-    /// `LWS_CALLBACK_TIMER`: the handler ran out of time.
-    private func handlerTimedOut(_ wsi: OpaquePointer) -> Int32 {
-        guard let id = idByWSI[wsi], let exchange = exchanges[id], exchange.phase == .handling else { return 0 }
+    /// `LWS_CALLBACK_TIMER`: the body or the handler ran out of time.
+    private func timerFired(_ wsi: OpaquePointer) -> Int32 {
+        guard let id = idByWSI[wsi], let exchange = exchanges[id] else { return 0 }
+        switch exchange.phase {
+        case .receivingBody: bodyTimerFired(exchange)
+        case .handling: handlerTimedOut(exchange)
+        case .responding, .closing: break
+        }
+        return 0
+    }
+
+    /// The handler ran out of time: 503, and its task is cancelled.
+    private func handlerTimedOut(_ exchange: HTTPExchange) {
         exchange.task?.cancel()
         exchange.task = nil
         let seconds = configuration.handlerTimeout
         respond(exchange, .text(503, "the request was not answered within \(seconds) s\n"), close: false)
-        return 0
     }
 
     // MARK: - Response
 
     /// Starts writing `response` at the next `HTTP_WRITEABLE`.
-    private func respond(_ exchange: HTTPExchange, _ response: HTTPServerResponse, close: Bool) {
+    func respond(_ exchange: HTTPExchange, _ response: HTTPServerResponse, close: Bool) {
         exchange.response = response
         exchange.closeAfterResponse = close
         exchange.phase = .responding

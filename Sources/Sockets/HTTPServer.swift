@@ -6,7 +6,10 @@ import Foundation
 ///
 /// Each request is read completely (headers and a `Content-Length` body up to `maxBodyBytes`) on the service
 /// thread, then handed to `handler` in a `Task` on the Swift concurrency pool; the response comes back through
-/// the service thread's job queue and is written in 16 KiB chunks. Keep-alive works; pipelining behind a body
+/// the service thread's job queue and is written in 16 KiB chunks. Slow clients cannot starve the others: a body
+/// that pauses for `bodyIdleTimeout` or is not complete within `requestTimeout` gets 408, bodies still arriving
+/// are held to their own share of lws' header buffers (`maxPendingBodies`, the longest-waiting evicted with 408),
+/// and one peer address (loopback aside) holds at most `maxConnectionsPerPeer` connections. Keep-alive works; pipelining behind a body
 /// does not (lws 4.1.6 bug) and closes the connection. Requests with `Transfer-Encoding` or without a valid,
 /// single `Content-Length` on POST/PUT/PATCH get 411, oversized bodies 413, and both close the connection.
 ///
@@ -17,7 +20,8 @@ import Foundation
 /// - `configuration`, `handler`, `serviceThread` and the event stream are immutable (the stream's continuation is
 ///   itself thread-safe).
 /// - `lifecycle` and `boundPort` are read and written only under `lock`.
-/// - `exchanges`, `peers`, `idByWSI`, `pendingUpgrades`, `nextID` and `chunkBuffer` belong to the service thread:
+/// - `exchanges`, `peers`, `idByWSI`, `pendingUpgrades`, `connectionsByPeer`, `peerByWSI`, `nextID` and
+///   `chunkBuffer` belong to the service thread:
 ///   only lws callbacks and jobs queued through `serviceThread.perform` touch them. Handler tasks and public
 ///   methods reach them only by queueing a job that carries an id, never a `wsi`.
 /// - A `wsi` is used only while `idByWSI` maps it, and every close path (`CLOSED_HTTP`, `CLOSED`, `WSI_DESTROY`)
@@ -37,16 +41,35 @@ package final class HTTPServer: @unchecked Sendable {
         package var capturedHeaders: [String]
         /// Seconds a handler may take; after that the client gets 503 and the handler's task is cancelled.
         package var handlerTimeout: TimeInterval
-        /// Seconds lws allows for a request head to complete, for the body, and for each response chunk to leave
-        /// (lws' `timeout_secs` and `timeout_secs_ah_idle`; lws' own default is 5). The handler's time is governed
-        /// by `handlerTimeout` instead.
+        /// Seconds lws allows for a request head to complete, for the whole body to arrive after its head, and for
+        /// each response chunk to leave (lws' `timeout_secs` and `timeout_secs_ah_idle`; lws' own default is 5).
+        /// A body still incomplete then gets 408 and the connection closes. The handler's time is governed by
+        /// `handlerTimeout` instead.
         package var requestTimeout: Int
+        /// Longest silence, in seconds, while a request body is read: a client that declared a `Content-Length`
+        /// and then sends no body byte for this long gets 408 and the connection closes. Separate from, and
+        /// normally shorter than, `requestTimeout` (which bounds the whole body).
+        package var bodyIdleTimeout: TimeInterval
         /// The largest request head (request line plus headers), at most 65535. Larger heads are dropped by lws
         /// without a response.
         package var maxHeaderBytes: Int
-        /// How many connections may hold a parsed request head at once (one per request being handled); further
-        /// connections wait for a slot.
+        /// How many requests may be read (head) or handled at once: each holds one of lws' header buffers from its
+        /// first byte to its response's last; further connections wait for a buffer. Requests waiting for the
+        /// rest of their body draw on `maxPendingBodies` instead, so slow bodies never take these slots.
         package var maxConcurrentRequests: Int
+        /// How many requests may wait for the rest of their body at once (a body that did not arrive with its
+        /// head). Each holds a header buffer of its own share; when one more would exceed the limit, the one that
+        /// has waited longest gets 408 and its connection closes. lws' buffer pool is `maxConcurrentRequests +
+        /// maxPendingBodies`, at most 65535.
+        package var maxPendingBodies: Int
+        /// How many connections one peer address may hold open at once; 0 for no cap. A further connection gets
+        /// 503 (plain HTTP; TLS connections are closed) and is closed before anything is read. Loopback peers are
+        /// not capped unless `capsLoopbackPeers` is set (see there).
+        package var maxConnectionsPerPeer: Int
+        /// Whether `maxConnectionsPerPeer` applies to loopback peers (127.0.0.0/8, ::1) too. Off by default: the
+        /// recommended deployment listens on 127.0.0.1 behind a reverse proxy on the same machine, whose
+        /// connections all come from loopback and must not be capped as one client.
+        package var capsLoopbackPeers: Bool
         /// Paths that accept WebSocket upgrades.
         package var webSocketPaths: [String]
         /// The largest WebSocket message accepted; a larger one closes the connection with 1009.
@@ -56,7 +79,9 @@ package final class HTTPServer: @unchecked Sendable {
 
         package init(host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20,
                      capturedHeaders: [String] = [], handlerTimeout: TimeInterval = 30, requestTimeout: Int = 5,
-                     maxHeaderBytes: Int = 16 * 1024, maxConcurrentRequests: Int = 256,
+                     bodyIdleTimeout: TimeInterval = 2, maxHeaderBytes: Int = 16 * 1024,
+                     maxConcurrentRequests: Int = 256, maxPendingBodies: Int = 64, maxConnectionsPerPeer: Int = 64,
+                     capsLoopbackPeers: Bool = false,
                      webSocketPaths: [String] = [], maxWebSocketMessageBytes: Int = 16 << 20,
                      tls: TLSIdentity? = nil) {
             self.host = host
@@ -65,8 +90,12 @@ package final class HTTPServer: @unchecked Sendable {
             self.capturedHeaders = capturedHeaders
             self.handlerTimeout = handlerTimeout
             self.requestTimeout = requestTimeout
+            self.bodyIdleTimeout = bodyIdleTimeout
             self.maxHeaderBytes = maxHeaderBytes
             self.maxConcurrentRequests = maxConcurrentRequests
+            self.maxPendingBodies = maxPendingBodies
+            self.maxConnectionsPerPeer = maxConnectionsPerPeer
+            self.capsLoopbackPeers = capsLoopbackPeers
             self.webSocketPaths = webSocketPaths
             self.maxWebSocketMessageBytes = maxWebSocketMessageBytes
             self.tls = tls
@@ -109,6 +138,9 @@ package final class HTTPServer: @unchecked Sendable {
     var peers: [Int: WebSocketPeer] = [:]
     var idByWSI: [OpaquePointer: Int] = [:]
     var pendingUpgrades: [OpaquePointer: (path: String, query: String?)] = [:]
+    /// Open connections by peer address (`maxConnectionsPerPeer`), and the address each counted `wsi` holds.
+    var connectionsByPeer: [String: Int] = [:]
+    var peerByWSI: [OpaquePointer: String] = [:]
     var nextID = 1
     var chunkBuffer = [UInt8](repeating: 0, count: Int(soc2bot_lws_pre()) + HTTPServer.chunkSize)
 
@@ -163,7 +195,9 @@ package final class HTTPServer: @unchecked Sendable {
             let anyAddress = configuration.host == "0.0.0.0" || configuration.host == "::"
             info.iface = anyAddress ? nil : arena.copy(configuration.host)
             info.max_http_header_data = UInt16(configuration.maxHeaderBytes)
-            info.max_http_header_pool = UInt16(configuration.maxConcurrentRequests)
+            // One pool for heads, handled requests and pending bodies; `HTTPServer+HTTP` keeps the pending ones
+            // within their share.
+            info.max_http_header_pool = UInt16(configuration.maxConcurrentRequests + configuration.maxPendingBodies)
             info.timeout_secs = UInt32(configuration.requestTimeout)
             // The same limit for a connection that holds a header buffer without completing its head.
             info.timeout_secs_ah_idle = UInt32(configuration.requestTimeout)
@@ -223,10 +257,14 @@ package final class HTTPServer: @unchecked Sendable {
             throw SocketError.invalidConfiguration("maxHeaderBytes \(configuration.maxHeaderBytes) is outside 1024...65535")
         }
         guard configuration.maxBodyBytes >= 0, configuration.maxWebSocketMessageBytes > 0,
-              (1...65535).contains(configuration.maxConcurrentRequests) else {
-            throw SocketError.invalidConfiguration("body, message and concurrency limits must be positive")
+              configuration.maxConcurrentRequests > 0, configuration.maxPendingBodies > 0,
+              configuration.maxConnectionsPerPeer >= 0 else {
+            throw SocketError.invalidConfiguration("body, message, concurrency and connection limits must be positive")
         }
-        guard configuration.handlerTimeout > 0, configuration.requestTimeout > 0 else {
+        guard configuration.maxConcurrentRequests + configuration.maxPendingBodies <= 65535 else {
+            throw SocketError.invalidConfiguration("maxConcurrentRequests + maxPendingBodies must be at most 65535")
+        }
+        guard configuration.handlerTimeout > 0, configuration.requestTimeout > 0, configuration.bodyIdleTimeout > 0 else {
             throw SocketError.invalidConfiguration("timeouts must be positive")
         }
         var v4 = in_addr()

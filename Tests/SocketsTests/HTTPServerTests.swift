@@ -243,6 +243,133 @@ struct HTTPServerTests {
         }
     }
 
+    @Test func bodyThatStopsArrivingGets408AfterTheIdleTimeoutAndCloses() async throws {
+        let handled = Counter()
+        // requestTimeout is long: only the idle-body timeout can end this body in time.
+        try await withServer(.init(requestTimeout: 10, bodyIdleTimeout: 0.5), handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            let connection = try RawConnection(port: server.port, readTimeout: 8)
+            // Given a head that declares 10 bytes and 3 of them, when nothing more comes, then 408 and a close.
+            let (response, rest) = try await offPool {
+                try connection.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+                return (try connection.readResponse(), connection.readUntilClosed())
+            }
+            #expect(response.status == 408)
+            #expect(response.headers["connection"] == "close")
+            #expect(rest.closed)
+            #expect(handled.value == 0)
+            #expect(try await fetch("http://127.0.0.1:\(server.port)/after").status == 200)
+        }
+    }
+
+    @Test func bodyTrickledWithinTheIdleTimeoutIsCutOffAtTheRequestTimeout() async throws {
+        let handled = Counter()
+        try await withServer(.init(requestTimeout: 2, bodyIdleTimeout: 1), handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            // Each read waits up to 0.3 s for the server's answer; when none comes, one more body byte goes out.
+            let connection = try RawConnection(port: server.port, readTimeout: 0.3)
+            let (response, trickled) = try await offPool { () -> (RawConnection.Response?, Int) in
+                try connection.send("POST /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+                for sent in 0..<60 {
+                    if let response = try? connection.readResponse() { return (response, sent) }
+                    try connection.send("a")
+                }
+                return (nil, 60)
+            }
+            // Given a body that never pauses for the idle timeout, then it still ends with 408 once the whole body
+            // is overdue (lws alone would wait as long as bytes keep coming).
+            #expect(response?.status == 408, "no answer after \(trickled) trickled bytes")
+            #expect(response?.headers["connection"] == "close")
+            #expect(handled.value == 0)
+        }
+    }
+
+    @Test func connectionsBeyondThePerPeerCapAreRefusedAndOtherPeersAreServed() async throws {
+        // Loopback addresses play the peers here, so the cap applies to them too.
+        let configuration = HTTPServer.Configuration(requestTimeout: 30, maxConnectionsPerPeer: 3, capsLoopbackPeers: true)
+        try await withServer(configuration) { server in
+            // Given three idle connections from 127.0.0.1 (lws waits for their heads)…
+            var held = try (0..<3).map { _ in try RawConnection(port: server.port) }
+            // …when a fourth comes from the same address, then it is refused at once with 503 and closed.
+            let excess = try RawConnection(port: server.port, readTimeout: 8)
+            let (refusal, rest) = try await offPool { (try excess.readResponse(), excess.readUntilClosed()) }
+            #expect(refusal.status == 503)
+            #expect(refusal.headers["connection"] == "close")
+            #expect(rest.closed)
+
+            // Another address is not affected, and the held connections still work.
+            let other = try RawConnection(port: server.port, source: "127.0.0.2")
+            let first = held[0]
+            let (otherResponse, heldResponse) = try await offPool {
+                try other.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+                try first.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (try other.readResponse(), try first.readResponse())
+            }
+            #expect(otherResponse.status == 200)
+            #expect(heldResponse.status == 200)
+
+            // When one of the three closes, a new connection from 127.0.0.1 is admitted (once the server has seen
+            // the close).
+            held.removeLast()
+            let admitted = await eventually {
+                guard let connection = try? RawConnection(port: server.port, readTimeout: 8),
+                      (try? connection.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")) != nil else { return false }
+                return (try? connection.readResponse())?.status == 200
+            }
+            #expect(admitted)
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func loopbackPeersAreNotCappedByDefault() async throws {
+        // A reverse proxy on the same machine connects from loopback for every client it serves.
+        try await withServer(.init(requestTimeout: 30, maxConnectionsPerPeer: 2)) { server in
+            let held = try (0..<3).map { _ in try RawConnection(port: server.port) }
+            let last = held[2]
+            let response = try await offPool {
+                try last.send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n")
+                return try last.readResponse()
+            }
+            #expect(response.status == 200)
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func requestsArriveWholeAreServedWhileSlowBodiesHang() async throws {
+        let handled = Counter()
+        // Four slots for requests, two for bodies still arriving; slow clients never send theirs and no timeout
+        // ends them during the test.
+        let configuration = HTTPServer.Configuration(requestTimeout: 60, bodyIdleTimeout: 60, maxConcurrentRequests: 4,
+                                                     maxPendingBodies: 2, maxConnectionsPerPeer: 0)
+        try await withServer(configuration, handler: { request in
+            handled.increment()
+            return await echo(request)
+        }) { server in
+            // Given eight clients that sent a head with a Content-Length and no body (more than both shares)…
+            let slow = try (0..<8).map { _ in try RawConnection(port: server.port, readTimeout: 20) }
+            try await offPool {
+                for connection in slow {
+                    try connection.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+                }
+            }
+            // …when a request arrives whole, then it is answered while they hang.
+            let result = try await fetch("http://127.0.0.1:\(server.port)/whole", method: "POST",
+                                         body: Data("payload".utf8))
+            #expect(result.status == 200)
+            #expect(try JSONDecoder().decode(SeenRequest.self, from: result.body).body == "payload")
+            #expect(handled.value == 1)
+            // The body that waited longest made room for the newer ones: 408, closed.
+            let oldest = slow[0]
+            let (evicted, rest) = try await offPool { (try oldest.readResponse(), oldest.readUntilClosed()) }
+            #expect(evicted.status == 408)
+            #expect(rest.closed)
+        }
+    }
+
     @Test func handlerSlowerThanLwsDefaultTimeoutIsStillAnswered() async throws {
         // lws would drop the request after requestTimeout (1 s here, 5 s by default) if the server did not raise
         // the timeout while the handler runs.
