@@ -286,7 +286,7 @@ package struct SlackInteractions: Sendable {
 extension SlackInteractions {
     /// Why an answer is not posted to `url`, or nil when it may be: the host must be one of `hosts` (Slack's), and
     /// the scheme `https` — or `http` when the host is loopback (a local stand-in at the configured API base).
-    static func responseURLRefusal(_ url: URL, hosts: Set<String>) -> String? {
+    package static func responseURLRefusal(_ url: URL, hosts: Set<String>) -> String? {
         guard let host = url.host, hosts.contains(host) else { return "not a Slack host" }
         switch url.scheme?.lowercased() {
         case "https": return nil
