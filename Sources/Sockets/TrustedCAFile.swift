@@ -2,7 +2,8 @@ import Foundation
 
 /// A PEM file of CA certificates to trust for outbound TLS instead of the system store: the CA of a
 /// TLS-inspecting proxy, or a private CA. Named by the `SOC2BOT_CA_FILE` environment variable, beside the proxy
-/// variables (`https_proxy`) it usually comes with.
+/// variables (`https_proxy`) it usually comes with; the WebSocket (`WebSocketClient`'s `caFile`) and the HTTP
+/// transport (`URLSessionTransport`, which reads the same variable) both use it.
 package enum TrustedCAFile {
     /// The environment variable naming the file.
     package static let variable = "SOC2BOT_CA_FILE"

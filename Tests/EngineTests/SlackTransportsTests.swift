@@ -257,6 +257,37 @@ struct SlackTransportsTests {
         #expect(await eventually { bot.sourceHealth.snapshot.contains { $0.source == Bot.slackIntegration && $0.healthy } })
     }
 
+    /// The outbound HTTP transport (Web API calls, sources) trusts the same private CA, and nothing else.
+    @Test func httpsTrustsAPrivateCAFromTheSettingAndNothingElse() async throws {
+        let ca = try await TestCertificateAuthority.make()
+        defer { ca.remove() }
+        let server = HTTPServer(configuration: .init(capturedHeaders: ["x-test"],
+                                                     tls: HTTPServer.TLSIdentity(certificateFile: ca.serverCertificateFile, privateKeyFile: ca.serverKeyFile)),
+                                handler: { request in
+            HTTPServerResponse(status: 201, headers: [("X-Echo", "\(request.method) \(request.path) \(request.header("x-test") ?? "-")")], body: request.body)
+        })
+        try server.start()
+        defer { server.stop() }
+        let url = try #require(URL(string: "https://127.0.0.1:\(server.port)/api/chat.postMessage?x=1"))
+        let request = HTTPRequest(method: "POST", url: url, headers: [("X-Test", "yes"), ("Content-Type", "application/json")], body: Data(#"{"ok":true}"#.utf8))
+
+        // Without the setting: no answer (URLSession on Linux reports an unknown error for a certificate it does not trust).
+        await #expect(throws: HTTPError.self) {
+            try await URLSessionTransport(caFile: nil).send(request)
+        }
+        // With it: the exchange as URLSession makes it — method, path, headers, body both ways, the status.
+        let answer = try await URLSessionTransport(caFile: ca.caFile).send(request)
+        #expect(answer.status == 201)
+        #expect(answer.header("x-echo") == "POST /api/chat.postMessage yes")
+        #expect(answer.body == Data(#"{"ok":true}"#.utf8))
+        let get = try await URLSessionTransport(caFile: ca.caFile).send(HTTPRequest(method: "GET", url: url))
+        #expect(get.status == 201 && get.body.isEmpty)
+        // Another CA's file is not a way round verification.
+        let other = try await TestCertificateAuthority.make()
+        defer { other.remove() }
+        await #expect(throws: HTTPError.self) { try await URLSessionTransport(caFile: other.caFile).send(request) }
+    }
+
     // MARK: HTTP mode
 
     /// The bot's inbound server with Slack HTTP mode, on an ephemeral port.
