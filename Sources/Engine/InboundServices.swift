@@ -120,13 +120,21 @@ extension Bot {
             switch slack.mode {
             case .socket:
                 let appAPI = SlackWebAPI(baseURL: base, token: try secret(slack.appTokenVariable, "the app-level token"), transport: transport)
-                let health = sourceHealth
+                let health = sourceHealth, database = engine.database
+                /// Recorded where `soc2bot status` (another process) reads it too.
+                @Sendable func record(_ problem: String) {
+                    _ = try? database.write { try $0.setCursor(StatusReport.chatHealthCursor(.slack), problem) }
+                }
                 services.append(SocketModeService(client: SlackSocketModeClient(
                     api: appAPI, connect: connect, logger: logger, seen: StoreSeenRequests(database: engine.database),
                     health: { state in
                         switch state {
-                        case .connected: health.succeeded(Self.slackIntegration, kind: "slack")
-                        case .credentialRejected(let problem): health.failed(Self.slackIntegration, kind: "slack", error: problem)
+                        case .connected:
+                            health.succeeded(Self.slackIntegration, kind: "slack")
+                            record("")
+                        case .credentialRejected(let problem):
+                            health.failed(Self.slackIntegration, kind: "slack", error: problem)
+                            record(problem)
                         }
                     },
                     now: { clock.now() }, handler: { await interactions.envelope($0) })))

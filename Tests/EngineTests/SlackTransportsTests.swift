@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import HTTP
 import Logging
+import Reports
 import Sockets
 import Store
 import Synchronization
@@ -188,6 +189,10 @@ struct SlackTransportsTests {
         let healthz = await routes.handle(HTTPServerRequest(method: "GET", path: "/healthz"))
         #expect(healthz.status == 503)
         #expect(String(decoding: healthz.body, as: UTF8.self).contains("invalid_auth"))
+
+        // `status` (the CLI is another process: it reads the database) says so.
+        let status = try bot.engine.database.read { try StatusReport.build(config: config, store: $0, now: bed.clock.now()) }
+        #expect(status.message.body?.contains("Chat: Slack refused the app-level token (invalid_auth)") == true)
 
         // The integration-health control alerts on it.
         try await bot.loop.step()
