@@ -88,7 +88,7 @@ struct SlackTransportsTests {
     } }
 
     /// A Socket Mode client for `bed`, connecting to `socket`, not yet running.
-    static func socketClient(_ bed: SlackTestBed, appToken: String = "xapp-test-token", helloTimeout: Duration = .seconds(10),
+    static func socketClient(_ bed: SlackTestBed, appToken: String = "xapp-test-token", helloDeadline: (@Sendable () async throws -> Void)? = nil,
                              seen: (any SeenRequests)? = nil, logger: Logger = logger,
                              health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
                              now: @escaping @Sendable () -> Date = { SlackTestBed.t0 },
@@ -96,7 +96,7 @@ struct SlackTransportsTests {
                              connect: @escaping SocketModeConnector = WebSocketConnection.open) -> SlackSocketModeClient {
         let interactions = bed.interactions
         return SlackSocketModeClient(api: SlackWebAPI(token: appToken, transport: bed.fake), connect: connect, logger: logger,
-                                     backoffCap: 0.2, helloTimeout: helloTimeout, seen: seen, health: health, now: now, sleep: sleep,
+                                     backoffCap: 0.2, helloDeadline: helloDeadline, seen: seen, health: health, now: now, sleep: sleep,
                                      handler: { await interactions.envelope($0) })
     }
 
@@ -106,15 +106,23 @@ struct SlackTransportsTests {
         defer { socket.stop() }
         bed.fake.setSocketModeURL(socket.url)
         socket.withholdHello()
-        let client = Self.socketClient(bed, helloTimeout: .milliseconds(400))
+        // The first connection's time for hello is up when the test says; later connections have all the time they need.
+        let (timeUp, sayTimeUp) = AsyncStream.makeStream(of: Void.self)
+        let deadlines = Mutex(0)
+        let client = Self.socketClient(bed, helloDeadline: {
+            if deadlines.withLock({ $0 += 1; return $0 }) == 1 { for await _ in timeUp { return } }
+            try await Task.sleep(for: .seconds(3_600))
+        })
         let running = Task { await client.run() }
         defer { running.cancel() }
 
-        // The first connection opens but never says hello; an envelope arrives on it all the same.
+        // The first connection opens but never says hello; an envelope arrives on it all the same: neither handled nor acknowledged.
         #expect(await eventually { socket.connectionsEverOpened == 1 && socket.openConnections.count == 1 })
         let silent = socket.openConnections[0]
         let early = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("list", user: "U0DANA", trigger: bed.fake.issueTrigger()),
                                 on: silent)
+        #expect(await eventually { client.stats.envelopesRefused == 1 })
+        sayTimeUp.yield()
         // It is closed and replaced through apps.connections.open again (a new ticket), and the new one works.
         #expect(await eventually { socket.connectionsEverOpened == 2 && socket.openConnections.count == 1 && socket.openConnections[0] != silent })
         #expect(Set(socket.tickets).count == 2, "each connection has its own ticket")

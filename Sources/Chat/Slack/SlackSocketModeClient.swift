@@ -52,6 +52,9 @@ package final class SlackSocketModeClient: Sendable {
     let backoffCap: TimeInterval
     /// How long a new connection may go without `hello`.
     let helloTimeout: Duration
+    /// Returns when a new connection's time for `hello` is up (by default after `helloTimeout`); injected so tests
+    /// decide when that is instead of waiting.
+    let helloDeadline: @Sendable () async throws -> Void
     /// The envelope ids seen before, kept beyond this process (nil: this process's memory only).
     let persistentSeen: (any SeenRequests)?
     let health: @Sendable (SocketModeHealth) -> Void
@@ -81,13 +84,14 @@ package final class SlackSocketModeClient: Sendable {
 
     /// - Parameter api: the Web API with the app-level token (`xapp-…`), for `apps.connections.open`.
     package init(api: SlackWebAPI, connect: @escaping SocketModeConnector, logger: Logger, backoffCap: TimeInterval = 60,
-                 helloTimeout: Duration = .seconds(10), seen: (any SeenRequests)? = nil,
+                 helloTimeout: Duration = .seconds(10), helloDeadline: (@Sendable () async throws -> Void)? = nil, seen: (any SeenRequests)? = nil,
                  health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                  handler: @escaping Handler) {
         self.api = api; self.connect = connect; self.logger = logger; self.backoffCap = backoffCap; self.handler = handler
-        self.helloTimeout = helloTimeout; self.persistentSeen = seen; self.health = health; self.now = now; self.sleep = sleep
+        self.helloTimeout = helloTimeout; self.persistentSeen = seen
+        self.helloDeadline = helloDeadline ?? { try await Task.sleep(for: helloTimeout) }; self.health = health; self.now = now; self.sleep = sleep
     }
 
     private enum Event: Sendable {
@@ -211,7 +215,7 @@ package final class SlackSocketModeClient: Sendable {
         await withTaskGroup(of: Void.self) { watchdog in
             watchdog.addTask {
                 // A connection that never says hello is not Slack's (or is broken): pongs would keep it open for ever.
-                guard (try? await Task.sleep(for: self.helloTimeout)) != nil, !greeted.value else { return }
+                guard (try? await self.helloDeadline()) != nil, !Task.isCancelled, !greeted.value else { return }
                 self.counters.withLock { $0.helloTimeouts += 1 }
                 self.logger.warning("Slack Socket Mode: no hello within \(self.helloTimeout); reconnecting with a new URL", metadata: ["connection": "\(id)"])
                 await connection.close()
