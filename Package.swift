@@ -31,7 +31,10 @@ let package = Package(
         ]),
         // One outbound HTTP client for every source and chat platform (URLSession = libcurl on Linux), retries,
         // and request signing (AWS SigV4).
-        .target(name: "HTTP", dependencies: ["Core", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HTTP", dependencies: ["Core", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
+        // libcurl's easy API (system library) with typed shims for its variadic calls: the transport for a private CA,
+        // which URLSession on Linux cannot be given.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
         .target(name: "FactSources", dependencies: ["Core", "HTTP", .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // The control catalog: each check type turns facts into check results.

@@ -31,7 +31,13 @@ package struct InboundRoutes: Sendable {
     package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
         switch request.path {
         case "/healthz":
-            return request.method == "GET" || request.method == "HEAD" ? .text(200, "ok\n") : .text(405, "use GET\n")
+            guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
+            // A chat platform that refuses the bot's credential leaves nobody able to act on alerts: unhealthy.
+            let deaf = (metrics?.sourceHealth?.snapshot ?? []).filter { !$0.healthy && $0.source.rawValue.hasPrefix("chat.") }
+            guard deaf.isEmpty else {
+                return .text(503, deaf.map { "unhealthy: \($0.source): \($0.lastError ?? "failing")\n" }.joined())
+            }
+            return .text(200, "ok\n")
         case "/slack/commands", "/slack/interactions", "/slack/events":
             guard let slack else { return .text(404, "Slack HTTP mode is not configured (chat.slack.mode: http)\n") }
             guard request.method == "POST" else { return .text(405, "Slack posts here; use POST\n") }
@@ -58,7 +64,8 @@ package struct InboundRoutes: Sendable {
 }
 
 /// Slack's HTTP mode: every request is verified first — signature over the raw body, timestamp within 300 s,
-/// never seen before — then decoded and answered within Slack's 3 s.
+/// never seen before (by this process or another on the same database, before or after a restart) — then decoded
+/// and answered within Slack's 3 s.
 package struct SlackHTTPEndpoint: Sendable {
     let interactions: SlackInteractions
     let verifier: SlackRequestVerifier
@@ -68,19 +75,19 @@ package struct SlackHTTPEndpoint: Sendable {
     package init(interactions: SlackInteractions, signingSecret: String, logger: Logger) {
         self.interactions = interactions
         self.verifier = SlackRequestVerifier(signingSecret: signingSecret)
-        self.replays = SlackReplayGuard()
+        self.replays = SlackReplayGuard(seen: StoreSeenRequests(database: interactions.engine.database))
         self.logger = logger
     }
 
     package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
         let now = interactions.clock.now()
-        do {
-            let signature = request.header("x-slack-signature")
-            try verifier.verify(body: request.body, timestamp: request.header("x-slack-request-timestamp"), signature: signature, now: now)
-            if let signature { try replays.admit(signature: signature, now: now) }
+        do throws(SlackRequestVerifier.Refusal) {
+            let signature = try verifier.verify(body: request.body, timestamp: request.header("x-slack-request-timestamp"),
+                                                signature: request.header("x-slack-signature"), now: now)
+            try replays.admit(signature: signature, now: now)
         } catch {
             logger.warning("Slack request refused", metadata: ["path": "\(request.path)", "reason": "\(error)"])
-            return .text(401, "refused: \(error)\n")
+            return .text(error == .unavailable ? 503 : 401, "refused: \(error)\n")
         }
         do {
             switch request.path {

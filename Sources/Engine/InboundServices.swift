@@ -1,5 +1,6 @@
 import Chat
 import Core
+import FactSources
 import Foundation
 import HTTP
 import Logging
@@ -19,6 +20,11 @@ package struct HTTPServerService: Service {
         try? await gracefulShutdown()
         server.stop()
     }
+}
+
+extension Bot {
+    /// Slack as the integration health records it (`integration_health` controls, `/metrics`, `/healthz`).
+    package static let slackIntegration: SourceID = "chat.slack"
 }
 
 /// Slack Socket Mode as a service: connected from start until graceful shutdown.
@@ -81,12 +87,17 @@ extension Bot {
     /// How people reach the bot from chat, per the manifests: Slack over Socket Mode or HTTP mode, Matrix `/sync`
     /// (with the session from `matrixSession`), and the
     /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
-    /// environment variable is unset is an error: the bot must not run deaf.
+    /// environment variable is unset is an error: the bot must not run deaf. The Socket Mode WebSocket trusts the CA
+    /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set.
     package func inboundServices(matrix: MatrixSession? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                                  transport: any HTTPTransport = URLSessionTransport(),
-                                 connect: @escaping SocketModeConnector = WebSocketConnection.open,
+                                 connect: SocketModeConnector? = nil,
                                  logger: Logger) throws -> [any Service] {
         let config = engine.config
+        // The private CA (a TLS-inspecting proxy's) is checked before anything connects: a bad path is a clear error.
+        let caFile: String?
+        do { caFile = try TrustedCAFile.path(in: environment) } catch { throw SurfaceError(description: "\(error)") }
+        let connect = connect ?? WebSocketConnection.opener(caFile: caFile)
         var services: [any Service] = []
         var slackHTTP: SlackHTTPEndpoint?
         if let slack = config.chat.slack {
@@ -109,8 +120,24 @@ extension Bot {
             switch slack.mode {
             case .socket:
                 let appAPI = SlackWebAPI(baseURL: base, token: try secret(slack.appTokenVariable, "the app-level token"), transport: transport)
-                services.append(SocketModeService(client: SlackSocketModeClient(api: appAPI, connect: connect, logger: logger,
-                                                                                handler: { await interactions.envelope($0) })))
+                let health = sourceHealth, database = engine.database
+                /// Recorded where `soc2bot status` (another process) reads it too.
+                @Sendable func record(_ problem: String) {
+                    _ = try? database.write { try $0.setCursor(StatusReport.chatHealthCursor(.slack), problem) }
+                }
+                services.append(SocketModeService(client: SlackSocketModeClient(
+                    api: appAPI, connect: connect, logger: logger, seen: StoreSeenRequests(database: engine.database),
+                    health: { state in
+                        switch state {
+                        case .connected:
+                            health.succeeded(Self.slackIntegration, kind: "slack")
+                            record("")
+                        case .credentialRejected(let problem):
+                            health.failed(Self.slackIntegration, kind: "slack", error: problem)
+                            record(problem)
+                        }
+                    },
+                    now: { clock.now() }, handler: { await interactions.envelope($0) })))
             case .http:
                 slackHTTP = SlackHTTPEndpoint(interactions: interactions, signingSecret: try secret(slack.signingSecretVariable, "the signing secret"),
                                               logger: logger)

@@ -247,13 +247,17 @@ package struct SlackInteractions: Sendable {
 
     // MARK: Shared
 
-    /// Why a request from `caller` is refused outright (another workspace or app), recorded in the ledger; nil when admitted.
+    /// Why a request from `caller` is refused outright (another workspace or app, or none named while one is
+    /// configured), recorded in the ledger; nil when admitted. A payload without a team or app id cannot show it is
+    /// for this workspace and app, so it is refused too: an org-wide install leaves `team_id` unset instead.
     func refusal(for caller: Caller, request: String) -> String? {
         var why: String?
-        if let team = settings.teamID, let from = caller.team, from != team {
-            why = "this soc2bot serves Slack workspace \(team) only; the request came from \(from)."
-        } else if let app = settings.appID, let from = caller.appID, from != app {
-            why = "this request was meant for Slack app \(from), not soc2bot (\(app))."
+        if let team = settings.teamID, caller.team != team {
+            why = caller.team.map { "this soc2bot serves Slack workspace \(team) only; the request came from \($0)." }
+                ?? "this soc2bot serves Slack workspace \(team) only; the request names no workspace (an org-wide install needs chat.slack.team_id unset)."
+        } else if let app = settings.appID, caller.appID != app {
+            why = caller.appID.map { "this request was meant for Slack app \($0), not soc2bot (\(app))." }
+                ?? "this request names no Slack app; soc2bot (\(app)) acts only on its own app's requests."
         }
         guard let why else { return nil }
         try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: request, reason: why, at: clock.now())
@@ -261,10 +265,12 @@ package struct SlackInteractions: Sendable {
         return why
     }
 
-    /// Posts an ephemeral answer to a `response_url` (valid 30 min, 5 uses). Only Slack's hosts are posted to.
+    /// Posts an ephemeral answer to a `response_url` (valid 30 min, 5 uses). Only Slack's hosts are posted to, over
+    /// `https`; plain `http` only to a loopback host among them (the configured API base of a local stand-in).
     func respond(_ url: URL?, _ message: ChatMessage) async {
-        guard let url, url.scheme == "https", let host = url.host, responseHosts.contains(host) else {
-            if url != nil { logger.warning("response_url refused: not a Slack host", metadata: ["host": "\(url?.host ?? "")"]) }
+        guard let url else { return }
+        if let refusal = Self.responseURLRefusal(url, hosts: responseHosts) {
+            logger.warning("response_url refused: \(refusal)", metadata: ["host": "\(url.host ?? "")", "scheme": "\(url.scheme ?? "")"])
             return
         }
         do {
@@ -273,6 +279,19 @@ package struct SlackInteractions: Sendable {
             if response.status != 200 { logger.warning("response_url answered HTTP \(response.status)") }
         } catch {
             logger.warning("response_url post failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension SlackInteractions {
+    /// Why an answer is not posted to `url`, or nil when it may be: the host must be one of `hosts` (Slack's), and
+    /// the scheme `https` — or `http` when the host is loopback (a local stand-in at the configured API base).
+    package static func responseURLRefusal(_ url: URL, hosts: Set<String>) -> String? {
+        guard let host = url.host, hosts.contains(host) else { return "not a Slack host" }
+        switch url.scheme?.lowercased() {
+        case "https": return nil
+        case "http" where ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
+        default: return "not https (answers go to Slack over TLS only; plain http only to a loopback API base)"
         }
     }
 }

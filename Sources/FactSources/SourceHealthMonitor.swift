@@ -13,12 +13,14 @@ package final class SourceHealthMonitor: Sendable {
 
     package var snapshot: [SourceHealth] { health.withLock { Array($0.values) }.sorted { $0.source.rawValue < $1.source.rawValue } }
 
-    func succeeded(_ source: SourceID, kind: String) {
+    /// Records a successful read (or, for the chat platforms, a connection that works).
+    package func succeeded(_ source: SourceID, kind: String) {
         let at = now()
         health.withLock { $0[source] = SourceHealth(source: source, kind: kind, healthy: true, lastSuccessAt: at) }
     }
 
-    func failed(_ source: SourceID, kind: String, error: String) {
+    /// Records a failed read (or a chat platform's refused credential); `error` is shown as is, so it holds no secret.
+    package func failed(_ source: SourceID, kind: String, error: String) {
         let at = now()
         health.withLock { all in
             let previous = all[source]

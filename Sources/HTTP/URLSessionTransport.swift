@@ -10,14 +10,24 @@ import FoundationNetworking
 /// and OpenSSL (about 10 MB resident), which a bot with no HTTP source or chat platform should not pay for.
 /// A request with its own `timeout` (a long poll) gets a session configured for that timeout, created the same way.
 /// `@unchecked Sendable`: the only mutable state is `lazySessions`, read and written under `lock`.
+///
+/// A private CA (a TLS-inspecting proxy's): with `caFile` (by default the file `SOC2BOT_CA_FILE` names, checked at
+/// start-up by `Bot.inboundServices`) every exchange goes through libcurl's easy API directly (`CurlExchange`), which
+/// trusts that file instead of the system store; URLSession on Linux offers no way to.
 package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Seconds to wait for the whole exchange.
     let timeout: TimeInterval
+    /// The PEM file of CAs to trust instead of the system store (nil: the system store, through URLSession).
+    package let caFile: String?
     private let lock = NSLock()
     private var lazySessions: [TimeInterval: URLSession] = [:]
 
-    package init(timeout: TimeInterval = 30) {
+    /// The environment variable naming a PEM file of CAs to trust instead of the system store.
+    package static let caFileVariable = "SOC2BOT_CA_FILE"
+
+    package init(timeout: TimeInterval = 30, caFile: String? = ProcessInfo.processInfo.environment[URLSessionTransport.caFileVariable]) {
         self.timeout = timeout
+        self.caFile = caFile.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     private func session(timeout: TimeInterval) -> URLSession {
@@ -37,6 +47,7 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let timeout = request.timeout ?? self.timeout
+        if let caFile { return try await CurlExchange.send(request, timeout: timeout, caFile: caFile) }
         var urlRequest = URLRequest(url: request.url, timeoutInterval: timeout)
         urlRequest.httpMethod = request.method
         // Repeated headers are joined with commas, which is how HTTP defines their meaning.

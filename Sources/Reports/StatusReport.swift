@@ -25,12 +25,20 @@ package struct StatusReport: Sendable, Equatable {
     package var week: AlertMetrics
     /// Per training control, the latest run's people done and judged: the completion rate against 100%.
     package var training: [(control: String, done: Int, judged: Int)]
+    /// Chat platforms that refuse the bot's credential, as the running bot recorded it (`chatHealthCursor`): nobody
+    /// can act on alerts from there.
+    package var chatProblems: [String] = []
+
+    /// The cursor where the running bot records that a chat platform refuses its credential ("" once it connects
+    /// again), so `soc2bot status` — another process — shows it.
+    package static func chatHealthCursor(_ platform: ChatPlatform) -> String { "chat.health.\(platform.rawValue)" }
 
     package static func == (a: StatusReport, b: StatusReport) -> Bool {
         a.organisation == b.organisation && a.now == b.now && a.live == b.live && a.bySeverity == b.bySeverity && a.breached == b.breached
             && a.controlsFailing == b.controlsFailing && a.controlsErroring == b.controlsErroring && a.controlsTotal == b.controlsTotal
             && a.manualControls == b.manualControls && a.outboxDepth == b.outboxDepth && a.undelivered == b.undelivered && a.ledgerEntries == b.ledgerEntries && a.week == b.week
             && a.training.map { "\($0.control):\($0.done)/\($0.judged)" } == b.training.map { "\($0.control):\($0.done)/\($0.judged)" }
+            && a.chatProblems == b.chatProblems
     }
 
     package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
@@ -58,13 +66,14 @@ package struct StatusReport: Sendable, Equatable {
                 runs.first { $0.control == control.id }.flatMap { run in
                     run.errors > 0 ? nil : (control.title, run.passed, run.passed + run.failed)
                 }
-            })
+            },
+            chatProblems: try ChatPlatform.allCases.compactMap { try store.cursor(chatHealthCursor($0)) }.filter { !$0.isEmpty })
     }
 
     /// As a chat message (every surface) — also what the CLI prints.
     package var message: ChatMessage {
         let counts = Severity.allCases.map { "\(bySeverity[$0] ?? 0) \($0)" }.joined(separator: " · ")
-        var lines = ["Open: \(counts)"]
+        var lines = chatProblems.map { "Chat: \($0)" } + ["Open: \(counts)"]
         let attention = live.filter { $0.severity <= .high && ($0.state == .open || $0.state == .escalated) }
             .sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         if !attention.isEmpty {

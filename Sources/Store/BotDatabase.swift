@@ -225,6 +225,14 @@ package struct BotDatabase: Sendable {
                 CREATE INDEX matrix_prompt_expiry ON matrix_prompt(expires_at);
                 """)
         }
+        // Signed inbound requests (Slack signatures) and Socket Mode envelope ids seen lately, each until it expires:
+        // the replay memory outlives a restart and is shared by every process on this database.
+        migrator.registerMigration("v5-slack-replay-cache") { db in
+            try db.execute(sql: """
+                CREATE TABLE seen_request (key TEXT PRIMARY KEY NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
+                CREATE INDEX seen_request_expiry ON seen_request(expires_at);
+                """)
+        }
         return migrator
     }
 

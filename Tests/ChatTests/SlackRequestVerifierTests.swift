@@ -56,4 +56,12 @@ struct SlackRequestVerifierTests {
         // The timestamp is signed too: moving it invalidates the signature.
         #expect(refusal(timestamp: String(Int(Self.example.timestamp)! + 10)) == .badSignature)
     }
+
+    /// Hex is case-insensitive: an upper-cased signature verifies, and comes back in the one form the replay memory keys on.
+    @Test func aSignatureInAnyCaseVerifiesToOneCanonicalForm() throws {
+        let upper = "V0=" + Self.example.expected_signature.dropFirst(3).uppercased()
+        #expect(refusal(signature: upper) == nil)
+        let canonical = try verifier.verify(body: body, timestamp: Self.example.timestamp, signature: upper, now: at)
+        #expect(canonical == Self.example.expected_signature)
+    }
 }

@@ -136,4 +136,16 @@ struct SlackSocketModeTests {
         let error = inboundError { try SlackSocketMode.connectionURL(from: Data(#"{"ok": true, "url": "ws://x/?ticket=SECRET-TICKET"}"#.utf8)) }
         #expect(error?.description.contains("SECRET-TICKET") == false)
     }
+
+    /// A frame too large (or too broken) to decode still names the envelope to acknowledge: only its top-level id.
+    @Test func theEnvelopeIDOfAnUndecodableFrameIsFoundAtTheTopLevelOnly() {
+        let padding = String(repeating: "a", count: 100_000)
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"{"envelope_id": "e-1", "payload": {"x": "\#(padding)"#) == "e-1")
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"{"payload": {"envelope_id": "decoy", "s": "\"envelope_id\": \"no\""}, "type": "interactive", "envelope_id":"7b1e-2"}"#) == "7b1e-2")
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"{"payload": ["envelope_id", "x"], "envelope_id": 5}"#) == nil)
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"{"payload": {"envelope_id": "decoy"}}"#) == nil)
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"{"envelope_id": "bad id\nwith\"quotes"}"#) == nil)
+        #expect(SocketModeFrame.envelopeID(inUnreadable: "") == nil)
+        #expect(SocketModeFrame.envelopeID(inUnreadable: #"["envelope_id", "e"]"#) == nil)
+    }
 }

@@ -164,6 +164,35 @@ struct SlackInteractionsTests {
         #expect(try bed.evidence(kind: "chat_refusal").count == 1)
     }
 
+    @Test func aRequestNamingNoWorkspaceOrAppIsRefusedWhenTheyAreConfigured() async throws {
+        let bed = try SlackTestBed()
+        let posted = try #require(try await bed.fail().first)
+        // A slash command without api_app_id.
+        let noApp = await bed.interactions.slashCommand(try SlackSlashCommandRequest(form: FakeSlackForm.decode(
+            FakeSlackPayloads.slashCommand("ack A-1", user: "U0DANA", trigger: bed.fake.issueTrigger(), appID: ""))))
+        #expect(String(decoding: try JSONValue.encoded(noApp), as: UTF8.self).contains("names no Slack app"))
+        // A click whose team is null (as an org-wide install sends it).
+        let element = try #require(SlackTestBed.actionID(.acknowledge, in: posted))
+        var click = FakeSlackPayloads.blockActions(message: posted, actionID: element.actionID, user: "U0DANA", trigger: bed.fake.issueTrigger())
+        click["team"] = NSNull()
+        #expect(await bed.interactions.interaction(try Self.decode(click)) == nil)
+        #expect(await eventually { bed.fake.responses.contains { $0.text.contains("names no workspace") } })
+        #expect(try bed.alert()?.state == .open)
+        #expect(try bed.evidence(kind: "chat_refusal").count == 2)
+    }
+
+    @Test func answersGoOnlyToSlackHostsOverHTTPSOrToALoopbackAPIBaseOverHTTP() {
+        let hosts: Set<String> = ["hooks.slack.com", "127.0.0.1"]
+        func refusal(_ url: String) -> String? { SlackInteractions.responseURLRefusal(URL(string: url)!, hosts: hosts) }
+        #expect(refusal("https://hooks.slack.com/actions/T1/2/abc") == nil)
+        #expect(refusal("https://evil.example/actions/T1/2/abc") == "not a Slack host")
+        // The scheme is the reason here, and the log says so.
+        #expect(refusal("http://hooks.slack.com/actions/T1/2/abc")?.hasPrefix("not https") == true)
+        // A local stand-in at the configured API base (loopback) may be answered over plain http.
+        #expect(refusal("http://127.0.0.1:8089/actions/T1/2/abc") == nil)
+        #expect(refusal("ftp://hooks.slack.com/x")?.hasPrefix("not https") == true)
+    }
+
     @Test func slowAnswersGoToTheResponseURL() async throws {
         // Slack takes 1 s to say who U0SAMSLACK is; the answer budget is 50 ms: "working on it" now, the answer later.
         let bed = try SlackTestBed(answerBudget: .milliseconds(50))

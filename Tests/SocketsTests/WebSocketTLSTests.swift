@@ -128,3 +128,24 @@ struct WebSocketTLSTests {
         }
     }
 }
+
+/// The private-CA setting (`SOC2BOT_CA_FILE`) is checked before anything connects.
+@Suite("Trusted CA file")
+struct TrustedCAFileTests {
+    @Test func aMissingUnreadableOrNonPEMFileIsAClearError() throws {
+        let certificate = try TestCertificate.write(TestCertificate.loopback)
+        defer { certificate.remove() }
+        #expect(try TrustedCAFile.path(in: [:]) == nil)
+        #expect(try TrustedCAFile.path(in: [TrustedCAFile.variable: ""]) == nil)
+        #expect(try TrustedCAFile.path(in: [TrustedCAFile.variable: certificate.certificateFile]) == certificate.certificateFile)
+        func problem(_ path: String) -> String {
+            do { _ = try TrustedCAFile.path(in: [TrustedCAFile.variable: path]); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(problem("/nonexistent/ca.pem").contains("does not exist"))
+        #expect(problem(NSTemporaryDirectory()).contains("cannot be read"))
+        #expect(problem(certificate.keyFile).contains("no PEM certificate"), "a key is not a certificate")
+        let broken = (certificate.certificateFile as NSString).deletingLastPathComponent + "/broken.pem"
+        try Data("-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: broken))
+        #expect(problem(broken).contains("no PEM certificate"))
+    }
+}

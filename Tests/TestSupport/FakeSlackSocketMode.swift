@@ -4,7 +4,8 @@ import Synchronization
 
 /// Slack's Socket Mode server, over a real WebSocket on loopback: every connection gets `hello`; the test sends
 /// envelopes (`slash_commands`, `interactive`, `events_api`) and `disconnect` frames, drops links, and reads back
-/// the acknowledgements the bot sent (envelope id → payload).
+/// the acknowledgements the bot sent (envelope id → payload). Over TLS (`wss://`) when given a certificate; a
+/// number of connections can be left without `hello`.
 package final class FakeSlackSocketMode: Sendable {
     package struct Acknowledgement: Sendable {
         package var connection: Int
@@ -21,14 +22,20 @@ package final class FakeSlackSocketMode: Sendable {
         var acknowledgements: [Acknowledgement] = []
         var unreadable: [String] = []
         var envelopeCounter = 0
+        /// How many of the next connections get no `hello` (a broken or impostor edge).
+        var silentConnections = 0
     }
 
     let server: HTTPServer
     private let state = Mutex(State())
     private let reader: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    package init() throws {
-        server = HTTPServer(configuration: .init(webSocketPaths: ["/link/"]), handler: { _ in .text(404, "not found\n") })
+    let secure: Bool
+
+    /// - Parameter tls: serve `wss://` with this certificate and key (nil: `ws://`).
+    package init(tls: HTTPServer.TLSIdentity? = nil) throws {
+        secure = tls != nil
+        server = HTTPServer(configuration: .init(webSocketPaths: ["/link/"], tls: tls), handler: { _ in .text(404, "not found\n") })
         try server.start()
         let events = server.webSocketEvents
         let task = Task { [weak self] in
@@ -37,7 +44,13 @@ package final class FakeSlackSocketMode: Sendable {
                     let server = self.server
                     switch event {
                     case .opened(let id, _, let query):
-                        state.withLock { s in s.open.append(id); s.everOpened.append(id); s.tickets.append(query ?? "") }
+                        let silent = state.withLock { s in
+                            s.open.append(id); s.everOpened.append(id); s.tickets.append(query ?? "")
+                            guard s.silentConnections > 0 else { return false }
+                            s.silentConnections -= 1
+                            return true
+                        }
+                        if silent { continue }
                         server.send(#"{"type":"hello","num_connections":1,"debug_info":{"host":"applink-fake","approximate_connection_time":18060},"connection_info":{"app_id":"A0SOC2BOT1"}}"#, to: id)
                     case .text(let id, let text):
                         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
@@ -63,7 +76,15 @@ package final class FakeSlackSocketMode: Sendable {
     }
 
     /// The URL `apps.connections.open` should hand out.
-    package var url: String { "ws://127.0.0.1:\(server.port)/link/" }
+    package var url: String { "\(secure ? "wss" : "ws")://127.0.0.1:\(server.port)/link/" }
+    /// The query (with its ticket) each connection was opened with, in order.
+    package var tickets: [String] { state.withLock { $0.tickets } }
+    /// Leaves the next `count` connections without `hello`.
+    package func withholdHello(count: Int = 1) { state.withLock { $0.silentConnections += count } }
+    /// Sends a frame as it is (an oversized or broken envelope) on `connection` (default: the newest open one).
+    package func sendRaw(_ text: String, on connection: Int? = nil) {
+        if let target = connection ?? openConnections.last { server.send(text, to: target) }
+    }
     package var openConnections: [Int] { state.withLock { $0.open } }
     package var connectionsEverOpened: Int { state.withLock { $0.everOpened.count } }
     package var acknowledgements: [Acknowledgement] { state.withLock { $0.acknowledgements } }

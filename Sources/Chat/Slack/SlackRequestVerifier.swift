@@ -1,6 +1,5 @@
 import Foundation
 import HTTP
-import Synchronization
 
 /// Verifies that an HTTP request came from Slack (HTTP mode; Socket Mode frames are authenticated by the socket):
 /// `X-Slack-Signature: v0=hex(HMAC-SHA256(signing secret, "v0:" + timestamp + ":" + raw body))`, compared in
@@ -14,6 +13,8 @@ package struct SlackRequestVerifier: Sendable {
         case stale(ageSeconds: Int)
         case badSignature
         case replayed
+        /// The replay memory (the database) could not be read or written.
+        case unavailable
 
         package var description: String {
             switch self {
@@ -22,6 +23,7 @@ package struct SlackRequestVerifier: Sendable {
             case .stale(let age): "request timestamp is \(age) s away from now (limit 300 s): refused as a possible replay"
             case .badSignature: "signature does not match: not from Slack, or the signing secret is wrong"
             case .replayed: "this exact signed request was already received: refused as a replay"
+            case .unavailable: "the replay memory (the database) cannot be reached: refused, try again"
             }
         }
     }
@@ -35,43 +37,48 @@ package struct SlackRequestVerifier: Sendable {
         self.window = window
     }
 
-    /// Returns when the request is Slack's and fresh; otherwise throws why not.
-    package func verify(body: Data, timestamp: String?, signature: String?, now: Date) throws(Refusal) {
+    /// Returns the signature in its one canonical form (`v0=` and lower-case hex) when the request is Slack's and
+    /// fresh; otherwise throws why not. Hex is case-insensitive, so the same signature can be written many ways:
+    /// the replay memory must key on the canonical form, or an upper-cased copy of a request would pass it.
+    @discardableResult
+    package func verify(body: Data, timestamp: String?, signature: String?, now: Date) throws(Refusal) -> String {
         guard let timestamp, let signature else { throw .missingHeaders }
         guard let seconds = Int(timestamp) else { throw .malformedTimestamp }
         let age = Int(now.timeIntervalSince1970) - seconds
         guard abs(Double(age)) <= window else { throw .stale(ageSeconds: age) }
-        guard signature.hasPrefix("v0=") else { throw .badSignature }
+        let canonical = signature.lowercased()
+        guard canonical.hasPrefix("v0=") else { throw .badSignature }
         var base = Data("v0:\(timestamp):".utf8)
         base.append(body)
-        guard HMACSignature.isValid(hexSignature: String(signature.dropFirst(3)), message: base, key: signingSecret) else {
+        guard HMACSignature.isValid(hexSignature: String(canonical.dropFirst(3)), message: base, key: signingSecret) else {
             throw .badSignature
         }
+        return canonical
     }
 }
 
+/// Where the replay memory keeps what it saw. In the bot it is the database (`StoreSeenRequests`), so a request
+/// replayed after a restart, or to another process on the same database, is still refused.
+package protocol SeenRequests: Sendable {
+    /// Records `key` until `expires`; false when it is already recorded and has not expired (a replay).
+    func firstSighting(_ key: String, now: Date, expires: Date) throws -> Bool
+}
+
 /// Refuses a signed request seen before: inside the 300 s window a captured request would otherwise verify again.
-/// Signatures are remembered for the window, then forgotten (older requests fail the timestamp check anyway).
-package final class SlackReplayGuard: Sendable {
-    private struct State {
-        var seen: [String: Date] = [:]
-        var lastPrune = Date.distantPast
-    }
-    private let state = Mutex(State())
+/// Signatures (canonical form, from `SlackRequestVerifier.verify`) are remembered for twice the window — a
+/// timestamp may be up to one window ahead of now — then forgotten: older requests fail the timestamp check anyway.
+package struct SlackReplayGuard: Sendable {
+    let seen: any SeenRequests
     let window: TimeInterval
 
-    package init(window: TimeInterval = 300) { self.window = window }
+    package init(seen: any SeenRequests, window: TimeInterval = 300) { self.seen = seen; self.window = window }
 
-    /// Records `signature`; throws `.replayed` when it was already recorded within the window.
+    /// Records `signature`; throws `.replayed` when it was already recorded within the window, `.unavailable` when
+    /// the memory cannot be read (refused: a request that cannot be checked is not acted on).
     package func admit(signature: String, now: Date) throws(SlackRequestVerifier.Refusal) {
-        let fresh = state.withLock { s -> Bool in
-            if now.timeIntervalSince(s.lastPrune) > window / 10 {
-                s.seen = s.seen.filter { now.timeIntervalSince($0.value) <= 2 * window }
-                s.lastPrune = now
-            }
-            if let at = s.seen[signature], now.timeIntervalSince(at) <= 2 * window { return false }
-            s.seen[signature] = now
-            return true
+        let fresh: Bool
+        do { fresh = try seen.firstSighting("slack.signature:" + signature.lowercased(), now: now, expires: now.addingTimeInterval(2 * window)) } catch {
+            throw .unavailable
         }
         if !fresh { throw .replayed }
     }

@@ -41,6 +41,58 @@ package enum SocketModeFrame: Sendable, Equatable {
     package static func decode(text: String) throws(SlackInboundError) -> SocketModeFrame {
         try decode(Data(text.utf8))
     }
+
+    /// The top-level `envelope_id` of a frame that cannot be decoded (over the size limit, broken JSON), found by one
+    /// pass over its bytes that tracks nesting and strings and decodes nothing else — so such an envelope can still be
+    /// acknowledged. Nil when there is none, or when it is not a plain id (letters, digits, `-`, `_`, `.`, `:`; at
+    /// most 255): an id that could not be Slack's is not echoed back or logged.
+    package static func envelopeID(inUnreadable text: String) -> String? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var utf8 = text.utf8.makeIterator()
+        var depth = 0
+        var string: [UInt8] = []
+        var key: [UInt8]?          // the last string read at the top level, until a `,`
+        var wantValue = false      // a top-level `"envelope_id":` was just read
+        let name = Array("envelope_id".utf8)
+        while let byte = utf8.next() {
+            switch byte {
+            case quote:
+                string.removeAll(keepingCapacity: true)
+                var escaped = false
+                while let next = utf8.next() {
+                    if escaped { escaped = false; string.append(next); continue }
+                    if next == backslash { escaped = true; string.append(next); continue }
+                    if next == quote { break }
+                    if depth == 1 && string.count <= 256 { string.append(next) }
+                }
+                guard depth == 1 else { continue }
+                if wantValue {
+                    let id = String(decoding: string, as: UTF8.self)
+                    let allowed = id.utf8.allSatisfy { b in
+                        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E || b == 0x3A
+                    }
+                    return !id.isEmpty && id.utf8.count <= 255 && allowed ? id : nil
+                }
+                key = string
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if wantValue { return nil }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth <= 0 { return nil }
+            case UInt8(ascii: ":"):
+                if depth == 1, key == name { wantValue = true }
+            case UInt8(ascii: ","):
+                key = nil
+                if depth == 1 { wantValue = false }
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                break
+            default:
+                if wantValue && depth == 1 { return nil }   // a number, true, null…: not an id
+            }
+        }
+        return nil
+    }
 }
 
 /// A Socket Mode envelope: a slash command, an interaction or an Events API event, to acknowledge by `envelopeID`.

@@ -14,16 +14,32 @@ package protocol SocketModeConnection: Sendable {
 /// Opens a WebSocket to the URL `apps.connections.open` handed out.
 package typealias SocketModeConnector = @Sendable (URL) async throws -> any SocketModeConnection
 
+/// How Slack Socket Mode is doing, for the bot's integration health (`integration_health`, `/healthz`).
+package enum SocketModeHealth: Sendable, Equatable {
+    /// A connection said `hello`.
+    case connected
+    /// Slack refused the app-level token (`invalid_auth`, `not_authed`, `token_revoked`, `account_inactive`, …):
+    /// no retry can fix it. The text says what to do and holds no token.
+    case credentialRejected(String)
+}
+
 /// Slack Socket Mode (docs.slack.dev/apis/events-api/using-socket-mode): the bot opens the WebSocket, so it needs
 /// no public URL.
 ///
-/// - Each connection comes from `apps.connections.open` (app-level `xapp-` token) and starts with `hello`.
-/// - Every envelope is handed to `handler` and acknowledged with its envelope id (and the handler's payload:
-///   a slash command's answer, a modal's `response_action`) — the handler answers within Slack's 3 s.
-/// - Envelopes are de-duplicated by id across connections (Slack may deliver on any open connection).
+/// - Each connection comes from `apps.connections.open` (app-level `xapp-` token) and starts with `hello`. A
+///   connection that has not said `hello` within `helloTimeout` is closed and replaced with a fresh URL; envelopes
+///   that arrive on it before `hello` are neither handled nor acknowledged (Slack redelivers them).
+/// - Every envelope is handled by `handler` and acknowledged with its envelope id (and the handler's payload:
+///   a slash command's answer, a modal's `response_action`) — the handler answers within Slack's 3 s. An envelope
+///   that cannot be decoded (over the 2 MiB limit, broken JSON) is refused, logged with its id, and acknowledged
+///   all the same: unacknowledged, Slack would deliver it again for ever.
+/// - Envelopes are de-duplicated by id across connections (Slack may deliver on any open connection), and through
+///   `seen` (the database) across restarts and processes.
 /// - On `disconnect` (`warning`, `refresh_requested`) the replacement is opened first and the old connection is
 ///   closed only once the new one said hello, so nothing sent meanwhile is lost. A connection that drops or
-///   fails to open is retried with capped, jittered exponential backoff.
+///   fails to open is retried with capped, jittered exponential backoff (1 s, 2 s, 4 s … up to `backoffCap`,
+///   each × U(0.5, 1)); a 429 is retried after its `Retry-After`, counted from the answer. A rejected app-level
+///   token is reported through `health` and retried at the cap.
 package final class SlackSocketModeClient: Sendable {
     /// The payload to acknowledge an envelope with (nil: a bare acknowledgement).
     package typealias Handler = @Sendable (SocketModeEnvelope) async -> JSONValue?
@@ -34,6 +50,17 @@ package final class SlackSocketModeClient: Sendable {
     let logger: Logger
     /// Longest wait between reconnection attempts, in seconds.
     let backoffCap: TimeInterval
+    /// How long a new connection may go without `hello`.
+    let helloTimeout: Duration
+    /// Returns when a new connection's time for `hello` is up (by default after `helloTimeout`); injected so tests
+    /// decide when that is instead of waiting.
+    let helloDeadline: @Sendable () async throws -> Void
+    /// The envelope ids seen before, kept beyond this process (nil: this process's memory only).
+    let persistentSeen: (any SeenRequests)?
+    let health: @Sendable (SocketModeHealth) -> Void
+    let now: @Sendable () -> Date
+    /// Waits between connection attempts; injected so tests see the waits without waiting.
+    let sleep: @Sendable (Duration) async throws -> Void
     private let seen = Mutex(RecentIDs(capacity: 4_096))
     private let counters = Mutex(Counters())
     /// Envelopes being handled, per connection: a retired connection is closed only once its answers are sent.
@@ -45,13 +72,26 @@ package final class SlackSocketModeClient: Sendable {
         package var envelopesHandled = 0
         package var duplicatesDropped = 0
         package var acknowledgements = 0
+        /// Envelopes not handled: undecodable ones (acknowledged) and ones sent before `hello` (not acknowledged).
+        package var envelopesRefused = 0
+        /// Connections closed because they never said `hello`.
+        package var helloTimeouts = 0
     }
     package var stats: Counters { counters.withLock { $0 } }
 
+    /// How long envelope ids are remembered in `seen`: Slack redelivers an unacknowledged envelope within minutes.
+    static let envelopeMemory: TimeInterval = 3_600
+
     /// - Parameter api: the Web API with the app-level token (`xapp-…`), for `apps.connections.open`.
     package init(api: SlackWebAPI, connect: @escaping SocketModeConnector, logger: Logger, backoffCap: TimeInterval = 60,
+                 helloTimeout: Duration = .seconds(10), helloDeadline: (@Sendable () async throws -> Void)? = nil, seen: (any SeenRequests)? = nil,
+                 health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
+                 now: @escaping @Sendable () -> Date = { Date() },
+                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                  handler: @escaping Handler) {
         self.api = api; self.connect = connect; self.logger = logger; self.backoffCap = backoffCap; self.handler = handler
+        self.helloTimeout = helloTimeout; self.persistentSeen = seen
+        self.helloDeadline = helloDeadline ?? { try await Task.sleep(for: helloTimeout) }; self.health = health; self.now = now; self.sleep = sleep
     }
 
     private enum Event: Sendable {
@@ -73,12 +113,21 @@ package final class SlackSocketModeClient: Sendable {
             /// Opens a connection (retrying with backoff until it opens or the task is cancelled) and reads it.
             func open(afterFailures: Int) async -> Int? {
                 var attempt = afterFailures
+                /// When the next attempt may start, if Slack said (Retry-After, counted from its answer).
+                var notBefore: Date?
+                var rejected = false
                 while !Task.isCancelled {
-                    if attempt > 0 {
-                        let delay = Backoff.delay(attempt: attempt, base: 1, cap: backoffCap) * Double.random(in: 0.5...1.0)
-                        try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                    if let notBefore {
+                        let wait = max(0, notBefore.timeIntervalSince(now()))
+                        try? await sleep(.milliseconds(Int64((wait * 1000).rounded(.up))))
+                        if Task.isCancelled { return nil }
+                    } else if attempt > 0 {
+                        let cap = rejected ? backoffCap : Backoff.delay(attempt: attempt, base: 1, cap: backoffCap)
+                        let delay = cap * Double.random(in: 0.5...1.0)
+                        try? await sleep(.milliseconds(Int64(delay * 1000)))
                         if Task.isCancelled { return nil }
                     }
+                    notBefore = nil
                     do {
                         let url = try await socketURL()
                         let connection = try await connect(url)
@@ -88,9 +137,22 @@ package final class SlackSocketModeClient: Sendable {
                         counters.withLock { $0.connectionsOpened += 1 }
                         group.addTask { await self.read(connection, id: id, events: sink) }
                         return id
+                    } catch DeliveryError.retryAfter(let seconds) {
+                        notBefore = now().addingTimeInterval(max(0, seconds))
+                        attempt += 1
+                        logger.warning("Slack Socket Mode: apps.connections.open is rate limited; retrying when Slack said",
+                                       metadata: ["retry_after": "\(seconds)"])
                     } catch {
                         attempt += 1
-                        logger.warning("Slack Socket Mode: could not connect", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                        if let code = SlackWebAPI.credentialError(error) {
+                            let problem = "Slack refused the app-level token (\(code)) at apps.connections.open: Socket Mode cannot connect, "
+                                + "so nobody can act on alerts from Slack. Make a new app-level token with connections:write and set it in the variable chat.slack.app_token names"
+                            if !rejected { logger.error("Slack Socket Mode: \(problem)") }
+                            rejected = true
+                            health(.credentialRejected(problem))
+                        } else {
+                            logger.warning("Slack Socket Mode: could not connect", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                        }
                     }
                 }
                 return nil
@@ -105,6 +167,7 @@ package final class SlackSocketModeClient: Sendable {
                 switch event {
                 case .ready(let id):
                     failures = 0
+                    health(.connected)
                     if id == replacing, let old = active, old != id {
                         active = id
                         replacing = nil
@@ -148,15 +211,41 @@ package final class SlackSocketModeClient: Sendable {
     }
 
     private func read(_ connection: any SocketModeConnection, id: Int, events: AsyncStream<Event>.Continuation) async {
+        let greeted = HelloSeen()
+        await withTaskGroup(of: Void.self) { watchdog in
+            watchdog.addTask {
+                // A connection that never says hello is not Slack's (or is broken): pongs would keep it open for ever.
+                guard (try? await self.helloDeadline()) != nil, !Task.isCancelled, !greeted.value else { return }
+                self.counters.withLock { $0.helloTimeouts += 1 }
+                self.logger.warning("Slack Socket Mode: no hello within \(self.helloTimeout); reconnecting with a new URL", metadata: ["connection": "\(id)"])
+                await connection.close()
+            }
+            await readFrames(connection, id: id, events: events, greeted: greeted)
+            watchdog.cancelAll()
+        }
+        inFlight.withLock { _ = $0.removeValue(forKey: id) }
+        events.yield(.ended(id))
+    }
+
+    private func readFrames(_ connection: any SocketModeConnection, id: Int, events: AsyncStream<Event>.Continuation, greeted: HelloSeen) async {
         await withTaskGroup(of: Void.self) { handlers in
             while let text = await connection.receive() {
                 let frame: SocketModeFrame
                 do { frame = try SocketModeFrame.decode(text: text) } catch {
-                    logger.warning("Slack Socket Mode: unreadable frame ignored", metadata: ["error": "\(error)"])
+                    guard let envelopeID = SocketModeFrame.envelopeID(inUnreadable: text) else {
+                        logger.warning("Slack Socket Mode: unreadable frame ignored", metadata: ["error": "\(error)"])
+                        continue
+                    }
+                    // Refused, and acknowledged all the same: unacknowledged, Slack would redeliver it for ever.
+                    counters.withLock { $0.envelopesRefused += 1 }
+                    logger.error("Slack Socket Mode: envelope refused (\(error)); acknowledged so Slack does not resend it",
+                                 metadata: ["envelope": "\(envelopeID)", "bytes": "\(text.utf8.count)"])
+                    try? await connection.send(SlackSocketMode.acknowledgement(envelopeID: envelopeID, payload: nil))
                     continue
                 }
                 switch frame {
                 case .hello:
+                    greeted.mark()
                     events.yield(.ready(id))
                 case .disconnect(let reason):
                     if reason == "link_disabled" {
@@ -164,8 +253,13 @@ package final class SlackSocketModeClient: Sendable {
                     }
                     events.yield(.refresh(id, reason: reason))
                 case .envelope(let envelope):
-                    let fresh = seen.withLock { $0.insert(envelope.envelopeID) }
-                    guard fresh else {
+                    guard greeted.value else {
+                        // Not a Socket Mode connection yet: neither handled nor acknowledged, so Slack delivers it again.
+                        counters.withLock { $0.envelopesRefused += 1 }
+                        logger.warning("Slack Socket Mode: envelope before hello ignored", metadata: ["envelope": "\(envelope.envelopeID)"])
+                        continue
+                    }
+                    guard firstSighting(envelope.envelopeID) else {
                         counters.withLock { $0.duplicatesDropped += 1 }
                         // Acknowledged again so Slack stops resending, but not handled twice.
                         try? await connection.send(SlackSocketMode.acknowledgement(envelopeID: envelope.envelopeID, payload: nil))
@@ -188,8 +282,19 @@ package final class SlackSocketModeClient: Sendable {
                 }
             }
         }
-        inFlight.withLock { _ = $0.removeValue(forKey: id) }
-        events.yield(.ended(id))
+    }
+
+    /// True the first time `envelopeID` is seen, here or (through `persistentSeen`) by any process on the database
+    /// within `envelopeMemory`. A memory that cannot be read lets the envelope through: handled twice is better
+    /// than lost (actions are compare-and-set on the alert's version).
+    private func firstSighting(_ envelopeID: String) -> Bool {
+        guard seen.withLock({ $0.insert(envelopeID) }) else { return false }
+        guard let persistentSeen else { return true }
+        let at = now()
+        do { return try persistentSeen.firstSighting("slack.envelope:" + envelopeID, now: at, expires: at.addingTimeInterval(Self.envelopeMemory)) } catch {
+            logger.warning("Slack Socket Mode: the envelope memory could not be read", metadata: ["envelope": "\(envelopeID)", "error": "\(error)"])
+            return true
+        }
     }
 
     /// Closes a replaced connection once the envelopes it delivered are answered (Slack's 3 s at most): closing
@@ -207,3 +312,9 @@ package final class SlackSocketModeClient: Sendable {
     }
 }
 
+/// Whether a connection has said `hello`: set by its reader, read by its hello watchdog.
+private final class HelloSeen: Sendable {
+    private let seen = Mutex(false)
+    var value: Bool { seen.withLock { $0 } }
+    func mark() { seen.withLock { $0 = true } }
+}

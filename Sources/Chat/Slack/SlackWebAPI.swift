@@ -37,6 +37,23 @@ package struct SlackWebAPI: Sendable {
         return code
     }
 
+    /// Slack errors that mean the token itself is refused: no retry fixes them, a person must (a new token, a
+    /// reinstalled app, a reactivated account).
+    static let credentialErrors: Set<String> = [
+        "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type",
+        "ekm_access_denied", "team_access_not_granted", "two_factor_setup_required", "missing_scope",
+    ]
+
+    /// The Slack error code when `error` says the token was refused (`invalid_auth`, `token_revoked`, …); else nil.
+    package static func credentialError(_ error: any Error) -> String? {
+        guard case .permanent(let reason)? = error as? DeliveryError else {
+            if case .failed(_, let code)? = error as? SlackAPIError, credentialErrors.contains(code) { return code }
+            return nil
+        }
+        guard let code = reason.split(separator: " ").last.map(String.init), credentialErrors.contains(code) else { return nil }
+        return code
+    }
+
     /// Calls `method` with a JSON body; returns the answer's JSON object when `ok` is true.
     package func call(_ method: String, _ body: JSONValue) async throws -> [String: Any] {
         try await send(method, contentType: "application/json; charset=utf-8", body: try JSONValue.encoded(body))

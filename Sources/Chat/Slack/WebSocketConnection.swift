@@ -15,11 +15,19 @@ package final class WebSocketConnection: SocketModeConnection, @unchecked Sendab
         iterator = client.messages.makeAsyncIterator()
     }
 
-    /// Connects to `url` (the Socket Mode URL with its one-time ticket).
+    /// Connects to `url` (the Socket Mode URL with its one-time ticket), trusting the system CA store.
     @Sendable package static func open(_ url: URL) async throws -> any SocketModeConnection {
-        let client = WebSocketClient(url: url)
-        try await client.connect()
-        return WebSocketConnection(client: client)
+        try await opener(caFile: nil)(url)
+    }
+
+    /// Connects trusting the CAs in `caFile` (PEM; `TrustedCAFile`) instead of the system store: a TLS-inspecting
+    /// proxy's CA. Nil: the system store.
+    package static func opener(caFile: String?) -> SocketModeConnector {
+        { url in
+            let client = WebSocketClient(url: url, caFile: caFile)
+            try await client.connect()
+            return WebSocketConnection(client: client)
+        }
     }
 
     package func receive() async -> String? {
