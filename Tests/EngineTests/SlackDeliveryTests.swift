@@ -100,7 +100,7 @@ struct SlackBlocksDeliveryTests {
         #expect(try await dispatcher.drain() == 1)
         #expect(try engine.database.read { try $0.outboxFailing() } == 0)
         #expect(try engine.database.read { try $0.allOutbox() }.allSatisfy { $0.lastError == nil })
-        #expect(!logs.entries.contains { $0.level >= .warning }, "\(logs.entries)")
+        #expect(!logs.logged.contains { $0.level >= .warning }, "\(logs.logged)")
         clock.advance(to: try #require(try await dispatcher.nextAttempt()))
         #expect(try await dispatcher.drain() == 1)
         #expect(fake.messages.count == 2)
