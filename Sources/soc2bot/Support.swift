@@ -32,10 +32,11 @@ func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws 
     }
 }
 
-/// Opens the database, refusing an unknown schema, a foreign database or a broken evidence chain.
-func openDatabase(_ path: String, requireIntactLedger: Bool = true) throws -> BotDatabase {
+/// Opens the database, refusing an unknown schema, a foreign or damaged database or a broken evidence chain, with
+/// exit 2. `readOnly` (every command but `run`): the file must exist and is never changed, not even migrated.
+func openDatabase(_ path: String, readOnly: Bool, requireIntactLedger: Bool = true) throws -> BotDatabase {
     let database: BotDatabase
-    do { database = try BotDatabase.open(path: path) } catch let error as StoreError {
+    do { database = try readOnly ? BotDatabase.openReadOnly(path: path) : BotDatabase.open(path: path) } catch let error as StoreError {
         standardError("soc2bot: \(error)")
         throw Exit.errors
     }
