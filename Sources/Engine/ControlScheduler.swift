@@ -68,9 +68,11 @@ package struct ControlScheduler: Sendable {
         let results = control.isAutomated ? await runner.run(control, at: now)
             : try ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
         // The reminders are queued in the run's transaction: once the run is recorded the control is not due again for a
-        // cadence, so reminders decided after a separate commit were lost to a crash in between for that long.
+        // cadence, so reminders decided after a separate commit were lost to a crash in between for that long. So is a
+        // request to run it (`requestRuns`) answered: with this run, not before it.
         let summary = try engine.reconcile(control, results: results, at: now) { tx in
             _ = try reminders.queue(control, results: results, at: now, tx: tx)
+            try tx.clearRunRequest(control.id)
         }
         if summary.errors > 0 {
             // An error is never a pass: say so where operators look, as well as in the ledger.

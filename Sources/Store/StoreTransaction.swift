@@ -322,6 +322,29 @@ package struct StoreTransaction {
         try db.execute(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)", arguments: [name, value])
     }
 
+    // MARK: Requested runs
+
+    /// Asks for `controls` to run at once, outside their cadence, in the caller's transaction: a chat command that
+    /// records what they read (a renewal, an attestation, evidence) asks together with what it records, so a crash
+    /// before the run cannot leave them waiting a whole cadence. Kept as `run-request:<control>` cursors.
+    package func requestRuns(_ controls: [ControlID], at: Date) throws {
+        for control in controls { try setCursor(Self.runRequest + control.rawValue, TimeText.iso(at)) }
+    }
+
+    /// Controls asked to run and not run since, by id.
+    package func requestedRuns() throws -> [ControlID] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM cursor WHERE name >= ? AND name < ? ORDER BY name"),
+                            arguments: [Self.runRequest, Self.runRequest + "\u{10FFFF}"])
+            .map { ControlID(String($0.dropFirst(Self.runRequest.count))) }
+    }
+
+    /// Marks `control`'s request done: in the transaction of a run of it.
+    package func clearRunRequest(_ control: ControlID) throws {
+        try db.cachedStatement(sql: "DELETE FROM cursor WHERE name = ?").execute(arguments: [Self.runRequest + control.rawValue])
+    }
+
+    private static let runRequest = "run-request:"
+
     // MARK: Evidence
 
     @discardableResult

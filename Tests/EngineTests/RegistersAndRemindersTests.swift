@@ -182,6 +182,25 @@ struct RegistersAndRemindersTests {
         #expect(try database.read { try $0.evidence(subject: "reminder:training:person:omar@test.example") }.count == 1)
     }
 
+    /// A renewal recorded from chat re-runs the vendor controls at once. The request to re-run is recorded with the
+    /// renewal: a crash before the loop ran them left the expired-report alert open for a whole cadence (a day here).
+    @Test func aRenewalsReRunSurvivesACrashBeforeIt() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "vendor-reports" })
+        #expect(try h.say("vendor renew stripe 2026-02-28 https://trust.stripe.example/soc2-2026.pdf", as: "dana").title.contains("renewed"))
+
+        // The process dies before its loop runs the vendor controls; the bot restarts at the same moment.
+        let config = Self.config()
+        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
+        let restarted = Bot.make(config: config, database: h.bot.engine.database, sources: sources, surfaces: [], clock: h.clock,
+                                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: Self.start)
+        try await restarted.loop.step()
+
+        #expect(try h.live().contains { $0.control == "vendor-reports" } == false)
+        #expect(try h.bot.engine.database.read { try $0.requestedRuns() }.isEmpty, "answered by that run")
+    }
+
     @Test func policyAttestationsFromChat() async throws {
         let h = try harness()
         try await h.bot.loop.step()
