@@ -33,8 +33,11 @@ package struct AlertEngine: Sendable {
 
     /// Records a control run and turns its results into alert changes, all in one transaction:
     /// check-run evidence, new alerts (posted), resolutions and finding updates (edited), resource tracks.
+    /// `andThen` runs last in the same transaction: what the run decides besides alerts (its reminders) lands with
+    /// it or not at all, so a crash cannot record the run while losing what it decided.
     @discardableResult
-    package func reconcile(_ control: Control, results: [CheckResult], at: Date) throws -> RunSummary {
+    package func reconcile(_ control: Control, results: [CheckResult], at: Date,
+                           andThen: (StoreTransaction) throws -> Void = { _ in }) throws -> RunSummary {
         let digest = Self.digest(results)
         return try database.write { tx in
             let plan = ReconcilePlan.plan(control: control, results: results, at: at,
@@ -62,6 +65,7 @@ package struct AlertEngine: Sendable {
                     if case .resolve = action { summary.resolved.append(id) } else { summary.updated.append(id) }
                 }
             }
+            try andThen(tx)
             return summary
         }
     }

@@ -9,7 +9,9 @@ import Store
 package struct CommandHandler: Sendable {
     package let engine: AlertEngine
     package let clock: any BotClock
-    /// Where a certification asks for its access-review controls to re-run at once (the bot's loop).
+    /// Wakes the controls a command's record changes (a renewal, an attestation, evidence). With triggers, the request
+    /// is also recorded in the command's transaction, so a restart still runs them; without (the demo's scenario
+    /// driver), nothing is re-run early.
     package let triggers: ControlTriggers?
     package init(engine: AlertEngine, clock: any BotClock, triggers: ControlTriggers? = nil) {
         self.engine = engine; self.clock = clock; self.triggers = triggers
@@ -102,6 +104,7 @@ package struct CommandHandler: Sendable {
                 if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 try tx.appendEvidence(kind: AccessReviews.evidenceKind, subject: AccessReviews.subject(system), at: now,
                                       data: AccessReviewEvidence(system: system, by: person.id.rawValue, note: note))
+                if triggers != nil { try tx.requestRuns(controls.map(\.id), at: now) }
             }
             triggers?.trigger(controls.map(\.id))
             return .text("\(system) access review certified by \(person.name).", body: note.map { "Note: \($0)" })
@@ -126,6 +129,7 @@ package struct CommandHandler: Sendable {
                 if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: VendorRegisterSource.evidenceKind, subject: VendorRegisterSource.subject(vendor.id), at: now,
                                           data: VendorRenewalEvidence(vendor: vendor.id.lowercased(), periodEnd: periodEnd, link: link, by: person.id.rawValue))
+                if triggers != nil { try tx.requestRuns(Self.controls(reading: .vendors, in: config), at: now) }
             }
             triggers?.trigger(Self.controls(reading: .vendors, in: config))
             return .text("\(vendor.name)'s SOC 2 report renewed by \(person.name): period end \(TimeText.human(periodEnd)).", body: "Evidence: \(link)")
@@ -143,6 +147,7 @@ package struct CommandHandler: Sendable {
                 if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: PolicyAttestationSource.evidenceKind, subject: PolicyAttestationSource.subject(policy.id), at: now,
                                           data: PolicyAttestationEvidence(policy: policy.id, person: person.id.rawValue, title: policy.title, link: policy.link))
+                if triggers != nil { try tx.requestRuns(Self.controls(reading: .attestations, in: config), at: now) }
             }
             triggers?.trigger(Self.controls(reading: .attestations, in: config))
             let required = policy.attesters(in: config).contains { $0.id == person.id }
@@ -163,6 +168,7 @@ package struct CommandHandler: Sendable {
                 if let cursor { try tx.setCursor(cursor.name, cursor.value) }
                 _ = try tx.appendEvidence(kind: ManualEvidence.evidenceKind, subject: control.manualEvidenceSubject, at: now,
                                           data: ManualEvidence.Record(control: control.id.rawValue, by: person.id.rawValue, note: note, link: link))
+                if triggers != nil { try tx.requestRuns([control.id], at: now) }
             }
             triggers?.trigger([control.id])
             return .text("Evidence recorded for \(control.title) by \(person.name).",

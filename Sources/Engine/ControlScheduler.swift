@@ -36,7 +36,7 @@ package struct ControlScheduler: Sendable {
     package let start: Date
     let logger: Logger
 
-    /// Direct messages before deadlines (training, attestations), sent after each run.
+    /// Direct messages before deadlines (training, attestations), decided in each run's transaction.
     let reminders: Reminders
 
     package init(engine: AlertEngine, runner: ControlRunner, start: Date, logger: Logger = Logger(label: "soc2bot.scheduler")) {
@@ -45,7 +45,7 @@ package struct ControlScheduler: Sendable {
         self.engine = engine
         self.start = start
         self.logger = logger
-        self.reminders = Reminders(config: engine.config, database: engine.database)
+        self.reminders = Reminders(config: engine.config)
     }
 
     package func nextDue() throws -> Date? {
@@ -67,8 +67,13 @@ package struct ControlScheduler: Sendable {
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
         let results = control.isAutomated ? await runner.run(control, at: now)
             : try ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
-        let summary = try engine.reconcile(control, results: results, at: now)
-        try reminders.send(control, results: results, at: now)
+        // The reminders are queued in the run's transaction: once the run is recorded the control is not due again for a
+        // cadence, so reminders decided after a separate commit were lost to a crash in between for that long. So is a
+        // request to run it (`requestRuns`) answered: with this run, not before it.
+        let summary = try engine.reconcile(control, results: results, at: now) { tx in
+            _ = try reminders.queue(control, results: results, at: now, tx: tx)
+            try tx.clearRunRequest(control.id)
+        }
         if summary.errors > 0 {
             // An error is never a pass: say so where operators look, as well as in the ledger.
             logger.warning("control could not be fully evaluated", metadata: [

@@ -99,7 +99,6 @@ package struct PolicyAttestationSource: FactSource {
 /// fails and the control's alert takes over.
 package struct Reminders: Sendable {
     let config: BotConfig
-    let database: BotDatabase
     static let evidenceKind = "reminder"
 
     struct Sent: Codable {
@@ -110,38 +109,37 @@ package struct Reminders: Sendable {
         var to: [String]
     }
 
-    /// Sends what is due for `results` of `control` at `now`; returns how many messages were queued.
+    /// Queues what is due for `results` of `control` at `now` in `tx` (the control run's own transaction); returns how
+    /// many messages were queued. A reminder already recorded for the same deadline and stage is not sent again.
     @discardableResult
-    package func send(_ control: Control, results: [CheckResult], at now: Date) throws -> Int {
+    package func queue(_ control: Control, results: [CheckResult], at now: Date, tx: StoreTransaction) throws -> Int {
         var queued = 0
         for result in results where result.status == .pass {
             guard let reminder = result.reminder, now >= reminder.remindAt, now < reminder.dueAt else { continue }
             let stage = now >= reminder.escalateAt ? "manager" : "person"
             let subject = "reminder:\(control.id):\(result.resource.id)"
-            try database.write { tx in
-                let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
-                guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else { return }
-                let person = config.person(email: reminder.email)
-                    ?? Person(id: PersonID(reminder.email), name: reminder.email, email: reminder.email)
-                var recipients = [person]
-                if stage == "manager", let manager = person.manager.flatMap(config.person) { recipients.append(manager) }
-                let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
-                for recipient in recipients {
-                    let about = recipient.id == person.id ? "you" : person.name
-                    var message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
-                                                   body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
-                                                       + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
-                                                       + " Control: \(control.title) (\(control.id)).")
-                    message.purpose = .reminder
-                    for destination in Routing.directMessages(to: [recipient], config: config) {
-                        _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
-                        queued += 1
-                    }
+            let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
+            guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else { continue }
+            let person = config.person(email: reminder.email)
+                ?? Person(id: PersonID(reminder.email), name: reminder.email, email: reminder.email)
+            var recipients = [person]
+            if stage == "manager", let manager = person.manager.flatMap(config.person) { recipients.append(manager) }
+            let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
+            for recipient in recipients {
+                let about = recipient.id == person.id ? "you" : person.name
+                var message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
+                                               body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
+                                                   + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
+                                                   + " Control: \(control.title) (\(control.id)).")
+                message.purpose = .reminder
+                for destination in Routing.directMessages(to: [recipient], config: config) {
+                    _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
+                    queued += 1
                 }
-                _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: subject, at: now,
-                                          data: Sent(control: control.id.rawValue, resource: result.resource.id, due: reminder.dueAt, stage: stage,
-                                                     to: recipients.map(\.id.rawValue)))
             }
+            _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: subject, at: now,
+                                      data: Sent(control: control.id.rawValue, resource: result.resource.id, due: reminder.dueAt, stage: stage,
+                                                 to: recipients.map(\.id.rawValue)))
         }
         return queued
     }

@@ -19,15 +19,26 @@ package final class ControlTriggers: Sendable {
     func take() -> [ControlID] { pending.withLock { queue in defer { queue.removeAll() }; return queue } }
 }
 
-/// Runs triggered controls on the loop.
+/// Runs triggered controls on the loop: those triggered in memory (webhooks, and a chat command's wake-up) and those
+/// whose run a chat command requested in the database (`requestRuns`), which a restart still finds.
 package struct TriggeredWork: TimedWork {
     let triggers: ControlTriggers
     let scheduler: ControlScheduler
     package init(triggers: ControlTriggers, scheduler: ControlScheduler) { self.triggers = triggers; self.scheduler = scheduler }
-    package func nextDue() async throws -> Date? { triggers.isEmpty ? nil : .distantPast }
+    package func nextDue() async throws -> Date? {
+        if !triggers.isEmpty { return .distantPast }
+        return try scheduler.engine.database.read { try $0.requestedRuns() }.isEmpty ? nil : .distantPast
+    }
     package func run(at now: Date) async throws {
-        for id in triggers.take() {
-            guard let control = scheduler.engine.config.control(id) else { continue }
+        let requested = try scheduler.engine.database.read { try $0.requestedRuns() }
+        var ids = triggers.take()
+        ids += requested.filter { !ids.contains($0) }
+        for id in ids {
+            guard let control = scheduler.engine.config.control(id) else {
+                // No longer in the manifests: nothing will run it, so its request must not keep the loop awake.
+                try scheduler.engine.database.write { try $0.clearRunRequest(id) }
+                continue
+            }
             try await scheduler.runOnce(control, at: now)
         }
     }

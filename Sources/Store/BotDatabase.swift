@@ -10,28 +10,25 @@ package struct BotDatabase: Sendable {
     package let writer: any DatabaseWriter
     package let path: String
 
-    /// Opens (creating if needed) the database file at `path` in WAL mode.
+    /// Opens the database file at `path` for the bot (`run`, `demo`) in WAL mode: a missing file is created complete
+    /// before anyone else can see it (`create`), an older soc2bot database is migrated forward. Anything that is not
+    /// a usable soc2bot database is refused with a `StoreError` naming the file. Read-only commands use `openReadOnly`.
     package static func open(path: String) throws -> BotDatabase {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            // Durable against power loss, not only against a killed process: this holds audit evidence.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        configuration.busyMode = .timeout(10)
-        // Look before opening a pool: a pool switches the file to WAL, and someone else's database must be
-        // refused untouched.
-        if FileManager.default.fileExists(atPath: path) {
-            var readOnly = Configuration()
-            readOnly.readonly = true
-            let queue = try DatabaseQueue(path: path, configuration: readOnly)
-            let tables = try queue.read { db in
-                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            }
+        try Self.naming(path, opening: true) {
+            if !FileManager.default.fileExists(atPath: path) { try create(path) }
+            try refuseDirectoryOrEmptyFile(path)
+            // Look before opening a pool: a pool switches the file to WAL, and someone else's database must be
+            // refused untouched.
+            let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration)
+            _ = try queue.read { db in try checkSchema(db, path: path, allowPending: true) }
             try queue.close()
-            if !tables.isEmpty && !tables.contains("grdb_migrations") { throw StoreError.foreignDatabase(path: path, tables: tables) }
+            let pool = try DatabasePool(path: path, configuration: writerConfiguration)
+            // GRDB sets `synchronous = NORMAL` on the writer when it switches to WAL, after `prepareDatabase`.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            let database = try BotDatabase(writer: pool, path: path)
+            try pool.read { try checkStructure($0, path: path) }
+            return database
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        return try BotDatabase(writer: pool, path: path)
     }
 
     /// An in-memory database, for tests.
@@ -238,11 +235,11 @@ package struct BotDatabase: Sendable {
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try writer.write { db in try body(StoreTransaction(db: db)) }
+        try Self.naming(path, opening: false) { try writer.write { db in try body(StoreTransaction(db: db)) } }
     }
 
     /// Runs `body` on a consistent read snapshot.
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try writer.read { db in try body(StoreTransaction(db: db)) }
+        try Self.naming(path, opening: false) { try writer.read { db in try body(StoreTransaction(db: db)) } }
     }
 }

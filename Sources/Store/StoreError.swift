@@ -12,6 +12,15 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case notFound(String)
     /// A row the store wrote cannot be read back (edited outside soc2bot, or damaged).
     case corrupt(String)
+    /// A read-only command was given a path where no file exists: it never creates one.
+    case missing(path: String)
+    /// The file cannot be read as an SQLite database at all (a directory, empty, not SQLite, truncated or damaged
+    /// pages), or a table or column soc2bot needs is gone; `what` says which.
+    case unreadable(path: String, what: String)
+    /// A soc2bot database written by an older build: the migrations it lacks, which only `run` or `demo` apply.
+    case needsMigration(path: String, pending: [String])
+    /// A row of the database at `path` cannot be read back (`corrupt`, with the file named).
+    case damaged(path: String, what: String)
 
     package var description: String {
         switch self {
@@ -25,6 +34,14 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
             "\(what) not found."
         case .corrupt(let what):
             "The database is damaged: \(what). Restore it from a backup; `soc2bot evidence verify` checks the ledger."
+        case .missing(let path):
+            "no database at \(path); `soc2bot run` (or `soc2bot demo`) creates one. Read-only commands never create a database."
+        case .unreadable(let path, let what):
+            "\(path) cannot be opened as a soc2bot database: \(what). Point --database at the bot's file, or restore it from a backup."
+        case .needsMigration(let path, let pending):
+            "\(path) was written by an older soc2bot and lacks migrations \(pending.joined(separator: ", ")); read-only commands never change a database. Back it up, then start `soc2bot run` once to upgrade it."
+        case .damaged(let path, let what):
+            "\(path): database damaged: \(what). Restore it from a backup; `soc2bot evidence verify` checks the ledger."
         }
     }
 }

@@ -10,47 +10,47 @@ package struct StoreTransaction {
 
     /// Live (not closed or resolved) alerts of a control, keyed by resource key.
     package func liveAlerts(control: ControlID) throws -> [String: Alert] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM alert WHERE control_id = ? AND state NOT IN ('closed', 'resolved')"),
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE control_id = ? AND state NOT IN ('closed', 'resolved')"),
                                     arguments: [control.rawValue])
         var result: [String: Alert] = [:]
         for row in rows {
-            let alert = try StoreJSON.decode(Alert.self, from: row[0])
+            let alert = try StoredRow(row, table: "alert").json(1, Alert.self)
             result[alert.resourceKey] = alert
         }
         return result
     }
 
     package func alert(_ id: AlertID) throws -> Alert? {
-        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
-        return try StoreJSON.decode(Alert.self, from: data)
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
+        return try StoredRow(row, table: "alert").json(1, Alert.self)
     }
 
     /// Alerts in any of `states` (all when empty), oldest first.
     package func alerts(states: [AlertState] = []) throws -> [Alert] {
         let sql: String
         if states.isEmpty {
-            sql = "SELECT body FROM alert ORDER BY id"
+            sql = "SELECT id, body FROM alert ORDER BY id"
         } else {
-            sql = "SELECT body FROM alert WHERE state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ","))) ORDER BY id"
+            sql = "SELECT id, body FROM alert WHERE state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ","))) ORDER BY id"
         }
-        return try Data.fetchAll(db, sql: sql).map { try StoreJSON.decode(Alert.self, from: $0) }
+        return try Row.fetchAll(db, sql: sql).map { try StoredRow($0, table: "alert").json(1, Alert.self) }
     }
 
     /// Every alert not closed or resolved, oldest first.
     /// The alerts open at some moment of `period`: opened before its end, not ended before its start. Filtered on the
     /// row's columns before any body is decoded, so metrics over a week read that week's alerts, not the history.
     package func alerts(touching period: DateInterval) throws -> [Alert] {
-        try Data.fetchAll(db, sql: "SELECT body FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id",
-                          arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
-            .map { try StoreJSON.decode(Alert.self, from: $0) }
+        try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id",
+                         arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
+            .map { try StoredRow($0, table: "alert").json(1, Alert.self) }
     }
 
     /// The alerts open at `moment` (opened by then, not ended by then), as they are stored now: pair with
     /// `Alert.asOf(_:)` to see them as they were.
     package func alerts(openAt moment: Date) throws -> [Alert] {
-        try Data.fetchAll(db, sql: "SELECT body FROM alert WHERE opened_at <= ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY id",
-                          arguments: [moment.timeIntervalSinceReferenceDate, moment.timeIntervalSinceReferenceDate])
-            .map { try StoreJSON.decode(Alert.self, from: $0) }
+        try Row.fetchAll(db, sql: "SELECT id, body FROM alert WHERE opened_at <= ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY id",
+                         arguments: [moment.timeIntervalSinceReferenceDate, moment.timeIntervalSinceReferenceDate])
+            .map { try StoredRow($0, table: "alert").json(1, Alert.self) }
     }
 
     package func liveAlerts() throws -> [Alert] {
@@ -101,30 +101,30 @@ package struct StoreTransaction {
     /// The facts of the alerts open at some moment of `period`, read from the rows' columns without decoding a body:
     /// what the metrics, digest and dashboard need over weeks of history.
     package func alertFacts(touching period: DateInterval = DateInterval(start: .distantPast, end: .distantFuture)) throws -> [AlertFacts] {
-        func date(_ value: Double?) -> Date? { value.map(Date.init(timeIntervalSinceReferenceDate:)) }
         var criteriaByText: [String: [Criterion]] = [:]   // a handful of distinct lists: parse each once
         var facts: [AlertFacts] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, control_id, title, team_id, severity, criteria, state, failing_since, opened_at, sla_deadline, sla_breached_at, ended_at, timeline, policy_deadline
             FROM alert WHERE opened_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id
             """), arguments: [period.end.timeIntervalSinceReferenceDate, period.start.timeIntervalSinceReferenceDate])
-        while let row = try rows.next() {
-            let id = AlertID(row[0])
-            guard let title: String = row[2], let severity = Severity(rawValue: row[4]), let state = AlertState(rawValue: row[6]),
-                  let failingSince = date(row[7]), let slaDeadline = date(row[9]) else {
-                throw StoreError.corrupt("alert \(id): unreadable title, severity, state or timeline columns")
+        while let cursorRow = try rows.next() {
+            let row = StoredRow(cursorRow, table: "alert")
+            let id = AlertID(try row(0, Int64.self))
+            guard let title = try row(2, String?.self), let severity = Severity(rawValue: try row(4)), let state = AlertState(rawValue: try row(6)),
+                  let failingSince = try row.optionalDate(7), let slaDeadline = try row.optionalDate(9) else {
+                throw StoreError.corrupt("\(row.location): unreadable title, severity, state or timeline columns")
             }
-            let text: String = row[5] ?? ""
+            let text = try row(5, String?.self) ?? ""
             let criteria = criteriaByText[text] ?? {
                 let parsed = text.split(separator: ",").compactMap { Criterion(String($0)) }
                 criteriaByText[text] = parsed
                 return parsed
             }()
-            facts.append(AlertFacts(id: id, control: ControlID(row[1] as String), title: title, team: TeamID(row[3] as String), severity: severity,
-                                    criteria: criteria, state: state, failingSince: failingSince, openedAt: Date(timeIntervalSinceReferenceDate: row[8]),
-                                    slaDeadline: slaDeadline, slaBreachedAt: date(row[10]), endedAt: date(row[11]),
-                                    timeline: try (row[12] as Data?).map { try StoreJSON.decode(AlertTimeline.self, from: $0) },
-                                    policyDeadline: date(row[13])))
+            let timeline: AlertTimeline? = try row(12, Data?.self) == nil ? nil : try row.json(12, AlertTimeline.self)
+            facts.append(AlertFacts(id: id, control: ControlID(try row(1, String.self)), title: title, team: TeamID(try row(3, String.self)), severity: severity,
+                                    criteria: criteria, state: state, failingSince: failingSince, openedAt: try row.date(8),
+                                    slaDeadline: slaDeadline, slaBreachedAt: try row.optionalDate(10), endedAt: try row.optionalDate(11),
+                                    timeline: timeline, policyDeadline: try row.optionalDate(13)))
         }
         return facts
     }
@@ -139,14 +139,14 @@ package struct StoreTransaction {
 
     /// The earliest recorded timer of any alert.
     package func nextTimerAt() throws -> Date? {
-        try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(timer_at) FROM alert WHERE timer_at IS NOT NULL"))
-            .map(Date.init(timeIntervalSinceReferenceDate:))
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, MIN(timer_at) AS timer_at FROM alert WHERE timer_at IS NOT NULL")) else { return nil }
+        return try StoredRow(row, table: "alert").optionalDate(1)
     }
 
     /// Alerts whose recorded timer is due by `now`, oldest first.
     package func alertsWithTimers(dueBy now: Date) throws -> [Alert] {
-        try Data.fetchAll(db.cachedStatement(sql: "SELECT body FROM alert WHERE timer_at IS NOT NULL AND timer_at <= ? ORDER BY id"),
-                          arguments: [now.timeIntervalSinceReferenceDate]).map { try StoreJSON.decode(Alert.self, from: $0) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE timer_at IS NOT NULL AND timer_at <= ? ORDER BY id"),
+                         arguments: [now.timeIntervalSinceReferenceDate]).map { try StoredRow($0, table: "alert").json(1, Alert.self) }
     }
 
     // MARK: Message references
@@ -162,9 +162,11 @@ package struct StoreTransaction {
     }
 
     package func messageRefs(alert: AlertID) throws -> [MessageRef] {
-        try Row.fetchAll(db, sql: "SELECT platform, channel, message_id FROM alert_message WHERE alert_id = ? ORDER BY platform, channel",
-                         arguments: [alert.rawValue]).compactMap { row in
-            ChatPlatform(rawValue: row[0]).map { MessageRef(platform: $0, channel: row[1], messageID: row[2]) }
+        try Row.fetchAll(db, sql: "SELECT alert_id, platform, channel, message_id FROM alert_message WHERE alert_id = ? ORDER BY platform, channel",
+                         arguments: [alert.rawValue]).compactMap { raw in
+            let row = StoredRow(raw, table: "alert_message")
+            guard let platform = ChatPlatform(rawValue: try row(1)) else { return nil }
+            return MessageRef(platform: platform, channel: try row(2), messageID: try row(3))
         }
     }
 
@@ -181,8 +183,9 @@ package struct StoreTransaction {
         var result: [String: ResourceTrack] = [:]
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT resource_id, body FROM resource_track WHERE control_id = ?"),
                                        arguments: [control.rawValue])
-        while let row = try rows.next() {
-            result[row[0]] = try StoreJSON.decode(ResourceTrack.self, from: row[1])
+        while let cursorRow = try rows.next() {
+            let row = StoredRow(cursorRow, table: "resource_track")
+            result[try row(0, String.self)] = try row.json(1, ResourceTrack.self)
         }
         return result
     }
@@ -222,7 +225,7 @@ package struct StoreTransaction {
         """
     /// `latestRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
     package static let latestRunsSQL = controlsThatRan + """
-         SELECT r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
+         SELECT r.id, r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
         JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id AND at <= ?1 ORDER BY at DESC, id DESC LIMIT 1)
         WHERE ran.control_id IS NOT NULL ORDER BY r.control_id
         """
@@ -236,8 +239,9 @@ package struct StoreTransaction {
     /// The time of each control's most recent run. Costs one index seek per control, however long the history.
     package func lastRuns() throws -> [ControlID: Date] {
         var result: [ControlID: Date] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: Self.lastRunsSQL)) {
-            result[ControlID(row[0] as String)] = Date(timeIntervalSinceReferenceDate: row[1])
+        for raw in try Row.fetchAll(db.cachedStatement(sql: Self.lastRunsSQL)) {
+            let row = StoredRow(raw, table: "check_run")
+            result[ControlID(try row(0, String.self))] = try row.date(1)
         }
         return result
     }
@@ -256,15 +260,18 @@ package struct StoreTransaction {
 
     /// When `control` first ran (nil: never) — uses the `check_run_control` index.
     package func firstRun(of control: ControlID) throws -> Date? {
-        try Double.fetchOne(db, sql: "SELECT MIN(at) FROM check_run WHERE control_id = ?", arguments: [control.rawValue])
-            .map { Date(timeIntervalSinceReferenceDate: $0) }
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?", arguments: [control.rawValue]) else { return nil }
+        return try StoredRow(row, table: "check_run").optionalDate(1)
     }
 
     /// The most recent run of every control (one index seek per control, like `lastRuns`); with `moment`, the most
     /// recent at or before it (what a view of that moment shows).
     package func latestRuns(atOrBefore moment: Date = .distantFuture) throws -> [CheckRunRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL), arguments: [moment.timeIntervalSinceReferenceDate]).map { CheckRunRecord(control: ControlID($0[0] as String), at: Date(timeIntervalSinceReferenceDate: $0[1]),
-                                      passed: $0[2], failed: $0[3], errors: $0[4], digest: $0[5]) }
+        try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL), arguments: [moment.timeIntervalSinceReferenceDate]).map { raw in
+            let row = StoredRow(raw, table: "check_run")
+            return CheckRunRecord(control: ControlID(try row(1, String.self)), at: try row.date(2),
+                                  passed: try row(3), failed: try row(4), errors: try row(5), digest: try row(6))
+        }
     }
 
     // MARK: Outbox
@@ -371,16 +378,14 @@ package struct StoreTransaction {
                        arguments: [until.timeIntervalSinceReferenceDate, try StoreJSON.encode(destination)])
     }
 
-    private static func outboxMessage(_ row: Row) throws -> OutboxMessage {
-        let alertID: Int64? = row[1]
-        let nextAttempt: Double = row[8]
-        let delivered: Double? = row[9]
+    private static func outboxMessage(_ raw: Row) throws -> OutboxMessage {
+        let row = StoredRow(raw, table: "outbox")
         return OutboxMessage(
-            id: row[0], alert: alertID.map(AlertID.init), kind: OutboxMessage.Kind(rawValue: row[2]) ?? .reply,
-            destination: try StoreJSON.decode(ChatDestination.self, from: row[3]), payload: row[4], txnID: row[5],
-            createdAt: Date(timeIntervalSinceReferenceDate: row[6]), attempts: row[7],
-            nextAttemptAt: Date(timeIntervalSinceReferenceDate: nextAttempt),
-            deliveredAt: delivered.map(Date.init(timeIntervalSinceReferenceDate:)), lastError: row[10])
+            id: try row(0), alert: try row(1, Int64?.self).map(AlertID.init), kind: OutboxMessage.Kind(rawValue: try row(2)) ?? .reply,
+            destination: try row.json(3, ChatDestination.self), payload: try row(4), txnID: try row(5),
+            createdAt: try row.date(6), attempts: try row(7),
+            nextAttemptAt: try row.date(8),
+            deliveredAt: try row.optionalDate(9), lastError: try row(10, String?.self))
     }
 
     // MARK: Cursors
@@ -392,6 +397,29 @@ package struct StoreTransaction {
     package func setCursor(_ name: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)", arguments: [name, value])
     }
+
+    // MARK: Requested runs
+
+    /// Asks for `controls` to run at once, outside their cadence, in the caller's transaction: a chat command that
+    /// records what they read (a renewal, an attestation, evidence) asks together with what it records, so a crash
+    /// before the run cannot leave them waiting a whole cadence. Kept as `run-request:<control>` cursors.
+    package func requestRuns(_ controls: [ControlID], at: Date) throws {
+        for control in controls { try setCursor(Self.runRequest + control.rawValue, TimeText.iso(at)) }
+    }
+
+    /// Controls asked to run and not run since, by id.
+    package func requestedRuns() throws -> [ControlID] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM cursor WHERE name >= ? AND name < ? ORDER BY name"),
+                            arguments: [Self.runRequest, Self.runRequest + "\u{10FFFF}"])
+            .map { ControlID(String($0.dropFirst(Self.runRequest.count))) }
+    }
+
+    /// Marks `control`'s request done: in the transaction of a run of it.
+    package func clearRunRequest(_ control: ControlID) throws {
+        try db.cachedStatement(sql: "DELETE FROM cursor WHERE name = ?").execute(arguments: [Self.runRequest + control.rawValue])
+    }
+
+    private static let runRequest = "run-request:"
 
     // MARK: Evidence
 
@@ -428,17 +456,13 @@ package struct StoreTransaction {
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY seq"
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
-        while let row = try rows.next() {
-            try body(LedgerRow(seq: row[0], at: row[1], kind: row[2], subject: row[3], entry: row[4], prevHash: row[5], hash: row[6]))
-        }
+        while let row = try rows.next() { try body(try LedgerRow(StoredRow(row, table: "ledger"))) }
     }
 
     /// Ledger rows from sequence number `seq` on, in order (the dashboard's latest entries).
     package func ledgerRows(fromSeq seq: Int64, _ body: (LedgerRow) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq", arguments: [seq])
-        while let row = try rows.next() {
-            try body(LedgerRow(seq: row[0], at: row[1], kind: row[2], subject: row[3], entry: row[4], prevHash: row[5], hash: row[6]))
-        }
+        while let row = try rows.next() { try body(try LedgerRow(StoredRow(row, table: "ledger"))) }
     }
 
     /// The hash of entry `seq`, used to anchor an exported slice that does not start at the genesis.
@@ -456,4 +480,11 @@ package struct LedgerRow: Sendable {
     package var entry: Data
     package var prevHash: Data
     package var hash: Data
+}
+
+extension LedgerRow {
+    /// Reads `seq, at, kind, subject, entry, prev_hash, hash`, in that order.
+    init(_ row: StoredRow) throws {
+        self.init(seq: try row(0), at: try row(1), kind: try row(2), subject: try row(3), entry: try row(4), prevHash: try row(5), hash: try row(6))
+    }
 }

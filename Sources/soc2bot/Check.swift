@@ -42,7 +42,7 @@ struct Check: AsyncParsableCommand {
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals.
         var withLedger = Bot.watched(sources, config: config, monitor: SourceHealthMonitor(now: { now }))
         if FileManager.default.fileExists(atPath: common.database) {
-            let database = try openDatabase(common.database, requireIntactLedger: false)
+            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             withLedger = Bot.watched(sources.map { ($0 as? VendorRegisterSource)?.reading(database) ?? $0 }, config: config, monitor: SourceHealthMonitor(now: { now }))
                 + [ReviewSource(database: database), PolicyAttestationSource(config: config, database: database)]
         }

@@ -19,7 +19,7 @@ struct Digest: ParsableCommand {
     func run() throws {
         guard preview else { throw ValidationError("use --preview: the running bot posts the digest on the manifests' `digest:` schedule") }
         let config = try loadConfig(common.manifests)
-        let database = try openDatabase(common.database, requireIntactLedger: false)
+        let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
         let digest = try database.read { try WeeklyDigest.build(config: config, store: $0, now: now) }
         let renderer = TerminalRenderer(colour: false)

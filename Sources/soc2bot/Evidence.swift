@@ -22,7 +22,7 @@ struct Evidence: ParsableCommand {
             let end = try parseDate(to, option: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
-            let database = try openDatabase(common.database, requireIntactLedger: false)
+            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             print(try database.read { try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: start, end: end)) }.markdown, terminator: "")
         }
     }
@@ -41,11 +41,7 @@ struct Evidence: ParsableCommand {
                     throw Exit.errors
                 }
             } else {
-                guard FileManager.default.fileExists(atPath: common.database) else {
-                    standardError("soc2bot: no database at \(common.database)")
-                    throw Exit.errors
-                }
-                let database = try openDatabase(common.database, requireIntactLedger: false)
+                let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
                 verdict = try database.read { try $0.verifyLedger() }
             }
             print(verdict)
@@ -69,7 +65,7 @@ struct Evidence: ParsableCommand {
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
             // Read only: the export verifies the chain itself, in the snapshot it exports.
-            let database = try openDatabase(common.database, requireIntactLedger: false)
+            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             // Signed with the trust-center key when the manifests name one and it is set.
             var signer: TrustCenter?
             if let variable = config.server?.trustCenterKeyVariable {

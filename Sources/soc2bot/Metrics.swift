@@ -26,7 +26,7 @@ struct Metrics: ParsableCommand {
         let start = try from.map { try parseDate($0, option: "--from") } ?? end.addingTimeInterval(-7 * 86_400)
         guard start < end else { throw ValidationError("--from must be before --to") }
         let config = try loadConfig(common.manifests)
-        let database = try openDatabase(common.database, requireIntactLedger: false)
+        let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let period = DateInterval(start: start, end: end)
         let rows = try database.read { tx in
             let evidenced = try ManualCoverage.evidenced(config: config, store: tx, at: end)

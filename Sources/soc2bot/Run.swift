@@ -13,7 +13,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfig(common.manifests)
-        let database = try openDatabase(common.database)
+        let database = try openDatabase(common.database, readOnly: false)
         let logger = makeLogger()
         let output = Output()
         // The terminal, and Slack and Matrix when configured. Messages routed to a platform without a surface stay

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 
 /// soc2bot: continuous SOC 2 control monitoring with chat-ops alerts and a verifiable evidence ledger.
 @main
@@ -8,6 +9,24 @@ struct Soc2Bot: AsyncParsableCommand {
         commandName: "soc2bot",
         abstract: "Watches SOC 2 controls, routes failures to the owning team's chat, and keeps a hash-chained evidence ledger.",
         subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, TrustCenterCommand.self])
+
+    /// ArgumentParser's `main`, except that a database problem met mid-command (a damaged row or page) is reported as
+    /// what it is with exit 2, as when the database cannot be opened, never as exit 1 (manifest problems) or a trap.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as StoreError {
+            standardError("soc2bot: \(error)")
+            exit(withError: Exit.errors)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command takes.

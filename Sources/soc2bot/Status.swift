@@ -14,7 +14,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let config = try loadConfig(common.manifests)
-        let database = try openDatabase(common.database, requireIntactLedger: false)
+        let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
         let (report, verdict) = try database.read { (try StatusReport.build(config: config, store: $0, now: now), try $0.verifyLedger()) }
         print(TerminalRenderer(colour: false).render(report.message, destination: .channel(.terminal, "status"), kind: "reply"))
@@ -34,7 +34,7 @@ struct Alerts: ParsableCommand {
     var at: String?
 
     func run() throws {
-        let database = try openDatabase(common.database, requireIntactLedger: false)
+        let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
         var states: [AlertState] = []
         for word in state.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {

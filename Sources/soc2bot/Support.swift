@@ -32,15 +32,17 @@ func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws 
     }
 }
 
-/// Opens the database, refusing an unknown schema or a foreign database. With `requireIntactLedger` (the commands
-/// that append to the ledger) it also refuses a broken evidence chain and puts back dropped append-only triggers.
-func openDatabase(_ path: String, requireIntactLedger: Bool = true) throws -> BotDatabase {
+/// Opens the database, refusing an unknown schema or a foreign or damaged database, with exit 2. `readOnly` (every
+/// command but `run`): the file must exist and is never changed, not even migrated. With `requireIntactLedger` (the
+/// commands that append to the ledger, never read-only ones) it also refuses a broken evidence chain and puts back
+/// dropped append-only triggers.
+func openDatabase(_ path: String, readOnly: Bool, requireIntactLedger: Bool = true) throws -> BotDatabase {
     let database: BotDatabase
-    do { database = try BotDatabase.open(path: path) } catch let error as StoreError {
+    do { database = try readOnly ? BotDatabase.openReadOnly(path: path) : BotDatabase.open(path: path) } catch let error as StoreError {
         standardError("soc2bot: \(error)")
         throw Exit.errors
     }
-    if requireIntactLedger { try prepareLedgerForAppending(database, now: Date()) }
+    if requireIntactLedger && !readOnly { try prepareLedgerForAppending(database, now: Date()) }
     return database
 }
 

@@ -9,6 +9,8 @@ enum CLI {
 
     static var binary: URL {
         get throws {
+            // Another build of soc2bot (say, the one before a fix, to see a new test fail on it).
+            if let path = ProcessInfo.processInfo.environment["SOC2BOT_TEST_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
             let candidates = [".build/debug/soc2bot", ".build/x86_64-unknown-linux-gnu/debug/soc2bot", ".build/aarch64-unknown-linux-gnu/debug/soc2bot"]
             for path in candidates where FileManager.default.isExecutableFile(atPath: repo.appendingPathComponent(path).path) {
                 return repo.appendingPathComponent(path)
@@ -17,15 +19,23 @@ enum CLI {
         }
     }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String; var killed: Bool }
-
-    /// Runs soc2bot with `arguments` from the repository root, stdin closed. With `killAfterBytes`, sends
-    /// SIGKILL once that many bytes of stdout have arrived (a point in the run chosen by the caller).
-    static func run(_ arguments: [String], killAfterBytes: Int? = nil) async throws -> Result {
-        try await offThePool { try runBlocking(arguments, killAfterBytes: killAfterBytes) }
+    struct Result {
+        var status: Int32; var stdout: String; var stderr: String; var killed: Bool
+        /// The process ended on a signal (a trap, or the watchdog's SIGKILL), not by exiting.
+        var signalled = false
+        /// The watchdog stopped it: it ran past `watchdog` seconds.
+        var hung = false
     }
 
-    private static func runBlocking(_ arguments: [String], killAfterBytes: Int?) throws -> Result {
+    /// Runs soc2bot with `arguments` from the repository root, stdin closed. With `killAfterBytes`, sends
+    /// SIGKILL once that many bytes of stdout have arrived (a point in the run chosen by the caller). With `watchdog`,
+    /// a process still running after that many seconds is killed and reported `hung`, so a hang fails a test instead
+    /// of stalling the suite (a bound, not a measurement: choose it far above the expected time).
+    static func run(_ arguments: [String], killAfterBytes: Int? = nil, watchdog: TimeInterval? = nil) async throws -> Result {
+        try await offThePool { try runBlocking(arguments, killAfterBytes: killAfterBytes, watchdog: watchdog) }
+    }
+
+    private static func runBlocking(_ arguments: [String], killAfterBytes: Int?, watchdog: TimeInterval?) throws -> Result {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
@@ -38,6 +48,13 @@ enum CLI {
         environment["SOC2BOT_LOG_LEVEL"] = "error"
         process.environment = environment
         try process.run()
+        let hung = Flag()
+        if let watchdog {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + watchdog) { [process] in
+                if process.isRunning { hung.set(); kill(pid, SIGKILL) }
+            }
+        }
         var stdout = Data()
         var killed = false
         let reader = out.fileHandleForReading
@@ -53,7 +70,8 @@ enum CLI {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self), killed: killed && process.terminationReason == .uncaughtSignal)
+                      stderr: String(decoding: stderr, as: UTF8.self), killed: killed && process.terminationReason == .uncaughtSignal,
+                      signalled: process.terminationReason == .uncaughtSignal, hung: hung.isSet)
     }
 
     /// The test process's environment without AWS or Slack credentials or endpoints: the starter manifests name a
@@ -67,6 +85,13 @@ enum CLI {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
+}
+
+/// Set once, from the watchdog's thread.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

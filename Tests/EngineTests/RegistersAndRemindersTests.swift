@@ -149,6 +149,63 @@ struct RegistersAndRemindersTests {
         #expect(try h.live().contains { $0.control == "training" } == false)
     }
 
+    /// A crash after a control run was recorded but before its reminders were delayed them by a whole cadence: the
+    /// restarted bot found the control not due. The reminders are decided in the run's transaction, so a crash loses
+    /// both, the restarted bot runs the control again at once, and each reminder goes out once.
+    @Test func aCrashBeforeARunsRemindersAreRecordedNeitherDelaysNorRepeatsThem() async throws {
+        let h = try harness()
+        h.people.completions.withLock {
+            $0 = ["omar@test.example": Self.start.addingTimeInterval(-355 * Self.day), "priya@test.example": Self.start.addingTimeInterval(-10 * Self.day)]
+        }
+        // Given the process dies as the training reminder is being recorded (SQLite refuses that ledger entry, as a
+        // kill would leave it unwritten)
+        let database = h.bot.engine.database
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER die_at_the_reminder BEFORE INSERT ON ledger WHEN NEW.kind = 'reminder'
+                BEGIN SELECT RAISE(ABORT, 'the process was killed here'); END
+                """)
+        }
+        await #expect(throws: (any Error).self) { try await h.bot.loop.step() }
+        try await database.writer.write { try $0.execute(sql: "DROP TRIGGER die_at_the_reminder") }
+
+        // When the bot restarts at the same moment
+        let config = Self.config()
+        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
+        let restarted = Bot.make(config: config, database: database, sources: sources, surfaces: [], clock: h.clock,
+                                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: Self.start)
+        try await restarted.loop.step()
+
+        // Then Omar is reminded now, not a day later
+        let training = { try h.directs().filter { $0.1.contains("Security awareness training") }.map(\.0) }
+        #expect(try training() == ["omar"])
+        // And only once, however often the control runs before the next stage
+        try await restarted.loop.step()
+        h.clock.advance(by: Self.day)
+        try await restarted.loop.step()
+        #expect(try training() == ["omar"])
+        #expect(try database.read { try $0.evidence(subject: "reminder:training:person:omar@test.example") }.count == 1)
+    }
+
+    /// A renewal recorded from chat re-runs the vendor controls at once. The request to re-run is recorded with the
+    /// renewal: a crash before the loop ran them left the expired-report alert open for a whole cadence (a day here).
+    @Test func aRenewalsReRunSurvivesACrashBeforeIt() async throws {
+        let h = try harness()
+        try await h.bot.loop.step()
+        #expect(try h.live().contains { $0.control == "vendor-reports" })
+        #expect(try h.say("vendor renew stripe 2026-02-28 https://trust.stripe.example/soc2-2026.pdf", as: "dana").title.contains("renewed"))
+
+        // The process dies before its loop runs the vendor controls; the bot restarts at the same moment.
+        let config = Self.config()
+        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
+        let restarted = Bot.make(config: config, database: h.bot.engine.database, sources: sources, surfaces: [], clock: h.clock,
+                                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: Self.start)
+        try await restarted.loop.step()
+
+        #expect(try h.live().contains { $0.control == "vendor-reports" } == false)
+        #expect(try h.bot.engine.database.read { try $0.requestedRuns() }.isEmpty, "answered by that run")
+    }
+
     @Test func policyAttestationsFromChat() async throws {
         let h = try harness()
         try await h.bot.loop.step()

@@ -22,6 +22,48 @@ struct BotDatabaseTests {
         }
     }
 
+    /// The connection that writes is the one that must sync fully: GRDB sets `synchronous = NORMAL` on the writer when
+    /// it switches a pool to WAL, after the configuration's own set-up, and only the readers kept FULL.
+    @Test func theWritingConnectionSyncsFully() throws {
+        try withTemporaryDirectory { dir in
+            for _ in 1...2 {   // a new file, then the same file reopened
+                let database = try Sample.fileDatabase(in: dir)
+                #expect(try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+            }
+        }
+    }
+
+    /// A read-only opening never creates, migrates or switches a file: a missing one, one an older build wrote and an
+    /// empty one are refused, each left exactly as it was.
+    @Test func openingReadOnlyRefusesWhatItCannotReadAndChangesNothing() throws {
+        try withTemporaryDirectory { dir in
+            let missing = dir.appendingPathComponent("missing.sqlite").path
+            #expect(throws: StoreError.missing(path: missing)) { try BotDatabase.openReadOnly(path: missing) }
+            #expect(!FileManager.default.fileExists(atPath: missing))
+
+            let older = dir.appendingPathComponent("older.sqlite").path
+            let queue = try DatabaseQueue(path: older)
+            try BotDatabase.migrator.migrate(queue, upTo: "v2-alert-message-lookup")
+            try queue.close()
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: older))
+            let pending = BotDatabase.migrator.migrations.drop { $0 != "v3-alert-timer" }
+            #expect(throws: StoreError.needsMigration(path: older, pending: Array(pending))) { try BotDatabase.openReadOnly(path: older) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: older)) == bytes)
+
+            let empty = dir.appendingPathComponent("empty.sqlite").path
+            _ = FileManager.default.createFile(atPath: empty, contents: Data())
+            #expect(throws: StoreError.unreadable(path: empty, what: "it is empty (0 bytes); remove it to start a new database")) { try BotDatabase.openReadOnly(path: empty) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: empty)).isEmpty)
+
+            // A soc2bot database reads as it is, and refuses writes.
+            let good = try Sample.fileDatabase(in: dir)
+            try good.write { try $0.setCursor("slack.events", "42") }
+            let reader = try BotDatabase.openReadOnly(path: good.path)
+            #expect(try reader.read { try $0.cursor("slack.events") } == "42")
+            #expect(throws: (any Error).self) { try reader.write { try $0.setCursor("slack.events", "43") } }
+        }
+    }
+
     @Test func reopeningAGoodDatabaseKeepsItsDataAndMigratesNothingTwice() throws {
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("bot.sqlite").path
