@@ -221,12 +221,18 @@ package struct StoreTransaction {
 
     /// `lastRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
     package static let lastRunsSQL = controlsThatRan + """
-         SELECT control_id, (SELECT MAX(at) FROM check_run r WHERE r.control_id = ran.control_id) FROM ran WHERE control_id IS NOT NULL
+         SELECT r.id, r.control_id, r.at FROM ran
+        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id ORDER BY at DESC, id DESC LIMIT 1)
+        WHERE ran.control_id IS NOT NULL
         """
-    /// `latestRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
+    /// `latestRuns(atOrBefore:)`'s query, exposed so a test can check its plan seeks rather than scans. A run whose time
+    /// is not a plausible number (edited outside soc2bot) sorts first and is picked whatever the moment, so the damage
+    /// is reported rather than skipped.
     package static let latestRunsSQL = controlsThatRan + """
          SELECT r.id, r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
-        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id AND at <= ?1 ORDER BY at DESC, id DESC LIMIT 1)
+        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id
+                                      AND (at <= ?1 OR typeof(at) NOT IN ('real', 'integer') OR abs(at) > 252423993600)
+                                    ORDER BY at DESC, id DESC LIMIT 1)
         WHERE ran.control_id IS NOT NULL ORDER BY r.control_id
         """
 
@@ -241,7 +247,7 @@ package struct StoreTransaction {
         var result: [ControlID: Date] = [:]
         for raw in try Row.fetchAll(db.cachedStatement(sql: Self.lastRunsSQL)) {
             let row = StoredRow(raw, table: "check_run")
-            result[ControlID(try row(0, String.self))] = try row.date(1)
+            result[ControlID(try row(1, String.self))] = try row.date(2)
         }
         return result
     }
