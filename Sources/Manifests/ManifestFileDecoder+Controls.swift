@@ -45,7 +45,7 @@ extension ManifestFileDecoder {
         if let value = fields["sla"] { control.slaOverride = duration(value, key: "sla") }
         if let value = fields["tolerance"] { control.tolerance = duration(value, key: "tolerance", allowZero: true) ?? 0 }
         if let value = fields["min_failures"] {
-            if value.tagName == .int, let count = value.int, count >= 1 {
+            if value.tagName == .int, let count = value.integer, count >= 1 {
                 control.minFailures = count
             } else {
                 log.report(position(value), "`min_failures` must be a whole number of at least 1",
@@ -127,6 +127,17 @@ extension ManifestFileDecoder {
         return CheckSpec(type: type.name, sources: sources.map { SourceID($0.value) }, parameters: parameters)
     }
 
+    /// The largest magnitude a numeric check parameter may have: ports, tiers, counts and lengths are far
+    /// below it, and a check can take any number up to it as a whole number without overflow.
+    static let largestNumber = 1_000_000_000.0
+
+    /// Reports a number (or NaN, or infinity) beyond `largestNumber`; nil.
+    private mutating func outOfRange(_ node: Node, _ number: Double) -> ConfigValue? {
+        log.report(position(node), "number `\(Self.excerpt(node.scalar?.string ?? String(number)))` is out of range",
+                   fix: "use a number between -1000000000 and 1000000000")
+        return nil
+    }
+
     /// A check parameter's value, typed by the catalog. Durations stay as written (`.string("24h")`) for the
     /// check to parse with `DurationText`; numbers become `.number`, lists `.list`.
     private mutating func parameterValue(_ node: Node, _ parameter: CheckParameter) -> ConfigValue? {
@@ -142,6 +153,7 @@ extension ManifestFileDecoder {
             return duration(node, key: name).map { _ in .string(node.scalar!.string) }
         case .number:
             guard [.int, .float].contains(node.tagName), let number = node.float else { return wrongType("a number", example: "1") }
+            guard abs(number) <= Self.largestNumber else { return outOfRange(node, number) }
             return .number(number)
         case .bool:
             guard node.tagName == .bool, let flag = node.bool else { return wrongType("true or false", example: "true") }
@@ -170,6 +182,7 @@ extension ManifestFileDecoder {
                                fix: "write `\(name): [22, 3389]` — \(parameter.help)")
                     continue
                 }
+                guard abs(number) <= Self.largestNumber else { _ = outOfRange(item, number); continue }
                 values.append(.number(number))
             }
             return .list(values)
