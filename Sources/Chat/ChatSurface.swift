@@ -36,7 +36,7 @@ package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable 
 
     package var description: String {
         switch self {
-        case .retryAfter(let s): "rate limited: retry after \(Int(s)) s"
+        case .retryAfter(let s): "rate limited: retry after \(DurationText.wholeSeconds(s)) s"
         case .permanent(let reason): "undeliverable: \(reason)"
         }
     }

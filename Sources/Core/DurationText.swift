@@ -62,6 +62,13 @@ package enum DurationText {
         return parts.joined(separator: " ")
     }
 
+    /// `seconds` as whole seconds for messages and logs, whatever a server sent (a `Retry-After` of `inf`, `nan` or
+    /// 1e300): NaN and negatives are 0, and at most 10^15.
+    package static func wholeSeconds(_ seconds: TimeInterval) -> Int {
+        guard seconds > 0 else { return 0 }
+        return Int(min(seconds, 1e15).rounded(.towardZero))
+    }
+
     private static func unitSeconds(_ ch: Character) -> TimeInterval? {
         switch ch {
         case "s": 1

@@ -234,6 +234,12 @@ struct SlackInboundFuzzTests {
         #expect(parsed > 200, "the generator reaches valid commands too (\(parsed))")
     }
 
+    /// A Retry-After header is the server's text: `inf`, `nan` and 1e300 are Doubles too, and are printed, not trapped on.
+    @Test(arguments: [Double.infinity, -.infinity, .nan, 1e300, -1, 30])
+    func anyRetryAfterPrints(_ seconds: Double) {
+        #expect(DeliveryError.retryAfter(seconds).description.hasPrefix("rate limited: retry after "))
+    }
+
     @Test func randomBytesGetAValueOrAnError() {
         var rng = Fuzzing.generator(0x50C2_0002)
         for _ in 0..<Fuzzing.iterations(2_500) { Self.exercise(Self.randomBytes(&rng), &rng) }

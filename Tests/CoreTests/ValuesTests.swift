@@ -47,6 +47,7 @@ struct ValuesTests {
     @Test(arguments: [Double.infinity, -.infinity, .nan, 1e300, -1e300, .greatestFiniteMagnitude, 9.3e18])
     func formattingNeverTrapsOnAnyNumber(_ seconds: TimeInterval) {
         #expect(!DurationText.format(seconds).isEmpty)
+        #expect(DurationText.wholeSeconds(seconds) >= 0)
         // Dates that arithmetic on such numbers yields print too (clamped), never trap.
         let date = Date(timeIntervalSince1970: 1_772_000_000).addingTimeInterval(seconds)
         #expect(TimeText.iso(date).hasSuffix("Z"))
