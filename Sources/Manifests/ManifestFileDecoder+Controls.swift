@@ -17,7 +17,14 @@ extension ManifestFileDecoder {
         let team = requiredText(fields, "owner", of: owner)
         if let team { draft.references.append(.init(kind: .team, id: team, field: "owner")) }
         let severity = required(fields, "severity", of: owner).flatMap { self.severity($0, key: "severity") }
-        let cadence = required(fields, "cadence", of: owner).flatMap { duration($0, key: "cadence") }
+        var cadence = required(fields, "cadence", of: owner).flatMap { duration($0, key: "cadence") }
+        if let seconds = cadence, seconds < Self.shortestCadence, let node = fields["cadence"] {
+            // Every run reads the control's sources; a run a second would hammer them, and a demo at --speed max
+            // would take an hour of real time per simulated hour.
+            log.report(position(node), "`cadence` of \(DurationText.format(seconds)) is shorter than 1m",
+                       fix: "run a control at most once a minute: `cadence: 1m` or longer")
+            cadence = nil
+        }
         let remediation = requiredText(fields, "remediation", of: owner)
 
         var check: CheckSpec?
@@ -126,6 +133,9 @@ extension ManifestFileDecoder {
         draft.checkUses.append(.init(controlID: controlID, type: type, sources: sources, position: position(node)))
         return CheckSpec(type: type.name, sources: sources.map { SourceID($0.value) }, parameters: parameters)
     }
+
+    /// The shortest `cadence`: one minute.
+    static let shortestCadence: TimeInterval = 60
 
     /// The largest magnitude a numeric check parameter may have: ports, tiers, counts and lengths are far
     /// below it, and a check can take any number up to it as a whole number without overflow.

@@ -61,6 +61,13 @@ import Testing
         #expect(problems.contains { $0.hasPrefix("test.yaml:11:") && $0.contains("out of range") })
     }
 
+    @Test func aCadenceShorterThanAMinuteIsRefused() throws {
+        // A 1 s cadence passed validation, then kept a two-hour demo at --speed max busy for over a minute.
+        let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["cadence": "1s"])])
+        #expect(fixture.problems() == ["test.yaml:7:14: `cadence` of 1s is shorter than 1m"])
+        #expect(try ManifestFixture(["test.yaml": ManifestFixture.control(["cadence": "1m"])]).problems() == [])
+    }
+
     @Test func base60IntegersThatOverflowAreRefusedNotTrapped() throws {
         // YAML 1.1 reads 1:1:…:1 as a base-60 integer, which overflows Int in Yams' own arithmetic (a trap).
         let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["min_failures": "1:1:1:1:1:1:1:1:1:1:1:1"])])
