@@ -71,6 +71,8 @@ package enum ScenarioLoader {
             var duration: TimeInterval = 14 * 86_400
             if let node = fields["duration"] {
                 switch node.string.map(DurationText.read) {
+                case .success(let d)? where d > Scenario.longestDuration:
+                    problem(node, "`duration` is out of range: a scenario lasts at most 366d (the demo's `--until` limit)")
                 case .success(let d)?: duration = d
                 case .failure(.outOfRange)?: problem(node, "`duration` is out of range: at most \(DurationText.maximumText)")
                 default: problem(node, "`duration` must be a duration such as 14d")

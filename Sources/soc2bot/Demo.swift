@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
     static let speedRange: ClosedRange<Double> = 0.01...1_000_000_000
     /// The longest `--until`: a year of simulated time (an audit period; the demo runs about 60 days a minute
     /// at `--speed max`).
-    static let untilLimit: TimeInterval = 366 * 86_400
+    static let untilLimit = Scenario.longestDuration
 
     /// `--speed` as a number, nil for `max`; a usage error naming the range otherwise.
     static func speed(_ text: String) throws -> Double? {

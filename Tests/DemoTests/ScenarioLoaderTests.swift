@@ -68,6 +68,12 @@ struct ScenarioBadInputTests {
         #expect(problems.allSatisfy { $0.contains("out of range") }, "\(problems)")
     }
 
+    @Test func aScenarioLongerThanAYearIsRefused() {
+        // Its length is the demo's default --until, which is at most 366d.
+        let problems = Self.problems("name: x\nstart: 2026-03-02T08:00:00Z\nduration: 367d\n")
+        #expect(problems == ["3:11: `duration` is out of range: a scenario lasts at most 366d (the demo's `--until` limit)"])
+    }
+
     @Test func anOverflowingBase60NumberIsNotATrap() throws {
         let scenario = try ScenarioLoader.parse("name: x\nstart: 2026-03-02T08:00:00Z\nworld:\n  vendors:\n    - name: V\n      tier: 1:1:1:1:1:1:1:1:1:1:1:1\n", file: "s.yaml")
         #expect(scenario.world.vendors.first?.tier == 2, "an unreadable tier takes the default")
