@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The built-in demo organisation and the scenario (timeline) format.
-        .target(name: "Demo", dependencies: ["Core", "FactSources", "Checks", "Chat", "Store", "Engine", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Demo", dependencies: ["Core", "Manifests", "FactSources", "Checks", "Chat", "Store", "Engine", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "soc2bot", dependencies: [
             "Core", "Manifests", "Store", "FactSources", "Checks", "Chat", "Engine", "Reports", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -43,7 +43,7 @@ package enum DeliveryError: Error, Sendable, CustomStringConvertible, Equatable 
 
     package var description: String {
         switch self {
-        case .retryAfter(let s): "rate limited: retry after \(Int(s.rounded(.up))) s"
+        case .retryAfter(let s): "rate limited: retry after \(DurationText.wholeSeconds(s)) s"
         case .paced(let s): "paced: next message to this destination in \(String(format: "%.1f", s)) s"
         case .permanent(let reason): "undeliverable: \(reason)"
         case .notReady(let reason): "not deliverable yet: \(reason)"

@@ -67,8 +67,11 @@ package enum SlashCommand: Sendable, Equatable {
         func window() -> Result<(AlertID, TimeInterval, String), CommandError> {
             alertID().flatMap { id in
                 guard args.count >= 2 else { return .failure(.missingArgument(command: verb, what: "a duration such as 2d")) }
-                guard let duration = DurationText.parse(args[1]) else {
-                    return .failure(.badArgument(command: verb, args[1], "is not a duration such as 4h, 2d or 1w"))
+                let duration: TimeInterval
+                switch DurationText.read(args[1]) {
+                case .success(let seconds): duration = seconds
+                case .failure(.outOfRange): return .failure(.badArgument(command: verb, args[1], "is longer than \(DurationText.maximumText)"))
+                case .failure(.malformed): return .failure(.badArgument(command: verb, args[1], "is not a duration such as 4h, 2d or 1w"))
                 }
                 let rationale = args.dropFirst(2).joined(separator: " ")
                 guard !rationale.isEmpty else { return .failure(.missingArgument(command: verb, what: "a rationale (why)")) }

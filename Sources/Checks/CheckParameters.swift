@@ -19,6 +19,21 @@ struct CheckParameters {
         guard let n = raw.number else { throw CheckError.badParameter(name: name, reason: "expected a number") }
         return n
     }
+    /// A whole-number parameter (ports, tiers, counts): the number rounded toward zero, refused when it is not finite
+    /// or beyond ±1,000,000,000 (validation reports those first; this never traps on what slips through).
+    func integer(_ name: String, default value: Int) throws -> Int {
+        guard values[name] != nil else { return value }
+        return try Self.whole(number(name, default: 0), name: name)
+    }
+    func integers(_ name: String) throws -> [Int]? {
+        try numbers(name)?.map { try Self.whole($0, name: name) }
+    }
+    private static func whole(_ number: Double, name: String) throws -> Int {
+        guard number.isFinite, abs(number) <= 1_000_000_000 else {
+            throw CheckError.badParameter(name: name, reason: "expected a number between -1000000000 and 1000000000")
+        }
+        return Int(number.rounded(.towardZero))
+    }
     func bool(_ name: String, default value: Bool) throws -> Bool {
         guard let raw = values[name] else { return value }
         guard let b = raw.bool else { throw CheckError.badParameter(name: name, reason: "expected true or false") }

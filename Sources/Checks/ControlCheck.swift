@@ -43,11 +43,11 @@ package enum CheckFactory {
         case "storage_public_access":
             return StoragePublicAccessCheck()
         case "network_exposure":
-            return NetworkExposureCheck(ports: (try p.numbers("ports") ?? [22, 3389]).map { Int($0) })
+            return NetworkExposureCheck(ports: try p.integers("ports") ?? [22, 3389])
         case "audit_logging":
             return AuditLoggingCheck()
         case "branch_protection":
-            return BranchProtectionCheck(requiredReviews: Int(try p.number("required_reviews", default: 1)),
+            return BranchProtectionCheck(requiredReviews: try p.integer("required_reviews", default: 1),
                                          repositories: try p.strings("repositories"))
         case "training":
             return TrainingCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
@@ -56,10 +56,10 @@ package enum CheckFactory {
                                  escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
         case "vendor_reports":
             return VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
-                                     tiers: (try p.numbers("tiers"))?.map { Int($0) },
+                                     tiers: try p.integers("tiers"),
                                      warnBefore: try p.duration("warn_before", default: 0))
         case "vendor_paperwork":
-            return VendorPaperworkCheck(tiers: (try p.numbers("tiers"))?.map { Int($0) }, requireDPA: try p.bool("require_dpa", default: false))
+            return VendorPaperworkCheck(tiers: try p.integers("tiers"), requireDPA: try p.bool("require_dpa", default: false))
         case "device_encryption":
             return DeviceEncryptionCheck()
         case "vulnerabilities":
@@ -67,9 +67,9 @@ package enum CheckFactory {
         case "access_key_age":
             return AccessKeyAgeCheck(maxAge: try p.duration("max_age", default: 90 * 86_400), systems: try p.strings("systems"))
         case "password_policy":
-            return PasswordPolicyCheck(minimumLength: Int(try p.number("min_length", default: 14)),
+            return PasswordPolicyCheck(minimumLength: try p.integer("min_length", default: 14),
                                        requireComplexity: try p.bool("require_complexity", default: true),
-                                       reusePrevention: Int(try p.number("reuse_prevention", default: 24)),
+                                       reusePrevention: try p.integer("reuse_prevention", default: 24),
                                        maxAgeDays: p.values["max_age"] == nil ? nil : Int(try p.duration("max_age", default: 0) / 86_400))
         case "database_encryption":
             return DatabaseEncryptionCheck()

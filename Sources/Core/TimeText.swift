@@ -4,15 +4,24 @@ import Foundation
 package enum TimeText {
     /// `2026-03-04 09:00 UTC`.
     package static func human(_ date: Date) -> String {
-        let t = UTCFields(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let t = UTCFields(milliseconds: milliseconds(date))
         return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2)) \(pad(t.hour, 2)):\(pad(t.minute, 2)) UTC"
     }
 
     /// `2026-03-04T09:00:00.000Z`: fixed width, sorts as text, milliseconds kept. On every ledger append's path,
     /// so computed with integer arithmetic rather than Calendar and String(format:) (which cost a third of an append).
     package static func iso(_ date: Date) -> String {
-        let t = UTCFields(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let t = UTCFields(milliseconds: milliseconds(date))
         return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2))T\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)).\(pad(t.millisecond, 3))Z"
+    }
+
+    /// Milliseconds since 1970, clamped to ±8.64e15 (±100,000,000 days, the ECMAScript date range, beyond any date
+    /// the bot can be given: dates are years 0000–9999 and durations at most 200 years), NaN as 0, so printing a
+    /// date never traps whatever arithmetic produced it.
+    private static func milliseconds(_ date: Date) -> Int64 {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard !ms.isNaN else { return 0 }
+        return Int64(min(max(ms, -8.64e15), 8.64e15))
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
@@ -97,7 +106,7 @@ package enum TimeText {
 
     /// `20150830T123600Z` and `20150830`: the AWS SigV4 forms.
     package static func compactUTC(_ date: Date) -> (full: String, day: String) {
-        let t = UTCFields(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let t = UTCFields(milliseconds: milliseconds(date))
         let day = pad(t.year, 4) + pad(t.month, 2) + pad(t.day, 2)
         return (day + "T" + pad(t.hour, 2) + pad(t.minute, 2) + pad(t.second, 2) + "Z", day)
     }

@@ -9,8 +9,10 @@ import Yams
 package struct Scenario: Sendable {
     package var name: String
     package var start: Date
-    /// How long the scenario runs when `--until` is not given.
+    /// How long the scenario runs when `--until` is not given: at most `longestDuration`.
     package var duration: TimeInterval
+    /// The longest `duration`, a year as `demo --until` allows: longer would keep the demo busy for hours.
+    package static let longestDuration: TimeInterval = 366 * 86_400
     package var world: WorldState
     package var events: [ScenarioEvent]
 }

@@ -2,6 +2,7 @@ import Checks
 import FactSources
 import Core
 import Foundation
+import Manifests
 import Yams
 
 /// Reads scenario YAML. Dates may be absolute (`2026-03-02`, ISO 8601) or relative to `start` (`-30d`, `+2h`).
@@ -9,19 +10,30 @@ package enum ScenarioLoader {
     /// - Parameter start: replaces the file's `start` (relative dates and offsets follow it): `check` and `run`
     ///   on the demo organisation see its systems as they are at the scenario's start, but today.
     package static func load(file: URL, start: Date? = nil) throws -> Scenario {
-        let text: String
-        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-            throw ScenarioError(file: file.path, problems: ["cannot read the file: \(error.localizedDescription)"])
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory)
+            throw ScenarioError(file: file.path, problems: [!exists ? "the scenario file does not exist" : isDirectory.boolValue ? "is a directory, not a scenario file" : "cannot read the file"])
         }
-        return try parse(text, file: file.path, start: start)
+        return try parse(data, file: file.path, start: start)
+    }
+
+    /// `parse` of a file's bytes: refuses bytes that are not UTF-8 rather than reading replacement characters.
+    package static func parse(_ data: Data, file: String, start: Date? = nil) throws -> Scenario {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError(file: file, problems: ["the file is not UTF-8 text; save it as UTF-8"])
+        }
+        return try parse(text, file: file, start: start)
     }
 
     package static func parse(_ text: String, file: String, start: Date? = nil) throws -> Scenario {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw ScenarioError(file: file, problems: ["the file is empty"]) }
+            guard let node = try YamlLimits.compose(text) else { throw ScenarioError(file: file, problems: ["the file is empty"]) }
             root = node
-        } catch let error as ScenarioError { throw error } catch {
+        } catch let error as ScenarioError { throw error } catch let refusal as YamlLimits.Refusal {
+            throw ScenarioError(file: file, problems: ["\(refusal)"])
+        } catch {
             throw ScenarioError(file: file, problems: ["YAML syntax: \(error)"])
         }
         var reader = Reader(file: file, startOverride: start)
@@ -58,7 +70,13 @@ package enum ScenarioLoader {
             start = startDate
             var duration: TimeInterval = 14 * 86_400
             if let node = fields["duration"] {
-                if let d = node.string.flatMap(DurationText.parse) { duration = d } else { problem(node, "`duration` must be a duration such as 14d") }
+                switch node.string.map(DurationText.read) {
+                case .success(let d)? where d > Scenario.longestDuration:
+                    problem(node, "`duration` is out of range: a scenario lasts at most 366d (the demo's `--until` limit)")
+                case .success(let d)?: duration = d
+                case .failure(.outOfRange)?: problem(node, "`duration` is out of range: at most \(DurationText.maximumText)")
+                default: problem(node, "`duration` must be a duration such as 14d")
+                }
             }
             let world = self.world(fields["world"])
             var events: [ScenarioEvent] = []
@@ -78,15 +96,25 @@ package enum ScenarioLoader {
             guard let node else { return nil }
             guard let text = node.string else { problem(node, "expected a date"); return nil }
             if text.hasPrefix("-") || text.hasPrefix("+") {
-                guard let seconds = DurationText.parse(String(text.dropFirst())) else { problem(node, "`\(text)` is not an offset such as -30d"); return nil }
-                return start.addingTimeInterval(text.hasPrefix("-") ? -seconds : seconds)
+                switch DurationText.read(String(text.dropFirst())) {
+                case .success(let seconds):
+                    return start.addingTimeInterval(text.hasPrefix("-") ? -seconds : seconds)
+                case .failure(.outOfRange):
+                    problem(node, "`\(excerpt(text))`: date out of range; an offset from `start` may be at most \(DurationText.maximumText)")
+                case .failure(.malformed):
+                    problem(node, "`\(excerpt(text))` is not an offset such as -30d")
+                }
+                return nil
             }
-            guard let date = TimeText.parse(text) else { problem(node, "`\(text)` is not a date"); return nil }
+            guard let date = TimeText.parse(text) else { problem(node, "`\(excerpt(text))` is not a date"); return nil }
             return date
         }
 
         func bool(_ node: Node?) -> Bool? { node?.bool }
-        func int(_ node: Node?) -> Int? { node?.int }
+        func int(_ node: Node?) -> Int? { node?.integer }
+
+        /// `text` cut to 60 characters for a problem message.
+        func excerpt(_ text: String) -> String { text.count <= 60 ? text : String(text.prefix(59)) + "…" }
 
         mutating func world(_ node: Node?) -> WorldState {
             var world = WorldState()
@@ -163,6 +191,9 @@ package enum ScenarioLoader {
         mutating func event(_ node: Node) -> ScenarioEvent? {
             guard let entries = map(node) else { problem(node, "an event must be a mapping with `at` and one action"); return nil }
             let f = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+            if let atText = f["at"]?.string, DurationText.read(atText) == .failure(.outOfRange) {
+                problem(f["at"], "`at`: `\(excerpt(atText))` is out of range: at most \(DurationText.maximumText) from the start"); return nil
+            }
             guard let atNode = f["at"], let atText = atNode.string, let offset = atText == "0" ? 0 : DurationText.parse(atText) else {
                 problem(f["at"] ?? node, "an event needs `at`, an offset from the start such as 30h"); return nil
             }

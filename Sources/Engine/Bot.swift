@@ -67,15 +67,20 @@ package struct Bot: Sendable {
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client
     /// (`LiveSources`; credentials from `environment` by the variable names in the manifests); a kind without a
     /// client in this build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report
-    /// errors.
+    /// errors; a demo source whose scenario cannot be loaded says why (file:line:column).
     package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
                                 transport: any HTTPTransport = RetryingTransport(base: URLSessionTransport()),
-                                demoWorld: (SourceConfig) -> (any FactSource)?) -> [any FactSource] {
+                                demoWorld: (SourceConfig) throws -> (any FactSource)?) -> [any FactSource] {
         config.sources.map { source in
             switch source.kind {
             case "demo":
-                if let world = demoWorld(source) { return world }
-                return UnavailableSource(config: source, reason: "the demo scenario could not be loaded")
+                do {
+                    if let world = try demoWorld(source) { return world }
+                    return UnavailableSource(config: source, reason: "the demo scenario could not be loaded")
+                } catch {
+                    // The loader's own words: the scenario file, line and column, and what is wrong there.
+                    return UnavailableSource(config: source, reason: "the demo scenario could not be loaded: " + "\(error)".replacingOccurrences(of: "\n", with: "; "))
+                }
             case "vendor_register":
                 return VendorRegisterSource(id: source.id, vendors: config.vendors)
             default:

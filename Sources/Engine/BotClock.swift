@@ -14,9 +14,17 @@ package struct SystemClock: BotClock {
     package init() {}
     package func now() -> Date { Date() }
     package func sleep(until deadline: Date) async throws {
-        let seconds = deadline.timeIntervalSinceNow
-        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up)))) }
+        while case let seconds = deadline.timeIntervalSinceNow, seconds > 0 {
+            try await Task.sleep(for: .milliseconds(sleepMilliseconds(seconds)))
+        }
     }
+}
+
+/// Whole milliseconds for a real wait of `seconds`, rounded up and capped at one day, so any deadline (a far
+/// one, or one divided by a tiny demo speed) is a valid `Duration`; the clocks loop until their deadline.
+func sleepMilliseconds(_ seconds: Double) -> Int64 {
+    guard seconds > 0 else { return 0 }
+    return Int64(min((seconds * 1000).rounded(.up), 86_400_000))
 }
 
 /// Simulated time running `speed` times faster than real time from `start` (the interactive demo:
@@ -33,9 +41,12 @@ package struct AcceleratedClock: BotClock {
         return start.addingTimeInterval(seconds * speed)
     }
     package func sleep(until deadline: Date) async throws {
-        let simulated = deadline.timeIntervalSince(now())
-        if simulated > 0 { try await Task.sleep(for: .milliseconds(Int64((simulated / speed * 1000).rounded(.up)))) }
-        else { try Task.checkCancellation() }
+        var simulated = deadline.timeIntervalSince(now())
+        guard simulated > 0 else { return try Task.checkCancellation() }
+        while simulated > 0 {
+            try await Task.sleep(for: .milliseconds(sleepMilliseconds(simulated / speed)))
+            simulated = deadline.timeIntervalSince(now())
+        }
     }
 }
 

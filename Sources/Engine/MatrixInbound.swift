@@ -69,10 +69,11 @@ package final class MatrixInbound: Sendable {
             } catch {
                 failures += 1
                 let wait: TimeInterval
-                if case DeliveryError.retryAfter(let seconds) = error { wait = seconds } else {
+                // A homeserver's Retry-After is trusted up to an hour; `inf`, `nan` or 1e300 would not fit a sleep.
+                if case DeliveryError.retryAfter(let seconds) = error { wait = seconds.isFinite ? min(max(seconds, 0), 3_600) : 60 } else {
                     wait = Backoff.delay(attempt: failures, base: 1, cap: 60) * Double.random(in: 0.5...1.0)
                 }
-                logger.warning("Matrix sync failed; retrying", metadata: ["error": "\(error)", "in": "\(Int(wait)) s"])
+                logger.warning("Matrix sync failed; retrying", metadata: ["error": "\(error)", "in": "\(DurationText.wholeSeconds(wait)) s"])
                 try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
             }
         }

@@ -45,7 +45,7 @@ struct ThrottledSender: Sendable {
 
     /// Words for a throttled final answer: how long the server asked to wait.
     static func throttledReason(_ response: HTTPResponse, now: Date) -> String {
-        let retryAfter = RetryingTransport.retryAfter(response, now: now).map { ", Retry-After \(Int($0.rounded())) s" } ?? ""
+        let retryAfter = RetryingTransport.retryAfter(response, now: now).map { ", Retry-After \(DurationText.wholeSeconds($0.rounded())) s" } ?? ""
         return "throttled (HTTP \(response.status)\(retryAfter)); try again later"
     }
 }

@@ -17,7 +17,14 @@ extension ManifestFileDecoder {
         let team = requiredText(fields, "owner", of: owner)
         if let team { draft.references.append(.init(kind: .team, id: team, field: "owner")) }
         let severity = required(fields, "severity", of: owner).flatMap { self.severity($0, key: "severity") }
-        let cadence = required(fields, "cadence", of: owner).flatMap { duration($0, key: "cadence") }
+        var cadence = required(fields, "cadence", of: owner).flatMap { duration($0, key: "cadence") }
+        if let seconds = cadence, seconds < Self.shortestCadence, let node = fields["cadence"] {
+            // Every run reads the control's sources; a run a second would hammer them, and a demo at --speed max
+            // would take an hour of real time per simulated hour.
+            log.report(position(node), "`cadence` of \(DurationText.format(seconds)) is shorter than 1m",
+                       fix: "run a control at most once a minute: `cadence: 1m` or longer")
+            cadence = nil
+        }
         let remediation = requiredText(fields, "remediation", of: owner)
 
         var check: CheckSpec?
@@ -45,7 +52,7 @@ extension ManifestFileDecoder {
         if let value = fields["sla"] { control.slaOverride = duration(value, key: "sla") }
         if let value = fields["tolerance"] { control.tolerance = duration(value, key: "tolerance", allowZero: true) ?? 0 }
         if let value = fields["min_failures"] {
-            if value.tagName == .int, let count = value.int, count >= 1 {
+            if value.tagName == .int, let count = value.integer, count >= 1 {
                 control.minFailures = count
             } else {
                 log.report(position(value), "`min_failures` must be a whole number of at least 1",
@@ -127,6 +134,20 @@ extension ManifestFileDecoder {
         return CheckSpec(type: type.name, sources: sources.map { SourceID($0.value) }, parameters: parameters)
     }
 
+    /// The shortest `cadence`: one minute.
+    static let shortestCadence: TimeInterval = 60
+
+    /// The largest magnitude a numeric check parameter may have: ports, tiers, counts and lengths are far
+    /// below it, and a check can take any number up to it as a whole number without overflow.
+    static let largestNumber = 1_000_000_000.0
+
+    /// Reports a number (or NaN, or infinity) beyond `largestNumber`; nil.
+    private mutating func outOfRange(_ node: Node, _ number: Double) -> ConfigValue? {
+        log.report(position(node), "number `\(Self.excerpt(node.scalar?.string ?? String(number)))` is out of range",
+                   fix: "use a number between -1000000000 and 1000000000")
+        return nil
+    }
+
     /// A check parameter's value, typed by the catalog. Durations stay as written (`.string("24h")`) for the
     /// check to parse with `DurationText`; numbers become `.number`, lists `.list`.
     private mutating func parameterValue(_ node: Node, _ parameter: CheckParameter) -> ConfigValue? {
@@ -142,6 +163,7 @@ extension ManifestFileDecoder {
             return duration(node, key: name).map { _ in .string(node.scalar!.string) }
         case .number:
             guard [.int, .float].contains(node.tagName), let number = node.float else { return wrongType("a number", example: "1") }
+            guard abs(number) <= Self.largestNumber else { return outOfRange(node, number) }
             return .number(number)
         case .bool:
             guard node.tagName == .bool, let flag = node.bool else { return wrongType("true or false", example: "true") }
@@ -170,6 +192,7 @@ extension ManifestFileDecoder {
                                fix: "write `\(name): [22, 3389]` — \(parameter.help)")
                     continue
                 }
+                guard abs(number) <= Self.largestNumber else { _ = outOfRange(item, number); continue }
                 values.append(.number(number))
             }
             return .list(values)

@@ -195,12 +195,23 @@ struct ManifestFileDecoder {
     mutating func duration(_ node: Node, key: String, allowZero: Bool = false) -> TimeInterval? {
         guard let value = text(node, key: key) else { return nil }
         if allowZero, value == "0" { return 0 }
-        guard let seconds = DurationText.parse(value) else {
-            log.report(position(node), "`\(key)`: `\(value)` is not a positive duration",
+        switch DurationText.read(value) {
+        case .success(let seconds):
+            return seconds
+        case .failure(.outOfRange):
+            log.report(position(node), "`\(key)`: `\(Self.excerpt(value))` is out of range",
+                       fix: "durations may be at most \(DurationText.maximumText)")
+            return nil
+        case .failure(.malformed):
+            log.report(position(node), "`\(key)`: `\(Self.excerpt(value))` is not a positive duration",
                        fix: "write a number and a unit (s, m, h, d, w), e.g. `30m`, `4h`, `7d` or `1d12h`\(allowZero ? ", or 0" : "")")
             return nil
         }
-        return seconds
+    }
+
+    /// `text` cut to 60 characters for a problem message: a pasted megabyte is named, not repeated.
+    static func excerpt(_ text: String) -> String {
+        text.count <= 60 ? text : String(text.prefix(59)) + "…"
     }
 
     /// A severity name; reports unknown ones, suggesting the closest.
@@ -243,7 +254,14 @@ struct ManifestFileDecoder {
                 log.report(position(node), "`\(key)` is empty", fix: "give it a value or remove the key")
                 return nil
             case .bool: return node.bool.map(ConfigValue.bool) ?? .string(scalar.string)
-            case .int, .float: return node.float.map(ConfigValue.number) ?? .string(scalar.string)
+            case .int, .float:
+                guard let number = node.float else { return .string(scalar.string) }
+                guard abs(number) <= Self.largestNumber else {
+                    log.report(position(node), "`\(key)`: number `\(Self.excerpt(scalar.string))` is out of range",
+                               fix: "use a number between -1000000000 and 1000000000, or quote it to keep it as text")
+                    return nil
+                }
+                return .number(number)
             default: return .string(scalar.string)
             }
         case .sequence(let sequence):

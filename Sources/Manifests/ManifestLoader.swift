@@ -95,7 +95,9 @@ package enum ManifestLoader {
                                   fix: "save it as UTF-8"))
         }
         do {
-            return .success(try Yams.compose(yaml: yaml))
+            return .success(try YamlLimits.compose(yaml))
+        } catch let refusal as YamlLimits.Refusal {
+            return .failure(.init(file: path, line: refusal.line, column: refusal.column, message: refusal.message, fix: refusal.fix))
         } catch let error as YamlError {
             return .failure(YamlSyntaxProblem.problem(for: error, file: path, yaml: yaml))
         } catch {

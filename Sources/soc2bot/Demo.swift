@@ -31,25 +31,59 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .long, help: "Directory where the digest's charts (PNG) are saved, to open while the demo runs.")
     var charts: String = "soc2bot-demo-charts"
 
+    /// The slowest and fastest `--speed`: slower than 1/100 of real time never shows anything, and at 10^9 a
+    /// real second is 31 years, beyond any `--until`.
+    static let speedRange: ClosedRange<Double> = 0.01...1_000_000_000
+    /// The longest `--until`: a year of simulated time (an audit period; the demo runs about 60 days a minute
+    /// at `--speed max`).
+    static let untilLimit = Scenario.longestDuration
+
+    /// `--speed` as a number, nil for `max`; a usage error naming the range otherwise.
+    static func speed(_ text: String) throws -> Double? {
+        if text == "max" { return nil }
+        guard let value = Double(text), value.isFinite, speedRange.contains(value) else {
+            throw ValidationError("--speed must be `max` or a number from 0.01 to 1000000000 (simulated seconds per real second), not `\(text.prefix(40))`")
+        }
+        return value
+    }
+
+    /// `--until` in seconds; a usage error for anything but a duration from 1s to 366d.
+    static func until(_ text: String) throws -> TimeInterval {
+        guard case .success(let seconds) = DurationText.read(text), seconds <= untilLimit else {
+            throw ValidationError("--until must be a duration from 1s to 366d, such as 14d, not `\(text.prefix(40))`")
+        }
+        return seconds
+    }
+
+    func validate() throws {
+        _ = try Self.speed(speed)
+        if let until { _ = try Self.until(until) }
+    }
+
     func run() async throws {
         let config = try loadConfig(manifests)
         let scenarioPath = scenario ?? URL(fileURLWithPath: manifests).appendingPathComponent("scenarios/northwind.yaml").path
         let scenarioData: Data
-        let plan: Scenario
         do {
             scenarioData = try Data(contentsOf: URL(fileURLWithPath: scenarioPath))
-            plan = try ScenarioLoader.parse(String(decoding: scenarioData, as: UTF8.self), file: scenarioPath)
         } catch {
-            standardError("soc2bot demo: \(error)")
+            var isDirectory: ObjCBool = false
+            let why = !FileManager.default.fileExists(atPath: scenarioPath, isDirectory: &isDirectory) ? "does not exist"
+                : isDirectory.boolValue ? "is a directory" : "cannot be read"
+            standardError(scenario == nil
+                ? "soc2bot demo: \(manifests) has no demo scenario: \(scenarioPath) \(why). Pass --scenario FILE, or copy manifests/demo/scenarios/ into \(manifests)."
+                : "soc2bot demo: the scenario \(scenarioPath) \(why). Pass --scenario with a scenario file (the format is in manifests/demo/README.md).")
             throw Exit.errors
         }
-        let untilSeconds: TimeInterval?
-        if let until {
-            guard let seconds = DurationText.parse(until) else { throw ValidationError("--until must be a duration such as 14d") }
-            untilSeconds = seconds
-        } else { untilSeconds = nil }
-        let speedValue: Double? = speed == "max" ? nil : Double(speed)
-        if speed != "max" && (speedValue ?? 0) <= 0 { throw ValidationError("--speed must be a positive number or `max`") }
+        let plan: Scenario
+        do {
+            plan = try ScenarioLoader.parse(scenarioData, file: scenarioPath)
+        } catch {
+            standardError("soc2bot demo: \(error)")
+            throw Exit.problems
+        }
+        let untilSeconds = try until.map(Self.until)
+        let speedValue = try Self.speed(speed)
 
         let database: BotDatabase
         do {
@@ -77,7 +111,7 @@ struct Demo: AsyncParsableCommand {
 
         output.write("soc2bot demo — \(plan.name)\n\(config.organisation): \(config.controls.count) controls, \(config.teams.count) teams; "
                      + "simulated time from \(TimeText.human(session.resumeAt))"
-                     + (speedValue.map { " at \(Int($0))× real time" } ?? " as fast as possible") + ".")
+                     + (speedValue.map { " at \($0.rounded() == $0 ? String(Int($0)) : String($0))× real time" } ?? " as fast as possible") + ".")
         var services: [any Service] = [session.bot.loop]
         if interactive {
             let typist = try keyboardPerson(config)

@@ -36,7 +36,7 @@ struct Run: AsyncParsableCommand {
                          metadata: ["chat.platform": "\(platform.rawValue)"])
         }
         let clock = SystemClock()
-        let sources = Bot.sources(for: config) { try? demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
+        let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 60, deliverDuringWork: true)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.

@@ -1,20 +1,8 @@
 @testable import Chat
 import Core
 import Foundation
+import TestSupport
 import Testing
-
-/// SplitMix64: a tiny seeded generator, so every fuzz run sees the same inputs and a failure reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random, truncated and mutated input through every inbound decoder: each outcome is a value or a typed error
 /// (never a crash or a hang), errors stay short and printable, and values keep their documented invariants.
@@ -218,9 +206,9 @@ struct SlackInboundFuzzTests {
     // MARK: Tests
 
     @Test func slashCommandTextsParseOrExplainAndSurviveFormEncoding() throws {
-        var rng = SeededGenerator(seed: 0x50C2_0001)
+        var rng = Fuzzing.generator(0x50C2_0001)
         var parsed = 0
-        for _ in 0..<4_000 {
+        for _ in 0..<Fuzzing.iterations(4_000) {
             let text = Self.text(&rng)
             switch SlashCommand.parse(text) {
             case .success(let command):
@@ -246,10 +234,16 @@ struct SlackInboundFuzzTests {
         #expect(parsed > 200, "the generator reaches valid commands too (\(parsed))")
     }
 
+    /// A Retry-After header is the server's text: `inf`, `nan` and 1e300 are Doubles too, and are printed, not trapped on.
+    @Test(arguments: [Double.infinity, -.infinity, .nan, 1e300, -1, 30])
+    func anyRetryAfterPrints(_ seconds: Double) {
+        #expect(DeliveryError.retryAfter(seconds).description.hasPrefix("rate limited: retry after "))
+    }
+
     @Test func randomBytesGetAValueOrAnError() {
-        var rng = SeededGenerator(seed: 0x50C2_0002)
-        for _ in 0..<2_500 { Self.exercise(Self.randomBytes(&rng), &rng) }
-        for _ in 0..<500 {
+        var rng = Fuzzing.generator(0x50C2_0002)
+        for _ in 0..<Fuzzing.iterations(2_500) { Self.exercise(Self.randomBytes(&rng), &rng) }
+        for _ in 0..<Fuzzing.iterations(500) {
             // Random form bodies with real field names.
             let fields = ["payload", "team_id", "text", "user_id", "command", "trigger_id", "%", "="].shuffled(using: &rng).prefix(Int.random(in: 0...8, using: &rng))
             let body = fields.map { "\($0)=\(Self.formEscape(Self.randomBytes(&rng).prefix(40), &rng))" }.joined(separator: Bool.random(using: &rng) ? "&" : "&&")
@@ -258,21 +252,21 @@ struct SlackInboundFuzzTests {
     }
 
     @Test func truncatedAndMutatedPayloadsGetAValueOrAnError() {
-        var rng = SeededGenerator(seed: 0x50C2_0003)
+        var rng = Fuzzing.generator(0x50C2_0003)
         var decoded = 0
         for seed in Self.seeds {
             decoded += Self.exercise(Data(seed.utf8), &rng)
         }
         #expect(decoded >= Self.seeds.count, "every seed decodes somewhere")
-        for _ in 0..<3_000 {
+        for _ in 0..<Fuzzing.iterations(3_000) {
             Self.exercise(Self.mutate(Data(Self.seeds.randomElement(using: &rng)!.utf8), &rng), &rng)
         }
     }
 
     @Test func structurallyMutatedPayloadsGetAValueOrAnError() {
-        var rng = SeededGenerator(seed: 0x50C2_0004)
+        var rng = Fuzzing.generator(0x50C2_0004)
         let trees = Self.seeds.map { SlackSamples.json($0) }
-        for _ in 0..<2_500 {
+        for _ in 0..<Fuzzing.iterations(2_500) {
             var tree = trees.randomElement(using: &rng)!
             for _ in 0..<Int.random(in: 1...3, using: &rng) { tree = Self.mutateTree(tree, &rng) }
             Self.exercise(tree.data, &rng)
@@ -281,7 +275,7 @@ struct SlackInboundFuzzTests {
 
     /// Unknown fields are ignored wherever they appear, except in `state.values` (whose keys are block and action ids).
     @Test func unknownFieldsAnywhereLeaveTheDecodedValueUnchanged() throws {
-        var rng = SeededGenerator(seed: 0x50C2_0005)
+        var rng = Fuzzing.generator(0x50C2_0005)
         func addUnknown(_ value: InboundJSON, path: [String]) -> InboundJSON {
             switch value {
             case .object(var o):
@@ -296,7 +290,7 @@ struct SlackInboundFuzzTests {
             }
         }
         let interactions = [SlackSamples.buttonClick, SlackSamples.overflowChoice(), SlackSamples.snoozeSubmission, SlackSamples.viewClosed]
-        for _ in 0..<300 {
+        for _ in 0..<Fuzzing.iterations(300) {
             for sample in interactions {
                 let original = try SlackInteraction(payload: SlackSamples.json(sample))
                 #expect(try SlackInteraction(payload: addUnknown(SlackSamples.json(sample), path: [])) == original)
@@ -305,10 +299,10 @@ struct SlackInboundFuzzTests {
     }
 
     @Test func randomModalInputsAreDecidedOrRefusedOnTheirBlocks() throws {
-        var rng = SeededGenerator(seed: 0x50C2_0006)
+        var rng = Fuzzing.generator(0x50C2_0006)
         let candidates = ["", " ", "2d", "366d", "367d", "52w2d", "0d", "1d 12h", "4h", "99999999999999999999w", "x", "https://t.example/1",
                           "http://", "ftp://x", "javascript:alert(1)", "  waiting for the vendor  ", "\n\t", String(repeating: "r", count: 3_001)]
-        for _ in 0..<600 {
+        for _ in 0..<Fuzzing.iterations(600) {
             let kind = [ChatAction.Kind.snooze, .accept, .close].randomElement(using: &rng)!
             let view = try #require(SlackModal.view(for: ChatAction(kind: kind, alert: AlertID(Int64.random(in: 1...Int64.max, using: &rng)), version: Int.random(in: 1...Int.max, using: &rng)),
                                                     alertTitle: Self.text(&rng), origin: Bool.random(using: &rng) ? (Self.text(&rng), Self.text(&rng)) : nil))

@@ -91,6 +91,8 @@ struct SlashCommandTests {
         Refused("accept A-3", .missingArgument(command: "accept", what: durationNeeded), usage: "accept A-3 30d <rationale>"),
         Refused("accept A-3 30d", .missingArgument(command: "accept", what: rationaleNeeded), usage: "accept A-3 30d <rationale>"),
         Refused("accept A-3 forever legacy", .badArgument(command: "accept", "forever", badDuration), usage: "accept A-3 30d <rationale>"),
+        Refused("accept A-3 9223372036854775808w legacy", .badArgument(command: "accept", "9223372036854775808w", "is longer than 200 years (73000d)"),
+                usage: "accept A-3 30d <rationale>"),
         Refused("close", .missingArgument(command: "close", what: idNeeded), usage: "close A-3 <remediation> [link]"),
         Refused("close A-3", .missingArgument(command: "close", what: "the remediation (what was done)"), usage: "close A-3 <remediation> [link]"),
         Refused("close A-3 https://tickets.example/OPS-12", .missingArgument(command: "close", what: "the remediation (what was done)"),

@@ -33,6 +33,28 @@ struct ValuesTests {
         #expect(DurationText.parse(DurationText.format(seconds)) == seconds)
     }
 
+    @Test(arguments: ["9223372036854775808w", "99999999999999999999999d", "73001d", "10440w1d", String(repeating: "9", count: 400) + "s"])
+    func durationBeyondTwoHundredYearsIsOutOfRange(_ text: String) {
+        #expect(DurationText.read(text) == .failure(.outOfRange))
+        #expect(DurationText.parse(text) == nil)
+    }
+
+    @Test func durationUpToTwoHundredYearsIsAccepted() {
+        #expect(DurationText.read("73000d") == .success(DurationText.maximum))
+        #expect(DurationText.read("4x") == .failure(.malformed))
+    }
+
+    @Test(arguments: [Double.infinity, -.infinity, .nan, 1e300, -1e300, .greatestFiniteMagnitude, 9.3e18])
+    func formattingNeverTrapsOnAnyNumber(_ seconds: TimeInterval) {
+        #expect(!DurationText.format(seconds).isEmpty)
+        #expect(DurationText.wholeSeconds(seconds) >= 0)
+        // Dates that arithmetic on such numbers yields print too (clamped), never trap.
+        let date = Date(timeIntervalSince1970: 1_772_000_000).addingTimeInterval(seconds)
+        #expect(TimeText.iso(date).hasSuffix("Z"))
+        #expect(TimeText.human(date).hasSuffix("UTC"))
+        #expect(!TimeText.compactUTC(date).day.isEmpty)
+    }
+
     // MARK: Criterion
 
     @Test(arguments: [

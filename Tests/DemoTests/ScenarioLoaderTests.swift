@@ -46,3 +46,42 @@ struct ScenarioLoaderTests {
         #expect(scenario.events.count == 1 && scenario.events[0].offset == 86_400)
     }
 }
+
+/// Scenario input that once trapped or was misread: dates out of range, overflowing base-60 numbers, bytes that are
+/// not UTF-8 (reproducers in /work/shared/repro).
+@Suite("Scenario files: bad input")
+struct ScenarioBadInputTests {
+    static func problems(_ text: String) -> [String] {
+        do { _ = try ScenarioLoader.parse(text, file: "s.yaml"); return [] } catch let error as ScenarioError { return error.problems } catch { return ["\(error)"] }
+    }
+
+    @Test(arguments: ["+" + String(repeating: "9", count: 400) + "s", "+200000000000d", "-9223372036854775808w"])
+    func aRelativeDateOutOfRangeIsNamedAtItsPosition(_ offset: String) {
+        let problems = Self.problems("name: x\nstart: 2026-03-02T08:00:00Z\nworld:\n  training:\n    - {email: a@b.example, completed: \(offset)}\n")
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("5:39: ") == true && problems.first?.contains("date out of range") == true, "\(problems)")
+    }
+
+    @Test func eventOffsetsAndDurationsOutOfRangeAreNamed() {
+        let problems = Self.problems("name: x\nstart: 2026-03-02T08:00:00Z\nduration: 99999999999999999999w\nevents:\n  - at: 73001d\n    say: hi\n")
+        #expect(problems.count == 2)
+        #expect(problems.allSatisfy { $0.contains("out of range") }, "\(problems)")
+    }
+
+    @Test func aScenarioLongerThanAYearIsRefused() {
+        // Its length is the demo's default --until, which is at most 366d.
+        let problems = Self.problems("name: x\nstart: 2026-03-02T08:00:00Z\nduration: 367d\n")
+        #expect(problems == ["3:11: `duration` is out of range: a scenario lasts at most 366d (the demo's `--until` limit)"])
+    }
+
+    @Test func anOverflowingBase60NumberIsNotATrap() throws {
+        let scenario = try ScenarioLoader.parse("name: x\nstart: 2026-03-02T08:00:00Z\nworld:\n  vendors:\n    - name: V\n      tier: 1:1:1:1:1:1:1:1:1:1:1:1\n", file: "s.yaml")
+        #expect(scenario.world.vendors.first?.tier == 2, "an unreadable tier takes the default")
+    }
+
+    @Test func bytesThatAreNotUTF8AreRefused() {
+        var data = Data("name: x\nstart: 2026-03-02T08:00:00Z\n".utf8)
+        data.append(contentsOf: [0xFF, 0xFE, 0x0A])
+        #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(data, file: "s.yaml") }
+    }
+}

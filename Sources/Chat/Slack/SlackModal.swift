@@ -103,7 +103,9 @@ package enum SlackModal {
         func duration(limit: TimeInterval) -> TimeInterval? {
             let raw = text(Block.duration)
             guard !raw.isEmpty else { errors[Block.duration] = "Enter a duration such as 4h, 2d or 1w."; return nil }
-            guard raw.count <= durationInputLimit, let seconds = DurationText.parse(raw) else {
+            let reading = raw.count <= durationInputLimit ? DurationText.read(raw) : .failure(.malformed)
+            if reading == .failure(.outOfRange) { errors[Block.duration] = "At most \(Int(limit / 86_400)) days."; return nil }
+            guard case .success(let seconds) = reading else {
                 errors[Block.duration] = "“\(SlackInboundError.safe(String(raw.prefix(40))))” is not a duration such as 4h, 2d or 1w."
                 return nil
             }

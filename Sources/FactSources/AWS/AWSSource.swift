@@ -53,7 +53,7 @@ package struct AWSSource: FactSource {
         }
         externalID = config.settings["external_id"]?.string
         includeBaseAccount = config.settings["include_base_account"]?.bool ?? true
-        changeLookups = Int(config.settings["change_lookups"]?.number ?? 20)
+        changeLookups = config.settings["change_lookups"]?.number.map { $0.isFinite ? Int(min(max($0, 0), 1e9)) : 0 } ?? 20
     }
 
     static func isRoleARN(_ text: String) -> Bool {

@@ -39,7 +39,7 @@ package struct OktaSource: FactSource {
         guard let baseURL = origin.url else {
             throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL like https://acme.okta.com")
         }
-        let concurrency = config.settings["concurrency"]?.number.map { Int($0) } ?? 4
+        let concurrency = config.settings["concurrency"]?.number.map { $0.isFinite && abs($0) <= 1e9 ? Int($0) : 0 } ?? 4
         guard (1...16).contains(concurrency) else {
             throw SourceError.unavailable(source: config.id, reason: "settings.concurrency must be between 1 and 16")
         }
