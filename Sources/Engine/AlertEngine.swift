@@ -123,7 +123,7 @@ package struct AlertEngine: Sendable {
                             cursor: (name: String, value: String)? = nil) throws -> ActionOutcome {
         try database.write { tx in
             if let cursor { try tx.setCursor(cursor.name, cursor.value) }
-            var evidence = NoteEvidence(alert: id, actor: actor.description, surface: surface, reason: note, link: link)
+            var evidence = HumanActionEvidence(note: note, link: link, on: id, by: actor, via: surface)
             guard let alert = try tx.alert(id) else {
                 evidence.outcome = "refused"; evidence.detail = "no such alert"
                 try tx.appendEvidence(kind: "human_action", subject: id.description, at: at, data: evidence)

@@ -50,6 +50,12 @@ struct HumanActionEvidence: Encodable {
     var outcome: String
     var detail: String?
 
+    /// A remediation note (`/soc2 note`): the human action `note`, with the note as its reason; it changes no alert.
+    init(note: String, link: String?, on alert: AlertID, by actor: Actor, via surface: Surface, outcome: String = "done", detail: String? = nil) {
+        self.alert = alert; self.actor = actor.description; self.surface = surface; action = "note"
+        reason = note; self.link = link; self.outcome = outcome; self.detail = detail
+    }
+
     init(request: AlertRequest, alert: AlertID, outcome: String, detail: String?) {
         self.alert = alert
         actor = request.actor.description
@@ -68,24 +74,6 @@ struct HumanActionEvidence: Encodable {
         default:
             break
         }
-    }
-}
-
-/// Ledger payload of a remediation note (`/soc2 note`): a human action that records what was done without changing the
-/// alert, shaped like `HumanActionEvidence` (action `note`, the note as its reason) so every reader of human actions
-/// reads it too.
-struct NoteEvidence: Encodable {
-    var alert: AlertID
-    var actor: String
-    var surface: Surface
-    var action = "note"
-    var reason: String
-    var link: String?
-    var outcome = "done"
-    var detail: String?
-
-    init(alert: AlertID, actor: String, surface: Surface, reason: String, link: String?) {
-        self.alert = alert; self.actor = actor; self.surface = surface; self.reason = reason; self.link = link
     }
 }
 

@@ -12,15 +12,7 @@ import TestSupport
 @Suite("Alert lifecycle delivered to Slack")
 struct SlackDeliveryTests {
     @Test func anAlertsWholeStoryReachesSlack() async throws {
-        var config = EngineFixtures.config()
-        config.teams[0].channels = ChannelRoutes(defaults: [.slack: "C0INFRA"])
-        let engine = try EngineFixtures.engine(config)
-        let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
-        let clock = VirtualClock(start: EngineFixtures.t0)
-        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
-        let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: EngineFixtures.logger)
-
-        try engine.reconcile(config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
+        let (engine, fake, clock, dispatcher) = try SlackBlocksDeliveryTests().setup()
         #expect(try await dispatcher.drain() == 1)
         let ref = try #require(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.first)
         #expect(ref.platform == .slack && ref.channel == "C0INFRA")
