@@ -113,7 +113,7 @@ package actor Dispatcher {
                     // The whole destination waits, not just this message: no request reaches it before Retry-After.
                     blockedDestinations.insert(message.destination)
                     if let chain { blockedChains.insert(chain) }
-                    let retryAt = answeredAt.addingTimeInterval(seconds)
+                    let retryAt = answeredAt.addingTimeInterval(Backoff.serverWait(seconds))
                     try database.write { tx in
                         try tx.markFailed(message.id, error: error.description, retryAt: retryAt)
                         try tx.deferPending(to: message.destination, until: retryAt)

@@ -70,7 +70,7 @@ package final class MatrixInbound: Sendable {
                 failures += 1
                 let wait: TimeInterval
                 // A homeserver's Retry-After is trusted up to an hour; `inf`, `nan` or 1e300 would not fit a sleep.
-                if case DeliveryError.retryAfter(let seconds) = error { wait = seconds.isFinite ? min(max(seconds, 0), 3_600) : 60 } else {
+                if case DeliveryError.retryAfter(let seconds) = error { wait = Backoff.serverWait(seconds) } else {
                     wait = Backoff.delay(attempt: failures, base: 1, cap: 60) * Double.random(in: 0.5...1.0)
                 }
                 logger.warning("Matrix sync failed; retrying", metadata: ["error": "\(error)", "in": "\(DurationText.wholeSeconds(wait)) s"])
@@ -298,7 +298,7 @@ package final class MatrixInbound: Sendable {
         guard let alert else { return text }
         var words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard words.count >= 2 else { return text }
-        let verbs: Set<String> = ["ack", "snooze", "escalate", "close", "accept", "show"]
+        let verbs: Set<String> = ["ack", "snooze", "escalate", "close", "accept", "show", "note"]
         guard verbs.contains(words[1].lowercased()) else { return text }
         if words.count >= 3, AlertID(parsing: words[2]) != nil { return text }
         words.insert(alert.description, at: 2)

@@ -11,4 +11,8 @@ package struct StoreSeenRequests: SeenRequests {
     package func firstSighting(_ key: String, now: Date, expires: Date) throws -> Bool {
         try database.write { try $0.firstSighting(key, now: now, expires: expires) }
     }
+
+    package func alreadySeen(_ key: String, now: Date) throws -> Bool {
+        try database.read { try $0.alreadySeen(key, now: now) }
+    }
 }

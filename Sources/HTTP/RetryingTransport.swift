@@ -77,7 +77,7 @@ package struct RetryingTransport: HTTPTransport {
     /// Seconds the server asked us to wait: `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
     package static func retryAfter(_ response: HTTPResponse, now: Date) -> TimeInterval? {
         guard let value = response.header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return seconds }
+        if let seconds = Double(value) { return seconds.isFinite && seconds >= 0 ? seconds : (seconds.isNaN ? nil : Backoff.maxServerWait) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

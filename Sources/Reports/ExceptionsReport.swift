@@ -29,6 +29,9 @@ package struct ExceptionsReport: Sendable {
     package var accepted: [(alert: Alert, action: Action?)]
     package var closedWithoutLink: [(alert: Alert, action: Action?)]
     package var actions: [AlertID: [Action]]
+    /// Remediation notes recorded in the period (`/soc2 note`), on any alert — one that ended long before too — with
+    /// their alert's title when known.
+    package var notes: [(note: Action, title: String?)]
 
     package static func build(config: BotConfig, store: StoreTransaction, period: DateInterval) throws -> ExceptionsReport {
         let alerts = try store.alerts(touching: period)
@@ -49,15 +52,21 @@ package struct ExceptionsReport: Sendable {
             guard acceptance != nil || acceptedInPeriod else { return nil }
             return (alert, acceptance)
         }
+        // As of the period's end: a link given by a later note does not rewrite this period's report.
         let closedBare = alerts.filter { alert in
             alert.state == .closed && alert.remediationLink == nil && alert.endedAt.map(period.spans) == true
-                && !(actions[alert.id] ?? []).contains { $0.action == "note" && $0.link != nil }
+                && !(actions[alert.id] ?? []).contains { $0.action == "note" && $0.link != nil && $0.at < period.end }
+        }.map { alert -> (alert: Alert, action: Action?) in (alert, actions[alert.id]?.last { $0.action == "close" }) }
+        let byID = Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var notes: [(note: Action, title: String?)] = []
+        for note in try store.evidence(kind: "human_action", in: period).compactMap(Self.action) where note.action == "note" {
+            let title = try byID[note.alert]?.title ?? store.alert(note.alert)?.title
+            notes.append((note, title))
         }
-            .map { alert in (alert, actions[alert.id]?.last { $0.action == "close" }) }
         return ExceptionsReport(
             organisation: config.organisation, period: period,
             breaches: byControl(breached), policyMisses: byControl(alerts.filter { $0.facts.missedPolicy(in: period) }),
-            accepted: accepted, closedWithoutLink: closedBare, actions: actions)
+            accepted: accepted, closedWithoutLink: closedBare, actions: actions, notes: notes)
     }
 
     static func action(_ entry: Data) -> Action? {
@@ -128,12 +137,10 @@ package struct ExceptionsReport: Sendable {
             lines.append("- \(alert.id) \(alert.title) (\(alert.control)): accepted" + (action.map { " by \($0.actor) on \(TimeText.human($0.at))" } ?? "")
                          + " until \((action?.until ?? alert.riskAcceptedUntil).map(TimeText.human) ?? "?") — “\(action?.reason ?? alert.rationale ?? "no rationale recorded")”.")
         }
-        let notes = actions.values.flatMap { $0 }.filter { $0.action == "note" && period.spans($0.at) }.sorted { ($0.at, $0.alert) < ($1.at, $1.alert) }
         lines += ["", "## Remediation notes"]
         if notes.isEmpty { lines.append("None.") }
-        let byID = Dictionary(breaches.flatMap(\.alerts).map { ($0.id, $0) } + accepted.map { ($0.alert.id, $0.alert) }, uniquingKeysWith: { a, _ in a })
-        for note in notes {
-            lines.append("- \(note.alert)" + (byID[note.alert].map { " \($0.title)" } ?? "") + ": noted by \(note.actor) on \(TimeText.human(note.at))"
+        for (note, title) in notes {
+            lines.append("- \(note.alert)" + (title.map { " \($0)" } ?? "") + ": noted by \(note.actor) on \(TimeText.human(note.at))"
                          + " — “\(note.reason ?? "")”" + (note.link.map { " (\($0))" } ?? "") + ".")
         }
         lines += ["", "## Alerts closed without a link to the remediation"]

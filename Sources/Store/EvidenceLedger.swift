@@ -159,8 +159,9 @@ package enum EvidenceLedger {
 
     /// The current head, or nil for an empty ledger.
     package static func head(_ db: Database) throws -> LedgerHead? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1") else { return nil }
-        return LedgerHead(seq: row[0], hash: (row[1] as Data).hexString)
+        guard let raw = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1") else { return nil }
+        let row = StoredRow(raw, table: "ledger")
+        return LedgerHead(seq: try row(0), hash: (try row(1, Data.self)).hexString)
     }
 }
 

@@ -36,8 +36,9 @@ extension StoreTransaction {
     /// The question asked to `sender` in the thread of `root`, expired or not; nil when none.
     package func matrixPrompt(sender: String, root: String) throws -> MatrixPrompt? {
         try Row.fetchOne(db, sql: "SELECT sender, root, room, kind, expires_at FROM matrix_prompt WHERE sender = ? AND root = ?",
-                         arguments: [sender, root]).map {
-            MatrixPrompt(sender: $0[0], root: $0[1], room: $0[2], command: $0[3], expiresAt: Date(timeIntervalSinceReferenceDate: $0[4]))
+                         arguments: [sender, root]).map { raw in
+            let row = StoredRow(raw, table: "matrix_prompt")
+            return MatrixPrompt(sender: try row(0), root: try row(1), room: try row(2), command: try row(3), expiresAt: try row.date(4))
         }
     }
 

@@ -12,4 +12,9 @@ extension StoreTransaction {
                        arguments: [key, expires.timeIntervalSinceReferenceDate])
         return db.changesCount == 1
     }
+
+    /// Whether `key` is recorded and has not expired, without recording it.
+    package func alreadySeen(_ key: String, now: Date) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM seen_request WHERE key = ? AND expires_at > ?", arguments: [key, now.timeIntervalSinceReferenceDate]) != nil
+    }
 }

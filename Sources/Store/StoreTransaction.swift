@@ -440,6 +440,14 @@ package struct StoreTransaction {
     package func ledgerHeadTime() throws -> Date? { try EvidenceLedger.headTime(db) }
 
     /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
+    /// The ledger entries of `kind` recorded in `period` (half-open), in order. Reads the period's rows only by their
+    /// `at` text (ISO 8601 sorts as time); for reports, not for a step.
+    package func evidence(kind: String, in period: DateInterval) throws -> [Data] {
+        try Row.fetchAll(db, sql: "SELECT seq, entry FROM ledger WHERE kind = ? AND at >= ? AND at < ? ORDER BY seq",
+                         arguments: [kind, TimeText.iso(period.start), TimeText.iso(period.end)])
+            .map { try StoredRow($0, table: "ledger")(1, Data.self) }
+    }
+
     package func evidence(subject: String) throws -> [Data] {
         try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
     }

@@ -15,6 +15,7 @@ struct MatrixCommandTextTests {
         ("!soc2 ack", "!soc2 ack A-7"),
         ("!soc2 snooze 2d waiting for the vendor", "!soc2 snooze A-7 2d waiting for the vendor"),
         ("!soc2 close rotated the key https://x", "!soc2 close A-7 rotated the key https://x"),
+        ("!soc2 note rotated the key https://x", "!soc2 note A-7 rotated the key https://x"),
         ("!soc2 ack A-3", "!soc2 ack A-3"),
         ("!soc2 status", "!soc2 status"),
         ("!soc2 list infra", "!soc2 list infra"),

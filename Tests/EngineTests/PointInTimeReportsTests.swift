@@ -167,6 +167,25 @@ struct RemediationNoteTests {
         #expect(history.body?.contains("dana noted: IAM user deleted, ticket OPS-88 (https://tickets.example/OPS-88)") == true, "\(history.body ?? "")")
     }
 
+    /// A note made weeks after the alert was closed without a link shows in the period it was written in, and does
+    /// not rewrite the earlier period's "closed without a link" (reports tell what was true then).
+    @Test func aLateNoteShowsInItsOwnPeriodAndLeavesThePastAsItWas() throws {
+        let engine = try EngineFixtures.engine()
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("legacy", .fail)], at: t0)
+        try engine.apply(AlertRequest(.close(remediation: "bucket deleted", link: nil), by: .person("dana"), via: .slack, at: t0 + 7_200), to: AlertID(1))
+        let later = CommandHandler(engine: engine, clock: VirtualClock(start: t0 + 40 * 86_400))
+        _ = try later.handle("/soc2 note A-1 deletion approved in OPS-88 https://tickets.example/OPS-88", from: "dana", on: .terminal, surface: .terminal)
+
+        func report(_ from: TimeInterval, _ to: TimeInterval) throws -> ExceptionsReport {
+            try engine.database.read { try ExceptionsReport.build(config: engine.config, store: $0, period: DateInterval(start: t0 + from, end: t0 + to)) }
+        }
+        let first = try report(0, 86_400), fortieth = try report(30 * 86_400, 60 * 86_400)
+        #expect(first.closedWithoutLink.map(\.alert.id) == [AlertID(1)], "the note came 40 days later")
+        #expect(first.notes.isEmpty)
+        #expect(fortieth.notes.map(\.note.alert) == [AlertID(1)])
+        #expect(fortieth.markdown.contains("- A-1 Buckets encrypted: legacy: noted by dana"), "\(fortieth.markdown)")
+    }
+
     @Test func aNoteFromSomeoneOutsideTheTeamIsRefusedAndRecorded() throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("legacy", .fail)], at: t0)

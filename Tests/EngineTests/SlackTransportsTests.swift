@@ -93,11 +93,41 @@ struct SlackTransportsTests {
                              health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
                              now: @escaping @Sendable () -> Date = { SlackTestBed.t0 },
                              sleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() },
-                             connect: @escaping SocketModeConnector = WebSocketConnection.open) -> SlackSocketModeClient {
+                             connect: @escaping SocketModeConnector = WebSocketConnection.open,
+                             handler: SlackSocketModeClient.Handler? = nil) -> SlackSocketModeClient {
         let interactions = bed.interactions
         return SlackSocketModeClient(api: SlackWebAPI(token: appToken, transport: bed.fake), connect: connect, logger: logger,
                                      backoffCap: 0.2, helloDeadline: helloDeadline, seen: seen, health: health, now: now, sleep: sleep,
-                                     handler: { await interactions.envelope($0) })
+                                     handler: handler ?? { await interactions.envelope($0) })
+    }
+
+    /// An envelope is remembered in the database only once handled: a process killed while handling it leaves it
+    /// unacknowledged and unremembered, so Slack's redelivery is handled instead of being dropped as a duplicate.
+    @Test func anEnvelopeIsRememberedOnlyOnceHandled() async throws {
+        let bed = try SlackTestBed(config: SlackTestBed.config(mode: .socket))
+        let socket = try FakeSlackSocketMode()
+        defer { socket.stop() }
+        bed.fake.setSocketModeURL(socket.url)
+        let seen = StoreSeenRequests(database: bed.engine.database)
+        let (started, startedNow) = AsyncStream.makeStream(of: Void.self)
+        let (gate, openGate) = AsyncStream.makeStream(of: Void.self)
+        let client = Self.socketClient(bed, seen: seen, handler: { _ in
+            startedNow.yield()
+            for await _ in gate { break }
+            return nil
+        })
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        #expect(await eventually { socket.openConnections.count == 1 })
+
+        let envelope = socket.send(type: "slash_commands", payload: FakeSlackPayloads.slashCommandObject("list", user: "U0DANA", trigger: bed.fake.issueTrigger()))
+        for await _ in started { break }
+        // While it is being handled, nothing is remembered: a crash now would leave it for Slack to redeliver.
+        #expect(try !seen.alreadySeen("slack.envelope:" + envelope, now: SlackTestBed.t0))
+
+        openGate.yield()
+        #expect(await eventually { socket.acknowledgement(envelope) != nil })
+        #expect(try seen.alreadySeen("slack.envelope:" + envelope, now: SlackTestBed.t0))
     }
 
     @Test func aConnectionThatNeverSaysHelloIsReplacedWithAFreshURLAndItsEnvelopesAreNotAcknowledged() async throws {

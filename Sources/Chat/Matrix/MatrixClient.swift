@@ -129,7 +129,7 @@ package struct MatrixClient: Sendable {
         if response.status == 429 || errcode == "M_LIMIT_EXCEEDED" {
             let header = response.header("retry-after").flatMap(Double.init)
             let body = (object?["retry_after_ms"] as? Double).map { $0 / 1000 }
-            throw DeliveryError.retryAfter(header ?? body ?? 5)
+            throw DeliveryError.retryAfter(Backoff.serverWait(header ?? body ?? 5))
         }
         if errcode == "M_FORBIDDEN" { throw MatrixAPIError.forbidden(what: what) }
         if ["M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_TOO_LARGE", "M_NOT_JSON", "M_BAD_JSON"].contains(errcode) {

@@ -62,6 +62,8 @@ package struct SlackRequestVerifier: Sendable {
 package protocol SeenRequests: Sendable {
     /// Records `key` until `expires`; false when it is already recorded and has not expired (a replay).
     func firstSighting(_ key: String, now: Date, expires: Date) throws -> Bool
+    /// Whether `key` is recorded and has not expired, without recording it.
+    func alreadySeen(_ key: String, now: Date) throws -> Bool
 }
 
 /// Refuses a signed request seen before: inside the 300 s window a captured request would otherwise verify again.

@@ -138,7 +138,7 @@ package final class SlackSocketModeClient: Sendable {
                         group.addTask { await self.read(connection, id: id, events: sink) }
                         return id
                     } catch DeliveryError.retryAfter(let seconds) {
-                        notBefore = now().addingTimeInterval(max(0, seconds))
+                        notBefore = now().addingTimeInterval(Backoff.serverWait(seconds))
                         attempt += 1
                         logger.warning("Slack Socket Mode: apps.connections.open is rate limited; retrying when Slack said",
                                        metadata: ["retry_after": "\(seconds)"])
@@ -270,6 +270,9 @@ package final class SlackSocketModeClient: Sendable {
                         defer { self.inFlight.withLock { $0[id, default: 1] -= 1 } }
                         let payload = await self.handler(envelope)
                         self.counters.withLock { $0.envelopesHandled += 1 }
+                        // Remembered once handled, not before: a crash in between leaves it unacknowledged and
+                        // unremembered, so Slack's redelivery is handled then instead of being lost.
+                        self.remember(envelope.envelopeID)
                         do {
                             try await connection.send(SlackSocketMode.acknowledgement(envelopeID: envelope.envelopeID, payload: payload))
                             self.counters.withLock { $0.acknowledgements += 1 }
@@ -284,16 +287,24 @@ package final class SlackSocketModeClient: Sendable {
         }
     }
 
-    /// True the first time `envelopeID` is seen, here or (through `persistentSeen`) by any process on the database
-    /// within `envelopeMemory`. A memory that cannot be read lets the envelope through: handled twice is better
-    /// than lost (actions are compare-and-set on the alert's version).
+    /// True the first time `envelopeID` is seen, here or (through `persistentSeen`) handled by any process on the
+    /// database within `envelopeMemory`. A memory that cannot be read lets the envelope through: handled twice is
+    /// better than lost (actions are compare-and-set on the alert's version).
     private func firstSighting(_ envelopeID: String) -> Bool {
         guard seen.withLock({ $0.insert(envelopeID) }) else { return false }
         guard let persistentSeen else { return true }
-        let at = now()
-        do { return try persistentSeen.firstSighting("slack.envelope:" + envelopeID, now: at, expires: at.addingTimeInterval(Self.envelopeMemory)) } catch {
+        do { return try !persistentSeen.alreadySeen("slack.envelope:" + envelopeID, now: now()) } catch {
             logger.warning("Slack Socket Mode: the envelope memory could not be read", metadata: ["envelope": "\(envelopeID)", "error": "\(error)"])
             return true
+        }
+    }
+
+    /// Records a handled envelope in the database's memory for `envelopeMemory`, for every process on it.
+    private func remember(_ envelopeID: String) {
+        guard let persistentSeen else { return }
+        let at = now()
+        do { _ = try persistentSeen.firstSighting("slack.envelope:" + envelopeID, now: at, expires: at.addingTimeInterval(Self.envelopeMemory)) } catch {
+            logger.warning("Slack Socket Mode: the envelope memory could not be written", metadata: ["envelope": "\(envelopeID)", "error": "\(error)"])
         }
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTP
 
@@ -76,7 +77,7 @@ package struct SlackWebAPI: Sendable {
         }
         // The upload URL carries its own authorisation: the bot token is not sent there.
         let uploaded = try await transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", image.mimeType)], body: image.data))
-        if uploaded.status == 429 { throw DeliveryError.retryAfter(uploaded.header("retry-after").flatMap(Double.init) ?? 30) }
+        if uploaded.status == 429 { throw DeliveryError.retryAfter(Backoff.serverWait(uploaded.header("retry-after").flatMap(Double.init) ?? 30)) }
         guard uploaded.status == 200 else { throw SlackAPIError.status(method: "file upload", uploaded.status) }
         _ = try await call("files.completeUploadExternal", .object([
             "files": .array([.object(["id": .string(file), "title": .string(title)])]),
@@ -91,7 +92,7 @@ package struct SlackWebAPI: Sendable {
                                   body: body)
         let response = try await transport.send(request)
         if response.status == 429 {
-            throw DeliveryError.retryAfter(response.header("retry-after").flatMap(Double.init) ?? 30)
+            throw DeliveryError.retryAfter(Backoff.serverWait(response.header("retry-after").flatMap(Double.init) ?? 30))
         }
         guard response.status == 200 else { throw SlackAPIError.status(method: method, response.status) }
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any], let ok = object["ok"] as? Bool else {
@@ -100,7 +101,7 @@ package struct SlackWebAPI: Sendable {
         if ok { return object }
         let error = object["error"] as? String ?? "unknown_error"
         if error == "ratelimited" || error == "message_limit_exceeded" || error == "rate_limited" {
-            throw DeliveryError.retryAfter(response.header("retry-after").flatMap(Double.init) ?? 30)
+            throw DeliveryError.retryAfter(Backoff.serverWait(response.header("retry-after").flatMap(Double.init) ?? 30))
         }
         if Self.permanentErrors.contains(error) { throw DeliveryError.permanent("Slack \(method): \(error)") }
         throw SlackAPIError.failed(method: method, error)
