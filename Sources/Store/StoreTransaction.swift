@@ -95,7 +95,7 @@ package struct StoreTransaction {
         [facts.title, facts.team.rawValue, facts.severity.rawValue, facts.state.rawValue, facts.endedAt?.timeIntervalSinceReferenceDate,
          facts.failingSince.timeIntervalSinceReferenceDate, facts.slaDeadline.timeIntervalSinceReferenceDate,
          facts.slaBreachedAt?.timeIntervalSinceReferenceDate, facts.criteria.map(\.rawValue).joined(separator: ","),
-         try StoreJSON.encode(facts.timeline), facts.policyDeadline?.timeIntervalSinceReferenceDate]
+         facts.timeline.packed, facts.policyDeadline?.timeIntervalSinceReferenceDate]
     }
 
     /// The facts of the alerts open at some moment of `period`, read from the rows' columns without decoding a body:
@@ -120,7 +120,12 @@ package struct StoreTransaction {
                 criteriaByText[text] = parsed
                 return parsed
             }()
-            let timeline: AlertTimeline? = try row(12, Data?.self) == nil ? nil : try row.json(12, AlertTimeline.self)
+            let timeline = try row(12, Data?.self).map { packed in
+                guard let timeline = AlertTimeline(packed: packed) else {
+                    throw StoreError.corrupt("\(row.location): column timeline holds \(packed.count) bytes that are not an alert timeline")
+                }
+                return timeline
+            }
             facts.append(AlertFacts(id: id, control: ControlID(try row(1, String.self)), title: title, team: TeamID(try row(3, String.self)), severity: severity,
                                     criteria: criteria, state: state, failingSince: failingSince, openedAt: try row.date(8),
                                     slaDeadline: slaDeadline, slaBreachedAt: try row.optionalDate(10), endedAt: try row.optionalDate(11),

@@ -103,4 +103,24 @@ struct AlertTimelineTests {
         #expect(timeline.steps.map(\.at) == [Fixture.t0, Fixture.at(hour), Fixture.at(hour)])
         #expect(timeline.endedAt == Fixture.at(hour))
     }
+
+    /// The store keeps timelines packed in a column: what goes in comes back, and bytes that are not a timeline are
+    /// refused rather than misread.
+    @Test func aPackedTimelineReadsBackAndGarbageIsRefused() throws {
+        var alert = opened(sla: day)
+        alert = try apply(.acceptRisk(until: Fixture.at(3 * day + 0.25), rationale: "vendor patch due"), at: hour + 0.5, to: alert)
+        alert = try apply(.wake, at: 3 * day + 60, by: Fixture.escalator, to: alert)
+        alert = try apply(.resolve, at: 4 * day, by: Fixture.scheduler, to: alert)
+        let timeline = alert.timeline
+
+        #expect(AlertTimeline(packed: timeline.packed) == timeline)
+        #expect(timeline.steps.count == 4 && timeline.steps[1].until == Fixture.at(3 * day + 0.25))
+        let packed = timeline.packed
+        #expect(AlertTimeline(packed: packed.dropLast()) == nil)
+        #expect(AlertTimeline(packed: Data()) == nil)
+        #expect(AlertTimeline(packed: Data(repeating: 0xFF, count: 10)) == nil)
+        var badState = packed
+        badState[packed.startIndex + 8] = 200
+        #expect(AlertTimeline(packed: badState) == nil)
+    }
 }
