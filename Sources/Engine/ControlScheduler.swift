@@ -72,7 +72,7 @@ package struct ControlScheduler: Sendable {
         // request to run it (`requestRuns`) answered: with this run, not before it.
         let summary = try engine.reconcile(control, results: results, at: now) { tx in
             _ = try reminders.queue(control, results: results, at: now, tx: tx)
-            try tx.clearRunRequest(control.id)
+            try tx.clearRunRequest(control.id, ranAt: now)
         }
         if summary.errors > 0 {
             // An error is never a pass: say so where operators look, as well as in the ledger.

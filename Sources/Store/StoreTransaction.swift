@@ -425,9 +425,11 @@ package struct StoreTransaction {
             .map { ControlID(String($0.dropFirst(Self.runRequest.count))) }
     }
 
-    /// Marks `control`'s request done: in the transaction of a run of it.
-    package func clearRunRequest(_ control: ControlID) throws {
-        try db.cachedStatement(sql: "DELETE FROM cursor WHERE name = ?").execute(arguments: [Self.runRequest + control.rawValue])
+    /// Marks `control`'s request done: in the transaction of a run of it that started at `ranAt`. A request made
+    /// after that (while the run was reading its facts) stays: the run did not see what it asked about.
+    package func clearRunRequest(_ control: ControlID, ranAt: Date = .distantFuture) throws {
+        try db.cachedStatement(sql: "DELETE FROM cursor WHERE name = ? AND value <= ?")
+            .execute(arguments: [Self.runRequest + control.rawValue, TimeText.iso(ranAt)])
     }
 
     private static let runRequest = "run-request:"

@@ -55,4 +55,17 @@ struct CheckRunStoreTests {
         }
         #expect(!scansRuns, "plan: \(plan)")
     }
+
+    /// A run answers the run requests made before it started, not one made while it was reading its facts: that
+    /// request stays, so the control runs again on what the command recorded (also after a crash).
+    @Test func aRunClearsOnlyTheRequestsMadeBeforeItStarted() throws {
+        let database = try BotDatabase.inMemory()
+        try database.write { try $0.requestRuns([ControlID("vendors")], at: t0 + 5) }
+
+        try database.write { try $0.clearRunRequest(ControlID("vendors"), ranAt: t0) }
+        #expect(try database.read { try $0.requestedRuns() } == [ControlID("vendors")])
+
+        try database.write { try $0.clearRunRequest(ControlID("vendors"), ranAt: t0 + 5) }
+        #expect(try database.read { try $0.requestedRuns() }.isEmpty)
+    }
 }
