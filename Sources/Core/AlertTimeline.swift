@@ -105,11 +105,6 @@ package struct AlertTimeline: Codable, Sendable, Equatable {
         breaches(deadline: deadline).first.map { $0.start < moment } ?? false
     }
 
-    /// The moment the breach began (the first breach stretch), if there was one by `moment`.
-    package func breachStart(deadline: Date, by moment: Date = .distantFuture) -> Date? {
-        breaches(deadline: deadline).first.flatMap { $0.start < moment ? $0.start : nil }
-    }
-
     /// The timeline in the compact form the store keeps in a column: per step, the time (seconds since 2001 as a
     /// little-endian Float64), the state (its index in `AlertState.allCases`), a flag, and the expiry when the flag
     /// is 1. Views over weeks of history read thousands of these; JSON took most of their time.
