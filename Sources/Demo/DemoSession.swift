@@ -12,6 +12,7 @@ import Store
 package struct DemoSession: Sendable {
     package static let scenarioCursor = "demo.scenario"
     package static let clockCursor = "demo.now"
+    static let reviewsCursor = "demo.access-reviews"
 
     package let bot: Bot
     package let driver: ScenarioDriver
@@ -62,6 +63,14 @@ package struct DemoSession: Sendable {
         let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),
                                     database: database, say: say)
         try driver.restore()
+        // Certifications made before the scenario starts are recorded once, with the first step's evidence.
+        if !scenario.world.accessReviews.isEmpty {
+            try database.write { tx in
+                guard try tx.cursor(reviewsCursor) == nil else { return }
+                try AccessReviews.recordPast(scenario.world.accessReviews, at: resumeAt, tx: tx)
+                try tx.setCursor(reviewsCursor, "recorded")
+            }
+        }
         let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in

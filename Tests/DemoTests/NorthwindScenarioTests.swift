@@ -5,6 +5,8 @@ import Engine
 import Foundation
 import Logging
 import Manifests
+import Reports
+import FactSources
 import Store
 import Testing
 
@@ -20,15 +22,19 @@ struct NorthwindScenarioTests {
         let ledger: [String]
         let verdict: LedgerVerdict
         let said: [String]
+        /// The exceptions report (Markdown) of each period asked for, in order.
+        var reports: [String] = []
+        /// The access reviews the bot's own review source reads back at the end.
+        var reviews: [AccessReview] = []
         func alert(_ control: String) -> Alert? { alerts.first { $0.control.rawValue == control } }
         func dms(for id: AlertID) -> [String] {
             outbox.filter { $0.kind == .direct && $0.alert == id }.map(\.destination.address)
         }
     }
 
-    static func play(until: TimeInterval? = nil) async throws -> Outcome {
+    static func play(scenario file: String = "northwind.yaml", until: TimeInterval? = nil, exceptions periods: [DateInterval] = []) async throws -> Outcome {
         let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo")).get()
-        let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/northwind.yaml"))
+        let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/\(file)"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("northwind-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -40,11 +46,14 @@ struct NorthwindScenarioTests {
                                                 logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, until: until,
                                                 say: { said.append($0) })
         try await session.bot.loop.run()
-        return try database.read { tx in
+        var outcome = try database.read { tx in
             var ledger: [String] = []
             try tx.ledgerRows { ledger.append(String(decoding: $0.entry, as: UTF8.self)) }
-            return Outcome(alerts: try tx.alerts(), outbox: try tx.allOutbox(), ledger: ledger, verdict: try tx.verifyLedger(), said: said.lines)
+            return Outcome(alerts: try tx.alerts(), outbox: try tx.allOutbox(), ledger: ledger, verdict: try tx.verifyLedger(), said: said.lines,
+                           reports: try periods.map { try ExceptionsReport.build(config: config, store: tx, period: $0).markdown })
         }
+        outcome.reviews = try await ReviewSource(database: database).facts([.reviews]).reviews ?? []
+        return outcome
     }
 
     @Test func theFortnightTellsItsStory() async throws {
