@@ -1,7 +1,9 @@
 import Checks
 import FactSources
 import Core
+import Engine
 import Foundation
+import Store
 import Synchronization
 
 /// The demo organisation's systems, served in-process as a fact source. The scenario driver changes them
@@ -10,16 +12,21 @@ package final class DemoWorld: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { Set(FactKind.external) }
     private let state: Mutex<WorldState>
+    /// Where `/soc2 vendor renew` records renewals of the world's vendors (those with an `id`); nil: none apply.
+    let renewals: BotDatabase?
 
-    package init(id: SourceID, initial: WorldState) {
+    package init(id: SourceID, initial: WorldState, renewals: BotDatabase? = nil) {
         self.id = id
         self.state = Mutex(initial)
+        self.renewals = renewals
     }
 
     package var snapshot: WorldState { state.withLock { $0 } }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        snapshot.facts.selecting(kinds)
+        var facts = snapshot.facts.selecting(kinds)
+        if let renewals, let vendors = facts.vendors { facts.vendors = try VendorRegisterSource.applyingRenewals(to: vendors, from: renewals) }
+        return facts
     }
 
     /// Applies a world-changing event at `at`. Returns a description when the event named nothing that exists.

@@ -73,6 +73,8 @@ package struct WorldState: Sendable, Equatable {
     /// Access reviews certified before the scenario starts; the demo records them in its ledger when it starts on a
     /// fresh database, as `/soc2 certify` would have, so the `access_review` checks read them back.
     package var accessReviews: [AccessReview] = []
+    /// Each vendor's owner (a person id) by register id (lower-case): who besides a security lead may record its renewal.
+    package var vendorOwners: [String: PersonID] = [:]
     package init() {}
 
     /// Everything in the world, every kind answered.

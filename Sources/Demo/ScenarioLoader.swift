@@ -155,6 +155,10 @@ package enum ScenarioLoader {
                     case "vendors":
                         world.vendors.append(Vendor(name: f["name"]?.string ?? "", tier: int(f["tier"]) ?? 2, reportPeriodEnd: date(f["report_period_end"]),
                                                     id: f["id"]?.string, questionnaireDue: date(f["questionnaire_due"]), dpaSigned: bool(f["dpa_signed"])))
+                        if let owner = f["owner"]?.string {
+                            guard let id = f["id"]?.string else { problem(f["owner"], "a vendor's `owner` records renewals by its register `id`: give the vendor an id"); continue }
+                            world.vendorOwners[id.lowercased()] = PersonID(owner)
+                        }
                     case "access_reviews":
                         guard let system = f["system"]?.string, let by = f["by"]?.string, let certified = date(f["certified"]) else {
                             problem(item, "an access review needs system, by (who certified) and certified (a date)"); continue

@@ -38,6 +38,9 @@ struct QuarterScenarioTests {
         let vendor = try #require(run.alert("vendor-soc2-reports"))
         #expect(vendor.policyDeadline == Self.utc("2026-05-31T00:00:00Z"))
         #expect(!april.contains("PayFlow") && may.contains("PayFlow") && june.contains("PayFlow"))
+        // Renewed from chat by its owner, by the register id the scenario gives it.
+        #expect(vendor.resourceKey == "vendor:v-001" && vendor.endedAt == Self.utc("2026-06-23T14:00:00Z"))
+        #expect(run.ledger.contains { $0.contains("\"kind\":\"vendor_renewal\"") && $0.contains("soc2-2026.pdf") && $0.contains("\"by\":\"priya\"") })
         // The bucket risk was accepted before its deadline and fixed during the acceptance: an accepted risk, not a breach.
         let bucket = try #require(run.alert("storage-encryption"))
         #expect(bucket.state == .resolved)
