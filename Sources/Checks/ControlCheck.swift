@@ -24,7 +24,8 @@ package enum CheckFactory {
         let p = CheckParameters(values: spec.parameters)
         switch spec.type {
         case "offboarding":
-            return OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"))
+            return OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"),
+                                    earlyNotice: try p.bool("early_notice", default: true))
         case "access_review":
             guard let system = try p.strings("system")?.first, !system.isEmpty else {
                 throw CheckError.badParameter(name: "system", reason: "name the account system reviewed, e.g. `GitHub`")

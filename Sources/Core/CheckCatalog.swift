@@ -69,6 +69,8 @@ package enum CheckCatalog {
                   reads: [.people, .accounts], parameters: [
                     .init(name: "sla", kind: .duration, required: false, help: "time allowed after the termination date (default 24h)"),
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                    .init(name: "early_notice", kind: .bool, required: false,
+                          help: "tell the owning team when the termination is recorded, with the accounts and the deadline, and escalate only if it passes (default true); false: alert only once the SLA has passed"),
                   ], typicalCriteria: ["CC6.2"]),
         CheckType(name: "unmatched_accounts", summary: "every active account belongs to a person in HR (by e-mail or a manifest alias)",
                   reads: [.people, .accounts], parameters: [

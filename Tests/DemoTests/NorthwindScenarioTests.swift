@@ -77,17 +77,19 @@ struct NorthwindScenarioTests {
         #expect(run.outbox.allSatisfy { $0.deliveredAt != nil })
     }
 
-    @Test func theLeaverIsCaughtAtTheSLAAndEscalatedToTheITManager() async throws {
+    @Test func theLeaversClockStartsAtTerminationAndTheITManagerIsToldOnlyAfterTheDeadline() async throws {
         let run = try await Self.play()
         let offboarding = try #require(run.alert("offboarding-sla"))
         let start = Date(timeIntervalSince1970: 1_772_438_400)
-        // Terminated at +1h with a 24h SLA: the run at +25h opens the alert, naming every live account.
-        #expect(offboarding.openedAt == start + 25 * 3_600)
-        #expect(offboarding.failingSince == start + 25 * 3_600)
+        // Terminated at +1h with a 24h SLA: the run at +1h tells IT, naming every live account and the deadline (+25h).
+        #expect(offboarding.openedAt == start + 1 * 3_600)
+        #expect(offboarding.failingSince == start + 1 * 3_600)
+        #expect(offboarding.policyDeadline == start + 25 * 3_600 && offboarding.slaDeadline == start + 25 * 3_600)
+        #expect(run.outbox.filter { $0.alert == offboarding.id && $0.kind == .direct }.allSatisfy { $0.createdAt >= start + 25 * 3_600 })
         let opened = try #require(run.ledger.first { $0.contains("\"kind\":\"alert_opened\"") && $0.contains("\"subject\":\"\(offboarding.id)\"") })
         #expect(opened.contains("GitHub (jsmith-nw") && opened.contains("AWS (jsmith") && opened.contains("Okta"))
         #expect(offboarding.title.contains("James Smith"))
-        // Not acknowledged within the 1 h (demo) timeout: DM to Lena, the IT manager.
+        // Still live at the deadline: escalated to Lena, the IT manager (not before: nobody is chased while the clock runs).
         #expect(run.dms(for: offboarding.id) == ["lena"])
         // Resolved by the first run after the last account went (+32h).
         #expect(offboarding.endedAt == start + 32 * 3_600)
