@@ -1,0 +1,143 @@
+import Core
+import FactSources
+import Foundation
+import HTTP
+import Testing
+import TestSupport
+
+/// What every live source must do with the ways an API fails, played against each source's wire-format fake through
+/// a `FaultInjectingTransport`: read every page; wait out a 429 through the injected sleep; turn a 5xx, a refused
+/// token, a malformed answer or a page refused midway into an error naming the source — never a partial or empty
+/// list taken for a complete one. Each source's meaning of its facts is tested in its own file.
+@Suite("Source conformance")
+struct SourceConformanceTests {
+    /// A malformed answer to a page after the first.
+    enum Malformation: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case htmlPage, truncated, wrongTypes
+        var fault: FaultInjectingTransport.Fault {
+            switch self {
+            case .htmlPage: .htmlPage
+            case .truncated: .truncated
+            case .wrongTypes: .wrongTypes
+            }
+        }
+        var testDescription: String { rawValue }
+    }
+
+    /// Reads the subject's fact kind; the waits it asked for are recorded, never slept.
+    func read(_ subject: ConformanceSubject, _ setup: ConformanceSubject.Setup) async throws -> Facts {
+        try await setup.source.facts([subject.fact])
+    }
+
+    /// The error reading throws; records an issue when it returns facts instead, or throws something other than a
+    /// `SourceError` naming the subject's source.
+    func failure(_ subject: ConformanceSubject, _ setup: ConformanceSubject.Setup, _ comment: Comment) async -> SourceError? {
+        do {
+            let facts = try await read(subject, setup)
+            Issue.record("\(comment): read \(subject.count(facts).map(String.init) ?? "no") records instead of failing")
+            return nil
+        } catch let error as SourceError {
+            guard case .unavailable(let source, _) = error, source == subject.id else {
+                Issue.record("\(comment): the error names another source: \(error)")
+                return error
+            }
+            return error
+        } catch {
+            Issue.record("\(comment): not a source error: \(error)")
+            return nil
+        }
+    }
+
+    @Test(arguments: ConformanceSubject.all)
+    func everyPageIsRead(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+
+        let facts = try await read(subject, setup)
+
+        #expect(subject.count(facts) == setup.expected)
+        #expect(facts.problems.isEmpty)
+        let pages = setup.faults.requests.filter(subject.isListing).count
+        if case .none = subject.paging {
+            #expect(pages == 1)
+        } else {
+            #expect(pages >= 3, "the fake should serve the listing in three pages or more")
+        }
+    }
+
+    @Test(arguments: ConformanceSubject.all)
+    func tooManyRequestsIsWaitedOutThenReadWhole(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(.tooManyRequests(retryAfter: 7), times: 1, matching: subject.isLaterPage)
+
+        let facts = try await read(subject, setup)
+
+        #expect(setup.faults.injected == 1)
+        #expect(subject.count(facts) == setup.expected)
+        #expect(waits.recorded.contains { $0 >= 7 }, "waits \(waits.recorded) should honour Retry-After: 7")
+    }
+
+    @Test(arguments: ConformanceSubject.all, [500, 502, 503])
+    func aServerErrorThatPersistsIsAnError(_ subject: ConformanceSubject, status: Int) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(.status(status), matching: subject.isListing)
+
+        let error = await failure(subject, setup, "HTTP \(status) on every page")
+
+        #expect(error.map { "\($0)".contains("\(status)") } ?? false, "the error should say what the server answered: \(String(describing: error))")
+    }
+
+    /// A token that expires between two pages: a source that can renew its token does so and reads the whole list;
+    /// one with a static token reports the refusal.
+    @Test(arguments: ConformanceSubject.all)
+    func aTokenExpiredMidwayIsRenewedOrAnError(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(.status(401), times: 1, matching: subject.isLaterPage)
+
+        if subject.renewsToken {
+            let facts = try await read(subject, setup)
+            #expect(subject.count(facts) == setup.expected)
+            let grants = setup.faults.requests.filter { $0.method == "POST" && String(decoding: $0.body, as: UTF8.self).contains("grant_type") }
+            #expect(grants.count == 2, "one token, then a new one after the 401")
+        } else {
+            let error = await failure(subject, setup, "HTTP 401")
+            #expect(error.map { "\($0)".contains("401") } ?? false)
+        }
+    }
+
+    @Test(arguments: ConformanceSubject.all)
+    func aTokenRefusedForGoodIsAnError(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(.status(401), matching: subject.isListing)
+
+        let error = await failure(subject, setup, "HTTP 401 on every page")
+
+        #expect(error.map { "\($0)".contains("401") } ?? false, "the error should name the refusal: \(String(describing: error))")
+    }
+
+    @Test(arguments: ConformanceSubject.all, Malformation.allCases)
+    func aMalformedPageIsAnError(_ subject: ConformanceSubject, malformation: Malformation) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(malformation.fault, times: 1, matching: subject.isLaterPage)
+
+        _ = await failure(subject, setup, "a \(malformation) page")
+
+        #expect(setup.faults.injected == 1)
+    }
+
+    @Test(arguments: ConformanceSubject.all, [403, 404, 500])
+    func aPageRefusedMidwayIsAnErrorNeverAPartialList(_ subject: ConformanceSubject, status: Int) async throws {
+        let waits = SourceWaits()
+        let setup = try subject.make(waits.sleep)
+        setup.faults.inject(.status(status), matching: subject.isLaterPage)
+
+        _ = await failure(subject, setup, "page 2 refused with \(status)")
+
+        #expect(setup.faults.injected >= 1)
+    }
+}
