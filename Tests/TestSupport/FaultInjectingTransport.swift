@@ -19,6 +19,9 @@ package final class FaultInjectingTransport: HTTPTransport {
         /// The peer's answer with every JSON string turned into a number and every number and boolean into a
         /// string: the shape is kept, the types are wrong.
         case wrongTypes
+        /// `200` with a well-formed document of the peer's format (JSON or XML) that is not the answer asked for:
+        /// `{"unexpected": []}` or `<UnexpectedResponse/>`.
+        case otherShape
 
         /// `429` with `Retry-After: seconds`, the usual way to say "too many requests".
         package static func tooManyRequests(retryAfter seconds: Int) -> Fault {
@@ -87,6 +90,13 @@ package final class FaultInjectingTransport: HTTPTransport {
                let flipped = try? JSONSerialization.data(withJSONObject: Self.flipTypes(json), options: [.fragmentsAllowed]) {
                 response.body = flipped
             }
+            return response
+        case .otherShape:
+            var response = try await base.send(request)
+            response.status = 200
+            response.body = response.body.first == UInt8(ascii: "<")
+                ? Data(#"<?xml version="1.0" encoding="UTF-8"?><UnexpectedResponse><Items/></UnexpectedResponse>"#.utf8)
+                : Data(#"{"unexpected":[]}"#.utf8)
             return response
         }
     }

@@ -40,13 +40,18 @@ struct ConformanceSubject: Sendable, CustomTestStringConvertible {
     /// account grants do; a static API token cannot be renewed, so a 401 is an error).
     let renewsToken: Bool
     /// Builds a fresh fake, faults and source; `sleep` is the source's injected wait.
-    let make: @Sendable (_ sleep: @escaping @Sendable (TimeInterval) async throws -> Void) throws -> Setup
+    let make: @Sendable (_ sleep: @escaping @Sendable (TimeInterval) async throws -> Void) async throws -> Setup
+    /// Whether the API answers in XML (AWS) rather than JSON.
+    var answersXML = false
+    /// Which requests are the listing's, when the end of their path does not say (nil: `listing`).
+    var listingRequest: (@Sendable (HTTPRequest) -> Bool)? = nil
 
     var testDescription: String { kind }
     var id: SourceID { SourceID(kind) }
 
     /// Whether `request` asks for the listing.
     func isListing(_ request: HTTPRequest) -> Bool {
+        if let listingRequest { return listingRequest(request) }
         guard let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) else { return false }
         return components.percentEncodedPath.hasSuffix(listing) || components.path.hasSuffix(listing)
     }
@@ -78,9 +83,9 @@ struct ConformanceSubject: Sendable, CustomTestStringConvertible {
 }
 
 extension ConformanceSubject {
-    /// Every live source kind but `aws` (played against moto in `AWSSourceFailureTests`).
+    /// Every live source kind.
     static let all: [ConformanceSubject] = [
-        github, gitlab, okta, googleWorkspace, entra, azure, gcp, bamboohr, jamf, intune, fleet, knowbe4,
+        github, gitlab, okta, googleWorkspace, entra, azure, gcp, bamboohr, jamf, intune, fleet, knowbe4, aws,
     ]
 
     /// 2026-02-25 06:13:20 UTC.
@@ -217,4 +222,33 @@ extension ConformanceSubject {
                                        transport: faults, now: { now }, sleep: sleep)
         return Setup(source: source, faults: faults, expected: 1_100)
     }
+
+    /// AWS against moto (scripts/test starts it), in a member account of its own so other tests' buckets do not
+    /// count, through the `RetryingTransport` the bot puts in front of every source (AWS throttling is waited out
+    /// there). S3 lists up to 1,000 buckets a page, more than a test seeds, so every fault goes to the one page.
+    static let aws: ConformanceSubject = {
+        var subject = ConformanceSubject(kind: "aws", fact: .buckets, listing: "/", paging: .none, renewsToken: false) { sleep in
+            let endpoint = try #require(Moto.endpoint, "\(Moto.NotRunning())")
+            let member = try await Moto.freshAccount()
+            let prefix = "conformance-\(member.account)"
+            for index in 1...records {
+                let url = try #require(URL(string: endpoint + "/\(prefix)-\(index)"))
+                var request = HTTPRequest(method: "PUT", url: url)
+                SigV4Signer(credentials: member.credentials, region: "us-east-1", service: "s3").sign(&request, at: Date())
+                let created = try await URLSessionTransport(timeout: 10).send(request)
+                try #require(created.status == 200, "CreateBucket: HTTP \(created.status)")
+            }
+            let faults = FaultInjectingTransport(base: URLSessionTransport(timeout: 10))
+            let source = try AWSSource(config: config("aws", ["endpoint": .string(endpoint), "change_lookups": .number(0)]),
+                                       environment: ["AWS_ACCESS_KEY_ID": member.credentials.accessKeyID,
+                                                     "AWS_SECRET_ACCESS_KEY": member.credentials.secretAccessKey,
+                                                     "AWS_SESSION_TOKEN": member.credentials.sessionToken ?? ""],
+                                       transport: RetryingTransport(base: faults, sleep: sleep))
+            return Setup(source: source, faults: faults, expected: records)
+        }
+        subject.answersXML = true
+        // ListBuckets: `GET /` on the endpoint (path-style), the one request there without a bucket in its path.
+        subject.listingRequest = { request in request.method == "GET" && (request.url.path == "/" || request.url.path.isEmpty) }
+        return subject
+    }()
 }

@@ -13,12 +13,13 @@ import TestSupport
 struct SourceConformanceTests {
     /// A malformed answer to a page after the first.
     enum Malformation: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case htmlPage, truncated, wrongTypes
+        case htmlPage, truncated, wrongTypes, otherShape
         var fault: FaultInjectingTransport.Fault {
             switch self {
             case .htmlPage: .htmlPage
             case .truncated: .truncated
             case .wrongTypes: .wrongTypes
+            case .otherShape: .otherShape
             }
         }
         var testDescription: String { rawValue }
@@ -51,7 +52,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all)
     func everyPageIsRead(_ subject: ConformanceSubject) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
 
         let facts = try await read(subject, setup)
 
@@ -68,7 +69,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all)
     func tooManyRequestsIsWaitedOutThenReadWhole(_ subject: ConformanceSubject) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(.tooManyRequests(retryAfter: 7), times: 1, matching: subject.isLaterPage)
 
         let facts = try await read(subject, setup)
@@ -81,7 +82,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all, [500, 502, 503])
     func aServerErrorThatPersistsIsAnError(_ subject: ConformanceSubject, status: Int) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(.status(status), matching: subject.isListing)
 
         let error = await failure(subject, setup, "HTTP \(status) on every page")
@@ -94,7 +95,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all)
     func aTokenExpiredMidwayIsRenewedOrAnError(_ subject: ConformanceSubject) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(.status(401), times: 1, matching: subject.isLaterPage)
 
         if subject.renewsToken {
@@ -111,7 +112,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all)
     func aTokenRefusedForGoodIsAnError(_ subject: ConformanceSubject) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(.status(401), matching: subject.isListing)
 
         let error = await failure(subject, setup, "HTTP 401 on every page")
@@ -122,7 +123,9 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all, Malformation.allCases)
     func aMalformedPageIsAnError(_ subject: ConformanceSubject, malformation: Malformation) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        // JSON with its types swapped has no XML counterpart; another XML document is `otherShape`.
+        guard malformation != .wrongTypes || !subject.answersXML else { return }
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(malformation.fault, times: 1, matching: subject.isLaterPage)
 
         _ = await failure(subject, setup, "a \(malformation) page")
@@ -133,7 +136,7 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all, [403, 404, 500])
     func aPageRefusedMidwayIsAnErrorNeverAPartialList(_ subject: ConformanceSubject, status: Int) async throws {
         let waits = SourceWaits()
-        let setup = try subject.make(waits.sleep)
+        let setup = try await subject.make(waits.sleep)
         setup.faults.inject(.status(status), matching: subject.isLaterPage)
 
         _ = await failure(subject, setup, "page 2 refused with \(status)")
