@@ -79,6 +79,32 @@ struct SourceConformanceTests {
         #expect(waits.recorded.contains { $0 >= 7 }, "waits \(waits.recorded) should honour Retry-After: 7")
     }
 
+    /// Throttling that does not end within the tries a run can afford is an error, never an empty or partial list. (50
+    /// refusals: a source that never gives up ends up reading the list and fails here instead of hanging.)
+    @Test(arguments: ConformanceSubject.all)
+    func throttlingThatDoesNotEndIsAnError(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try await subject.make(waits.sleep)
+        setup.faults.inject(.tooManyRequests(retryAfter: 1), times: 50, matching: subject.isLaterPage)
+
+        let error = await failure(subject, setup, "HTTP 429 on every try")
+
+        #expect(error.map { ["429", "rate limit", "throttled"].contains(where: "\($0)".contains) } ?? false, "the error should say the API throttled: \(String(describing: error))")
+        #expect(!waits.recorded.isEmpty && setup.faults.injected < 50)
+    }
+
+    /// A `Retry-After` longer than a run can sit through is reported, not slept.
+    @Test(arguments: ConformanceSubject.all)
+    func aRetryAfterBeyondWhatARunCanWaitIsAnError(_ subject: ConformanceSubject) async throws {
+        let waits = SourceWaits()
+        let setup = try await subject.make(waits.sleep)
+        setup.faults.inject(.tooManyRequests(retryAfter: 3_600), matching: subject.isLaterPage)
+
+        _ = await failure(subject, setup, "Retry-After: 3600")
+
+        #expect(!waits.recorded.contains { $0 >= 3_600 }, "waited \(waits.recorded)")
+    }
+
     @Test(arguments: ConformanceSubject.all, [500, 502, 503])
     func aServerErrorThatPersistsIsAnError(_ subject: ConformanceSubject, status: Int) async throws {
         let waits = SourceWaits()
