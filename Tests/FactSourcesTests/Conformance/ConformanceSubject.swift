@@ -68,6 +68,12 @@ struct ConformanceSubject: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Whether the listing comes in one request (every fault goes to it).
+    var isSinglePage: Bool {
+        if case .none = paging { return true }
+        return false
+    }
+
     /// The records of `fact` in `facts`; nil when the kind is missing.
     func count(_ facts: Facts) -> Int? {
         switch fact {

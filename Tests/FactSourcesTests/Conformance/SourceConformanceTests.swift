@@ -25,6 +25,18 @@ struct SourceConformanceTests {
         var testDescription: String { rawValue }
     }
 
+    /// Which page of the listing a fault goes to.
+    enum Page: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case first, later
+        var testDescription: String { "\(rawValue) page" }
+        func matches(_ subject: ConformanceSubject) -> @Sendable (HTTPRequest) -> Bool {
+            switch self {
+            case .first: { request in subject.isListing(request) && (!subject.isLaterPage(request) || subject.isSinglePage) }
+            case .later: subject.isLaterPage
+            }
+        }
+    }
+
     /// Reads the subject's fact kind; the waits it asked for are recorded, never slept.
     func read(_ subject: ConformanceSubject, _ setup: ConformanceSubject.Setup) async throws -> Facts {
         try await setup.source.facts([subject.fact])
@@ -146,26 +158,29 @@ struct SourceConformanceTests {
         #expect(error.map { "\($0)".contains("401") } ?? false, "the error should name the refusal: \(String(describing: error))")
     }
 
-    @Test(arguments: ConformanceSubject.all, Malformation.allCases)
-    func aMalformedPageIsAnError(_ subject: ConformanceSubject, malformation: Malformation) async throws {
+    @Test(arguments: ConformanceSubject.all, Malformation.allCases.flatMap { malformation in Page.allCases.map { (malformation, $0) } })
+    func aMalformedPageIsAnError(_ subject: ConformanceSubject, spoiled: (malformation: Malformation, page: Page)) async throws {
+        let (malformation, page) = spoiled
         let waits = SourceWaits()
         // JSON with its types swapped has no XML counterpart; another XML document is `otherShape`.
         guard malformation != .wrongTypes || !subject.answersXML else { return }
         let setup = try await subject.make(waits.sleep)
-        setup.faults.inject(malformation.fault, times: 1, matching: subject.isLaterPage)
+        setup.faults.inject(malformation.fault, times: 1, matching: page.matches(subject))
 
-        _ = await failure(subject, setup, "a \(malformation) page")
+        _ = await failure(subject, setup, "a \(malformation) \(page.rawValue) page")
 
         #expect(setup.faults.injected == 1)
     }
 
-    @Test(arguments: ConformanceSubject.all, [403, 404, 500])
-    func aPageRefusedMidwayIsAnErrorNeverAPartialList(_ subject: ConformanceSubject, status: Int) async throws {
+    /// Refused on the later pages, the read is an error, never the first page's records alone; refused on the first
+    /// page, never an empty list.
+    @Test(arguments: ConformanceSubject.all, [403, 404, 500].flatMap { status in Page.allCases.map { (status, $0) } })
+    func aPageRefusedIsAnErrorNeverAPartialList(_ subject: ConformanceSubject, refused: (status: Int, page: Page)) async throws {
         let waits = SourceWaits()
         let setup = try await subject.make(waits.sleep)
-        setup.faults.inject(.status(status), matching: subject.isLaterPage)
+        setup.faults.inject(.status(refused.status), matching: refused.page.matches(subject))
 
-        _ = await failure(subject, setup, "page 2 refused with \(status)")
+        _ = await failure(subject, setup, "the \(refused.page.rawValue) page refused with \(refused.status)")
 
         #expect(setup.faults.injected >= 1)
     }
