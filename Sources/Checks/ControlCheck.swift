@@ -30,7 +30,9 @@ package enum CheckFactory {
             guard let system = try p.strings("system")?.first, !system.isEmpty else {
                 throw CheckError.badParameter(name: "system", reason: "name the account system reviewed, e.g. `GitHub`")
             }
-            return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400))
+            return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400), reviewers: try p.strings("reviewers") ?? [],
+                                     remindBefore: try p.duration("remind_before", default: 14 * 86_400),
+                                     escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
         case "privileged_access":
             return PrivilegedAccessCheck(approved: Set((try p.strings("approved") ?? []).map { $0.lowercased() }), systems: try p.strings("systems"))
         case "unmatched_accounts":
@@ -58,7 +60,9 @@ package enum CheckFactory {
         case "vendor_reports":
             return VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
                                      tiers: try p.integers("tiers"),
-                                     warnBefore: try p.duration("warn_before", default: 0))
+                                     warnBefore: try p.duration("warn_before", default: 0),
+                                     remindBefore: try p.duration("remind_before", default: 30 * 86_400),
+                                     escalateBefore: try p.duration("escalate_before", default: 7 * 86_400))
         case "vendor_paperwork":
             return VendorPaperworkCheck(tiers: try p.integers("tiers"), requireDPA: try p.bool("require_dpa", default: false))
         case "device_encryption":

@@ -87,6 +87,8 @@ package enum CheckCatalog {
                     .init(name: "system", kind: .string, required: true, help: "the account system reviewed, e.g. `GitHub`"),
                     .init(name: "every", kind: .duration, required: false, help: "how often it must be certified (default 90d)"),
                     .init(name: "reviewers", kind: .strings, required: false, help: "person ids who may certify it (default: the security leads)"),
+                    .init(name: "remind_before", kind: .duration, required: false, help: "DM the reviewers this long before the review is due (default 14d)"),
+                    .init(name: "escalate_before", kind: .duration, required: false, help: "DM their managers too from this long before (default 3d)"),
                   ], typicalCriteria: ["CC6.3"]),
         CheckType(name: "mfa", summary: "every active account has MFA enabled",
                   reads: [.accounts], parameters: [
@@ -127,6 +129,8 @@ package enum CheckCatalog {
                     .init(name: "valid_for", kind: .duration, required: false, help: "how long after the report period end it counts (default 365d)"),
                     .init(name: "tiers", kind: .numbers, required: false, help: "vendor tiers to check (default all)"),
                     .init(name: "warn_before", kind: .duration, required: false, help: "fail this long before the report expires (default 0)"),
+                    .init(name: "remind_before", kind: .duration, required: false, help: "DM the vendor's owner this long before the report expires (default 30d)"),
+                    .init(name: "escalate_before", kind: .duration, required: false, help: "DM the owner's manager too from this long before (default 7d)"),
                   ], typicalCriteria: ["CC9.2"]),
         CheckType(name: "vendor_paperwork", summary: "no vendor's security questionnaire is overdue (and, if required, every DPA is signed)",
                   reads: [.vendors], parameters: [
