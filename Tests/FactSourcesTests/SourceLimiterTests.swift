@@ -16,26 +16,33 @@ final class VirtualWaits: Sendable {
     var waits: [TimeInterval] { state.withLock { $0.waits } }
     func sleep(_ seconds: TimeInterval) async throws {
         state.withLock { $0.waits.append(seconds) }
-        await hold?.passed()
+        try await hold?.passed()
         state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
     }
 }
 
-/// An event tasks can wait for: `passed()` returns once `open()` was called (at once if it was already).
+/// An event tasks can wait for: `passed()` returns once `open()` was called (at once if it was already), and throws
+/// `CancellationError` if the waiting task is cancelled first (a test's time limit ends it instead of leaving it hung).
 final class Checkpoint: Sendable {
-    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Mutex<(open: Bool, waiting: [UUID: CheckedContinuation<Void, any Error>])>((false, [:]))
     func open() {
-        let waiting = state.withLock { s in s.open = true; defer { s.waiting = [] }; return s.waiting }
-        for continuation in waiting { continuation.resume() }
+        let waiting = state.withLock { s in s.open = true; defer { s.waiting = [:] }; return s.waiting }
+        for continuation in waiting.values { continuation.resume() }
     }
-    func passed() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { s in
-                if s.open { return true }
-                s.waiting.append(continuation)
-                return false
+    func passed() async throws {
+        let id = UUID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let now: Result<Void, any Error>? = state.withLock { s in
+                    if s.open { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    s.waiting[id] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(with: now) }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 }
@@ -126,7 +133,7 @@ struct SourceLimiterTests {
             func send(_ request: HTTPRequest) async throws -> HTTPResponse {
                 let started = counts.withLock { c in c.inFlight += 1; c.peak = max(c.peak, c.inFlight); c.started += 1; return c.started }
                 if started == 2 { twoStarted.open() }
-                await release.passed()
+                try await release.passed()
                 counts.withLock { $0.inFlight -= 1 }
                 return HTTPResponse(status: 200)
             }
@@ -137,7 +144,7 @@ struct SourceLimiterTests {
         // When six requests are sent at once
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<6 { group.addTask { _ = try await transport.send(Self.request("a")) } }
-            await api.twoStarted.passed()
+            try await api.twoStarted.passed()
             // Then only two are in flight until they are answered; all six complete
             #expect(api.counts.withLock { $0.started } == 2)
             api.release.open()
