@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core", "TestSupport"]),
         .testTarget(name: "ChatTests", dependencies: ["Chat", "Core", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),

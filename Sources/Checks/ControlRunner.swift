@@ -2,49 +2,110 @@ import Core
 import FactSources
 import Foundation
 
-/// Runs a control's check against the configured sources: gathers the facts it reads (from the sources the
-/// control names, else every source providing that kind) and evaluates them. A source that cannot be read turns
-/// the whole run into an `error` result: it never passes, and it never resolves an alert.
+/// Runs controls' checks against the configured sources: gathers the facts each reads (from the sources the control
+/// names, else every source providing that kind) and evaluates them. A step — every control due at one moment, or
+/// every control of one `soc2bot check` — reads each (source, fact kind) once, whatever number of its controls need
+/// it: the reads run concurrently (at most `maxConcurrency` at once; each source's own limits sit in its transport),
+/// then the controls are evaluated concurrently with the same bound. A source that cannot be read turns the run of
+/// every control needing that (source, kind) into an `error` result: it never passes, and it never resolves an
+/// alert; the other controls are judged as usual.
 package struct ControlRunner: Sendable {
     package let sources: [any FactSource]
     package let aliases: AccountAliases
-    package init(sources: [any FactSource], aliases: AccountAliases = AccountAliases()) { self.sources = sources; self.aliases = aliases }
+    /// Reads in flight, and controls evaluated, at once in a step (default 8).
+    package var maxConcurrency: Int
+    package init(sources: [any FactSource], aliases: AccountAliases = AccountAliases(), maxConcurrency: Int = 8) {
+        self.sources = sources; self.aliases = aliases; self.maxConcurrency = max(1, maxConcurrency)
+    }
 
+    /// Runs one control now: a step of one.
     package func run(_ control: Control, at now: Date) async -> [CheckResult] {
-        guard let spec = control.check else { return [] }
+        await run([control], at: now)[0]
+    }
+
+    /// Runs a step: the results of each control, in the order given (deterministic: the same facts give the same
+    /// results, whatever order the reads finish in).
+    package func run(_ controls: [Control], at now: Date) async -> [[CheckResult]] {
+        let plans = controls.map(plan)
+        let reads = await FactReads.read(plans.flatMap { $0.reads }, from: sources, limit: maxConcurrency)
+        let indices = Array(plans.indices)
+        let results = try? await boundedMap(indices, limit: maxConcurrency) { index in
+            plans[index].results(with: reads, aliases: aliases, at: now)
+        }
+        // boundedMap throws only what its transform throws, and evaluation does not.
+        return results ?? plans.map { $0.results(with: reads, aliases: aliases, at: now) }
+    }
+
+    /// What a control needs read, or the error that stops it before any read.
+    private func plan(_ control: Control) -> Plan {
+        guard let spec = control.check else { return Plan(control: control, outcome: .done([])) }
         let check: any ControlCheck
-        do { check = try CheckFactory.make(spec) } catch { return [Self.failure(control, "\(error)")] }
+        do { check = try CheckFactory.make(spec) } catch { return Plan(control: control, outcome: .done([Self.failure(control, "\(error)")])) }
         // The bot's own facts (access reviews certified from chat, integration health) are always eligible; the systems under watch
         // are those the control names, else all.
-        let eligible = spec.sources.isEmpty ? sources
-            : sources.filter { spec.sources.contains($0.id) || $0.provides.isSubset(of: FactKind.botKept) }
-        var facts = Facts()
+        let eligible = sources.indices.filter {
+            spec.sources.isEmpty || spec.sources.contains(sources[$0].id) || sources[$0].provides.isSubset(of: FactKind.botKept)
+        }
+        var needs: [(kind: FactKind, keys: [FactReads.Key])] = []
         for kind in check.reads.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let providers = eligible.filter { $0.provides.contains(kind) }
-            guard !providers.isEmpty else { return [Self.failure(control, CheckError.noSourceFor(kind: kind).description)] }
-            for source in providers {
-                let read: Facts
-                do {
-                    read = try await source.facts([kind])
-                } catch {
-                    // A SourceError already names its source; anything else gets the source's id in front.
-                    return [Self.failure(control, error is SourceError ? "\(error)" : "source \(source.id): \(error)")]
-                }
-                // An answer without the kind would read as "nothing to check" and pass by silence.
-                guard read.has(kind) else {
-                    return [Self.failure(control, "source \(source.id) answered without \(kind.rawValue)")]
-                }
-                facts.merge(read)
+            let providers = eligible.filter { sources[$0].provides.contains(kind) }
+            needs.append((kind, providers.map { FactReads.Key(source: $0, id: sources[$0].id, kind: kind) }))
+            if providers.isEmpty { break }   // the run stops here with "no source"; later kinds are not read
+        }
+        return Plan(control: control, outcome: .evaluate(check, needs))
+    }
+
+    /// One control's part of a step.
+    private struct Plan: Sendable {
+        enum Outcome: Sendable {
+            /// Judged without reading (no check, or a check that cannot be built).
+            case done([CheckResult])
+            /// The check and, per kind it reads (in kind-name order), the reads that answer it.
+            case evaluate(any ControlCheck, [(kind: FactKind, keys: [FactReads.Key])])
+        }
+        let control: Control
+        let outcome: Outcome
+
+        var reads: [FactReads.Key] {
+            if case .evaluate(_, let needs) = outcome { needs.flatMap(\.keys) } else { [] }
+        }
+
+        /// The control's results from the step's reads: the first failed read (kind by kind, source by source, as a
+        /// run reading them one after another would meet them) makes the whole run an error; else the check judges
+        /// the facts gathered.
+        func results(with reads: [FactReads.Key: FactReads.Outcome], aliases: AccountAliases, at now: Date) -> [CheckResult] {
+            let check: any ControlCheck, needs: [(kind: FactKind, keys: [FactReads.Key])]
+            switch outcome {
+            case .done(let results): return results
+            case .evaluate(let evaluated, let needed): (check, needs) = (evaluated, needed)
             }
+            var facts = Facts()
+            for need in needs {
+                guard !need.keys.isEmpty else { return [ControlRunner.failure(control, CheckError.noSourceFor(kind: need.kind).description)] }
+                for key in need.keys {
+                    switch reads[key] {
+                    case .read(let read)?:
+                        // An answer without the kind would read as "nothing to check" and pass by silence.
+                        guard read.has(need.kind) else {
+                            return [ControlRunner.failure(control, "source \(key.id) answered without \(need.kind.rawValue)")]
+                        }
+                        facts.merge(read)
+                    case .failed(let message)?:
+                        return [ControlRunner.failure(control, message)]
+                    case nil:
+                        return [ControlRunner.failure(control, "the step did not read \(need.kind.rawValue)")]
+                    }
+                }
+            }
+            if let accounts = facts.accounts { facts.accounts = aliases.resolve(accounts) }
+            let skipped = facts.problems.map { problem in
+                CheckResult(resource: ResourceRef(id: "problem:" + String(problem.prefix(120)), name: problem, kind: "source_problem"),
+                            status: .error(problem), expected: "every record of the source can be read", observed: problem)
+            }
+            let results = check.evaluate(facts, at: now) + skipped
+            if results.isEmpty, let reason = check.nothingToJudge { return [ControlRunner.failure(control, reason)] }
+            return ControlRunner.oneResultPerResource(results)
         }
-        if let accounts = facts.accounts { facts.accounts = aliases.resolve(accounts) }
-        let skipped = facts.problems.map { problem in
-            CheckResult(resource: ResourceRef(id: "problem:" + String(problem.prefix(120)), name: problem, kind: "source_problem"),
-                        status: .error(problem), expected: "every record of the source can be read", observed: problem)
-        }
-        let results = check.evaluate(facts, at: now) + skipped
-        if results.isEmpty, let reason = check.nothingToJudge { return [Self.failure(control, reason)] }
-        return Self.oneResultPerResource(results)
     }
 
     /// One result per resource id: two sources reporting the same resource (or a source repeating itself) must not
@@ -65,7 +126,7 @@ package struct ControlRunner: Sendable {
     }
 
 
-    private static func failure(_ control: Control, _ message: String) -> CheckResult {
+    fileprivate static func failure(_ control: Control, _ message: String) -> CheckResult {
         CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
                     status: .error(message), expected: "the check runs", observed: message)
     }

@@ -68,8 +68,11 @@ package struct Bot: Sendable {
     /// (`LiveSources`; credentials from `environment` by the variable names in the manifests); a kind without a
     /// client in this build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report
     /// errors; a demo source whose scenario cannot be loaded says why (file:line:column).
+    /// Each live client sends through its own `SourceLimiter` (its settings' `max_concurrency`, `requests_per_second`,
+    /// and the server's Retry-After) on `transport`, the wire, with the retries above it: one throttled system waits
+    /// alone.
     package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                transport: any HTTPTransport = RetryingTransport(base: URLSessionTransport()),
+                                transport: any HTTPTransport = URLSessionTransport(),
                                 demoWorld: (SourceConfig) throws -> (any FactSource)?) -> [any FactSource] {
         config.sources.map { source in
             switch source.kind {
@@ -85,7 +88,9 @@ package struct Bot: Sendable {
                 return VendorRegisterSource(id: source.id, vendors: config.vendors, people: config.people)
             default:
                 do {
-                    guard let client = try LiveSources.client(for: source, environment: environment, transport: transport) else {
+                    let limiter = SourceLimiter(limits: try SourceLimits(source: source.id, settings: source.settings))
+                    let limited = RetryingTransport(base: SourceLimitedTransport(base: transport, limiter: limiter))
+                    guard let client = try LiveSources.client(for: source, environment: environment, transport: limited) else {
                         return UnavailableSource(config: source)
                     }
                     return client

@@ -56,17 +56,32 @@ package struct ControlScheduler: Sendable {
     @discardableResult
     package func runDue(at now: Date) async throws -> [AlertEngine.RunSummary] {
         let lastRuns = try engine.database.read { try $0.lastRuns() }
-        var summaries: [AlertEngine.RunSummary] = []
-        for control in plan.due(at: now, lastRuns: lastRuns, start: start) {
-            summaries.append(try await runOnce(control, at: now))
-        }
-        return summaries
+        return try await run(plan.due(at: now, lastRuns: lastRuns, start: start), at: now)
     }
 
     /// Runs one control now, whatever its cadence (`soc2bot check`).
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
-        let results = control.isAutomated ? await runner.run(control, at: now)
-            : try ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
+        try await run([control], at: now)[0]
+    }
+
+    /// Runs `controls` as one step: the facts of all the automated ones are read (each source and kind once) and
+    /// judged concurrently, then each control's run is reconciled in the order given (manifest order), one
+    /// transaction each, so results, alerts and the ledger come out as if they had run one after another.
+    @discardableResult
+    package func run(_ controls: [Control], at now: Date) async throws -> [AlertEngine.RunSummary] {
+        let automated = controls.filter(\.isAutomated)
+        let judged = Dictionary(zip(automated.map(\.id), await runner.run(automated, at: now)), uniquingKeysWith: { first, _ in first })
+        var summaries: [AlertEngine.RunSummary] = []
+        for control in controls {
+            let results = try judged[control.id]
+                ?? ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
+            summaries.append(try reconcile(control, results: results, at: now))
+        }
+        return summaries
+    }
+
+    /// Records one control's run (see `AlertEngine.reconcile`) with the reminders it decides, and logs what changed.
+    private func reconcile(_ control: Control, results: [CheckResult], at now: Date) throws -> AlertEngine.RunSummary {
         // The reminders are queued in the run's transaction: once the run is recorded the control is not due again for a
         // cadence, so reminders decided after a separate commit were lost to a crash in between for that long. So is a
         // request to run it (`requestRuns`) answered: with this run, not before it.

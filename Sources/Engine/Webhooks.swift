@@ -33,14 +33,17 @@ package struct TriggeredWork: TimedWork {
         let requested = try scheduler.engine.database.read { try $0.requestedRuns() }
         var ids = triggers.take()
         ids += requested.filter { !ids.contains($0) }
+        var controls: [Control] = []
         for id in ids {
             guard let control = scheduler.engine.config.control(id) else {
                 // No longer in the manifests: nothing will run it, so its request must not keep the loop awake.
                 try scheduler.engine.database.write { try $0.clearRunRequest(id) }
                 continue
             }
-            try await scheduler.runOnce(control, at: now)
+            controls.append(control)
         }
+        // One step: the triggered controls share their reads.
+        try await scheduler.run(controls, at: now)
     }
 }
 

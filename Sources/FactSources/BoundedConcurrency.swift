@@ -1,7 +1,7 @@
 /// Runs `transform` on every element with at most `limit` calls in flight, keeping the input order. The first
 /// error cancels the rest and is thrown. Sources use it for per-item API calls (a user's MFA devices, a bucket's
 /// encryption), so a run costs about `items / limit` round trips of wall time instead of `items`.
-func boundedMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ transform: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+package func boundedMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ transform: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
     var results = [R?](repeating: nil, count: items.count)
     try await withThrowingTaskGroup(of: (Int, R).self) { group in
         var next = 0

@@ -30,6 +30,25 @@ struct Check: AsyncParsableCommand {
         var errors: Int
         var failing: [String]
         var errorMessages: [String]
+        /// Every resource judged, passing ones too, in the check's order: what a pipeline diffs between runs.
+        var results: [Resource]
+    }
+
+    /// One resource's verdict in `--format json`: the id as the source gives it (an ARN, a login, the system's own id),
+    /// its kind, pass/fail/error, what was observed, and for an error its message.
+    struct Resource: Encodable {
+        var id: String
+        var kind: String
+        var name: String
+        var status: String
+        var observed: String
+        var error: String?
+
+        init(_ result: CheckResult) {
+            id = result.resource.id; kind = result.resource.kind; name = result.resource.name; status = result.status.label
+            observed = result.observed
+            if case .error(let message) = result.status { error = message }
+        }
     }
 
     func run() async throws {
@@ -38,7 +57,7 @@ struct Check: AsyncParsableCommand {
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = Date()
         let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: now) }
-        // Integration health reflects the reads this run made (controls run in manifest order). With the bot's
+        // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals.
         var withLedger = Bot.watched(sources, config: config, monitor: SourceHealthMonitor(now: { now }))
         if FileManager.default.fileExists(atPath: common.database) {
@@ -50,15 +69,17 @@ struct Check: AsyncParsableCommand {
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         var findings: [[String: Any]] = []
-        for control in config.controls where control.isAutomated && (selected?.contains(control.id) ?? true) {
-            let results = await runner.run(control, at: now)
+        // One step, as the scheduler runs one: each source and fact kind read once for all the controls.
+        let controls = config.controls.filter { $0.isAutomated && (selected?.contains($0.id) ?? true) }
+        for (control, results) in zip(controls, await runner.run(controls, at: now)) {
             findings += results.map { OCSFDetectionFinding.encode($0, control: control, organisation: config.organisation, at: now) }
             let failing = results.filter { $0.status == .fail }
             let errors = results.compactMap { if case .error(let m) = $0.status { "\($0.resource.id): \(m)" } else { nil } }
             rows.append(Row(control: control.id.rawValue, criteria: control.criteria.map(\.rawValue), severity: control.severity.rawValue,
                             status: !errors.isEmpty ? "error" : failing.isEmpty ? "pass" : "fail",
                             passed: results.count - failing.count - errors.count, failed: failing.count, errors: errors.count,
-                            failing: failing.map { "\($0.resource.name): \($0.observed)" }, errorMessages: errors))
+                            failing: failing.map { "\($0.resource.name): \($0.observed)" }, errorMessages: errors,
+                            results: results.map(Resource.init)))
         }
         if format != "table" {
             let encoder = JSONEncoder()

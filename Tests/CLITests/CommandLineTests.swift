@@ -58,6 +58,28 @@ struct CommandLineTests {
         #expect(starterRows.contains { $0["control"] as? String == "offboarding-sla" && $0["status"] as? String == "error" })
     }
 
+    /// `--format json` lists every resource judged, passing ones too, by the id the source gives it, its kind and its
+    /// status, so a pipeline can diff two runs.
+    @Test func checkJSONListsEveryResourceWithItsIdKindAndStatus() async throws {
+        // Given the demo organisation at the scenario's start (one vendor report expired, the others current)
+        let json = try await CLI.run(["check", "--manifests", "manifests/demo", "--format", "json", "--only", "vendor-soc2-reports,storage-encryption"])
+        #expect(json.status == 1, "\(json.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.compactMap { $0["control"] as? String } == ["storage-encryption", "vendor-soc2-reports"])
+        for row in rows {
+            // Then each row carries its results, one per resource, with counts that agree with the summary columns
+            let results = try #require(row["results"] as? [[String: Any]], "\(row)")
+            let statuses = results.compactMap { $0["status"] as? String }
+            #expect(statuses.count == results.count)
+            #expect(statuses.filter { $0 == "pass" }.count == row["passed"] as? Int)
+            #expect(statuses.filter { $0 == "fail" }.count == row["failed"] as? Int)
+            #expect(results.allSatisfy { ($0["id"] as? String)?.isEmpty == false && ($0["kind"] as? String)?.isEmpty == false })
+            #expect(Set(results.compactMap { $0["id"] as? String }).count == results.count, "resource ids are unique within a control")
+        }
+        let vendors = try #require(rows.last?["results"] as? [[String: Any]])
+        #expect(Set(vendors.compactMap { $0["status"] as? String }) == ["pass", "fail"], "passing resources are listed too: \(vendors)")
+    }
+
     @Test func aTamperedLedgerIsNamedAndTheBotRefusesToStart() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,0 +1,52 @@
+import Checks
+import Core
+import Engine
+import FactSources
+import Foundation
+import Logging
+import Store
+import Testing
+import TestSupport
+
+/// The scheduler's step: every control due at one moment shares one read per (source, fact kind), and the runs are
+/// reconciled in manifest order.
+@Suite("Scheduler step")
+struct SchedulerStepTests {
+    static func control(_ id: ControlID, _ type: String) -> Control {
+        Control(id: id, title: "Control \(id)", criteria: [Criterion("CC6.1")!], owner: "infra", severity: .high, cadence: 3_600,
+                check: CheckSpec(type: type), remediation: "Fix it.")
+    }
+
+    @Test
+    func controlsDueTogetherReadEachSourceAndKindOnce() async throws {
+        // Given four controls due at once, three reading buckets and two reading accounts, from one source
+        var config = EngineFixtures.config()
+        config.sources = [SourceConfig(id: "aws", kind: "aws")]
+        config.controls += [Self.control("bucket-public", "storage_public_access"), Self.control("mfa", "mfa"),
+                            Self.control("inactive", "inactive_accounts")]
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        var served = Facts()
+        served.accounts = [Account(system: "AWS", login: "dana", email: "dana@test.example", active: true, mfaEnabled: false, privileged: false,
+                                   lastLoginAt: EngineFixtures.t0)]
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+        let source = CountingSource("aws", served)
+        let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: [source], surfaces: [], clock: clock,
+                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+
+        // When the loop takes its step
+        try await bot.loop.step()
+
+        // Then each kind was read once, and every control's run was recorded with its alerts, in manifest order
+        #expect(source.reads(.buckets) == 1)
+        #expect(source.reads(.accounts) == 1)
+        let runs = try bot.engine.database.read { try $0.lastRuns() }
+        #expect(Set(runs.keys) == Set(config.controls.map(\.id)))
+        let alerts = try bot.engine.database.read { try $0.liveAlerts() }
+        #expect(alerts.map(\.control) == ["bucket-encryption", "mfa"])
+
+        // And the next step, an hour on, reads once more
+        clock.advance(by: 3_600)
+        try await bot.loop.step()
+        #expect(source.reads(.buckets) == 2 && source.reads(.accounts) == 2)
+    }
+}
