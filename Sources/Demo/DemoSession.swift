@@ -47,10 +47,12 @@ package struct DemoSession: Sendable {
         return database
     }
 
-    /// Builds the demo bot. `makeClock` receives the simulated time to start from.
+    /// Builds the demo bot. `makeClock` receives the simulated time to start from; `observeStep` is called after each
+    /// step has saved the clock (`soc2bot-bench --only year` times the steps there).
     package static func make(config fullConfig: BotConfig, scenario: Scenario, database: BotDatabase, makeClock: (Date) -> any BotClock,
                              surfaces: [any ChatSurface], logger: Logger, until: TimeInterval?,
-                             say: @escaping @Sendable (String) -> Void) throws -> (DemoSession, any BotClock) {
+                             say: @escaping @Sendable (String) -> Void,
+                             observeStep: @escaping @Sendable (Date) -> Void = { _ in }) throws -> (DemoSession, any BotClock) {
         let config = fullConfig.restrictingChat(to: [.terminal])
         let resumeAt = try resumeTime(database: database, scenario: scenario)
         // Refuses a broken chain before anything is appended to it (BrokenLedgerError).
@@ -66,6 +68,7 @@ package struct DemoSession: Sendable {
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
             try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+            observeStep(now)
         }
         return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt, ledgerCheck: ledgerCheck), clock)
     }

@@ -285,6 +285,18 @@ package struct StoreTransaction {
         }
     }
 
+    /// Rows in one of the bot's tables (`check_run`, `alert`, `outbox`, …): a full count, for benchmarks and
+    /// diagnostics, never for a step.
+    package func rowCount(table: String) throws -> Int {
+        guard !table.isEmpty, table.allSatisfy({ $0.isLetter || $0 == "_" }) else { throw StoreError.corrupt("no table named \(table)") }
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+    }
+
+    /// Ledger entries of `kind`: a full count, for benchmarks and diagnostics, never for a step.
+    package func evidenceCount(kind: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = ?", arguments: [kind]) ?? 0
+    }
+
     // MARK: Outbox
 
     /// Queues a message; its txnID is fixed now, before any attempt.
