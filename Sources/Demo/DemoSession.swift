@@ -67,7 +67,12 @@ package struct DemoSession: Sendable {
         let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
-            try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+            // A resumed demo starts at the later of this save and the ledger head's time (`resumeTime`): a step that
+            // appended evidence at `now` has saved its time already, and a second commit (an fsync) a step would only
+            // repeat it.
+            if try database.read({ try $0.ledgerHeadTime() }).map({ $0 < now }) ?? true {
+                try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+            }
             observeStep(now)
         }
         return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt, ledgerCheck: ledgerCheck), clock)
