@@ -64,7 +64,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets",
+        .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets", "Demo", "Manifests",
                                                             .product(name: "Logging", package: "swift-log")]),
 
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),

@@ -13,12 +13,15 @@ import Store
 //   … --only identity                             10,000 people × 5 systems through offboarding and MFA; webhook latency
 //   … --only endpoints                            5,000 devices and 1,000 people through the endpoint and training controls
 //   … --only metrics                              status, metrics, digest and /metrics over a 1,000,000-entry ledger
+//   … --only year [--days N]                      a simulated year (N days) of the demo's 15 controls every 5 min through the
+//                                                  real loop: step time in the first and last month, wall time, peak RSS
+//                                                  (run from the repository root: it reads manifests/demo)
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 //   scripts/bench-aws                              a full AWS run on a seeded moto server (--only aws)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|matrix|aws]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|year|matrix|aws] [--days N]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws; year: not in the default groups)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -250,6 +253,14 @@ if groups.contains("endpoints") {
 
 if groups.contains("metrics") {
     table += try await benchMetrics(ledgerSize: 1_000_000 / scale)
+}
+
+// MARK: - A simulated year through the real loop (not part of the default groups: it takes about a minute)
+
+if groups.contains("year") {
+    let days = arguments.firstIndex(of: "--days").flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? (quick ? 36 : 365)
+    require((31...366).contains(days), "--days takes 31…366")
+    table += try await benchYear(manifests: "manifests/demo", days: days)
 }
 
 // MARK: - Matrix round trip (needs the Synapse scripts/bench-matrix starts; not part of the default groups)

@@ -48,10 +48,12 @@ package struct DemoSession: Sendable {
         return database
     }
 
-    /// Builds the demo bot. `makeClock` receives the simulated time to start from.
+    /// Builds the demo bot. `makeClock` receives the simulated time to start from; `observeStep` is called after each
+    /// step has saved the clock (`soc2bot-bench --only year` times the steps there).
     package static func make(config fullConfig: BotConfig, scenario: Scenario, database: BotDatabase, makeClock: (Date) -> any BotClock,
                              surfaces: [any ChatSurface], logger: Logger, until: TimeInterval?,
-                             say: @escaping @Sendable (String) -> Void) throws -> (DemoSession, any BotClock) {
+                             say: @escaping @Sendable (String) -> Void,
+                             observeStep: @escaping @Sendable (Date) -> Void = { _ in }) throws -> (DemoSession, any BotClock) {
         var config = fullConfig.restrictingChat(to: [.terminal])
         // The world's vendors with a register id join the register, so `/soc2 vendor renew <id>` works in scenarios.
         let registered = Set(config.vendors.map { $0.id.lowercased() })
@@ -87,7 +89,13 @@ package struct DemoSession: Sendable {
         let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
-            try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+            // A resumed demo starts at the later of this save and the ledger head's time (`resumeTime`): a step that
+            // appended evidence at `now` has saved its time already, and a second commit (an fsync) a step would only
+            // repeat it.
+            if try database.read({ try $0.ledgerHeadTime() }).map({ $0 < now }) ?? true {
+                try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
+            }
+            observeStep(now)
         }
         return (DemoSession(bot: bot, driver: driver, world: world, resumeAt: resumeAt, ledgerCheck: ledgerCheck), clock)
     }

@@ -79,8 +79,7 @@ package struct ScenarioDriver: TimedWork {
         let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
         let control = ControlID(parts[0])
         let resource = parts.count > 1 ? parts[1] : ReconcilePlan.groupKey
-        let alerts = try database.read { try $0.alerts() }.filter { $0.control == control && $0.resourceKey == resource }
-        let id = alerts.last.map { $0.id.description } ?? "A-0"
+        let id = try database.read { try $0.latestAlert(control: control, resourceKey: resource) }.map { $0.id.description } ?? "A-0"
         return try resolve(template.replacingCharacters(in: open.lowerBound...close, with: id))
     }
 }

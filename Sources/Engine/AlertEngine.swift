@@ -40,34 +40,67 @@ package struct AlertEngine: Sendable {
                            andThen: (StoreTransaction) throws -> Void = { _ in }) throws -> RunSummary {
         let digest = Self.digest(results)
         return try database.write { tx in
-            let plan = ReconcilePlan.plan(control: control, results: results, at: at,
-                                          tracks: try tx.tracks(control: control.id), liveAlerts: try tx.liveAlerts(control: control.id))
-            var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors,
-                                     errorMessages: plan.errorMessages)
-            try tx.saveTracks(plan.tracksToSave, control: control.id)
-            try tx.forgetTracks(plan.tracksToForget, control: control.id)
-            let run = CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest)
-            try tx.recordRun(run)
-            try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
-                                  data: ControlRunEvidence(run: run, errors: plan.errorMessages, digestFormat: Self.digestFormat))
-            for draft in plan.alertsToOpen {
-                let alert = try tx.openAlert(control: control, draft: draft, at: at, sla: config.sla(for: control))
-                try tx.setTimer(alert.id, at: timer(alert))
-                try tx.appendEvidence(kind: "alert_opened", subject: alert.id.description, at: at, data: AlertOpenedEvidence(alert: alert))
-                try enqueue(.postAlert, alert: alert, at: at, tx: tx)
-                summary.opened.append(alert.id)
-            }
-            for (id, action) in plan.alertActions {
-                guard let alert = try tx.alert(id) else { continue }
-                let request = AlertRequest(action, by: .system("scheduler"), via: .system, at: at)
-                if case .changed(let next, let transition, let effects) = try lifecycle.apply(request, to: alert) {
-                    try commit(next, transition: transition, effects: effects, previousVersion: alert.version, tx: tx)
-                    if case .resolve = action { summary.resolved.append(id) } else { summary.updated.append(id) }
-                }
-            }
+            let summary = try record(control, results: results, digest: digest, at: at, tx: tx)
             try andThen(tx)
             return summary
         }
+    }
+
+    /// One control's run in a step: what `reconcile(step:at:andThen:)` records.
+    package struct StepRun: Sendable {
+        package var control: Control
+        package var results: [CheckResult]
+        package init(control: Control, results: [CheckResult]) { self.control = control; self.results = results }
+    }
+
+    /// Reconciles the runs of one scheduler step in one write transaction — one commit (and one fsync) a step rather
+    /// than one a control — each run in a savepoint of its own, in the given order: a run whose reconcile fails
+    /// (a damaged row, say) is rolled back alone, with whatever its `andThen` wrote, and its error takes its place
+    /// in the answer; the other runs, their alerts and evidence are committed. Each outcome is in `runs`' order.
+    package func reconcile(step runs: [StepRun], at: Date,
+                           andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in }) throws -> [Result<RunSummary, any Error>] {
+        let digests = runs.map { Self.digest($0.results) }
+        return try database.write { tx in
+            zip(runs, digests).map { run, digest in
+                Result {
+                    try tx.savepoint {
+                        let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx)
+                        try andThen(run, tx)
+                        return summary
+                    }
+                }
+            }
+        }
+    }
+
+    /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.
+    private func record(_ control: Control, results: [CheckResult], digest: String, at: Date, tx: StoreTransaction) throws -> RunSummary {
+        let plan = ReconcilePlan.plan(control: control, results: results, at: at,
+                                      tracks: try tx.tracks(control: control.id), liveAlerts: try tx.liveAlerts(control: control.id))
+        var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors,
+                                 errorMessages: plan.errorMessages)
+        try tx.saveTracks(plan.tracksToSave, control: control.id)
+        try tx.forgetTracks(plan.tracksToForget, control: control.id)
+        let run = CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest)
+        try tx.recordRun(run)
+        try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
+                              data: ControlRunEvidence(run: run, errors: plan.errorMessages, digestFormat: Self.digestFormat))
+        for draft in plan.alertsToOpen {
+            let alert = try tx.openAlert(control: control, draft: draft, at: at, sla: config.sla(for: control))
+            try tx.setTimer(alert.id, at: timer(alert))
+            try tx.appendEvidence(kind: "alert_opened", subject: alert.id.description, at: at, data: AlertOpenedEvidence(alert: alert))
+            try enqueue(.postAlert, alert: alert, at: at, tx: tx)
+            summary.opened.append(alert.id)
+        }
+        for (id, action) in plan.alertActions {
+            guard let alert = try tx.alert(id) else { continue }
+            let request = AlertRequest(action, by: .system("scheduler"), via: .system, at: at)
+            if case .changed(let next, let transition, let effects) = try lifecycle.apply(request, to: alert) {
+                try commit(next, transition: transition, effects: effects, previousVersion: alert.version, tx: tx)
+                if case .resolve = action { summary.resolved.append(id) } else { summary.updated.append(id) }
+            }
+        }
+        return summary
     }
 
     // MARK: Actions

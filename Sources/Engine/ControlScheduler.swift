@@ -52,7 +52,9 @@ package struct ControlScheduler: Sendable {
         plan.nextDue(lastRuns: try engine.database.read { try $0.lastRuns() }, start: start)
     }
 
-    /// Runs every control due at `now`.
+    /// Runs every control due at `now`: reads and evaluates each, then records them all in one write transaction with
+    /// a savepoint per control (`AlertEngine.reconcile(step:at:andThen:)`), in manifest order. A control whose record
+    /// fails (a damaged row) is rolled back alone; once the others are committed, its error is thrown.
     @discardableResult
     package func runDue(at now: Date) async throws -> [AlertEngine.RunSummary] {
         let lastRuns = try engine.database.read { try $0.lastRuns() }
@@ -65,42 +67,59 @@ package struct ControlScheduler: Sendable {
     }
 
     /// Runs `controls` as one step: the facts of all the automated ones are read (each source and kind once) and
-    /// judged concurrently, then each control's run is reconciled in the order given (manifest order), one
-    /// transaction each, so results, alerts and the ledger come out as if they had run one after another.
+    /// judged concurrently; then every run is recorded in one write transaction, a savepoint per control, in the order
+    /// given (manifest order), so results, alerts and the ledger come out as if they had run one after another. A
+    /// control whose record fails is rolled back alone; the others are kept, then its error is thrown.
     @discardableResult
     package func run(_ controls: [Control], at now: Date) async throws -> [AlertEngine.RunSummary] {
         let automated = controls.filter(\.isAutomated)
         let judged = Dictionary(zip(automated.map(\.id), await runner.run(automated, at: now)), uniquingKeysWith: { first, _ in first })
-        var summaries: [AlertEngine.RunSummary] = []
+        var runs: [AlertEngine.StepRun] = []
         for control in controls {
             let results = try judged[control.id]
                 ?? ManualEvidence.results(control, config: engine.config, database: engine.database, start: start, at: now)
-            summaries.append(try reconcile(control, results: results, at: now))
+            runs.append(AlertEngine.StepRun(control: control, results: results))
         }
+        guard !runs.isEmpty else { return [] }
+        var summaries: [AlertEngine.RunSummary] = []
+        var failure: (any Error)?
+        for (run, outcome) in zip(runs, try engine.reconcile(step: runs, at: now, andThen: { run, tx in try decide(run.control, run.results, at: now, tx: tx) })) {
+            switch outcome {
+            case .success(let summary):
+                report(summary)
+                summaries.append(summary)
+            case .failure(let error):
+                logger.error("control run could not be recorded; the step's other runs were", metadata: [
+                    "control.id": "\(run.control.id)", "error": "\(error)",
+                ])
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
         return summaries
     }
 
-    /// Records one control's run (see `AlertEngine.reconcile`) with the reminders it decides, and logs what changed.
-    private func reconcile(_ control: Control, results: [CheckResult], at now: Date) throws -> AlertEngine.RunSummary {
-        // The reminders are queued in the run's transaction: once the run is recorded the control is not due again for a
-        // cadence, so reminders decided after a separate commit were lost to a crash in between for that long. So is a
-        // request to run it (`requestRuns`) answered: with this run, not before it.
-        let summary = try engine.reconcile(control, results: results, at: now) { tx in
-            _ = try reminders.queue(control, results: results, at: now, tx: tx)
-            try tx.clearRunRequest(control.id, ranAt: now)
-        }
+    /// What a run decides besides alerts, in the run's transaction. The reminders are queued there: once the run is
+    /// recorded the control is not due again for a cadence, so reminders decided after a separate commit were lost to a
+    /// crash in between for that long. So is a request to run it (`requestRuns`) answered: with this run, not before it.
+    private func decide(_ control: Control, _ results: [CheckResult], at now: Date, tx: StoreTransaction) throws {
+        _ = try reminders.queue(control, results: results, at: now, tx: tx)
+        try tx.clearRunRequest(control.id, ranAt: now)
+    }
+
+    /// Says where operators look what a run found beyond the ledger.
+    private func report(_ summary: AlertEngine.RunSummary) {
         if summary.errors > 0 {
             // An error is never a pass: say so where operators look, as well as in the ledger.
             logger.warning("control could not be fully evaluated", metadata: [
-                "control.id": "\(control.id)", "control.errors": "\(summary.errors)",
+                "control.id": "\(summary.control)", "control.errors": "\(summary.errors)",
                 "error": "\(summary.errorMessages.first ?? "")",
             ])
         }
         if !summary.opened.isEmpty || !summary.resolved.isEmpty {
             logger.info("control run changed alerts", metadata: [
-                "control.id": "\(control.id)", "alerts.opened": "\(summary.opened.count)", "alerts.resolved": "\(summary.resolved.count)",
+                "control.id": "\(summary.control)", "alerts.opened": "\(summary.opened.count)", "alerts.resolved": "\(summary.resolved.count)",
             ])
         }
-        return summary
     }
 }

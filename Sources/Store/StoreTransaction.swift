@@ -6,6 +6,19 @@ import GRDB
 package struct StoreTransaction {
     let db: Database
 
+    /// Runs `body` in a savepoint of this transaction: when it throws, everything it wrote is rolled back and the
+    /// error rethrown, and the transaction goes on with what was written before (one control's failed run in a
+    /// step's batch loses only itself).
+    package func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var value: T?
+        try db.inSavepoint {
+            value = try body()
+            return .commit
+        }
+        guard let value else { throw StoreError.corrupt("a savepoint committed without its value") }
+        return value
+    }
+
     // MARK: Alerts
 
     /// Live (not closed or resolved) alerts of a control, keyed by resource key.
@@ -22,6 +35,13 @@ package struct StoreTransaction {
 
     package func alert(_ id: AlertID) throws -> Alert? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
+        return try StoredRow(row, table: "alert").json(1, Alert.self)
+    }
+
+    /// The newest episode of `control`'s alert on `resourceKey`, ended or not: one seek along `alert_control`.
+    package func latestAlert(control: ControlID, resourceKey: String) throws -> Alert? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE control_id = ? AND resource_key = ? ORDER BY episode DESC LIMIT 1"),
+                                         arguments: [control.rawValue, resourceKey]) else { return nil }
         return try StoredRow(row, table: "alert").json(1, Alert.self)
     }
 
@@ -285,6 +305,18 @@ package struct StoreTransaction {
         }
     }
 
+    /// Rows in one of the bot's tables (`check_run`, `alert`, `outbox`, …): a full count, for benchmarks and
+    /// diagnostics, never for a step.
+    package func rowCount(table: String) throws -> Int {
+        guard !table.isEmpty, table.allSatisfy({ $0.isLetter || $0 == "_" }) else { throw StoreError.corrupt("no table named \(table)") }
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+    }
+
+    /// Ledger entries of `kind`: a full count, for benchmarks and diagnostics, never for a step.
+    package func evidenceCount(kind: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = ?", arguments: [kind]) ?? 0
+    }
+
     // MARK: Outbox
 
     /// Queues a message; its txnID is fixed now, before any attempt.
@@ -327,13 +359,19 @@ package struct StoreTransaction {
     package func pendingOutbox(platforms: Set<ChatPlatform>, limit: Int = 500) throws -> [OutboxMessage] {
         guard !platforms.isEmpty else { return [] }
         let list = platforms.map { "'\($0.rawValue)'" }.joined(separator: ",")
-        return try Row.fetchAll(db, sql: """
-            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
-            FROM outbox WHERE delivered_at IS NULL AND next_attempt_at < ? AND platform IN (\(list)) ORDER BY id LIMIT ?
-            """, arguments: [Self.undeliverable, limit]).map(Self.outboxMessage)
+        return try Row.fetchAll(db.cachedStatement(sql: Self.pendingOutboxSQL.replacingOccurrences(of: "$platforms", with: list)), arguments: [limit])
+            .map(Self.outboxMessage)
     }
 
-    /// `next_attempt_at` of a message given up on: kept, with its error, and never attempted again.
+    /// `pendingOutbox`'s query (`$platforms` stands for the quoted platform list), exposed so a test can check that it
+    /// reads the `outbox_due` index: the literal bound is the partial index's, so the messages given up on are never walked.
+    package static let pendingOutboxSQL = """
+        SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+        FROM outbox INDEXED BY outbox_due WHERE delivered_at IS NULL AND next_attempt_at < 63113904000 AND platform IN ($platforms) ORDER BY id LIMIT ?
+        """
+
+    /// `next_attempt_at` of a message given up on: kept, with its error, and never attempted again. The `outbox_due`
+    /// index and `pendingOutboxSQL` write it as the literal 63113904000.
     private static let undeliverable = Date.distantFuture.timeIntervalSinceReferenceDate
 
     /// Number of undelivered messages (all platforms).
