@@ -65,7 +65,7 @@ package struct Bot: Sendable {
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client
-    /// (`LiveSources`; credentials from `environment` by the variable names in the manifests); a kind without a
+    /// (`SourceRegistry`; credentials from `environment` by the variable names in the manifests); a kind without a
     /// client in this build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report
     /// errors; a demo source whose scenario cannot be loaded says why (file:line:column).
     package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -85,7 +85,7 @@ package struct Bot: Sendable {
                 return VendorRegisterSource(id: source.id, vendors: config.vendors)
             default:
                 do {
-                    guard let client = try LiveSources.client(for: source, environment: environment, transport: transport) else {
+                    guard let client = try SourceRegistry.client(for: source, environment: environment, transport: transport) else {
                         return UnavailableSource(config: source)
                     }
                     return client
