@@ -113,7 +113,7 @@ extension ManifestFileDecoder {
         }
         let block = SchemaBlock(
             subject: { "check parameter `\($0)`" }, unknown: { "unknown parameter `\($0)` for check type `\(type.name)`" },
-            missing: { "check type `\(type.name)` needs parameter `\($0)`" }, owner: "`\(type.name)`", noun: "parameters",
+            missing: { "check type `\(type.name)` needs parameter `\($0)`" }, owner: "`\(type.name)`", fullOwner: "check type `\(type.name)`", noun: "parameters",
             otherKeys: ["type", "sources"], add: { "add `\($0):`" })
         let parameters = schemaValues(entries, specs: type.parameters, block: block, missingPosition: position(node))
         for source in sources { draft.references.append(.init(kind: .source, id: source, field: "check.sources")) }

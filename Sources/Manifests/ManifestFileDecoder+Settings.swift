@@ -10,8 +10,10 @@ struct SchemaBlock {
     var unknown: (String) -> String
     /// "check type `access_review` needs parameter `system`".
     var missing: (String) -> String
-    /// "check type `mfa`", "kind `aws`": who takes the keys, in fixes.
+    /// "`mfa`", "kind `aws`": who takes the keys, in "remove it; `mfa` takes …".
     var owner: String
+    /// "check type `mfa`", "kind `aws`": in "… takes no parameters; remove it".
+    var fullOwner: String
     /// "parameters", "settings".
     var noun: String
     /// Keys written beside the schema's own that are not problems here (`type`, `sources` of a check), offered as
@@ -33,7 +35,7 @@ extension ManifestFileDecoder {
         for entry in entries where !block.otherKeys.contains(entry.key) {
             guard let spec = specs.first(where: { $0.name == entry.key }) else {
                 let allowed = names.isEmpty
-                    ? "\(block.owner) takes no \(block.noun); remove it"
+                    ? "\(block.fullOwner) takes no \(block.noun); remove it"
                     : "remove it; \(block.owner) takes \(NameSuggestion.list(names))"
                 log.report(position(entry.keyNode), block.unknown(entry.key),
                            fix: NameSuggestion.fix(for: entry.key, among: names + block.otherKeys, otherwise: allowed))

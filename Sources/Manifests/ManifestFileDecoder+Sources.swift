@@ -60,7 +60,7 @@ extension ManifestFileDecoder {
     /// How problems in a source's `settings:` name it: "setting `regions` of source `aws`".
     private static func settingsBlock(owner: String, kind: SourceKind) -> SchemaBlock {
         SchemaBlock(subject: { "setting `\($0)` of \(owner)" }, unknown: { "unknown setting `\($0)` for \(owner) of kind `\(kind.name)`" },
-                    missing: { "\(owner) of kind `\(kind.name)` needs setting `\($0)`" }, owner: "kind `\(kind.name)`", noun: "settings",
+                    missing: { "\(owner) of kind `\(kind.name)` needs setting `\($0)`" }, owner: "kind `\(kind.name)`", fullOwner: "kind `\(kind.name)`", noun: "settings",
                     add: { "add `\($0):` under `settings`" })
     }
 

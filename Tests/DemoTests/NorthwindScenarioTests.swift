@@ -1,4 +1,5 @@
 import Chat
+import Checks
 import Core
 import Demo
 import Engine
@@ -27,7 +28,7 @@ struct NorthwindScenarioTests {
     }
 
     static func play(until: TimeInterval? = nil) async throws -> Outcome {
-        let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo")).get()
+        let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo"), catalog: .builtIn).get()
         let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/northwind.yaml"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("northwind-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
