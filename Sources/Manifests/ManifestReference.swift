@@ -61,7 +61,7 @@ package enum ManifestReference {
             let provides = Set(kind.provides) == Set(FactKind.external) && kind.provides.count > 1
                 ? "all external kinds" : kind.provides.map { "`\($0.rawValue)`" }.joined(separator: ", ")
             let credentials = kind.credentials.isEmpty ? "—" : kind.credentials.map { role in
-                (role.required ? "" : "optional ") + "`\(role.name)`" + (role.defaultVariable.map { " (`\($0)`)" } ?? " (**no default**)")
+                (role.required ? "" : "optional ") + "`\(role.name)`" + (role.defaultVariable.map { " (`\($0)`)" } ?? (role.required ? " (**no default**: name it)" : ""))
                     + ": " + cell(role.help)
             }.joined(separator: "<br>")
             let settings = kind.settings.isEmpty ? "—" : kind.settings.map(describe).joined(separator: "<br>")
