@@ -8,8 +8,11 @@ extension OffboardingCheck {
         parameters: [
             SettingSpec("sla", .duration, default: "24h", help: "time allowed after the termination date"),
             .systems,
+            SettingSpec("early_notice", .bool, default: "true",
+                        help: "tell the owning team when the termination is recorded, with the accounts and the deadline, and escalate only if it passes; false: alert only once the SLA has passed"),
         ], typicalCriteria: ["CC6.2"])) { p in
-        OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"))
+        OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"),
+                         earlyNotice: try p.bool("early_notice", default: true))
     }
 }
 

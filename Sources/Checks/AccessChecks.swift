@@ -4,9 +4,15 @@ import Foundation
 
 /// CC6.2: every account of a person terminated in HR is disabled within the SLA after the termination date.
 /// One resource per terminated person; accounts are matched to people by email (case-insensitive).
+///
+/// With `earlyNotice` (the default) the clock is shown as soon as the termination is recorded: a person with live
+/// accounts fails from the termination, with the SLA's end as the policy deadline, so the owning team gets one
+/// message listing the accounts and the deadline, edited as each account goes, resolved when the last goes, and
+/// escalating only if the deadline passes (`AlertTimers`: no acknowledgement chase before a policy deadline).
 struct OffboardingCheck: ControlCheck {
     let sla: TimeInterval
     let systems: [String]?
+    var earlyNotice = true
     var reads: Set<FactKind> { [.people, .accounts] }
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
@@ -30,8 +36,13 @@ struct OffboardingCheck: ControlCheck {
                 "\(account.system) (\(account.login)\(account.roles.isEmpty ? "" : ", " + account.roles.joined(separator: ", ")))"
             }.joined(separator: "; ")
             if now < deadline {
-                return CheckResult(resource: resource, status: .pass, expected: expected,
-                                   observed: "within SLA until \(TimeText.human(deadline)); still active in \(listing)")
+                guard earlyNotice else {
+                    return CheckResult(resource: resource, status: .pass, expected: expected,
+                                       observed: "within SLA until \(TimeText.human(deadline)); still active in \(listing)")
+                }
+                return CheckResult(resource: resource, status: .fail, expected: expected,
+                                   observed: "terminated \(TimeText.human(terminated)); remove by \(TimeText.human(deadline)); still active in \(listing)",
+                                   failingSince: terminated, policyDeadline: deadline)
             }
             return CheckResult(resource: resource, status: .fail, expected: expected,
                                observed: "terminated \(TimeText.human(terminated)); still active in \(listing)",

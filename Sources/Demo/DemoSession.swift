@@ -12,6 +12,7 @@ import Store
 package struct DemoSession: Sendable {
     package static let scenarioCursor = "demo.scenario"
     package static let clockCursor = "demo.now"
+    static let reviewsCursor = "demo.access-reviews"
 
     package let bot: Bot
     package let driver: ScenarioDriver
@@ -51,17 +52,32 @@ package struct DemoSession: Sendable {
     package static func make(config fullConfig: BotConfig, scenario: Scenario, database: BotDatabase, makeClock: (Date) -> any BotClock,
                              surfaces: [any ChatSurface], logger: Logger, until: TimeInterval?,
                              say: @escaping @Sendable (String) -> Void) throws -> (DemoSession, any BotClock) {
-        let config = fullConfig.restrictingChat(to: [.terminal])
+        var config = fullConfig.restrictingChat(to: [.terminal])
+        // The world's vendors with a register id join the register, so `/soc2 vendor renew <id>` works in scenarios.
+        let registered = Set(config.vendors.map { $0.id.lowercased() })
+        config.vendors += scenario.world.vendors.compactMap { vendor in
+            guard let id = vendor.id, !registered.contains(id.lowercased()) else { return nil }
+            return VendorEntry(id: id, name: vendor.name, tier: vendor.tier, owner: scenario.world.vendorOwners[id.lowercased()],
+                               reportPeriodEnd: vendor.reportPeriodEnd, questionnaireDue: vendor.questionnaireDue, dpaSigned: vendor.dpaSigned ?? false)
+        }
         let resumeAt = try resumeTime(database: database, scenario: scenario)
         // Refuses a broken chain before anything is appended to it (BrokenLedgerError).
         let ledgerCheck = try database.prepareLedgerForAppending(now: resumeAt)
         let clock = makeClock(resumeAt)
-        let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: scenario.world)
+        let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: scenario.world, renewals: database)
         let sources = Bot.sources(for: config) { _ in world }
         let engine = AlertEngine(config: config, database: database)
         let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),
                                     database: database, say: say)
         try driver.restore()
+        // Certifications made before the scenario starts are recorded once, with the first step's evidence.
+        if !scenario.world.accessReviews.isEmpty {
+            try database.write { tx in
+                guard try tx.cursor(reviewsCursor) == nil else { return }
+                try AccessReviews.recordPast(scenario.world.accessReviews, at: resumeAt, tx: tx)
+                try tx.setCursor(reviewsCursor, "recorded")
+            }
+        }
         let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in

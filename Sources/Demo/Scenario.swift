@@ -38,6 +38,20 @@ package struct ScenarioEvent: Sendable, Equatable {
     }
     package var offset: TimeInterval
     package var action: Action
+    /// The source's own record of the change (`changed_at`, `by`): when the system says it happened and who made it, as
+    /// an audit log (CloudTrail, Okta's System Log) tells it, so the failure is dated from the change, not from when a
+    /// run noticed it, and the alert names who did it.
+    package var change: SourceChange?
+    package init(offset: TimeInterval, action: Action, change: SourceChange? = nil) {
+        self.offset = offset; self.action = action; self.change = change
+    }
+}
+
+/// When a system says a change happened (an offset from the scenario's start) and who made it.
+package struct SourceChange: Sendable, Equatable {
+    package var offset: TimeInterval
+    package var by: String?
+    package init(offset: TimeInterval, by: String?) { self.offset = offset; self.by = by }
 }
 
 /// The demo organisation's systems: what the demo source serves.
@@ -56,6 +70,11 @@ package struct WorldState: Sendable, Equatable {
     package var databases: [Database] = []
     package var encryptionKeys: [EncryptionKey] = []
     package var findings: [ImportedFinding] = []
+    /// Access reviews certified before the scenario starts; the demo records them in its ledger when it starts on a
+    /// fresh database, as `/soc2 certify` would have, so the `access_review` checks read them back.
+    package var accessReviews: [AccessReview] = []
+    /// Each vendor's owner (a person id) by register id (lower-case): who besides a security lead may record its renewal.
+    package var vendorOwners: [String: PersonID] = [:]
     package init() {}
 
     /// Everything in the world, every kind answered.

@@ -30,7 +30,7 @@ package struct ScenarioDriver: TimedWork {
     package func restore() throws {
         let played = try position()
         for event in scenario.events.prefix(played) {
-            world.apply(event.action, at: scenario.start.addingTimeInterval(event.offset))
+            world.apply(event.action, at: scenario.start.addingTimeInterval(event.offset), change: change(event))
         }
     }
 
@@ -60,11 +60,16 @@ package struct ScenarioDriver: TimedWork {
                 // A command refused before reaching an alert wrote no cursor: advance it now.
                 if try position() == index { try database.write { try $0.setCursor(next.name, next.value) } }
             default:
-                if let problem = world.apply(event.action, at: due) { say("⚠ scenario event \(index + 1): \(problem)") }
+                if let problem = world.apply(event.action, at: due, change: change(event)) { say("⚠ scenario event \(index + 1): \(problem)") }
                 try database.write { try $0.setCursor(next.name, next.value) }
             }
             index += 1
         }
+    }
+
+    /// The event's `changed_at`/`by` as the system's record of it.
+    func change(_ event: ScenarioEvent) -> (at: Date, by: String?)? {
+        event.change.map { (scenario.start.addingTimeInterval($0.offset), $0.by) }
     }
 
     /// Replaces `{alert:CONTROL/RESOURCE}` and `{alert:CONTROL}` with the newest matching alert's id.

@@ -121,7 +121,7 @@ package enum ScenarioLoader {
             guard let node else { return world }
             guard let entries = map(node) else { problem(node, "`world` must be a mapping"); return world }
             allow(entries, ["people", "accounts", "buckets", "network_rules", "audit_trails", "repositories", "training", "vendors", "devices", "vulnerabilities",
-                           "password_policies", "databases", "encryption_keys", "findings"], in: "world", parent: node)
+                           "password_policies", "databases", "encryption_keys", "findings", "access_reviews"], in: "world", parent: node)
             for (key, list) in entries {
                 for item in list.sequence ?? [] {
                     guard let f = map(item).map({ Dictionary($0, uniquingKeysWith: { a, _ in a }) }) else { problem(item, "expected a mapping"); continue }
@@ -150,9 +150,21 @@ package enum ScenarioLoader {
                                                              defaultBranch: f["branch"]?.string ?? "main", protected: bool(f["protected"]) ?? true,
                                                              requiredReviews: int(f["required_reviews"]) ?? 1))
                     case "training":
-                        world.training.append(TrainingRecord(email: f["email"]?.string ?? "", completedAt: date(f["completed"])))
+                        world.training.append(TrainingRecord(email: f["email"]?.string ?? "", completedAt: date(f["completed"]), dueAt: date(f["due"]),
+                                                             course: f["course"]?.string))
                     case "vendors":
-                        world.vendors.append(Vendor(name: f["name"]?.string ?? "", tier: int(f["tier"]) ?? 2, reportPeriodEnd: date(f["report_period_end"])))
+                        world.vendors.append(Vendor(name: f["name"]?.string ?? "", tier: int(f["tier"]) ?? 2, reportPeriodEnd: date(f["report_period_end"]),
+                                                    id: f["id"]?.string, questionnaireDue: date(f["questionnaire_due"]), dpaSigned: bool(f["dpa_signed"])))
+                        if let owner = f["owner"]?.string {
+                            guard let id = f["id"]?.string else { problem(f["owner"], "a vendor's `owner` records renewals by its register `id`: give the vendor an id"); continue }
+                            world.vendorOwners[id.lowercased()] = PersonID(owner)
+                        }
+                    case "access_reviews":
+                        guard let system = f["system"]?.string, let by = f["by"]?.string, let certified = date(f["certified"]) else {
+                            problem(item, "an access review needs system, by (who certified) and certified (a date)"); continue
+                        }
+                        guard certified <= start else { problem(f["certified"], "`certified` is after the start: certify later reviews with a `command` event"); continue }
+                        world.accessReviews.append(AccessReview(system: system, certifiedBy: by, certifiedAt: certified, note: f["note"]?.string))
                     case "devices":
                         world.devices.append(Device(serial: f["serial"]?.string ?? "", name: f["name"]?.string ?? "", ownerEmail: f["owner"]?.string,
                                                     encrypted: bool(f["encrypted"]) ?? true, osVersion: f["os"]?.string ?? "macOS 15"))
@@ -194,10 +206,25 @@ package enum ScenarioLoader {
             if let atText = f["at"]?.string, DurationText.read(atText) == .failure(.outOfRange) {
                 problem(f["at"], "`at`: `\(excerpt(atText))` is out of range: at most \(DurationText.maximumText) from the start"); return nil
             }
-            guard let atNode = f["at"], let atText = atNode.string, let offset = atText == "0" ? 0 : DurationText.parse(atText) else {
-                problem(f["at"] ?? node, "an event needs `at`, an offset from the start such as 30h"); return nil
+            guard let atNode = f["at"], let atText = atNode.string else {
+                problem(f["at"] ?? node, "an event needs `at`, an offset from the start such as 30h or a date such as 2026-04-02T09:00:00Z"); return nil
             }
-            let actions = entries.filter { $0.0 != "at" }
+            let offset: TimeInterval
+            if let relative = atText == "0" ? 0 : DurationText.parse(atText) {
+                offset = relative
+            } else if let absolute = TimeText.parse(atText) {
+                guard absolute >= start else {
+                    problem(atNode, "`at`: \(atText) is before the scenario's start (\(TimeText.iso(start)))"); return nil
+                }
+                guard absolute.timeIntervalSince(start) <= DurationText.maximum else {
+                    problem(atNode, "`at`: `\(excerpt(atText))` is out of range: at most \(DurationText.maximumText) from the start"); return nil
+                }
+                offset = absolute.timeIntervalSince(start)
+            } else {
+                problem(atNode, "`at`: `\(excerpt(atText))` is neither an offset from the start such as 30h nor a date such as 2026-04-02T09:00:00Z")
+                return nil
+            }
+            let actions = entries.filter { !Self.eventKeys.contains($0.0) }
             guard actions.count == 1, let (verb, body) = actions.first else {
                 problem(node, "an event needs exactly one action besides `at` (terminate, set_account, set_bucket, set_network_rule, set_trail, set_repository, complete_training, set_vendor, set_device, add_vulnerability, fix_vulnerability, say, command)")
                 return nil
@@ -237,7 +264,35 @@ package enum ScenarioLoader {
             default:
                 problem(node, "unknown event action `\(verb)`"); return nil
             }
-            return action.map { ScenarioEvent(offset: offset, action: $0) }
+            var change: SourceChange?
+            if f["changed_at"] != nil || f["by"] != nil {
+                guard Self.changeVerbs.contains(verb) else {
+                    let key = f["changed_at"] != nil ? "changed_at" : "by"
+                    problem(node.mapping?.first { $0.key.string == key }?.key ?? node,
+                            "`\(key)` belongs to a change a system records (\(Self.changeVerbs.sorted().joined(separator: ", "))), not `\(verb)`")
+                    return nil
+                }
+                var changedAt = offset
+                if let changedNode = f["changed_at"] {
+                    guard let text = changedNode.string else { problem(changedNode, "`changed_at` must be an offset from the event such as -13m, or a date"); return nil }
+                    if text.hasPrefix("-") || text.hasPrefix("+"), let seconds = DurationText.parse(String(text.dropFirst())) {
+                        changedAt = offset + (text.hasPrefix("-") ? -seconds : seconds)
+                    } else if let date = TimeText.parse(text) {
+                        changedAt = date.timeIntervalSince(start)
+                    } else {
+                        problem(changedNode, "`changed_at`: `\(excerpt(text))` is neither an offset from the event such as -13m nor a date"); return nil
+                    }
+                    if changedAt > offset { problem(changedNode, "`changed_at` is after the event: a system records a change when it happens, not later"); return nil }
+                }
+                if let byNode = f["by"], byNode.string?.isEmpty != false { problem(byNode, "`by` names who made the change, e.g. `by: dana`"); return nil }
+                change = SourceChange(offset: changedAt, by: f["by"]?.string)
+            }
+            return action.map { ScenarioEvent(offset: offset, action: $0, change: change) }
         }
+
+        /// The keys an event has besides its one action.
+        static let eventKeys: Set<String> = ["at", "changed_at", "by"]
+        /// The actions a system's audit log records with a time and an actor.
+        static let changeVerbs: Set<String> = ["set_account", "set_bucket", "set_network_rule", "set_trail"]
     }
 }

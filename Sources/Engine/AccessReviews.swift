@@ -29,6 +29,22 @@ struct AccessReviewEvidence: Codable {
     var system: String
     var by: String
     var note: String?
+    /// When the review was certified, where that is before it was recorded (a past certification brought in when the
+    /// bot starts); absent for a certification from chat, which is recorded as it happens.
+    var certifiedAt: Date?
+    enum CodingKeys: String, CodingKey { case system, by, note, certifiedAt = "certified_at" }
+}
+
+extension AccessReviews {
+    /// Records certifications made before the bot watched (a scenario's `world.access_reviews`) as evidence at `now`, each
+    /// carrying its own certification time, so the `access_review` checks read them as `/soc2 certify` had recorded them.
+    package static func recordPast(_ reviews: [AccessReview], at now: Date, tx: StoreTransaction) throws {
+        for review in reviews {
+            _ = try tx.appendEvidence(kind: evidenceKind, subject: subject(review.system), at: now,
+                                      data: AccessReviewEvidence(system: review.system, by: review.certifiedBy, note: review.note,
+                                                                 certifiedAt: review.certifiedAt))
+        }
+    }
 }
 
 /// The bot's own facts: access reviews certified from chat, read from the evidence ledger.
@@ -49,7 +65,8 @@ package struct ReviewSource: FactSource {
                       let data = object["data"] as? [String: Any], let system = data["system"] as? String, let by = data["by"] as? String else {
                     return nil
                 }
-                return AccessReview(system: system, certifiedBy: by, certifiedAt: at, note: data["note"] as? String)
+                let certifiedAt = (data["certified_at"] as? String).flatMap(TimeText.parse) ?? at
+                return AccessReview(system: system, certifiedBy: by, certifiedAt: certifiedAt, note: data["note"] as? String)
             }
         }
         return facts

@@ -26,23 +26,31 @@ package struct VendorRegisterSource: FactSource {
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
         var facts = Facts()
         guard kinds.contains(.vendors) else { return facts }
-        var renewals: [String: VendorRenewalEvidence] = [:]
-        if let database {
-            for entry in try database.read({ try $0.evidence(subjectPrefix: "vendor:") }) {
-                guard let renewal = LedgerPayload.data(entry, kind: Self.evidenceKind, as: VendorRenewalEvidence.self) else { continue }
-                if renewal.periodEnd >= (renewals[renewal.vendor]?.periodEnd ?? .distantPast) { renewals[renewal.vendor] = renewal }
-            }
+        let listed = vendors.map { entry in
+            Vendor(name: entry.name, tier: entry.tier, reportPeriodEnd: entry.reportPeriodEnd, id: entry.id,
+                   questionnaireDue: entry.questionnaireDue, dpaSigned: entry.dpaSigned)
         }
-        facts.vendors = vendors.map { entry in
-            var vendor = Vendor(name: entry.name, tier: entry.tier, reportPeriodEnd: entry.reportPeriodEnd, id: entry.id,
-                                questionnaireDue: entry.questionnaireDue, dpaSigned: entry.dpaSigned)
-            if let renewal = renewals[entry.id.lowercased()], renewal.periodEnd > (entry.reportPeriodEnd ?? .distantPast) {
+        facts.vendors = try database.map { try Self.applyingRenewals(to: listed, from: $0) } ?? listed
+        return facts
+    }
+
+    /// `vendors` with the renewals recorded from chat applied: a vendor with a register id whose latest renewal covers a
+    /// later period than it says takes the renewal's period end and evidence.
+    package static func applyingRenewals(to vendors: [Vendor], from database: BotDatabase) throws -> [Vendor] {
+        var renewals: [String: VendorRenewalEvidence] = [:]
+        for entry in try database.read({ try $0.evidence(subjectPrefix: "vendor:") }) {
+            guard let renewal = LedgerPayload.data(entry, kind: evidenceKind, as: VendorRenewalEvidence.self) else { continue }
+            if renewal.periodEnd >= (renewals[renewal.vendor]?.periodEnd ?? .distantPast) { renewals[renewal.vendor] = renewal }
+        }
+        guard !renewals.isEmpty else { return vendors }
+        return vendors.map { listed in
+            var vendor = listed
+            if let id = vendor.id, let renewal = renewals[id.lowercased()], renewal.periodEnd > (vendor.reportPeriodEnd ?? .distantPast) {
                 vendor.reportPeriodEnd = renewal.periodEnd
                 vendor.renewal = "\(renewal.link) (recorded by \(renewal.by))"
             }
             return vendor
         }
-        return facts
     }
 }
 

@@ -41,14 +41,25 @@ struct OffboardingCheckTests {
     }
 
     @Test
-    func terminatedWithinSLAPasses() throws {
+    func terminatedWithinSLAIsANoticeAgainstThePolicyDeadline() throws {
         // Given
         let facts = Facts(people: [Self.leaver], accounts: [Self.account("GitHub", "jsmith")])
 
         // When
         let result = try F.evaluate("offboarding", ["sla": .string("72h")], facts, at: Self.terminatedAt.addingTimeInterval(71 * F.hour))
 
-        // Then
+        // Then: the clock started at the termination; the deadline is the policy's.
+        let notice = try result.only("person:j.smith@acme.example")
+        #expect(notice.status == .fail)
+        #expect(notice.failingSince == Self.terminatedAt && notice.policyDeadline == Self.terminatedAt.addingTimeInterval(72 * F.hour))
+        #expect(notice.observed.contains("remove by") && notice.observed.contains("GitHub (jsmith"))
+    }
+
+    @Test
+    func terminatedWithinSLAPassesWithoutEarlyNotice() throws {
+        let facts = Facts(people: [Self.leaver], accounts: [Self.account("GitHub", "jsmith")])
+        let result = try F.evaluate("offboarding", ["sla": .string("72h"), "early_notice": .bool(false)], facts,
+                                    at: Self.terminatedAt.addingTimeInterval(71 * F.hour))
         #expect(try result.only("person:j.smith@acme.example").status == .pass)
     }
 

@@ -6,6 +6,8 @@ import Engine
 import Foundation
 import Logging
 import Manifests
+import Reports
+import FactSources
 import Store
 import Testing
 
@@ -21,15 +23,19 @@ struct NorthwindScenarioTests {
         let ledger: [String]
         let verdict: LedgerVerdict
         let said: [String]
+        /// The exceptions report (Markdown) of each period asked for, in order.
+        var reports: [String] = []
+        /// The access reviews the bot's own review source reads back at the end.
+        var reviews: [AccessReview] = []
         func alert(_ control: String) -> Alert? { alerts.first { $0.control.rawValue == control } }
         func dms(for id: AlertID) -> [String] {
             outbox.filter { $0.kind == .direct && $0.alert == id }.map(\.destination.address)
         }
     }
 
-    static func play(until: TimeInterval? = nil) async throws -> Outcome {
+    static func play(scenario file: String = "northwind.yaml", until: TimeInterval? = nil, exceptions periods: [DateInterval] = []) async throws -> Outcome {
         let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo"), catalog: .builtIn).get()
-        let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/northwind.yaml"))
+        let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/\(file)"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("northwind-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,11 +47,14 @@ struct NorthwindScenarioTests {
                                                 logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, until: until,
                                                 say: { said.append($0) })
         try await session.bot.loop.run()
-        return try database.read { tx in
+        var outcome = try database.read { tx in
             var ledger: [String] = []
             try tx.ledgerRows { ledger.append(String(decoding: $0.entry, as: UTF8.self)) }
-            return Outcome(alerts: try tx.alerts(), outbox: try tx.allOutbox(), ledger: ledger, verdict: try tx.verifyLedger(), said: said.lines)
+            return Outcome(alerts: try tx.alerts(), outbox: try tx.allOutbox(), ledger: ledger, verdict: try tx.verifyLedger(), said: said.lines,
+                           reports: try periods.map { try ExceptionsReport.build(config: config, store: tx, period: $0).markdown })
         }
+        outcome.reviews = try await ReviewSource(database: database).facts([.reviews]).reviews ?? []
+        return outcome
     }
 
     @Test func theFortnightTellsItsStory() async throws {
@@ -69,17 +78,19 @@ struct NorthwindScenarioTests {
         #expect(run.outbox.allSatisfy { $0.deliveredAt != nil })
     }
 
-    @Test func theLeaverIsCaughtAtTheSLAAndEscalatedToTheITManager() async throws {
+    @Test func theLeaversClockStartsAtTerminationAndTheITManagerIsToldOnlyAfterTheDeadline() async throws {
         let run = try await Self.play()
         let offboarding = try #require(run.alert("offboarding-sla"))
         let start = Date(timeIntervalSince1970: 1_772_438_400)
-        // Terminated at +1h with a 24h SLA: the run at +25h opens the alert, naming every live account.
-        #expect(offboarding.openedAt == start + 25 * 3_600)
-        #expect(offboarding.failingSince == start + 25 * 3_600)
+        // Terminated at +1h with a 24h SLA: the run at +1h tells IT, naming every live account and the deadline (+25h).
+        #expect(offboarding.openedAt == start + 1 * 3_600)
+        #expect(offboarding.failingSince == start + 1 * 3_600)
+        #expect(offboarding.policyDeadline == start + 25 * 3_600 && offboarding.slaDeadline == start + 25 * 3_600)
+        #expect(run.outbox.filter { $0.alert == offboarding.id && $0.kind == .direct }.allSatisfy { $0.createdAt >= start + 25 * 3_600 })
         let opened = try #require(run.ledger.first { $0.contains("\"kind\":\"alert_opened\"") && $0.contains("\"subject\":\"\(offboarding.id)\"") })
         #expect(opened.contains("GitHub (jsmith-nw") && opened.contains("AWS (jsmith") && opened.contains("Okta"))
         #expect(offboarding.title.contains("James Smith"))
-        // Not acknowledged within the 1 h (demo) timeout: DM to Lena, the IT manager.
+        // Still live at the deadline: escalated to Lena, the IT manager (not before: nobody is chased while the clock runs).
         #expect(run.dms(for: offboarding.id) == ["lena"])
         // Resolved by the first run after the last account went (+32h).
         #expect(offboarding.endedAt == start + 32 * 3_600)

@@ -45,6 +45,61 @@ struct ScenarioLoaderTests {
         #expect(scenario.world.vendors[0].reportPeriodEnd == scenario.start - 10 * 86_400)
         #expect(scenario.events.count == 1 && scenario.events[0].offset == 86_400)
     }
+
+    @Test func eventsMayBeAtDatesAndCarryTheSourcesOwnChangeTimeAndActor() throws {
+        let scenario = try ScenarioLoader.parse("""
+        name: ok
+        start: 2026-03-02T08:00:00Z
+        world:
+          buckets: [{name: b, encryption: customer_managed}]
+          training: [{email: a@x.example, due: 2026-03-20, course: Secure coding}]
+          vendors: [{id: V-9, name: V, tier: 1, report_period_end: -10d, dpa_signed: true}]
+          access_reviews: [{system: GitHub, by: priya, certified: -30d, note: Q1}]
+        events:
+          - at: 2026-03-03T10:00:00Z
+            set_bucket: {name: b, encryption: none}
+            changed_at: -13m
+            by: dana
+        """, file: "ok.yaml")
+        let event = try #require(scenario.events.first)
+        #expect(event.offset == 26 * 3_600)
+        #expect(event.change == SourceChange(offset: 26 * 3_600 - 13 * 60, by: "dana"))
+        #expect(scenario.world.training[0].dueAt == scenario.start + 18 * 86_400 - 8 * 3_600 && scenario.world.training[0].course == "Secure coding")
+        #expect(scenario.world.vendors[0].id == "V-9" && scenario.world.vendors[0].dpaSigned == true)
+        #expect(scenario.world.accessReviews.map(\.certifiedAt) == [scenario.start - 30 * 86_400])
+
+        // The world keeps the system's record: the failure is dated from it, and the alert names who did it.
+        let world = DemoWorld(id: "demo", initial: scenario.world)
+        world.apply(event.action, at: scenario.start + event.offset, change: (scenario.start + event.change!.offset, event.change!.by))
+        let change = try #require(world.snapshot.buckets[0].lastChange)
+        #expect(change.at == scenario.start + event.change!.offset && change.actor == "dana" && change.action == "DeleteBucketEncryption")
+    }
+
+    @Test func aChangeTimeOrActorWhereNoSystemRecordsOneIsRefused() {
+        let problems = ScenarioBadInputTests.problems("""
+        name: x
+        start: 2026-03-02T08:00:00Z
+        world:
+          access_reviews: [{system: GitHub, certified: +1d, by: priya}, {system: Okta}]
+        events:
+          - at: 1h
+            say: hi
+            by: dana
+          - at: 2h
+            set_trail: {name: t, logging: false}
+            changed_at: +5m
+          - at: 2026-03-01T00:00:00Z
+            say: too early
+          - at: 2026-03-05T00:00:00Z
+            say: fine
+        """)
+        #expect(problems.count == 5)
+        #expect(problems.contains { $0.hasPrefix("4:") && $0.contains("`certified` is after the start") })
+        #expect(problems.contains { $0.contains("an access review needs system, by") })
+        #expect(problems.contains { $0.hasPrefix("8:") && $0.contains("`by` belongs to a change a system records") })
+        #expect(problems.contains { $0.contains("`changed_at` is after the event") })
+        #expect(problems.contains { $0.hasPrefix("12:") && $0.contains("before the scenario's start") })
+    }
 }
 
 /// Scenario input that once trapped or was misread: dates out of range, overflowing base-60 numbers, bytes that are

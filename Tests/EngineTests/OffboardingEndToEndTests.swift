@@ -9,10 +9,11 @@ import Store
 import Testing
 import TestSupport
 
-/// The seed's headline finding, end to end on a test clock: HR (a CSV export) records a termination; 25 hours
-/// later the offboarding control finds the leaver's GitHub (fake GitHub, by the manifests' login alias), Okta (fake
-/// Okta) and AWS (moto) accounts still active, and opens one alert naming each system and role; once the accounts
-/// are gone, the alert is closed with the remediation and the next run keeps it closed.
+/// The seed's headline finding, end to end on a test clock: HR (a CSV export) records a termination; the first run
+/// after it tells the owning team once — the leaver's GitHub (fake GitHub, by the manifests' login alias), Okta (fake
+/// Okta) and AWS (moto) accounts still active and the deadline — without chasing anyone; 25 hours later, the deadline
+/// passed, the same alert escalates; once the accounts are gone, it is closed with the remediation and the next run
+/// keeps it closed.
 @Suite("Offboarding across HR, GitHub, Okta and AWS", .serialized)
 struct OffboardingEndToEndTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -80,25 +81,32 @@ struct OffboardingEndToEndTests {
         let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: sources, surfaces: [surface], clock: clock,
                            logger: Self.logger, start: clock.now())
 
-        // Hourly runs from 1 h to 23 h after the termination: within the SLA, nothing is raised.
+        // Hourly runs from 1 h to 23 h after the termination: the clock has started. One message to the team, naming the
+        // accounts and the deadline; nobody is chased (no escalation, no direct message) before the policy is broken.
         for _ in 1...23 {
             try await bot.loop.step()
-            #expect(try bot.engine.database.read { try $0.liveAlerts() }.isEmpty, "within the SLA at \(clock.now())")
+            let live = try bot.engine.database.read { try $0.liveAlerts() }
+            #expect(live.count == 1 && live.first?.state == .open && live.first?.escalationLevel == 0, "within the SLA at \(clock.now())")
             clock.advance(by: 3_600)
         }
+        let notice = try #require(try bot.engine.database.read { try $0.liveAlerts() }.first)
+        #expect(notice.observed.contains("remove by \(TimeText.human(Self.t0.addingTimeInterval(86_400)))"), "\(notice.observed)")
+        #expect(notice.failingSince == Self.t0)
+        #expect(await surface.delivered.filter { $0.kind == .post && $0.destination.address == "#platform" }.count == 1)
+        #expect(await !surface.delivered.contains { $0.kind == .direct })
         clock.advance(by: 3_600)
-        try await bot.loop.step()   // 25 h after the termination: one alert
+        try await bot.loop.step()   // 25 h after the termination: the deadline has passed and the same alert escalates
         let alerts = try bot.engine.database.read { try $0.liveAlerts() }
         #expect(alerts.count == 1)
         let alert = try #require(alerts.first)
+        #expect(alert.id == notice.id && alert.slaBreachedAt != nil && alert.escalationLevel >= 1)
         #expect(alert.severity == .critical && alert.team == "platform")
         #expect(alert.title.contains("Lee Park"))
         #expect(alert.observed.contains("GitHub (lee-gh-\(tag), org admin)"), "\(alert.observed)")
         #expect(alert.observed.contains("Okta (\(lee), SUPER_ADMIN)"), "\(alert.observed)")
         #expect(alert.observed.contains("AWS (\(iamUser)"), "\(alert.observed)")
         // The policy's own deadline (24 h after the termination) is the alert's SLA: no second grace from opening.
-        #expect(alert.slaDeadline == alert.failingSince && alert.policyDeadline == alert.failingSince)
-        #expect(await surface.delivered.contains { $0.kind == .post && $0.destination.address == "#platform" })
+        #expect(alert.slaDeadline == Self.t0.addingTimeInterval(86_400) && alert.policyDeadline == alert.slaDeadline)
 
         // The accounts are removed; Dana closes the alert with what was done.
         github.update { $0.members.removeAll { $0.login.hasPrefix("lee-gh") } }

@@ -38,11 +38,6 @@ struct AWSSourceFailureTests {
         }
     }
 
-    @Test func garbageIsAnErrorNeverAnEmptyInventory() async throws {
-        await #expect(throws: SourceError.self) { try await source(CannedTransport([xml("<html>oops")])).facts([.buckets]) }
-        await #expect(throws: SourceError.self) { try await source(CannedTransport([xml("<Other/>")])).facts([.buckets]) }
-    }
-
     @Test func anAccessDeniedSaysWhatWasRefused() async throws {
         let denied = xml("<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>R123</RequestId></Error>", status: 403)
         #expect(await error(reading: [.buckets], answer: denied).contains("S3 ListBuckets: HTTP 403 AccessDenied (request id R123)"))

@@ -126,27 +126,11 @@ struct BambooHRSourceTests {
         }
     }
 
-    @Test(arguments: [FakeBambooHR.Failure.malformed, .noEmployees, .serverError(500), .rateLimited(retryAfter: 30)])
-    func badAnswersAreErrorsNeverAnEmptyStaff(_ failure: FakeBambooHR.Failure) async throws {
+    /// A report without its `employees` list (HTML pages, 5xx and throttling: `SourceConformanceTests`).
+    @Test func aReportWithoutEmployeesIsAnErrorNeverAnEmptyStaff() async throws {
         let fake = FakeBambooHR(employees: Self.staff())
-        fake.failNext([failure])
+        fake.failNext([.noEmployees])
         await #expect(throws: SourceError.self) { try await people(fake) }
-    }
-
-    @Test func aRateLimitIsRetriedByTheRetryingTransport() async throws {
-        // Given BambooHR's 503 with Retry-After, behind the transport production uses
-        let fake = FakeBambooHR(employees: Self.staff())
-        fake.failNext([.rateLimited(retryAfter: 2)])
-        let retrying = RetryingTransport(base: fake, sleep: { _ in })
-        let config = SourceConfig(id: "hr", kind: "bamboohr", settings: ["subdomain": .string("acme")])
-        let source = try BambooHRSource(config: config, environment: Self.environment, transport: retrying, now: { Self.now })
-
-        // When
-        let people = try #require(try await source.facts([.people]).people)
-
-        // Then the report (a POST) was retried as the read it is
-        #expect(people.count == 6)
-        #expect(fake.requestURLs.count == 2)
     }
 
     @Test func missingCredentialsAndSettingsAreRefusedWithAFix() {

@@ -143,16 +143,6 @@ struct FleetSourceTests {
         #expect(message.contains("host 4 has a malformed `seen_time`"))
     }
 
-    @Test func aPageRefusedMidwayFailsTheWholeList() async throws {
-        // Given 250 hosts whose second page fails
-        let fleet = FakeFleet(hosts: Self.hosts(250))
-        fleet.fail(page: 1, with: .status(502))
-        // When / Then: no partial list
-        let message = await thrownMessage { _ = try await source(fleet).facts([.devices]) }
-        #expect(message.contains("Fleet list hosts: HTTP 502"))
-        #expect(fleet.requests.count == 2)
-    }
-
     @Test func missingSettingsAndCredentialsSayWhatToSet() throws {
         let fleet = FakeFleet()
         #expect(throws: SourceError.unavailable(source: "fleet", reason: "set settings.base_url to the Fleet server's URL, e.g. https://fleet.acme.example")) {

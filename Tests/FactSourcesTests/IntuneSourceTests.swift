@@ -84,15 +84,6 @@ struct IntuneSourceTests {
         #expect(graph.tokenRequests == 1 && graph.refusals.isEmpty)
     }
 
-    @Test func anExpiredTokenIsReplacedOnceMidway() async throws {
-        // Given a token that expires before the second page
-        let graph = FakeIntune(devices: Self.fleet)
-        graph.failNext([.pass, .expiredToken])
-        // When devices are read, all three arrive and a second token was fetched
-        #expect(try await source(graph).facts([.devices]).devices?.count == 3)
-        #expect(graph.tokenRequests == 2 && graph.calls.count == 3)
-    }
-
     @Test func aPageRefusedMidwayIsAnErrorNeverAPartialInventory() async throws {
         let graph = FakeIntune(devices: Self.fleet)
         graph.failNext([.pass, .serverError(500)])

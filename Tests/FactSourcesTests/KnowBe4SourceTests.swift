@@ -150,14 +150,6 @@ struct KnowBe4SourceTests {
         #expect(message.contains("KnowBe4's answer is not the expected JSON"))
     }
 
-    @Test func aServerErrorMidwayFailsTheWholeList() async throws {
-        let knowbe4 = FakeKnowBe4(enrollments: Self.enrollments(1_200))
-        knowbe4.fail(page: 3, with: .status(500))
-        let message = await thrownMessage { _ = try await source(knowbe4).facts([.training]) }
-        #expect(message == "source knowbe4 could not be read: KnowBe4 list training enrollments: HTTP 500 Internal Server Error")
-        #expect(knowbe4.requests.count == 3)
-    }
-
     @Test func aCompletionWithoutADateIsAnErrorNotAPass() async throws {
         let knowbe4 = FakeKnowBe4(enrollments: [.init("ada@acme.example", status: "Passed", completed: nil)])
         let message = await thrownMessage { _ = try await source(knowbe4).facts([.training]) }

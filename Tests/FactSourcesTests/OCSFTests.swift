@@ -95,6 +95,35 @@ struct OCSFTests {
         #expect(after[0].resource == before[0].resource, "the same resource, so the engine resolves its alert")
     }
 
+    /// `latest → scan-2026-…`, as scan jobs publish their newest output: the link is followed to the directory or
+    /// file it names, and a link inside the directory to the scan it names (whose age counts, not the link's).
+    @Test func aSymlinkToTheScanDirectoryOrFileIsFollowed() async throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scans = dir.appendingPathComponent("scan-2026-03-02")
+        try FileManager.default.createDirectory(at: scans, withIntermediateDirectories: true)
+        let scan = scans.appendingPathComponent("prowler-output.ocsf.json")
+        try FileManager.default.copyItem(at: Self.fixture, to: scan)
+        let latest = dir.appendingPathComponent("latest")
+        try FileManager.default.createSymbolicLink(atPath: latest.path, withDestinationPath: "scan-2026-03-02")
+        let latestFile = dir.appendingPathComponent("latest.json")
+        try FileManager.default.createSymbolicLink(atPath: latestFile.path, withDestinationPath: scan.path)
+
+        let viaDirectory = try #require(try await source(latest.path).facts([.findings]).findings)
+        let viaFile = try #require(try await source(latestFile.path).facts([.findings]).findings)
+
+        #expect(viaDirectory.count == 5)
+        #expect(viaFile == viaDirectory)
+
+        // A link inside the directory is a scan too, dated by the file it names.
+        let linked = try directory()
+        defer { try? FileManager.default.removeItem(at: linked) }
+        try FileManager.default.createSymbolicLink(atPath: linked.appendingPathComponent("current.json").path, withDestinationPath: scan.path)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)], ofItemAtPath: scan.path)
+        let stale = await thrownMessage { _ = try await source(linked.path).facts([.findings]) }
+        #expect(stale.contains("older than 7d"), "\(stale)")
+    }
+
     @Test func staleMissingOrMalformedScansAreErrorsNeverPasses() async throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(at: dir) }

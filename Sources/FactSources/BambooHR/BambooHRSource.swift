@@ -10,7 +10,7 @@ import HTTP
 /// `settings.timezone` (IANA name, default UTC): a termination date means 00:00 of that day there;
 /// `settings.skip_bad_rows` (default false), see below.
 ///
-/// One request: a custom report, `POST {base_url}/{subdomain}/v1/reports/custom?format=JSON&onlyCurrent=false`
+/// One request (429 and 503 are waited out honouring `Retry-After`, see `ThrottledSender`): a custom report, `POST {base_url}/{subdomain}/v1/reports/custom?format=JSON&onlyCurrent=false`
 /// with the fields below; `onlyCurrent=false` keeps terminated employees in (the directory lists only current ones).
 /// Mapping:
 /// - terminated when `status` is `Inactive`, or when `terminationDate` has passed and no later `hireDate` (a rehire)
@@ -28,14 +28,16 @@ package struct BambooHRSource: FactSource {
     let keyVariable: String
     let dates: HRDate
     let skipBadRows: Bool
-    let transport: any HTTPTransport
+    let sender: ThrottledSender
     let now: @Sendable () -> Date
 
     static let fields = ["id", "displayName", "firstName", "lastName", "workEmail", "status", "department",
                          "supervisorEmail", "supervisor", "hireDate", "terminationDate"]
 
+    /// `sleep` waits out BambooHR's rate limiting (503 or 429 with `Retry-After`); tests record instead of sleeping.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 now: @escaping @Sendable () -> Date = { Date() },
+                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
         keyVariable = config.credentialVariables["api_key"] ?? "BAMBOOHR_API_KEY"
         guard let key = environment[keyVariable]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty else {
@@ -66,7 +68,7 @@ package struct BambooHRSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
         }
         skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
-        self.transport = transport
+        sender = ThrottledSender(transport: transport, sleep: sleep, now: now)
         self.now = now
     }
 
@@ -82,7 +84,7 @@ package struct BambooHRSource: FactSource {
         let request = HTTPRequest(method: "POST", url: reportURL, headers: [
             ("Authorization", "Basic \(credentials)"), ("Accept", "application/json"), ("Content-Type", "application/json"),
         ], body: body, idempotent: true)
-        let response = try await transport.send(request)
+        let response = try await sender.send(request, operation: "BambooHR custom report", source: id)
         guard response.status == 200 else { throw failure(response) }
         guard let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
               let employees = json["employees"] as? [Any] else {

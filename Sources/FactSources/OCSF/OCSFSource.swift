@@ -54,17 +54,22 @@ package struct OCSFSource: FactSource {
         }
     }
 
-    /// The file itself, or the directory's newest JSON file.
+    /// The file itself, or the directory's newest JSON file. Symbolic links are followed — `path` itself
+    /// (`latest → scan-2026-…`, a directory or a file) and links among the directory's entries — so a scan is
+    /// dated by the file it names, never by its link.
     func latestScan() throws -> URL {
+        let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SourceError.unavailable(source: id, reason: "\(path) does not exist")
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw SourceError.unavailable(source: id, reason: "\(path) does not exist" + (url.path == path ? "" : " (it leads to \(url.path))"))
         }
-        let url = URL(fileURLWithPath: path)
         guard isDirectory.boolValue else { return url }
-        let entries = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        let scans = entries.filter { $0.pathExtension.lowercased() == "json" }.compactMap { file -> (URL, Date)? in
-            guard let modified = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate else { return nil }
+        let entries = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? []
+        let scans = entries.filter { $0.pathExtension.lowercased() == "json" }.compactMap { entry -> (URL, Date)? in
+            let file = entry.resolvingSymlinksInPath()
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let modified = attributes[.modificationDate] as? Date else { return nil }
             return (file, modified)
         }
         guard let newest = scans.max(by: { $0.1 == $1.1 ? $0.0.lastPathComponent < $1.0.lastPathComponent : $0.1 < $1.1 }) else {
