@@ -46,8 +46,10 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CLibWebSockets"]),
         // The platform-neutral chat model (messages, the command grammar), the terminal surface, and Slack.
         .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log")]),
-        // Status, evidence verification and export.
-        .target(name: "Reports", dependencies: ["Core", "Store", "Chat", .product(name: "Crypto", package: "swift-crypto")]),
+        // Status, evidence verification and export, the dashboard's charts (PNG).
+        .target(name: "Reports", dependencies: ["Core", "Store", "Chat", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        // The system zlib (zlib1g-dev, which libcurl and libwebsockets link too): DEFLATE and CRC-32 for the PNG writer.
+        .systemLibrary(name: "CZlib"),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
             "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports", "Sockets",

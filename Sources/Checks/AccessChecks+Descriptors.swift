@@ -46,11 +46,15 @@ extension AccessReviewCheck {
             SettingSpec("system", .string, required: true, help: "the account system reviewed, e.g. `GitHub`"),
             SettingSpec("every", .duration, default: "90d", help: "how often it must be certified"),
             SettingSpec("reviewers", .strings, help: "person ids who may certify it (default: the security leads)"),
+            SettingSpec("remind_before", .duration, default: "14d", help: "DM the reviewers this long before the review is due"),
+            SettingSpec("escalate_before", .duration, default: "3d", help: "DM their managers too from this long before"),
         ], typicalCriteria: ["CC6.3"])) { p in
         guard let system = try p.strings("system")?.first, !system.isEmpty else {
             throw CheckError.badParameter(name: "system", reason: "name the account system reviewed, e.g. `GitHub`")
         }
-        return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400))
+        return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400), reviewers: try p.strings("reviewers") ?? [],
+                                 remindBefore: try p.duration("remind_before", default: 14 * 86_400),
+                                 escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
     }
 }
 

@@ -153,6 +153,11 @@ struct PrivilegedAccessCheck: ControlCheck {
 struct AccessReviewCheck: ControlCheck {
     let system: String
     let every: TimeInterval
+    /// Who certifies it (person ids); none named: the security leads. Reminded `remindBefore` the due date, their
+    /// managers from `escalateBefore`.
+    var reviewers: [String] = []
+    var remindBefore: TimeInterval = 14 * 86_400
+    var escalateBefore: TimeInterval = 3 * 86_400
     var reads: Set<FactKind> { [.accounts, .reviews] }
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
@@ -168,7 +173,12 @@ struct AccessReviewCheck: ControlCheck {
         let due = latest.certifiedAt.addingTimeInterval(every)
         let who = "certified by \(latest.certifiedBy) \(TimeText.human(latest.certifiedAt))"
         if now < due {
-            return [CheckResult(resource: resource, status: .pass, expected: expected, observed: "\(who); next due \(TimeText.human(due))")]
+            let reminder = Reminder(what: "\(system) access review", email: "", dueAt: due, remindAt: due.addingTimeInterval(-remindBefore),
+                                    escalateAt: due.addingTimeInterval(-escalateBefore),
+                                    how: "review \(scope) and certify it: /soc2 certify \(system.lowercased()) <what changed>",
+                                    people: reviewers.map { PersonID($0) })
+            return [CheckResult(resource: resource, status: .pass, expected: expected, observed: "\(who); next due \(TimeText.human(due))",
+                                reminder: reminder)]
         }
         return [CheckResult(resource: resource, status: .fail, expected: expected,
                             observed: "last \(who), due \(TimeText.human(due)); \(scope) to review: /soc2 certify \(system.lowercased())",

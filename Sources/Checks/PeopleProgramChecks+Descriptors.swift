@@ -26,9 +26,13 @@ extension VendorReportCheck {
             SettingSpec("valid_for", .duration, default: "365d", help: "how long after the report period end it counts"),
             SettingSpec("tiers", .numbers, help: "vendor tiers to check (default all)"),
             SettingSpec("warn_before", .duration, help: "fail this long before the report expires (default: only once expired)"),
+            SettingSpec("remind_before", .duration, default: "30d", help: "DM the vendor's owner this long before the report expires"),
+            SettingSpec("escalate_before", .duration, default: "7d", help: "DM the owner's manager too from this long before"),
         ], typicalCriteria: ["CC9.2"])) { p in
         VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400), tiers: try p.integers("tiers"),
-                          warnBefore: try p.duration("warn_before", default: 0))
+                          warnBefore: try p.duration("warn_before", default: 0),
+                          remindBefore: try p.duration("remind_before", default: 30 * 86_400),
+                          escalateBefore: try p.duration("escalate_before", default: 7 * 86_400))
     }
 }
 

@@ -57,6 +57,9 @@ struct VendorReportCheck: ControlCheck {
     let tiers: [Int]?
     /// A report expiring within this long already fails ("expires in 12 days"), so the renewal starts in time.
     var warnBefore: TimeInterval = 0
+    /// The vendor's owner is reminded this long before the report lapses, and their manager from `escalateBefore`.
+    var remindBefore: TimeInterval = 30 * 86_400
+    var escalateBefore: TimeInterval = 7 * 86_400
     var reads: Set<FactKind> { [.vendors] }
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
@@ -78,8 +81,14 @@ struct VendorReportCheck: ControlCheck {
                                    observed: "SOC 2 report expires \(TimeText.human(expiry)); request the new one",
                                    failingSince: expiry.addingTimeInterval(-warnBefore), policyDeadline: expiry)
             }
+            let reminder = vendor.ownerEmail.map { owner in
+                Reminder(what: "\(vendor.name)'s SOC 2 report", email: owner, dueAt: expiry, remindAt: expiry.addingTimeInterval(-remindBefore),
+                         escalateAt: expiry.addingTimeInterval(-escalateBefore),
+                         how: "request the new report from \(vendor.name) and record it: /soc2 vendor renew \(vendor.id ?? vendor.name) <period end> <link>")
+            }
             return CheckResult(resource: vendor.resource, status: .pass, expected: expected,
-                               observed: "current until \(TimeText.human(expiry))" + (vendor.renewal.map { "; renewed: \($0)" } ?? ""))
+                               observed: "current until \(TimeText.human(expiry))" + (vendor.renewal.map { "; renewed: \($0)" } ?? ""),
+                               reminder: reminder)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Program metrics over alert histories for a period, computed from the alerts themselves (not from counters that
-/// can drift). Definitions (also in the README):
+/// can drift). Definitions (also in docs/metrics.md):
 /// - **MTTD**: mean time from when a failure began (the source's time, else the first failing run) to its alert
 ///   opening, over alerts opened in the period.
 /// - **MTTR**: mean time from an alert opening to its control passing again (resolved) or its closing with the

@@ -3,7 +3,7 @@ import Foundation
 /// An alert's states over time, as its transitions recorded them: the one history every "as of then" view reads
 /// (status at a moment, metrics and exceptions of a period, the export), instead of the alert's current state.
 ///
-/// Rules (the README's "Metrics" section states them with examples):
+/// Rules (docs/metrics.md, "SLA rules", states them with examples):
 /// - The alert is **open** from its first step until a step into `closed` or `resolved`.
 /// - It is **in breach** at a moment past its SLA deadline while it is open and not under an accepted risk. Time under
 ///   an accepted risk is not breach time; an acceptance that expires (or is withdrawn) with the deadline passed starts

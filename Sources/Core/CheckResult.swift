@@ -66,7 +66,11 @@ package struct Reminder: Codable, Sendable, Equatable {
     package var escalateAt: Date
     /// How to do it, e.g. "Complete it in KnowBe4" or "/soc2 attest aup".
     package var how: String?
-    package init(what: String, email: String, dueAt: Date, remindAt: Date, escalateAt: Date, how: String? = nil) {
+    /// The people who must act, by person id, where the manifests name them rather than an e-mail (an access review's
+    /// reviewers): each is reminded, and their managers near the deadline. Empty with an empty `email`: the security leads.
+    package var people: [PersonID]?
+    package init(what: String, email: String, dueAt: Date, remindAt: Date, escalateAt: Date, how: String? = nil, people: [PersonID]? = nil) {
         self.what = what; self.email = email; self.dueAt = dueAt; self.remindAt = remindAt; self.escalateAt = escalateAt; self.how = how
+        self.people = people
     }
 }

@@ -64,7 +64,13 @@ package struct DemoSession: Sendable {
         // Refuses a broken chain before anything is appended to it (BrokenLedgerError).
         let ledgerCheck = try database.prepareLedgerForAppending(now: resumeAt)
         let clock = makeClock(resumeAt)
-        let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: scenario.world, renewals: database)
+        // Their owners are reminded before a report lapses, as the register's are.
+        var initial = scenario.world
+        for index in initial.vendors.indices {
+            guard let id = initial.vendors[index].id, let owner = initial.vendorOwners[id.lowercased()] else { continue }
+            initial.vendors[index].ownerEmail = config.person(owner)?.email
+        }
+        let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: initial, renewals: database)
         let sources = Bot.sources(for: config) { _ in world }
         let engine = AlertEngine(config: config, database: database)
         let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),

@@ -82,7 +82,7 @@ package struct Bot: Sendable {
                     return UnavailableSource(config: source, reason: "the demo scenario could not be loaded: " + "\(error)".replacingOccurrences(of: "\n", with: "; "))
                 }
             case "vendor_register":
-                return VendorRegisterSource(id: source.id, vendors: config.vendors)
+                return VendorRegisterSource(id: source.id, vendors: config.vendors, people: config.people)
             default:
                 do {
                     guard let client = try SourceRegistry.client(for: source, environment: environment, transport: transport) else {

@@ -13,22 +13,34 @@ package struct VendorRegisterSource: FactSource {
     package let id: SourceID
     package let provides: Set<FactKind> = [.vendors]
     let vendors: [VendorEntry]
+    /// The register owners' e-mails by person id, from the manifests' people.
+    let ownerEmails: [PersonID: String]
     /// nil where no database is open (`soc2bot check`): the manifest's dates alone.
     let database: BotDatabase?
     package static let evidenceKind = "vendor_renewal"
     package static func subject(_ vendor: String) -> String { "vendor:\(vendor.lowercased())" }
 
-    package init(id: SourceID, vendors: [VendorEntry], database: BotDatabase? = nil) { self.id = id; self.vendors = vendors; self.database = database }
+    package init(id: SourceID, vendors: [VendorEntry], people: [Person] = [], database: BotDatabase? = nil) {
+        self.init(id: id, vendors: vendors, ownerEmails: Dictionary(people.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a }), database: database)
+    }
+
+    init(id: SourceID, vendors: [VendorEntry], ownerEmails: [PersonID: String], database: BotDatabase?) {
+        self.id = id; self.vendors = vendors; self.ownerEmails = ownerEmails; self.database = database
+    }
 
     /// The same register, with renewals read from `database`.
-    package func reading(_ database: BotDatabase) -> VendorRegisterSource { VendorRegisterSource(id: id, vendors: vendors, database: database) }
+    package func reading(_ database: BotDatabase) -> VendorRegisterSource {
+        VendorRegisterSource(id: id, vendors: vendors, ownerEmails: ownerEmails, database: database)
+    }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
         var facts = Facts()
         guard kinds.contains(.vendors) else { return facts }
         let listed = vendors.map { entry in
-            Vendor(name: entry.name, tier: entry.tier, reportPeriodEnd: entry.reportPeriodEnd, id: entry.id,
-                   questionnaireDue: entry.questionnaireDue, dpaSigned: entry.dpaSigned)
+            var vendor = Vendor(name: entry.name, tier: entry.tier, reportPeriodEnd: entry.reportPeriodEnd, id: entry.id,
+                                questionnaireDue: entry.questionnaireDue, dpaSigned: entry.dpaSigned)
+            vendor.ownerEmail = entry.owner.flatMap { ownerEmails[$0] }
+            return vendor
         }
         facts.vendors = try database.map { try Self.applyingRenewals(to: listed, from: $0) } ?? listed
         return facts
@@ -128,21 +140,23 @@ package struct Reminders: Sendable {
             let subject = "reminder:\(control.id):\(result.resource.id)"
             let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
             guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else { continue }
-            let person = config.person(email: reminder.email)
-                ?? Person(id: PersonID(reminder.email), name: reminder.email, email: reminder.email)
-            var recipients = [person]
-            if stage == "manager", let manager = person.manager.flatMap(config.person) { recipients.append(manager) }
             let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
-            for recipient in recipients {
-                let about = recipient.id == person.id ? "you" : person.name
-                var message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
-                                               body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
-                                                   + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
-                                                   + " Control: \(control.title) (\(control.id)).")
-                message.purpose = .reminder
-                for destination in Routing.directMessages(to: [recipient], config: config) {
-                    _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
-                    queued += 1
+            var recipients: [Person] = []
+            for person in responsible(for: reminder) {
+                // Near the deadline, each responsible person's manager too (once, however many report to them).
+                let told = [person] + (stage == "manager" ? person.manager.flatMap(config.person).map { [$0] } ?? [] : [])
+                for recipient in told where !recipients.contains(where: { $0.id == recipient.id }) {
+                    recipients.append(recipient)
+                    let about = recipient.id == person.id ? "you" : person.name
+                    var message = ChatMessage.text("Reminder: \(reminder.what) — due \(TimeText.human(reminder.dueAt)) (in \(left))",
+                                                   body: (recipient.id == person.id ? "" : "\(person.name) has not done this yet; please make sure it happens. ")
+                                                       + "Deadline for \(about): \(TimeText.human(reminder.dueAt))." + (reminder.how.map { " How: \($0)." } ?? "")
+                                                       + " Control: \(control.title) (\(control.id)).")
+                    message.purpose = .reminder
+                    for destination in Routing.directMessages(to: [recipient], config: config) {
+                        _ = try tx.enqueue(alert: nil, kind: .direct, destination: destination, payload: try StoreJSON.encode(message), at: now)
+                        queued += 1
+                    }
                 }
             }
             _ = try tx.appendEvidence(kind: Self.evidenceKind, subject: subject, at: now,
@@ -150,6 +164,19 @@ package struct Reminders: Sendable {
                                                  to: recipients.map(\.id.rawValue)))
         }
         return queued
+    }
+
+    /// Who must act on `reminder`: the people it names, else the person with its e-mail (reached by e-mail when the
+    /// manifests do not know them), else — naming nobody — the security leads.
+    func responsible(for reminder: Reminder) -> [Person] {
+        if let ids = reminder.people, !ids.isEmpty {
+            let named = ids.compactMap(config.person)
+            if !named.isEmpty { return named }
+        }
+        if !reminder.email.isEmpty {
+            return [config.person(email: reminder.email) ?? Person(id: PersonID(reminder.email), name: reminder.email, email: reminder.email)]
+        }
+        return config.securityLeads.compactMap(config.person)
     }
 }
 

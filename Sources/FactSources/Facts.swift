@@ -243,6 +243,8 @@ package struct Vendor: Codable, Sendable, Equatable {
     package var dpaSigned: Bool?
     /// The evidence of the latest renewal recorded from chat, and who recorded it.
     package var renewal: String?
+    /// The person accountable for the relationship (the register's `owner`), by e-mail: reminded before the report lapses.
+    package var ownerEmail: String?
     package init(name: String, tier: Int, reportPeriodEnd: Date?, id: String? = nil, questionnaireDue: Date? = nil, dpaSigned: Bool? = nil,
                  renewal: String? = nil) {
         self.name = name; self.tier = tier; self.reportPeriodEnd = reportPeriodEnd; self.id = id

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Database files that are missing, empty, not SQLite, damaged, someone else's, or edited outside soc2bot, given to
-/// the real binary: every command that opens one names the file and what is wrong, and exits 2 (the README's
+/// the real binary: every command that opens one names the file and what is wrong, and exits 2 (docs/cli.md's
 /// "database cannot be opened"), never a trap, a hang, or exit 1 (which means manifest problems). A read-only
 /// command never changes the file it is given.
 @Suite("Database files (real binary)", .serialized)

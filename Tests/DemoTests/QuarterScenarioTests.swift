@@ -38,6 +38,10 @@ struct QuarterScenarioTests {
         let vendor = try #require(run.alert("vendor-soc2-reports"))
         #expect(vendor.policyDeadline == Self.utc("2026-05-31T00:00:00Z"))
         #expect(!april.contains("PayFlow") && may.contains("PayFlow") && june.contains("PayFlow"))
+        // Its owner was reminded a month before it lapsed (1 May), and her manager a week before (24 May).
+        let reminders = run.outbox.filter { $0.kind == .direct && $0.alert == nil && String(decoding: $0.payload, as: UTF8.self).contains("PayFlow's SOC 2 report") }
+        #expect(reminders.first?.destination.address == "priya" && reminders.first?.createdAt ?? .distantFuture >= Self.utc("2026-05-01T00:00:00Z"))
+        #expect(reminders.contains { $0.destination.address != "priya" && $0.createdAt >= Self.utc("2026-05-24T00:00:00Z") })
         // Renewed from chat by its owner, by the register id the scenario gives it.
         #expect(vendor.resourceKey == "vendor:v-001" && vendor.endedAt == Self.utc("2026-06-23T14:00:00Z"))
         #expect(run.ledger.contains { $0.contains("\"kind\":\"vendor_renewal\"") && $0.contains("soc2-2026.pdf") && $0.contains("\"by\":\"priya\"") })

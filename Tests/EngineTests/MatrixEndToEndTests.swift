@@ -315,7 +315,7 @@ struct MatrixEndToEndTests {
 
     // MARK: First start, fresh databases, restarts, rate limits
 
-    /// README "Connect Matrix": rooms created, the bot invited, `soc2bot run` on a new database. The dispatcher may
+    /// docs/matrix.md "Set it up": rooms created, the bot invited, `soc2bot run` on a new database. The dispatcher may
     /// post before the first sync has joined the rooms: Synapse refuses a non-member's event (M_FORBIDDEN), and every
     /// such alert used to be given up for good.
     @Test func onAFirstStartEveryAlertArrivesThoughTheBotHadNotJoinedYet() async throws {

@@ -106,6 +106,12 @@ struct RegistersAndRemindersTests {
         #expect(try h.live().contains { $0.control == "vendor-reports" } == false)
         let evidence = try h.bot.engine.database.read { try $0.evidence(subject: "vendor:stripe") }.map { String(decoding: $0, as: UTF8.self) }
         #expect(evidence.count == 1 && evidence[0].contains("soc2-2026.pdf"))
+
+        // The renewed report (period end 28 Feb 2026) lapses on 28 Feb 2027: a month before, its owner is reminded.
+        #expect(try h.directs().contains { $0.1.contains("Stripe's SOC 2 report") } == false)
+        h.clock.advance(by: Self.start.distance(to: TimeText.parse("2027-01-30T09:00:00Z")!))
+        try await h.bot.loop.step()
+        #expect(try h.directs().contains { $0.0 == "dana" && $0.1.hasPrefix("Reminder: Stripe's SOC 2 report — due 2027-02-28") })
     }
 
     @Test func trainingRemindsThePersonThenTheManagerThenAlerts() async throws {

@@ -88,8 +88,8 @@ struct WeeklyTrendTests {
 }
 
 /// The compressor alone, on what it must never get wrong: Python's zlib inflates every stream to the input.
-@Suite("Deflate")
-struct DeflateTests {
+@Suite("Zlib")
+struct ZlibTests {
     @Test func pythonsZlibInflatesEveryStreamToItsInput() throws {
         var generator = SystemRandomNumberGenerator()
         let inputs: [[UInt8]] = [
@@ -99,9 +99,19 @@ struct DeflateTests {
         ]
         for input in inputs {
             let inflated = try PythonPNG.python("import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))",
-                                                input: Data(Deflate.zlib(input)))
+                                                input: Data(Zlib.compress(input)))
             #expect([UInt8](inflated) == input, "\(input.count) bytes")
         }
+    }
+
+    /// The CRC a PNG chunk carries: the check value of the standard, the same in pieces as whole, and an empty piece
+    /// (IEND's body) leaves the running value alone.
+    @Test func crc32IsTheStandardOneAndRunsOverPieces() {
+        let bytes = Array("123456789".utf8)
+        #expect(Zlib.crc32(bytes) == 0xCBF4_3926)
+        #expect(Zlib.crc32(bytes[4...], initial: Zlib.crc32(bytes[..<4])) == 0xCBF4_3926)
+        #expect(Zlib.crc32([UInt8](), initial: 0xCBF4_3926) == 0xCBF4_3926)
+        #expect(Zlib.crc32([UInt8]()) == 0)
     }
 }
 

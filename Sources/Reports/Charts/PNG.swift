@@ -1,6 +1,6 @@
 import Foundation
 
-/// Minimal PNG encoder for 8-bit truecolor (RGB) images.
+/// Minimal PNG encoder for 8-bit truecolor (RGB) images; the compression and the chunk CRCs are the system zlib's.
 package enum PNG {
     /// Encodes `rgb` (row-major, 3 bytes per pixel, no padding) as a PNG file.
     ///
@@ -22,7 +22,7 @@ package enum PNG {
         header += [8, 2, 0, 0, 0]  // bit depth 8, color type 2 (RGB), deflate, adaptive filter, no interlace
         appendChunk("IHDR", header, to: &out)
 
-        let compressed = Deflate.zlib(filtered(pixels, stride: stride, height: height))
+        let compressed = Zlib.compress(filtered(pixels, stride: stride, height: height))
         let idatSize = 1 << 16
         var offset = 0
         repeat {
@@ -33,23 +33,6 @@ package enum PNG {
 
         appendChunk("IEND", [], to: &out)
         return Data(out)
-    }
-
-    /// CRC-32 (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320) as used by PNG chunks.
-    package static func crc32(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
-        var crc = ~initial
-        for byte in bytes {
-            crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
-        }
-        return ~crc
-    }
-
-    private static let crcTable: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 {
-            c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
-        }
-        return c
     }
 
     /// Prefixes each scanline with a filter byte, choosing per row between
@@ -91,7 +74,7 @@ package enum PNG {
         appendBigEndian(UInt32(data.count), to: &out)
         out += typeBytes
         out += data
-        let crc = crc32(data, initial: crc32(typeBytes))
+        let crc = Zlib.crc32(data, initial: Zlib.crc32(typeBytes))
         appendBigEndian(crc, to: &out)
     }
 
