@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core"]),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core", "Checks"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,4 +1,5 @@
 import Chat
+import Checks
 import Core
 import Demo
 import Engine
@@ -17,7 +18,7 @@ import Synchronization
 /// Prints the per-step time (median and p95) in the first and the last month, the wall time, counts and peak RSS.
 func benchYear(manifests: String, days: Int) async throws -> [BenchRow] {
     var config: BotConfig
-    switch ManifestLoader.load(directory: URL(fileURLWithPath: manifests)) {
+    switch ManifestLoader.load(directory: URL(fileURLWithPath: manifests), catalog: .builtIn) {
     case .success(let loaded): config = loaded
     case .failure(let problems):
         require(false, "the demo manifests in \(manifests) do not load: \(problems)")

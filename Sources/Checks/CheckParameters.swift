@@ -54,6 +54,14 @@ struct CheckParameters {
         return list
     }
 }
+extension CheckParameters {
+    /// The `min_severity` parameter.
+    static func severity(_ p: CheckParameters, default fallback: Severity) throws -> Severity {
+        guard let name = try p.strings("min_severity")?.first else { return fallback }
+        guard let severity = Severity(rawValue: name) else { throw CheckError.badParameter(name: "min_severity", reason: "expected critical, high, medium or low") }
+        return severity
+    }
+}
 
 extension String {
     /// Case-insensitive membership of a system name in an optional filter list.
@@ -61,4 +69,5 @@ extension String {
         guard let filter else { return true }
         return filter.contains { $0.caseInsensitiveCompare(self) == .orderedSame }
     }
+
 }

@@ -65,7 +65,7 @@ package struct Bot: Sendable {
     }
 
     /// The fact sources for the configured systems: `demo` sources get `demoWorld`, the others their live client
-    /// (`LiveSources`; credentials from `environment` by the variable names in the manifests); a kind without a
+    /// (`SourceRegistry`; credentials from `environment` by the variable names in the manifests); a kind without a
     /// client in this build, or a client that cannot be set up, becomes an `UnavailableSource` whose checks report
     /// errors; a demo source whose scenario cannot be loaded says why (file:line:column).
     /// Each live client sends through its own `SourceLimiter` (its settings' `max_concurrency`, `requests_per_second`,
@@ -90,7 +90,7 @@ package struct Bot: Sendable {
                 do {
                     let limiter = SourceLimiter(limits: try SourceLimits(source: source.id, settings: source.settings))
                     let limited = RetryingTransport(base: SourceLimitedTransport(base: transport, limiter: limiter))
-                    guard let client = try LiveSources.client(for: source, environment: environment, transport: limited) else {
+                    guard let client = try SourceRegistry.client(for: source, environment: environment, transport: limited) else {
                         return UnavailableSource(config: source)
                     }
                     return client

@@ -1,4 +1,5 @@
 import Chat
+import Checks
 import Core
 import Foundation
 import Reports
@@ -179,7 +180,7 @@ package struct CommandHandler: Sendable {
     /// The automated controls whose check reads `kind`: re-run at once after a chat command changes those facts.
     static func controls(reading kind: FactKind, in config: BotConfig) -> [ControlID] {
         config.controls.filter { control in
-            guard let type = control.check.flatMap({ CheckCatalog.type(named: $0.type) }) else { return false }
+            guard let type = control.check.flatMap({ CheckRegistry.type(named: $0.type) }) else { return false }
             return type.reads.contains(kind)
         }.map(\.id)
     }

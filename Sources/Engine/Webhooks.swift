@@ -1,4 +1,5 @@
 import Chat
+import Checks
 import Core
 import Foundation
 import HTTP
@@ -156,7 +157,7 @@ package final class WebhookEndpoint: Sendable {
     /// Queues every automated control that reads `kinds` from `source`, and wakes the loop.
     private func triggered(source: SourceConfig, kinds: Set<FactKind>, what: String) -> HTTPServerResponse {
         let controls = config.controls.filter { control in
-            guard control.isAutomated, let spec = control.check, let type = CheckCatalog.type(named: spec.type) else { return false }
+            guard control.isAutomated, let spec = control.check, let type = CheckRegistry.type(named: spec.type) else { return false }
             let usesSource = spec.sources.isEmpty || spec.sources.contains(source.id)
             return usesSource && !kinds.isDisjoint(with: type.reads)
         }.map(\.id)

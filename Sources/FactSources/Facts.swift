@@ -448,7 +448,7 @@ package struct UnavailableSource: FactSource {
     package init(config: SourceConfig, reason: String? = nil) {
         id = config.id
         kind = config.kind
-        provides = Set(SourceKind.named(config.kind)?.provides ?? [])
+        provides = Set(SourceRegistry.kind(named: config.kind)?.provides ?? [])
         self.reason = reason ?? "this build has no client for source kind `\(config.kind)` yet"
     }
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

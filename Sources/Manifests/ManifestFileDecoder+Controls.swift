@@ -86,21 +86,21 @@ extension ManifestFileDecoder {
     }
 
     /// `check: {type: offboarding, sources: [hr, github], sla: 24h}`: every key but `type` and `sources` is a parameter
-    /// of the check type, validated against `CheckCatalog`.
+    /// of the check type, validated against the catalog's schema.
     private mutating func checkSpec(_ node: Node, controlID: String) -> CheckSpec? {
         guard case .mapping(let mapping) = node else {
             log.report(position(node), "`check` must be a mapping, not \(node.kindName)",
                        fix: "write `check: {type: <check type>, sources: [<source id>], <parameter>: <value>}`")
             return nil
         }
-        let typeNames = checkTypes.map(\.name)
+        let typeNames = catalog.checkTypes.map(\.name)
         let entries = mapping.map { (key: $0.key.scalar?.string ?? "", keyNode: $0.key, value: $0.value) }
         guard let typeEntry = entries.first(where: { $0.key == "type" }), !typeEntry.value.isNull else {
             log.report(position(node), "`check` has no `type`", fix: "add `type:` with one of \(NameSuggestion.list(typeNames))")
             return nil
         }
         guard let typeName = text(typeEntry.value, key: "type") else { return nil }
-        guard let type = checkTypes.first(where: { $0.name == typeName }) else {
+        guard let type = catalog.checkType(named: typeName) else {
             let known = "known types: \(typeNames.joined(separator: ", "))"
             let fix = NameSuggestion.closest(to: typeName, among: typeNames).map { "did you mean `\($0)`? \(known)" } ?? "use one of the \(known)"
             log.report(position(typeEntry.value), "unknown check type `\(typeName)`", fix: fix)
@@ -108,27 +108,14 @@ extension ManifestFileDecoder {
         }
 
         var sources: [Located<String>] = []
-        var parameters: [String: ConfigValue] = [:]
-        let parameterNames = type.parameters.map(\.name)
-        for entry in entries where entry.key != "type" {
-            if entry.key == "sources" {
-                if !entry.value.isNull { sources = textList(entry.value, key: "sources") ?? [] }
-                continue
-            }
-            guard let parameter = type.parameters.first(where: { $0.name == entry.key }) else {
-                let allowed = parameterNames.isEmpty
-                    ? "check type `\(type.name)` takes no parameters; remove it"
-                    : "remove it; `\(type.name)` takes \(NameSuggestion.list(parameterNames))"
-                log.report(position(entry.keyNode), "unknown parameter `\(entry.key)` for check type `\(type.name)`",
-                           fix: NameSuggestion.fix(for: entry.key, among: parameterNames + ["sources"], otherwise: allowed))
-                continue
-            }
-            if let value = parameterValue(entry.value, parameter) { parameters[parameter.name] = value }
+        if let entry = entries.first(where: { $0.key == "sources" }), !entry.value.isNull {
+            sources = textList(entry.value, key: "sources") ?? []
         }
-        for parameter in type.parameters where parameter.required && !entries.contains(where: { $0.key == parameter.name }) {
-            log.report(position(node), "check type `\(type.name)` needs parameter `\(parameter.name)`",
-                       fix: "add `\(parameter.name):` — \(parameter.help)")
-        }
+        let block = SchemaBlock(
+            subject: { "check parameter `\($0)`" }, unknown: { "unknown parameter `\($0)` for check type `\(type.name)`" },
+            missing: { "check type `\(type.name)` needs parameter `\($0)`" }, owner: "`\(type.name)`", fullOwner: "check type `\(type.name)`", noun: "parameters",
+            otherKeys: ["type", "sources"], add: { "add `\($0):`" })
+        let parameters = schemaValues(entries, specs: type.parameters, block: block, missingPosition: position(node))
         for source in sources { draft.references.append(.init(kind: .source, id: source, field: "check.sources")) }
         draft.checkUses.append(.init(controlID: controlID, type: type, sources: sources, position: position(node)))
         return CheckSpec(type: type.name, sources: sources.map { SourceID($0.value) }, parameters: parameters)
@@ -140,62 +127,4 @@ extension ManifestFileDecoder {
     /// The largest magnitude a numeric check parameter may have: ports, tiers, counts and lengths are far
     /// below it, and a check can take any number up to it as a whole number without overflow.
     static let largestNumber = 1_000_000_000.0
-
-    /// Reports a number (or NaN, or infinity) beyond `largestNumber`; nil.
-    private mutating func outOfRange(_ node: Node, _ number: Double) -> ConfigValue? {
-        log.report(position(node), "number `\(Self.excerpt(node.scalar?.string ?? String(number)))` is out of range",
-                   fix: "use a number between -1000000000 and 1000000000")
-        return nil
-    }
-
-    /// A check parameter's value, typed by the catalog. Durations stay as written (`.string("24h")`) for the
-    /// check to parse with `DurationText`; numbers become `.number`, lists `.list`.
-    private mutating func parameterValue(_ node: Node, _ parameter: CheckParameter) -> ConfigValue? {
-        let name = parameter.name
-        func wrongType(_ expected: String, example: String) -> ConfigValue? {
-            log.report(position(node), "check parameter `\(name)` must be \(expected), not \(node.kindName)",
-                       fix: "write `\(name): \(example)` — \(parameter.help)")
-            return nil
-        }
-        switch parameter.kind {
-        case .duration:
-            guard case .scalar = node, !node.isNull else { return wrongType("a duration", example: "24h") }
-            return duration(node, key: name).map { _ in .string(node.scalar!.string) }
-        case .number:
-            guard [.int, .float].contains(node.tagName), let number = node.float else { return wrongType("a number", example: "1") }
-            guard abs(number) <= Self.largestNumber else { return outOfRange(node, number) }
-            return .number(number)
-        case .bool:
-            guard node.tagName == .bool, let flag = node.bool else { return wrongType("true or false", example: "true") }
-            return .bool(flag)
-        case .string:
-            guard case .scalar(let scalar) = node, !node.isNull else { return wrongType("text", example: "<text>") }
-            return .string(scalar.string)
-        case .strings:
-            guard case .sequence(let items) = node else { return wrongType("a list of texts", example: "[a, b]") }
-            var values: [ConfigValue] = []
-            for item in items {
-                guard case .scalar(let scalar) = item, !item.isNull else {
-                    log.report(position(item), "items of check parameter `\(name)` must be text, not \(item.kindName)",
-                               fix: "write `\(name): [a, b]` — \(parameter.help)")
-                    continue
-                }
-                values.append(.string(scalar.string))
-            }
-            return .list(values)
-        case .numbers:
-            guard case .sequence(let items) = node else { return wrongType("a list of numbers", example: "[22, 3389]") }
-            var values: [ConfigValue] = []
-            for item in items {
-                guard [.int, .float].contains(item.tagName), let number = item.float else {
-                    log.report(position(item), "items of check parameter `\(name)` must be numbers, not \(item.kindName)",
-                               fix: "write `\(name): [22, 3389]` — \(parameter.help)")
-                    continue
-                }
-                guard abs(number) <= Self.largestNumber else { _ = outOfRange(item, number); continue }
-                values.append(.number(number))
-            }
-            return .list(values)
-        }
-    }
 }

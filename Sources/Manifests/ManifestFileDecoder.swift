@@ -7,14 +7,15 @@ import Yams
 struct ManifestFileDecoder {
     /// The file's path as given, used in every problem.
     let file: String
-    /// The check types controls may use: `CheckCatalog.types`, or a test's own.
-    let checkTypes: [CheckType]
+    /// The source kinds and check types the manifests may use, with their settings and parameter schemas:
+    /// `Catalog.builtIn` (module `Checks`), or a test's own.
+    let catalog: Catalog
     var log = ProblemLog()
     var draft = ManifestDraft()
 
-    init(file: String, checkTypes: [CheckType] = CheckCatalog.types) {
+    init(file: String, catalog: Catalog) {
         self.file = file
-        self.checkTypes = checkTypes
+        self.catalog = catalog
         draft.files = [file]
     }
 

@@ -6,7 +6,10 @@ struct ManifestLinker {
     let draft: ManifestDraft
     var log = ProblemLog()
 
-    init(draft: ManifestDraft) { self.draft = draft }
+    /// The source kinds the checks' facts are looked up in.
+    let catalog: Catalog
+
+    init(draft: ManifestDraft, catalog: Catalog) { self.draft = draft; self.catalog = catalog }
 
     /// Checks the draft and returns the configuration, or nil when any problem was reported (see `log`).
     mutating func link() -> BotConfig? {
@@ -99,9 +102,9 @@ struct ManifestLinker {
     private mutating func checkFactSources() {
         var kinds: [String: SourceKind] = [:]
         for source in draft.sources {
-            if let id = source.id, let kind = SourceKind.named(source.value.kind) { kinds[id.value] = kind }
+            if let id = source.id, let kind = catalog.sourceKind(named: source.value.kind) { kinds[id.value] = kind }
         }
-        let allKnown = draft.sources.allSatisfy { SourceKind.named($0.value.kind) != nil }
+        let allKnown = draft.sources.allSatisfy { catalog.sourceKind(named: $0.value.kind) != nil }
         for use in draft.checkUses {
             // The bot's own facts (certified reviews, integration health) need no configured source.
             let reads = use.type.reads.filter { !FactKind.botKept.contains($0) }
@@ -115,7 +118,7 @@ struct ManifestLinker {
                     allNamedUseful = false
                     log.report(source.position,
                                "source `\(source.value)` (kind `\(kind.name)`) provides none of the facts check `\(use.type.name)` reads (\(Self.list(reads)))",
-                               fix: "name a source of kind \(Self.kinds(providingAny: reads)), or remove it")
+                               fix: "name a source of kind \(sourceKinds(providingAny: reads)), or remove it")
                 }
             }
             if use.sources.isEmpty {
@@ -128,10 +131,10 @@ struct ManifestLinker {
             guard !missing.isEmpty else { continue }
             if use.sources.isEmpty {
                 log.report(use.position, "no configured source provides the \(Self.list(missing)) facts check `\(use.type.name)` of control `\(use.controlID)` reads",
-                           fix: "add a source of kind \(Self.kinds(providingAny: missing)) under `sources`")
+                           fix: "add a source of kind \(sourceKinds(providingAny: missing)) under `sources`")
             } else {
                 log.report(use.sources[0].position, "none of the sources of control `\(use.controlID)` provides the \(Self.list(missing)) facts check `\(use.type.name)` reads",
-                           fix: "add a source of kind \(Self.kinds(providingAny: missing)) to `check.sources`, or leave `sources` out to read every source")
+                           fix: "add a source of kind \(sourceKinds(providingAny: missing)) to `check.sources`, or leave `sources` out to read every source")
             }
         }
     }
@@ -153,8 +156,8 @@ struct ManifestLinker {
     private static func list(_ facts: [FactKind]) -> String { facts.map { "`\($0.rawValue)`" }.joined(separator: ", ") }
 
     /// Source kinds providing at least one of `facts`, as "`a`, `b` or `c`".
-    private static func kinds(providingAny facts: [FactKind]) -> String {
-        let names = SourceKind.known.filter { !Set($0.provides).isDisjoint(with: facts) }.map { "`\($0.name)`" }
+    private func sourceKinds(providingAny facts: [FactKind]) -> String {
+        let names = catalog.sourceKinds.filter { !Set($0.provides).isDisjoint(with: facts) }.map { "`\($0.name)`" }
         guard names.count > 1 else { return names.first ?? "" }
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }

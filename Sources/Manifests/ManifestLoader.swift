@@ -10,14 +10,10 @@ import Yams
 /// `escalation` may each appear once in total. `manifests/README.md` is the reference for the format.
 package enum ManifestLoader {
     /// Reads every `*.yaml`/`*.yml` file directly inside `directory` (not subdirectories), in name order, and
-    /// returns the validated config, or every problem found (never just the first).
-    package static func load(directory: URL) -> Result<BotConfig, ManifestProblems> {
-        load(directory: directory, checkTypes: CheckCatalog.types)
-    }
-
-    /// `load(directory:)` against a given list of check types, so tests can exercise catalog rules
-    /// (required parameters) that the shipped catalog does not use.
-    static func load(directory: URL, checkTypes: [CheckType]) -> Result<BotConfig, ManifestProblems> {
+    /// returns the validated config, or every problem found (never just the first). Source kinds, their settings
+    /// and credentials, and check types and their parameters are validated against `catalog` (the CLI, the demo and
+    /// the tests pass `Catalog.builtIn`; a test may pass its own).
+    package static func load(directory: URL, catalog: Catalog) -> Result<BotConfig, ManifestProblems> {
         let directoryPath = display(directory)
         let names: [String]
         switch manifestFileNames(in: directory) {
@@ -29,7 +25,7 @@ package enum ManifestLoader {
         var problems: [ManifestProblem] = []
         for name in names {
             let path = directoryPath.hasSuffix("/") ? directoryPath + name : directoryPath + "/" + name
-            var decoder = ManifestFileDecoder(file: path, checkTypes: checkTypes)
+            var decoder = ManifestFileDecoder(file: path, catalog: catalog)
             switch parse(directory.appendingPathComponent(name), path: path) {
             case .success(let root): decoder.decode(root: root)
             case .failure(let problem): problems.append(problem)
@@ -38,7 +34,7 @@ package enum ManifestLoader {
             draft.append(decoder.draft)
         }
 
-        var linker = ManifestLinker(draft: draft)
+        var linker = ManifestLinker(draft: draft, catalog: catalog)
         let config = linker.link()
         problems += linker.log.problems
         if let config, problems.isEmpty { return .success(config) }

@@ -8,7 +8,7 @@ struct Soc2Bot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soc2bot",
         abstract: "Watches SOC 2 controls, routes failures to the owning team's chat, and keeps a hash-chained evidence ledger.",
-        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, TrustCenterCommand.self])
+        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, TrustCenterCommand.self, Reference.self])
 
     /// ArgumentParser's `main`, except that a database problem met mid-command (a damaged row or page) is reported as
     /// what it is with exit 2, as when the database cannot be opened, never as exit 1 (manifest problems) or a trap.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checks
 import Core
 import Foundation
 import Logging
@@ -22,7 +23,7 @@ func standardError(_ text: String) {
 
 /// Loads and validates the manifests, or prints every problem and exits.
 func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws -> BotConfig {
-    switch ManifestLoader.load(directory: URL(fileURLWithPath: directory)) {
+    switch ManifestLoader.load(directory: URL(fileURLWithPath: directory), catalog: .builtIn) {
     case .success(let config):
         return config
     case .failure(let problems):

@@ -6,6 +6,41 @@ import Testing
 
 @Suite("Command line", .serialized)
 struct CommandLineTests {
+    /// Issue 14: a typo in a source's settings no longer passes `validate` (and silently scans us-east-1).
+    @Test func validateRefusesASettingsTypoAndAURLWithoutSchemeInTheStarterManifests() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = CLI.repo.appendingPathComponent("manifests")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        let sources = dir.appendingPathComponent("sources.yaml")
+        let text = try String(contentsOf: sources, encoding: .utf8)
+        let written = "settings: {regions: [us-east-1, eu-west-1]}"
+        #expect(text.contains(written))
+        try text.replacingOccurrences(of: written, with: "settings: {region: eu-west-1, endpoint: 127.0.0.1:5125}")
+            .write(to: sources, atomically: true, encoding: .utf8)
+
+        let result = try await CLI.run(["validate", "--manifests", dir.path])
+
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("sources.yaml:9:16: unknown setting `region` for source `aws` of kind `aws` — did you mean `regions`?"), "\(result.stderr)")
+        #expect(result.stderr.contains("sources.yaml:9:45: setting `endpoint` of source `aws` `127.0.0.1:5125` needs http:// or https://"), "\(result.stderr)")
+    }
+
+    /// `soc2bot reference` prints the sections manifests/README.md holds, generated from the descriptors.
+    @Test func referencePrintsTheGeneratedSectionsOfTheManifestsReadme() async throws {
+        let result = try await CLI.run(["reference"])
+        #expect(result.status == 0)
+        let readme = try String(contentsOf: CLI.repo.appendingPathComponent("manifests/README.md"), encoding: .utf8)
+        let sections = result.stdout.components(separatedBy: "\n\n<!-- generated:")
+        #expect(sections.count == 2)
+        for (index, section) in sections.enumerated() {
+            let text = (index == 0 ? "" : "<!-- generated:") + section.trimmingCharacters(in: .newlines)
+            #expect(readme.contains(text), "manifests/README.md lacks: \(text.prefix(120))")
+        }
+    }
+
     @Test func validateReportsEveryProblemWithItsPositionAndExitsOne() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -7,23 +7,28 @@ import Testing
 @Suite("Check factory")
 struct CheckFactoryTests {
     /// A valid value for each parameter kind the catalog declares.
-    static func sample(_ parameter: CheckParameter) -> ConfigValue {
+    static func sample(_ parameter: SettingSpec) -> ConfigValue {
         if parameter.name == "releases" { return .list([.string("macOS 15.2 2026-10-28")]) }
         return switch parameter.kind {
         case .duration: .string("2d")
         case .number: .number(2)
         case .bool: .bool(true)
+        case .integer: .number(2)
         case .string: .string("high")
         case .strings: .list([.string("GitHub")])
         case .numbers: .list([.number(1)])
+        case .url: .string("https://example.com")
+        case .path: .string("file.json")
+        case .oneOf(let values): .string(values[0])
+        case .map: .map([:])
         }
     }
 
     static let oneOfTypes: Set<String> = ["edr_present"]
 
-    @Test(arguments: CheckCatalog.types.map(\.name))
+    @Test(arguments: CheckRegistry.types.map(\.name))
     func everyCatalogTypeIsBuildable(_ name: String) throws {
-        let type = try #require(CheckCatalog.type(named: name))
+        let type = try #require(CheckRegistry.type(named: name))
         // Only the parameters the catalog marks required (the manifests validator insists on those) — except for
         // types that need one of two optional ones (edr_present: `app` or `policy`), which say so with a bad-parameter
         // error and build with every documented parameter.
@@ -37,9 +42,9 @@ struct CheckFactoryTests {
         #expect(check.reads == Set(type.reads), "the catalog and the implementation disagree on what \(name) reads")
     }
 
-    @Test(arguments: CheckCatalog.types.map(\.name))
+    @Test(arguments: CheckRegistry.types.map(\.name))
     func everyDocumentedParameterIsAccepted(_ name: String) throws {
-        let type = try #require(CheckCatalog.type(named: name))
+        let type = try #require(CheckRegistry.type(named: name))
         let parameters = Dictionary(uniqueKeysWithValues: type.parameters.map { ($0.name, Self.sample($0)) })
         _ = try CheckFactory.make(CheckSpec(type: name, parameters: parameters))
     }

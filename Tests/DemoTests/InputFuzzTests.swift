@@ -130,7 +130,7 @@ struct InputFuzzTests {
                 try data.write(to: dir.appendingPathComponent(file.name))
             }
             Fuzzing.running("manifests-\(Self.manifestFiles[victim].name)", input)
-            switch ManifestLoader.load(directory: dir) {
+            switch ManifestLoader.load(directory: dir, catalog: .builtIn) {
             case .success(let config):
                 accepted += 1
                 await Self.use(config, world: world, at: now)

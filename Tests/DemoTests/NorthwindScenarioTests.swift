@@ -1,4 +1,5 @@
 import Chat
+import Checks
 import Core
 import Demo
 import Engine
@@ -33,7 +34,7 @@ struct NorthwindScenarioTests {
     }
 
     static func play(scenario file: String = "northwind.yaml", until: TimeInterval? = nil, exceptions periods: [DateInterval] = []) async throws -> Outcome {
-        let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo")).get()
+        let config = try ManifestLoader.load(directory: repo.appendingPathComponent("manifests/demo"), catalog: .builtIn).get()
         let scenario = try ScenarioLoader.load(file: repo.appendingPathComponent("manifests/demo/scenarios/\(file)"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("northwind-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -323,9 +323,9 @@ struct AzureSourceTests {
 
     @Test func liveSourcesBuildsTheAzureClient() throws {
         let config = SourceConfig(id: "azure", kind: "azure", settings: ["tenant_id": .string(Self.tenant), "subscriptions": .string(Self.prod)])
-        let client = try LiveSources.client(for: config, environment: Self.environment, transport: FakeAzure(subscriptions: [:]))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeAzure(subscriptions: [:]))
         #expect(client is AzureSource)
-        #expect(LiveSources.kinds.contains("azure"))
-        #expect(client?.provides == Set(SourceKind.named("azure")?.provides ?? []))
+        #expect(SourceRegistry.liveKinds.contains("azure"))
+        #expect(client?.provides == Set(SourceRegistry.kind(named: "azure")?.provides ?? []))
     }
 }

@@ -154,6 +154,6 @@ struct BambooHRSourceTests {
 
     @Test func theClientIsRegistered() throws {
         let config = SourceConfig(id: "hr", kind: "bamboohr", settings: ["subdomain": .string("acme")])
-        #expect(try LiveSources.client(for: config, environment: Self.environment, transport: FakeBambooHR()) is BambooHRSource)
+        #expect(try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeBambooHR()) is BambooHRSource)
     }
 }

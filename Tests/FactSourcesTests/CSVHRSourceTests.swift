@@ -144,7 +144,7 @@ struct CSVHRSourceTests {
             try CSVHRSource(config: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv"), "skip_bad_rows": .string("yes")]),
                             environment: [:], transport: FakeBambooHR())
         }
-        #expect((try? LiveSources.client(for: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv")]),
+        #expect((try? SourceRegistry.client(for: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv")]),
                                          environment: [:], transport: FakeBambooHR())) is CSVHRSource)
     }
 

@@ -191,9 +191,9 @@ struct EntraSourceTests {
 
     @Test func liveSourcesBuildsTheEntraClient() throws {
         let config = SourceConfig(id: "entra", kind: "entra", settings: ["tenant_id": .string(Self.tenant)])
-        let client = try LiveSources.client(for: config, environment: ["ENTRA_CLIENT_ID": Self.clientID, "ENTRA_CLIENT_SECRET": Self.secret],
+        let client = try SourceRegistry.client(for: config, environment: ["ENTRA_CLIENT_ID": Self.clientID, "ENTRA_CLIENT_SECRET": Self.secret],
                                             transport: FakeEntra(users: []))
         #expect(client is EntraSource)
-        #expect(LiveSources.kinds.contains("entra"))
+        #expect(SourceRegistry.liveKinds.contains("entra"))
     }
 }

@@ -166,9 +166,9 @@ struct FleetSourceTests {
     }
 
     @Test func theClientIsRegistered() throws {
-        #expect(LiveSources.kinds.contains("fleet"))
+        #expect(SourceRegistry.liveKinds.contains("fleet"))
         let config = SourceConfig(id: "fleet", kind: "fleet", settings: Self.settings)
-        let client = try LiveSources.client(for: config, environment: Self.environment, transport: FakeFleet())
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeFleet())
         #expect(client is FleetSource)
         #expect(client?.provides == [.devices])
     }

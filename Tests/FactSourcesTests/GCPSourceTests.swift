@@ -274,11 +274,11 @@ struct GCPSourceTests {
 
     @Test func liveSourcesBuildsTheGCPClient() throws {
         let config = SourceConfig(id: "gcp", kind: "gcp", settings: ["projects": .list([.string("acme-prod")])])
-        let client = try LiveSources.client(for: config, environment: ["GCP_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
+        let client = try SourceRegistry.client(for: config, environment: ["GCP_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
                                             transport: fake([:]))
         #expect(client is GCPSource)
-        #expect(LiveSources.kinds.contains("gcp"))
-        #expect(client?.provides == Set(SourceKind.named("gcp")?.provides ?? []))
+        #expect(SourceRegistry.liveKinds.contains("gcp"))
+        #expect(client?.provides == Set(SourceRegistry.kind(named: "gcp")?.provides ?? []))
     }
 }
 

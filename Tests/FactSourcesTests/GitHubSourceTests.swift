@@ -218,9 +218,9 @@ struct GitHubSourceTests {
 
     @Test func liveSourcesBuildsTheGitHubClient() throws {
         let config = SourceConfig(id: "github", kind: "github", settings: ["organization": .string("acme")])
-        let client = try LiveSources.client(for: config, environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake())
+        let client = try SourceRegistry.client(for: config, environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake())
         #expect(client is GitHubSource)
-        #expect(LiveSources.kinds.contains("github"))
+        #expect(SourceRegistry.liveKinds.contains("github"))
     }
 
     // MARK: rate limits and bad answers

@@ -171,6 +171,6 @@ struct GitLabSourceTests {
 
     @Test func liveSourcesBuildsTheGitLabClient() throws {
         let config = SourceConfig(id: "gitlab", kind: "gitlab", settings: ["group": .string("acme")])
-        #expect(try LiveSources.client(for: config, environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake()) is GitLabSource)
+        #expect(try SourceRegistry.client(for: config, environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake()) is GitLabSource)
     }
 }

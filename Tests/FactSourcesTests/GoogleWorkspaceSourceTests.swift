@@ -188,9 +188,9 @@ struct GoogleWorkspaceSourceTests {
 
     @Test func liveSourcesBuildsTheGoogleClient() throws {
         let config = SourceConfig(id: "google", kind: "google_workspace", settings: ["admin_email": .string("it-admin@acme.example")])
-        let client = try LiveSources.client(for: config, environment: ["GOOGLE_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
+        let client = try SourceRegistry.client(for: config, environment: ["GOOGLE_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
                                             transport: fake([]))
         #expect(client is GoogleWorkspaceSource)
-        #expect(LiveSources.kinds.contains("google_workspace"))
+        #expect(SourceRegistry.liveKinds.contains("google_workspace"))
     }
 }

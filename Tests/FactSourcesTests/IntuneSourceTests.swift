@@ -172,8 +172,8 @@ struct IntuneSourceTests {
 
     @Test func liveSourcesBuildsTheIntuneClient() throws {
         let config = SourceConfig(id: "intune", kind: "intune", settings: ["tenant_id": .string(Self.tenant)])
-        let client = try LiveSources.client(for: config, environment: Self.environment, transport: FakeIntune(devices: []))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeIntune(devices: []))
         #expect(client is IntuneSource)
-        #expect(LiveSources.kinds.contains("intune"))
+        #expect(SourceRegistry.liveKinds.contains("intune"))
     }
 }

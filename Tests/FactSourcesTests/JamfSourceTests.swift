@@ -232,8 +232,8 @@ struct JamfSourceTests {
 
     @Test func liveSourcesBuildsTheJamfClient() throws {
         let config = SourceConfig(id: "jamf", kind: "jamf", settings: ["base_url": .string(Self.base)])
-        let client = try LiveSources.client(for: config, environment: Self.environment, transport: FakeJamf(computers: []))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeJamf(computers: []))
         #expect(client is JamfSource)
-        #expect(LiveSources.kinds.contains("jamf"))
+        #expect(SourceRegistry.liveKinds.contains("jamf"))
     }
 }

@@ -182,9 +182,9 @@ struct KnowBe4SourceTests {
     }
 
     @Test func theClientIsRegistered() throws {
-        #expect(LiveSources.kinds.contains("knowbe4"))
+        #expect(SourceRegistry.liveKinds.contains("knowbe4"))
         let config = SourceConfig(id: "knowbe4", kind: "knowbe4", settings: ["region": .string("us")])
-        let client = try LiveSources.client(for: config, environment: Self.environment, transport: FakeKnowBe4())
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeKnowBe4())
         #expect(client is KnowBe4Source)
         #expect(client?.provides == [.training])
     }

@@ -233,8 +233,8 @@ struct OktaSourceTests {
     }
 
     @Test func theClientIsRegistered() throws {
-        #expect(LiveSources.kinds.isSuperset(of: ["okta", "bamboohr", "csv_hr"]))
-        let client = try LiveSources.client(for: Self.config, environment: Self.environment, transport: FakeOkta())
+        #expect(SourceRegistry.liveKinds.isSuperset(of: ["okta", "bamboohr", "csv_hr"]))
+        let client = try SourceRegistry.client(for: Self.config, environment: Self.environment, transport: FakeOkta())
         #expect(client is OktaSource)
         #expect(client?.provides == [.accounts])
     }

@@ -26,6 +26,7 @@ import Testing
               - id: vault
                 kind: github
                 credentials: {token: ghp_0123456789abcdef}
+                settings: {organization: acme}
 
             """])
         #expect(fixture.problems() == [

@@ -1,4 +1,5 @@
 import Foundation
+import Checks
 import Testing
 @testable import Core
 @testable import Manifests
@@ -50,7 +51,7 @@ import Testing
     @Test func unknownCheckTypeListsTheKnownOnes() throws {
         let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["check": "{type: mfaa}"])])
         #expect(fixture.problems() == ["test.yaml:8:19: unknown check type `mfaa`"])
-        let known = CheckCatalog.types.map(\.name).joined(separator: ", ")
+        let known = Catalog.builtIn.checkTypes.map(\.name).joined(separator: ", ")
         #expect(fixture.fixes() == ["did you mean `mfa`? known types: \(known)"])
 
         let far = try ManifestFixture(["test.yaml": ManifestFixture.control(["check": "{type: magic}"])])
@@ -110,7 +111,7 @@ import Testing
             "test.yaml:12:7: unknown parameter `colour` for check type `mfa`",
             "test.yaml:13:7: unknown parameter `sytems` for check type `mfa`",
             "test.yaml:21:49: items of check parameter `ports` must be numbers, not text",
-            "test.yaml:29:56: check parameter `required_reviews` must be a number, not text",
+            "test.yaml:29:56: check parameter `required_reviews` must be a whole number, not text",
             "test.yaml:29:81: items of check parameter `repositories` must be text, not a mapping",
             "test.yaml:37:37: `sla`: `24` is not a positive duration",
         ])
@@ -127,7 +128,7 @@ import Testing
     @Test func requiredCheckParameterMustBePresent() throws {
         // Given a catalog whose check type requires a parameter (the shipped catalog has none yet)
         let catalog = [CheckType(name: "threshold", summary: "a test type", reads: [.accounts], parameters: [
-            CheckParameter(name: "limit", kind: .number, required: true, help: "the most allowed"),
+            SettingSpec("limit", .number, required: true, help: "the most allowed"),
         ], typicalCriteria: [])]
         let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["check": "{type: threshold}"])])
         #expect(fixture.problems(checkTypes: catalog) == ["test.yaml:8:12: check type `threshold` needs parameter `limit`"])

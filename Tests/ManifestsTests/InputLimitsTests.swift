@@ -54,7 +54,7 @@ import Testing
 
     @Test func numbersBeyondRangeAreRefusedWhereTheyWouldBecomeWholeNumbers() throws {
         let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["check": "{type: network_exposure, ports: [22, 1.0e+300]}"])
-            + "sources:\n  - {id: s2, kind: demo, settings: {limit: .inf}}\n"])
+            + "sources:\n  - {id: s2, kind: okta, settings: {base_url: \"https://a.okta.com\", concurrency: .inf}}\n"])
         let problems = fixture.problems()
         #expect(problems.count == 2, "\(problems)")
         #expect(problems.contains { $0.hasPrefix("test.yaml:8:") && $0.contains("out of range") })

@@ -1,4 +1,5 @@
 import Foundation
+import Checks
 @testable import Core
 @testable import Manifests
 
@@ -35,18 +36,20 @@ final class ManifestFixture {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func load(checkTypes: [CheckType] = CheckCatalog.types) -> Result<BotConfig, ManifestProblems> {
-        ManifestLoader.load(directory: directory, checkTypes: checkTypes)
+    func load(checkTypes: [CheckType]? = nil, catalog: Catalog = .builtIn) -> Result<BotConfig, ManifestProblems> {
+        var catalog = catalog
+        if let checkTypes { catalog.checkTypes = checkTypes }
+        return ManifestLoader.load(directory: directory, catalog: catalog)
     }
 
     /// The problems found, each as `file:line:column: message` with the directory prefix removed; empty when it loads.
-    func problems(checkTypes: [CheckType] = CheckCatalog.types) -> [String] {
-        problemValues(checkTypes: checkTypes).map { "\(relative($0.file)):\($0.line):\($0.column): \(relative($0.message))" }
+    func problems(checkTypes: [CheckType]? = nil, catalog: Catalog = .builtIn) -> [String] {
+        problemValues(checkTypes: checkTypes, catalog: catalog).map { "\(relative($0.file)):\($0.line):\($0.column): \(relative($0.message))" }
     }
 
     /// The problems found, as values.
-    func problemValues(checkTypes: [CheckType] = CheckCatalog.types) -> [ManifestProblem] {
-        switch load(checkTypes: checkTypes) {
+    func problemValues(checkTypes: [CheckType]? = nil, catalog: Catalog = .builtIn) -> [ManifestProblem] {
+        switch load(checkTypes: checkTypes, catalog: catalog) {
         case .success: []
         case .failure(let problems): problems.problems
         }

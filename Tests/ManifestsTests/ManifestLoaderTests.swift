@@ -1,4 +1,5 @@
 import Foundation
+import Checks
 import Testing
 @testable import Core
 @testable import Manifests
@@ -59,8 +60,8 @@ import Testing
               - id: hr
                 kind: bamboohr
                 credentials: {api_key: BAMBOOHR_API_KEY}
-                settings: {subdomain: acme, nested: {ports: [22, 443], strict: true}}
-              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}}
+                settings: {subdomain: acme, skip_bad_rows: true, base_url: "https://hr.acme.example/api"}
+              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}, settings: {organization: acme, repositories: [api, web]}}
 
             """], base: false)
 
@@ -91,9 +92,9 @@ import Testing
             severity: .medium, cadence: 90 * 86_400, check: nil, remediation: "Review it.", evidenceExpected: "Signed review"))
         #expect(config.sources == [
             SourceConfig(id: "hr", kind: "bamboohr", credentialVariables: ["api_key": "BAMBOOHR_API_KEY"],
-                         settings: ["subdomain": .string("acme"),
-                                    "nested": .map(["ports": .list([.number(22), .number(443)]), "strict": .bool(true)])]),
-            SourceConfig(id: "gh", kind: "github", credentialVariables: ["token": "GITHUB_TOKEN"]),
+                         settings: ["subdomain": .string("acme"), "skip_bad_rows": .bool(true), "base_url": .string("https://hr.acme.example/api")]),
+            SourceConfig(id: "gh", kind: "github", credentialVariables: ["token": "GITHUB_TOKEN"],
+                         settings: ["organization": .string("acme"), "repositories": .list([.string("api"), .string("web")])]),
         ])
         // Partial escalation maps fill from the standard policy.
         var policy = EscalationPolicy.standard
@@ -137,7 +138,7 @@ import Testing
 
     @Test func missingDirectoryIsOneClearProblem() {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-manifests-\(UUID().uuidString)").path
-        guard case .failure(let problems) = ManifestLoader.load(directory: URL(fileURLWithPath: path)) else {
+        guard case .failure(let problems) = ManifestLoader.load(directory: URL(fileURLWithPath: path), catalog: .builtIn) else {
             Issue.record("a missing directory loaded"); return
         }
         #expect(problems.problems.count == 1)
@@ -155,7 +156,7 @@ import Testing
         let fixture = try ManifestFixture(["test.yaml": "organisation: Again\n"])
         let parent = fixture.directory.deletingLastPathComponent()
         let relative = URL(fileURLWithPath: fixture.directory.lastPathComponent, relativeTo: parent)
-        guard case .failure(let problems) = ManifestLoader.load(directory: relative) else {
+        guard case .failure(let problems) = ManifestLoader.load(directory: relative, catalog: .builtIn) else {
             Issue.record("loaded despite a second organisation"); return
         }
         #expect(problems.problems.map(\.file) == ["\(fixture.directory.lastPathComponent)/test.yaml"])

@@ -1,4 +1,5 @@
 import Foundation
+import Checks
 import Testing
 @testable import Core
 @testable import Manifests
@@ -10,7 +11,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static func load(_ path: String) -> Result<BotConfig, ManifestProblems> {
-        ManifestLoader.load(directory: repositoryRoot.appendingPathComponent(path))
+        ManifestLoader.load(directory: repositoryRoot.appendingPathComponent(path), catalog: .builtIn)
     }
 
     @Test func starterManifestsLoadWithoutProblems() throws {
@@ -76,14 +77,13 @@ import Testing
         #expect(config.control("integrations-readable")?.check == CheckSpec(type: "integration_health"))
     }
 
-    @Test func readmeDocumentsEveryCheckTypeAndSourceKind() throws {
+    /// The reference of check types and source kinds in manifests/README.md is exactly what the descriptors generate
+    /// (`soc2bot reference --write manifests/README.md` after changing one).
+    @Test func readmeReferenceIsGeneratedFromTheDescriptors() throws {
         let readme = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("manifests/README.md"), encoding: .utf8)
-        for type in CheckCatalog.types {
-            #expect(readme.contains("| `\(type.name)` |"), "manifests/README.md does not document check type \(type.name)")
-            for parameter in type.parameters { #expect(readme.contains("`\(parameter.name)` ("), "\(type.name).\(parameter.name)") }
-        }
-        for kind in SourceKind.known {
-            #expect(readme.contains("| `\(kind.name)` |"), "manifests/README.md does not document source kind \(kind.name)")
-        }
+        let generated = try ManifestReference.updating(readme, catalog: .builtIn)
+        #expect(generated == readme, "manifests/README.md is out of date: run `soc2bot reference --write manifests/README.md`")
+        for type in Catalog.builtIn.checkTypes { #expect(readme.contains("| `\(type.name)` |"), "check type \(type.name)") }
+        for kind in Catalog.builtIn.sourceKinds { #expect(readme.contains("| `\(kind.name)` |"), "source kind \(kind.name)") }
     }
 }

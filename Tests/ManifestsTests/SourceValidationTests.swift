@@ -1,4 +1,5 @@
 import Foundation
+import Checks
 import Testing
 @testable import Core
 @testable import Manifests
@@ -8,11 +9,11 @@ import Testing
     @Test func unknownSourceKindListsTheKnownOnes() throws {
         let fixture = try ManifestFixture(["test.yaml": "sources:\n  - id: gh\n    kind: githb\n"])
         #expect(fixture.problems() == ["test.yaml:3:11: unknown source kind `githb`"])
-        #expect(fixture.fixes() == ["did you mean `github`? known kinds: \(SourceKind.known.map(\.name).joined(separator: ", "))"])
+        #expect(fixture.fixes() == ["did you mean `github`? known kinds: \(Catalog.builtIn.sourceKinds.map(\.name).joined(separator: ", "))"])
     }
 
     @Test func credentialThatLooksLikeASecretIsRefusedWithoutEchoingIt() throws {
-        let fixture = try ManifestFixture(["test.yaml": "sources:\n  - id: gh\n    kind: github\n    credentials: {token: ghp_0123456789abcdefSECRET}\n"])
+        let fixture = try ManifestFixture(["test.yaml": "sources:\n  - id: gh\n    kind: github\n    credentials: {token: ghp_0123456789abcdefSECRET}\n    settings: {organization: acme}\n"])
         let problems = fixture.problemValues()
         #expect(fixture.problems() == [
             "test.yaml:4:26: credential `token` of source `gh` does not look like an environment variable name",
@@ -30,30 +31,41 @@ import Testing
         #expect(!ManifestFileDecoder.isEnvironmentVariableName(""))
     }
 
-    @Test func unknownAndMissingCredentialRolesAreReported() throws {
+    @Test func unknownCredentialRoleIsReportedAndALeftOutRoleTakesItsDefaultVariable() throws {
         let fixture = try ManifestFixture(["test.yaml": """
             sources:
               - id: gh
                 kind: github
                 credentials: {tokn: GITHUB_TOKEN}
+                settings: {organization: acme}
               - {id: aws, kind: aws}
 
             """])
-        #expect(fixture.problems() == [
-            "test.yaml:4:5: source `gh` of kind `github` has no credential `token`",
-            "test.yaml:4:19: unknown credential `tokn` for source `gh`",
-            "test.yaml:5:5: source `aws` of kind `aws` has no credential `access_key_id`, `secret_access_key`",
-        ])
-        #expect(fixture.fixes() == [
-            "name the environment variable holding each, e.g. `credentials: {token: GH_TOKEN}`",
-            "did you mean `token`?",
-            "name the environment variable holding each, e.g. `credentials: {access_key_id: AWS_ACCESS_KEY_ID, secret_access_key: AWS_SECRET_ACCESS_KEY}`",
-        ])
+        #expect(fixture.problems() == ["test.yaml:4:19: unknown credential `tokn` for source `gh`"])
+        #expect(fixture.fixes() == ["did you mean `token`?"])
+        // The documented defaults apply to the roles left out.
+        let defaulted = try ManifestFixture(["test.yaml": "sources:\n  - {id: aws, kind: aws, credentials: {secret_access_key: S}}\n"])
+        #expect(defaulted.config()?.sources.last?.credentialVariables == ["access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "S"])
     }
 
-    @Test func settingsKeepEveryValueType() throws {
-        let fixture = try ManifestFixture(["test.yaml": "sources:\n  - {id: hr, kind: csv_hr, settings: {path: hr.csv, header: true, skip: 2}}\n"])
-        #expect(fixture.config()?.sources.last?.settings == ["path": .string("hr.csv"), "header": .bool(true), "skip": .number(2)])
+    @Test func requiredRoleWithoutADefaultVariableMustBeNamed() throws {
+        // Given a kind whose required role has no default variable
+        var catalog = Catalog.builtIn
+        catalog.sourceKinds.append(SourceKind(name: "vault", summary: "a test kind", provides: [.accounts],
+                                              credentials: [CredentialRole("token", help: "a token"),
+                                                            CredentialRole("role_id", default: "VAULT_ROLE_ID", help: "a role")]))
+        let fixture = try ManifestFixture(["test.yaml": "sources:\n  - {id: v, kind: vault}\n"])
+        // Then only that role is reported; the one with a default takes it
+        #expect(fixture.problems(catalog: catalog) == ["test.yaml:2:5: source `v` of kind `vault` has no credential `token`"])
+        let named = try ManifestFixture(["test.yaml": "sources:\n  - {id: v, kind: vault, credentials: {token: VAULT_TOKEN}}\n"])
+        #expect(try named.load(catalog: catalog).get().sources.last?.credentialVariables == ["token": "VAULT_TOKEN", "role_id": "VAULT_ROLE_ID"])
+    }
+
+    @Test func settingsAreTypedByTheKindsSchema() throws {
+        let fixture = try ManifestFixture(["test.yaml": "sources:\n  - {id: hr, kind: csv_hr, settings: {path: hr.csv, skip_bad_rows: true}}\n"
+                                           + "  - {id: okta, kind: okta, settings: {base_url: \"https://acme.okta.com\", concurrency: 2}}\n"])
+        #expect(fixture.config()?.sources.first { $0.id == "hr" }?.settings == ["path": .string("hr.csv"), "skip_bad_rows": .bool(true)])
+        #expect(fixture.config()?.sources.first { $0.id == "okta" }?.settings == ["base_url": .string("https://acme.okta.com"), "concurrency": .number(2)])
         let wrong = try ManifestFixture(["test.yaml": "sources:\n  - {id: hr, kind: csv_hr, settings: hr.csv}\n"])
         #expect(wrong.problems() == ["test.yaml:2:38: `settings` must be a mapping, not text"])
     }
@@ -61,7 +73,7 @@ import Testing
     @Test func namedSourceThatProvidesNoNeededFactIsReported() throws {
         let fixture = try ManifestFixture(["test.yaml": """
             sources:
-              - {id: okta, kind: okta, credentials: {token: OKTA_TOKEN}}
+              - {id: okta, kind: okta, credentials: {token: OKTA_TOKEN}, settings: {base_url: "https://acme.okta.com"}}
 
             """ + ManifestFixture.control(["check": "{type: storage_encryption, sources: [demo, okta]}"])])
         #expect(fixture.problems() == [
@@ -74,7 +86,7 @@ import Testing
         // Given an offboarding check that names only an account source: it cannot know who left
         let fixture = try ManifestFixture(["test.yaml": """
             sources:
-              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}}
+              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}, settings: {organization: acme}}
 
             """ + ManifestFixture.control(["check": "{type: offboarding, sources: [gh]}"])])
         #expect(fixture.problems() == [
@@ -95,7 +107,7 @@ import Testing
             teams:
               - {id: sec, name: Security, channels: {default: {slack: C1}}}
             sources:
-              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}}
+              - {id: gh, kind: github, credentials: {token: GITHUB_TOKEN}, settings: {organization: acme}}
 
             """ + ManifestFixture.control(["check": "{type: device_encryption}"])
                 + ManifestFixture.control(["id": "c2", "check": "{type: branch_protection}"]).replacingOccurrences(of: "controls:\n", with: "")],

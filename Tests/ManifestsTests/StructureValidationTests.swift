@@ -48,13 +48,14 @@ import Testing
             "test.yaml:4:37: unknown key `defualt`",
             "test.yaml:5:11: unknown key `defaults`",
             "test.yaml:6:14: unknown key `max_snoze`",
+            "test.yaml:8:5: source `gh` of kind `github` needs setting `organization`",
             "test.yaml:8:60: unknown key `setings`",
             "test.yaml:16:13: `manual` of control `c2` has no `evidence`",
             "test.yaml:16:14: unknown key `evidense`",
         ])
         #expect(fixture.fixes() == [
             "did you mean `team`?", "did you mean `default`?", "did you mean `default`?", "did you mean `max_snooze`?",
-            "did you mean `settings`?", "add `evidence: <what the owner records>`", "did you mean `evidence`?",
+            "add `organization:` under `settings` — the organization's login", "did you mean `settings`?", "add `evidence: <what the owner records>`", "did you mean `evidence`?",
         ])
     }
 

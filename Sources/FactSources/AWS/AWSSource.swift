@@ -16,7 +16,7 @@ import HTTP
 /// policy) carry the account id.
 package struct AWSSource: FactSource {
     package let id: SourceID
-    package var provides: Set<FactKind> { Set(SourceKind.named("aws")?.provides ?? []) }
+    package var provides: Set<FactKind> { Set(Self.descriptor.kind.provides) }
     let client: AWSClient
     /// Regions to read regional services in (`settings.regions`, default `us-east-1`).
     let regions: [String]

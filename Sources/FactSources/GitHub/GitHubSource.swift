@@ -13,7 +13,7 @@ import HTTP
 /// `secret_scanning: false` / `dependabot: false` to skip an alert feature the organization does not use.
 package struct GitHubSource: FactSource {
     package let id: SourceID
-    package var provides: Set<FactKind> { Set(SourceKind.named("github")?.provides ?? []) }
+    package var provides: Set<FactKind> { Set(Self.descriptor.kind.provides) }
     let client: GitHubClient
     let organization: String
     /// Repositories to read (`settings.repositories`); nil means every unarchived repository of the organization.

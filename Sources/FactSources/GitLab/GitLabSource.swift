@@ -11,7 +11,7 @@ import HTTP
 /// (default `https://gitlab.com`; a self-managed instance's URL without `/api/v4`).
 package struct GitLabSource: FactSource {
     package let id: SourceID
-    package var provides: Set<FactKind> { Set(SourceKind.named("gitlab")?.provides ?? []) }
+    package var provides: Set<FactKind> { Set(Self.descriptor.kind.provides) }
     let client: GitLabClient
     /// The group's numeric id or full path, as configured.
     let group: String

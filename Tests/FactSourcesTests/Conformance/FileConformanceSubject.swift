@@ -22,7 +22,7 @@ struct FileConformanceSubject: Sendable, CustomTestStringConvertible {
 
     /// The source made the public way, reading `path`.
     func source(_ path: String) throws -> any FactSource {
-        try #require(try LiveSources.client(for: SourceConfig(id: SourceID(kind), kind: kind, settings: ["path": .string(path)]),
+        try #require(try SourceRegistry.client(for: SourceConfig(id: SourceID(kind), kind: kind, settings: ["path": .string(path)]),
                                             environment: [:], transport: FaultInjectingTransport(base: CannedTransport([]))))
     }
 
