@@ -36,6 +36,8 @@ package enum CheckFactory {
             return UnmatchedAccountsCheck(systems: try p.strings("systems"), ignore: Set((try p.strings("ignore") ?? []).map { $0.lowercased() }))
         case "mfa":
             return MFACheck(systems: try p.strings("systems"), privilegedOnly: try p.bool("privileged_only", default: false))
+        case "root_mfa":
+            return RootMFACheck(systems: try p.strings("systems"))
         case "inactive_accounts":
             return InactiveAccountsCheck(maxIdle: try p.duration("max_idle", default: 90 * 86_400), systems: try p.strings("systems"))
         case "storage_encryption":

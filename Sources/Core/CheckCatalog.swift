@@ -91,6 +91,10 @@ package enum CheckCatalog {
                     .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
                     .init(name: "privileged_only", kind: .bool, required: false, help: "only check admin accounts (default false)"),
                   ], typicalCriteria: ["CC6.1"]),
+        CheckType(name: "root_mfa", summary: "each cloud account's root user has MFA enabled (AWS)",
+                  reads: [.accounts], parameters: [
+                    .init(name: "systems", kind: .strings, required: false, help: "account systems to check (default all)"),
+                  ], typicalCriteria: ["CC6.1"]),
         CheckType(name: "inactive_accounts", summary: "active accounts have been used recently",
                   reads: [.accounts], parameters: [
                     .init(name: "max_idle", kind: .duration, required: false, help: "longest time without a login (default 90d)"),
