@@ -43,7 +43,7 @@ struct AWSBulkReadTests {
         let source = try source(member)
         let accounts = try #require(try await source.facts([.accounts]).accounts)
         #expect(Set(accounts.map(\.login)).count == accounts.count, "every account has a login of its own")
-        let byLogin = Dictionary(uniqueKeysWithValues: accounts.map { ($0.login, $0) })
+        let byLogin = Dictionary(accounts.map { ($0.login, $0) }, uniquingKeysWith: { first, _ in first })
         let a = member.account
         let rootUser = try #require(byLogin["\(a)/<root_account>"]), namedRoot = try #require(byLogin["\(a)/root"])
         #expect(rootUser.privileged && rootUser.roles == ["root user"] && rootUser.mfaEnabled == false)
@@ -111,7 +111,7 @@ struct AWSBulkReadTests {
         #expect(many.iam == few.iam, "IAM requests for 4 users: \(few.byAction); for 12: \(many.byAction)")
         #expect(many.byAction["iam GetAccountAuthorizationDetails"] == 1 && many.byAction["iam GetCredentialReport"] == 1)
 
-        let byLogin = Dictionary(uniqueKeysWithValues: many.accounts.map { ($0.login, $0) })
+        let byLogin = Dictionary(many.accounts.map { ($0.login, $0) }, uniquingKeysWith: { first, _ in first })
         for i in 0..<12 {
             let user = try #require(byLogin["\(member.account)/user-\(i)"])
             #expect(user.privileged == (i % 4 != 3), "user-\(i): \(user.roles)")
@@ -136,7 +136,7 @@ struct AWSBulkReadTests {
                 \(rule)</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>
                 """, as: member.credentials)
         }
-        let results = Dictionary(uniqueKeysWithValues: await run("storage_encryption", try source(member)).map { ($0.resource.id, $0) })
+        let results = Dictionary(await run("storage_encryption", try source(member)).map { ($0.resource.id, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(results["s3:\(prefix)-s3"]?.observed == "provider-managed keys (SSE-S3)")
         #expect(results["s3:\(prefix)-aws-kms"]?.observed == "provider-managed keys (SSE-KMS with the AWS managed key aws/s3)")
         #expect(results["s3:\(prefix)-own-kms"]?.observed == "customer-managed keys (SSE-KMS with the customer managed key \(key))")
