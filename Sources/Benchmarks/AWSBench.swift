@@ -20,9 +20,16 @@ func benchAWS() async throws -> [BenchRow] {
                                                     settings: ["endpoint": .string(endpoint)]),
                                environment: ["K": "AKIDSOC2BOTBENCH", "S": "bench"], transport: transport)
     let kinds: Set<FactKind> = [.buckets, .accounts, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys]
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+    let cpuBefore = cpuSeconds()
     let start = ContinuousClock.now
     let facts = try await source.facts(kinds)
     let took = ContinuousClock.now - start
+    let cpu = cpuSeconds() - cpuBefore
 
     // The starter set's AWS controls (manifests/controls.yaml), judged on the one read.
     let checks: [CheckSpec] = [
@@ -53,7 +60,7 @@ func benchAWS() async throws -> [BenchRow] {
     let perUserIAM: Int = counts.filter { perUserActions.contains($0.key) }.values.reduce(0, +)
     var rows = [
         BenchRow(benchmark: "AWS read on moto, \(latency) (\(sizes) buckets/users/security groups/RDS/KMS)",
-                 result: "\(formatSeconds(took)) wall, \(grouped(transport.requests)) requests; \(checks.count) controls judged in \(formatSeconds(judging)) (\(grouped(failing)) failing resources)",
+                 result: "\(formatSeconds(took)) wall (the bot's CPU \(String(format: "%.1f", cpu)) s), \(grouped(transport.requests)) requests; \(checks.count) controls judged in \(formatSeconds(judging)) (\(grouped(failing)) failing resources)",
                  target: "—", ok: nil),
         BenchRow(benchmark: "  S3 requests a bucket (\(grouped(buckets)) buckets)", result: String(format: "%.2f", s3PerBucket), target: "≤ 3",
                  ok: s3PerBucket <= 3),

@@ -176,20 +176,21 @@ struct AWSBulkReadTests {
 }
 
 /// S3 in three requests a bucket, on AWS's documented wire format: the policy judged by AWS (`GetBucketPolicyStatus`),
-/// the public access block read only for a bucket the policy or ACL opens.
+/// the public access block read only for a bucket the policy or ACL opens, the ACL only when the policy leaves it open.
 @Suite("AWS source: S3 requests a bucket")
 struct AWSS3RequestTests {
     @Test func publicStatusComesFromThePolicyStatusAndTheBlockIsReadOnlyWhenItMatters() async throws {
         @Sendable func xml(_ body: String, status: Int = 200) -> HTTPResponse { HTTPResponse(status: status, body: Data(body.utf8)) }
-        let list = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>quiet</Name></Bucket><Bucket><Name>open</Name></Bucket><Bucket><Name>restricted</Name></Bucket></Buckets></ListAllMyBucketsResult>")
+        let list = xml("<ListAllMyBucketsResult><Buckets><Bucket><Name>quiet</Name></Bucket><Bucket><Name>open</Name></Bucket><Bucket><Name>restricted</Name></Bucket><Bucket><Name>acl-open</Name></Bucket></Buckets></ListAllMyBucketsResult>")
         let transport = CannedTransport { target, _ in
             switch target {
             case "/": list
             case let t where t.hasSuffix("?encryption"): xml("<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>")
-            case "/quiet?policyStatus": xml("<Error><Code>NoSuchBucketPolicy</Code></Error>", status: 404)
+            case "/quiet?policyStatus", "/acl-open?policyStatus": xml("<Error><Code>NoSuchBucketPolicy</Code></Error>", status: 404)
             case let t where t.hasSuffix("?policyStatus"): xml("<PolicyStatus><IsPublic>TRUE</IsPublic></PolicyStatus>")
+            case "/acl-open?acl": xml("<AccessControlPolicy><AccessControlList><Grant><Grantee><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>")
             case let t where t.hasSuffix("?acl"): xml("<AccessControlPolicy><AccessControlList/></AccessControlPolicy>")
-            case "/open?publicAccessBlock": xml("<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>", status: 404)
+            case "/open?publicAccessBlock", "/acl-open?publicAccessBlock": xml("<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>", status: 404)
             case "/restricted?publicAccessBlock": xml("<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>")
             default: nil
             }
@@ -198,8 +199,10 @@ struct AWSS3RequestTests {
                                    environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], transport: transport)
         let buckets = Dictionary(uniqueKeysWithValues: try #require(try await source.facts([.buckets]).buckets).map { ($0.name, $0) })
         #expect(buckets["quiet"]?.isPublic == false && buckets["open"]?.isPublic == true && buckets["restricted"]?.isPublic == false)
+        #expect(buckets["acl-open"]?.isPublic == true)
         #expect(buckets["quiet"]?.encryptionDetail == "SSE-S3")
         let perBucket = Dictionary(grouping: transport.seen.filter { $0 != "/" }, by: { String($0.split(separator: "?")[0]) }).mapValues(\.count)
-        #expect(perBucket == ["/quiet": 3, "/open": 4, "/restricted": 4])
+        // A public policy without a block settles it (no ACL read); a restricted one leaves the ACL to read.
+        #expect(perBucket == ["/quiet": 3, "/open": 3, "/restricted": 4, "/acl-open": 4])
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import HTTP
 
 /// S3 buckets with their default encryption and whether the public can read them (CC6.1, CC6.6, CC6.7), in three
-/// requests a bucket (a fourth for a bucket its policy or ACL opens to the public).
+/// requests a bucket (a fourth only for a bucket its ACL opens, or whose public policy is restricted while its ACLs
+/// are not ignored).
 ///
 /// Encryption: `GetBucketEncryption`; a 404 `ServerSideEncryptionConfigurationNotFoundError` means none (older
 /// accounts and emulators); since 2023 real AWS answers SSE-S3 (`AES256`) for every bucket, so SSE-S3 vs SSE-KMS is
@@ -13,7 +14,7 @@ import HTTP
 /// no policy, not public) unless the bucket's `RestrictPublicBuckets` neutralises it (`BlockPublicPolicy` only
 /// refuses new public policies; an existing one stays in force); or an ACL granting AllUsers/AuthenticatedUsers
 /// (`GetBucketAcl`), unless `IgnorePublicAcls`. The public access block (`GetPublicAccessBlock`) is read only for a
-/// bucket the policy or ACL would open. The region comes with the bucket list (`BucketRegion`); `GetBucketLocation`
+/// bucket the policy or ACL would open, and the ACL only when the policy leaves the answer open. The region comes with the bucket list (`BucketRegion`); `GetBucketLocation`
 /// only where the list lacks it.
 struct S3Inventory: Sendable {
     let client: AWSClient
@@ -39,12 +40,17 @@ struct S3Inventory: Sendable {
             let region = try await self.location(of: name, listed: listed.region)
             let path = "/" + SigV4Signer.encode(name, encodeSlash: true)
             let (encryption, detail) = try await self.encryption(path: path, region: region, name: name)
-            let policyPublic = try await self.policyIsPublic(path: path, region: region, name: name)
-            let aclPublic = try await self.aclIsPublic(path: path, region: region, name: name)
-            var isPublic = policyPublic || aclPublic
-            if isPublic {
+            // Public by policy unless RestrictPublicBuckets, else by ACL unless IgnorePublicAcls: each read only
+            // when the answer so far leaves the question open.
+            let isPublic: Bool
+            if try await self.policyIsPublic(path: path, region: region, name: name) {
                 let block = try await self.publicAccessBlock(path: path, region: region, name: name)
-                isPublic = (policyPublic && !block.restrictBuckets) || (aclPublic && !block.ignoreACLs)
+                isPublic = !block.restrictBuckets ? true
+                    : (block.ignoreACLs ? false : try await self.aclIsPublic(path: path, region: region, name: name))
+            } else if try await self.aclIsPublic(path: path, region: region, name: name) {
+                isPublic = !(try await self.publicAccessBlock(path: path, region: region, name: name).ignoreACLs)
+            } else {
+                isPublic = false
             }
             return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic, encryptionDetail: detail)
         }
