@@ -25,7 +25,8 @@ struct IAMUsers: Sendable {
     let client: AWSClient
     /// The account id to qualify logins with, when the source reads several accounts.
     var qualifier: String? = nil
-    var concurrency = 8
+    /// Users whose keys (or whole record) are read one by one, read at once.
+    var concurrency = 16
     /// Time between credential-report polls while AWS generates it, and how many polls before giving up.
     var reportPoll: Duration = .seconds(2)
     var reportPolls = 60

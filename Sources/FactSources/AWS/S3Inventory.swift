@@ -18,8 +18,8 @@ import HTTP
 /// only where the list lacks it.
 struct S3Inventory: Sendable {
     let client: AWSClient
-    /// Buckets read at once.
-    var concurrency = 8
+    /// Buckets read at once (enough to overlap round trips to AWS).
+    var concurrency = 16
 
     func buckets() async throws -> [Bucket] {
         let listed = try await PageTokens.collect(operation: "S3 ListBuckets", source: client.source, maxPages: AWSClient.maxPages) { token in
