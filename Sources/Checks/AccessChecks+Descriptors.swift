@@ -69,6 +69,14 @@ extension MFACheck {
     }
 }
 
+extension RootMFACheck {
+    static let descriptor = CheckDescriptor(CheckType(
+        name: "root_mfa", summary: "each cloud account's root user has MFA enabled (AWS)", reads: [.accounts],
+        parameters: [.systems], typicalCriteria: ["CC6.1"])) { p in
+        RootMFACheck(systems: try p.strings("systems"))
+    }
+}
+
 extension InactiveAccountsCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "inactive_accounts", summary: "active accounts have been used recently", reads: [.accounts],

@@ -76,6 +76,28 @@ struct MFACheck: ControlCheck {
     }
 }
 
+/// CC6.1: the root user of each cloud account (the account a source marks with the `root user` role) has MFA. No
+/// root user among the facts is an error, not a pass: the source did not report it.
+struct RootMFACheck: ControlCheck {
+    let systems: [String]?
+    var reads: Set<FactKind> { [.accounts] }
+    var nothingToJudge: String? { "no root user among the accounts: the source did not report one" }
+
+    func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
+        let expected = "MFA enabled on the root user"
+        return (facts.accounts ?? []).filter { $0.roles.contains(Account.rootUserRole) && $0.system.isSelected(by: systems) }.map { account in
+            let resource = ResourceRef(id: "\(account.system.lowercased()):\(account.login)", name: "\(account.login) (\(account.system) root user)",
+                                       kind: "account")
+            switch account.mfaEnabled {
+            case true?: return CheckResult(resource: resource, status: .pass, expected: expected, observed: "MFA enabled")
+            case false?: return CheckResult(resource: resource, status: .fail, expected: expected, observed: "MFA disabled", failingSince: account.mfaChangedAt)
+            case nil: return CheckResult(resource: resource, status: .error("\(account.system) did not report MFA for its root user"),
+                                         expected: expected, observed: "MFA unknown")
+            }
+        }
+    }
+}
+
 /// CC6.2/CC6.3: active accounts have logged in within `maxIdle`.
 struct InactiveAccountsCheck: ControlCheck {
     let maxIdle: TimeInterval

@@ -11,6 +11,7 @@ package enum CheckRegistry {
         PrivilegedAccessCheck.descriptor,
         AccessReviewCheck.descriptor,
         MFACheck.descriptor,
+        RootMFACheck.descriptor,
         InactiveAccountsCheck.descriptor,
         StorageEncryptionCheck.descriptor,
         StoragePublicAccessCheck.descriptor,

@@ -14,8 +14,8 @@ struct StorageEncryptionCheck: ControlCheck {
             let ok = bucket.encryption == .customerManaged || (bucket.encryption == .providerManaged && !requireCustomerKeys)
             let observed = switch bucket.encryption {
             case .none: "no default encryption"
-            case .providerManaged: "provider-managed keys (SSE-S3)"
-            case .customerManaged: "customer-managed keys (SSE-KMS)"
+            case .providerManaged: "provider-managed keys (\(bucket.encryptionDetail ?? "SSE-S3"))"
+            case .customerManaged: "customer-managed keys (\(bucket.encryptionDetail ?? "SSE-KMS"))"
             }
             return ok ? CheckResult(resource: resource, status: .pass, expected: expected, observed: observed)
                       : CheckResult(failing: resource, expected: expected, observed: observed, change: bucket.lastChange)
@@ -66,7 +66,13 @@ struct NetworkExposureCheck: ControlCheck {
                 return CheckResult(resource: resource, status: .pass, expected: expected, observed: "not open to the internet on those ports")
             }
             let range = rule.fromPort.map { from in from == rule.toPort ? "port \(from)" : "ports \(from)-\(rule.toPort ?? from)" } ?? "all ports"
-            return CheckResult(failing: resource, expected: expected, observed: "\(range) open to \(world.joined(separator: " and "))",
+            // Named by its protocol where the source says it: `TCP port 22`, `UDP ports 3389-3390`, `all traffic`.
+            let what = switch rule.protocolName {
+            case nil: range
+            case "all traffic"?: "all traffic (all protocols and ports)"
+            case let name?: "\(name) \(range)"
+            }
+            return CheckResult(failing: resource, expected: expected, observed: "\(what) open to \(world.joined(separator: " and "))",
                                change: rule.lastChange)
         }
     }

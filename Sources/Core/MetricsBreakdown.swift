@@ -18,7 +18,7 @@ package enum ControlCategory: String, Sendable, CaseIterable, Comparable {
         guard let type = control.check?.type else { return .manual }
         switch type {
         case "offboarding", "training", "policy_attestation": return .hr
-        case "mfa", "inactive_accounts", "unmatched_accounts", "privileged_access", "access_review", "access_key_age", "branch_protection": return .access
+        case "mfa", "root_mfa", "inactive_accounts", "unmatched_accounts", "privileged_access", "access_review", "access_key_age", "branch_protection": return .access
         case "vendor_reports", "vendor_paperwork": return .vendors
         default: return .infrastructure
         }

@@ -48,12 +48,21 @@ package struct Account: Codable, Sendable, Equatable {
     }
 }
 
+extension Account {
+    /// The role that marks a cloud account's root user (AWS's root user), which the `root_mfa` check judges.
+    package static let rootUserRole = "root user"
+}
+
 /// A long-lived API key of an account (an IAM access key).
 package struct AccessKey: Codable, Sendable, Equatable {
     package var id: String
     package var active: Bool
     package var createdAt: Date
-    package init(id: String, active: Bool, createdAt: Date) { self.id = id; self.active = active; self.createdAt = createdAt }
+    /// When the key was last used, where the system says (IAM's credential report); nil: never, or not reported.
+    package var lastUsedAt: Date?
+    package init(id: String, active: Bool, createdAt: Date, lastUsedAt: Date? = nil) {
+        self.id = id; self.active = active; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
+    }
 }
 
 /// Who changed a resource into its current state, and when, as the provider's audit log tells it (CloudTrail
@@ -76,14 +85,17 @@ package struct Bucket: Codable, Sendable, Equatable {
     package var provider: String
     package var name: String
     package var encryption: Encryption
+    /// How the provider names the encryption, e.g. `SSE-S3`, `SSE-KMS with the AWS managed key aws/s3`,
+    /// `SSE-KMS with the customer managed key <key id>`; nil when the source does not say.
+    package var encryptionDetail: String?
     package var isPublic: Bool
     package var holdsCustomerData: Bool
     /// The change that left the bucket as it is, where the audit log says.
     package var lastChange: ChangeEvent?
     package init(provider: String, name: String, encryption: Encryption, isPublic: Bool, holdsCustomerData: Bool = false,
-                 lastChange: ChangeEvent? = nil) {
+                 lastChange: ChangeEvent? = nil, encryptionDetail: String? = nil) {
         self.provider = provider; self.name = name; self.encryption = encryption; self.isPublic = isPublic
-        self.holdsCustomerData = holdsCustomerData; self.lastChange = lastChange
+        self.holdsCustomerData = holdsCustomerData; self.lastChange = lastChange; self.encryptionDetail = encryptionDetail
     }
 }
 
@@ -98,9 +110,13 @@ package struct NetworkRule: Codable, Sendable, Equatable {
     package var sources: [String]
     /// The change that opened the rule, where the audit log says.
     package var lastChange: ChangeEvent?
-    package init(provider: String, id: String, name: String, fromPort: Int?, toPort: Int?, sources: [String], lastChange: ChangeEvent? = nil) {
+    /// The protocol it allows, as people say it: `TCP`, `UDP`, `ICMP`, `ICMPv6`, `all traffic`, `protocol 47`; nil
+    /// when the source does not say.
+    package var protocolName: String?
+    package init(provider: String, id: String, name: String, fromPort: Int?, toPort: Int?, sources: [String], lastChange: ChangeEvent? = nil,
+                 protocolName: String? = nil) {
         self.provider = provider; self.id = id; self.name = name; self.fromPort = fromPort; self.toPort = toPort; self.sources = sources
-        self.lastChange = lastChange
+        self.lastChange = lastChange; self.protocolName = protocolName
     }
 }
 

@@ -62,7 +62,7 @@ struct AWSIAMTests {
         let source = try AWSS3SourceTests().source()
         let accounts = try #require(try await source.facts([.accounts]).accounts)
         let byLogin = Dictionary(uniqueKeysWithValues: accounts.map { ($0.login, $0) })
-        let a = try #require(byLogin[alice]), b = try #require(byLogin[bob]), r = try #require(byLogin[robot]), root = try #require(byLogin["root"])
+        let a = try #require(byLogin[alice]), b = try #require(byLogin[bob]), r = try #require(byLogin[robot]), root = try #require(byLogin["<root_account>"])
         #expect(a.interactive && a.mfaEnabled == true && !a.privileged && a.email == "\(alice)@example.com")
         #expect(b.interactive && b.mfaEnabled == false && b.privileged && b.roles.contains("AdministratorAccess"))
         #expect(!r.interactive && r.active && r.roles.contains("1 active access key"))
@@ -74,7 +74,7 @@ struct AWSIAMTests {
                               remediation: "enable MFA")
         let results = await ControlRunner(sources: [source]).run(control, at: Date())
         let failing = Set(results.filter { $0.status == .fail }.map(\.resource.id))
-        #expect(failing.contains("aws:\(bob)") && failing.contains("aws:root"))
+        #expect(failing.contains("aws:\(bob)") && failing.contains("aws:<root_account>"))
         #expect(!results.contains { $0.resource.id == "aws:\(alice)" || $0.resource.id == "aws:\(robot)" })
     }
 }

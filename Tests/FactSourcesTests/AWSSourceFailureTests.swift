@@ -45,8 +45,8 @@ struct AWSSourceFailureTests {
 
     /// An IAM list that says it is truncated but gives no marker would silently drop users: an error instead.
     @Test func aTruncatedIAMPageWithoutAMarkerIsAnError() async throws {
-        let truncated = xml("<ListUsersResponse><ListUsersResult><Users><member><UserName>a</UserName></member></Users><IsTruncated>true</IsTruncated></ListUsersResult></ListUsersResponse>")
-        #expect(await error(reading: [.accounts], answer: truncated).contains("IAM ListUsers: a truncated page without a Marker"))
+        let truncated = xml("<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult><UserDetailList><member><UserName>a</UserName><Arn>arn:aws:iam::123456789012:user/a</Arn></member></UserDetailList><IsTruncated>true</IsTruncated></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>")
+        #expect(await error(reading: [.accounts], answer: truncated).contains("IAM GetAccountAuthorizationDetails: a truncated page without a Marker"))
     }
 
     @Test func bucketListsAreFollowedAcrossPages() async throws {
@@ -63,7 +63,7 @@ struct AWSSourceFailureTests {
             case let t where t.hasPrefix("/?continuation-token=t%2F2"): page2
             case let t where t.hasSuffix("?encryption"): noEncryption
             case let t where t.hasSuffix("?publicAccessBlock"): noBlock
-            case let t where t.hasSuffix("?policy"): noPolicy
+            case let t where t.hasSuffix("?policyStatus"): noPolicy
             case let t where t.hasSuffix("?acl"): privateACL
             default: nil
             }
@@ -71,13 +71,14 @@ struct AWSSourceFailureTests {
         let facts = try await source(transport).facts([.buckets])
         #expect(facts.buckets?.map(\.name) == ["a", "b"])
         #expect(transport.seen[1].hasPrefix("/?continuation-token=t%2F2"))
-        #expect(transport.seen.filter { $0.hasPrefix("/a?") || $0.hasPrefix("/b?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policy", "/a?publicAccessBlock", "/b?acl", "/b?encryption", "/b?policy", "/b?publicAccessBlock"], "each bucket read once per setting")
+        #expect(transport.seen.filter { $0.hasPrefix("/a?") || $0.hasPrefix("/b?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policyStatus", "/b?acl", "/b?encryption", "/b?policyStatus"],
+                "each bucket read once per setting, three requests a bucket: no public access block for a bucket nothing opens")
     }
 
     /// A list whose next-page marker comes round again would never end: an error, not an endless run.
     @Test func aMarkerThatComesRoundAgainIsAnError() async throws {
-        let page = xml("<ListUsersResponse><ListUsersResult><Users/><IsTruncated>true</IsTruncated><Marker>m1</Marker></ListUsersResult></ListUsersResponse>")
-        #expect(await error(reading: [.accounts], from: CannedTransport([page, page, page])).contains("IAM ListUsers: the same page token came back twice"))
+        let page = xml("<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult><UserDetailList/><IsTruncated>true</IsTruncated><Marker>m1</Marker></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>")
+        #expect(await error(reading: [.accounts], from: CannedTransport([page, page, page])).contains("IAM GetAccountAuthorizationDetails: the same page token came back twice"))
         let looping = CannedTransport { _, _ in self.xml("<ListAllMyBucketsResult><Buckets/><ContinuationToken>t</ContinuationToken></ListAllMyBucketsResult>") }
         #expect(await error(reading: [.buckets], from: looping).contains("S3 ListBuckets: the same page token came back twice"))
     }
@@ -85,8 +86,8 @@ struct AWSSourceFailureTests {
     /// An IAM list answered with well-formed XML that lacks its result element is an error, never an empty list
     /// (which would make every IAM account vanish and resolve their alerts).
     @Test func anIAMListWithoutItsResultIsAnError() async throws {
-        let empty = xml("<ListUsersResponse><ResponseMetadata><RequestId>R1</RequestId></ResponseMetadata></ListUsersResponse>")
-        #expect(await error(reading: [.accounts], answer: empty).contains("IAM ListUsers: the answer has no ListUsersResult"))
+        let empty = xml("<GetAccountAuthorizationDetailsResponse><ResponseMetadata><RequestId>R1</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>")
+        #expect(await error(reading: [.accounts], answer: empty).contains("IAM GetAccountAuthorizationDetails: the answer has no GetAccountAuthorizationDetailsResult"))
     }
 
     /// KMS refuses a `ListAliases` page larger than 100 (ValidationException), though `ListKeys` takes 1,000.

@@ -2,10 +2,11 @@ import Core
 import Foundation
 import HTTP
 
-/// Facts from AWS: IAM users and the root user (accounts, with access-key ages), the account password policy,
-/// S3 buckets (encryption, public access), EC2 security-group rules, CloudTrail trails, RDS instances and
-/// customer-managed KMS keys per region. Failing buckets, rules and trails are dated from CloudTrail's event history
-/// where it can tell (`CloudTrailChanges`).
+/// Facts from AWS: IAM users and the root user (accounts, with access-key ages; `IAMUsers`, in bulk), the account
+/// password policy, S3 buckets (encryption, public access; `S3Inventory`, three requests a bucket), EC2
+/// security-group rules, CloudTrail trails, RDS instances and customer-managed KMS keys per region, the kinds asked
+/// for read at the same time. Failing buckets, rules and trails are dated from CloudTrail's event history where it can
+/// tell (`CloudTrailChanges`).
 ///
 /// Manifest: `credentials: {access_key_id: VAR, secret_access_key: VAR, session_token: VAR?}` name environment
 /// variables; `settings.endpoint` (or `AWS_ENDPOINT_URL`) points every service at an emulator;
@@ -81,41 +82,54 @@ package struct AWSSource: FactSource {
         return facts
     }
 
-    /// One account's facts. `account` is set when the source reads several: names unique only within an account
-    /// carry it.
+    /// One account's facts, each kind read at the same time as the others (their round trips overlap). `account`
+    /// is set when the source reads several: names unique only within an account carry it.
     private func read(_ kinds: Set<FactKind>, client: AWSClient, account: String?) async throws -> Facts {
-        var facts = Facts()
-        for kind in kinds {
-            switch kind {
-            case .buckets:
-                facts.buckets = try await S3Inventory(client: client).buckets()
-            case .networkRules:
-                facts.networkRules = try await EC2SecurityGroups(client: client, regions: regions).rules()
-            case .accounts:
-                facts.accounts = try await IAMUsers(client: client, qualifier: account).accounts()
-            case .auditTrails:
-                facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails().map { trail in
-                    var trail = trail
-                    trail.scope = account
-                    return trail
-                }
-            case .passwordPolicies:
-                let identity = AWSAccountFacts(client: client)
-                let id = if let account { account } else { try await identity.accountID() }
-                facts.passwordPolicies = [try await identity.passwordPolicy(account: id)]
-            case .databases:
-                facts.databases = try await RDSInstances(client: client, regions: regions).databases().map { db in
-                    var db = db
-                    if let account { db.id = "\(account)/\(db.id)" }
-                    return db
-                }
-            case .encryptionKeys:
-                facts.encryptionKeys = try await KMSKeys(client: client, regions: regions).keys()
-            default:
-                throw SourceError.unavailable(source: id, reason: "AWS does not provide \(kind.rawValue)")
+        for kind in kinds where !provides.contains(kind) {
+            throw SourceError.unavailable(source: id, reason: "AWS does not provide \(kind.rawValue)")
+        }
+        var facts = try await withThrowingTaskGroup(of: Facts.self) { group in
+            for kind in kinds {
+                group.addTask { try await self.read(kind, client: client, account: account) }
             }
+            var facts = Facts()
+            for try await part in group { facts.merge(part) }
+            return facts
         }
         await datingChanges(&facts, client: client)
+        return facts
+    }
+
+    private func read(_ kind: FactKind, client: AWSClient, account: String?) async throws -> Facts {
+        var facts = Facts()
+        switch kind {
+        case .buckets:
+            facts.buckets = try await S3Inventory(client: client).buckets()
+        case .networkRules:
+            facts.networkRules = try await EC2SecurityGroups(client: client, regions: regions).rules()
+        case .accounts:
+            facts.accounts = try await IAMUsers(client: client, qualifier: account).accounts()
+        case .auditTrails:
+            facts.auditTrails = try await CloudTrailStatus(client: client, region: regions[0]).trails().map { trail in
+                var trail = trail
+                trail.scope = account
+                return trail
+            }
+        case .passwordPolicies:
+            let identity = AWSAccountFacts(client: client)
+            let id = if let account { account } else { try await identity.accountID() }
+            facts.passwordPolicies = [try await identity.passwordPolicy(account: id)]
+        case .databases:
+            facts.databases = try await RDSInstances(client: client, regions: regions).databases().map { db in
+                var db = db
+                if let account { db.id = "\(account)/\(db.id)" }
+                return db
+            }
+        case .encryptionKeys:
+            facts.encryptionKeys = try await KMSKeys(client: client, regions: regions).keys()
+        default:
+            throw SourceError.unavailable(source: id, reason: "AWS does not provide \(kind.rawValue)")
+        }
         return facts
     }
 

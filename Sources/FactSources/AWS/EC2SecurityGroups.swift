@@ -25,16 +25,30 @@ struct EC2SecurityGroups: Sendable {
                     for (index, permission) in group.all(path: ["ipPermissions", "item"]).enumerated() {
                         let sources = permission.all(path: ["ipRanges", "item"]).compactMap { $0.value("cidrIp") }
                             + permission.all(path: ["ipv6Ranges", "item"]).compactMap { $0.value("cidrIpv6") }
-                        let allTraffic = permission.value("ipProtocol") == "-1"
+                        let ipProtocol = permission.value("ipProtocol") ?? "-1"
+                        let allTraffic = ipProtocol == "-1" || ipProtocol == "all"
                         page.append(NetworkRule(
                             provider: "AWS", id: "\(region)/\(id)/\(index)", name: "\(name) (\(id), \(region))",
                             fromPort: allTraffic ? nil : permission.value("fromPort").flatMap(Int.init),
-                            toPort: allTraffic ? nil : permission.value("toPort").flatMap(Int.init), sources: sources))
+                            toPort: allTraffic ? nil : permission.value("toPort").flatMap(Int.init), sources: sources,
+                            protocolName: Self.protocolName(ipProtocol)))
                     }
                 }
                 return (page, xml.value("nextToken"))
             }
         }
         return rules
+    }
+
+    /// EC2's `ipProtocol` as people say it: a name (`tcp`) or an IANA number (`6`); `-1` is all traffic.
+    static func protocolName(_ ipProtocol: String) -> String {
+        switch ipProtocol.lowercased() {
+        case "-1", "all": "all traffic"
+        case "tcp", "6": "TCP"
+        case "udp", "17": "UDP"
+        case "icmp", "1": "ICMP"
+        case "icmpv6", "58": "ICMPv6"
+        case let other: "protocol \(other)"
+        }
     }
 }

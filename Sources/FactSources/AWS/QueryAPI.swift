@@ -23,19 +23,26 @@ extension AWSClient {
     /// that comes round again is an error, not a short list.
     func queryAll(service: String, region: String, action: String, version: String, _ parameters: [(String, String)],
                   list: String) async throws -> [XMLElementNode] {
+        try await queryPages(service: service, region: region, action: action, version: version, parameters)
+            .flatMap { $0.all(path: [list, "member"]) }
+    }
+
+    /// The `<ActionResult>` element of every page of an IAM-style paged action, in order, for actions whose pages
+    /// carry several lists (`GetAccountAuthorizationDetails`). Pages as `queryAll`.
+    func queryPages(service: String, region: String, action: String, version: String, _ parameters: [(String, String)]) async throws -> [XMLElementNode] {
         try await PageTokens.collect(operation: "\(service.uppercased()) \(action)", source: source, maxPages: AWSClient.maxPages) { marker in
             var page = parameters
             if let marker { page.append(("Marker", marker)) }
             let xml = try await query(service: service, region: region, action: action, version: version, page)
-            guard !xml.all(path: ["\(action)Result"]).isEmpty else {
+            guard let result = xml.first("\(action)Result") else {
                 throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): the answer has no \(action)Result")
             }
-            let truncated = xml.value("\(action)Result", "IsTruncated") == "true"
-            let next = truncated ? xml.value("\(action)Result", "Marker") : nil
+            let truncated = result.value("IsTruncated") == "true"
+            let next = truncated ? result.value("Marker") : nil
             if truncated, next?.isEmpty ?? true {
                 throw SourceError.unavailable(source: source, reason: "\(service.uppercased()) \(action): a truncated page without a Marker")
             }
-            return (xml.all(path: ["\(action)Result", list, "member"]), next)
+            return ([result], next)
         }
     }
 

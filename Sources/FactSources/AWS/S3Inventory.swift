@@ -2,64 +2,87 @@ import Core
 import Foundation
 import HTTP
 
-/// S3 buckets with their default encryption and whether the public can read them (CC6.1, CC6.6, CC6.7).
+/// S3 buckets with their default encryption and whether the public can read them (CC6.1, CC6.6, CC6.7), in three
+/// requests a bucket (a fourth only for a bucket its ACL opens, or whose public policy is restricted while its ACLs
+/// are not ignored).
 ///
 /// Encryption: `GetBucketEncryption`; a 404 `ServerSideEncryptionConfigurationNotFoundError` means none (older
 /// accounts and emulators); since 2023 real AWS answers SSE-S3 (`AES256`) for every bucket, so SSE-S3 vs SSE-KMS is
 /// the distinction that matters there. SSE-KMS counts as customer-managed only with a key of the customer's
-/// (`KMSMasterKeyID` other than the AWS-managed `aws/s3`). Public, as AWS defines it ("The meaning of public"): a
-/// bucket policy statement allowing `*` that its conditions do not pin to fixed values of the keys AWS lists, unless
-/// the bucket's `RestrictPublicBuckets` neutralises it (`BlockPublicPolicy` only refuses new public policies; an
-/// existing one stays in force); or an ACL granting AllUsers/AuthenticatedUsers, unless `IgnorePublicAcls`.
+/// (`KMSMasterKeyID` other than the AWS-managed `aws/s3`), and the bucket says which (`encryptionDetail`). Public, as
+/// AWS defines it ("The meaning of public"): AWS's own judgement of the bucket policy (`GetBucketPolicyStatus`;
+/// no policy, not public) unless the bucket's `RestrictPublicBuckets` neutralises it (`BlockPublicPolicy` only
+/// refuses new public policies; an existing one stays in force); or an ACL granting AllUsers/AuthenticatedUsers
+/// (`GetBucketAcl`), unless `IgnorePublicAcls`. The public access block (`GetPublicAccessBlock`) is read only for a
+/// bucket the policy or ACL would open, and the ACL only when the policy leaves the answer open. The region comes with the bucket list (`BucketRegion`); `GetBucketLocation`
+/// only where the list lacks it.
 struct S3Inventory: Sendable {
     let client: AWSClient
-    /// Buckets read at once (each costs five calls).
-    var concurrency = 8
+    /// Buckets read at once (enough to overlap round trips to AWS).
+    var concurrency = 16
 
     func buckets() async throws -> [Bucket] {
-        let names = try await PageTokens.collect(operation: "S3 ListBuckets", source: client.source, maxPages: AWSClient.maxPages) { token in
+        let listed = try await PageTokens.collect(operation: "S3 ListBuckets", source: client.source, maxPages: AWSClient.maxPages) { token in
             let query = token.map { "continuation-token=\(SigV4Signer.encode($0, encodeSlash: true))&max-buckets=1000" }
             let response = try await client.send(service: "s3", region: "us-east-1", path: "/", query: query)
             guard response.status == 200 else { throw client.failure("S3 ListBuckets", response) }
             guard let xml = XMLElementNode.parse(response.body), xml.name == "ListAllMyBucketsResult" else {
                 throw SourceError.unavailable(source: client.source, reason: "S3 ListBuckets: the answer is not a bucket list")
             }
-            return (xml.all(path: ["Buckets", "Bucket"]).compactMap { $0.value("Name") }, xml.value("ContinuationToken"))
+            let buckets = xml.all(path: ["Buckets", "Bucket"]).compactMap { bucket in
+                bucket.value("Name").map { (name: $0, region: bucket.value("BucketRegion")) }
+            }
+            return (buckets, xml.value("ContinuationToken"))
         }
 
-        return try await boundedMap(names, limit: concurrency) { name in
-            let region = try await self.location(of: name)
+        return try await boundedMap(listed, limit: concurrency) { listed in
+            let name = listed.name
+            let region = try await self.location(of: name, listed: listed.region)
             let path = "/" + SigV4Signer.encode(name, encodeSlash: true)
-            let encryption = try await self.encryption(path: path, region: region, name: name)
-            let block = try await self.publicAccessBlock(path: path, region: region, name: name)
-            let policyPublic = try await self.policyIsPublic(path: path, region: region, name: name)
-            let aclPublic = try await self.aclIsPublic(path: path, region: region, name: name)
-            let isPublic = (policyPublic && !block.restrictBuckets) || (aclPublic && !block.ignoreACLs)
-            return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic)
+            let (encryption, detail) = try await self.encryption(path: path, region: region, name: name)
+            // Public by policy unless RestrictPublicBuckets, else by ACL unless IgnorePublicAcls: each read only
+            // when the answer so far leaves the question open.
+            let isPublic: Bool
+            if try await self.policyIsPublic(path: path, region: region, name: name) {
+                let block = try await self.publicAccessBlock(path: path, region: region, name: name)
+                isPublic = !block.restrictBuckets ? true
+                    : (block.ignoreACLs ? false : try await self.aclIsPublic(path: path, region: region, name: name))
+            } else if try await self.aclIsPublic(path: path, region: region, name: name) {
+                isPublic = !(try await self.publicAccessBlock(path: path, region: region, name: name).ignoreACLs)
+            } else {
+                isPublic = false
+            }
+            return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic, encryptionDetail: detail)
         }
     }
 
-    private func location(of name: String) async throws -> String {
+    private func location(of name: String, listed: String?) async throws -> String {
         if client.endpoint != nil { return "us-east-1" }
+        if let listed, !listed.isEmpty { return listed }
         let response = try await client.send(service: "s3", region: "us-east-1", path: "/" + SigV4Signer.encode(name, encodeSlash: true), query: "location")
         guard response.status == 200, let xml = XMLElementNode.parse(response.body) else { throw client.failure("S3 GetBucketLocation \(name)", response) }
         let constraint = xml.text.trimmingCharacters(in: .whitespacesAndNewlines)
         return constraint.isEmpty ? "us-east-1" : (constraint == "EU" ? "eu-west-1" : constraint)
     }
 
-    private func encryption(path: String, region: String, name: String) async throws -> Bucket.Encryption {
+    /// The bucket's default encryption and how AWS names it.
+    private func encryption(path: String, region: String, name: String) async throws -> (Bucket.Encryption, String?) {
         let response = try await client.send(service: "s3", region: region, path: path, query: "encryption")
-        if response.status == 404, AWSClient.errorCode(response) == "ServerSideEncryptionConfigurationNotFoundError" { return .none }
+        if response.status == 404, AWSClient.errorCode(response) == "ServerSideEncryptionConfigurationNotFoundError" { return (.none, nil) }
         guard response.status == 200, let xml = XMLElementNode.parse(response.body) else {
             throw client.failure("S3 GetBucketEncryption \(name)", response)
         }
         let algorithms = xml.descendants("SSEAlgorithm").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-        if algorithms.contains(where: { $0.hasPrefix("aws:kms") }) {
+        if let kms = algorithms.first(where: { $0.hasPrefix("aws:kms") }) {
+            let kind = kms == "aws:kms:dsse" ? "DSSE-KMS" : "SSE-KMS"
             // No key named (or the alias of the AWS-managed key): the AWS-managed `aws/s3` key, not the customer's.
             let keys = xml.descendants("KMSMasterKeyID").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-            return keys.contains { !$0.isEmpty && !$0.hasSuffix("alias/aws/s3") } ? .customerManaged : .providerManaged
+            if let own = keys.first(where: { !$0.isEmpty && !$0.hasSuffix("alias/aws/s3") }) {
+                return (.customerManaged, "\(kind) with the customer managed key \(own)")
+            }
+            return (.providerManaged, "\(kind) with the AWS managed key aws/s3")
         }
-        if algorithms.contains("AES256") { return .providerManaged }
+        if algorithms.contains("AES256") { return (.providerManaged, "SSE-S3") }
         throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketEncryption \(name): no algorithm I recognise (\(algorithms))")
     }
 
@@ -75,52 +98,16 @@ struct S3Inventory: Sendable {
         return Block(ignoreACLs: flag("IgnorePublicAcls"), restrictBuckets: flag("RestrictPublicBuckets"))
     }
 
+    /// AWS's judgement of the bucket policy (`GetBucketPolicyStatus`): no policy, not public.
     private func policyIsPublic(path: String, region: String, name: String) async throws -> Bool {
-        let response = try await client.send(service: "s3", region: region, path: path, query: "policy")
-        if response.status == 404 { return false }   // NoSuchBucketPolicy
-        guard response.status == 200 else { throw client.failure("S3 GetBucketPolicy \(name)", response) }
-        guard let policy = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
-            throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketPolicy \(name): the policy is not JSON")
+        let response = try await client.send(service: "s3", region: region, path: path, query: "policyStatus")
+        if response.status == 404, AWSClient.errorCode(response) == "NoSuchBucketPolicy" { return false }
+        guard response.status == 200 else { throw client.failure("S3 GetBucketPolicyStatus \(name)", response) }
+        guard let xml = XMLElementNode.parse(response.body), xml.name == "PolicyStatus",
+              let flag = xml.value("IsPublic")?.lowercased(), flag == "true" || flag == "false" else {
+            throw SourceError.unavailable(source: client.source, reason: "S3 GetBucketPolicyStatus \(name): no IsPublic in the answer")
         }
-        let statements = (policy["Statement"] as? [[String: Any]]) ?? ((policy["Statement"] as? [String: Any]).map { [$0] } ?? [])
-        return statements.contains(where: Self.grantsThePublic)
-    }
-
-    /// Condition keys that, pinned to fixed values, make a statement for `*` non-public (AWS, "The meaning of
-    /// public"; the principal keys pin the caller as a fixed principal does).
-    static let restrictingKeys: Set<String> = [
-        "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid", "aws:principalorgid", "aws:principalaccount", "aws:principalarn",
-    ]
-
-    /// An `Allow` to everyone (`*`) whose conditions pin no restricting key to fixed values. A condition such as
-    /// `aws:SecureTransport` or `aws:Referer` leaves it public.
-    static func grantsThePublic(_ statement: [String: Any]) -> Bool {
-        guard (statement["Effect"] as? String) == "Allow" else { return false }
-        let principal = statement["Principal"]
-        let everyone: Bool
-        if let text = principal as? String { everyone = text == "*" }
-        else if let map = principal as? [String: Any] {
-            let aws = map["AWS"]
-            everyone = (aws as? String) == "*" || ((aws as? [String])?.contains("*") ?? false)
-        } else { everyone = false }
-        guard everyone else { return false }
-        let conditions = statement["Condition"] as? [String: Any] ?? [:]
-        for (op, block) in conditions {
-            let name = op.lowercased()
-            // Negated operators, `Null`, `…IfExists` and `ForAllValues:` all hold when the key is absent from the
-            // request, so they pin nothing for a caller who simply does not send it.
-            guard !name.contains("not"), !name.hasPrefix("null"), !name.hasSuffix("ifexists"), !name.hasPrefix("forallvalues:"),
-                  let block = block as? [String: Any] else { continue }
-            for (key, value) in block where restrictingKeys.contains(key.lowercased()) {
-                let values = (value as? [String]) ?? [(value as? String)].compactMap { $0 }
-                let fixed = !values.isEmpty && values.allSatisfy { v in
-                    !v.contains("*") && !v.contains("?") && !v.contains("${") && v != "0.0.0.0/0" && v != "::/0"
-                }
-                if fixed { return false }
-            }
-        }
-        return true
+        return flag == "true"
     }
 
     private func aclIsPublic(path: String, region: String, name: String) async throws -> Bool {
