@@ -2,6 +2,7 @@ import Core
 import Engine
 import Foundation
 import Reports
+import Sockets
 import Store
 import Testing
 
@@ -114,5 +115,48 @@ struct FrameworkReportsTests {
         #expect(iso.criteria.map(\.status) == soc2.criteria.map(\.status).reversed())
         #expect(audit.contains("<td>A.8.24 Use of cryptography</td><td>1</td><td>1</td><td>1</td>"))
         #expect(audit.contains("<td>A.5.18 Access rights</td><td>1</td><td>0</td><td>1</td>"))
+    }
+
+    @Test func theServerTakesTheFrameworkAsAQueryParameter() async throws {
+        let engine = try history()
+        let clock = VirtualClock(start: t0 + 10 * day)
+        let auditor = AuditorAccess(name: "Ada", tokenVariable: "UNUSED", from: period.start, to: period.end, expires: t0 + 60 * day)
+        let routes = InboundRoutes(slack: nil, trustCenter: TrustCenterEndpoint(engine: engine, clock: clock, center: try TrustCenter(base64Key: TrustCenter.generate().base64Key)),
+                                   dashboard: DashboardEndpoint(engine: engine, clock: clock, token: "dash-0123456789abcdef", auditors: [(auditor, "audit-0123456789abcdef")]))
+        func get(_ path: String, _ query: String?, bearer: String? = nil) async -> (Int, String) {
+            let response = await routes.handle(HTTPServerRequest(method: "GET", path: path, query: query,
+                                                                  headers: bearer.map { ["authorization": "Bearer \($0)"] } ?? [:]))
+            return (response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        let (status, iso) = await get("/dashboard", "framework=iso27001", bearer: "dash-0123456789abcdef")
+        #expect(status == 200 && iso.contains("Controls by criterion (ISO/IEC 27001:2022 Annex A)") && iso.contains("<td>A.8.24 Use of cryptography</td><td>bucket-encryption</td>"))
+        let (_, soc2) = await get("/dashboard", nil, bearer: "dash-0123456789abcdef")
+        #expect(soc2.contains("<td>CC6.1</td><td>bucket-encryption</td>") && !soc2.contains("A.8.24"))
+        // The framework links keep the token of a bookmarked link.
+        let (_, linked) = await get("/dashboard", "token=dash-0123456789abcdef&framework=pci")
+        #expect(linked.contains("href=\"/dashboard?token=dash-0123456789abcdef&amp;framework=iso27001\"") && linked.contains("<td>3.5.1 "))
+        let (auditStatus, audit) = await get("/audit", "framework=hipaa", bearer: "audit-0123456789abcdef")
+        #expect(auditStatus == 200 && audit.contains("<td>164.312(a)(2)(iv) Encryption and decryption</td>"))
+        let (refused, why) = await get("/dashboard", "framework=nist", bearer: "dash-0123456789abcdef")
+        #expect(refused == 400 && why.contains("framework=soc2|iso27001|hipaa|pci|cis"))
+        let (_, feed) = await get("/trust-center.json", "framework=iso27001")
+        #expect(feed.contains("\"framework\":\"iso27001\"") && feed.contains("\"criterion\":\"A.8.24\""))
+        let (_, plainFeed) = await get("/trust-center.json", nil)
+        #expect(!plainFeed.contains("framework") && plainFeed.contains("\"criterion\":\"CC6.1\""))
+    }
+
+    @Test func theDigestGivesTheWeekUnderASecondFramework() throws {
+        let engine = try history()
+        var config = engine.config
+        config.digest = DigestSchedule(leadership: [.terminal: "#leadership"], also: .iso27001)
+        func leadership(_ config: BotConfig) throws -> String {
+            let digest = try engine.database.read { try WeeklyDigest.build(config: config, store: $0, now: t0 + 7 * day) }
+            return try #require(digest.messages.first { $0.destination == .channel(.terminal, "#leadership") }?.message.body)
+        }
+        let body = try leadership(config)
+        #expect(body.contains("By SOC 2 criterion this week: CC6.1 1 opened, 0 open, 1 SLA breach; CC6.2 1 opened, 1 open, 1 SLA breach"), "\(body)")
+        #expect(body.contains("By ISO 27001 criterion this week: A.5.18 1 opened, 1 open, 1 SLA breach; A.8.24 1 opened, 0 open, 1 SLA breach"), "\(body)")
+        config.digest?.also = nil
+        #expect(try !leadership(config).contains("criterion this week"))
     }
 }
