@@ -72,14 +72,21 @@ extension ManifestFileDecoder {
         draft.controls.append(.init(value: control, id: id, position: fields.position))
     }
 
-    /// `criteria: [CC6.1, CC6.7]`: at least one Trust Services Criterion.
+    /// `criteria: [CC6.1, CC6.7]`: at least one Trust Services Criterion, each one the TSC lists (`FrameworkCatalog`).
     private mutating func criteriaList(_ fields: Fields, of owner: String) -> [Criterion] {
         guard let node = required(fields, "criteria", of: owner), let texts = textList(node, key: "criteria") else { return [] }
         if texts.isEmpty, case .sequence(let items) = node, items.isEmpty {
             log.report(position(node), "`criteria` of \(owner) is empty", fix: "list the criteria it serves, e.g. `[CC6.1]`")
         }
         return texts.compactMap { text in
-            if let criterion = Criterion(text.value) { return criterion }
+            if let criterion = Criterion(text.value) {
+                if Framework.soc2.criterion(criterion.rawValue) != nil { return criterion }
+                let known = Framework.soc2.criteria.map(\.id)
+                log.report(text.position, "`\(text.value)` is not a criterion of \(Framework.soc2.title)",
+                           fix: NameSuggestion.closest(to: criterion.rawValue, among: known).map { "did you mean `\($0)` (\(Framework.soc2.criterion($0)?.title ?? $0))?" }
+                               ?? "write a criterion the TSC lists, e.g. `CC6.1`; docs/frameworks.md names the source")
+                return nil
+            }
             log.report(text.position, "`\(text.value)` is not a Trust Services Criterion",
                        fix: "write <prefix><series>.<point> with prefix CC, A, C, PI or P, e.g. `CC6.1`")
             return nil

@@ -32,6 +32,12 @@ import Testing
         #expect(far.fixes()[0] == "write an id the framework lists, e.g. `8.4.2`; docs/frameworks.md lists them")
     }
 
+    @Test func aSOC2CriterionTheTSCDoesNotListIsRefused() throws {
+        let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["criteria": "[CC6.1, CC6.9]"])])
+        #expect(fixture.problems() == ["test.yaml:4:23: `CC6.9` is not a criterion of SOC 2 (AICPA Trust Services Criteria, 2017, revised points of focus 2022)"])
+        #expect(fixture.fixes() == ["did you mean `CC6.1` (Logical access security software, infrastructure and architectures)?"])
+    }
+
     @Test func theDigestMayNameASecondFramework() throws {
         let ok = try ManifestFixture(["test.yaml": "digest: {leadership: {terminal: \"#lead\"}, also: iso27001}\n"])
         #expect(ok.problems() == [])
