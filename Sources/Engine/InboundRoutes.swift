@@ -225,11 +225,13 @@ package struct DashboardEndpoint: Sendable {
         }
         let now = clock.now()
         let config = engine.config
-        guard let framework = FrameworkQuery.parse(request.query) else { return FrameworkQuery.refusal }
+        // Asked for only once the token is known: a bad token gets its 403 whatever else the request says.
+        let asked = FrameworkQuery.parse(request.query)
         do {
             if request.path.hasPrefix("/audit") {
                 guard let auditor = auditors.first(where: { Self.same($0.token, presented) }) else { return .text(403, "unknown auditor token\n") }
                 guard now < auditor.access.expires else { return .text(403, "this auditor token expired \(TimeText.human(auditor.access.expires))\n") }
+                guard let framework = asked else { return FrameworkQuery.refusal }
                 let period = DateInterval(start: auditor.access.from, end: auditor.access.to)
                 return try engine.database.read { tx in
                     if request.path == "/audit" {
@@ -243,6 +245,7 @@ package struct DashboardEndpoint: Sendable {
                 }
             }
             guard let token, Self.same(token, presented) else { return .text(403, "unknown token\n") }
+            guard let framework = asked else { return FrameworkQuery.refusal }
             return try engine.database.read { tx in
                 switch request.path {
                 case "/dashboard": return Self.html(try Dashboard.main(config: config, store: tx, now: now, framework: framework, link: link))

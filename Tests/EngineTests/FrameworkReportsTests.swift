@@ -139,6 +139,7 @@ struct FrameworkReportsTests {
         #expect(auditStatus == 200 && audit.contains("<td>164.312(a)(2)(iv) Encryption and decryption</td>"))
         let (refused, why) = await get("/dashboard", "framework=nist", bearer: "dash-0123456789abcdef")
         #expect(refused == 400 && why.contains("framework=soc2|iso27001|hipaa|pci|cis"))
+        #expect(await get("/dashboard", "framework=nist", bearer: "wrong-0123456789abcdef").0 == 403, "a bad token is refused before anything else")
         let (_, feed) = await get("/trust-center.json", "framework=iso27001")
         #expect(feed.contains("\"framework\":\"iso27001\"") && feed.contains("\"criterion\":\"A.8.24\""))
         let (_, plainFeed) = await get("/trust-center.json", nil)
