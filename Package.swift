@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "GRDB", package: "GRDB.swift"),
-                                                      .product(name: "Crypto", package: "swift-crypto")]),
+                                                      .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",
                                                     .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -25,6 +25,9 @@ package struct Control: Codable, Sendable, Equatable {
     package var grouping: AlertGrouping
     /// For manual controls: the evidence the owner records each cadence.
     package var evidenceExpected: String?
+    /// Criteria of other frameworks this control serves (`frameworks: {iso27001: [A.5.18]}`), replacing its check type's
+    /// default mapping for each framework named; see `Framework.criteria(of:)`.
+    package var frameworkCriteria: [Framework: [String]] = [:]
 
     package init(id: ControlID, title: String, description: String = "", criteria: [Criterion], owner: TeamID,
                  severity: Severity, cadence: TimeInterval, check: CheckSpec?, remediation: String,

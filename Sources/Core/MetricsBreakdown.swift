@@ -47,15 +47,16 @@ package struct MetricsBreakdown: Sendable {
     /// - Parameters:
     ///   - ran: the automated controls that ran in the period; `ranBefore`: in the previous one.
     ///   - evidencedManual: manual controls whose evidence is current.
+    ///   - framework: whose criteria `.criterion` groups by (`Framework.groups`), in the framework's order.
     package static func compute(_ dimension: Dimension, alerts: [AlertFacts], controls: [Control], ran: Set<ControlID>, ranBefore: Set<ControlID>,
-                                evidencedManual: Set<ControlID>, period: DateInterval) -> [Row] {
+                                evidencedManual: Set<ControlID>, period: DateInterval, framework: Framework = .soc2) -> [Row] {
         let before = DateInterval(start: period.start.addingTimeInterval(-period.duration), duration: period.duration)
         let byID = Dictionary(controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         func groups(of control: Control) -> [String] {
             switch dimension {
             case .organisation: ["all"]
             case .team: [control.owner.rawValue]
-            case .criterion: control.criteria.map(\.rawValue)
+            case .criterion: framework.groups(of: control)
             case .category: [ControlCategory.of(control).rawValue]
             }
         }
@@ -63,7 +64,7 @@ package struct MetricsBreakdown: Sendable {
             switch dimension {
             case .organisation: ["all"]
             case .team: [alert.team.rawValue]
-            case .criterion: alert.criteria.map(\.rawValue)
+            case .criterion: framework.groups(ofAlert: alert.criteria, control: byID[alert.control])
             case .category: [byID[alert.control].map { ControlCategory.of($0).rawValue } ?? ControlCategory.infrastructure.rawValue]
             }
         }
@@ -71,7 +72,8 @@ package struct MetricsBreakdown: Sendable {
         for control in controls { for group in groups(of: control) { controlGroups[group, default: []].append(control) } }
         var alertGroups: [String: [AlertFacts]] = [:]
         for alert in alerts { for group in groups(of: alert) { alertGroups[group, default: []].append(alert) } }
-        let names = Set(controlGroups.keys).union(alertGroups.keys).sorted()
+        let keys = Set(controlGroups.keys).union(alertGroups.keys)
+        let names = dimension == .criterion ? framework.sorted(keys) : keys.sorted()
         return names.map { group in
             let groupAlerts = alertGroups[group] ?? [], groupControls = controlGroups[group] ?? []
             let open = groupAlerts.filter { $0.isOpen(at: period.end) }

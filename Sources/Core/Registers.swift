@@ -57,8 +57,10 @@ package struct DigestSchedule: Codable, Sendable, Equatable {
     package var hour: Int
     /// The leadership channel per platform; empty: team channels only.
     package var leadership: [ChatPlatform: String]
-    package init(weekday: Int = 1, hour: Int = 9, leadership: [ChatPlatform: String] = [:]) {
-        self.weekday = weekday; self.hour = hour; self.leadership = leadership
+    /// A second framework the leadership digest also reports the week by (`also: iso27001`), beside SOC 2.
+    package var also: Framework?
+    package init(weekday: Int = 1, hour: Int = 9, leadership: [ChatPlatform: String] = [:], also: Framework? = nil) {
+        self.weekday = weekday; self.hour = hour; self.leadership = leadership; self.also = also
     }
 
     package static let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -48,7 +48,7 @@ package struct InboundRoutes: Sendable {
         case "/trust-center", "/trust-center.json", "/trust-center.json.sig", "/trust-center.pub":
             guard let trustCenter else { return .text(404, "not found\n") }
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
-            return trustCenter.handle(path: request.path)
+            return trustCenter.handle(path: request.path, query: request.query)
         case let path where path == "/dashboard" || path.hasPrefix("/dashboard/") || path == "/audit" || path.hasPrefix("/audit/"):
             guard let dashboard else { return .text(404, "not found\n") }
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
@@ -160,32 +160,34 @@ package final class TrustCenterEndpoint: Sendable {
     let clock: any BotClock
     let center: TrustCenter
     static let refresh: TimeInterval = 300
-    private let cache = Mutex<(at: Date, json: Data, signature: Data, html: String)?>(nil)
+    private let cache = Mutex<[Framework: (at: Date, json: Data, signature: Data, html: String)]>([:])
     package init(engine: AlertEngine, clock: any BotClock, center: TrustCenter) { self.engine = engine; self.clock = clock; self.center = center }
 
     /// The current signed feed: the cached one while fresh, else a new one.
     /// Checked and rebuilt under one lock: two requests that both found it stale (the JSON and its `.sig`, fetched
     /// in parallel) must not each build a feed and get halves of different ones.
-    func current() throws -> (json: Data, signature: Data, html: String) {
+    func current(_ framework: Framework = .soc2) throws -> (json: Data, signature: Data, html: String) {
         let now = clock.now()
-        return try cache.withLock { cached in
-            if let cached, now.timeIntervalSince(cached.at) < Self.refresh, now >= cached.at {
+        return try cache.withLock { cache in
+            if let cached = cache[framework], now.timeIntervalSince(cached.at) < Self.refresh, now >= cached.at {
                 return (cached.json, cached.signature, cached.html)
             }
-            let feed = try engine.database.read { try TrustCenter.feed(config: engine.config, store: $0, now: now) }
+            let feed = try engine.database.read { try TrustCenter.feed(config: engine.config, store: $0, now: now, framework: framework) }
             let (json, signature) = try center.signed(feed)
             let html = TrustCenter.html(feed)
-            cached = (now, json, signature, html)
+            cache[framework] = (now, json, signature, html)
             return (json, signature, html)
         }
     }
 
-    func handle(path: String) -> HTTPServerResponse {
+    /// `?framework=iso27001` lists the feed by that framework's criteria (default SOC 2).
+    func handle(path: String, query: String? = nil) -> HTTPServerResponse {
         if path == "/trust-center.pub" {
             return HTTPServerResponse(status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Data(center.publicKeyPEM.utf8))
         }
+        guard let framework = FrameworkQuery.parse(query) else { return FrameworkQuery.refusal }
         do {
-            let (json, signature, html) = try current()
+            let (json, signature, html) = try current(framework)
             switch path {
             case "/trust-center.json":
                 return HTTPServerResponse(status: 200, headers: [("Content-Type", "application/json"),
@@ -223,14 +225,17 @@ package struct DashboardEndpoint: Sendable {
         }
         let now = clock.now()
         let config = engine.config
+        // Asked for only once the token is known: a bad token gets its 403 whatever else the request says.
+        let asked = FrameworkQuery.parse(request.query)
         do {
             if request.path.hasPrefix("/audit") {
                 guard let auditor = auditors.first(where: { Self.same($0.token, presented) }) else { return .text(403, "unknown auditor token\n") }
                 guard now < auditor.access.expires else { return .text(403, "this auditor token expired \(TimeText.human(auditor.access.expires))\n") }
+                guard let framework = asked else { return FrameworkQuery.refusal }
                 let period = DateInterval(start: auditor.access.from, end: auditor.access.to)
                 return try engine.database.read { tx in
                     if request.path == "/audit" {
-                        return Self.html(try Dashboard.audit(config: config, store: tx, period: period, auditor: auditor.access.name, link: link))
+                        return Self.html(try Dashboard.audit(config: config, store: tx, period: period, auditor: auditor.access.name, framework: framework, link: link))
                     }
                     guard let id = AlertID(parsing: String(request.path.dropFirst("/audit/alerts/".count))),
                           let page = try Dashboard.alert(id, config: config, store: tx, within: period, link: link) else {
@@ -240,9 +245,10 @@ package struct DashboardEndpoint: Sendable {
                 }
             }
             guard let token, Self.same(token, presented) else { return .text(403, "unknown token\n") }
+            guard let framework = asked else { return FrameworkQuery.refusal }
             return try engine.database.read { tx in
                 switch request.path {
-                case "/dashboard": return Self.html(try Dashboard.main(config: config, store: tx, now: now, link: link))
+                case "/dashboard": return Self.html(try Dashboard.main(config: config, store: tx, now: now, framework: framework, link: link))
                 case "/dashboard/ledger": return Self.html(try Dashboard.ledger(store: tx, link: link))
                 case "/dashboard/trend.png":
                     return HTTPServerResponse(status: 200, headers: [("Content-Type", "image/png"), ("Cache-Control", "no-store")],
@@ -271,4 +277,15 @@ package struct DashboardEndpoint: Sendable {
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+/// The `framework=` query parameter of the dashboard, the auditor's view and the trust-center feed.
+enum FrameworkQuery {
+    /// The framework asked for; SOC 2 when none is; nil for an unknown name.
+    static func parse(_ query: String?) -> Framework? {
+        guard let value = (query ?? "").split(separator: "&").first(where: { $0.hasPrefix("framework=") }) else { return .soc2 }
+        return Framework(name: String(value.dropFirst("framework=".count)).removingPercentEncoding ?? "")
+    }
+
+    static var refusal: HTTPServerResponse { .text(400, "unknown framework; use framework=\(Framework.allCases.map(\.rawValue).joined(separator: "|"))\n") }
 }

@@ -4,7 +4,7 @@ import Yams
 
 extension ManifestFileDecoder {
     static let controlKeys = ["id", "title", "description", "criteria", "owner", "severity", "cadence", "check", "manual",
-                              "remediation", "sla", "tolerance", "min_failures", "grouping"]
+                              "remediation", "sla", "tolerance", "min_failures", "grouping", "frameworks"]
 
     /// One `controls:` item: an automated check or a manual evidence duty, its owner, severity and cadence.
     mutating func decodeControl(_ node: Node) {
@@ -59,6 +59,7 @@ extension ManifestFileDecoder {
                            fix: "write `min_failures: 1` to alert on the first failing run, or more to wait for repeats")
             }
         }
+        if let value = fields["frameworks"] { control.frameworkCriteria = frameworkCriteria(value, of: owner) }
         if let value = fields["grouping"], let name = text(value, key: "grouping") {
             let known = AlertGrouping.allCases.map(\.rawValue)
             if let grouping = AlertGrouping(rawValue: name) {
@@ -71,18 +72,68 @@ extension ManifestFileDecoder {
         draft.controls.append(.init(value: control, id: id, position: fields.position))
     }
 
-    /// `criteria: [CC6.1, CC6.7]`: at least one Trust Services Criterion.
+    /// `criteria: [CC6.1, CC6.7]`: at least one Trust Services Criterion, each one the TSC lists (`FrameworkCatalog`).
     private mutating func criteriaList(_ fields: Fields, of owner: String) -> [Criterion] {
         guard let node = required(fields, "criteria", of: owner), let texts = textList(node, key: "criteria") else { return [] }
         if texts.isEmpty, case .sequence(let items) = node, items.isEmpty {
             log.report(position(node), "`criteria` of \(owner) is empty", fix: "list the criteria it serves, e.g. `[CC6.1]`")
         }
         return texts.compactMap { text in
-            if let criterion = Criterion(text.value) { return criterion }
+            if let criterion = Criterion(text.value) {
+                if Framework.soc2.criterion(criterion.rawValue) != nil { return criterion }
+                let known = Framework.soc2.criteria.map(\.id)
+                log.report(text.position, "`\(text.value)` is not a criterion of \(Framework.soc2.title)",
+                           fix: NameSuggestion.closest(to: criterion.rawValue, among: known).map { "did you mean `\($0)` (\(Framework.soc2.criterion($0)?.title ?? $0))?" }
+                               ?? "write a criterion the TSC lists, e.g. `CC6.1`; docs/frameworks.md names the source")
+                return nil
+            }
             log.report(text.position, "`\(text.value)` is not a Trust Services Criterion",
                        fix: "write <prefix><series>.<point> with prefix CC, A, C, PI or P, e.g. `CC6.1`")
             return nil
         }
+    }
+
+    /// `frameworks: {iso27001: [A.5.18, A.8.2], hipaa: ["164.308(a)(3)(ii)(C)"]}`: the criteria of other frameworks
+    /// this control serves, replacing its check type's default mapping for each framework named. Every id must exist in
+    /// its framework (`FrameworkCatalog`); a near miss is suggested.
+    private mutating func frameworkCriteria(_ node: Node, of owner: String) -> [Framework: [String]] {
+        let names = Framework.allCases.filter { $0 != .soc2 }.map(\.rawValue)
+        guard case .mapping(let mapping) = node else {
+            log.report(position(node), "`frameworks` of \(owner) must be a mapping, not \(node.kindName)",
+                       fix: "write `frameworks: {iso27001: [A.5.18]}` with keys among \(NameSuggestion.list(names))")
+            return [:]
+        }
+        var result: [Framework: [String]] = [:]
+        for (keyNode, value) in mapping {
+            let key = keyNode.scalar?.string ?? ""
+            guard let framework = Framework(rawValue: key) else {
+                log.report(position(keyNode), "unknown framework `\(key)` in `frameworks` of \(owner)",
+                           fix: NameSuggestion.fix(for: key, among: names, otherwise: "use \(NameSuggestion.list(names))"))
+                continue
+            }
+            guard framework != .soc2 else {
+                log.report(position(keyNode), "`frameworks` of \(owner) names soc2",
+                           fix: "list SOC 2 criteria under the control's `criteria:`; `frameworks` is for the others")
+                continue
+            }
+            guard let texts = textList(value, key: "frameworks.\(key)") else { continue }
+            var ids: [String] = []
+            for text in texts {
+                if let criterion = framework.criterion(text.value) {
+                    if !ids.contains(criterion.id) { ids.append(criterion.id) }
+                    continue
+                }
+                let known = framework.criteria.map(\.id)
+                let canonical = FrameworkCatalog.canonical(text.value, in: framework)
+                let suggestion = NameSuggestion.closest(to: canonical, among: known)
+                let example = known.first { $0 == FrameworkMapping.rows["mfa"]?.criteria(in: framework).first } ?? known[0]
+                log.report(text.position, "`\(text.value)` is not a criterion of \(framework.title)",
+                           fix: suggestion.map { "did you mean `\($0)` (\(framework.criterion($0)?.title ?? $0))?" }
+                               ?? "write an id the framework lists, e.g. `\(example)`; docs/frameworks.md lists them")
+            }
+            result[framework] = ids
+        }
+        return result
     }
 
     /// `check: {type: offboarding, sources: [hr, github], sla: 24h}`: every key but `type` and `sources` is a parameter

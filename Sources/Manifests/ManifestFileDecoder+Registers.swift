@@ -76,9 +76,9 @@ extension ManifestFileDecoder {
         draft.auditors.append(AuditorAccess(name: name.value, tokenVariable: token, from: from, to: to, expires: expires))
     }
 
-    /// `digest: {weekday: monday, hour: 9, leadership: {slack: C0LEAD}}` (UTC).
+    /// `digest: {weekday: monday, hour: 9, leadership: {slack: C0LEAD}, also: iso27001}` (UTC).
     mutating func decodeDigest(_ node: Node, keyPosition: ManifestPosition) {
-        guard let fields = fields(node, known: ["weekday", "hour", "leadership"], what: "`digest`") else { return }
+        guard let fields = fields(node, known: ["weekday", "hour", "leadership", "also"], what: "`digest`") else { return }
         var schedule = DigestSchedule()
         if let weekdayNode = fields["weekday"], let text = text(weekdayNode, key: "weekday") {
             if let index = DigestSchedule.weekdays.firstIndex(of: text.lowercased()) { schedule.weekday = index + 1 } else {
@@ -91,6 +91,13 @@ extension ManifestFileDecoder {
             }
         }
         if let leadership = fields["leadership"] { schedule.leadership = platformMap(leadership, key: "leadership") ?? [:] }
+        if let alsoNode = fields["also"], let name = text(alsoNode, key: "also") {
+            let names = Framework.allCases.filter { $0 != .soc2 }.map(\.rawValue)
+            if let framework = Framework(rawValue: name), framework != .soc2 { schedule.also = framework } else {
+                log.report(position(alsoNode), "`also`: `\(name)` is not a framework the digest can add to SOC 2",
+                           fix: NameSuggestion.fix(for: name, among: names, otherwise: "use one of \(NameSuggestion.list(names))"))
+            }
+        }
         draft.digest.append(.init(value: schedule, position: keyPosition))
     }
 

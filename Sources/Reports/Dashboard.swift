@@ -46,7 +46,7 @@ package enum Dashboard {
     static let alertHeader = "<tr><th>Alert</th><th>Severity</th><th>State</th><th>Team</th><th>Title</th><th>Opened</th><th>SLA</th></tr>"
 
     /// The main page: open risk, live alerts, this week's metrics by team, controls by criterion.
-    package static func main(config: BotConfig, store: StoreTransaction, now: Date, link: (String) -> String) throws -> String {
+    package static func main(config: BotConfig, store: StoreTransaction, now: Date, framework: Framework = .soc2, link: (String) -> String) throws -> String {
         let period = DateInterval(start: now.addingTimeInterval(-7 * 86_400), end: now)
         // Twelve weeks of facts serve the live list (a live alert has not ended, so it touches them), the trend and
         // this week beside the last: one read of the alert rows' columns, no alert body decoded.
@@ -68,12 +68,12 @@ package enum Dashboard {
             + undeliveredRows.joined(separator: "\n") + "\n</table>"
         let counts = Severity.allCases.map { s in "<span class=\"\(s.rawValue)\">\(live.filter { $0.severity == s }.count) \(s.label)</span>" }.joined(separator: " · ")
         var byCriterion: [String: [Control]] = [:]
-        for control in config.controls { for criterion in control.criteria { byCriterion[criterion.rawValue, default: []].append(control) } }
-        let controlRows = byCriterion.keys.sorted().map { criterion in
+        for control in config.controls { for criterion in framework.groups(of: control) { byCriterion[criterion, default: []].append(control) } }
+        let controlRows = (framework == .soc2 ? byCriterion.keys.sorted() : framework.sorted(byCriterion.keys)).map { criterion in
             byCriterion[criterion]!.map { control -> String in
                 let run = runs[control.id]
                 let status = run.map { $0.errors > 0 ? "error" : $0.failed > 0 ? "fail" : "pass" } ?? "not run"
-                return "<tr><td>\(criterion)</td><td>\(escape(control.id.rawValue))</td><td>\(escape(control.title))</td>"
+                return "<tr><td>\(escape(framework == .soc2 ? criterion : framework.label(criterion)))</td><td>\(escape(control.id.rawValue))</td><td>\(escape(control.title))</td>"
                     + "<td class=\"\(status)\">\(status)</td><td>\(run.map { "\($0.passed) pass, \($0.failed) fail, \($0.errors) error, \(TimeText.human($0.at))" } ?? (control.isAutomated ? "" : "manual"))</td></tr>"
             }.joined(separator: "\n")
         }.joined(separator: "\n")
@@ -92,12 +92,21 @@ package enum Dashboard {
             \(bars("MTTD by team (hours)", teams.map { ($0.group, ($0.current.mttd ?? 0) / 3_600, $0.current.mttd.map(DurationText.format) ?? "no data") }))
             \(bars("MTTR by team (hours)", teams.map { ($0.group, ($0.current.mttr ?? 0) / 3_600, $0.current.mttr.map(DurationText.format) ?? "no data") }))
             \(bars("Open alerts by team", teams.map { row in (row.group, Double(row.openRisk.values.reduce(0, +)), "\(row.openRisk.values.reduce(0, +))") }))
-            <h2>Controls by criterion</h2>
+            <h2>Controls by criterion (\(escape(framework.title)))</h2>
+            <p>\(frameworkLinks(link("/dashboard"), current: framework))</p>
             <table><tr><th>Criterion</th><th>Control</th><th>Title</th><th>Latest</th><th>Run</th></tr>
             \(controlRows)
             </table>
             """
         return page("\(config.organisation) — SOC 2 dashboard", body)
+    }
+
+    /// Links to the same page under each framework (`?framework=iso27001`), the current one unlinked.
+    static func frameworkLinks(_ base: String, current: Framework) -> String {
+        "Criteria of: " + Framework.allCases.map { framework in
+            framework == current ? "<strong>\(escape(framework.shortName))</strong>"
+                : "<a href=\"\(escape(base + (base.contains("?") ? "&" : "?") + "framework=" + framework.rawValue))\">\(escape(framework.shortName))</a>"
+        }.joined(separator: " · ")
     }
 
     /// The twelve-week trend chart (open risk by severity, MTTD and MTTR) as a PNG, the picture the digest posts.
@@ -140,17 +149,30 @@ package enum Dashboard {
     }
 
     /// The auditor's view of one period: its alerts, metrics, SLA breaches and justified exceptions.
-    package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, link: (String) -> String) throws -> String {
+    package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, framework: Framework = .soc2,
+                              link: (String) -> String) throws -> String {
         let alerts = try store.alertFacts(touching: period).sorted { $0.openedAt < $1.openedAt }
         let metrics = AlertMetrics.compute(alerts: alerts, controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
                                            evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: period.end), period: period)
-        let exceptions = try ExceptionsReport.build(config: config, store: store, period: period)
+        let exceptions = try ExceptionsReport.build(config: config, store: store, period: period, framework: framework)
+        let criteria = MetricsBreakdown.compute(.criterion, alerts: alerts, controls: config.controls, ran: try store.controlsRun(in: period), ranBefore: [],
+                                                evidencedManual: try ManualCoverage.evidenced(config: config, store: store, at: period.end), period: period,
+                                                framework: framework)
+        let criteriaRows = criteria.map { row in
+            "<tr><td>\(escape(framework.label(row.group)))</td><td>\(row.current.opened)</td><td>\(row.current.remediated)</td><td>\(row.current.slaBreaches)</td>"
+                + "<td>\(row.current.mttd.map(DurationText.format) ?? "no data")</td><td>\(row.current.mttr.map(DurationText.format) ?? "no data")</td></tr>"
+        }.joined(separator: "\n")
         return page("Audit period \(TimeText.human(period.start)) to \(TimeText.human(period.end))", """
             <h1>\(escape(config.organisation)) — audit period \(TimeText.human(period.start)) to \(TimeText.human(period.end))</h1>
             <p>Prepared for \(escape(auditor)). \(escape(metrics.summary)).</p>
             <h2>Alerts in the period (\(alerts.count))</h2>
             <table>\(alertHeader)
             \(alertRows(alerts, now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
+            </table>
+            <h2>By criterion (\(escape(framework.title)))</h2>
+            <p>\(frameworkLinks(link("/audit"), current: framework))</p>
+            <table><tr><th>Criterion</th><th>Alerts opened</th><th>Remediated</th><th>SLA breaches</th><th>MTTD</th><th>MTTR</th></tr>
+            \(criteriaRows)
             </table>
             <h2>SLA breaches and justified exceptions</h2>
             <pre>\(escape(exceptions.markdown))</pre>

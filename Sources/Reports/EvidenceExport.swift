@@ -55,7 +55,7 @@ package enum EvidenceExport {
     /// - Parameter signer: the bot's trust-center key, when configured: anchor.json is then signed (anchor.json.sig,
     ///   public-key.pem), so the head hash itself can be checked against a key published elsewhere.
     package static func export(database: BotDatabase, config: BotConfig, from: Date, to: Date, exportedAt: Date,
-                               directory: URL, signer: TrustCenter? = nil) throws -> Summary {
+                               directory: URL, signer: TrustCenter? = nil, framework: Framework = .soc2) throws -> Summary {
         let organisation = config.organisation
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -148,15 +148,18 @@ package enum EvidenceExport {
         try verify.write(to: directory.appendingPathComponent("VERIFY.md"), atomically: true, encoding: .utf8)
         let period = DateInterval(start: from, end: to)
         let (exceptions, criteria) = try database.read { tx in
-            (try ExceptionsReport.build(config: config, store: tx, period: period),
+            (try ExceptionsReport.build(config: config, store: tx, period: period, framework: framework),
              MetricsBreakdown.compute(.criterion, alerts: try tx.alertFacts(touching: DateInterval(start: from.addingTimeInterval(-period.duration), end: to)), controls: config.controls, ran: try tx.controlsRun(in: period),
-                                      ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: tx, at: to), period: period))
+                                      ranBefore: [], evidencedManual: try ManualCoverage.evidenced(config: config, store: tx, at: to), period: period,
+                                      framework: framework))
         }
         try exceptions.markdown.write(to: directory.appendingPathComponent("exceptions.md"), atomically: true, encoding: .utf8)
 
-        // Per criterion: its controls and the period's metrics.
+        // Per criterion of the chosen framework: its controls and the period's metrics.
         struct CriterionRow: Encodable {
+            var framework: String
             var criterion: String
+            var title: String?
             var controls: [String]
             var alertsOpened: Int
             var remediated: Int
@@ -168,20 +171,22 @@ package enum EvidenceExport {
             var evidenceCoverage: Double
         }
         let rows = criteria.map { row in
-            CriterionRow(criterion: row.group, controls: config.controls.filter { $0.criteria.map(\.rawValue).contains(row.group) }.map(\.id.rawValue),
+            CriterionRow(framework: framework.rawValue, criterion: row.group, title: framework.criterion(row.group)?.title,
+                         controls: config.controls.filter { framework.groups(of: $0).contains(row.group) }.map(\.id.rawValue),
                          alertsOpened: row.current.opened, remediated: row.current.remediated, riskAccepted: row.current.accepted,
                          stillOpen: row.current.stillOpen, slaBreaches: row.current.slaBreaches, mttdSeconds: row.current.mttd,
                          mttrSeconds: row.current.mttr, evidenceCoverage: row.current.coverage)
         }
         try pretty.encode(rows).write(to: directory.appendingPathComponent("criteria.json"))
-        var criteriaCSV = "criterion,controls,alerts_opened,remediated,risk_accepted,still_open,sla_breaches,mttd_seconds,mttr_seconds,evidence_coverage\n"
+        var criteriaCSV = "criterion,title,controls,alerts_opened,remediated,risk_accepted,still_open,sla_breaches,mttd_seconds,mttr_seconds,evidence_coverage\n"
         for r in rows {
-            criteriaCSV += [r.criterion, r.controls.joined(separator: " "), "\(r.alertsOpened)", "\(r.remediated)", "\(r.riskAccepted)", "\(r.stillOpen)",
+            criteriaCSV += [r.criterion, r.title ?? "", r.controls.joined(separator: " "), "\(r.alertsOpened)", "\(r.remediated)", "\(r.riskAccepted)", "\(r.stillOpen)",
                             "\(r.slaBreaches)", r.mttdSeconds.map { String(Int($0)) } ?? "", r.mttrSeconds.map { String(Int($0)) } ?? "",
                             String(format: "%.2f", r.evidenceCoverage)].map(csvField).joined(separator: ",") + "\n"
         }
         try criteriaCSV.write(to: directory.appendingPathComponent("criteria.csv"), atomically: true, encoding: .utf8)
-        try report(organisation: organisation, period: period, anchor: anchor, criteria: rows.map { ($0.criterion, $0.alertsOpened, $0.slaBreaches, $0.mttdSeconds, $0.mttrSeconds) },
+        try report(organisation: organisation, period: period, anchor: anchor, framework: framework,
+                   criteria: rows.map { (framework.label($0.criterion), $0.alertsOpened, $0.slaBreaches, $0.mttdSeconds, $0.mttrSeconds) },
                    alerts: alerts, exceptions: exceptions.markdown, signed: signer != nil)
             .write(to: directory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         return Summary(entries: count, firstSeq: first?.seq, lastSeq: last?.seq, alerts: alerts.count, files: files)
@@ -224,11 +229,11 @@ package enum EvidenceExport {
 
     /// The package's human-readable report: what it covers, the chain's anchor and head, the criteria, the alerts and
     /// the exceptions. Everything in it is also in the machine-readable files beside it.
-    static func report(organisation: String, period: DateInterval, anchor: Anchor, criteria: [(String, Int, Int, Double?, Double?)],
+    static func report(organisation: String, period: DateInterval, anchor: Anchor, framework: Framework = .soc2, criteria: [(String, Int, Int, Double?, Double?)],
                        alerts: [Alert], exceptions: String, signed: Bool) -> String {
         let escape = HTMLText.escape
         func time(_ seconds: Double?) -> String { seconds.map(DurationText.format) ?? "no data" }
-        let criteriaRows = criteria.map { "<tr><td>\($0.0)</td><td>\($0.1)</td><td>\($0.2)</td><td>\(time($0.3))</td><td>\(time($0.4))</td></tr>" }.joined(separator: "\n")
+        let criteriaRows = criteria.map { "<tr><td>\(escape($0.0))</td><td>\($0.1)</td><td>\($0.2)</td><td>\(time($0.3))</td><td>\(time($0.4))</td></tr>" }.joined(separator: "\n")
         let alertRows = alerts.map { a in
             "<tr><td>\(a.id)</td><td>\(escape(a.control.rawValue))</td><td>\(escape(a.title))</td><td>\(a.severity.label)</td><td>\(a.state.label)</td>"
                 + "<td>\(TimeText.human(a.openedAt))</td><td>\(a.endedAt.map(TimeText.human) ?? "")</td></tr>"
@@ -240,7 +245,7 @@ package enum EvidenceExport {
             <body><h1>\(escape(organisation)) — SOC 2 evidence</h1>
             <p>Period \(TimeText.human(period.start)) to \(TimeText.human(period.end)). Ledger entries \(anchor.firstSeq.map(String.init) ?? "–") to \(anchor.lastSeq.map(String.init) ?? "–"),
             chained from <code>\(anchor.anchorHash)</code> to head <code>\(anchor.headHash ?? "–")</code>\(signed ? "; anchor.json is signed (anchor.json.sig, public-key.pem)" : ""). Verify with VERIFY.md.</p>
-            <h2>By criterion</h2>
+            <h2>By criterion (\(escape(framework.title)))</h2>
             <table><tr><th>Criterion</th><th>Alerts opened</th><th>SLA breaches</th><th>MTTD</th><th>MTTR</th></tr>
             \(criteriaRows)
             </table>

@@ -32,8 +32,10 @@ package struct ExceptionsReport: Sendable {
     /// Remediation notes recorded in the period (`/soc2 note`), on any alert — one that ended long before too — with
     /// their alert's title when known.
     package var notes: [(note: Action, title: String?)]
+    /// Whose criteria the report names beside each control (`--framework`).
+    package var framework: Framework = .soc2
 
-    package static func build(config: BotConfig, store: StoreTransaction, period: DateInterval) throws -> ExceptionsReport {
+    package static func build(config: BotConfig, store: StoreTransaction, period: DateInterval, framework: Framework = .soc2) throws -> ExceptionsReport {
         let alerts = try store.alerts(touching: period)
         var actions: [AlertID: [Action]] = [:]
         for alert in alerts {
@@ -66,7 +68,7 @@ package struct ExceptionsReport: Sendable {
         return ExceptionsReport(
             organisation: config.organisation, period: period,
             breaches: byControl(breached), policyMisses: byControl(alerts.filter { $0.facts.missedPolicy(in: period) }),
-            accepted: accepted, closedWithoutLink: closedBare, actions: actions, notes: notes)
+            accepted: accepted, closedWithoutLink: closedBare, actions: actions, notes: notes, framework: framework)
     }
 
     static func action(_ entry: Data) -> Action? {
@@ -103,14 +105,20 @@ package struct ExceptionsReport: Sendable {
             + (parts.count > 1 ? ", paused by an accepted risk" : "") + ")"
     }
 
+    /// The alert's criteria under the report's framework, as the control's heading names them.
+    func criteriaText(_ alert: Alert, _ control: Control?) -> String {
+        framework.groups(ofAlert: alert.criteria, control: control).joined(separator: ", ")
+    }
+
     /// The report as Markdown.
     package var markdown: String {
-        var lines = ["# Exceptions — \(organisation), \(TimeText.human(period.start)) to \(TimeText.human(period.end))", ""]
+        var lines = ["# Exceptions — \(organisation), \(TimeText.human(period.start)) to \(TimeText.human(period.end))"
+                     + (framework == .soc2 ? "" : " (criteria of \(framework.title))"), ""]
         lines.append("## Policy deadlines missed")
         if policyMisses.isEmpty { lines.append("None: every policy deadline of the period (offboarding, training, vendor reports, reviews, attestations) was met.") }
         for (control, alerts) in policyMisses {
             lines.append("")
-            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(control?.title ?? alerts[0].title)” (\(alerts[0].control), \(alerts[0].criteria.map(\.rawValue).joined(separator: ", "))) missing the policy: \(alerts[0].expected)**")
+            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(control?.title ?? alerts[0].title)” (\(alerts[0].control), \(criteriaText(alerts[0], control))) missing the policy: \(alerts[0].expected)**")
             for alert in alerts {
                 let deadline = alert.policyDeadline ?? alert.slaDeadline
                 let end = alert.endedAt.flatMap { $0 < period.end ? $0 : nil }
@@ -126,7 +134,7 @@ package struct ExceptionsReport: Sendable {
             let title = control?.title ?? alerts[0].title
             let sla = DurationText.format(alerts[0].slaDeadline.timeIntervalSince(alerts[0].openedAt))
             lines.append("")
-            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(title)” (\(alerts[0].control), \(alerts[0].criteria.map(\.rawValue).joined(separator: ", "))) persisting beyond the policy SLA of \(sla)**")
+            lines.append("**\(alerts.count) instance\(alerts.count == 1 ? "" : "s") of “\(title)” (\(alerts[0].control), \(criteriaText(alerts[0], control))) persisting beyond the policy SLA of \(sla)**")
             for alert in alerts {
                 lines.append("- \(alert.id) \(alert.severity.label), team \(alert.team): \(alert.findings.map(\.resource.name).joined(separator: ", ").nilIfEmpty ?? alert.resourceKey) — failing since \(TimeText.human(alert.failingSince)), alert opened \(TimeText.human(alert.openedAt)), SLA deadline \(TimeText.human(alert.slaDeadline)); \(breachText(alert)); \(ending(alert)).")
             }

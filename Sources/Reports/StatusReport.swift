@@ -28,6 +28,10 @@ package struct StatusReport: Sendable, Equatable {
     /// Chat platforms that refuse the bot's credential, as the running bot recorded it (`chatHealthCursor`): nobody
     /// can act on alerts from there.
     package var chatProblems: [String] = []
+    /// When a framework is asked for (`status --framework`): the live alerts per criterion of it, in its order, with
+    /// how many of them breach their SLA (`Framework.groups`).
+    package var framework: Framework?
+    package var byCriterion: [(criterion: String, open: Int, breached: Int)] = []
 
     /// The cursor where the running bot records that a chat platform refuses its credential ("" once it connects
     /// again), so `soc2bot status` — another process — shows it.
@@ -38,10 +42,11 @@ package struct StatusReport: Sendable, Equatable {
             && a.controlsFailing == b.controlsFailing && a.controlsErroring == b.controlsErroring && a.controlsTotal == b.controlsTotal
             && a.manualControls == b.manualControls && a.outboxDepth == b.outboxDepth && a.undelivered == b.undelivered && a.ledgerEntries == b.ledgerEntries && a.week == b.week
             && a.training.map { "\($0.control):\($0.done)/\($0.judged)" } == b.training.map { "\($0.control):\($0.done)/\($0.judged)" }
-            && a.chatProblems == b.chatProblems
+            && a.chatProblems == b.chatProblems && a.framework == b.framework
+            && a.byCriterion.map { "\($0.criterion):\($0.open)/\($0.breached)" } == b.byCriterion.map { "\($0.criterion):\($0.open)/\($0.breached)" }
     }
 
-    package static func build(config: BotConfig, store: StoreTransaction, now: Date) throws -> StatusReport {
+    package static func build(config: BotConfig, store: StoreTransaction, now: Date, framework: Framework? = nil) throws -> StatusReport {
         // As of `now`, from history: the alerts open then in the state they were in then, the runs recorded by then.
         let live = try store.alerts(openAt: now).compactMap { $0.asOf(now) }
         let runs = try store.latestRuns(atOrBefore: now)
@@ -50,6 +55,18 @@ package struct StatusReport: Sendable, Equatable {
         let evidenced = try ManualCoverage.evidenced(config: config, store: store, at: now)
         let week = AlertMetrics.compute(alerts: try store.alertFacts(touching: period), controls: config.controls, ranInPeriod: ran,
                                         evidencedManual: evidenced, period: period)
+        var byCriterion: [(criterion: String, open: Int, breached: Int)] = []
+        if let framework {
+            let controls = Dictionary(config.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            var counts: [String: (open: Int, breached: Int)] = [:]
+            for alert in live {
+                for group in framework.groups(ofAlert: alert.criteria, control: controls[alert.control]) {
+                    let count = counts[group] ?? (0, 0)
+                    counts[group] = (count.open + 1, count.breached + (alert.breachedSLA(at: now) ? 1 : 0))
+                }
+            }
+            byCriterion = framework.sorted(counts.keys).map { ($0, counts[$0]!.open, counts[$0]!.breached) }
+        }
         return StatusReport(
             organisation: config.organisation, now: now, live: live,
             bySeverity: Dictionary(grouping: live, by: \.severity).mapValues(\.count),
@@ -67,13 +84,18 @@ package struct StatusReport: Sendable, Equatable {
                     run.errors > 0 ? nil : (control.title, run.passed, run.passed + run.failed)
                 }
             },
-            chatProblems: try ChatPlatform.allCases.compactMap { try store.cursor(chatHealthCursor($0)) }.filter { !$0.isEmpty })
+            chatProblems: try ChatPlatform.allCases.compactMap { try store.cursor(chatHealthCursor($0)) }.filter { !$0.isEmpty },
+            framework: framework, byCriterion: byCriterion)
     }
 
     /// As a chat message (every surface) — also what the CLI prints.
     package var message: ChatMessage {
         let counts = Severity.allCases.map { "\(bySeverity[$0] ?? 0) \($0)" }.joined(separator: " · ")
         var lines = chatProblems.map { "Chat: \($0)" } + ["Open: \(counts)"]
+        if let framework {
+            let groups = byCriterion.map { "\($0.criterion) \($0.open)" + ($0.breached > 0 ? " (\($0.breached) SLA breached)" : "") }
+            lines.append("Open by \(framework.shortName) criterion: " + (groups.isEmpty ? "none" : groups.joined(separator: " · ")))
+        }
         let attention = live.filter { $0.severity <= .high && ($0.state == .open || $0.state == .escalated) }
             .sorted { ($0.severity, $0.openedAt) < ($1.severity, $1.openedAt) }
         if !attention.isEmpty {
@@ -98,7 +120,7 @@ package struct StatusReport: Sendable, Equatable {
             lines += undelivered.prefix(20).map { "  \(Undelivered.line($0))" }
         }
         lines.append("Evidence ledger: \(ledgerEntries) entries · undelivered chat messages: \(outboxDepth)")
-        return ChatMessage(title: "\(organisation) — SOC 2 readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))
+        return ChatMessage(title: "\(organisation) — \((framework ?? .soc2).shortName) readiness at \(TimeText.human(now))", body: lines.joined(separator: "\n"))
     }
 }
 

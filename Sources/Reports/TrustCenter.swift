@@ -13,6 +13,8 @@ import Store
 package struct TrustCenter: Sendable {
     package struct Criterion: Codable, Sendable, Equatable {
         package var criterion: String
+        /// The criterion's title, for a framework other than SOC 2.
+        package var title: String?
         /// `passing`, `attention` (a control fails), or `unknown` (a control could not be evaluated, or never ran).
         package var status: String
         package var controls: Int
@@ -25,6 +27,9 @@ package struct TrustCenter: Sendable {
         package var criteria: [Criterion]
         package var controls: Int
         package var passing: Int
+        /// The framework whose criteria `criteria` lists when not SOC 2 (`?framework=iso27001`); absent for SOC 2, so
+        /// the SOC 2 feed's bytes are what they always were.
+        package var framework: String?
     }
 
     let key: Curve25519.Signing.PrivateKey
@@ -40,8 +45,8 @@ package struct TrustCenter: Sendable {
         package var description: String { "the trust-center key is not the base64 of a 32-byte Ed25519 private key (make one with `soc2bot trust-center keygen`)" }
     }
 
-    /// The posture from each automated control's latest run.
-    package static func feed(config: BotConfig, store: StoreTransaction, now: Date) throws -> Feed {
+    /// The posture from each automated control's latest run, by the criteria of `framework` (`Framework.groups`).
+    package static func feed(config: BotConfig, store: StoreTransaction, now: Date, framework: Framework = .soc2) throws -> Feed {
         let runs = Dictionary(try store.latestRuns().map { ($0.control, $0) }, uniquingKeysWith: { a, _ in a })
         var byCriterion: [String: (controls: Int, passing: Int, failing: Int, unknown: Int)] = [:]
         var controls = 0, passing = 0
@@ -51,19 +56,22 @@ package struct TrustCenter: Sendable {
             let fails = (run?.failed ?? 0) > 0
             controls += 1
             if passes { passing += 1 }
-            for criterion in control.criteria {
-                var entry = byCriterion[criterion.rawValue] ?? (0, 0, 0, 0)
+            for criterion in framework.groups(of: control) {
+                var entry = byCriterion[criterion] ?? (0, 0, 0, 0)
                 entry.controls += 1
                 if passes { entry.passing += 1 } else if fails { entry.failing += 1 } else { entry.unknown += 1 }
-                byCriterion[criterion.rawValue] = entry
+                byCriterion[criterion] = entry
             }
         }
-        let criteria = byCriterion.keys.sorted().map { name in
+        // SOC 2 keeps its feed's historical order and shape; another framework is listed in its own order, titled.
+        let names = framework == .soc2 ? byCriterion.keys.sorted() : framework.sorted(byCriterion.keys)
+        let criteria = names.map { name in
             let entry = byCriterion[name]!
-            return Criterion(criterion: name, status: entry.failing > 0 ? "attention" : entry.unknown > 0 ? "unknown" : "passing",
+            return Criterion(criterion: name, title: framework == .soc2 ? nil : framework.criterion(name)?.title, status: entry.failing > 0 ? "attention" : entry.unknown > 0 ? "unknown" : "passing",
                              controls: entry.controls, passing: entry.passing)
         }
-        return Feed(organisation: config.organisation, generatedAt: now, criteria: criteria, controls: controls, passing: passing)
+        return Feed(organisation: config.organisation, generatedAt: now, criteria: criteria, controls: controls, passing: passing,
+                    framework: framework == .soc2 ? nil : framework.rawValue)
     }
 
     /// The feed's exact bytes (canonical JSON) and their Ed25519 signature.
@@ -101,14 +109,14 @@ package struct TrustCenter: Sendable {
     package static func html(_ feed: Feed) -> String {
         let escape = HTMLText.escape
         let rows = feed.criteria.map { c in
-            "<tr><td>\(escape(c.criterion))</td><td class=\"\(c.status)\">\(c.status)</td><td>\(c.passing) of \(c.controls)</td></tr>"
+            "<tr><td>\(escape(c.criterion + (c.title.map { " " + $0 } ?? "")))</td><td class=\"\(c.status)\">\(c.status)</td><td>\(c.passing) of \(c.controls)</td></tr>"
         }.joined(separator: "\n")
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>\(escape(feed.organisation)) — security posture</title>
             <style>body{font-family:sans-serif;max-width:40em;margin:2em auto}td,th{padding:.3em 1em;text-align:left}
             .passing{color:#186a3b}.attention{color:#a04000}.unknown{color:#555}</style></head>
-            <body><h1>\(escape(feed.organisation)) — SOC 2 controls, live</h1>
+            <body><h1>\(escape(feed.organisation)) — \(escape(feed.framework.flatMap(Framework.init(rawValue:))?.shortName ?? "SOC 2")) controls, live</h1>
             <p>\(feed.passing) of \(feed.controls) automated controls passing at \(TimeText.human(feed.generatedAt)).</p>
             <table><tr><th>Criterion</th><th>Status</th><th>Controls passing</th></tr>
             \(rows)

@@ -64,6 +64,17 @@ package struct WeeklyDigest: Sendable {
                               + "\(run.passed * 100 / (run.passed + run.failed))%, target 100%")
         }
         if !noisy.isEmpty { leadership.append("Controls that cry wolf (last 30 days):"); leadership += noisy.map(\.hint) }
+        if let also = config.digest?.also {
+            // The week by criterion, under SOC 2 and the second framework the manifests name (`digest: {also: …}`).
+            for framework in [Framework.soc2, also] {
+                let rows = MetricsBreakdown.compute(.criterion, alerts: alerts, controls: config.controls, ran: ran, ranBefore: [],
+                                                    evidencedManual: evidenced, period: period, framework: framework)
+                    .filter { $0.current.opened > 0 || $0.current.slaBreaches > 0 || !$0.openRisk.isEmpty }
+                leadership.append("By \(framework.shortName) criterion this week: " + (rows.isEmpty ? "nothing opened, breached or open" : rows.map { row in
+                    "\(row.group) \(row.current.opened) opened, \(row.openRisk.values.reduce(0, +)) open, \(row.current.slaBreaches) SLA breach\(row.current.slaBreaches == 1 ? "" : "es")"
+                }.joined(separator: "; ")))
+            }
+        }
         let leadershipChart = chartMessage(of: alerts, name: config.organisation, slug: "organisation", now: now)
         for (platform, channel) in config.digest?.leadership.sorted(by: { $0.key < $1.key }) ?? [] {
             messages.append((.channel(platform, channel), ChatMessage(title: "Weekly SOC 2 digest — \(config.organisation), week to \(TimeText.human(now))",

@@ -7,7 +7,40 @@ import Store
 /// `soc2bot evidence verify|export`.
 struct Evidence: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Verify or export the evidence ledger; the pre-audit exceptions report.",
-                                                    subcommands: [Verify.self, Export.self, Exceptions.self])
+                                                    subcommands: [Verify.self, Export.self, Exceptions.self, OSCAL.self])
+
+    struct OSCAL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "oscal",
+            abstract: "Write a period's results as an OSCAL 1.1 assessment-results document (JSON): a finding per criterion, an observation per control and alert.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
+        var from: String
+        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
+        var to: String
+        @Option(name: .long, help: frameworkHelp)
+        var framework: String = "soc2"
+        @Option(name: .long, help: "File to write (default: print it).")
+        var out: String?
+
+        func run() throws {
+            let framework = try parseFramework(framework)
+            let start = try parseDate(from, option: "--from")
+            let end = try parseDate(to, option: "--to")
+            guard start < end else { throw ValidationError("--from must be before --to") }
+            let config = try loadConfig(common.manifests)
+            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
+            let document = try database.read {
+                try OSCALExport.assessmentResults(config: config, store: $0, period: DateInterval(start: start, end: end), framework: framework, generatedAt: Date())
+            }
+            if let out {
+                try document.write(to: URL(fileURLWithPath: out))
+                print("wrote the \(framework.shortName) assessment results of \(TimeText.human(start)) to \(TimeText.human(end)) to \(out)")
+            } else {
+                print(String(decoding: document, as: UTF8.self))
+            }
+        }
+    }
 
     struct Exceptions: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the exceptions of a period as an auditor would list them: SLA breaches, accepted risks, alerts closed without a link.")
@@ -16,14 +49,19 @@ struct Evidence: ParsableCommand {
         var from: String
         @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
         var to: String
+        @Option(name: .long, help: frameworkHelp)
+        var framework: String = "soc2"
 
         func run() throws {
+            let framework = try parseFramework(framework)
             let start = try parseDate(from, option: "--from")
             let end = try parseDate(to, option: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-            print(try database.read { try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: start, end: end)) }.markdown, terminator: "")
+            print(try database.read {
+                try ExceptionsReport.build(config: config, store: $0, period: DateInterval(start: start, end: end), framework: framework)
+            }.markdown, terminator: "")
         }
     }
 
@@ -58,8 +96,11 @@ struct Evidence: ParsableCommand {
         var to: String
         @Option(name: .long, help: "Directory to write (created).")
         var out: String
+        @Option(name: .long, help: frameworkHelp)
+        var framework: String = "soc2"
 
         func run() throws {
+            let framework = try parseFramework(framework)
             let start = try parseDate(from, option: "--from")
             let end = try parseDate(to, option: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
@@ -81,7 +122,7 @@ struct Evidence: ParsableCommand {
             let summary: EvidenceExport.Summary
             do {
                 summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
-                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer)
+                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework)
             } catch let broken as EvidenceExport.BrokenLedger {
                 standardError("soc2bot: \(common.database): \(broken)")
                 throw Exit.errors

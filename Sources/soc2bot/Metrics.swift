@@ -15,6 +15,8 @@ struct Metrics: ParsableCommand {
     var to: String?
     @Option(name: .long, help: "organisation, team, criterion or category.")
     var by: String = "team"
+    @Option(name: .long, help: frameworkHelp)
+    var framework: String = "soc2"
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -22,6 +24,7 @@ struct Metrics: ParsableCommand {
         guard let dimension = MetricsBreakdown.Dimension(rawValue: by) else {
             throw ValidationError("--by must be organisation, team, criterion or category, not `\(by)`")
         }
+        let framework = try parseFramework(framework)
         let end = try to.map { try parseDate($0, option: "--to") } ?? Date()
         let start = try from.map { try parseDate($0, option: "--from") } ?? end.addingTimeInterval(-7 * 86_400)
         guard start < end else { throw ValidationError("--from must be before --to") }
@@ -33,7 +36,7 @@ struct Metrics: ParsableCommand {
             let touching = DateInterval(start: start.addingTimeInterval(-period.duration), end: end)
             return MetricsBreakdown.compute(dimension, alerts: try tx.alertFacts(touching: touching), controls: config.controls, ran: try tx.controlsRun(in: period),
                                             ranBefore: try tx.controlsRun(in: DateInterval(start: start.addingTimeInterval(-period.duration), duration: period.duration)),
-                                            evidencedManual: evidenced, period: period)
+                                            evidencedManual: evidenced, period: period, framework: framework)
         }
         if json {
             let objects: [[String: Any]] = rows.map { row in
@@ -48,12 +51,16 @@ struct Metrics: ParsableCommand {
                 var o: [String: Any] = ["group": row.group, "current": metrics(row.current), "previous": metrics(row.previous),
                                         "open_risk": Dictionary(uniqueKeysWithValues: row.openRisk.map { ($0.key.rawValue, $0.value) })]
                 if let target = row.mttdTarget { o["mttd_target_seconds"] = target }
+                if dimension == .criterion {
+                    o["framework"] = framework.rawValue
+                    if let title = framework.criterion(row.group)?.title { o["title"] = title }
+                }
                 return o
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
-        print("\(config.organisation) — metrics by \(dimension.rawValue), \(TimeText.human(start)) to \(TimeText.human(end)) (previous period in brackets)")
+        print("\(config.organisation) — metrics by \(dimension == .criterion ? "\(framework.shortName) criterion" : dimension.rawValue), \(TimeText.human(start)) to \(TimeText.human(end)) (previous period in brackets)")
         guard !rows.isEmpty else { print("no data"); return }
         func time(_ value: TimeInterval?) -> String { value.map(DurationText.format) ?? "no data" }
         for row in rows {
@@ -61,7 +68,7 @@ struct Metrics: ParsableCommand {
             let target = row.mttdTarget.map { target in c.mttd.map { $0 <= target ? " ✓ under \(DurationText.format(target))" : " ✗ over \(DurationText.format(target))" } ?? "" } ?? ""
             let risk = Severity.allCases.map { "\(row.openRisk[$0] ?? 0) \($0)" }.joined(separator: ", ")
             print("""
-                \(row.group)
+                \(dimension == .criterion ? framework.label(row.group) : row.group)
                   MTTD \(time(c.mttd)) (\(time(p.mttd)))\(target) · MTTR \(time(c.mttr)) (\(time(p.mttr)))
                   opened \(c.opened) (\(p.opened)) · remediated \(c.remediated) · risk-accepted \(c.accepted) · still open \(c.stillOpen) · SLA breaches \(c.slaBreaches) (\(p.slaBreaches))
                   drift \(c.driftByControl.values.reduce(0, +)) (\(p.driftByControl.values.reduce(0, +))) · evidence coverage \(Int((c.coverage * 100).rounded()))% · open at the end: \(risk)

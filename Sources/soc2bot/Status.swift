@@ -11,12 +11,15 @@ struct Status: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(name: .long, help: "Evaluate as of this time (default now), e.g. the demo's simulated time.")
     var at: String?
+    @Option(name: .long, help: "Also count the open alerts per criterion of this framework: soc2, iso27001, hipaa, pci or cis.")
+    var framework: String?
 
     func run() throws {
+        let framework = try framework.map(parseFramework)
         let config = try loadConfig(common.manifests)
         let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
-        let (report, verdict) = try database.read { (try StatusReport.build(config: config, store: $0, now: now), try $0.verifyLedger()) }
+        let (report, verdict) = try database.read { (try StatusReport.build(config: config, store: $0, now: now, framework: framework), try $0.verifyLedger()) }
         print(TerminalRenderer(colour: false).render(report.message, destination: .channel(.terminal, "status"), kind: "reply"))
         print(verdict.isIntact ? "  Evidence chain verified." : "  WARNING: \(verdict) — run `soc2bot evidence verify` and restore from backup.")
     }

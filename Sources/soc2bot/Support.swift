@@ -81,3 +81,14 @@ func parseDate(_ text: String, option: String) throws -> Date {
     }
     return date
 }
+
+/// The help of every `--framework` option.
+let frameworkHelp = ArgumentHelp("Whose criteria to group and name by: \(Framework.allCases.map(\.rawValue).joined(separator: ", ")) (default soc2).")
+
+/// `--framework soc2|iso27001|hipaa|pci|cis`, or a usage error naming the choices.
+func parseFramework(_ text: String) throws -> Framework {
+    guard let framework = Framework(name: text) else {
+        throw ValidationError("--framework must be \(Framework.allCases.map(\.rawValue).joined(separator: ", ")), not `\(text)`")
+    }
+    return framework
+}

@@ -275,4 +275,29 @@ struct CommandLineTests {
         #expect(try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--from", "March"]).status != 0)
         #expect(try await CLI.run(["metrics", "--manifests", "manifests/demo", "--database", db, "--by", "moon"]).status != 0)
     }
+
+    /// `--framework`: the same demo history named by ISO/IEC 27001 criteria, and as OSCAL assessment results.
+    @Test func reportsTakeAFramework() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("bot.sqlite").path
+        #expect(try await CLI.run(["demo", "--speed", "max", "--plain", "--until", "3d", "--database", db]).status == 0)
+        let common = ["--manifests", "manifests/demo", "--database", db]
+        let exceptions = try await CLI.run(["evidence", "exceptions"] + common + ["--from", "2026-03-01", "--to", "2026-03-06", "--framework", "iso27001"])
+        #expect(exceptions.status == 0, "\(exceptions.stderr)")
+        #expect(exceptions.stdout.contains("instance of “Administrators sign in with MFA” (admin-mfa, A.8.5) persisting beyond the policy SLA of 4h"))
+        let metrics = try await CLI.run(["metrics"] + common + ["--from", "2026-03-02", "--to", "2026-03-05", "--by", "criterion", "--framework", "iso27001", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(metrics.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.contains { $0["group"] as? String == "A.8.5" && $0["title"] as? String == "Secure authentication" && $0["framework"] as? String == "iso27001" })
+        #expect(!rows.contains { ($0["group"] as? String)?.hasPrefix("CC") == true })
+        let status = try await CLI.run(["status"] + common + ["--at", "2026-03-03", "--framework", "iso27001"])
+        #expect(status.stdout.contains("Open by ISO 27001 criterion: "), "\(status.stdout)")
+        let oscal = dir.appendingPathComponent("results.json")
+        let written = try await CLI.run(["evidence", "oscal"] + common + ["--from", "2026-03-01", "--to", "2026-03-06", "--framework", "iso27001", "--out", oscal.path])
+        #expect(written.status == 0, "\(written.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: oscal)) as? [String: Any])
+        #expect((document["assessment-results"] as? [String: Any])?["results"] != nil)
+        let refused = try await CLI.run(["metrics"] + common + ["--framework", "nist"])
+        #expect(refused.status != 0 && refused.stderr.contains("--framework must be soc2, iso27001, hipaa, pci, cis, not `nist`"), "\(refused.stderr)")
+    }
 }
