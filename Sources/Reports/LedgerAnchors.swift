@@ -149,14 +149,14 @@ package enum LedgerAnchors {
                 if let end = chain.periodEnd, let at, at >= end { report.outside += 1; return nil }
                 let ends = chain.last.map { "ends at entry \($0)" } ?? "is empty"
                 return .init(seq: (chain.last ?? 0) + 1,
-                             reason: "the ledger \(ends), but \(anchor) anchors entry \(seq) (hash \(hash)): entries after \(chain.last ?? 0) were removed")
+                             reason: "the chain \(ends), but \(anchor) anchors entry \(seq) (hash \(hash)): entries after \(chain.last ?? 0) were removed")
             }
             report.checked += 1
             guard let actual = try chain.hash(seq) else {
                 return .init(seq: seq, reason: "entry \(seq), anchored by \(anchor), is missing from the chain")
             }
             guard actual.hexString == hash.lowercased() else {
-                return .init(seq: seq, reason: "entry \(seq) has hash \(actual.hexString), but \(anchor) anchored it with hash \(hash): the ledger was rewritten after the anchor")
+                return .init(seq: seq, reason: "entry \(seq) has hash \(actual.hexString), but \(anchor) anchored it with hash \(hash): the ledger was rewritten after the anchor, or the anchor is forged")
             }
             return nil
         }
