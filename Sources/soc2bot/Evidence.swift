@@ -2,6 +2,7 @@ import ArgumentParser
 import Core
 import Engine
 import Foundation
+import Manifests
 import Reports
 import Store
 
@@ -46,7 +47,15 @@ struct Evidence: ParsableCommand {
                 }
             } else {
                 // The manifests say where the checkpoints are and whether a TSA is configured, when they are there.
-                let config = FileManager.default.fileExists(atPath: common.manifests) ? try loadConfig(common.manifests) : nil
+                var config: BotConfig?
+                if FileManager.default.fileExists(atPath: common.manifests) {
+                    switch ManifestLoader.load(directory: URL(fileURLWithPath: common.manifests)) {
+                    case .success(let loaded): config = loaded
+                    case .failure:
+                        standardError("soc2bot: warning: the manifests in \(common.manifests) do not load (`soc2bot validate` says why), "
+                                      + "so ledger anchors are checked only with --checkpoints")
+                    }
+                }
                 let directory = (checkpoints ?? config?.ledgerAnchor?.checkpoints).map { URL(fileURLWithPath: $0) }
                 let key = try publicKey(config: config, directory: directory)
                 let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
