@@ -55,7 +55,7 @@ package struct LedgerAnchoring: Sendable {
         if let tsa = settings.tsa, let url = URL(string: tsa), let imprint = Data(hex: head.hash) {
             do {
                 let (response, info) = try await timestamp(imprint: imprint, url: url)
-                record.timestamp = .init(tsa: tsa, response: response.base64EncodedString(), time: info.time, serial: info.serial)
+                record.timestamp = .init(tsa: HTTPError.redacted(url), response: response.base64EncodedString(), time: info.time, serial: info.serial)
                 if let directory {
                     do { try LedgerAnchors.writeTimestamp(response, seq: head.seq, directory: directory) } catch {
                         record.checkpointError = (record.checkpointError.map { $0 + "; " } ?? "") + "could not write the timestamp: \(error.localizedDescription)"

@@ -239,6 +239,22 @@ package enum LedgerAnchors {
         }
     }
 
+    /// One line for `soc2bot status`: the latest anchor, and the gap while its timestamp or checkpoint is missing.
+    package static func status(_ tx: StoreTransaction, settings: LedgerAnchorSettings) throws -> String {
+        guard let entry = try tx.latestEvidence(subject: subject, kind: kind), let at = LedgerPayload.at(entry),
+              let record = LedgerPayload.data(entry, kind: kind, as: Record.self) else {
+            return "Ledger anchors: none yet (one every \(DurationText.format(settings.every)))"
+        }
+        var line = "Ledger anchored at entry \(record.seq) on \(TimeText.human(at))"
+        if let checkpoint = record.checkpoint { line += " · \(checkpoint)" }
+        if let timestamp = record.timestamp { line += " · TSA time \(TimeText.human(timestamp.time))" }
+        if settings.tsa != nil, record.timestamp == nil {
+            line += " · GAP: no TSA timestamp (\(record.timestampError ?? "none requested")); retried every \(DurationText.format(LedgerAnchorSettings.tsaRetry))"
+        }
+        if let error = record.checkpointError { line += " · GAP: \(error)" }
+        return line
+    }
+
     /// Checks the live ledger's anchors (after its chain verified).
     package static func check(_ tx: StoreTransaction, directory: URL?, publicKeyPEM: String?, tsaConfigured: Bool) throws -> Report {
         let head = try tx.ledgerHead()

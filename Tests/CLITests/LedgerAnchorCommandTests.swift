@@ -36,6 +36,8 @@ struct LedgerAnchorCommandTests {
         #expect(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent(name + ".json").path))
         #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent("anchors/\(name).json.sig").path))
         #expect(try await CLI.run(["evidence", "verify", "--export", out]).status == 0)
+        let status = try await CLI.run(["status", "--manifests", manifests.path, "--database", db])
+        #expect(status.stdout.contains("Ledger anchored at entry \(head.seq - 1)") && status.stdout.contains(name), "\(status.stdout)\(status.stderr)")
         let verify = try await CLI.run(["evidence", "verify", "--manifests", manifests.path, "--database", db])
         #expect(verify.status == 0 && verify.stdout.contains("anchors: 2 checked, all match the chain"), "\(verify.stdout)\(verify.stderr)")
 

@@ -222,6 +222,8 @@ struct LedgerAnchorTests {
             #expect(report.problems.isEmpty, "\(report)")
             #expect(report.gaps.count == 1 && report.gaps[0].contains("has no TSA timestamp (the TSA did not answer")
                     && report.gaps[0].contains("no later anchor is timestamped yet"), "\(report)")
+            let status = try database.read { try LedgerAnchors.status($0, settings: LedgerAnchorSettings(every: 86_400, tsa: "http://127.0.0.1:9/")) }
+            #expect(status.contains("Ledger anchored at entry 5") && status.contains("GAP: no TSA timestamp (the TSA did not answer"), "\(status)")
 
             // When the TSA answers again at the retry
             let up = LedgerAnchorWork(anchoring: Self.anchoring(database, dir: dir, tsa: try Self.tsaURL(), signer: signer), start: Self.t0)
@@ -234,6 +236,8 @@ struct LedgerAnchorTests {
             report = try Self.check(database, dir: dir, key: signer.publicKeyPEM, tsa: true)
             #expect(report.problems.isEmpty, "\(report)")
             #expect(report.gaps.count == 1 && report.gaps[0].contains("the next timestamped anchor is entry 7"), "\(report)")
+            let closed = try database.read { try LedgerAnchors.status($0, settings: LedgerAnchorSettings(every: 86_400, tsa: "http://127.0.0.1:9/")) }
+            #expect(closed.contains("Ledger anchored at entry 6") && closed.contains("TSA time") && !closed.contains("GAP"), "\(closed)")
         }
     }
 
