@@ -77,7 +77,7 @@ package struct LedgerAnchoring: Sendable {
 
     /// Asks the TSA to stamp `imprint` (a SHA-256): POSTs a TimeStampReq (nonce, certReq) and checks the answer's
     /// status and that its token stamps this imprint with this nonce. Returns the TimeStampResp as sent.
-    func timestamp(imprint: Data, url: URL) async throws -> (Data, TimeStampProtocol.TokenInfo) {
+    package func timestamp(imprint: Data, url: URL) async throws -> (Data, TimeStampProtocol.TokenInfo) {
         let nonce = TimeStampProtocol.makeNonce()
         let request = HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/timestamp-query"), ("Accept", "application/timestamp-reply")],
                                   body: TimeStampProtocol.request(imprint: imprint, nonce: nonce), timeout: 30)

@@ -2,6 +2,7 @@ import Core
 import Engine
 import Foundation
 import GRDB
+import HTTP
 import Reports
 import Store
 import Testing
@@ -198,6 +199,25 @@ struct LedgerAnchorTests {
             #expect(report.problems.first?.reason.contains("timestamp checkpoint-000000000005.tsr") == true, "\(report)")
             #expect(try !verifiedByOpenssl(altered))
         }
+    }
+
+    @Test func aReplayedTimestampIsRefusedWhenItIsAsked() async throws {
+        let tsa = try Self.tsaURL()
+        // Given a genuine TSA response for entry 5's hash
+        let database = try Self.ledger(5)
+        let genuine = try #require(try await Self.anchoring(database, dir: nil, tsa: tsa, signer: nil).anchor(at: Self.t0.addingTimeInterval(3600), reason: "schedule"))
+        let stamp = try #require(genuine.timestamp)
+        let response = try #require(Data(base64Encoded: stamp.response))
+        // A TSA (or a man in the middle) that answers every request with that response
+        let replaying = LedgerAnchoring(settings: LedgerAnchorSettings(every: 86_400, tsa: tsa), organisation: "Acme", database: database, signer: nil,
+                                        transport: CannedTransport([HTTPResponse(status: 200, body: response), HTTPResponse(status: 200, body: response)]))
+
+        // When the same hash is asked for again, Then the old token is refused: it does not carry the new nonce
+        let again = try #require(Data(hex: genuine.hash))
+        await #expect(throws: LedgerAnchoring.TimestampError.self) { try await replaying.timestamp(imprint: again, url: URL(string: tsa)!) }
+        // When the next head is anchored, Then the anchor is recorded without the token, which stamps another hash
+        let next = try #require(try await replaying.anchor(at: Self.t0.addingTimeInterval(7200), reason: "schedule"))
+        #expect(next.seq == 6 && next.timestamp == nil && next.timestampError == "the TSA's token stamps another hash: refused", "\(next)")
     }
 
     @Test func aTSAThatIsDownIsRetriedLaterWithoutBlockingAndTheGapIsReported() async throws {
