@@ -38,11 +38,12 @@ package struct LedgerAnchoring: Sendable {
         guard let head = try database.read({ try $0.ledgerHead() }) else { return nil }
         var record = LedgerAnchors.Record(seq: head.seq, hash: head.hash, reason: reason)
         let directory = settings.checkpoints.map { URL(fileURLWithPath: $0) }
+        let name = directory.map { LedgerAnchors.unusedName(seq: head.seq, directory: $0) } ?? LedgerAnchors.checkpointName(seq: head.seq)
         if let directory {
             if let signer {
                 do {
                     let written = try LedgerAnchors.writeCheckpoint(.init(organisation: organisation, seq: head.seq, hash: head.hash, at: TimeText.iso(now)),
-                                                                    signer: signer, directory: directory)
+                                                                    signer: signer, directory: directory, name: name)
                     record.checkpoint = written.name
                     record.signature = written.signature.base64EncodedString()
                 } catch {
@@ -57,7 +58,7 @@ package struct LedgerAnchoring: Sendable {
                 let (response, info) = try await timestamp(imprint: imprint, url: url)
                 record.timestamp = .init(tsa: HTTPError.redacted(url), response: response.base64EncodedString(), time: info.time, serial: info.serial)
                 if let directory {
-                    do { try LedgerAnchors.writeTimestamp(response, seq: head.seq, directory: directory) } catch {
+                    do { try LedgerAnchors.writeTimestamp(response, name: name, directory: directory) } catch {
                         record.checkpointError = (record.checkpointError.map { $0 + "; " } ?? "") + "could not write the timestamp: \(error.localizedDescription)"
                     }
                 }

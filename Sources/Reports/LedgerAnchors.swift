@@ -66,15 +66,27 @@ package enum LedgerAnchors {
     /// `checkpoint-000000000042`: zero-padded so names sort by sequence number.
     package static func checkpointName(seq: Int64) -> String { "checkpoint-" + String(format: "%012lld", seq) }
 
-    /// Writes a checkpoint's JSON and signature (and `public-key.pem` when the directory has none); refuses to
-    /// overwrite an existing file. Returns the signed bytes' signature.
-    package static func writeCheckpoint(_ checkpoint: Checkpoint, signer: TrustCenter, directory: URL) throws -> (name: String, signature: Data) {
+    /// The name for a new anchor of `seq` in `directory`: `checkpoint-<seq>`, or `checkpoint-<seq>-2`, … when another
+    /// process (the bot and an `evidence export`) anchored the same head first.
+    package static func unusedName(seq: Int64, directory: URL) -> String {
+        let base = checkpointName(seq: seq)
+        func used(_ name: String) -> Bool {
+            [".json", ".tsr"].contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent(name + $0).path) }
+        }
+        var name = base, n = 1
+        while used(name) { n += 1; name = "\(base)-\(n)" }
+        return name
+    }
+
+    /// Writes a checkpoint's JSON and signature (and `public-key.pem` when the directory has none) as `name`; refuses
+    /// to overwrite an existing file. Returns the signed bytes' signature.
+    package static func writeCheckpoint(_ checkpoint: Checkpoint, signer: TrustCenter, directory: URL, name: String? = nil) throws -> (name: String, signature: Data) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let key = directory.appendingPathComponent(publicKeyFile)
         if !FileManager.default.fileExists(atPath: key.path) {
             try Data(signer.publicKeyPEM.utf8).write(to: key, options: .withoutOverwriting)
         }
-        let name = checkpointName(seq: checkpoint.seq)
+        let name = name ?? unusedName(seq: checkpoint.seq, directory: directory)
         let json = try CanonicalJSON.encode(checkpoint)
         let signature = try signer.sign(json)
         try json.write(to: directory.appendingPathComponent(name + ".json"), options: .withoutOverwriting)
@@ -82,10 +94,10 @@ package enum LedgerAnchors {
         return (name, signature)
     }
 
-    /// Writes the TSA's response beside the checkpoint of `seq`, never over an existing one.
-    package static func writeTimestamp(_ response: Data, seq: Int64, directory: URL) throws {
+    /// Writes the TSA's response as `name.tsr` (beside the checkpoint of that name), never over an existing one.
+    package static func writeTimestamp(_ response: Data, name: String, directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try response.write(to: directory.appendingPathComponent(checkpointName(seq: seq) + ".tsr"), options: .withoutOverwriting)
+        try response.write(to: directory.appendingPathComponent(name + ".tsr"), options: .withoutOverwriting)
     }
 
     /// The chain an anchor is checked against.
@@ -219,7 +231,7 @@ package enum LedgerAnchors {
                 report.problems.append(.init(seq: anchored?.seq ?? chain.first, reason: "timestamp \(name).tsr cannot be read (\(error)): refused"))
                 continue
             }
-            let seq = anchored?.seq ?? Int64(name.dropFirst("checkpoint-".count)) ?? 0
+            let seq = anchored?.seq ?? Int64(String(name.dropFirst("checkpoint-".count).prefix { $0.isNumber })) ?? 0
             let label = "timestamp \(name).tsr (TSA time \(TimeText.iso(info.time)))"
             if let anchored, info.imprint.hexString != anchored.hash.lowercased() {
                 report.problems.append(.init(seq: seq, reason: "\(label) stamps \(info.imprint.hexString), not the checkpoint's hash \(anchored.hash): forged or altered"))

@@ -117,6 +117,11 @@ struct LedgerAnchorTests {
             let report = try Self.check(database, dir: dir, key: signer.publicKeyPEM)
             #expect(report.problems.map(\.seq) == [5], "\(report)")
             #expect(report.problems.first?.reason.contains("rewritten") == true)
+
+            // And a second anchor of the same head (another process anchoring at the same moment) gets a name of its own
+            let again = try LedgerAnchors.writeCheckpoint(.init(organisation: "Acme", seq: 5, hash: try Self.hash(database, 5), at: "2026-03-02T11:00:00.000Z"),
+                                                          signer: signer, directory: dir)
+            #expect(again.name == "checkpoint-000000000005-2")
         }
     }
 
