@@ -118,6 +118,8 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var digest: DigestSchedule?
     /// Auditors' period-scoped access to the dashboard (`auditors:`).
     package var auditors: [AuditorAccess]
+    /// Anchoring the ledger head outside the bot (`ledger: {anchor: …}`); nil: no anchors.
+    package var ledgerAnchor: LedgerAnchorSettings? = nil
 
     package init(organisation: String, people: [Person], teams: [Team], defaultChannels: [ChatPlatform: String] = [:],
                  securityLeads: [PersonID] = [], policy: EscalationPolicy = .standard, controls: [Control],

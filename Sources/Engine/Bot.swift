@@ -27,9 +27,11 @@ package struct Bot: Sendable {
     ///   - leadingWork: timed work run before the scheduler when due at the same moment (a scenario's events).
     ///   - until: the loop returns once the clock passes it (nil: until shutdown).
     ///   - deliverDuringWork: deliver what chat actions queue while controls run (`run`; see `BotLoop`).
+    ///   - ledgerAnchor: anchors the ledger head on the manifests' `ledger.anchor` schedule, after the other works.
     package static func make(config: BotConfig, database: BotDatabase, sources: [any FactSource], surfaces: [any ChatSurface],
                              clock: any BotClock, logger: Logger, start: Date, leadingWork: [any TimedWork] = [],
                              until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), deliverDuringWork: Bool = false,
+                             ledgerAnchor: LedgerAnchoring? = nil,
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
         do { try engine.refreshTimers() } catch {
@@ -48,7 +50,8 @@ package struct Bot: Sendable {
                                     undeliveredTo: Routing.deliveryFailureDestinations(config: config))
         let triggers = ControlTriggers()
         let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
-                                                 EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)],
+                                                 EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)]
+                               + (ledgerAnchor.map { [LedgerAnchorWork(anchoring: $0, start: start)] } ?? []),
                            dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell,
                            deliverDuringWork: deliverDuringWork, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,

@@ -24,6 +24,8 @@ struct ManifestDraft {
     var policies: [Declared<PolicyEntry>] = []
     var digest: [Located<DigestSchedule>] = []
     var auditors: [AuditorAccess] = []
+    /// Each `ledger` key found (at most one), positioned at the key.
+    var ledger: [Located<LedgerAnchorSettings?>] = []
     /// Every id that must name a declared person, team or source.
     var references: [Reference] = []
     /// Every automated control's check, to match its needed facts against the configured sources.
@@ -35,6 +37,7 @@ struct ManifestDraft {
         routing += other.routing; escalation += other.escalation; chat += other.chat; server += other.server
         people += other.people; teams += other.teams; controls += other.controls; sources += other.sources
         vendors += other.vendors; policies += other.policies; digest += other.digest; auditors += other.auditors
+        ledger += other.ledger
         references += other.references; checkUses += other.checkUses
     }
 }

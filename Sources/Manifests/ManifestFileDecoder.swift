@@ -21,7 +21,7 @@ struct ManifestFileDecoder {
 
     /// The keys a manifest file may have at its top level.
     static let topLevelKeys = ["organisation", "security_leads", "people", "teams", "routing", "escalation", "chat", "server", "controls", "sources",
-                                "vendors", "policies", "digest", "auditors"]
+                                "vendors", "policies", "digest", "auditors", "ledger"]
 
     /// Reads a file's root node; nil (an empty file or one holding only comments) contributes nothing.
     mutating func decode(root: Node?) {
@@ -51,6 +51,7 @@ struct ManifestFileDecoder {
             case "digest": decodeDigest(value, keyPosition: keyPosition)
             case "auditors": for item in items(value, key: key, example: "- name: Jane Auditor") { decodeAuditor(item) }
             case "policies": for item in items(value, key: key, example: "- id: acceptable-use") { decodePolicy(item) }
+            case "ledger": decodeLedger(value, keyPosition: keyPosition)
             default: break
             }
         }

@@ -19,6 +19,8 @@ struct ManifestLinker {
         let chat = single(draft.chat, key: "chat")
         let server = single(draft.server, key: "server")
         let digest = single(draft.digest, key: "digest")
+        let ledgerAnchor = single(draft.ledger, key: "ledger") ?? nil
+        checkLedgerAnchor(ledgerAnchor, server: server)
         if draft.organisation.isEmpty, let first = draft.files.first {
             log.report(.start(of: first), "no manifest sets `organisation`",
                        fix: "add `organisation: <company name>` to one file (organisation.yaml by convention)")
@@ -49,7 +51,7 @@ struct ManifestLinker {
 
         guard log.isEmpty else { return nil }
         var seenLeads = Set<String>()
-        return BotConfig(
+        var config = BotConfig(
             organisation: organisation ?? "",
             people: draft.people.map(\.value),
             teams: draft.teams.map(\.value),
@@ -61,6 +63,8 @@ struct ManifestLinker {
             chat: chat ?? ChatConfig(), server: server,
             vendors: draft.vendors.map(\.value), policies: draft.policies.map(\.value), digest: digest,
             auditors: draft.auditors)
+        config.ledgerAnchor = ledgerAnchor
+        return config
     }
 
     /// The value of a key that may appear once across all files; reports every later occurrence.

@@ -54,8 +54,10 @@ package enum EvidenceExport {
     ///
     /// - Parameter signer: the bot's trust-center key, when configured: anchor.json is then signed (anchor.json.sig,
     ///   public-key.pem), so the head hash itself can be checked against a key published elsewhere.
+    ///   - anchorFiles: the checkpoint directory (`ledger.anchor.checkpoints`), copied whole into `anchors/`, and the
+    ///     TSA's certificate chain (`ledger.anchor.tsa_certificates`), copied to `tsa-chain.pem`.
     package static func export(database: BotDatabase, config: BotConfig, from: Date, to: Date, exportedAt: Date,
-                               directory: URL, signer: TrustCenter? = nil, framework: Framework = .soc2) throws -> Summary {
+                               directory: URL, signer: TrustCenter? = nil, framework: Framework = .soc2, anchorFiles: AnchorFiles? = nil) throws -> Summary {
         let organisation = config.organisation
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -91,6 +93,12 @@ package enum EvidenceExport {
         try anchorJSON.write(to: directory.appendingPathComponent("anchor.json"))
         var files = ["ledger.jsonl", "anchor.json", "alerts.json", "alerts.csv", "control_runs.csv", "criteria.json", "criteria.csv",
                      "report.html", "VERIFY.md", "exceptions.md"]
+        var anchorCopies = 0
+        if let anchorFiles {
+            anchorCopies = try copyAnchors(anchorFiles, to: directory)
+            if anchorCopies > 0 { files.append("anchors/") }
+            if anchorFiles.tsaCertificates != nil { files.append("tsa-chain.pem") }
+        }
         if let signer {
             try signer.sign(anchorJSON).write(to: directory.appendingPathComponent("anchor.json.sig"))
             try signer.publicKeyPEM.write(to: directory.appendingPathComponent("public-key.pem"), atomically: true, encoding: .utf8)
@@ -142,6 +150,7 @@ package enum EvidenceExport {
 
         """)
 
+        \(anchorCopies == 0 ? "" : anchorsText(tsaChain: anchorFiles?.tsaCertificates != nil))
         Compare `headHash` with the head the bot reports (`soc2bot evidence verify`) to confirm nothing was
         removed after the export.
         """
@@ -199,6 +208,8 @@ package enum EvidenceExport {
         var verifier = ChainVerifier(startingAfter: (anchor.firstSeq ?? 1) - 1, hash: Data(hex: anchor.anchorHash) ?? Data())
         var lastSeq: Int64 = (anchor.firstSeq ?? 1) - 1
         let decoder = JSONDecoder()
+        var hashes: [Int64: Data] = [:]
+        var anchorEntries: [Data] = []
         for line in text.split(separator: 0x0A) where !line.isEmpty {
             guard let row = try? decoder.decode(ExportedRow.self, from: Data(line)) else {
                 return .broken(seq: lastSeq + 1, reason: "line after entry \(lastSeq) is not a ledger row")
@@ -211,8 +222,21 @@ package enum EvidenceExport {
                 return .broken(seq: row.seq, reason: problem)
             }
             lastSeq = row.seq
+            hashes[row.seq] = hash
+            if row.kind == LedgerAnchors.kind { anchorEntries.append(Data(row.entry.utf8)) }
         }
         let verdict = verifier.verdict
+        if case .intact = verdict {
+            // Every anchor in the export (anchor entries in the slice, copied checkpoints and timestamps) against the slice.
+            let anchorsURL = directory.appendingPathComponent("anchors")
+            let key = (try? String(contentsOf: anchorsURL.appendingPathComponent(LedgerAnchors.publicKeyFile), encoding: .utf8))
+            let report = try LedgerAnchors.check(
+                chain: LedgerAnchors.Chain(first: anchor.firstSeq ?? 1, last: anchor.firstSeq == nil ? nil : lastSeq, periodEnd: TimeText.parse(anchor.to),
+                                           hash: { hashes[$0] }),
+                entries: LedgerAnchors.entries(anchorEntries), directory: FileManager.default.fileExists(atPath: anchorsURL.path) ? anchorsURL : nil,
+                publicKeyPEM: key, tsaConfigured: false)
+            if let problem = report.problems.first { return .broken(seq: problem.seq, reason: problem.reason) }
+        }
         let signatureURL = directory.appendingPathComponent("anchor.json.sig"), keyURL = directory.appendingPathComponent("public-key.pem")
         if FileManager.default.fileExists(atPath: signatureURL.path) || FileManager.default.fileExists(atPath: keyURL.path) {
             guard let pem = try? String(contentsOf: keyURL, encoding: .utf8), let signature = try? Data(contentsOf: signatureURL),
@@ -225,6 +249,58 @@ package enum EvidenceExport {
             return .broken(seq: lastSeq + 1, reason: "the export ends at \(head), but anchor.json says the head is \(expected): entries were removed from the end")
         }
         return verdict
+    }
+
+    /// Where the anchors to copy into an export are.
+    package struct AnchorFiles: Sendable {
+        package var checkpoints: URL?
+        package var tsaCertificates: URL?
+        package init(checkpoints: URL?, tsaCertificates: URL?) { self.checkpoints = checkpoints; self.tsaCertificates = tsaCertificates }
+    }
+
+    /// Copies the checkpoint directory's checkpoints, timestamps and public key into `anchors/`, and the TSA chain to
+    /// `tsa-chain.pem`; returns how many anchor files were copied.
+    static func copyAnchors(_ files: AnchorFiles, to directory: URL) throws -> Int {
+        var copied = 0
+        if let source = files.checkpoints, let names = try? FileManager.default.contentsOfDirectory(atPath: source.path) {
+            let target = directory.appendingPathComponent("anchors")
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            for name in names.sorted() where name.hasPrefix("checkpoint-") || name == LedgerAnchors.publicKeyFile {
+                try Data(contentsOf: source.appendingPathComponent(name)).write(to: target.appendingPathComponent(name))
+                if name != LedgerAnchors.publicKeyFile { copied += 1 }
+            }
+        }
+        if let chain = files.tsaCertificates {
+            try Data(contentsOf: chain).write(to: directory.appendingPathComponent("tsa-chain.pem"))
+        }
+        return copied
+    }
+
+    /// VERIFY.md's section on anchors.
+    static func anchorsText(tsaChain: Bool) -> String {
+        """
+
+        ## Anchors
+
+        The bot anchored the ledger head outside itself (`ledger_anchor` entries in ledger.jsonl). `anchors/` holds
+        copies of the checkpoint directory: `checkpoint-<seq>.json` (organisation, seq, hash and time of the head),
+        `checkpoint-<seq>.json.sig` (its Ed25519 signature) and, when a Time Stamping Authority stamped it,
+        `checkpoint-<seq>.tsr` (the TSA's RFC 3161 response; its message imprint is the head hash itself). Each
+        anchored entry must be in the chain with the anchored hash; an anchor made before the period's end whose
+        entry is missing from ledger.jsonl means entries were removed.
+
+            openssl pkeyutl -verify -pubin -inkey anchors/public-key.pem -rawin \\
+                -in anchors/checkpoint-<seq>.json -sigfile anchors/checkpoint-<seq>.json.sig
+        \(tsaChain ? """
+
+            openssl ts -verify -in anchors/checkpoint-<seq>.tsr -digest <hash of entry seq> -CAfile tsa-chain.pem
+
+        checks the timestamp's signature against the TSA's certificate chain (tsa-chain.pem; compare it with the one
+        the TSA publishes) and that it stamps that hash. `soc2bot evidence verify --export` checks that each
+        timestamp stamps its anchored hash, but not the TSA's signature: that is openssl's part.
+        """ : "")
+
+        """
     }
 
     /// The package's human-readable report: what it covers, the chain's anchor and head, the criteria, the alerts and

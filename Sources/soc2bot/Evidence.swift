@@ -1,6 +1,8 @@
 import ArgumentParser
 import Core
+import Engine
 import Foundation
+import Manifests
 import Reports
 import Store
 
@@ -70,24 +72,56 @@ struct Evidence: ParsableCommand {
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "Verify an exported directory offline instead of the database.")
         var export: String?
+        @Option(name: .long, help: "The ledger anchors' checkpoint directory (default: the manifests' ledger.anchor.checkpoints).")
+        var checkpoints: String?
 
         func run() throws {
             let verdict: LedgerVerdict
+            var anchors: LedgerAnchors.Report?
             if let export {
                 do { verdict = try EvidenceExport.verify(directory: URL(fileURLWithPath: export)) } catch {
                     standardError("soc2bot: cannot read the export in \(export): \(error)")
                     throw Exit.errors
                 }
             } else {
+                // The manifests say where the checkpoints are and whether a TSA is configured, when they are there.
+                var config: BotConfig?
+                if FileManager.default.fileExists(atPath: common.manifests) {
+                    switch ManifestLoader.load(directory: URL(fileURLWithPath: common.manifests), catalog: .builtIn) {
+                    case .success(let loaded): config = loaded
+                    case .failure:
+                        standardError("soc2bot: warning: the manifests in \(common.manifests) do not load (`soc2bot validate` says why), "
+                                      + "so ledger anchors are checked only with --checkpoints")
+                    }
+                }
+                let directory = (checkpoints ?? config?.ledgerAnchor?.checkpoints).map { URL(fileURLWithPath: $0) }
+                let key = try publicKey(config: config, directory: directory)
                 let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-                verdict = try database.read { try $0.verifyLedger() }
+                (verdict, anchors) = try database.read { tx in
+                    let verdict = try tx.verifyLedger()
+                    guard verdict.isIntact else { return (verdict, nil) }
+                    return (verdict, try LedgerAnchors.check(tx, directory: directory, publicKeyPEM: key, tsaConfigured: config?.ledgerAnchor?.tsa != nil))
+                }
             }
             print(verdict)
-            if !verdict.isIntact { throw Exit.problems }
+            for line in anchors?.lines ?? [] { print(line) }
+            if !verdict.isIntact || !(anchors?.isClean ?? true) { throw Exit.problems }
+        }
+
+        /// The key checkpoints must be signed with: the trust-center key's, when its variable is set; else the
+        /// `public-key.pem` the bot wrote beside its first checkpoint.
+        private func publicKey(config: BotConfig?, directory: URL?) throws -> String? {
+            if let variable = config?.server?.trustCenterKeyVariable, let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty {
+                do { return try TrustCenter(base64Key: value).publicKeyPEM } catch {
+                    standardError("soc2bot: \(variable): \(error)")
+                    throw Exit.errors
+                }
+            }
+            return directory.flatMap { try? String(contentsOf: $0.appendingPathComponent(LedgerAnchors.publicKeyFile), encoding: .utf8) }
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the auditor's package for a period: ledger slice with its chain, alerts, runs, VERIFY.md.")
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
@@ -99,14 +133,15 @@ struct Evidence: ParsableCommand {
         @Option(name: .long, help: frameworkHelp)
         var framework: String = "soc2"
 
-        func run() throws {
+        func run() async throws {
             let framework = try parseFramework(framework)
             let start = try parseDate(from, option: "--from")
             let end = try parseDate(to, option: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
             let config = try loadConfig(common.manifests)
-            // Read only: the export verifies the chain itself, in the snapshot it exports.
-            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
+            // Read only: the export verifies the chain itself, in the snapshot it exports. With `ledger.anchor` set the
+            // export first anchors the head, so the database is opened for writing (a broken chain is refused first).
+            let database = try openDatabase(common.database, readOnly: config.ledgerAnchor == nil, requireIntactLedger: config.ledgerAnchor != nil)
             // Signed with the trust-center key when the manifests name one and it is set.
             var signer: TrustCenter?
             if let variable = config.server?.trustCenterKeyVariable {
@@ -119,10 +154,21 @@ struct Evidence: ParsableCommand {
                     standardError("soc2bot: warning: \(variable) is not set, so anchor.json is not signed")
                 }
             }
+            var anchorFiles: EvidenceExport.AnchorFiles?
+            if let settings = config.ledgerAnchor {
+                let anchoring = LedgerAnchoring(settings: settings, organisation: config.organisation, database: database, signer: signer)
+                let record = try await anchoring.anchor(at: Date(), reason: "export")
+                if let problem = record?.checkpointError ?? record?.timestampError {
+                    standardError("soc2bot: warning: the export's anchor is incomplete: \(problem) (recorded in the ledger; `evidence verify` reports it)")
+                }
+                anchorFiles = .init(checkpoints: settings.checkpoints.map { URL(fileURLWithPath: $0) },
+                                    tsaCertificates: settings.tsaCertificates.map { URL(fileURLWithPath: $0) })
+            }
             let summary: EvidenceExport.Summary
             do {
                 summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
-                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework)
+                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework,
+                                                    anchorFiles: anchorFiles)
             } catch let broken as EvidenceExport.BrokenLedger {
                 standardError("soc2bot: \(common.database): \(broken)")
                 throw Exit.errors

@@ -37,8 +37,18 @@ struct Run: AsyncParsableCommand {
         }
         let clock = SystemClock()
         let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
+        let anchoring: LedgerAnchoring?
+        do {
+            anchoring = try LedgerAnchoring.configured(config, database: database, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            standardError("soc2bot run: \(config.server?.trustCenterKeyVariable ?? "the trust-center key"): \(error); nothing was started.")
+            throw Exit.errors
+        }
+        if config.ledgerAnchor?.checkpoints != nil, anchoring?.signer == nil {
+            logger.warning("ledger.anchor.checkpoints is set but the trust-center key is not: anchors record no checkpoint until it is set")
+        }
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
-                           start: clock.now(), idlePoll: 60, deliverDuringWork: true)
+                           start: clock.now(), idlePoll: 60, deliverDuringWork: true, ledgerAnchor: anchoring)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
         let inbound: [any Service]
         do {

@@ -19,9 +19,13 @@ struct Status: ParsableCommand {
         let config = try loadConfig(common.manifests)
         let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
         let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
-        let (report, verdict) = try database.read { (try StatusReport.build(config: config, store: $0, now: now, framework: framework), try $0.verifyLedger()) }
+        let (report, verdict, anchors) = try database.read { tx in
+            (try StatusReport.build(config: config, store: tx, now: now, framework: framework), try tx.verifyLedger(),
+             try config.ledgerAnchor.map { settings in try LedgerAnchors.status(tx, settings: settings) })
+        }
         print(TerminalRenderer(colour: false).render(report.message, destination: .channel(.terminal, "status"), kind: "reply"))
         print(verdict.isIntact ? "  Evidence chain verified." : "  WARNING: \(verdict) — run `soc2bot evidence verify` and restore from backup.")
+        if let anchors { print("  " + anchors) }
     }
 }
 
