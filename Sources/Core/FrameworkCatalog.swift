@@ -10,8 +10,9 @@ import Foundation
 ///   Information", §§ 164.308 (administrative), 164.310 (physical), 164.312 (technical), 164.314 (organisational),
 ///   164.316 (policies and documentation) — every standard and implementation specification (Appendix A to Subpart C).
 /// - PCI DSS: PCI Security Standards Council, "Payment Card Industry Data Security Standard, Requirements and Testing
-///   Procedures, Version 4.0" (March 2022) — the twelve principal requirements and the sub-requirements the default
-///   mappings and typical overrides use.
+///   Procedures, Version 4.0" (March 2022) and its revision 4.0.1 (June 2024), whose wording the titles follow (the ids
+///   used are the same in both) — the twelve principal requirements and the sub-requirements the default mappings and
+///   typical overrides use.
 /// - CIS: Center for Internet Security, "CIS Critical Security Controls Version 8" (May 2021) — the safeguards of the
 ///   controls the bot's checks touch (account, access, data protection, configuration, vulnerability, audit log,
 ///   malware, network, awareness, service provider and application software management).
@@ -286,6 +287,7 @@ package enum FrameworkCatalog {
         .init("2.2.1", "Configuration standards are developed, implemented and maintained"),
         .init("3", "Protect stored account data"),
         .init("3.5.1", "PAN is rendered unreadable anywhere it is stored"),
+        .init("3.5.1.2", "Disk-level encryption is used only on removable media, or with PAN also rendered unreadable by another mechanism"),
         .init("3.6.1", "Procedures protect cryptographic keys against disclosure and misuse"),
         .init("3.7.4", "Cryptographic keys are changed at the end of their cryptoperiod"),
         .init("4", "Protect cardholder data with strong cryptography during transmission"),
@@ -311,7 +313,7 @@ package enum FrameworkCatalog {
         .init("8.3.7", "New passwords differ from the last four"),
         .init("8.3.9", "Single-factor passwords are changed at least every 90 days"),
         .init("8.4.1", "MFA for non-console administrative access to the CDE"),
-        .init("8.4.2", "MFA for all access into the CDE"),
+        .init("8.4.2", "MFA for all non-console access into the CDE"),
         .init("8.4.3", "MFA for remote network access"),
         .init("8.6.3", "Passwords and passphrases of application and system accounts are protected and changed"),
         .init("9", "Restrict physical access to cardholder data"),

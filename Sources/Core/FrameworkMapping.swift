@@ -72,7 +72,7 @@ package enum FrameworkMapping {
         "vendor_paperwork": Row(iso27001: ["A.5.20"], hipaa: ["164.308(b)(3)", "164.314(a)(1)"], pci: ["12.8.2"], cis: ["15.4"]),
         // Full-disk encryption: user endpoint devices and cryptography; HIPAA encryption; stored data unreadable;
         // data encrypted on end-user devices.
-        "device_encryption": Row(iso27001: ["A.8.1", "A.8.24"], hipaa: ["164.312(a)(2)(iv)"], pci: ["3.5.1"], cis: ["3.6"]),
+        "device_encryption": Row(iso27001: ["A.8.1", "A.8.24"], hipaa: ["164.312(a)(2)(iv)"], pci: ["3.5.1.2"], cis: ["3.6"]),
         // OS up to date: technical vulnerabilities; risk management; known vulnerabilities patched; OS patch management.
         "os_patch_level": Row(iso27001: ["A.8.8"], hipaa: ["164.308(a)(1)(ii)(B)"], pci: ["6.3.3"], cis: ["7.3"]),
         // EDR running: protection against malware; HIPAA's protection from malicious software; anti-malware deployed.
@@ -104,7 +104,7 @@ package enum FrameworkMapping {
         "integration_health": Row(iso27001: ["A.8.16"], hipaa: ["164.308(a)(1)(ii)(D)"], pci: ["10.7.2"], cis: ["8.1"]),
         // Policies attested: policies communicated and acknowledged; documentation available to those responsible;
         // the security policy disseminated; awareness program.
-        "policy_attestation": Row(iso27001: ["A.5.1"], hipaa: ["164.316(b)(2)(ii)"], pci: ["12.1.1"], cis: ["14.1"]),
+        "policy_attestation": Row(iso27001: ["A.5.1"], hipaa: ["164.316(b)(2)(ii)"], pci: ["12.1.1", "12.6.3"], cis: ["14.1"]),
         // Another scanner's findings (configuration and vulnerability): configuration and vulnerability management;
         // risk analysis; configuration standards; a secure configuration process. Override per control where the
         // scanner's checks are narrower.
