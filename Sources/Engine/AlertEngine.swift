@@ -55,22 +55,41 @@ package struct AlertEngine: Sendable {
 
     /// Reconciles the runs of one scheduler step in one write transaction — one commit (and one fsync) a step rather
     /// than one a control — each run in a savepoint of its own, in the given order: a run whose reconcile fails
-    /// (a damaged row, say) is rolled back alone, with whatever its `andThen` wrote, and its error takes its place
-    /// in the answer; the other runs, their alerts and evidence are committed. Each outcome is in `runs`' order.
+    /// (a damaged row, say) is rolled back alone, with whatever its `andThen` wrote, and is recorded instead as a run
+    /// that could not be evaluated (an `error` run: its check-run row and `control_run` evidence naming why, no alert
+    /// change), so it is in the ledger, the control is not due again before its cadence, and the step goes on; its
+    /// error is its outcome. The other runs, their alerts and evidence are committed. A failure of the database
+    /// itself (disk full, I/O) aborts the whole write: nothing of the step is committed, and it is thrown. Each
+    /// outcome is in `runs`' order.
     package func reconcile(step runs: [StepRun], at: Date,
                            andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in }) throws -> [Result<RunSummary, any Error>] {
         let digests = runs.map { Self.digest($0.results) }
         return try database.write { tx in
-            zip(runs, digests).map { run, digest in
-                Result {
-                    try tx.savepoint {
+            try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
+                do {
+                    return .success(try tx.savepoint {
                         let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx)
                         try andThen(run, tx)
                         return summary
-                    }
+                    })
+                } catch {
+                    if StoreError.isStorageFailure(error) { throw error }
+                    try tx.savepoint { try recordUnrecordable(run.control, error: error, at: at, tx: tx) }
+                    return .failure(error)
                 }
             }
         }
+    }
+
+    /// A run whose results could not be recorded: an `error` run with the reason, and nothing else.
+    private func recordUnrecordable(_ control: Control, error: any Error, at: Date, tx: StoreTransaction) throws {
+        let message = "the run's results could not be recorded: \(error)"
+        let result = CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
+                                 status: .error(message), expected: "the run is recorded", observed: message)
+        let run = CheckRunRecord(control: control.id, at: at, passed: 0, failed: 0, errors: 1, digest: Self.digest([result]))
+        try tx.recordRun(run)
+        try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
+                              data: ControlRunEvidence(run: run, errors: [message], digestFormat: Self.digestFormat))
     }
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.

@@ -82,20 +82,21 @@ package struct ControlScheduler: Sendable {
         }
         guard !runs.isEmpty else { return [] }
         var summaries: [AlertEngine.RunSummary] = []
-        var failure: (any Error)?
         for (run, outcome) in zip(runs, try engine.reconcile(step: runs, at: now, andThen: { run, tx in try decide(run.control, run.results, at: now, tx: tx) })) {
             switch outcome {
             case .success(let summary):
                 report(summary)
                 summaries.append(summary)
             case .failure(let error):
-                logger.error("control run could not be recorded; the step's other runs were", metadata: [
+                // Recorded as an error run (in the ledger, not due again before its cadence): the step, its deliveries and
+                // escalations go on; the operator is told here.
+                logger.error("control run could not be recorded; it is recorded as an error run and the step goes on", metadata: [
                     "control.id": "\(run.control.id)", "error": "\(error)",
                 ])
-                failure = failure ?? error
+                summaries.append(AlertEngine.RunSummary(control: run.control.id, passed: 0, failed: 0, errors: 1,
+                                                        errorMessages: ["the run's results could not be recorded: \(error)"]))
             }
         }
-        if let failure { throw failure }
         return summaries
     }
 

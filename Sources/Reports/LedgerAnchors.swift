@@ -151,6 +151,9 @@ package enum LedgerAnchors {
     /// checkpoint directory's files (signed checkpoints and TSA responses) when given. An anchored entry missing from
     /// the chain (the ledger was cut after it) or whose hash differs (rewritten) is a problem naming the anchor; so is a
     /// checkpoint whose signature does not verify (forged), or a timestamp that does not stamp the anchored hash.
+    /// How far an anchor's clock may be from the ledger's at an export's period end (see `check`).
+    package static let clockTolerance: TimeInterval = 300
+
     package static func check(chain: Chain, entries: [(seq: Int64, at: String, record: Record)], directory: URL?, publicKeyPEM: String?,
                               tsaConfigured: Bool) throws -> Report {
         var report = Report()
@@ -158,7 +161,11 @@ package enum LedgerAnchors {
         func compare(seq: Int64, hash: String, anchor: String, at: Date?) throws -> Report.Problem? {
             if seq < chain.first { report.outside += 1; return nil }
             guard let last = chain.last, seq <= last else {
-                if let end = chain.periodEnd, let at, at >= end { report.outside += 1; return nil }
+                // An export's slice ends at its period's end: an anchor made after it anchors entries outside the slice. The
+                // anchor's time is the signer's or the TSA's clock, not the anchored entry's (ledger times are kept
+                // monotonic, and a TSA's clock is its own), so one made within `clockTolerance` of the end is given the
+                // benefit of the doubt rather than reported as a cut of a clean export.
+                if let end = chain.periodEnd, let at, at >= end.addingTimeInterval(-Self.clockTolerance) { report.outside += 1; return nil }
                 let ends = chain.last.map { "ends at entry \($0)" } ?? "is empty"
                 return .init(seq: (chain.last ?? 0) + 1,
                              reason: "the chain \(ends), but \(anchor) anchors entry \(seq) (hash \(hash)): entries after \(chain.last ?? 0) were removed")

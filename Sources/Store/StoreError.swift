@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import GRDB
 
 /// Errors from the store, phrased for the operator.
 package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -43,5 +44,17 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .damaged(let path, let what):
             "\(path): database damaged: \(what). Restore it from a backup; `soc2bot evidence verify` checks the ledger."
         }
+    }
+}
+
+extension StoreError {
+    /// Whether `error` is a failure of the database itself (disk full, I/O, out of memory, interrupted, busy,
+    /// corrupt, read-only), after which SQLite may have rolled back the whole transaction: nothing written since its
+    /// start can be trusted to stand, so the caller must abort the whole write rather than go on with the rest.
+    package static func isStorageFailure(_ error: any Error) -> Bool {
+        guard let database = error as? DatabaseError else { return false }
+        let primary = ResultCode(rawValue: database.extendedResultCode.rawValue & 0xFF)
+        return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM, .SQLITE_INTERRUPT, .SQLITE_BUSY, .SQLITE_CORRUPT, .SQLITE_READONLY,
+                .SQLITE_NOTADB, .SQLITE_CANTOPEN].contains(primary)
     }
 }

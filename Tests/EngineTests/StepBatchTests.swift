@@ -29,18 +29,27 @@ struct StepBatchTests {
                                          logger: EngineFixtures.logger)
         #expect(scheduler.plan.due(at: t0, lastRuns: try engine.database.read { try $0.lastRuns() }, start: t0).map(\.id) == [first.id, second.id])
 
-        // When the step runs, the first control first
-        await #expect(throws: StoreError.self) { try await scheduler.runDue(at: t0) }
+        // When the step runs, the first control first: it does not throw — one damaged control must not stop the step's
+        // deliveries and escalations, nor the bot
+        let summaries = try await scheduler.runDue(at: t0)
+        #expect(summaries.map(\.control) == [first.id, second.id])
+        #expect(summaries[0].errors == 1 && summaries[0].errorMessages.first?.hasPrefix("the run's results could not be recorded") == true)
 
-        // Then the second control's run, its alert and their evidence are recorded; nothing of the first's new run is
+        // Then the second control's run, its alert and their evidence are recorded; of the first's, only an error run (so it
+        // is in the ledger and not due again before its cadence), nothing of its results
         let lastRuns = try engine.database.read { try $0.lastRuns() }
-        #expect(lastRuns == [first.id: t0 - 7_200, second.id: t0])
+        #expect(lastRuns == [first.id: t0, second.id: t0])
+        #expect(scheduler.plan.due(at: t0 + 60, lastRuns: lastRuns, start: t0).isEmpty)
         let opened = try engine.database.read { try $0.liveAlerts(control: second.id) }
         #expect(opened.values.map(\.resourceKey) == ["s3:exports"])
         let subjects = try await engine.database.writer.read { db in
             try String.fetchAll(db, sql: "SELECT kind || ' ' || IFNULL(subject, '') FROM ledger WHERE seq > ? ORDER BY seq", arguments: [entriesBefore])
         }
-        #expect(subjects == ["control_run control:\(second.id)", "alert_opened \(opened.values.first?.id.description ?? "?")"])
+        #expect(subjects == ["control_run control:\(first.id)", "control_run control:\(second.id)", "alert_opened \(opened.values.first?.id.description ?? "?")"])
+        let errorRun = try await engine.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT CAST(entry AS TEXT) FROM ledger WHERE seq = ?", arguments: [entriesBefore + 1])
+        }
+        #expect(errorRun?.contains("could not be recorded") == true)
         #expect(try engine.database.read { try $0.verifyLedger() }.isIntact)
     }
 
