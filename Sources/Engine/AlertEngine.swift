@@ -58,8 +58,9 @@ package struct AlertEngine: Sendable {
     /// (a damaged row, say) is rolled back alone, with whatever its `andThen` wrote, and is recorded instead as a run
     /// that could not be evaluated (an `error` run: its check-run row and `control_run` evidence naming why, no alert
     /// change), so it is in the ledger, the control is not due again before its cadence, and the step goes on; its
-    /// error is its outcome. The other runs, their alerts and evidence are committed. A failure of the database
-    /// itself (disk full, I/O) aborts the whole write: nothing of the step is committed, and it is thrown. Each
+    /// error is its outcome. The other runs, their alerts and evidence are committed. An error from SQLite itself
+    /// (disk full, I/O, a refused write) aborts the whole write instead — nothing of the step is committed and it is
+    /// thrown — so the step is retried as after a crash, and nothing it decided (a reminder) waits a cadence. Each
     /// outcome is in `runs`' order.
     package func reconcile(step runs: [StepRun], at: Date,
                            andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in }) throws -> [Result<RunSummary, any Error>] {

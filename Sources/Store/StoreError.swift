@@ -48,13 +48,11 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 extension StoreError {
-    /// Whether `error` is a failure of the database itself (disk full, I/O, out of memory, interrupted, busy,
-    /// corrupt, read-only), after which SQLite may have rolled back the whole transaction: nothing written since its
-    /// start can be trusted to stand, so the caller must abort the whole write rather than go on with the rest.
+    /// Whether `error` came from SQLite itself (disk full, I/O, a constraint or trigger refusing a write, a lock, the
+    /// process being stopped mid-write) rather than from soc2bot reading a row it cannot make sense of. After such an
+    /// error SQLite may have rolled back the whole transaction, and the write it refused must not be taken as done:
+    /// the caller aborts the whole write, so it is retried as if the process had died there.
     package static func isStorageFailure(_ error: any Error) -> Bool {
-        guard let database = error as? DatabaseError else { return false }
-        let primary = ResultCode(rawValue: database.extendedResultCode.rawValue & 0xFF)
-        return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM, .SQLITE_INTERRUPT, .SQLITE_BUSY, .SQLITE_CORRUPT, .SQLITE_READONLY,
-                .SQLITE_NOTADB, .SQLITE_CANTOPEN].contains(primary)
+        error is DatabaseError
     }
 }
