@@ -82,15 +82,23 @@ package struct AlertEngine: Sendable {
         }
     }
 
+    /// Why a run's results were not recorded, as its error run and the scheduler's log say it.
+    package static func unrecordable(_ error: any Error) -> String { "the run's results could not be recorded: \(error)" }
+
     /// A run whose results could not be recorded: an `error` run with the reason, and nothing else.
     private func recordUnrecordable(_ control: Control, error: any Error, at: Date, tx: StoreTransaction) throws {
-        let message = "the run's results could not be recorded: \(error)"
+        let message = Self.unrecordable(error)
         let result = CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
                                  status: .error(message), expected: "the run is recorded", observed: message)
-        let run = CheckRunRecord(control: control.id, at: at, passed: 0, failed: 0, errors: 1, digest: Self.digest([result]))
+        try recordRun(CheckRunRecord(control: control.id, at: at, passed: 0, failed: 0, errors: 1, digest: Self.digest([result])),
+                      errors: [message], tx: tx)
+    }
+
+    /// A control run's row and its `control_run` evidence.
+    private func recordRun(_ run: CheckRunRecord, errors: [String], tx: StoreTransaction) throws {
         try tx.recordRun(run)
-        try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
-                              data: ControlRunEvidence(run: run, errors: [message], digestFormat: Self.digestFormat))
+        try tx.appendEvidence(kind: "control_run", subject: "control:\(run.control)", at: run.at,
+                              data: ControlRunEvidence(run: run, errors: errors, digestFormat: Self.digestFormat))
     }
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.
@@ -101,10 +109,8 @@ package struct AlertEngine: Sendable {
                                  errorMessages: plan.errorMessages)
         try tx.saveTracks(plan.tracksToSave, control: control.id)
         try tx.forgetTracks(plan.tracksToForget, control: control.id)
-        let run = CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest)
-        try tx.recordRun(run)
-        try tx.appendEvidence(kind: "control_run", subject: "control:\(control.id)", at: at,
-                              data: ControlRunEvidence(run: run, errors: plan.errorMessages, digestFormat: Self.digestFormat))
+        try recordRun(CheckRunRecord(control: control.id, at: at, passed: plan.passed, failed: plan.failed, errors: plan.errors, digest: digest),
+                      errors: plan.errorMessages, tx: tx)
         for draft in plan.alertsToOpen {
             let alert = try tx.openAlert(control: control, draft: draft, at: at, sla: config.sla(for: control))
             try tx.setTimer(alert.id, at: timer(alert))

@@ -94,7 +94,7 @@ package struct ControlScheduler: Sendable {
                     "control.id": "\(run.control.id)", "error": "\(error)",
                 ])
                 summaries.append(AlertEngine.RunSummary(control: run.control.id, passed: 0, failed: 0, errors: 1,
-                                                        errorMessages: ["the run's results could not be recorded: \(error)"]))
+                                                        errorMessages: [AlertEngine.unrecordable(error)]))
             }
         }
         return summaries

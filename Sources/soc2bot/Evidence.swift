@@ -16,10 +16,7 @@ struct Evidence: ParsableCommand {
             commandName: "oscal",
             abstract: "Write a period's results as an OSCAL 1.1 assessment-results document (JSON): a finding per criterion, an observation per control and alert.")
         @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
-        var from: String
-        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
-        var to: String
+        @OptionGroup var period: PeriodOptions
         @Option(name: .long, help: frameworkHelp)
         var framework: String = "soc2"
         @Option(name: .long, help: "File to write (default: print it).")
@@ -27,9 +24,7 @@ struct Evidence: ParsableCommand {
 
         func run() throws {
             let framework = try parseFramework(framework)
-            let start = try parseDate(from, option: "--from")
-            let end = try parseDate(to, option: "--to")
-            guard start < end else { throw ValidationError("--from must be before --to") }
+            let (start, end) = try period.bounds()
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             let document = try database.read {
@@ -47,18 +42,13 @@ struct Evidence: ParsableCommand {
     struct Exceptions: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the exceptions of a period as an auditor would list them: SLA breaches, accepted risks, alerts closed without a link.")
         @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
-        var from: String
-        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
-        var to: String
+        @OptionGroup var period: PeriodOptions
         @Option(name: .long, help: frameworkHelp)
         var framework: String = "soc2"
 
         func run() throws {
             let framework = try parseFramework(framework)
-            let start = try parseDate(from, option: "--from")
-            let end = try parseDate(to, option: "--to")
-            guard start < end else { throw ValidationError("--from must be before --to") }
+            let (start, end) = try period.bounds()
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             print(try database.read {
@@ -124,10 +114,7 @@ struct Evidence: ParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the auditor's package for a period: ledger slice with its chain, alerts, runs, VERIFY.md.")
         @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
-        var from: String
-        @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
-        var to: String
+        @OptionGroup var period: PeriodOptions
         @Option(name: .long, help: "Directory to write (created).")
         var out: String
         @Option(name: .long, help: frameworkHelp)
@@ -135,9 +122,7 @@ struct Evidence: ParsableCommand {
 
         func run() async throws {
             let framework = try parseFramework(framework)
-            let start = try parseDate(from, option: "--from")
-            let end = try parseDate(to, option: "--to")
-            guard start < end else { throw ValidationError("--from must be before --to") }
+            let (start, end) = try period.bounds()
             let config = try loadConfig(common.manifests)
             // Read only: the export verifies the chain itself, in the snapshot it exports. With `ledger.anchor` set the
             // export first anchors the head, so the database is opened for writing (a broken chain is refused first).
@@ -176,5 +161,21 @@ struct Evidence: ParsableCommand {
             print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")
             print("verify offline: soc2bot evidence verify --export \(out)")
         }
+    }
+}
+
+/// `--from DATE --to DATE`: the period an evidence command reports on, the end exclusive.
+struct PeriodOptions: ParsableArguments {
+    @Option(name: .long, help: "Start of the period (inclusive), e.g. 2026-01-01.")
+    var from: String
+    @Option(name: .long, help: "End of the period (exclusive), e.g. 2026-04-01.")
+    var to: String
+
+    /// The period's start and end, or a usage error naming what is wrong.
+    func bounds() throws -> (start: Date, end: Date) {
+        let start = try parseDate(from, option: "--from")
+        let end = try parseDate(to, option: "--to")
+        guard start < end else { throw ValidationError("--from must be before --to") }
+        return (start, end)
     }
 }
