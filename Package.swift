@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "ChatTests", dependencies: ["Chat", "Core", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
                                                       .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                       .product(name: "GRDB", package: "GRDB.swift"),
                                                       .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",

@@ -130,6 +130,8 @@ final class SlackBenchBot: Sendable {
     let alerts = 50
     let server: HTTPServer
     let endpoint: URL
+    /// Runs the interactions' late answers (none expected: every command answers in time) until `stop`.
+    let tasksRunner: Task<Void, Never>
     private let secret = "bench-signing-secret"
     private let directory: URL
 
@@ -147,8 +149,10 @@ final class SlackBenchBot: Sendable {
         // The Web API is not called for these commands (people are mapped by Slack id); a transport that fails loudly
         // would show up as errors.
         let api = SlackWebAPI(token: "xoxb-bench", transport: UnreachableTransport())
+        let tasks = InboundTasks()
+        tasksRunner = Task { [tasks] in try? await tasks.run() }
         let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api), api: api,
-                                             settings: slackConfig.chat.slack!, doorbell: Doorbell(), transport: UnreachableTransport(),
+                                             settings: slackConfig.chat.slack!, doorbell: Doorbell(), tasks: tasks, transport: UnreachableTransport(),
                                              logger: logger)
         let routes = InboundRoutes(slack: SlackHTTPEndpoint(interactions: interactions, signingSecret: secret, logger: logger))
         var configuration = configuration
@@ -160,6 +164,7 @@ final class SlackBenchBot: Sendable {
 
     func stop() {
         server.stop()
+        tasksRunner.cancel()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -8,7 +8,7 @@ import Logging
 import Store
 
 /// Sets up a demo run: its own database (fresh, or resumed after a crash), the simulated world, the scenario
-/// driver and the bot, all wired through `Bot.make` like production.
+/// driver and the bot, all wired through `Bot.make` like production, driven by its deterministic loop (`Bot.driven`).
 package struct DemoSession: Sendable {
     package static let scenarioCursor = "demo.scenario"
     package static let clockCursor = "demo.now"
@@ -74,8 +74,12 @@ package struct DemoSession: Sendable {
         }
         let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: initial, renewals: database)
         let sources = Bot.sources(for: config) { _ in world }
-        let engine = AlertEngine(config: config, database: database)
-        let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),
+        let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
+        let built = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
+                             start: scenario.start)
+        // The scenario's people act through the bot's engine, but without its run triggers: a scripted command's
+        // effects come at the next scheduled run, as the transcripts have always shown them.
+        let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: built.engine, clock: clock),
                                     database: database, say: say)
         try driver.restore()
         // Certifications made before the scenario starts are recorded once, with the first step's evidence.
@@ -86,9 +90,8 @@ package struct DemoSession: Sendable {
                 try tx.setCursor(reviewsCursor, "recorded")
             }
         }
-        let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
-        let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
-                           start: scenario.start, leadingWork: [driver], until: end, idlePoll: 3_600) { now in
+        // Driven deterministically: the scenario's events first at each moment, then the bot's works, then deliveries.
+        let bot = built.driven(leading: [driver], until: end, idlePoll: 3_600) { now in
             // A resumed demo starts at the later of this save and the ledger head's time (`resumeTime`): a step that
             // appended evidence at `now` has saved its time already, and a second commit (an fsync) a step would only
             // repeat it.

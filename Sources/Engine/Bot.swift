@@ -5,58 +5,101 @@ import Core
 import Foundation
 import HTTP
 import Logging
+import ServiceLifecycle
 import Store
 
-/// The composition root: one plain function builds the running bot from its configuration, database, sources,
-/// chat surfaces and clock. The CLI, the demo and the tests all call it.
+/// The composition root of the engine: one plain function builds the bot from its configuration, database, sources,
+/// chat surfaces and clock — its engine, scheduler, command handler, the services that run it in production
+/// (`services`) and the deterministic driver over the same works (`loop`). `BotRuntime` adds the live connections
+/// (surfaces, sign-ins, inbound routes) for `run`; the demo, `check` and the tests build on this one.
 package struct Bot: Sendable {
     package let engine: AlertEngine
     package let scheduler: ControlScheduler
-    package let dispatcher: Dispatcher
+    /// One per chat platform, in platform order: each its own `DeliveryService` in production.
+    package let dispatchers: [Dispatcher]
     package let commands: CommandHandler
-    package let loop: BotLoop
+    /// The services of the running bot (`run`): one dispatcher per platform, then the escalator, the digest, the
+    /// ledger anchors and the scheduler, each sleeping on the clock until its own due time or a doorbell ring. A
+    /// service group shuts them down in reverse: the scheduler's step finishes first, the dispatchers deliver last.
+    package let services: [any Service]
+    /// The same works and dispatchers driven as one deterministic loop (the demo, the tests).
+    package private(set) var loop: BotLoop
     /// Ring after an inbound action so its messages are delivered at once.
     package let doorbell: Doorbell
     /// Controls a webhook asked to re-run at once.
     package let triggers: ControlTriggers
     /// How each configured source's reads went lately: `integration_health` controls and `/metrics` read it.
     package let sourceHealth: SourceHealthMonitor
+    /// The timed works in the driver's order: scheduler, triggered runs, escalator, digest, ledger anchors.
+    package let works: [any TimedWork]
 
     /// - Parameters:
     ///   - start: controls that never ran are due from this moment.
-    ///   - leadingWork: timed work run before the scheduler when due at the same moment (a scenario's events).
-    ///   - until: the loop returns once the clock passes it (nil: until shutdown).
-    ///   - deliverDuringWork: deliver what chat actions queue while controls run (`run`; see `BotLoop`).
+    ///   - until: the driver (`loop`) returns once the clock passes it (nil: until shutdown).
+    ///   - idlePoll: the longest sleep of the driver and the services between checks.
     ///   - ledgerAnchor: anchors the ledger head on the manifests' `ledger.anchor` schedule, after the other works.
     package static func make(config: BotConfig, database: BotDatabase, sources: [any FactSource], surfaces: [any ChatSurface],
-                             clock: any BotClock, logger: Logger, start: Date, leadingWork: [any TimedWork] = [],
-                             until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), deliverDuringWork: Bool = false,
+                             clock: any BotClock, logger: Logger, start: Date,
+                             until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                              ledgerAnchor: LedgerAnchoring? = nil,
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
         do { try engine.refreshTimers() } catch {
             logger.error("could not recompute alert timers; escalations may be late until alerts change", metadata: ["error": "\(error)"])
         }
-        // The systems under watch (the vendor register with the renewals recorded from chat), every read recorded,
-        // beside the bot's own facts: access reviews certified and policies attested from chat.
-        let withLedger = sources.map { source -> any FactSource in (source as? VendorRegisterSource)?.reading(database) ?? source }
         let sourceHealth = SourceHealthMonitor(now: { clock.now() })
-        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: watched(withLedger, config: config, monitor: sourceHealth)
-                                                                                 + [ReviewSource(database: database),
-                                                                                    PolicyAttestationSource(config: config, database: database)],
-                                                                               aliases: AccountAliases(people: config.people)),
+        let scheduler = ControlScheduler(engine: engine, runner: controlRunner(config: config, database: database, sources: sources, monitor: sourceHealth),
                                          start: start, logger: logger)
-        let dispatcher = Dispatcher(database: database, surfaces: surfaces, clock: clock, logger: logger,
-                                    undeliveredTo: Routing.deliveryFailureDestinations(config: config))
+        let undeliveredTo = Routing.deliveryFailureDestinations(config: config)
+        let dispatchers = Set(surfaces.map(\.platform)).sorted().map { platform in
+            Dispatcher(database: database, surfaces: surfaces, delivering: platform, clock: clock, logger: logger, undeliveredTo: undeliveredTo,
+                       doorbell: doorbell)
+        }
         let triggers = ControlTriggers()
-        let loop = BotLoop(works: leadingWork + [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler),
-                                                 EscalatorWork(engine: engine), DigestWork(engine: engine, start: start)]
-                               + (ledgerAnchor.map { [LedgerAnchorWork(anchoring: $0, start: start)] } ?? []),
-                           dispatcher: dispatcher, clock: clock, logger: logger, until: until, idlePoll: idlePoll, doorbell: doorbell,
-                           deliverDuringWork: deliverDuringWork, afterStep: afterStep)
-        return Bot(engine: engine, scheduler: scheduler, dispatcher: dispatcher,
-                   commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), loop: loop, doorbell: doorbell, triggers: triggers,
-                   sourceHealth: sourceHealth)
+        let scheduling: [any TimedWork] = [SchedulerWork(scheduler: scheduler), TriggeredWork(triggers: triggers, scheduler: scheduler)]
+        let escalating: [any TimedWork] = [EscalatorWork(engine: engine)]
+        let digest: [any TimedWork] = [DigestWork(engine: engine, start: start)]
+        let anchoring: [any TimedWork] = ledgerAnchor.map { [LedgerAnchorWork(anchoring: $0, start: start)] } ?? []
+        func service(_ name: String, _ works: [any TimedWork], listensFor: BotEvents, causes: BotEvents) -> TimedService {
+            TimedService(name: name, works: works, clock: clock, doorbell: doorbell, listensFor: listensFor, causes: causes, idlePoll: idlePoll,
+                         logger: logger)
+        }
+        // Listed in dependency order: a group shuts down in reverse, so the scheduler stops first and the dispatchers last.
+        var services: [any Service] = dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: doorbell, idlePoll: idlePoll) }
+        services.append(service("escalator", escalating, listensFor: .timers, causes: .outbox))
+        if config.digest != nil { services.append(service("digest", digest, listensFor: [], causes: .outbox)) }
+        if !anchoring.isEmpty { services.append(service("ledger-anchor", anchoring, listensFor: [], causes: [])) }
+        services.append(service("scheduler", scheduling, listensFor: .runs, causes: [.outbox, .timers]))
+        let works = scheduling + escalating + digest + anchoring
+        let loop = BotLoop(works: works, dispatchers: dispatchers, clock: clock, logger: logger, until: until, idlePoll: idlePoll,
+                           doorbell: doorbell, afterStep: afterStep)
+        return Bot(engine: engine, scheduler: scheduler, dispatchers: dispatchers,
+                   commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), services: services, loop: loop,
+                   doorbell: doorbell, triggers: triggers, sourceHealth: sourceHealth, works: works)
+    }
+
+    /// This bot driven by a deterministic loop with `leading` works run first when due at the same moment (a
+    /// scenario's events), stopping at `until`; `afterStep` is called after each step (the demo saves its clock).
+    package func driven(leading: [any TimedWork], until: Date?, idlePoll: TimeInterval,
+                        afterStep: @escaping @Sendable (Date) async throws -> Void) -> Bot {
+        var bot = self
+        bot.loop = BotLoop(works: leading + works, dispatchers: dispatchers, clock: loop.clock, logger: loop.logger, until: until,
+                           idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
+        return bot
+    }
+
+    /// Delivers what is due on every platform, in order (what a command typed at the demo's prompt queued).
+    package func deliver() async throws { try await loop.deliver() }
+
+    /// The control runner over `sources` with every read recorded (`integration_health`), and the bot's own facts
+    /// from `database` when there is one: the vendor register with the renewals recorded from chat, access reviews
+    /// certified and policies attested from chat. The scheduler and `check` use it.
+    package static func controlRunner(config: BotConfig, database: BotDatabase?, sources: [any FactSource], monitor: SourceHealthMonitor) -> ControlRunner {
+        guard let database else { return ControlRunner(sources: watched(sources, config: config, monitor: monitor), aliases: AccountAliases(people: config.people)) }
+        let withLedger = sources.map { source -> any FactSource in (source as? VendorRegisterSource)?.reading(database) ?? source }
+        return ControlRunner(sources: watched(withLedger, config: config, monitor: monitor)
+                                 + [ReviewSource(database: database), PolicyAttestationSource(config: config, database: database)],
+                             aliases: AccountAliases(people: config.people))
     }
 
     /// `sources` with every read recorded, plus the record itself as the `integrations` facts that

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
+/// The same `nextDue`/`run(at:)` pair is called by the production services (`TimedService`, each on its own) and by
+/// the deterministic driver (`BotLoop`, all of them in one order), so the logic is written once.
 package protocol TimedWork: Sendable {
     /// The earliest moment this work is due, or nil when nothing is pending.
     func nextDue() async throws -> Date?
@@ -11,11 +12,108 @@ package protocol TimedWork: Sendable {
     func run(at now: Date) async throws
 }
 
-/// The bot's one clock-driven loop: sleeps until the earliest due work, does it (in the listed order when several
-/// are due at once), then drains the outbox. Returns on graceful shutdown, or when `until` is reached.
+extension TimedWork {
+    /// Runs this work when it is due at `now`; true when it ran.
+    package func runDue(at now: Date) async throws -> Bool {
+        guard let due = try await nextDue(), due <= now else { return false }
+        try await run(at: now)
+        return true
+    }
+}
+
+/// One part of the running bot as a service of its own (the scheduler, the escalator, the digest, the ledger
+/// anchors): it sleeps on the bot's clock until its works' next due time, or until the doorbell rings one of the
+/// events it listens for, runs what is due (in the listed order), and rings the events its work may have caused
+/// (messages queued: the dispatchers). A slow step of one service holds no other: a source read that takes minutes
+/// delays neither an escalation nor a delivery. On graceful shutdown the step in progress finishes, then it returns.
+package struct TimedService: Service {
+    package let name: String
+    package let works: [any TimedWork]
+    package let clock: any BotClock
+    package let doorbell: Doorbell
+    /// What wakes it early.
+    package let bell: Bell
+    /// What its work may cause, rung after each step that ran something.
+    package let causes: BotEvents
+    /// Longest sleep between checks (a safety net: everything that changes its due times rings).
+    package let idlePoll: TimeInterval
+    package let logger: Logger
+
+    package init(name: String, works: [any TimedWork], clock: any BotClock, doorbell: Doorbell, listensFor: BotEvents, causes: BotEvents,
+                 idlePoll: TimeInterval = 60, logger: Logger) {
+        self.name = name; self.works = works; self.clock = clock; self.doorbell = doorbell
+        self.bell = doorbell.bell(for: listensFor); self.causes = causes; self.idlePoll = idlePoll; self.logger = logger
+    }
+
+    package func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try await runDue(at: clock.now())
+            let now = clock.now()
+            var wake = now.addingTimeInterval(idlePoll)
+            for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
+            guard wake > now else { continue }
+            let deadline = wake
+            do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: bell) } }
+            catch is CancellationError { return }
+        }
+    }
+
+    /// Does the works due at `now`, in order, and rings what they may have caused.
+    package func runDue(at now: Date) async throws {
+        var ran = false
+        for work in works { if try await work.runDue(at: now) { ran = true } }
+        if ran { doorbell.ring(causes) }
+    }
+}
+
+/// One chat platform's dispatcher as a service: it delivers what is due, then sleeps until the next retry or an
+/// `outbox` ring. Each platform delivers on its own, so a slow or rate-limited platform holds no other. On graceful
+/// shutdown it delivers once more what the other services queued while stopping (it is stopped after them), then
+/// returns; what it could not deliver stays in the outbox for the next start.
+package struct DeliveryService: Service {
+    package let dispatcher: Dispatcher
+    package let clock: any BotClock
+    package let bell: Bell
+    package let idlePoll: TimeInterval
+
+    package init(dispatcher: Dispatcher, clock: any BotClock, doorbell: Doorbell, idlePoll: TimeInterval = 60) {
+        self.dispatcher = dispatcher; self.clock = clock; self.bell = doorbell.bell(for: .outbox); self.idlePoll = idlePoll
+    }
+
+    package func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try await dispatcher.drain()
+            let now = clock.now()
+            var wake = now.addingTimeInterval(idlePoll)
+            if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) }
+            guard wake > now else { continue }
+            let deadline = wake
+            do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: bell) } }
+            catch is CancellationError { return }
+        }
+        if !Task.isCancelled { try await dispatcher.drain() }
+    }
+}
+
+/// Sleeps until `deadline` on `clock` or until `bell` rings, whichever comes first.
+func sleep(until deadline: Date, clock: any BotClock, bell: Bell) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await clock.sleep(until: deadline) }
+        group.addTask { await bell.wait() }
+        defer { group.cancelAll() }
+        _ = try await group.next()
+    }
+}
+
+/// The deterministic driver: the same works and dispatchers as the services, stepped as one discrete-event loop.
+/// It advances the clock to the earliest due time among them, runs every work due then in a fixed order (a
+/// scenario's events, the scheduler, triggered runs, the escalator, the digest, the ledger anchors), then delivers
+/// (platform by platform, in a fixed order). Under a `VirtualClock` nothing runs concurrently, so the same scenario
+/// gives the same transcript in the same order at equal simulated times; the demo and the tests use it. Returns on
+/// graceful shutdown, or when `until` is reached.
 package struct BotLoop: Service {
     package let works: [any TimedWork]
-    package let dispatcher: Dispatcher
+    package let dispatchers: [Dispatcher]
     package let clock: any BotClock
     package let logger: Logger
     /// Stop once the clock passes this moment (the demo's `--until`); nil runs until shutdown.
@@ -24,18 +122,19 @@ package struct BotLoop: Service {
     package let idlePoll: TimeInterval
     /// Called after each step (the demo persists its clock here).
     package let afterStep: @Sendable (Date) async throws -> Void
-    /// Rung by inbound chat actions so their messages go out now, not at the next timer.
+    /// Rung by inbound chat actions (commands typed at the demo's prompt) so their messages go out now.
     package let doorbell: Doorbell
-    /// Delivers what a ring asks for while the step's works run, instead of after them: in production a step may
-    /// spend minutes reading slow sources, and a clicked Ack should edit the alert message at once. (The demo keeps
-    /// it off, so its transcript stays in one order.)
-    package let deliverDuringWork: Bool
+    /// Rung when a dispatcher queued a notice for another platform: deliver again in the same step.
+    private let outbox: Bell
+    /// Wakes the loop's sleep: any event (a command typed at the prompt).
+    private let awake: Bell
 
-    package init(works: [any TimedWork], dispatcher: Dispatcher, clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), deliverDuringWork: Bool = false,
+    package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
                  afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
-        self.works = works; self.dispatcher = dispatcher; self.clock = clock; self.logger = logger
-        self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.deliverDuringWork = deliverDuringWork
+        self.works = works; self.dispatchers = dispatchers; self.clock = clock; self.logger = logger
+        self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.outbox = doorbell.bell(for: .outbox)
+        self.awake = doorbell.bell(for: .all)
         self.afterStep = afterStep
     }
 
@@ -48,70 +147,30 @@ package struct BotLoop: Service {
             if let until, now >= until { return }
             var wake = now.addingTimeInterval(idlePoll)
             for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
-            if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) }
+            for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
             if let until { wake = min(wake, until) }
             if wake > now {
                 let deadline = wake
-                do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline) } }
+                do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
                 catch is CancellationError { return }
             }
         }
     }
 
-    /// Sleeps until `deadline` or the doorbell, whichever comes first.
-    private func sleep(until deadline: Date) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await clock.sleep(until: deadline) }
-            group.addTask { await doorbell.wait() }
-            defer { group.cancelAll() }
-            _ = try await group.next()
-        }
-    }
-
-    /// Does all work due now, then delivers what it queued.
+    /// Does all work due now (in order), then delivers what it queued.
     package func step() async throws {
         let now = clock.now()
-        if deliverDuringWork {
-            let worksDone = DoneFlag()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                // The loop's doorbell waiter while the works run (the loop itself waits on it only when asleep). It is
-                // stopped by a flag and a ring, never cancelled: cancelling a delivery in flight would fail it (and a
-                // Slack post Slack already had would be posted again on the retry).
-                group.addTask { [doorbell, dispatcher] in
-                    while true {
-                        await doorbell.wait()
-                        if worksDone.isSet || Task.isCancelled { return }
-                        try await dispatcher.drain()
-                    }
-                }
-                var failure: (any Error)?
-                do {
-                    for work in works {
-                        if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
-                    }
-                } catch {
-                    failure = error
-                }
-                worksDone.set()
-                doorbell.ring()
-                try await group.waitForAll()
-                if let failure { throw failure }
-            }
-        } else {
-            for work in works {
-                if let due = try await work.nextDue(), due <= now { try await work.run(at: now) }
-            }
-        }
-        try await dispatcher.drain()
+        for work in works { _ = try await work.runDue(at: now) }
+        try await deliver()
         try await afterStep(now)
     }
-}
 
-/// Set once, read from another task: the step's works are done.
-private final class DoneFlag: Sendable {
-    private let done = Mutex(false)
-    var isSet: Bool { done.withLock { $0 } }
-    func set() { done.withLock { $0 = true } }
+    /// Delivers what is due, platform by platform in order; again while a platform raised a notice on another.
+    package func deliver() async throws {
+        repeat {
+            for dispatcher in dispatchers { try await dispatcher.drain() }
+        } while dispatchers.count > 1 && outbox.take()
+    }
 }
 
 /// Runs due controls.

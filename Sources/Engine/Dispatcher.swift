@@ -16,19 +16,29 @@ import Store
 /// listed by alert in `status`, the dashboard and `/metrics`, and raised to `undeliveredTo` (the organisation's
 /// default channels and the security leads, `Routing.deliveryFailureDestinations`) on every platform served here
 /// but the destination that failed. A notice that cannot be delivered either is recorded but raises nothing more.
+///
+/// The running bot has one dispatcher per platform (`delivering`), each a service of its own (`DeliveryService`):
+/// it knows every served platform (to raise a notice there) but delivers only its own, and rings the doorbell's
+/// `outbox` when it queued a notice another platform's dispatcher delivers.
 package actor Dispatcher {
     let database: BotDatabase
     let surfaces: [ChatPlatform: any ChatSurface]
+    /// The platforms this dispatcher delivers to: one in the running bot, every served one when built alone.
+    package nonisolated let delivering: Set<ChatPlatform>
     let clock: any BotClock
     let logger: Logger
     let undeliveredTo: [ChatDestination]
+    let doorbell: Doorbell?
 
-    package init(database: BotDatabase, surfaces: [any ChatSurface], clock: any BotClock, logger: Logger, undeliveredTo: [ChatDestination] = []) {
+    package init(database: BotDatabase, surfaces: [any ChatSurface], delivering: ChatPlatform? = nil, clock: any BotClock, logger: Logger,
+                 undeliveredTo: [ChatDestination] = [], doorbell: Doorbell? = nil) {
         self.database = database
         self.surfaces = Dictionary(surfaces.map { ($0.platform, $0) }, uniquingKeysWith: { first, _ in first })
+        self.delivering = delivering.map { [$0] } ?? Set(self.surfaces.keys)
         self.clock = clock
         self.logger = logger
         self.undeliveredTo = undeliveredTo
+        self.doorbell = doorbell
     }
 
     /// Backoff after a failed attempt without Retry-After: 2^attempts seconds, capped at 15 min, with up to
@@ -61,7 +71,7 @@ package actor Dispatcher {
     }
 
     private func drainOnce() async throws -> Int {
-        let pending = try database.read { try $0.pendingOutbox(platforms: Set(surfaces.keys)) }
+        let pending = try database.read { [delivering] in try $0.pendingOutbox(platforms: delivering) }
         guard !pending.isEmpty else { return 0 }
         var blockedChains = Set<Chain>()
         var blockedDestinations = Set<ChatDestination>()
@@ -172,7 +182,8 @@ package actor Dispatcher {
         logger.error("chat message undeliverable: given up", metadata: [
             "outbox.id": "\(message.id)", "alert.id": "\(message.alert.map(String.init(describing:)) ?? "-")",
             "chat.destination": "\(message.destination)", "error": "\(reason)", "raised.to": "\(destinations.count)"])
-        if !destinations.isEmpty { drainAgain = true }   // deliver the notices in this drain
+        if destinations.contains(where: { delivering.contains($0.platform) }) { drainAgain = true }   // deliver the notices in this drain
+        if destinations.contains(where: { !delivering.contains($0.platform) }) { doorbell?.ring(.outbox) }   // and the other platforms' now
     }
 
     /// When the next undelivered message becomes due, if any. A message queued behind an earlier one of the same
@@ -181,7 +192,7 @@ package actor Dispatcher {
     package func nextAttempt() throws -> Date? {
         var seenChains = Set<Chain>()
         var next: Date?
-        for message in try database.read({ try $0.pendingOutbox(platforms: Set(surfaces.keys)) }) {
+        for message in try database.read({ [delivering] in try $0.pendingOutbox(platforms: delivering) }) {
             if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
             next = min(next ?? message.nextAttemptAt, message.nextAttemptAt)
         }

@@ -100,6 +100,9 @@ extension Bot {
         let connect = connect ?? WebSocketConnection.opener(caFile: caFile)
         var services: [any Service] = []
         var slackHTTP: SlackHTTPEndpoint?
+        // What handlers answer after their request returned. Listed before the servers: a group stops them first, then
+        // drains this, so every answer already promised is sent.
+        let tasks = InboundTasks()
         if let slack = config.chat.slack {
             func secret(_ variable: String?, _ what: String) throws -> String {
                 guard let variable else { throw SurfaceError(description: "chat.slack needs \(what) for mode \(slack.mode.rawValue)") }
@@ -113,9 +116,10 @@ extension Bot {
             }
             let api = SlackWebAPI(baseURL: base, token: try secret(slack.botTokenVariable, "the bot token"), transport: transport)
             let clock = commands.clock
+            services.append(tasks)
             let interactions = SlackInteractions(
                 commands: commands, directory: SlackDirectory(config: config, api: api, now: { clock.now() }), api: api, settings: slack,
-                doorbell: doorbell, transport: transport, logger: logger,
+                doorbell: doorbell, tasks: tasks, transport: transport, logger: logger,
                 responseHosts: Set(["hooks.slack.com", base.host].compactMap { $0 }))
             switch slack.mode {
             case .socket:

@@ -33,11 +33,14 @@ package struct SlackInteractions: Sendable {
     /// Hosts a `response_url` may point at (`hooks.slack.com`); anything else is not posted to.
     package let responseHosts: Set<String>
 
+    /// Runs what is answered after the request returned (clicks, late command answers); graceful shutdown drains it.
+    package let tasks: InboundTasks
+
     package init(commands: CommandHandler, directory: SlackDirectory, api: SlackWebAPI, settings: ChatConfig.Slack, doorbell: Doorbell,
-                 transport: any HTTPTransport, logger: Logger, answerBudget: Duration = .milliseconds(2_500),
+                 tasks: InboundTasks, transport: any HTTPTransport, logger: Logger, answerBudget: Duration = .milliseconds(2_500),
                  responseHosts: Set<String> = ["hooks.slack.com"]) {
         self.commands = commands; self.directory = directory; self.api = api; self.settings = settings; self.doorbell = doorbell
-        self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.responseHosts = responseHosts
+        self.tasks = tasks; self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.responseHosts = responseHosts
     }
 
     var engine: AlertEngine { commands.engine }
@@ -57,10 +60,10 @@ package struct SlackInteractions: Sendable {
             for element in actions.actions {
                 guard let action = element.chatAction else {
                     logger.notice("Slack click on an element soc2bot does not know", metadata: ["action_id": "\(element.actionID.prefix(80))"])
-                    Task { await respond(responseURL, .text("That button is not one soc2bot knows (it may come from an older version of the message). Use /soc2 help.")) }
+                    await tasks.submit { await respond(responseURL, .text("That button is not one soc2bot knows (it may come from an older version of the message). Use /soc2 help.")) }
                     continue
                 }
-                Task { await click(action, caller: caller, triggerID: actions.triggerID, responseURL: responseURL, origin: origin) }
+                await tasks.submit { await click(action, caller: caller, triggerID: actions.triggerID, responseURL: responseURL, origin: origin) }
             }
             return nil
         case .viewSubmission(let submission):
@@ -96,7 +99,7 @@ package struct SlackInteractions: Sendable {
         let caller = Caller(user: command.userID, team: command.teamID, appID: command.apiAppID)
         if let refusal = refusal(for: caller, request: "/soc2 \(command.text)") { return SlackReply.ephemeral(.text("Refused: \(refusal)")) }
         let responseURL = URL(string: command.responseURL)
-        let answer = await firstWithin(answerBudget, work: { () async -> ChatMessage in
+        let answer = await firstWithin(answerBudget, tasks: tasks, work: { () async -> ChatMessage in
             let person = await directory.person(slackUser: caller.user)
             do {
                 let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .slack)
@@ -214,7 +217,7 @@ package struct SlackInteractions: Sendable {
         if let refusal = refusal(for: caller, request: "\(name) \(decoded.alert)") { return [firstBlock: String("Refused: \(refusal)".prefix(150))] }
         // The form must be answered within Slack's 3 s: a slow lookup of who this is gives a retryable error.
         let directory = directory, user = caller.user
-        guard let lookup = await firstWithin(answerBudget, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
+        guard let lookup = await firstWithin(answerBudget, tasks: tasks, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
             return [firstBlock: "Slack did not say who you are in time; nothing was changed. Submit again."]
         }
         guard let person = lookup else {
@@ -296,34 +299,66 @@ extension SlackInteractions {
     }
 }
 
-/// Runs `work`; returns its result if it finishes within `budget`, else nil at the deadline — and then hands the
-/// result, when it comes, to `late`. Nothing is lost either way.
-package func firstWithin<T: Sendable>(_ budget: Duration, work: @escaping @Sendable () async -> T, late: @escaping @Sendable (T) async -> Void) async -> T? {
-    let race = Race<T?>()
-    return await withCheckedContinuation { continuation in
-        race.arm(continuation)
-        let deadline = Task {
-            // Cancelled means the work finished first: the deadline must not then answer nil in its place.
-            guard (try? await Task.sleep(for: budget)) != nil else { return }
-            _ = race.finish(nil)
-        }
-        Task {
-            let value = await work()
-            let first = race.finish(value)
-            deadline.cancel()
-            if !first { await late(value) }
-        }
+/// Runs `work` in `tasks`; returns its result if it finishes within `budget`, else nil at the deadline — and then
+/// hands the result, when it comes, to `late` (still in `tasks`, so graceful shutdown waits for it). Nothing is lost
+/// either way.
+package func firstWithin<T: Sendable>(_ budget: Duration, tasks: InboundTasks, work: @escaping @Sendable () async -> T,
+                                      late: @escaping @Sendable (T) async -> Void) async -> T? {
+    let race = Race<T>()
+    await tasks.submit {
+        let value = await work()
+        if !race.offer(value) { await late(value) }
+    }
+    return await withTaskGroup(of: Void.self) { group in
+        // Cancelled means the work finished first: the deadline must not then answer nil in its place.
+        group.addTask { if (try? await Task.sleep(for: budget)) != nil { race.expire() } }
+        let value = await race.wait()
+        group.cancelAll()
+        return value
     }
 }
 
-/// One continuation resumed by whichever finisher comes first.
+/// The answer to one request, taken by whichever comes first: the work's value, or the deadline.
 private final class Race<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
-    func arm(_ c: CheckedContinuation<T, Never>) { continuation.withLock { $0 = c } }
-    /// True when this call resumed the waiter (it came first).
-    func finish(_ value: T) -> Bool {
-        guard let c = continuation.withLock({ c -> CheckedContinuation<T, Never>? in defer { c = nil }; return c }) else { return false }
-        c.resume(returning: value)
-        return true
+    private enum State {
+        case open(CheckedContinuation<T?, Never>?)
+        case answered(T)
+        case expired
+        case taken
+    }
+    private let state = Mutex<State>(.open(nil))
+
+    /// Hands the value to the waiter; false when the deadline came first (the value is then late).
+    func offer(_ value: T) -> Bool {
+        let (taken, waiter) = state.withLock { s -> (Bool, CheckedContinuation<T?, Never>?) in
+            guard case .open(let waiter) = s else { return (false, nil) }
+            s = waiter == nil ? .answered(value) : .taken
+            return (true, waiter)
+        }
+        waiter?.resume(returning: value)
+        return taken
+    }
+
+    /// The deadline: the waiter gets nil unless the value came first.
+    func expire() {
+        let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in
+            guard case .open(let waiter) = s else { return nil }
+            s = waiter == nil ? .expired : .taken
+            return waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    func wait() async -> T? {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { s -> (T?, Bool) in
+                switch s {
+                case .open: s = .open(continuation); return (nil, false)
+                case .answered(let value): s = .taken; return (value, true)
+                case .expired, .taken: s = .taken; return (nil, true)
+                }
+            }
+            if ready.1 { continuation.resume(returning: ready.0) }
+        }
     }
 }

@@ -162,7 +162,7 @@ package final class WebhookEndpoint: Sendable {
             return usesSource && !kinds.isDisjoint(with: type.reads)
         }.map(\.id)
         triggers.trigger(controls)
-        doorbell.ring()
+        doorbell.ring(.runs)   // the scheduler; its run rings the dispatchers
         logger.notice("webhook: re-checking at once", metadata: ["event": "\(what)", "controls": "\(controls.map(\.rawValue).joined(separator: ","))"])
         return .text(202, "re-checking \(controls.count) control(s)\n")
     }

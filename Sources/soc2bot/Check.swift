@@ -58,14 +58,11 @@ struct Check: AsyncParsableCommand {
         let now = Date()
         let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: now) }
         // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
-        // database at hand, its own records count too: certified reviews, attestations, vendor renewals.
-        var withLedger = Bot.watched(sources, config: config, monitor: SourceHealthMonitor(now: { now }))
-        if FileManager.default.fileExists(atPath: common.database) {
-            let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-            withLedger = Bot.watched(sources.map { ($0 as? VendorRegisterSource)?.reading(database) ?? $0 }, config: config, monitor: SourceHealthMonitor(now: { now }))
-                + [ReviewSource(database: database), PolicyAttestationSource(config: config, database: database)]
-        }
-        let runner = ControlRunner(sources: withLedger, aliases: AccountAliases(people: config.people))
+        // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The runner is
+        // the scheduler's own (`Bot.controlRunner`).
+        let database = FileManager.default.fileExists(atPath: common.database)
+            ? try openDatabase(common.database, readOnly: true, requireIntactLedger: false) : nil
+        let runner = Bot.controlRunner(config: config, database: database, sources: sources, monitor: SourceHealthMonitor(now: { now }))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         var findings: [[String: Any]] = []

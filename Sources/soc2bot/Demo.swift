@@ -116,7 +116,7 @@ struct Demo: AsyncParsableCommand {
         if interactive {
             let typist = try keyboardPerson(config)
             output.write("Type /soc2 help for commands (you are \(typist.name)); Ctrl-C stops.")
-            services.append(TerminalInput(commands: session.bot.commands, dispatcher: session.bot.dispatcher, doorbell: session.bot.doorbell, chatID: typist.chatIDs[.terminal] ?? typist.id.rawValue, output: output))
+            services.append(TerminalInput(bot: session.bot, chatID: typist.chatIDs[.terminal] ?? typist.id.rawValue, output: output))
         }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

@@ -7,10 +7,8 @@ import ServiceLifecycle
 /// Reads commands typed at the terminal and answers them like a chat surface would.
 /// A dedicated thread blocks on stdin and hands lines over through an AsyncStream (the one bridge).
 struct TerminalInput: Service {
-    let commands: CommandHandler
-    let dispatcher: Dispatcher
-    /// Wakes the bot's loop: a certification re-runs its access review at once.
-    let doorbell: Doorbell
+    /// The bot: its command handler, its deliveries, and its doorbell (a certification re-runs its access review at once).
+    let bot: Bot
     let chatID: String
     let output: Output
 
@@ -27,10 +25,10 @@ struct TerminalInput: Service {
                 let text = line.trimmingCharacters(in: .whitespaces)
                 guard !text.isEmpty else { continue }
                 do {
-                    let reply = try commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
+                    let reply = try bot.commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
                     output.write(renderer.render(reply, destination: .direct(.terminal, chatID), kind: "reply"))
-                    try await dispatcher.drain()
-                    doorbell.ring()
+                    try await bot.deliver()
+                    bot.doorbell.ring()
                 } catch {
                     output.write("soc2bot: \(error)")
                 }

@@ -139,7 +139,7 @@ struct HeldWork: TimedWork {
 @Suite("Delivering while controls run")
 struct DeliveryDuringWorkTests {
     /// In production a step may spend minutes in slow source reads; what a chat action queues meanwhile (a clicked
-    /// Ack's edit) goes out when the doorbell rings, not after the step.
+    /// Ack's edit) goes out when the doorbell rings, not after the step: the dispatcher is a service of its own.
     /// Tells each delivery as it happens, so the test waits for the event rather than polling the clock.
     struct AnnouncingSurface: ChatSurface {
         let inner: RecordingSurface
@@ -152,36 +152,39 @@ struct DeliveryDuringWorkTests {
         }
     }
 
-    // A safety limit only: without delivery during the step the update would never come and the wait would hang.
+    // A safety limit only: were the delivery held by the step, the update would never come and the wait would hang.
+    // The services sleep on the system clock for an hour at most: they are woken by rings and cancelled, never timed.
     @Test(.timeLimit(.minutes(1))) func aRingDuringALongStepDeliversAtOnce() async throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
-        let clock = VirtualClock(start: EngineFixtures.t0)
+        let clock = SystemClock()
         let surface = RecordingSurface()
         let (deliveries, announce) = AsyncStream.makeStream(of: DeliveryKind.self)
+        let doorbell = Doorbell()
         let dispatcher = Dispatcher(database: engine.database, surfaces: [AnnouncingSurface(inner: surface, delivered: announce)], clock: clock,
-                                    logger: EngineFixtures.logger)
-        try await dispatcher.drain()   // the alert's post
+                                    logger: EngineFixtures.logger, doorbell: doorbell)
         let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
         let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-        let doorbell = Doorbell()
-        let loop = BotLoop(works: [HeldWork(started: startedSignal, release: release)], dispatcher: dispatcher, clock: clock,
-                           logger: EngineFixtures.logger, doorbell: doorbell, deliverDuringWork: true)
-        let step = Task { try await loop.step() }
-        for await _ in started { break }
+        let scheduler = TimedService(name: "scheduler", works: [HeldWork(started: startedSignal, release: release)], clock: clock,
+                                     doorbell: doorbell, listensFor: .runs, causes: [.outbox, .timers], idlePoll: 3_600, logger: EngineFixtures.logger)
+        let delivery = DeliveryService(dispatcher: dispatcher, clock: clock, doorbell: doorbell, idlePoll: 3_600)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await delivery.run() }
+            group.addTask { try await scheduler.run() }
+            for await _ in started { break }
 
-        // While the work is held, a person acknowledges and the handler rings.
-        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
-        doorbell.ring()
-        var kinds: [DeliveryKind] = []
-        for await kind in deliveries {
-            kinds.append(kind)
-            if kind == .update { break }
+            // While the scheduler's work is held, a person acknowledges and the handler rings.
+            try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
+            doorbell.ring()
+            var kinds: [DeliveryKind] = []
+            for await kind in deliveries {
+                kinds.append(kind)
+                if kind == .update { break }
+            }
+            #expect(kinds == [.post, .update], "the acknowledgement's edit went out while the scheduler's step was still running")
+            releaseSignal.yield()
+            group.cancelAll()
         }
-        #expect(kinds == [.post, .update], "the acknowledgement's edit went out while the step was still running")
-
-        releaseSignal.yield()
-        try await step.value
     }
 }
 

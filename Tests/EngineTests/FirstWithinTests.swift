@@ -1,6 +1,7 @@
 import Engine
 import Synchronization
 import Testing
+import TestSupport
 
 /// `firstWithin`: the answer to a slash command or a modal when it is ready within Slack's 3 s, else nil at the
 /// deadline and the answer handed on when it comes.
@@ -11,9 +12,11 @@ struct FirstWithinTests {
     @Test func workThatFinishesFirstIsAlwaysTheAnswer() async {
         let late = Atomic<Int>(0)
         var nils = 0
-        for i in 0..<20_000 {
-            let answer = await firstWithin(.seconds(30), work: { i }, late: { _ in late.add(1, ordering: .relaxed) })
-            if answer != i { nils += 1 }
+        await withInboundTasks { tasks in
+            for i in 0..<20_000 {
+                let answer = await firstWithin(.seconds(30), tasks: tasks, work: { i }, late: { _ in late.add(1, ordering: .relaxed) })
+                if answer != i { nils += 1 }
+            }
         }
         #expect(nils == 0)
         #expect(late.load(ordering: .relaxed) == 0)
@@ -24,16 +27,18 @@ struct FirstWithinTests {
         let handed = Mutex<[String]>([])
         let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
         let (arrived, arrivedSignal) = AsyncStream.makeStream(of: Void.self)
-        let answer = await firstWithin(.milliseconds(20), work: { () async -> String in
-            for await _ in release { break }
-            return "the answer"
-        }, late: { value in
-            handed.withLock { $0.append(value) }
-            arrivedSignal.yield()
-        })
-        #expect(answer == nil)
-        releaseSignal.yield()
-        for await _ in arrived { break }
+        await withInboundTasks { tasks in
+            let answer = await firstWithin(.milliseconds(20), tasks: tasks, work: { () async -> String in
+                for await _ in release { break }
+                return "the answer"
+            }, late: { value in
+                handed.withLock { $0.append(value) }
+                arrivedSignal.yield()
+            })
+            #expect(answer == nil)
+            releaseSignal.yield()
+            for await _ in arrived { break }
+        }
         #expect(handed.withLock { $0 } == ["the answer"])
     }
 }

@@ -27,7 +27,8 @@ struct SlackInteractionsTests {
         #expect(posted.channel == SlackTestBed.channel)
 
         try await Self.click(bed, .snooze, on: posted, as: "U0DANA")
-        #expect(await eventually { bed.fake.views.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.views.count == 1)
         let opened = try #require(bed.fake.views.first)
 
         // An invalid submission comes back as errors on the fields; nothing changes.
@@ -54,12 +55,14 @@ struct SlackInteractionsTests {
         let bed = try SlackTestBed()
         let posted = try #require(try await bed.fail().first)
         try await Self.click(bed, .acknowledge, on: posted, as: "U0DANA")
-        #expect(try await eventually { try bed.alert()?.state == .acknowledged })
+        await bed.settled()
+        #expect(try bed.alert()?.state == .acknowledged)
         let version = try #require(try bed.alert()?.version)
 
         // The same (old) message clicked again — now stale: refused with a reason, nothing changes.
         try await Self.click(bed, .escalate, on: posted, as: "U0DANA")
-        #expect(await eventually { bed.fake.responses.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.responses.count == 1)
         #expect(try bed.alert()?.version == version)
         #expect(try bed.alert()?.state == .acknowledged)
         let answer = try #require(bed.fake.responses.first)
@@ -72,11 +75,13 @@ struct SlackInteractionsTests {
         let posted = try #require(try await bed.fail().first)
 
         try await Self.click(bed, .acknowledge, on: posted, as: "U0STRANGER")
-        #expect(await eventually { bed.fake.responses.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.responses.count == 1)
         #expect(bed.fake.responses[0].text.contains("not linked to anyone in the manifests"))
 
         try await Self.click(bed, .close, on: posted, as: "U0EVE")
-        #expect(await eventually { bed.fake.responses.count == 2 })
+        await bed.settled()
+        #expect(bed.fake.responses.count == 2)
         #expect(bed.fake.responses[1].text.contains("belongs to team infra"))
         #expect(bed.fake.views.isEmpty, "no form is opened for someone who may not submit it")
 
@@ -91,7 +96,8 @@ struct SlackInteractionsTests {
         let posted = try #require(try await bed.fail().first)
         // sam has no Slack id in the manifests; U0SAMSLACK's profile e-mail is sam's.
         try await Self.click(bed, .acknowledge, on: posted, as: "U0SAMSLACK")
-        #expect(try await eventually { try bed.alert()?.acknowledgedBy == "sam" })
+        await bed.settled()
+        #expect(try bed.alert()?.acknowledgedBy == "sam")
         #expect(bed.fake.calls.contains("users.info"))
     }
 
@@ -99,12 +105,14 @@ struct SlackInteractionsTests {
         let bed = try SlackTestBed()
         let posted = try #require(try await bed.fail().first)
         try await Self.click(bed, .accept, on: posted, as: "U0DANA")
-        #expect(await eventually { bed.fake.responses.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.responses.count == 1)
         #expect(bed.fake.responses[0].text.contains("accept risk"))
         #expect(bed.fake.views.isEmpty)
 
         try await Self.click(bed, .accept, on: posted, as: "U0LEE")
-        #expect(await eventually { bed.fake.views.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.views.count == 1)
         let opened = try #require(bed.fake.views.first)
         let submit = FakeSlackPayloads.viewSubmission(opened, values: ["duration": "30d", "rationale": "compensating control: VPN only"], user: "U0LEE")
         #expect(await bed.interactions.interaction(try Self.decode(submit)) == nil)
@@ -115,7 +123,8 @@ struct SlackInteractionsTests {
         let bed = try SlackTestBed()
         let posted = try #require(try await bed.fail().first)
         try await Self.click(bed, .close, on: posted, as: "U0DANA")
-        #expect(await eventually { bed.fake.views.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.views.count == 1)
         let opened = try #require(bed.fake.views.first)
         let bad = FakeSlackPayloads.viewSubmission(opened, values: ["remediation": "enabled SSE-KMS", "link": "ftp://x"], user: "U0DANA")
         #expect(try #require(await bed.interactions.interaction(try Self.decode(bad)))["errors"]?["link"] != nil)
@@ -129,7 +138,8 @@ struct SlackInteractionsTests {
         let bed = try SlackTestBed()
         let posted = try #require(try await bed.fail().first)
         try await Self.click(bed, .evidence, on: posted, as: "U0DANA")
-        #expect(await eventually { bed.fake.responses.count == 1 })
+        await bed.settled()
+        #expect(bed.fake.responses.count == 1)
         let body = String(decoding: bed.fake.responses[0].body, as: UTF8.self)
         #expect(body.contains("History"))
     }
@@ -176,7 +186,8 @@ struct SlackInteractionsTests {
         var click = FakeSlackPayloads.blockActions(message: posted, actionID: element.actionID, user: "U0DANA", trigger: bed.fake.issueTrigger())
         click["team"] = NSNull()
         #expect(await bed.interactions.interaction(try Self.decode(click)) == nil)
-        #expect(await eventually { bed.fake.responses.contains { $0.text.contains("names no workspace") } })
+        await bed.settled()
+        #expect(bed.fake.responses.contains { $0.text.contains("names no workspace") })
         #expect(try bed.alert()?.state == .open)
         #expect(try bed.evidence(kind: "chat_refusal").count == 2)
     }
@@ -201,7 +212,8 @@ struct SlackInteractionsTests {
         let quick = await bed.interactions.slashCommand(try SlackSlashCommandRequest(form: FakeSlackForm.decode(
             FakeSlackPayloads.slashCommand("list", user: "U0SAMSLACK", trigger: bed.fake.issueTrigger()))))
         #expect(String(decoding: try JSONValue.encoded(quick), as: UTF8.self).contains("Working on it"))
-        #expect(await eventually { bed.fake.responses.contains { $0.text.contains("Open alerts") } })
+        await bed.settled()
+        #expect(bed.fake.responses.contains { $0.text.contains("Open alerts") })
     }
 
     @Test func managersWithoutASlackIdAreDirectMessagedByEmailLookup() async throws {

@@ -44,9 +44,11 @@ struct SlackTransportsTests {
 
         // Close… → the modal → the submission → closed, the message edited, a thread line, evidence.
         let close = try #require(SlackTestBed.actionID(.close, in: posted))
-        socket.send(type: "interactive", payload: FakeSlackPayloads.blockActions(message: posted, actionID: close.actionID, user: "U0DANA",
-                                                                                 trigger: bed.fake.issueTrigger()))
-        #expect(await eventually { bed.fake.views.count == 1 })
+        let click = socket.send(type: "interactive", payload: FakeSlackPayloads.blockActions(message: posted, actionID: close.actionID,
+                                                                                             user: "U0DANA", trigger: bed.fake.issueTrigger()))
+        #expect(await eventually { socket.acknowledgement(click) != nil })
+        await bed.settled()   // the click's work (opening the form) is done
+        #expect(bed.fake.views.count == 1)
         let submission = socket.send(type: "interactive", payload: FakeSlackPayloads.viewSubmission(
             bed.fake.views[0], values: ["remediation": "Enabled SSE-KMS on customer-exports", "link": "https://git.example/infra/pull/88"], user: "U0DANA"))
         #expect(await eventually { socket.acknowledgement(submission) != nil })

@@ -138,7 +138,21 @@ package final class FakeSlackWebAPI: HTTPTransport {
     /// Makes every call of `method` take `delay` (a slow Slack).
     package func slowDown(_ method: String, by delay: Duration) { state.withLock { $0.delays[method] = delay } }
 
+    /// Holds the next `response_url` post in flight: `arrived` yields when it reaches Slack, and it is answered (and
+    /// recorded) only once `release` is called.
+    package func holdNextResponse() -> (arrived: AsyncStream<Void>, release: @Sendable () -> Void) {
+        let (arrived, arrivedSignal) = AsyncStream.makeStream(of: Void.self)
+        let (released, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        held.withLock { $0 = (arrivedSignal, released) }
+        return (arrived, { releaseSignal.yield(); releaseSignal.finish() })
+    }
+    private let held = Mutex<(arrived: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?>(nil)
+
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        if request.url.host == Self.responseHost, let gate = held.withLock({ h in defer { h = nil }; return h }) {
+            gate.arrived.yield()
+            for await _ in gate.release { break }
+        }
         if let delay = state.withLock({ $0.delays[request.url.lastPathComponent] }) { try await Task.sleep(for: delay) }
         return state.withLock { s in
             let method = request.url.lastPathComponent

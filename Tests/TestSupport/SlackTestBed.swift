@@ -26,6 +26,8 @@ package final class SlackTestBed: Sendable {
     package let directory: SlackDirectory
     package let interactions: SlackInteractions
     package let commands: CommandHandler
+    /// Runs `interactions.tasks` (what handlers answer after their request returned) for the bed's lifetime.
+    private let tasksRunner: Task<Void, Never>?
 
     package static func config(teamID: String? = FakeSlackPayloads.team, appID: String? = FakeSlackPayloads.appID,
                                mode: ChatConfig.Slack.Mode = .http) -> BotConfig {
@@ -51,7 +53,10 @@ package final class SlackTestBed: Sendable {
                                           signingSecretVariable: "SLACK_SIGNING_SECRET", mode: mode, teamID: teamID, appID: appID)))
     }
 
-    package init(config: BotConfig = SlackTestBed.config(), database: BotDatabase? = nil, answerBudget: Duration = .milliseconds(2_500)) throws {
+    /// - Parameter runsTasks: runs the interactions' late answers for the bed's lifetime; false when a test runs
+    ///   `interactions.tasks` itself (in a service group).
+    package init(config: BotConfig = SlackTestBed.config(), database: BotDatabase? = nil, answerBudget: Duration = .milliseconds(2_500),
+                 runsTasks: Bool = true) throws {
         self.config = config
         engine = AlertEngine(config: config, database: try database ?? BotDatabase.inMemory())
         fake = FakeSlackWebAPI(channels: [Self.channel, "C0PAY"],
@@ -66,10 +71,18 @@ package final class SlackTestBed: Sendable {
         doorbell = Doorbell()
         directory = SlackDirectory(config: config, api: api, now: { clock.now() })
         commands = CommandHandler(engine: engine, clock: clock)
+        let tasks = InboundTasks()
         interactions = SlackInteractions(commands: commands, directory: directory, api: api, settings: config.chat.slack!, doorbell: doorbell,
-                                         transport: fake, logger: logger, answerBudget: answerBudget,
+                                         tasks: tasks, transport: fake, logger: logger, answerBudget: answerBudget,
                                          responseHosts: [FakeSlackWebAPI.responseHost])
+        tasksRunner = runsTasks ? Task { try? await tasks.run() } : nil
     }
+
+    deinit { tasksRunner?.cancel() }
+
+    /// Returns once every answer the interactions started after their requests returned has been sent: tests wait
+    /// on this rather than polling what Slack received.
+    package func settled() async { await interactions.tasks.idle() }
 
     /// Fails the control on `resources` and delivers the resulting posts.
     @discardableResult
@@ -130,5 +143,15 @@ package func eventually(timeout: TimeInterval = 10, _ condition: @Sendable () as
 package func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// Runs `body` with an `InboundTasks` service running beside it; stops the service (cancelled) when `body` returns.
+package func withInboundTasks<T: Sendable>(_ body: (InboundTasks) async -> T) async -> T {
+    let tasks = InboundTasks()
+    return await withTaskGroup(of: Void.self, returning: T.self) { group in
+        group.addTask { try? await tasks.run() }
+        defer { group.cancelAll() }
+        return await body(tasks)
     }
 }
