@@ -168,4 +168,60 @@ struct OutboxConformanceTests {
         #expect(all[1].nextAttemptAt == .distantFuture)
         #expect(all[2].nextAttemptAt == Sample.at(Sample.hour))
     }
+
+    /// A platform's Retry-After holds every undelivered message to that destination until then; a message already
+    /// waiting longer keeps its time, and delivered messages and other destinations are left alone.
+    @Test(arguments: StoreFactory.all)
+    func deferringADestinationHoldsItsUndeliveredMessagesUntilThen(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let ids = try database.write { tx in
+            try (0..<4).map { _ in try tx.enqueue(alert: AlertID(1), kind: .update, destination: slack, payload: Data(), at: Sample.t0) }
+                + [try tx.enqueue(alert: AlertID(1), kind: .post, destination: terminal, payload: Data(), at: Sample.t0)]
+        }
+        try database.write { tx in
+            try tx.markDelivered(ids[0], at: Sample.at(1))
+            try tx.markFailed(ids[2], error: "rate limited", retryAt: Sample.at(90))
+            try tx.deferPending(to: slack, until: Sample.at(60))
+        }
+
+        let all = try database.read { try $0.allOutbox() }
+        #expect(all.map(\.nextAttemptAt) == [Sample.t0, Sample.at(60), Sample.at(90), Sample.at(60), Sample.t0])
+        // Still pending, in order: deferred is not given up on
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.map(\.id) == [ids[1], ids[2], ids[3]])
+    }
+
+    /// Messages given up on are listed until the alert reaches that destination again (a later message of the same
+    /// alert delivered there); a message of no alert until any later message reaches its destination.
+    @Test(arguments: StoreFactory.all)
+    func messagesGivenUpOnAreListedUntilALaterOneReachesTheirDestination(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let ids = try database.write { tx in
+            [try tx.enqueue(alert: AlertID(1), kind: .post, destination: slack, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(2), kind: .post, destination: slack, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: nil, kind: .direct, destination: danaDM, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(1), kind: .update, destination: slack, payload: Data(), at: Sample.at(60)),
+             try tx.enqueue(alert: AlertID(2), kind: .update, destination: terminal, payload: Data(), at: Sample.at(60))]
+        }
+        try database.write { tx in
+            for id in ids[0...2] { try tx.markUndeliverable(id, error: "channel_not_found") }
+        }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == Array(ids[0...2]))
+        #expect(try database.read { try $0.undeliverableOutbox(limit: 2) }.map(\.id) == Array(ids[0...1]))
+        #expect(try database.read { try $0.undeliverableOutbox() }.first?.lastError == "channel_not_found")
+
+        // Alert 1's next edit reaches Slack; alert 2's reaches only the terminal: alert 1 is no longer listed
+        try database.write { tx in
+            try tx.markDelivered(ids[3], at: Sample.at(61))
+            try tx.markDelivered(ids[4], at: Sample.at(61))
+        }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == [ids[1], ids[2]])
+
+        // A later direct message reaches Dana: the one of no alert is no longer listed either
+        let later = try database.write { try $0.enqueue(alert: nil, kind: .direct, destination: danaDM, payload: Data(), at: Sample.at(120)) }
+        try database.write { try $0.markDelivered(later, at: Sample.at(121)) }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == [ids[1]])
+        #expect(try database.read { try $0.outboxFailing() } == 3)
+        #expect(try database.read { try $0.outboxDepth() } == 3)
+        #expect(try database.read { try $0.outboxCount() } == 6)
+    }
 }
