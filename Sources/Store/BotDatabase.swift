@@ -10,7 +10,7 @@ package struct BotDatabase: Sendable {
         self.backend = backend
     }
 
-    /// Where the database is, for messages: the SQLite file's path (`:memory:` in tests).
+    /// Where the database is, for messages: the SQLite file's path (`:memory:` in tests), or a server's address.
     package var path: String { backend.location }
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
