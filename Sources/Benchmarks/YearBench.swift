@@ -53,7 +53,7 @@ func benchYear(manifests: String, days: Int) async throws -> [BenchRow] {
     let cpu = cpuSeconds() - cpuBefore
 
     let (runs, alerts, ledger, outbox) = try database.read { tx in
-        (try tx.rowCount(table: "check_run"), try tx.rowCount(table: "alert"), Int(try tx.ledgerHead()?.seq ?? 0), try tx.rowCount(table: "outbox"))
+        (try tx.checkRunCount(), try tx.alertCount(), Int(try tx.ledgerHead()?.seq ?? 0), try tx.outboxCount())
     }
     let actions = try database.read { try $0.evidenceCount(kind: "human_action") }
     require(runs >= config.controls.count * days * 288 * 99 / 100, "only \(runs) control runs recorded")

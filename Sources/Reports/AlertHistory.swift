@@ -5,7 +5,7 @@ import Store
 
 /// One alert with its full history from the evidence ledger (`/soc2 show A-3`).
 package enum AlertHistory {
-    package static func message(_ alert: Alert, store: StoreTransaction, topLevel: Int) throws -> ChatMessage {
+    package static func message(_ alert: Alert, store: any LedgerRepository, topLevel: Int) throws -> ChatMessage {
         var message = AlertMessage.render(alert, topLevel: topLevel)
         let lines = try store.evidence(subject: alert.id.description).compactMap { entry -> String? in
             guard let object = try JSONSerialization.jsonObject(with: entry) as? [String: Any],

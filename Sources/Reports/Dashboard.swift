@@ -131,7 +131,7 @@ package enum Dashboard {
     }
 
     /// The latest `limit` ledger entries, newest first.
-    package static func ledger(store: StoreTransaction, limit: Int = 200, link: (String) -> String) throws -> String {
+    package static func ledger(store: any LedgerRepository, limit: Int = 200, link: (String) -> String) throws -> String {
         var rows: [LedgerRow] = []
         let head = try store.ledgerHead()?.seq ?? 0
         try store.ledgerRows(fromSeq: max(1, head - Int64(limit) + 1)) { rows.append($0) }

@@ -259,7 +259,7 @@ package enum LedgerAnchors {
     }
 
     /// One line for `soc2bot status`: the latest anchor, and the gap while its timestamp or checkpoint is missing.
-    package static func status(_ tx: StoreTransaction, settings: LedgerAnchorSettings) throws -> String {
+    package static func status(_ tx: any LedgerRepository, settings: LedgerAnchorSettings) throws -> String {
         guard let entry = try tx.latestEvidence(subject: subject, kind: kind), let at = LedgerPayload.at(entry),
               let record = LedgerPayload.data(entry, kind: kind, as: Record.self) else {
             return "Ledger anchors: none yet (one every \(DurationText.format(settings.every)))"
@@ -275,7 +275,7 @@ package enum LedgerAnchors {
     }
 
     /// Checks the live ledger's anchors (after its chain verified).
-    package static func check(_ tx: StoreTransaction, directory: URL?, publicKeyPEM: String?, tsaConfigured: Bool) throws -> Report {
+    package static func check(_ tx: any LedgerRepository, directory: URL?, publicKeyPEM: String?, tsaConfigured: Bool) throws -> Report {
         let head = try tx.ledgerHead()
         return try check(chain: Chain(first: 1, last: head?.seq, hash: { try tx.ledgerHash(seq: $0) }),
                          entries: entries(try tx.evidence(subject: subject)), directory: directory, publicKeyPEM: publicKeyPEM, tsaConfigured: tsaConfigured)

@@ -142,7 +142,7 @@ struct DatabaseFileTests {
         let good = try await Self.demoDatabase(in: dir)
         let older = dir.appendingPathComponent("older.sqlite").path
         let queue = try DatabaseQueue(path: older)
-        try BotDatabase.migrator.migrate(queue, upTo: "v2-alert-message-lookup")
+        try SQLiteBackend.migrator.migrate(queue, upTo: "v2-alert-message-lookup")
         try queue.close()
         let empty = dir.appendingPathComponent("empty.sqlite").path
         try Data().write(to: URL(fileURLWithPath: empty))

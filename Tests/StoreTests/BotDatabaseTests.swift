@@ -43,10 +43,10 @@ struct BotDatabaseTests {
 
             let older = dir.appendingPathComponent("older.sqlite").path
             let queue = try DatabaseQueue(path: older)
-            try BotDatabase.migrator.migrate(queue, upTo: "v2-alert-message-lookup")
+            try SQLiteBackend.migrator.migrate(queue, upTo: "v2-alert-message-lookup")
             try queue.close()
             let bytes = try Data(contentsOf: URL(fileURLWithPath: older))
-            let pending = BotDatabase.migrator.migrations.drop { $0 != "v3-alert-timer" }
+            let pending = SQLiteBackend.migrator.migrations.drop { $0 != "v3-alert-timer" }
             #expect(throws: StoreError.needsMigration(path: older, pending: Array(pending))) { try BotDatabase.openReadOnly(path: older) }
             #expect(try Data(contentsOf: URL(fileURLWithPath: older)) == bytes)
 

@@ -13,7 +13,7 @@ struct OutboxDueTests {
     @Test func thePendingReadSeeksTheDueIndexNotTheMessagesGivenUpOn() throws {
         let database = try BotDatabase.inMemory()
         let plan = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StoreTransaction.pendingOutboxSQL.replacingOccurrences(of: "$platforms", with: "'slack'"),
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteTransaction.pendingOutboxSQL.replacingOccurrences(of: "$platforms", with: "'slack'"),
                              arguments: [500]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.hasPrefix("SEARCH outbox USING INDEX outbox_due") || $0.hasPrefix("SCAN outbox USING INDEX outbox_due") }, "plan: \(plan)")

@@ -4,10 +4,10 @@ import Store
 import Testing
 import TestSupport
 
-/// The outbox: messages written with the change that caused them, each with a transaction id fixed at insert
-/// and reused on every retry, and the message references of delivered posts.
-@Suite("Outbox")
-struct OutboxTests {
+/// The outbox on every store: messages written with the change that caused them, each with a transaction id fixed
+/// at insert and reused on every retry; pending in order, retried, deferred and given up on.
+@Suite("Outbox repository")
+struct OutboxConformanceTests {
     let slack = ChatDestination.channel(.slack, Sample.slackChannel)
     let terminal = ChatDestination.channel(.terminal, Sample.terminalChannel)
     let danaDM = ChatDestination.direct(.slack, "U0DANA")
@@ -23,8 +23,9 @@ struct OutboxTests {
         }
     }
 
-    @Test func enqueueGivesEachMessageItsOwnTransactionID() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func enqueueGivesEachMessageItsOwnTransactionID(_ store: StoreFactory) throws {
+        let database = try store.make()
 
         let ids = try enqueueThree(database)
         let all = try database.read { try $0.allOutbox() }
@@ -45,8 +46,9 @@ struct OutboxTests {
         #expect(all[0].alert == AlertID(1))
     }
 
-    @Test func pendingListsUndeliveredMessagesOfThePlatformsAskedOldestFirst() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func pendingListsUndeliveredMessagesOfThePlatformsAskedOldestFirst(_ store: StoreFactory) throws {
+        let database = try store.make()
         let ids = try enqueueThree(database)
 
         #expect(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.map(\.id) == [ids[0], ids[2]])
@@ -59,8 +61,9 @@ struct OutboxTests {
 
     /// Messages given up on stay on record but are no longer pending, so however many pile up they never fill the
     /// pending list's limit and starve newer messages.
-    @Test func undeliverableMessagesLeaveThePendingListButStayOnRecord() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func undeliverableMessagesLeaveThePendingListButStayOnRecord(_ store: StoreFactory) throws {
+        let database = try store.make()
         let ids = try enqueueThree(database)
 
         try database.write { try $0.markUndeliverable(ids[0], error: "channel_not_found") }
@@ -71,8 +74,9 @@ struct OutboxTests {
         #expect(given.deliveredAt == nil && given.lastError == "channel_not_found" && given.attempts == 1)
     }
 
-    @Test func deliveredMessagesLeaveThePendingList() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func deliveredMessagesLeaveThePendingList(_ store: StoreFactory) throws {
+        let database = try store.make()
         let ids = try enqueueThree(database)
 
         try database.write { try $0.markDelivered(ids[0], at: Sample.at(5)) }
@@ -85,8 +89,9 @@ struct OutboxTests {
         #expect(delivered.lastError == nil)
     }
 
-    @Test func failedMessagesStayPendingUntilRetriedWithTheSameTransactionID() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func failedMessagesStayPendingUntilRetriedWithTheSameTransactionID(_ store: StoreFactory) throws {
+        let database = try store.make()
         let ids = try enqueueThree(database)
         let txnID = try database.read { try $0.allOutbox() }[0].txnID
 
@@ -111,8 +116,9 @@ struct OutboxTests {
         #expect(delivered.txnID == txnID)
     }
 
-    @Test func aMessageThatCanNeverBeDeliveredIsParkedInTheFarFuture() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func aMessageThatCanNeverBeDeliveredIsParkedInTheFarFuture(_ store: StoreFactory) throws {
+        let database = try store.make()
         let ids = try enqueueThree(database)
 
         try database.write { try $0.markFailed(ids[2], error: "user_not_found", retryAt: .distantFuture) }
@@ -122,31 +128,11 @@ struct OutboxTests {
         #expect(parked.lastError == "user_not_found")
     }
 
-    @Test func messageRefsRoundTripPerPlatformAndChannel() throws {
-        let database = try BotDatabase.inMemory()
-        let control = Sample.control()
-        let alert = try database.write { try $0.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: 3_600) }
-        let slackRef = MessageRef(platform: .slack, channel: Sample.slackChannel, messageID: "1772000000.000100")
-        let terminalRef = MessageRef(platform: .terminal, channel: Sample.terminalChannel, messageID: "line-12")
-
-        try database.write { tx in
-            try tx.saveMessageRef(terminalRef, alert: alert.id)
-            try tx.saveMessageRef(slackRef, alert: alert.id)
-        }
-        #expect(try database.read { try $0.messageRefs(alert: alert.id) } == [slackRef, terminalRef])
-        #expect(try database.read { try $0.messageRefs(alert: AlertID(99)) }.isEmpty)
-
-        // A repost to the same channel replaces the reference rather than adding a second one
-        var reposted = slackRef
-        reposted.messageID = "1772000100.000200"
-        try database.write { try $0.saveMessageRef(reposted, alert: alert.id) }
-        #expect(try database.read { try $0.messageRefs(alert: alert.id) } == [reposted, terminalRef])
-    }
-
     /// A Matrix command's answer is queued under a txnId derived from the command's event: the same event handled
     /// again (its batch seen again after a crash) queues nothing new.
-    @Test func aMessageQueuedOnceUnderItsTransactionIDIsNotQueuedAgain() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func aMessageQueuedOnceUnderItsTransactionIDIsNotQueuedAgain(_ store: StoreFactory) throws {
+        let database = try store.make()
         let room = ChatDestination.channel(.matrix, "!infra:hs")
         let first = try database.write {
             try $0.enqueueOnce(txnID: "soc2bot-reply-$e1", alert: nil, kind: .reply, destination: room, payload: Data("a".utf8), at: Sample.t0)
@@ -161,8 +147,9 @@ struct OutboxTests {
 
     /// When the bot joins the Matrix room its messages waited for, they become due at once; messages given up on
     /// and messages to other rooms keep their times.
-    @Test func retryingADestinationMakesItsWaitingMessagesDue() throws {
-        let database = try BotDatabase.inMemory()
+    @Test(arguments: StoreFactory.all)
+    func retryingADestinationMakesItsWaitingMessagesDue(_ store: StoreFactory) throws {
+        let database = try store.make()
         let room = ChatDestination.channel(.matrix, "!infra:hs")
         let other = ChatDestination.channel(.matrix, "!other:hs")
         let ids = try database.write { tx in
@@ -182,25 +169,59 @@ struct OutboxTests {
         #expect(all[2].nextAttemptAt == Sample.at(Sample.hour))
     }
 
-    /// ⏰ / ✅ questions in a Matrix thread are kept until answered; expired ones are remembered a week, then purged.
-    @Test func matrixQuestionsAreKeptUntilAnsweredAndPurgedAWeekAfterExpiring() throws {
-        let database = try BotDatabase.inMemory()
-        let asked = MatrixPrompt(sender: "@dana:hs", root: "$alert", room: "!infra:hs", command: "snooze", expiresAt: Sample.at(Sample.day))
-        try database.write { try $0.saveMatrixPrompt(asked, now: Sample.t0) }
-        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") } == asked)
-        #expect(try database.read { try $0.matrixPrompt(sender: "@sam:hs", root: "$alert") } == nil)
+    /// A platform's Retry-After holds every undelivered message to that destination until then; a message already
+    /// waiting longer keeps its time, and delivered messages and other destinations are left alone.
+    @Test(arguments: StoreFactory.all)
+    func deferringADestinationHoldsItsUndeliveredMessagesUntilThen(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let ids = try database.write { tx in
+            try (0..<4).map { _ in try tx.enqueue(alert: AlertID(1), kind: .update, destination: slack, payload: Data(), at: Sample.t0) }
+                + [try tx.enqueue(alert: AlertID(1), kind: .post, destination: terminal, payload: Data(), at: Sample.t0)]
+        }
+        try database.write { tx in
+            try tx.markDelivered(ids[0], at: Sample.at(1))
+            try tx.markFailed(ids[2], error: "rate limited", retryAt: Sample.at(90))
+            try tx.deferPending(to: slack, until: Sample.at(60))
+        }
 
-        // Asked again (✅ after ⏰): the newer question replaces the older one.
-        var close = asked
-        close.command = "close"
-        try database.write { try $0.saveMatrixPrompt(close, now: Sample.at(60)) }
-        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") }?.command == "close")
+        let all = try database.read { try $0.allOutbox() }
+        #expect(all.map(\.nextAttemptAt) == [Sample.t0, Sample.at(60), Sample.at(90), Sample.at(60), Sample.t0])
+        // Still pending, in order: deferred is not given up on
+        #expect(try database.read { try $0.pendingOutbox(platforms: [.slack]) }.map(\.id) == [ids[1], ids[2], ids[3]])
+    }
 
-        // Another question, eight days later: the expired one is forgotten.
-        let later = MatrixPrompt(sender: "@sam:hs", root: "$other", room: "!infra:hs", command: "close", expiresAt: Sample.at(9 * Sample.day))
-        try database.write { try $0.saveMatrixPrompt(later, now: Sample.at(8 * Sample.day + 1)) }
-        #expect(try database.read { try $0.matrixPrompt(sender: "@dana:hs", root: "$alert") } == nil)
-        try database.write { try $0.deleteMatrixPrompt(sender: "@sam:hs", root: "$other") }
-        #expect(try database.read { try $0.matrixPrompt(sender: "@sam:hs", root: "$other") } == nil)
+    /// Messages given up on are listed until the alert reaches that destination again (a later message of the same
+    /// alert delivered there); a message of no alert until any later message reaches its destination.
+    @Test(arguments: StoreFactory.all)
+    func messagesGivenUpOnAreListedUntilALaterOneReachesTheirDestination(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let ids = try database.write { tx in
+            [try tx.enqueue(alert: AlertID(1), kind: .post, destination: slack, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(2), kind: .post, destination: slack, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: nil, kind: .direct, destination: danaDM, payload: Data(), at: Sample.t0),
+             try tx.enqueue(alert: AlertID(1), kind: .update, destination: slack, payload: Data(), at: Sample.at(60)),
+             try tx.enqueue(alert: AlertID(2), kind: .update, destination: terminal, payload: Data(), at: Sample.at(60))]
+        }
+        try database.write { tx in
+            for id in ids[0...2] { try tx.markUndeliverable(id, error: "channel_not_found") }
+        }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == Array(ids[0...2]))
+        #expect(try database.read { try $0.undeliverableOutbox(limit: 2) }.map(\.id) == Array(ids[0...1]))
+        #expect(try database.read { try $0.undeliverableOutbox() }.first?.lastError == "channel_not_found")
+
+        // Alert 1's next edit reaches Slack; alert 2's reaches only the terminal: alert 1 is no longer listed
+        try database.write { tx in
+            try tx.markDelivered(ids[3], at: Sample.at(61))
+            try tx.markDelivered(ids[4], at: Sample.at(61))
+        }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == [ids[1], ids[2]])
+
+        // A later direct message reaches Dana: the one of no alert is no longer listed either
+        let later = try database.write { try $0.enqueue(alert: nil, kind: .direct, destination: danaDM, payload: Data(), at: Sample.at(120)) }
+        try database.write { try $0.markDelivered(later, at: Sample.at(121)) }
+        #expect(try database.read { try $0.undeliverableOutbox() }.map(\.id) == [ids[1]])
+        #expect(try database.read { try $0.outboxFailing() } == 3)
+        #expect(try database.read { try $0.outboxDepth() } == 3)
+        #expect(try database.read { try $0.outboxCount() } == 6)
     }
 }

@@ -2,29 +2,7 @@ import Core
 import Foundation
 import GRDB
 
-/// The ledger is broken: the bot refuses to append to it.
-package struct BrokenLedgerError: Error, Sendable, CustomStringConvertible {
-    package let path: String
-    package let verdict: LedgerVerdict
-    package var description: String {
-        "\(path): \(verdict). The evidence chain was altered outside soc2bot; refusing to start. Inspect it with `soc2bot evidence verify`, restore from backup."
-    }
-}
-
-/// What `prepareLedgerForAppending` found and did.
-package struct LedgerStartCheck: Sendable, Equatable {
-    /// Entries verified.
-    package var entries: Int64
-    /// Append-only triggers that were missing or altered and are now back (empty: all were in place).
-    package var restoredTriggers: [String]
-    /// The ledger entry recording the restoration (nil when nothing was restored).
-    package var recordedAt: LedgerHead?
-    package init(entries: Int64, restoredTriggers: [String], recordedAt: LedgerHead?) {
-        self.entries = entries; self.restoredTriggers = restoredTriggers; self.recordedAt = recordedAt
-    }
-}
-
-extension BotDatabase {
+extension SQLiteBackend {
     /// Run before a process starts appending to the ledger (`run`, `demo`): the whole chain must verify, every column
     /// against its hashed entry, or `BrokenLedgerError` is thrown and nothing is changed; the append-only triggers
     /// are recreated if someone dropped or replaced them, and that is recorded in the ledger (kind

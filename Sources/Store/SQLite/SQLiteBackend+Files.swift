@@ -3,25 +3,20 @@ import GRDB
 
 /// Opening database files: creating one safely, reading one without changing it, and refusing, with the file
 /// named, whatever is not a usable soc2bot database.
-extension BotDatabase {
+extension SQLiteBackend {
     /// Opens an existing soc2bot database for commands that only read (`status`, `alerts`, `metrics`, `digest`,
     /// `check`, `evidence verify|export|exceptions`). It never creates, migrates, switches the journal mode of or
     /// writes to the file: the file stays byte for byte as it was. Refused with a `StoreError` naming the file: no
     /// file, a directory, an empty or damaged file, someone else's database, one from a newer build, and one an
     /// older build wrote that needs migrating (`run` migrates it).
-    package static func openReadOnly(path: String) throws -> BotDatabase {
+    package static func openReadOnly(path: String) throws -> SQLiteBackend {
         try naming(path, opening: true) {
             guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
             try refuseDirectoryOrEmptyFile(path)
             let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration)
             _ = try queue.read { db in try checkSchema(db, path: path, allowPending: false) }
-            return BotDatabase(opened: queue, path: path)
+            return SQLiteBackend(opened: queue, path: path)
         }
-    }
-
-    private init(opened writer: any DatabaseWriter, path: String) {
-        self.writer = writer
-        self.path = path
     }
 
     /// The bot's connections: durable against power loss, not only a killed process (this holds audit evidence),
@@ -50,7 +45,7 @@ extension BotDatabase {
         let temporary = path + ".new-" + UUID().uuidString.prefix(8).lowercased()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } }
         let pool = try DatabasePool(path: temporary, configuration: writerConfiguration)
-        _ = try BotDatabase(writer: pool, path: path)
+        _ = try SQLiteBackend(writer: pool, path: path)
         try pool.close()
         if link(temporary, path) != 0 && errno != EEXIST {
             throw StoreError.unreadable(path: path, what: "it cannot be created (\(String(cString: strerror(errno))))")

@@ -1,0 +1,81 @@
+import Core
+import Foundation
+import GRDB
+
+/// The bot's SQLite database (WAL, through GRDB), the embedded default: alerts, resource tracks, check runs, outbox,
+/// cursors and the evidence ledger. Opening migrates a soc2bot database forward and refuses one this build does not
+/// understand.
+package struct SQLiteBackend: StoreBackend {
+    package let writer: any DatabaseWriter
+    package let path: String
+
+    package var location: String { path }
+
+    /// Opens the database file at `path` for the bot (`run`, `demo`) in WAL mode: a missing file is created complete
+    /// before anyone else can see it (`create`), an older soc2bot database is migrated forward. Anything that is not
+    /// a usable soc2bot database is refused with a `StoreError` naming the file. Read-only commands use `openReadOnly`.
+    package static func open(path: String) throws -> SQLiteBackend {
+        try Self.naming(path, opening: true) {
+            if !FileManager.default.fileExists(atPath: path) { try create(path) }
+            try refuseDirectoryOrEmptyFile(path)
+            // Look before opening a pool: a pool switches the file to WAL, and someone else's database must be
+            // refused untouched.
+            let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration)
+            _ = try queue.read { db in try checkSchema(db, path: path, allowPending: true) }
+            try queue.close()
+            let pool = try DatabasePool(path: path, configuration: writerConfiguration)
+            // GRDB sets `synchronous = NORMAL` on the writer when it switches to WAL, after `prepareDatabase`.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            let database = try SQLiteBackend(writer: pool, path: path)
+            try pool.read { try checkStructure($0, path: path) }
+            return database
+        }
+    }
+
+    /// An in-memory database, for tests.
+    package static func inMemory() throws -> SQLiteBackend {
+        try SQLiteBackend(writer: try DatabaseQueue(), path: ":memory:")
+    }
+
+    /// The database behind `writer`, migrated forward (an empty one gets every migration).
+    package init(writer: any DatabaseWriter, path: String) throws {
+        self.writer = writer
+        self.path = path
+        try migrate()
+    }
+
+    /// A database opened as it is, neither checked nor migrated (`openReadOnly` checks it).
+    init(opened writer: any DatabaseWriter, path: String) {
+        self.writer = writer
+        self.path = path
+    }
+
+    package func migrate() throws {
+        try writer.write { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            if !tables.isEmpty && !tables.contains("grdb_migrations") {
+                throw StoreError.foreignDatabase(path: path, tables: tables)
+            }
+            if try Self.migrator.hasBeenSuperseded(db) {
+                let applied = try Self.migrator.appliedIdentifiers(db)
+                let unknown = applied.subtracting(Self.migrator.migrations).sorted()
+                throw StoreError.unknownSchema(path: path, unknownMigrations: unknown)
+            }
+        }
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Runs `body` in one write transaction: everything in it lands together or not at all.
+    package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db)) } }
+    }
+
+    /// Runs `body` on a consistent read snapshot.
+    package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try Self.naming(path, opening: false) { try writer.read { db in try body(SQLiteTransaction(db: db)) } }
+    }
+
+    package func close() throws {
+        try writer.close()
+    }
+}

@@ -1,0 +1,86 @@
+import Core
+import Foundation
+import GRDB
+
+extension SQLiteTransaction: LedgerRepository {
+    // MARK: Evidence
+
+    @discardableResult
+    package func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
+        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, data: data)
+    }
+
+    package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }
+    package func ledgerHead() throws -> LedgerHead? { try EvidenceLedger.head(db) }
+    /// The head entry's time (nil: empty ledger); no entry appended later is dated before it.
+    package func ledgerHeadTime() throws -> Date? { try EvidenceLedger.headTime(db) }
+
+    /// The ledger entries of `kind` recorded in `period` (half-open), in order. Reads the period's rows only by their
+    /// `at` text (ISO 8601 sorts as time); for reports, not for a step.
+    package func evidence(kind: String, in period: DateInterval) throws -> [Data] {
+        try Row.fetchAll(db, sql: "SELECT seq, entry FROM ledger WHERE kind = ? AND at >= ? AND at < ? ORDER BY seq",
+                         arguments: [kind, TimeText.iso(period.start), TimeText.iso(period.end)])
+            .map { try StoredRow($0, table: "ledger")(1, Data.self) }
+    }
+
+    /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
+    package func evidence(subject: String) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
+    }
+
+    /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.
+    package func evidence(subjectPrefix prefix: String) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq",
+                          arguments: [prefix, prefix + "\u{10FFFF}"])
+    }
+
+    /// Ledger rows of the period [from, to), in chain order, for export: every entry from the first with `at ≥ from`
+    /// to the last with `at < to`. A slice by seq, not by `at`, so it stays one unbroken chain even when two writers
+    /// stamped entries a few milliseconds out of order at the period's edge.
+    package func ledgerRows(from: Date?, to: Date?, _ body: (LedgerRow) throws -> Void) throws {
+        var sql = "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger"
+        var args: [any DatabaseValueConvertible] = []
+        var conditions: [String] = []
+        if let from { conditions.append("seq >= (SELECT MIN(seq) FROM ledger WHERE at >= ?)"); args.append(TimeText.iso(from)) }
+        if let to { conditions.append("seq <= (SELECT MAX(seq) FROM ledger WHERE at < ?)"); args.append(TimeText.iso(to)) }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY seq"
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+        while let row = try rows.next() { try body(try LedgerRow(StoredRow(row, table: "ledger"))) }
+    }
+
+    /// Ledger rows from sequence number `seq` on, in order (the dashboard's latest entries).
+    package func ledgerRows(fromSeq seq: Int64, _ body: (LedgerRow) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, kind, subject, entry, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq", arguments: [seq])
+        while let row = try rows.next() { try body(try LedgerRow(StoredRow(row, table: "ledger"))) }
+    }
+
+    /// The hash of entry `seq`, used to anchor an exported slice that does not start at the genesis.
+    package func ledgerHash(seq: Int64) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq = ?", arguments: [seq])
+    }
+
+    /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
+    package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
+        try String.fetchOne(db, sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+            .flatMap(TimeText.parse)
+    }
+
+    /// Ledger entries of `kind`: a full count, for benchmarks and diagnostics, never for a step.
+    package func evidenceCount(kind: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = ?", arguments: [kind]) ?? 0
+    }
+
+    /// The latest ledger entry about `subject` of `kind` (canonical JSON; nil: none). Walks the `ledger_subject` index
+    /// from the newest entry, so it costs the same with a year of entries as with a day.
+    package func latestEvidence(subject: String, kind: String) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT entry FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+    }
+}
+
+extension LedgerRow {
+    /// Reads `seq, at, kind, subject, entry, prev_hash, hash`, in that order.
+    init(_ row: StoredRow) throws {
+        self.init(seq: try row(0), at: try row(1), kind: try row(2), subject: try row(3), entry: try row(4), prevHash: try row(5), hash: try row(6))
+    }
+}

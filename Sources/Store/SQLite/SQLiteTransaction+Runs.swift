@@ -1,0 +1,134 @@
+import Core
+import Foundation
+import GRDB
+
+extension SQLiteTransaction: RunRepository {
+    // MARK: Resource tracks
+
+    package func tracks(control: ControlID) throws -> [String: ResourceTrack] {
+        var result: [String: ResourceTrack] = [:]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT resource_id, body FROM resource_track WHERE control_id = ?"),
+                                       arguments: [control.rawValue])
+        while let cursorRow = try rows.next() {
+            let row = StoredRow(cursorRow, table: "resource_track")
+            result[try row(0, String.self)] = try row.json(1, ResourceTrack.self)
+        }
+        return result
+    }
+
+    package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO resource_track (control_id, resource_id, body) VALUES (?, ?, ?)")
+        for track in tracks {
+            try statement.execute(arguments: [control.rawValue, track.resource.id, try StoreJSON.encode(track)])
+        }
+    }
+
+    package func forgetTracks(_ resourceIDs: [String], control: ControlID) throws {
+        let statement = try db.cachedStatement(sql: "DELETE FROM resource_track WHERE control_id = ? AND resource_id = ?")
+        for id in resourceIDs { try statement.execute(arguments: [control.rawValue, id]) }
+    }
+
+    // MARK: Check runs
+
+    package func recordRun(_ run: CheckRunRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [run.control.rawValue, run.at.timeIntervalSinceReferenceDate, run.passed, run.failed, run.errors, run.digest])
+    }
+
+    /// The controls that ever ran, found by hopping along the `check_run_control` index (one seek per control) rather
+    /// than grouping every run row: the scheduler asks each step, and a year at a 5-minute cadence is millions of rows.
+    private static let controlsThatRan = """
+        WITH RECURSIVE ran(control_id) AS (
+            SELECT MIN(control_id) FROM check_run
+            UNION ALL
+            SELECT (SELECT MIN(control_id) FROM check_run WHERE control_id > ran.control_id) FROM ran WHERE ran.control_id IS NOT NULL
+        )
+        """
+
+    /// `lastRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
+    package static let lastRunsSQL = controlsThatRan + """
+         SELECT r.id, r.control_id, r.at FROM ran
+        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id ORDER BY at DESC, id DESC LIMIT 1)
+        WHERE ran.control_id IS NOT NULL
+        """
+    /// `latestRuns(atOrBefore:)`'s query, exposed so a test can check its plan seeks rather than scans. A run whose time
+    /// is not a plausible number (edited outside soc2bot) sorts first and is picked whatever the moment, so the damage
+    /// is reported rather than skipped.
+    package static let latestRunsSQL = controlsThatRan + """
+         SELECT r.id, r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
+        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id
+                                      AND (at <= ?1 OR typeof(at) NOT IN ('real', 'integer') OR abs(at) > 252423993600)
+                                    ORDER BY at DESC, id DESC LIMIT 1)
+        WHERE ran.control_id IS NOT NULL ORDER BY r.control_id
+        """
+
+    /// `controlsRun(in:)`'s query: per control, one index seek for a run in the period.
+    package static let controlsRunSQL = controlsThatRan + """
+         SELECT control_id FROM ran WHERE control_id IS NOT NULL
+            AND EXISTS (SELECT 1 FROM check_run r WHERE r.control_id = ran.control_id AND r.at >= ?1 AND r.at < ?2)
+        """
+
+    /// The time of each control's most recent run. Costs one index seek per control, however long the history.
+    package func lastRuns() throws -> [ControlID: Date] {
+        var result: [ControlID: Date] = [:]
+        for raw in try Row.fetchAll(db.cachedStatement(sql: Self.lastRunsSQL)) {
+            let row = StoredRow(raw, table: "check_run")
+            result[ControlID(try row(1, String.self))] = try row.date(2)
+        }
+        return result
+    }
+
+
+    /// The controls that recorded a run in `period` (a half-open interval); one index seek per control.
+    package func controlsRun(in period: DateInterval) throws -> Set<ControlID> {
+        Set(try String.fetchAll(db.cachedStatement(sql: Self.controlsRunSQL),
+                                arguments: [period.start.timeIntervalSinceReferenceDate, period.end.timeIntervalSinceReferenceDate]).map(ControlID.init))
+    }
+
+    /// When `control` first ran (nil: never) — uses the `check_run_control` index.
+    package func firstRun(of control: ControlID) throws -> Date? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?", arguments: [control.rawValue]) else { return nil }
+        return try StoredRow(row, table: "check_run").optionalDate(1)
+    }
+
+    /// The most recent run of every control (one index seek per control, like `lastRuns`); with `moment`, the most
+    /// recent at or before it (what a view of that moment shows).
+    package func latestRuns(atOrBefore moment: Date) throws -> [CheckRunRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL), arguments: [moment.timeIntervalSinceReferenceDate]).map { raw in
+            let row = StoredRow(raw, table: "check_run")
+            return CheckRunRecord(control: ControlID(try row(1, String.self)), at: try row.date(2),
+                                  passed: try row(3), failed: try row(4), errors: try row(5), digest: try row(6))
+        }
+    }
+
+    /// Rows in one of the bot's tables (`check_run`, `alert`, `outbox`, …): a full count, for benchmarks and
+
+    package func checkRunCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM check_run") ?? 0
+    }
+
+    // MARK: Requested runs
+
+    /// Asks for `controls` to run at once, outside their cadence, in the caller's transaction: a chat command that
+    /// records what they read (a renewal, an attestation, evidence) asks together with what it records, so a crash
+    /// before the run cannot leave them waiting a whole cadence. Kept as `run-request:<control>` cursors.
+    package func requestRuns(_ controls: [ControlID], at: Date) throws {
+        for control in controls { try setCursor(Self.runRequest + control.rawValue, TimeText.iso(at)) }
+    }
+
+    /// Controls asked to run and not run since, by id.
+    package func requestedRuns() throws -> [ControlID] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM cursor WHERE name >= ? AND name < ? ORDER BY name"),
+                            arguments: [Self.runRequest, Self.runRequest + "\u{10FFFF}"])
+            .map { ControlID(String($0.dropFirst(Self.runRequest.count))) }
+    }
+
+    /// Marks `control`'s request done: in the transaction of a run of it that started at `ranAt`. A request made
+    /// after that (while the run was reading its facts) stays: the run did not see what it asked about.
+    package func clearRunRequest(_ control: ControlID, ranAt: Date) throws {
+        try db.cachedStatement(sql: "DELETE FROM cursor WHERE name = ? AND value <= ?")
+            .execute(arguments: [Self.runRequest + control.rawValue, TimeText.iso(ranAt)])
+    }
+
+    private static let runRequest = "run-request:"
+}

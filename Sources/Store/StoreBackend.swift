@@ -1,0 +1,26 @@
+import Foundation
+
+/// A database that holds the bot's state: SQLite (`SQLiteBackend`, the embedded default) or a server. Each backend
+/// opens and migrates in its own factory; `BotDatabase` wraps one, and nothing outside Store names a backend.
+package protocol StoreBackend: Sendable {
+    /// Names the database in errors and messages: a file path, or a server's address without its password.
+    var location: String { get }
+
+    /// Applies the migrations this build knows and the database lacks; refuses a database a newer build migrated.
+    /// The opening factories call it; calling it again does nothing.
+    func migrate() throws
+
+    /// Runs `body` in one write transaction: everything in it lands together or not at all.
+    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T
+
+    /// Runs `body` on a consistent read snapshot.
+    func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T
+
+    /// Run before a process starts appending to the ledger (`run`, `demo`): the whole chain must verify or
+    /// `BrokenLedgerError` is thrown and nothing is changed; append-only protection that was removed is restored and
+    /// that is recorded in the ledger (at `now`). One write transaction, so no other writer appends in between.
+    func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck
+
+    /// Releases the connections. Nothing may use the backend afterwards.
+    func close() throws
+}
