@@ -66,6 +66,32 @@ struct SourceSettingsTests {
         _ = try Self.built(kind)
     }
 
+    /// A valid value for any setting of a live kind: the required sample, else the default, else one of its kind.
+    static func sample(_ kind: String, _ spec: SettingSpec) -> ConfigValue {
+        if let value = required["\(kind).\(spec.name)"] ?? spec.defaultValue { return value }
+        if kind == "aws", spec.name == "assume_roles" { return .list([.string("arn:aws:iam::123456789012:role/audit")]) }
+        return switch spec.kind {
+        case .string: .string("example")
+        case .strings: .list([.string("example")])
+        case .bool: .bool(true)
+        case .number, .integer: .number(spec.range.map { max($0.lowerBound, min(1, $0.upperBound)) } ?? 1)
+        case .numbers: .list([.number(1)])
+        case .duration: .string("2d")
+        case .url: .string("https://example.com")
+        case .path: .string("file.json")
+        case .oneOf(let values): .string(values[0])
+        case .map: .map([:])
+        }
+    }
+
+    /// With every documented setting written, every live kind still builds: the keys read only when others are set
+    /// (an endpoint, a role list, a key file) are declared and read as declared too.
+    @Test(arguments: liveKinds)
+    func everyLiveKindBuildsWithEveryDocumentedSetting(_ kind: String) throws {
+        let descriptor = try #require(SourceRegistry.descriptor(kind: kind))
+        _ = try Self.built(kind, Dictionary(uniqueKeysWithValues: descriptor.kind.settings.map { ($0.name, Self.sample(kind, $0)) }))
+    }
+
     /// For every setting with a default: a source built without the key is the one built with the default written out.
     /// A default changed in one place only (the code's or the descriptor's) fails here.
     @Test(arguments: liveKinds)
