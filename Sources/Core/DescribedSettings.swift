@@ -18,8 +18,7 @@ package struct DescribedSettings: Sendable {
     /// or false").
     let refusal: @Sendable (_ key: String, _ reason: String) -> any Error
 
-    /// The manifests' number limit, as validation applies it.
-    package static let largestNumber: Double = 1_000_000_000
+    private static var largestNumber: Double { SettingSpec.largestNumber }
 
     package init(specs: [SettingSpec], values: [String: ConfigValue], owner: String,
                  refusal: @escaping @Sendable (_ key: String, _ reason: String) -> any Error) {

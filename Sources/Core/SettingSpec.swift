@@ -63,6 +63,9 @@ package struct SettingSpec: Sendable, Equatable {
         }
     }
 
+    /// The manifests' number limit (±1e9): validation refuses a number beyond it, and so does `DescribedSettings`.
+    package static let largestNumber: Double = 1_000_000_000
+
     package var name: String
     package var kind: Kind
     package var required: Bool
