@@ -6,13 +6,13 @@ extension OffboardingCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "offboarding", summary: "every account of a terminated person is disabled within the SLA", reads: [.people, .accounts],
         parameters: [
-            SettingSpec("sla", .duration, default: "24h", help: "time allowed after the termination date"),
+            SettingSpec("sla", .duration, default: .string("24h"), help: "time allowed after the termination date"),
             .systems,
-            SettingSpec("early_notice", .bool, default: "true",
+            SettingSpec("early_notice", .bool, default: .bool(true),
                         help: "tell the owning team when the termination is recorded, with the accounts and the deadline, and escalate only if it passes; false: alert only once the SLA has passed"),
         ], typicalCriteria: ["CC6.2"])) { p in
-        OffboardingCheck(sla: try p.duration("sla", default: 24 * 3_600), systems: try p.strings("systems"),
-                         earlyNotice: try p.bool("early_notice", default: true))
+        OffboardingCheck(sla: try p.duration("sla"), systems: try p.strings(ifSet: "systems"),
+                         earlyNotice: try p.bool("early_notice"))
     }
 }
 
@@ -23,7 +23,7 @@ extension UnmatchedAccountsCheck {
             .systems,
             SettingSpec("ignore", .strings, help: "service accounts to leave out: `login` or `system:login`"),
         ], typicalCriteria: ["CC6.2", "CC6.3"])) { p in
-        UnmatchedAccountsCheck(systems: try p.strings("systems"), ignore: Set((try p.strings("ignore") ?? []).map { $0.lowercased() }))
+        UnmatchedAccountsCheck(systems: try p.strings(ifSet: "systems"), ignore: Set((try p.strings(ifSet: "ignore") ?? []).map { $0.lowercased() }))
     }
 }
 
@@ -34,7 +34,7 @@ extension PrivilegedAccessCheck {
             SettingSpec("approved", .strings, help: "approved admins as `system:login`, e.g. `github:dana-r`"),
             .systems,
         ], typicalCriteria: ["CC6.3"])) { p in
-        PrivilegedAccessCheck(approved: Set((try p.strings("approved") ?? []).map { $0.lowercased() }), systems: try p.strings("systems"))
+        PrivilegedAccessCheck(approved: Set((try p.strings(ifSet: "approved") ?? []).map { $0.lowercased() }), systems: try p.strings(ifSet: "systems"))
     }
 }
 
@@ -44,17 +44,17 @@ extension AccessReviewCheck {
         reads: [.accounts, .reviews],
         parameters: [
             SettingSpec("system", .string, required: true, help: "the account system reviewed, e.g. `GitHub`"),
-            SettingSpec("every", .duration, default: "90d", help: "how often it must be certified"),
+            SettingSpec("every", .duration, default: .string("90d"), help: "how often it must be certified"),
             SettingSpec("reviewers", .strings, help: "person ids who may certify it (default: the security leads)"),
-            SettingSpec("remind_before", .duration, default: "14d", help: "DM the reviewers this long before the review is due"),
-            SettingSpec("escalate_before", .duration, default: "3d", help: "DM their managers too from this long before"),
+            SettingSpec("remind_before", .duration, default: .string("14d"), help: "DM the reviewers this long before the review is due"),
+            SettingSpec("escalate_before", .duration, default: .string("3d"), help: "DM their managers too from this long before"),
         ], typicalCriteria: ["CC6.3"])) { p in
-        guard let system = try p.strings("system")?.first, !system.isEmpty else {
+        guard let system = try p.string(ifSet: "system"), !system.isEmpty else {
             throw CheckError.badParameter(name: "system", reason: "name the account system reviewed, e.g. `GitHub`")
         }
-        return AccessReviewCheck(system: system, every: try p.duration("every", default: 90 * 86_400), reviewers: try p.strings("reviewers") ?? [],
-                                 remindBefore: try p.duration("remind_before", default: 14 * 86_400),
-                                 escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
+        return AccessReviewCheck(system: system, every: try p.duration("every"), reviewers: try p.strings(ifSet: "reviewers") ?? [],
+                                 remindBefore: try p.duration("remind_before"),
+                                 escalateBefore: try p.duration("escalate_before"))
     }
 }
 
@@ -63,9 +63,9 @@ extension MFACheck {
         name: "mfa", summary: "every active account has MFA enabled", reads: [.accounts],
         parameters: [
             .systems,
-            SettingSpec("privileged_only", .bool, default: "false", help: "only check admin accounts"),
+            SettingSpec("privileged_only", .bool, default: .bool(false), help: "only check admin accounts"),
         ], typicalCriteria: ["CC6.1"])) { p in
-        MFACheck(systems: try p.strings("systems"), privilegedOnly: try p.bool("privileged_only", default: false))
+        MFACheck(systems: try p.strings(ifSet: "systems"), privilegedOnly: try p.bool("privileged_only"))
     }
 }
 
@@ -73,7 +73,7 @@ extension RootMFACheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "root_mfa", summary: "each cloud account's root user has MFA enabled (AWS)", reads: [.accounts],
         parameters: [.systems], typicalCriteria: ["CC6.1"])) { p in
-        RootMFACheck(systems: try p.strings("systems"))
+        RootMFACheck(systems: try p.strings(ifSet: "systems"))
     }
 }
 
@@ -81,9 +81,9 @@ extension InactiveAccountsCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "inactive_accounts", summary: "active accounts have been used recently", reads: [.accounts],
         parameters: [
-            SettingSpec("max_idle", .duration, default: "90d", help: "longest time without a login"),
+            SettingSpec("max_idle", .duration, default: .string("90d"), help: "longest time without a login"),
             .systems,
         ], typicalCriteria: ["CC6.2", "CC6.3"])) { p in
-        InactiveAccountsCheck(maxIdle: try p.duration("max_idle", default: 90 * 86_400), systems: try p.strings("systems"))
+        InactiveAccountsCheck(maxIdle: try p.duration("max_idle"), systems: try p.strings(ifSet: "systems"))
     }
 }

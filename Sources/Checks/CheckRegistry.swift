@@ -42,6 +42,9 @@ package enum CheckRegistry {
 
     package static func descriptor(named name: String) -> CheckDescriptor? { descriptors.first { $0.type.name == name } }
     package static func type(named name: String) -> CheckType? { descriptor(named: name)?.type }
+
+    /// The parameters of a control's `check:`, read through its type's specs; nil for a type this build does not know.
+    package static func parameters(of spec: CheckSpec) -> DescribedSettings? { descriptor(named: spec.type)?.parameters(of: spec) }
 }
 
 extension Catalog {

@@ -6,10 +6,10 @@ extension AccessKeyAgeCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "access_key_age", summary: "no active API access key is older than allowed; one result per key", reads: [.accounts],
         parameters: [
-            SettingSpec("max_age", .duration, default: "90d", help: "longest a key may live before rotation"),
+            SettingSpec("max_age", .duration, default: .string("90d"), help: "longest a key may live before rotation"),
             .systems,
         ], typicalCriteria: ["CC6.1"])) { p in
-        AccessKeyAgeCheck(maxAge: try p.duration("max_age", default: 90 * 86_400), systems: try p.strings("systems"))
+        AccessKeyAgeCheck(maxAge: try p.duration("max_age"), systems: try p.strings(ifSet: "systems"))
     }
 }
 
@@ -18,15 +18,15 @@ extension PasswordPolicyCheck {
         name: "password_policy", summary: "the cloud account's password policy is strong enough (CIS AWS Foundations defaults)",
         reads: [.passwordPolicies],
         parameters: [
-            SettingSpec("min_length", .integer, default: "14", help: "minimum password length"),
-            SettingSpec("require_complexity", .bool, default: "true", help: "require upper, lower, digit and symbol"),
-            SettingSpec("reuse_prevention", .integer, default: "24", help: "previous passwords that may not be reused (0 to skip)"),
+            SettingSpec("min_length", .integer, default: .number(14), help: "minimum password length"),
+            SettingSpec("require_complexity", .bool, default: .bool(true), help: "require upper, lower, digit and symbol"),
+            SettingSpec("reuse_prevention", .integer, default: .number(24), help: "previous passwords that may not be reused (0 to skip)"),
             SettingSpec("max_age", .duration, help: "longest a password may live (default: expiry not required)"),
         ], typicalCriteria: ["CC6.1"])) { p in
-        PasswordPolicyCheck(minimumLength: try p.integer("min_length", default: 14),
-                            requireComplexity: try p.bool("require_complexity", default: true),
-                            reusePrevention: try p.integer("reuse_prevention", default: 24),
-                            maxAgeDays: p.values["max_age"] == nil ? nil : Int(try p.duration("max_age", default: 0) / 86_400))
+        PasswordPolicyCheck(minimumLength: try p.integer("min_length"),
+                            requireComplexity: try p.bool("require_complexity"),
+                            reusePrevention: try p.integer("reuse_prevention"),
+                            maxAgeDays: try p.duration(ifSet: "max_age").map { Int($0 / 86_400) })
     }
 }
 
@@ -54,7 +54,7 @@ extension IntegrationHealthCheck {
         parameters: [
             SettingSpec("integrations", .strings, help: "source ids this control watches (default all)"),
         ], typicalCriteria: ["CC7.2"])) { p in
-        IntegrationHealthCheck(integrations: try p.strings("integrations"))
+        IntegrationHealthCheck(integrations: try p.strings(ifSet: "integrations"))
     }
 }
 
@@ -67,7 +67,7 @@ extension ImportedFindingsCheck {
             SettingSpec("compliance", .strings, help: "only findings mapped to these requirements, e.g. `SOC2:cc_6_1` or `SOC2`"),
             .minSeverity(default: .low),
         ], typicalCriteria: ["CC6.1", "CC6.6", "CC7.1"])) { p in
-        ImportedFindingsCheck(checks: try p.strings("checks"), compliance: try p.strings("compliance"),
-                              minSeverity: try CheckParameters.severity(p, default: .low))
+        ImportedFindingsCheck(checks: try p.strings(ifSet: "checks"), compliance: try p.strings(ifSet: "compliance"),
+                              minSeverity: try p.severity())
     }
 }

@@ -6,9 +6,9 @@ extension StorageEncryptionCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "storage_encryption", summary: "every storage bucket is encrypted at rest", reads: [.buckets],
         parameters: [
-            SettingSpec("require_kms", .bool, default: "false", help: "require customer-managed keys, not provider-managed"),
+            SettingSpec("require_kms", .bool, default: .bool(false), help: "require customer-managed keys, not provider-managed"),
         ], typicalCriteria: ["CC6.1", "CC6.7"])) { p in
-        StorageEncryptionCheck(requireCustomerKeys: try p.bool("require_kms", default: false))
+        StorageEncryptionCheck(requireCustomerKeys: try p.bool("require_kms"))
     }
 }
 
@@ -22,9 +22,9 @@ extension NetworkExposureCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "network_exposure", summary: "no firewall rule opens admin ports to the whole internet", reads: [.networkRules],
         parameters: [
-            SettingSpec("ports", .numbers, default: "[22, 3389]", help: "ports that must not be open to 0.0.0.0/0 or ::/0"),
+            SettingSpec("ports", .numbers, default: .list([.number(22), .number(3389)]), help: "ports that must not be open to 0.0.0.0/0 or ::/0"),
         ], typicalCriteria: ["CC6.6"])) { p in
-        NetworkExposureCheck(ports: try p.integers("ports") ?? [22, 3389])
+        NetworkExposureCheck(ports: try p.integers("ports"))
     }
 }
 
@@ -38,10 +38,10 @@ extension BranchProtectionCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "branch_protection", summary: "default branches are protected and require reviews", reads: [.repositories],
         parameters: [
-            SettingSpec("required_reviews", .integer, default: "1", help: "minimum approving reviews"),
+            SettingSpec("required_reviews", .integer, default: .number(1), help: "minimum approving reviews"),
             SettingSpec("repositories", .strings, help: "repositories to check (default all)"),
         ], typicalCriteria: ["CC8.1"])) { p in
-        BranchProtectionCheck(requiredReviews: try p.integer("required_reviews", default: 1), repositories: try p.strings("repositories"))
+        BranchProtectionCheck(requiredReviews: try p.integer("required_reviews"), repositories: try p.strings(ifSet: "repositories"))
     }
 }
 
@@ -56,8 +56,8 @@ extension VulnerabilityCheck {
         name: "vulnerabilities", summary: "no open vulnerability or exposed secret older than allowed", reads: [.vulnerabilities],
         parameters: [
             .minSeverity(default: .critical),
-            SettingSpec("max_age", .duration, default: "7d", help: "how long one may stay open"),
+            SettingSpec("max_age", .duration, default: .string("7d"), help: "how long one may stay open"),
         ], typicalCriteria: ["CC7.1", "CC7.2"])) { p in
-        VulnerabilityCheck(minSeverity: try CheckParameters.severity(p, default: .critical), maxAge: try p.duration("max_age", default: 7 * 86_400))
+        VulnerabilityCheck(minSeverity: try p.severity(), maxAge: try p.duration("max_age"))
     }
 }

@@ -7,15 +7,15 @@ extension TrainingCheck {
         name: "training", summary: "everyone employed has current security training; before each person's deadline they are DMed, and their manager too near it",
         reads: [.people, .training],
         parameters: [
-            SettingSpec("valid_for", .duration, default: "365d", help: "how long a completion counts"),
+            SettingSpec("valid_for", .duration, default: .string("365d"), help: "how long a completion counts"),
             SettingSpec("warn_before", .duration, help: "fail this long before expiry (default: only once lapsed)"),
-            SettingSpec("remind_before", .duration, default: "14d", help: "DM the person this long before their deadline"),
-            SettingSpec("escalate_before", .duration, default: "3d", help: "DM their manager too this long before it"),
+            SettingSpec("remind_before", .duration, default: .string("14d"), help: "DM the person this long before their deadline"),
+            SettingSpec("escalate_before", .duration, default: .string("3d"), help: "DM their manager too this long before it"),
         ], typicalCriteria: ["CC1.4"])) { p in
-        TrainingCheck(validFor: try p.duration("valid_for", default: 365 * 86_400),
-                      warnBefore: try p.duration("warn_before", default: 0),
-                      remindBefore: try p.duration("remind_before", default: 14 * 86_400),
-                      escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
+        TrainingCheck(validFor: try p.duration("valid_for"),
+                      warnBefore: try (p.duration(ifSet: "warn_before") ?? 0),
+                      remindBefore: try p.duration("remind_before"),
+                      escalateBefore: try p.duration("escalate_before"))
     }
 }
 
@@ -23,16 +23,16 @@ extension VendorReportCheck {
     static let descriptor = CheckDescriptor(CheckType(
         name: "vendor_reports", summary: "every vendor's SOC 2 report is current (the alert says how many days it had been expired)", reads: [.vendors],
         parameters: [
-            SettingSpec("valid_for", .duration, default: "365d", help: "how long after the report period end it counts"),
+            SettingSpec("valid_for", .duration, default: .string("365d"), help: "how long after the report period end it counts"),
             SettingSpec("tiers", .numbers, help: "vendor tiers to check (default all)"),
             SettingSpec("warn_before", .duration, help: "fail this long before the report expires (default: only once expired)"),
-            SettingSpec("remind_before", .duration, default: "30d", help: "DM the vendor's owner this long before the report expires"),
-            SettingSpec("escalate_before", .duration, default: "7d", help: "DM the owner's manager too from this long before"),
+            SettingSpec("remind_before", .duration, default: .string("30d"), help: "DM the vendor's owner this long before the report expires"),
+            SettingSpec("escalate_before", .duration, default: .string("7d"), help: "DM the owner's manager too from this long before"),
         ], typicalCriteria: ["CC9.2"])) { p in
-        VendorReportCheck(validFor: try p.duration("valid_for", default: 365 * 86_400), tiers: try p.integers("tiers"),
-                          warnBefore: try p.duration("warn_before", default: 0),
-                          remindBefore: try p.duration("remind_before", default: 30 * 86_400),
-                          escalateBefore: try p.duration("escalate_before", default: 7 * 86_400))
+        VendorReportCheck(validFor: try p.duration("valid_for"), tiers: try p.integers(ifSet: "tiers"),
+                          warnBefore: try (p.duration(ifSet: "warn_before") ?? 0),
+                          remindBefore: try p.duration("remind_before"),
+                          escalateBefore: try p.duration("escalate_before"))
     }
 }
 
@@ -41,9 +41,9 @@ extension VendorPaperworkCheck {
         name: "vendor_paperwork", summary: "no vendor's security questionnaire is overdue (and, if required, every DPA is signed)", reads: [.vendors],
         parameters: [
             SettingSpec("tiers", .numbers, help: "vendor tiers to check (default all)"),
-            SettingSpec("require_dpa", .bool, default: "false", help: "fail vendors without a signed DPA"),
+            SettingSpec("require_dpa", .bool, default: .bool(false), help: "fail vendors without a signed DPA"),
         ], typicalCriteria: ["CC9.2"])) { p in
-        VendorPaperworkCheck(tiers: try p.integers("tiers"), requireDPA: try p.bool("require_dpa", default: false))
+        VendorPaperworkCheck(tiers: try p.integers(ifSet: "tiers"), requireDPA: try p.bool("require_dpa"))
     }
 }
 
@@ -53,11 +53,11 @@ extension PolicyAttestationCheck {
         reads: [.attestations],
         parameters: [
             SettingSpec("policies", .strings, help: "policy ids this control watches (default all)"),
-            SettingSpec("remind_before", .duration, default: "14d", help: "DM the person this long before their deadline"),
-            SettingSpec("escalate_before", .duration, default: "3d", help: "DM their manager too this long before it"),
+            SettingSpec("remind_before", .duration, default: .string("14d"), help: "DM the person this long before their deadline"),
+            SettingSpec("escalate_before", .duration, default: .string("3d"), help: "DM their manager too this long before it"),
         ], typicalCriteria: ["CC1.1", "CC2.2", "CC5.3"])) { p in
-        PolicyAttestationCheck(policies: try p.strings("policies"),
-                               remindBefore: try p.duration("remind_before", default: 14 * 86_400),
-                               escalateBefore: try p.duration("escalate_before", default: 3 * 86_400))
+        PolicyAttestationCheck(policies: try p.strings(ifSet: "policies"),
+                               remindBefore: try p.duration("remind_before"),
+                               escalateBefore: try p.duration("escalate_before"))
     }
 }

@@ -63,19 +63,37 @@ package struct SettingSpec: Sendable, Equatable {
         }
     }
 
+    /// The manifests' number limit (±1e9): validation refuses a number beyond it, and so does `DescribedSettings`.
+    package static let largestNumber: Double = 1_000_000_000
+
     package var name: String
     package var kind: Kind
     package var required: Bool
-    /// The value used when the key is left out, as the reference shows it (`us-east-1`, `true`, `24h`); nil when
-    /// there is none or it is not a plain value (then `help` says what happens).
-    package var defaultValue: String?
+    /// The value used when the key is left out, typed as a validated block holds it (`.bool(true)`, `.number(20)`, a
+    /// duration as written: `.string("24h")`, `.list([.string("us-east-1")])`); nil when there is none or it depends
+    /// on the environment (then `help` says what happens). The only place a default is written: sources and checks
+    /// read it through `DescribedSettings`, and the reference shows it as `defaultText`.
+    package var defaultValue: ConfigValue?
     package var help: String
     /// For a number or whole number: the values allowed (inclusive); nil: any within the manifests' number limits.
     package var range: ClosedRange<Double>?
 
-    package init(_ name: String, _ kind: Kind, required: Bool = false, default defaultValue: String? = nil, range: ClosedRange<Double>? = nil,
+    package init(_ name: String, _ kind: Kind, required: Bool = false, default defaultValue: ConfigValue? = nil, range: ClosedRange<Double>? = nil,
                  help: String) {
         self.name = name; self.kind = kind; self.required = required; self.defaultValue = defaultValue; self.range = range; self.help = help
+    }
+
+    /// The default as the manifests would write it and the reference shows it: `true`, `20`, `24h`, `[22, 3389]`.
+    package var defaultText: String? { defaultValue.map(Self.text) }
+
+    private static func text(_ value: ConfigValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .bool(let flag): flag ? "true" : "false"
+        case .list(let items): "[" + items.map(text).joined(separator: ", ") + "]"
+        case .map(let entries): "{" + entries.sorted { $0.key < $1.key }.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Checks
 import Core
 import FactSources
 import Foundation
@@ -13,14 +14,17 @@ package enum AccessReviews {
     /// The `access_review` controls of `system` (any case).
     package static func controls(for system: String, in config: BotConfig) -> [Control] {
         config.controls.filter { control in
-            control.check?.type == "access_review" && control.check?.parameters["system"]?.string?.lowercased() == system.lowercased()
+            guard let check = control.check, check.type == "access_review" else { return false }
+            return (try? CheckRegistry.parameters(of: check)?.string(ifSet: "system"))?.lowercased() == system.lowercased()
         }
     }
 
     /// Whether `person` may certify `system`: a reviewer named by one of its controls, else (when they name none)
     /// a security lead.
     package static func mayCertify(_ person: PersonID, system: String, config: BotConfig) -> Bool {
-        let named = controls(for: system, in: config).flatMap { $0.check?.parameters["reviewers"]?.strings ?? [] }
+        let named = controls(for: system, in: config).flatMap { control in
+            control.check.flatMap { try? CheckRegistry.parameters(of: $0)?.strings(ifSet: "reviewers") } ?? []
+        }
         return named.isEmpty ? config.securityLeads.contains(person) : named.contains(person.rawValue)
     }
 }

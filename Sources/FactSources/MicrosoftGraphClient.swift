@@ -72,17 +72,16 @@ struct MicrosoftGraphClient: Sendable {
     /// The client for a Graph source: credentials (`client_id`, `client_secret`, else the kind's default variables),
     /// `settings.tenant_id`, `settings.authority` and `settings.graph_url` (default `https://graph.microsoft.com`);
     /// throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
-    static func make(config: SourceConfig, environment: [String: String], transport: any HTTPTransport, defaultClientIDVariable: String,
+    static func make(config: SourceConfig, settings: DescribedSettings, environment: [String: String], transport: any HTTPTransport,
+                     defaultClientIDVariable: String,
                      defaultClientSecretVariable: String, forbiddenHint: String, now: @escaping @Sendable () -> Date,
                      sleep: @escaping @Sendable (TimeInterval) async throws -> Void) throws -> MicrosoftGraphClient {
-        let identity = try MicrosoftIdentityToken(config: config, environment: environment, defaultClientIDVariable: defaultClientIDVariable,
+        let identity = try MicrosoftIdentityToken(config: config, settings: settings, environment: environment,
+                                                  defaultClientIDVariable: defaultClientIDVariable,
                                                   defaultClientSecretVariable: defaultClientSecretVariable, scope: scope,
                                                   sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
-        let graphURL = try MicrosoftIdentityToken.url(config.settings["graph_url"]?.string ?? defaultGraphURL, setting: "graph_url", source: config.id)
-        return MicrosoftGraphClient(identity: identity, graphURL: graphURL, forbiddenHint: forbiddenHint)
+        return MicrosoftGraphClient(identity: identity, graphURL: try settings.url("graph_url"), forbiddenHint: forbiddenHint)
     }
-
-    static let defaultGraphURL = "https://graph.microsoft.com"
 
     /// A readable failure: operation, status, Graph's error code and message, and the request id to quote to
     /// Microsoft support.

@@ -13,21 +13,19 @@ struct MicrosoftIdentityToken: Sendable {
     var source: SourceID { grant.source }
     var now: @Sendable () -> Date { grant.now }
 
-    static let defaultAuthority = "https://login.microsoftonline.com"
-
     /// Reads the client id and secret from `environment` by the variable names in `config` (falling back to the
-    /// kind's defaults), and the tenant from `settings.tenant_id`, and the authority from `settings.authority`;
-    /// throws `SourceError.unavailable` saying what to set, never echoing a value.
-    init(config: SourceConfig, environment: [String: String], defaultClientIDVariable: String, defaultClientSecretVariable: String,
-         scope: String, sender: ThrottledSender, now: @escaping @Sendable () -> Date) throws {
+    /// kind's defaults), and the tenant from `settings.tenant_id`, and the authority from `settings.authority` (read
+    /// through the kind's `settings`); throws `SourceError.unavailable` saying what to set, never echoing a value.
+    init(config: SourceConfig, settings: DescribedSettings, environment: [String: String], defaultClientIDVariable: String,
+         defaultClientSecretVariable: String, scope: String, sender: ThrottledSender, now: @escaping @Sendable () -> Date) throws {
         let client = try ClientCredentialsToken.credentials(config: config, environment: environment, defaultClientIDVariable: defaultClientIDVariable,
                                                             defaultClientSecretVariable: defaultClientSecretVariable,
                                                             what: "the app registration's client id and secret value")
-        guard let tenant = config.settings["tenant_id"]?.string, !tenant.isEmpty,
+        guard let tenant = try settings.string(ifSet: "tenant_id"), !tenant.isEmpty,
               tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
             throw SourceError.unavailable(source: config.id, reason: "settings.tenant_id is required: the directory (tenant) id, or the tenant's primary domain")
         }
-        let authority = try Self.url(config.settings["authority"]?.string ?? Self.defaultAuthority, setting: "authority", source: config.id)
+        let authority = try settings.url("authority")
         self.init(source: config.id, clientID: client.id, clientSecret: client.secret,
                   tokenURL: authority.appendingPathComponent(tenant).appendingPathComponent("oauth2/v2.0/token"), scope: scope, sender: sender, now: now)
     }
@@ -76,12 +74,4 @@ struct MicrosoftIdentityToken: Sendable {
 
     /// `text` with the client secret cut out, should a server ever echo it.
     func scrub(_ text: String) -> String { grant.scrub(text) }
-
-    /// An http(s) URL with a host, or an error naming the setting.
-    static func url(_ text: String, setting: String, source: SourceID) throws -> URL {
-        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
-            throw SourceError.unavailable(source: source, reason: "\(setting) `\(text)` is not an http(s) URL")
-        }
-        return url
-    }
 }

@@ -27,9 +27,28 @@ package struct SourceDescriptor: Sendable {
 extension SettingSpec {
     /// The settings of every live source's limiter (`SourceLimits`): requests in flight at once and started per second.
     package static let sourceLimits = [
-        SettingSpec("max_concurrency", .integer, default: "16", range: Double(SourceLimits.concurrencyRange.lowerBound)...Double(SourceLimits.concurrencyRange.upperBound),
+        SettingSpec("max_concurrency", .integer, default: .number(Double(SourceLimits.defaultMaxConcurrency)), range: Double(SourceLimits.concurrencyRange.lowerBound)...Double(SourceLimits.concurrencyRange.upperBound),
                     help: "requests to this source in flight at once, across all of a step's reads"),
         SettingSpec("requests_per_second", .number, range: SourceLimits.rateRange,
                     help: "requests started per second, spaced evenly (default: no limit but the concurrency and the server's 429s)"),
     ]
+}
+
+extension SourceDescriptor {
+    /// The `settings:` of `config`, read through this kind's specs (defaults included). A value that does not fit its
+    /// spec (a config built without validation) is `SourceError.unavailable` naming `settings.<key>`; a key the specs
+    /// do not declare is `SettingsError.undeclared`.
+    package func settings(_ config: SourceConfig) -> DescribedSettings {
+        kind.settings(config)
+    }
+}
+
+extension SourceKind {
+    /// The `settings:` of `config`, read through this kind's specs: see `SourceDescriptor.settings(_:)`.
+    package func settings(_ config: SourceConfig) -> DescribedSettings {
+        let source = config.id
+        return DescribedSettings(specs: settings, values: config.settings, owner: "source kind `\(name)`") { key, reason in
+            SourceError.unavailable(source: source, reason: "settings.\(key) \(reason)")
+        }
+    }
 }

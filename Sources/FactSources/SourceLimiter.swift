@@ -20,22 +20,13 @@ package struct SourceLimits: Sendable, Equatable {
         self.maxConcurrency = maxConcurrency; self.requestsPerSecond = requestsPerSecond
     }
 
-    /// The limits a source's settings ask for; throws `SourceError.unavailable` naming the bad key and the allowed values.
+    /// The limits a source's settings ask for, read through `SettingSpec.sourceLimits` (defaults included); throws
+    /// `SourceError.unavailable` naming the bad key and the allowed values.
     package init(source: SourceID, settings: [String: ConfigValue]) throws {
-        self.init()
-        if let value = settings["max_concurrency"] {
-            guard let number = value.number, number.isFinite, number.rounded() == number,
-                  Double(Self.concurrencyRange.lowerBound)...Double(Self.concurrencyRange.upperBound) ~= number else {
-                throw SourceError.unavailable(source: source, reason: "settings.max_concurrency must be a whole number from 1 to 256")
-            }
-            maxConcurrency = Int(number)
+        let limits = DescribedSettings(specs: SettingSpec.sourceLimits, values: settings, owner: "every live source's limiter") { key, reason in
+            SourceError.unavailable(source: source, reason: "settings.\(key) \(reason)")
         }
-        if let value = settings["requests_per_second"] {
-            guard let number = value.number, number.isFinite, Self.rateRange ~= number else {
-                throw SourceError.unavailable(source: source, reason: "settings.requests_per_second must be a number above 0, at most 10000")
-            }
-            requestsPerSecond = number
-        }
+        self.init(maxConcurrency: try limits.integer("max_concurrency"), requestsPerSecond: try limits.number(ifSet: "requests_per_second"))
     }
 }
 

@@ -32,6 +32,9 @@ package enum SourceRegistry {
     package static func descriptor(kind name: String) -> SourceDescriptor? { descriptors.first { $0.kind.name == name } }
     package static func kind(named name: String) -> SourceKind? { descriptor(kind: name)?.kind }
 
+    /// The `settings:` of `config`, read through its kind's specs; nil for a kind this build does not know.
+    package static func settings(of config: SourceConfig) -> DescribedSettings? { kind(named: config.kind)?.settings(config) }
+
     /// The kinds with a live client in this build.
     package static var liveKinds: Set<String> { Set(descriptors.filter { $0.factory != nil }.map(\.kind.name)) }
 

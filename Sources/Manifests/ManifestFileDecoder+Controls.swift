@@ -177,5 +177,5 @@ extension ManifestFileDecoder {
 
     /// The largest magnitude a numeric check parameter may have: ports, tiers, counts and lengths are far
     /// below it, and a check can take any number up to it as a whole number without overflow.
-    static let largestNumber = 1_000_000_000.0
+    static let largestNumber = SettingSpec.largestNumber
 }

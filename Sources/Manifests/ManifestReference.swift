@@ -74,7 +74,7 @@ package enum ManifestReference {
     private static func describe(_ spec: SettingSpec) -> String {
         var attributes = [spec.kind.description]
         if spec.required { attributes.append("**required**") }
-        if let value = spec.defaultValue { attributes.append("default `\(value)`") }
+        if let value = spec.defaultText { attributes.append("default `\(value)`") }
         return "`\(spec.name)` (\(attributes.joined(separator: ", "))): \(cell(spec.help))"
     }
 

@@ -117,7 +117,8 @@ struct Check: AsyncParsableCommand {
 /// The demo world for a `demo` source outside the demo command: the scenario named in its settings
 /// (`scenario: scenarios/northwind.yaml`, relative to the manifests) as it stands at its start, moved to `now`.
 func demoWorld(for source: SourceConfig, manifests: String, now: Date) throws -> DemoWorld {
-    let relative = source.settings["scenario"]?.string ?? "scenarios/northwind.yaml"
+    guard let settings = SourceRegistry.settings(of: source) else { throw SettingsError.undeclared(owner: "source kind `\(source.kind)`", key: "scenario") }
+    let relative = try settings.path("scenario")
     let scenario = try ScenarioLoader.load(file: URL(fileURLWithPath: manifests).appendingPathComponent(relative), start: now)
     return DemoWorld(id: source.id, initial: scenario.world)
 }

@@ -158,8 +158,8 @@ struct SourceLimiterTests {
         (["max_concurrency": ConfigValue.number(0)], "settings.max_concurrency must be a whole number from 1 to 256"),
         (["max_concurrency": .number(2.5)], "settings.max_concurrency must be a whole number from 1 to 256"),
         (["max_concurrency": .string("many")], "settings.max_concurrency must be a whole number from 1 to 256"),
-        (["requests_per_second": .number(0)], "settings.requests_per_second must be a number above 0, at most 10000"),
-        (["requests_per_second": .number(-1)], "settings.requests_per_second must be a number above 0, at most 10000"),
+        (["requests_per_second": .number(0)], "settings.requests_per_second must be a number from 0.001 to 10000"),
+        (["requests_per_second": .number(-1)], "settings.requests_per_second must be a number from 0.001 to 10000"),
     ])
     func badLimitSettingsAreRefusedByName(_ settings: [String: ConfigValue], _ reason: String) {
         #expect(throws: SourceError.unavailable(source: "aws", reason: reason)) { try SourceLimits(source: "aws", settings: settings) }

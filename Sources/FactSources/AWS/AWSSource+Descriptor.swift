@@ -13,11 +13,11 @@ extension AWSSource {
             CredentialRole("session_token", required: false, default: "AWS_SESSION_TOKEN", help: "a session token, for temporary credentials (read when set)"),
         ],
         settings: [
-            SettingSpec("regions", .strings, default: "us-east-1", help: "regions to read (global services are read once)"),
+            SettingSpec("regions", .strings, default: .list([.string("us-east-1")]), help: "regions to read (global services are read once)"),
             SettingSpec("endpoint", .url, help: "an emulator's URL, e.g. `http://127.0.0.1:5000` (default: the variable `AWS_ENDPOINT_URL`, else AWS)"),
             SettingSpec("assume_roles", .strings, help: "role ARNs in member accounts, read too"),
             SettingSpec("external_id", .string, help: "the external id the member roles require"),
-            SettingSpec("include_base_account", .bool, default: "true", help: "also read the account the credentials belong to"),
-            SettingSpec("change_lookups", .integer, default: "20", help: "CloudTrail `LookupEvents` calls per run to date failing resources (0 turns them off)"),
+            SettingSpec("include_base_account", .bool, default: .bool(true), help: "also read the account the credentials belong to"),
+            SettingSpec("change_lookups", .integer, default: .number(20), range: 0...10_000, help: "CloudTrail `LookupEvents` calls per run to date failing resources (0 turns them off)"),
         ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

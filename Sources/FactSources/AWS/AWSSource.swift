@@ -37,24 +37,25 @@ package struct AWSSource: FactSource {
                                                                secretVariable: secretVariable, tokenVariable: tokenVariable) else {
             throw SourceError.unavailable(source: config.id, reason: "set the environment variables \(keyVariable) and \(secretVariable)")
         }
-        let endpointText = config.settings["endpoint"]?.string ?? environment["AWS_ENDPOINT_URL"]
-        var endpoint: URL?
-        if let endpointText {
+        let settings = Self.descriptor.settings(config)
+        // The one default that depends on the environment: an emulator's URL from AWS_ENDPOINT_URL (the spec's help says so).
+        var endpoint = try settings.url(ifSet: "endpoint")
+        if endpoint == nil, let endpointText = environment["AWS_ENDPOINT_URL"] {
             guard let url = URL(string: endpointText), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw SourceError.unavailable(source: config.id, reason: "endpoint `\(endpointText)` is not an http(s) URL")
             }
             endpoint = url
         }
         client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
-        let configured = config.settings["regions"]?.strings ?? []
-        regions = configured.isEmpty ? ["us-east-1"] : configured
-        assumeRoles = config.settings["assume_roles"]?.strings ?? []
+        let configured = try settings.strings("regions")
+        regions = configured.isEmpty ? try settings.defaults.strings("regions") : configured
+        assumeRoles = try settings.strings(ifSet: "assume_roles") ?? []
         for role in assumeRoles where !Self.isRoleARN(role) {
             throw SourceError.unavailable(source: config.id, reason: "assume_roles: `\(role)` is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
         }
-        externalID = config.settings["external_id"]?.string
-        includeBaseAccount = config.settings["include_base_account"]?.bool ?? true
-        changeLookups = config.settings["change_lookups"]?.number.map { $0.isFinite ? Int(min(max($0, 0), 1e9)) : 0 } ?? 20
+        externalID = try settings.string(ifSet: "external_id")
+        includeBaseAccount = try settings.bool("include_base_account")
+        changeLookups = try settings.integer("change_lookups")
     }
 
     static func isRoleARN(_ text: String) -> Bool {

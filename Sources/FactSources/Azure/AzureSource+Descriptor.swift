@@ -14,7 +14,7 @@ extension AzureSource {
         settings: [
             SettingSpec("tenant_id", .string, required: true, help: "the directory (tenant) id"),
             SettingSpec("subscriptions", .strings, required: true, help: "subscription ids to read"),
-            SettingSpec("authority", .url, default: "https://login.microsoftonline.com", help: "the identity platform"),
-            SettingSpec("management_url", .url, default: "https://management.azure.com", help: "Azure Resource Manager"),
+            SettingSpec("authority", .url, default: .string("https://login.microsoftonline.com"), help: "the identity platform"),
+            SettingSpec("management_url", .url, default: .string("https://management.azure.com"), help: "Azure Resource Manager"),
         ]), factory: { try AzureSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

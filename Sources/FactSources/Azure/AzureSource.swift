@@ -52,7 +52,6 @@ package struct AzureSource: FactSource {
 
     static let defaultClientIDVariable = "AZURE_CLIENT_ID"
     static let defaultClientSecretVariable = "AZURE_CLIENT_SECRET"
-    static let defaultManagementURL = "https://management.azure.com"
     static let provider = "Azure"
 
     /// Storage Accounts - List.
@@ -69,10 +68,12 @@ package struct AzureSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        let identity = try MicrosoftIdentityToken(config: config, environment: environment, defaultClientIDVariable: Self.defaultClientIDVariable,
+        let settings = Self.descriptor.settings(config)
+        let identity = try MicrosoftIdentityToken(config: config, settings: settings, environment: environment,
+                                                  defaultClientIDVariable: Self.defaultClientIDVariable,
                                                   defaultClientSecretVariable: Self.defaultClientSecretVariable, scope: AzureResourceManagerClient.scope,
                                                   sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
-        let subscriptions = config.settings["subscriptions"]?.strings ?? []
+        let subscriptions = try settings.strings(ifSet: "subscriptions") ?? []
         guard !subscriptions.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.subscriptions is required: the ids of the subscriptions to read")
         }
@@ -80,9 +81,7 @@ package struct AzureSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "settings.subscriptions: `\(odd)` is not a subscription id (a GUID)")
         }
         self.subscriptions = subscriptions
-        let managementURL = try MicrosoftIdentityToken.url(config.settings["management_url"]?.string ?? Self.defaultManagementURL,
-                                                           setting: "management_url", source: config.id)
-        client = AzureResourceManagerClient(identity: identity, managementURL: managementURL)
+        client = AzureResourceManagerClient(identity: identity, managementURL: try settings.url("management_url"))
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

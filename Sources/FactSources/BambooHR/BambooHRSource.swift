@@ -45,15 +45,15 @@ package struct BambooHRSource: FactSource {
                                           + "(BambooHR → your name → API Keys)")
         }
         apiKey = key
-        guard let subdomain = config.settings["subdomain"]?.string?.trimmingCharacters(in: .whitespaces), !subdomain.isEmpty else {
+        let settings = Self.descriptor.settings(config)
+        guard let subdomain = try settings.string(ifSet: "subdomain")?.trimmingCharacters(in: .whitespaces), !subdomain.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.subdomain to the company's BambooHR subdomain (the `acme` of acme.bamboohr.com)")
         }
         guard subdomain.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw SourceError.unavailable(source: config.id, reason: "settings.subdomain `\(subdomain)` may hold only letters, digits and dashes")
         }
-        let baseText = config.settings["base_url"]?.string ?? "https://api.bamboohr.com/api/gateway.php"
-        guard var components = URLComponents(string: baseText), let scheme = components.scheme?.lowercased(),
-              scheme == "https" || scheme == "http", components.host?.isEmpty == false else {
+        let baseText = try settings.url("base_url").absoluteString
+        guard var components = URLComponents(string: baseText) else {
             throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL")
         }
         let basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
@@ -63,11 +63,8 @@ package struct BambooHRSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL")
         }
         reportURL = url
-        dates = try HRDate(setting: config.settings["timezone"], source: config.id)
-        if let value = config.settings["skip_bad_rows"], value.bool == nil {
-            throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
-        }
-        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? false
+        dates = try HRDate(zone: settings.string("timezone"), source: config.id)
+        skipBadRows = try settings.bool("skip_bad_rows")
         sender = ThrottledSender(transport: transport, sleep: sleep, now: now)
         self.now = now
     }

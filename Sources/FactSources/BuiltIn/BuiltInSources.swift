@@ -7,7 +7,7 @@ enum BuiltInSources {
         name: "demo", summary: "the built-in demo systems, served locally (every external fact kind); `soc2bot demo` plays its scenario",
         provides: FactKind.external,
         settings: [
-            SettingSpec("scenario", .path, default: "scenarios/northwind.yaml",
+            SettingSpec("scenario", .path, default: .string("scenarios/northwind.yaml"),
                         help: "the scenario `check` reads, relative to the manifest directory"),
         ]), factory: nil)
 

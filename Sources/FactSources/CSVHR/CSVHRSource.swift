@@ -39,7 +39,8 @@ package struct CSVHRSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        let settings = try CSVSettings(config: config, what: "the HR export CSV", columns: Self.requiredColumns + Self.optionalColumns)
+        let settings = try CSVSettings(config: config, settings: Self.descriptor.settings(config), what: "the HR export CSV",
+                                       columns: Self.requiredColumns + Self.optionalColumns)
         path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
         self.now = now
     }

@@ -86,23 +86,20 @@ struct CSVTable {
     }
 }
 
-/// The settings every CSV source takes: `path` (required), `timezone` (of bare dates, default UTC) and
-/// `skip_bad_rows` (the source's default).
+/// The settings every CSV source takes: `path` (required), `timezone` (of bare dates) and `skip_bad_rows`, with
+/// the defaults of the source's descriptor.
 struct CSVSettings {
     let path: String
     let dates: HRDate
     let skipBadRows: Bool
 
     /// - Parameter what: the export, for the message when `path` is missing ("the HR export CSV").
-    init(config: SourceConfig, what: String, columns: [String], skipBadRowsByDefault: Bool = false) throws {
-        guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
+    init(config: SourceConfig, settings: DescribedSettings, what: String, columns: [String]) throws {
+        guard let path = try settings.path(ifSet: "path") else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.path to \(what) (columns \(columns.joined(separator: ",")))")
         }
         self.path = path
-        dates = try HRDate(setting: config.settings["timezone"], source: config.id)
-        if let value = config.settings["skip_bad_rows"], value.bool == nil {
-            throw SourceError.unavailable(source: config.id, reason: "settings.skip_bad_rows must be true or false")
-        }
-        skipBadRows = config.settings["skip_bad_rows"]?.bool ?? skipBadRowsByDefault
+        dates = try HRDate(zone: settings.string("timezone"), source: config.id)
+        skipBadRows = try settings.bool("skip_bad_rows")
     }
 }

@@ -24,8 +24,8 @@ package struct CSVTrainingSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        let settings = try CSVSettings(config: config, what: "the training export CSV", columns: Self.requiredColumns + Self.optionalColumns,
-                                       skipBadRowsByDefault: true)
+        let settings = try CSVSettings(config: config, settings: Self.descriptor.settings(config), what: "the training export CSV",
+                                       columns: Self.requiredColumns + Self.optionalColumns)
         path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
     }
 

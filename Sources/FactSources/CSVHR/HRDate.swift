@@ -7,12 +7,10 @@ struct HRDate: Sendable {
     /// The zone a bare day is read in (settings `timezone`, default UTC).
     let timeZone: TimeZone
 
-    /// The zone named by `settings.timezone` (an IANA name such as `Europe/Berlin`), UTC when unset.
-    init(setting: ConfigValue?, source: SourceID) throws {
-        guard let name = setting?.string?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-            timeZone = TimeZone(identifier: "UTC")!
-            return
-        }
+    /// The zone named by `settings.timezone` (an IANA name such as `Europe/Berlin`; its default comes from the
+    /// source's descriptor).
+    init(zone text: String, source: SourceID) throws {
+        let name = text.trimmingCharacters(in: .whitespaces)
         guard let zone = TimeZone(identifier: name) else {
             throw SourceError.unavailable(source: source, reason: "settings.timezone `\(name)` is not a time zone; use an IANA name such as Europe/Berlin or UTC")
         }

@@ -40,7 +40,8 @@ package struct EntraSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        client = try MicrosoftGraphClient.make(config: config, environment: environment, transport: transport,
+        client = try MicrosoftGraphClient.make(config: config, settings: Self.descriptor.settings(config), environment: environment,
+                                               transport: transport,
                                                defaultClientIDVariable: Self.defaultClientIDVariable,
                                                defaultClientSecretVariable: Self.defaultClientSecretVariable, forbiddenHint: Self.forbiddenHint,
                                                now: now, sleep: sleep)

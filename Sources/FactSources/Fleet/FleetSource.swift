@@ -29,10 +29,9 @@ package struct FleetSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        guard let baseText = config.settings["base_url"]?.string?.trimmingCharacters(in: .whitespaces), !baseText.isEmpty else {
+        guard let baseURL = try Self.descriptor.settings(config).url(ifSet: "base_url") else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.base_url to the Fleet server's URL, e.g. https://fleet.acme.example")
         }
-        let baseURL = try APIURL.setting(baseText, name: "settings.base_url", source: config.id)
         let client = try BearerTokenClient(config: config, environment: environment, system: "Fleet", defaultVariable: Self.defaultTokenVariable,
                                            tokenHelp: Self.tokenHelp, baseURL: baseURL,
                                            sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)

@@ -14,8 +14,8 @@ extension GCPSource {
             SettingSpec("projects", .strings, required: true, help: "project ids to read"),
             SettingSpec("key_file", .path, help: "the JSON key's file, when the variable is unset"),
             SettingSpec("token_url", .url, help: "the OAuth token endpoint (default: the key's `token_uri`)"),
-            SettingSpec("storage_url", .url, help: "the Cloud Storage API (default Google's)"),
-            SettingSpec("compute_url", .url, help: "the Compute Engine API (default Google's)"),
-            SettingSpec("resource_manager_url", .url, help: "the Resource Manager API (default Google's)"),
+            SettingSpec("storage_url", .url, default: .string("https://storage.googleapis.com"), help: "the Cloud Storage API"),
+            SettingSpec("compute_url", .url, default: .string("https://compute.googleapis.com"), help: "the Compute Engine API"),
+            SettingSpec("resource_manager_url", .url, default: .string("https://cloudresourcemanager.googleapis.com"), help: "the Resource Manager API"),
         ]), factory: { try GCPSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

@@ -40,22 +40,19 @@ package struct GCPSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        let projects = (config.settings["projects"]?.strings ?? []).filter { !$0.isEmpty }
+        let settings = Self.descriptor.settings(config)
+        let projects = (try settings.strings(ifSet: "projects") ?? []).filter { !$0.isEmpty }
         guard !projects.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.projects is required: the ids of the Google Cloud projects to read, "
                                           + "e.g. `projects: [acme-prod]`")
         }
         self.projects = projects
-        let key = try GoogleServiceAccountKey.load(config: config, environment: environment, defaultVariable: Self.defaultKeyVariable)
-        func url(_ name: String, _ fallback: String) throws -> URL {
-            try APIURL.setting(config.settings[name]?.string ?? fallback, name: name, source: config.id)
-        }
-        let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: nil, scopes: [GCPClient.scope], tokenURL: try key.tokenURL(config: config),
+        let key = try GoogleServiceAccountKey.load(config: config, settings: settings, environment: environment, defaultVariable: Self.defaultKeyVariable)
+        let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: nil, scopes: [GCPClient.scope], tokenURL: try key.tokenURL(settings, source: config.id),
                                             sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now,
                                             refusalHints: GCPClient.refusalHints)
-        client = GCPClient(source: config.id, auth: auth, storageURL: try url("storage_url", "https://storage.googleapis.com"),
-                           computeURL: try url("compute_url", "https://compute.googleapis.com"),
-                           resourceManagerURL: try url("resource_manager_url", "https://cloudresourcemanager.googleapis.com"))
+        client = GCPClient(source: config.id, auth: auth, storageURL: try settings.url("storage_url"), computeURL: try settings.url("compute_url"),
+                           resourceManagerURL: try settings.url("resource_manager_url"))
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

@@ -13,9 +13,9 @@ extension GitHubSource {
         ],
         settings: [
             SettingSpec("organization", .string, required: true, help: "the organization's login"),
-            SettingSpec("base_url", .url, default: "https://api.github.com", help: "Enterprise Server: `https://HOST/api/v3`"),
+            SettingSpec("base_url", .url, default: .string("https://api.github.com"), help: "Enterprise Server: `https://HOST/api/v3`"),
             SettingSpec("repositories", .strings, help: "repositories to read (default all, archived skipped)"),
-            SettingSpec("secret_scanning", .bool, default: "true", help: "read secret-scanning alerts"),
-            SettingSpec("dependabot", .bool, default: "true", help: "read Dependabot alerts"),
+            SettingSpec("secret_scanning", .bool, default: .bool(true), help: "read secret-scanning alerts"),
+            SettingSpec("dependabot", .bool, default: .bool(true), help: "read Dependabot alerts"),
         ]), factory: { try GitHubSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

@@ -32,20 +32,17 @@ package struct GitHubSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "set the environment variable \(tokenVariable) to a GitHub token "
                                           + "(or name another variable in the source's `credentials.token`)")
         }
-        guard let organization = config.settings["organization"]?.string?.trimmingCharacters(in: .whitespaces), !organization.isEmpty else {
+        let settings = Self.descriptor.settings(config)
+        guard let organization = try settings.string(ifSet: "organization")?.trimmingCharacters(in: .whitespaces), !organization.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.organization is missing; set it to the GitHub organization's login "
                                           + "(as in https://github.com/<organization>)")
         }
-        let baseText = config.settings["base_url"]?.string ?? "https://api.github.com"
-        guard let baseURL = URL(string: baseText), baseURL.scheme == "https" || baseURL.scheme == "http", baseURL.host != nil else {
-            throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL; use "
-                                          + "https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server")
-        }
+        let baseURL = try settings.url("base_url")
         self.organization = organization
-        let names = config.settings["repositories"]?.strings ?? []
+        let names = try settings.strings(ifSet: "repositories") ?? []
         repositories = names.isEmpty ? nil : names
-        readsSecretScanning = config.settings["secret_scanning"]?.bool ?? true
-        readsDependabot = config.settings["dependabot"]?.bool ?? true
+        readsSecretScanning = try settings.bool("secret_scanning")
+        readsDependabot = try settings.bool("dependabot")
         client = GitHubClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable, transport: transport,
                               now: now, sleep: sleep)
     }

@@ -27,20 +27,13 @@ package struct GitLabSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "set the environment variable \(tokenVariable) to a GitLab access token with "
                                           + "`read_api` (or name another variable in the source's `credentials.token`)")
         }
-        let configuredGroup: String? = switch config.settings["group"] {
-        case .string(let text): text.trimmingCharacters(in: CharacterSet(charactersIn: " /"))
-        case .number(let number) where number == number.rounded() && number > 0: String(Int(number))
-        default: nil
-        }
-        guard let configuredGroup, !configuredGroup.isEmpty else {
+        let settings = Self.descriptor.settings(config)
+        guard let configuredGroup = try settings.string(ifSet: "group")?.trimmingCharacters(in: CharacterSet(charactersIn: " /")),
+              !configuredGroup.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.group is missing; set it to the GitLab group's numeric id or full path "
                                           + "(as in https://gitlab.com/<group>)")
         }
-        let baseText = config.settings["base_url"]?.string ?? "https://gitlab.com"
-        guard let baseURL = URL(string: baseText), baseURL.scheme == "https" || baseURL.scheme == "http", baseURL.host != nil else {
-            throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL; use https://gitlab.com "
-                                          + "or your instance's URL")
-        }
+        let baseURL = try settings.url("base_url")
         group = configuredGroup
         client = GitLabClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable, transport: transport,
                               now: now, sleep: sleep)

@@ -13,8 +13,8 @@ extension GoogleWorkspaceSource {
         settings: [
             SettingSpec("admin_email", .string, required: true, help: "the admin impersonated"),
             SettingSpec("key_file", .path, help: "the JSON key's file, when the variable is unset"),
-            SettingSpec("customer", .string, default: "my_customer", help: "the customer id"),
+            SettingSpec("customer", .string, default: .string("my_customer"), help: "the customer id"),
             SettingSpec("token_url", .url, help: "the OAuth token endpoint (default: the key's `token_uri`)"),
-            SettingSpec("base_url", .url, help: "the Directory API (default Google's)"),
+            SettingSpec("base_url", .url, default: .string("https://admin.googleapis.com"), help: "the Directory API"),
         ]), factory: { try GoogleWorkspaceSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

@@ -24,7 +24,6 @@ package struct GoogleWorkspaceSource: FactSource {
     let client: GoogleDirectoryClient
 
     static let defaultKeyVariable = "GOOGLE_SERVICE_ACCOUNT_KEY"
-    static let defaultBaseURL = "https://admin.googleapis.com"
 
     /// Reads the key from the variable `config` names for `service_account_key` (else `settings.key_file`) and
     /// checks the settings; throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
@@ -32,15 +31,16 @@ package struct GoogleWorkspaceSource: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
-        let key = try GoogleServiceAccountKey.load(config: config, environment: environment, defaultVariable: Self.defaultKeyVariable)
-        guard let adminEmail = config.settings["admin_email"]?.string, adminEmail.contains("@") else {
+        let settings = Self.descriptor.settings(config)
+        let key = try GoogleServiceAccountKey.load(config: config, settings: settings, environment: environment, defaultVariable: Self.defaultKeyVariable)
+        guard let adminEmail = try settings.string(ifSet: "admin_email"), adminEmail.contains("@") else {
             throw SourceError.unavailable(source: config.id, reason: "settings.admin_email is required: "
                                           + "the e-mail of the Workspace admin the service account acts as (domain-wide delegation)")
         }
-        let customer = config.settings["customer"]?.string ?? "my_customer"
-        let baseURL = try APIURL.setting(config.settings["base_url"]?.string ?? Self.defaultBaseURL, name: "base_url", source: config.id)
+        let customer = try settings.string("customer")
+        let baseURL = try settings.url("base_url")
         let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: adminEmail, scopes: [GoogleDirectoryClient.scope],
-                                            tokenURL: try key.tokenURL(config: config), sender: ThrottledSender(transport: transport, sleep: sleep, now: now),
+                                            tokenURL: try key.tokenURL(settings, source: config.id), sender: ThrottledSender(transport: transport, sleep: sleep, now: now),
                                             now: now, refusalHints: GoogleDirectoryClient.refusalHints(scope: GoogleDirectoryClient.scope))
         client = GoogleDirectoryClient(source: config.id, auth: auth, customer: customer, baseURL: baseURL)
     }

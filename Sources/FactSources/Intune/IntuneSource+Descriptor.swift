@@ -13,7 +13,7 @@ extension IntuneSource {
         ],
         settings: [
             SettingSpec("tenant_id", .string, required: true, help: "the directory (tenant) id"),
-            SettingSpec("authority", .url, default: "https://login.microsoftonline.com", help: "the identity platform"),
-            SettingSpec("graph_url", .url, default: "https://graph.microsoft.com", help: "Microsoft Graph"),
+            SettingSpec("authority", .url, default: .string("https://login.microsoftonline.com"), help: "the identity platform"),
+            SettingSpec("graph_url", .url, default: .string("https://graph.microsoft.com"), help: "Microsoft Graph"),
         ]), factory: { try IntuneSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

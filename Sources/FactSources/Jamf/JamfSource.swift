@@ -40,10 +40,9 @@ package struct JamfSource: FactSource {
                                                                  defaultClientIDVariable: Self.defaultClientIDVariable,
                                                                  defaultClientSecretVariable: Self.defaultClientSecretVariable,
                                                                  what: "the Jamf Pro API client's id and secret")
-        guard let baseText = config.settings["base_url"]?.string?.trimmingCharacters(in: .whitespaces), !baseText.isEmpty else {
+        guard let baseURL = try Self.descriptor.settings(config).url(ifSet: "base_url") else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.base_url to the Jamf Pro server, e.g. https://acme.jamfcloud.com")
         }
-        let baseURL = try APIURL.setting(baseText, name: "settings.base_url", source: config.id)
         let tokenURL = try APIURL.build(base: baseURL, path: "/api/oauth/token", query: [], source: config.id, system: "Jamf Pro")
         let grant = ClientCredentialsToken(source: config.id, tokenURL: tokenURL, clientID: credentials.id, clientSecret: credentials.secret, scope: nil,
                                            sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now,

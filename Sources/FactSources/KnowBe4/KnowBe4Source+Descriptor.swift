@@ -11,7 +11,7 @@ extension KnowBe4Source {
             CredentialRole("token", default: "KNOWBE4_API_TOKEN", help: "a Reporting API token"),
         ],
         settings: [
-            SettingSpec("region", .oneOf(["us", "eu", "ca", "uk", "de"]), default: "us", help: "the region of your KnowBe4 account"),
+            SettingSpec("region", .oneOf(regions), default: .string("us"), help: "the region of your KnowBe4 account"),
             SettingSpec("base_url", .url, help: "the Reporting API, instead of `region`"),
             SettingSpec("campaigns", .strings, help: "campaign names to read (default all)"),
         ]), factory: { try KnowBe4Source(config: $0, environment: $1, transport: $2, now: $3) })

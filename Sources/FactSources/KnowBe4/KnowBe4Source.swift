@@ -32,20 +32,20 @@ package struct KnowBe4Source: FactSource {
                  now: @escaping @Sendable () -> Date = { Date() },
                  sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
         id = config.id
+        let settings = Self.descriptor.settings(config)
         let baseURL: URL
-        if let baseText = config.settings["base_url"]?.string?.trimmingCharacters(in: .whitespaces), !baseText.isEmpty {
-            baseURL = try APIURL.setting(baseText, name: "settings.base_url", source: config.id)
+        if let configured = try settings.url(ifSet: "base_url") {
+            baseURL = configured
         } else {
-            let region = (config.settings["region"]?.string ?? "us").trimmingCharacters(in: .whitespaces).lowercased()
-            guard Self.regions.contains(region), let url = URL(string: "https://\(region).api.knowbe4.com") else {
-                throw SourceError.unavailable(source: config.id, reason: "settings.region `\(region)` is not a KnowBe4 region; use one of "
-                                              + Self.regions.joined(separator: ", ") + " (the start of the account's KnowBe4 address)")
+            let region = try settings.string("region")
+            guard let url = URL(string: "https://\(region).api.knowbe4.com") else {
+                throw SourceError.unavailable(source: config.id, reason: "settings.region `\(region)` is not a KnowBe4 region")
             }
             baseURL = url
         }
         var campaigns: Set<String>?
-        if let setting = config.settings["campaigns"] {
-            let names = (setting.strings ?? []).compactMap { JSONBody.text($0)?.lowercased() }
+        if let setting = try settings.strings(ifSet: "campaigns") {
+            let names = setting.compactMap { JSONBody.text($0)?.lowercased() }
             guard !names.isEmpty else {
                 throw SourceError.unavailable(source: config.id, reason: "settings.campaigns must list training campaign names, or be left out to count every campaign")
             }

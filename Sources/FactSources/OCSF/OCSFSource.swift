@@ -20,18 +20,12 @@ package struct OCSFSource: FactSource {
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
                  now: @escaping @Sendable () -> Date = { Date() }) throws {
         id = config.id
-        guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
+        let settings = Self.descriptor.settings(config)
+        guard let path = try settings.path(ifSet: "path") else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.path to the scanner's OCSF JSON output (a file or a directory of scans)")
         }
         self.path = path
-        if let text = config.settings["max_age"]?.string {
-            guard let seconds = DurationText.parse(text) else {
-                throw SourceError.unavailable(source: config.id, reason: "settings.max_age `\(text)` is not a duration such as 7d")
-            }
-            maxAge = seconds
-        } else {
-            maxAge = 7 * 86_400
-        }
+        maxAge = try settings.duration("max_age")
         self.now = now
     }
 

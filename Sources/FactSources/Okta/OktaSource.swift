@@ -25,10 +25,16 @@ package struct OktaSource: FactSource {
             throw SourceError.unavailable(source: config.id, reason: "set the environment variable \(tokenVariable) to an Okta API token "
                                           + "(Okta Admin → Security → API → Tokens)")
         }
-        guard let baseText = config.settings["base_url"]?.string?.trimmingCharacters(in: .whitespaces), !baseText.isEmpty else {
+        let settings = Self.descriptor.settings(config)
+        let read: URL?
+        do { read = try settings.url(ifSet: "base_url") } catch SourceError.unavailable(let source, let reason) {
+            throw SourceError.unavailable(source: source, reason: reason + " like https://acme.okta.com")
+        }
+        guard let configured = read else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.base_url to the Okta org URL, e.g. https://acme.okta.com")
         }
-        guard let parsed = URLComponents(string: baseText), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
+        let baseText = configured.absoluteString
+        guard let parsed = URLComponents(url: configured, resolvingAgainstBaseURL: false), let scheme = parsed.scheme?.lowercased(),
               let host = parsed.host, !host.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL like https://acme.okta.com")
         }
@@ -39,10 +45,7 @@ package struct OktaSource: FactSource {
         guard let baseURL = origin.url else {
             throw SourceError.unavailable(source: config.id, reason: "settings.base_url `\(baseText)` is not an http(s) URL like https://acme.okta.com")
         }
-        let concurrency = config.settings["concurrency"]?.number.map { $0.isFinite && abs($0) <= 1e9 ? Int($0) : 0 } ?? 4
-        guard (1...16).contains(concurrency) else {
-            throw SourceError.unavailable(source: config.id, reason: "settings.concurrency must be between 1 and 16")
-        }
+        let concurrency = try settings.integer("concurrency")
         let client = OktaClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable,
                                 transport: transport, now: now, sleep: sleep)
         users = OktaUsers(client: client, concurrency: concurrency)
