@@ -237,16 +237,28 @@ struct AWSS3RequestTests {
 
 /// Passes requests to `base`, holding a request until the one `awaits` names for it has arrived.
 private struct HoldingTransport: HTTPTransport {
+    /// The requests seen, and those held until another arrives; a held request is let go when its task is cancelled
+    /// (the time limit), so a failing test ends instead of hanging.
     actor Arrivals {
         private var seen: Set<String> = []
-        private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+        private var waiting: [String: [(id: UUID, continuation: CheckedContinuation<Void, Never>)]] = [:]
         func arrive(_ target: String) {
             seen.insert(target)
-            for waiter in waiting.removeValue(forKey: target) ?? [] { waiter.resume() }
+            for waiter in waiting.removeValue(forKey: target) ?? [] { waiter.continuation.resume() }
         }
         func wait(for target: String) async {
-            if seen.contains(target) { return }
-            await withCheckedContinuation { waiting[target, default: []].append($0) }
+            let id = UUID()
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if seen.contains(target) || Task.isCancelled { continuation.resume() } else { waiting[target, default: []].append((id, continuation)) }
+                }
+            } onCancel: {
+                Task { await self.release(id, target) }
+            }
+        }
+        private func release(_ id: UUID, _ target: String) {
+            guard let index = waiting[target]?.firstIndex(where: { $0.id == id }) else { return }
+            waiting[target]?.remove(at: index).continuation.resume()
         }
     }
     let base: CannedTransport
