@@ -3,18 +3,21 @@ import FactSources
 import Foundation
 
 /// CC6.1: no active API key (IAM access key) is older than `maxAge`. One result per key, so rotating a key (a new
-/// key id) resolves the old one's failure.
+/// key, made later) resolves the old one's failure. A key is known by its account and creation time
+/// (`aws:key:alice/2026-01-02T03:04:05Z`, `AccessKeyIdentity`; with `assume_roles`, `aws:key:123456789012/alice/…`):
+/// what IAM's credential report gives, since it names no key ids. Keys judged before were known by their id
+/// (`aws:key:AKIA…`); the store's `v7-aws-key-identity` migration re-keys their tracks and alerts.
 struct AccessKeyAgeCheck: ControlCheck {
     let maxAge: TimeInterval
     let systems: [String]?
     var reads: Set<FactKind> { [.accounts] }
 
     func evaluate(_ facts: Facts, at now: Date) -> [CheckResult] {
-        let expected = "active access keys rotated within \(DurationText.format(maxAge))"
+        let expected = AccessKeyIdentity.expectedPrefix + DurationText.format(maxAge)
         return (facts.accounts ?? []).filter { $0.system.isSelected(by: systems) }.flatMap { account in
-            account.accessKeys.filter(\.active).map { key in
-                let resource = ResourceRef(id: "\(account.system.lowercased()):key:\(key.id)", name: "\(key.id) of \(account.login) (\(account.system))",
-                                           kind: "access_key")
+            zip(account.accessKeys, AccessKey.identities(account.accessKeys)).filter { $0.0.active }.map { key, identity in
+                let resource = ResourceRef(id: AccessKeyIdentity.resourceID(system: account.system, login: account.login, identity: identity),
+                                           name: Self.name(key, login: account.login, system: account.system), kind: "access_key")
                 let due = key.createdAt.addingTimeInterval(maxAge)
                 return now >= due
                     // Stable wording (no age that grows each run, which would edit the alert every time).
@@ -23,6 +26,11 @@ struct AccessKeyAgeCheck: ControlCheck {
                     : CheckResult(resource: resource, status: .pass, expected: expected, observed: "created \(TimeText.human(key.createdAt))")
             }
         }
+    }
+
+    /// `access key created 2026-01-02 of alice (AWS)`, with the key id where the read named it.
+    static func name(_ key: AccessKey, login: String, system: String) -> String {
+        "access key \(key.id.map { "\($0) " } ?? "")created \(TimeText.human(key.createdAt).prefix(10)) of \(login) (\(system))"
     }
 }
 

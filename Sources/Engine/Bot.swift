@@ -134,7 +134,8 @@ package struct Bot: Sendable {
                 return VendorRegisterSource(id: source.id, vendors: config.vendors, people: config.people)
             default:
                 do {
-                    let limiter = SourceLimiter(limits: try SourceLimits(source: source.id, settings: source.settings))
+                    let limiter = SourceLimiter(limits: try SourceLimits(source: source.id, settings: source.settings,
+                                                                            specs: SourceRegistry.kind(named: source.kind)?.settings ?? SettingSpec.sourceLimits))
                     let limited = RetryingTransport(base: SourceLimitedTransport(base: transport, limiter: limiter))
                     guard let client = try SourceRegistry.client(for: source, environment: environment, transport: limited) else {
                         return UnavailableSource(config: source)

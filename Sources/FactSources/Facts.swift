@@ -53,15 +53,33 @@ extension Account {
     package static let rootUserRole = "root user"
 }
 
-/// A long-lived API key of an account (an IAM access key).
+/// A long-lived API key of an account (an IAM access key). It is known by its account and its creation time, which
+/// every read gives (IAM's credential report does not name key ids; its key slots renumber when key 1 is deleted,
+/// creation times do not).
 package struct AccessKey: Codable, Sendable, Equatable {
-    package var id: String
+    /// The system's key id (`AKIA…`) where the read named it; nil when it did not (IAM's credential report).
+    package var id: String?
     package var active: Bool
     package var createdAt: Date
     /// When the key was last used, where the system says (IAM's credential report); nil: never, or not reported.
     package var lastUsedAt: Date?
-    package init(id: String, active: Bool, createdAt: Date, lastUsedAt: Date? = nil) {
+    package init(id: String? = nil, active: Bool, createdAt: Date, lastUsedAt: Date? = nil) {
         self.id = id; self.active = active; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt
+    }
+
+    /// Each key's identity among its account's keys (`AccessKeyIdentity`): its creation time to the second
+    /// (`2026-01-02T03:04:05Z`), with `#2` after it for a second key made in the same second.
+    package static func identities(_ keys: [AccessKey]) -> [String] {
+        var seen: [String: Int] = [:]
+        let order = keys.indices.sorted { (keys[$0].createdAt, keys[$0].id ?? "", $0) < (keys[$1].createdAt, keys[$1].id ?? "", $1) }
+        var identities = Array(repeating: "", count: keys.count)
+        for index in order {
+            let stamp = AccessKeyIdentity.stamp(keys[index].createdAt)
+            let count = seen[stamp, default: 0] + 1
+            seen[stamp] = count
+            identities[index] = count == 1 ? stamp : "\(stamp)#\(count)"
+        }
+        return identities
     }
 }
 

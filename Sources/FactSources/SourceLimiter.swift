@@ -20,10 +20,14 @@ package struct SourceLimits: Sendable, Equatable {
         self.maxConcurrency = maxConcurrency; self.requestsPerSecond = requestsPerSecond
     }
 
-    /// The limits a source's settings ask for, read through `SettingSpec.sourceLimits` (defaults included); throws
+    /// The limits a source's settings ask for, read through its kind's limiter specs (`specs`: a kind may declare its
+    /// own `max_concurrency` default, as `aws` does; else `SettingSpec.sourceLimits`), defaults included; throws
     /// `SourceError.unavailable` naming the bad key and the allowed values.
-    package init(source: SourceID, settings: [String: ConfigValue]) throws {
-        let limits = DescribedSettings(specs: SettingSpec.sourceLimits, values: settings, owner: "every live source's limiter") { key, reason in
+    package init(source: SourceID, settings: [String: ConfigValue], specs: [SettingSpec] = SettingSpec.sourceLimits) throws {
+        let names = Set(SettingSpec.sourceLimits.map(\.name))
+        let limitSpecs = SettingSpec.sourceLimits.map { limit in specs.first { $0.name == limit.name } ?? limit }
+        let limitValues = settings.filter { names.contains($0.key) }
+        let limits = DescribedSettings(specs: limitSpecs, values: limitValues, owner: "every live source's limiter") { key, reason in
             SourceError.unavailable(source: source, reason: "settings.\(key) \(reason)")
         }
         self.init(maxConcurrency: try limits.integer("max_concurrency"), requestsPerSecond: try limits.number(ifSet: "requests_per_second"))

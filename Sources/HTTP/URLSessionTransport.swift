@@ -40,9 +40,10 @@ package final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        // Sources read up to 16 things at once from one host (S3 buckets, IAM users); the default of 6 connections a
-        // host queued the rest behind round trips (scripts/bench-aws: 30 ms a request cost +57% wall time at 6).
-        configuration.httpMaximumConnectionsPerHost = 16
+        // Each source's own limiter bounds its requests in flight (`max_concurrency`, 16 unless set, at most 256); this
+        // cap only must not queue them behind fewer connections (scripts/bench-aws, 30 ms a request: the default of 6
+        // connections a host cost +57% wall time, 16 cost +40% at `max_concurrency: 64`).
+        configuration.httpMaximumConnectionsPerHost = 256
         let session = URLSession(configuration: configuration)
         lazySessions[timeout] = session
         return session

@@ -68,16 +68,19 @@ struct AWSAccountControlsTests {
 
         let accounts = try #require(try await source.facts([.accounts]).accounts)
         let deploy = try #require(accounts.first { $0.login == "\(member.account)/deploy" }, "logins carry the account with assume_roles")
-        #expect(Set(deploy.accessKeys.map(\.id)) == [keyID, inactiveID])
+        // From the credential report, which names no key ids: a key is known by its user and creation time.
+        #expect(deploy.accessKeys.count == 2 && deploy.accessKeys.allSatisfy { $0.id == nil })
+        #expect(deploy.accessKeys.map(\.active).sorted { !$0 && $1 } == [false, true], "\(keyID), \(inactiveID): one active, one not")
+        let createdAt = try #require(deploy.accessKeys.first { $0.active }?.createdAt)
 
         let today = await run("access_key_age", source)
-        #expect(today.map(\.resource.id) == ["aws:key:\(keyID)"], "only the active key is judged")
+        #expect(today.map(\.resource.id) == ["aws:key:\(member.account)/deploy/\(AccessKeyIdentity.stamp(createdAt))"], "only the active key is judged")
+        #expect(today.first?.resource.name == "access key created \(TimeText.human(createdAt).prefix(10)) of \(member.account)/deploy (AWS)")
         #expect(today.first?.status == .pass)
         let later = await run("access_key_age", source, at: Date().addingTimeInterval(91 * 86_400))
         let failure = try #require(later.first)
         #expect(failure.status == .fail && failure.observed.contains("due for rotation"))
         // The failure began when the key turned 90 days old, not when the bot looked.
-        let createdAt = try #require(deploy.accessKeys.first { $0.id == keyID }?.createdAt)
         #expect(failure.failingSince == createdAt.addingTimeInterval(90 * 86_400))
     }
 

@@ -19,5 +19,7 @@ extension AWSSource {
             SettingSpec("external_id", .string, help: "the external id the member roles require"),
             SettingSpec("include_base_account", .bool, default: .bool(true), help: "also read the account the credentials belong to"),
             SettingSpec("change_lookups", .integer, default: .number(20), range: 0...10_000, help: "CloudTrail `LookupEvents` calls per run to date failing resources (0 turns them off)"),
+            SettingSpec("max_concurrency", .integer, default: .number(64), range: Double(SourceLimits.concurrencyRange.lowerBound)...Double(SourceLimits.concurrencyRange.upperBound),
+                        help: "requests to AWS in flight at once, across all of a step's reads (64 by default: enough to overlap a real round trip of about 30 ms per request; see docs/performance.md)"),
         ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, now: $3) })
 }

@@ -12,10 +12,10 @@ import HTTP
 ///   matches it to a person, since IAM users have no email of their own.
 /// - The credential report (`GenerateCredentialReport` until `COMPLETE`, then `GetCredentialReport`: base64 CSV)
 ///   says for every user whether it has a console password (interactive) and MFA, its last console login, and
-///   whether it has access keys and when each was last used. AWS regenerates the report at most every four hours,
-///   so these can be that old.
-/// - Per user, only where the report cannot say: `ListAccessKeys` for a user the report shows with keys (the report
-///   does not name key ids, and a key is judged by its id); `GetUser`, `GetLoginProfile`, `ListMFADevices` and
+///   its access keys (two slots): whether each is active, when it was made (`last_rotated`) and last used. It names
+///   no key ids, so a key is known by its user and creation time (`AccessKey.identities`). AWS regenerates the
+///   report at most every four hours, so these can be that old.
+/// - Per user, only where the report cannot say: `GetUser`, `GetLoginProfile`, `ListMFADevices` and
 ///   `ListAccessKeys` for a user created since the report. Read `concurrency` at a time.
 /// - The root user's MFA from `GetAccountSummary` (current, not the report's age). Its login is the report's own name
 ///   for it, `<root_account>`, which no IAM user can have (user names allow only letters, digits and `+=,.@_-`).
@@ -35,14 +35,17 @@ struct IAMUsers: Sendable {
     static let rootLogin = "<root_account>"
 
     func accounts() async throws -> [Account] {
-        let details = try await authorizationDetails()
-        let report = try await credentialReport()
+        // The three bulk reads at once: their round trips overlap.
+        async let reading = authorizationDetails()
+        async let reported = credentialReport()
+        async let summarised = call("GetAccountSummary")
+        let details = try await reading, report = try await reported
         let policies = PolicyDocuments(known: details.policies)
         var accounts = try await boundedMap(details.users, limit: concurrency) { user in
             try await self.account(user, details: details, row: report.row(name: user.name, arn: user.arn), policies: policies)
         }
 
-        let summary = try await call("GetAccountSummary")
+        let summary = try await summarised
         let entries = summary.all(path: ["GetAccountSummaryResult", "SummaryMap", "entry"])
         guard let rootMFA = entries.first(where: { $0.value("key") == "AccountMFAEnabled" })?.value("value") else {
             throw SourceError.unavailable(source: client.source, reason: "IAM GetAccountSummary: no AccountMFAEnabled in the answer")
@@ -121,7 +124,11 @@ struct IAMUsers: Sendable {
             console = row["password_enabled"] == "true"
             mfa = row["mfa_active"] == "true"
             lastLogin = row["password_last_used"].flatMap(TimeText.parse)
-            if row.hasAccessKeys { accessKeys = try await listAccessKeys(user.name, lastUse: row.accessKeyLastUse) }
+            guard let keys = row.accessKeys else {
+                // A key we cannot date cannot be judged by age: an error, not a key left out.
+                throw SourceError.unavailable(source: client.source, reason: "IAM GetCredentialReport \(user.name): an access key without a readable last_rotated")
+            }
+            accessKeys = keys
         } else {
             // Created since the report: ask about this user alone.
             let parameters = [("UserName", user.name)]
@@ -129,7 +136,7 @@ struct IAMUsers: Sendable {
             lastLogin = got.value("GetUserResult", "User", "PasswordLastUsed").flatMap(TimeText.parse)
             console = try await client.queryUnlessMissing(service: "iam", region: "us-east-1", action: "GetLoginProfile", version: Self.version, parameters) != nil
             mfa = try await list("ListMFADevices", parameters, "MFADevices").isEmpty == false
-            accessKeys = try await listAccessKeys(user.name, lastUse: [])
+            accessKeys = try await listAccessKeys(user.name)
         }
         let keys = accessKeys.filter(\.active)
 
@@ -166,31 +173,16 @@ struct IAMUsers: Sendable {
                        accessKeys: accessKeys)
     }
 
-    /// A user's access keys (`ListAccessKeys`), each with its last use where the report has it. The report's key
-    /// slots are the user's keys in the order they were made (its `last_rotated` is a key's creation time): matched to
-    /// the keys by that order when the counts agree, else by creation time where only one key has it.
-    private func listAccessKeys(_ name: String, lastUse: [(created: Date, lastUsed: Date?)]) async throws -> [AccessKey] {
-        var keys = try await list("ListAccessKeys", [("UserName", name)], "AccessKeyMetadata").map { key -> AccessKey in
+    /// The access keys of a user created since the report (`ListAccessKeys`): ids and creation times, no last use
+    /// (the next report has it).
+    private func listAccessKeys(_ name: String) async throws -> [AccessKey] {
+        try await list("ListAccessKeys", [("UserName", name)], "AccessKeyMetadata").map { key -> AccessKey in
             // A key we cannot date cannot be judged by age: an error, not a key left out.
             guard let id = key.value("AccessKeyId"), let created = key.value("CreateDate").flatMap(TimeText.parse) else {
                 throw SourceError.unavailable(source: client.source, reason: "IAM ListAccessKeys \(name): a key without an id or a readable CreateDate")
             }
             return AccessKey(id: id, active: key.value("Status") == "Active", createdAt: created)
         }
-        let order = keys.indices.sorted { (keys[$0].createdAt, $0) < (keys[$1].createdAt, $1) }
-        let slots = lastUse.indices.sorted { (lastUse[$0].created, $0) < (lastUse[$1].created, $1) }.map { lastUse[$0] }
-        for (rank, index) in order.enumerated() {
-            let created = keys[index].createdAt
-            if slots.count == keys.count, abs(slots[rank].created.timeIntervalSince(created)) < 1 {
-                keys[index].lastUsedAt = slots[rank].lastUsed
-            } else if slots.count != keys.count {
-                let matching = slots.filter { abs($0.created.timeIntervalSince(created)) < 1 }
-                if matching.count == 1, keys.filter({ abs($0.createdAt.timeIntervalSince(created)) < 1 }).count == 1 {
-                    keys[index].lastUsedAt = matching[0].lastUsed
-                }
-            }
-        }
-        return keys
     }
 
     private func qualified(_ login: String) -> String { qualifier.map { "\($0)/\(login)" } ?? login }
@@ -253,19 +245,21 @@ struct IAMUsers: Sendable {
         struct Row: Sendable {
             let fields: [String: String]
             subscript(_ column: String) -> String? { fields[column] }
-            /// Whether the report shows the user with an access key (active or not).
-            var hasAccessKeys: Bool {
-                [1, 2].contains { slot in
-                    let rotated = fields["access_key_\(slot)_last_rotated"] ?? "N/A"
-                    return TimeText.parse(rotated) != nil || fields["access_key_\(slot)_active"] == "true"
+            /// The user's access keys, active or not, from the two key slots: whether each is active, its creation
+            /// time (`last_rotated`: a key is never rotated in place, a new key is made) and last use. nil when a
+            /// slot is active but its creation time unreadable (such a key cannot be judged by age).
+            var accessKeys: [AccessKey]? {
+                var keys: [AccessKey] = []
+                for slot in [1, 2] {
+                    let active = fields["access_key_\(slot)_active"] == "true"
+                    guard let created = fields["access_key_\(slot)_last_rotated"].flatMap(TimeText.parse) else {
+                        if active { return nil }
+                        continue   // `N/A`: no key in this slot
+                    }
+                    keys.append(AccessKey(active: active, createdAt: created,
+                                          lastUsedAt: fields["access_key_\(slot)_last_used_date"].flatMap(TimeText.parse)))
                 }
-            }
-            /// Each key slot's creation time (`last_rotated`) and last use.
-            var accessKeyLastUse: [(created: Date, lastUsed: Date?)] {
-                [1, 2].compactMap { slot in
-                    guard let created = fields["access_key_\(slot)_last_rotated"].flatMap(TimeText.parse) else { return nil }
-                    return (created, fields["access_key_\(slot)_last_used_date"].flatMap(TimeText.parse))
-                }
+                return keys
             }
         }
         let columns: [String]

@@ -14,12 +14,17 @@ import HTTP
 /// no policy, not public) unless the bucket's `RestrictPublicBuckets` neutralises it (`BlockPublicPolicy` only
 /// refuses new public policies; an existing one stays in force); or an ACL granting AllUsers/AuthenticatedUsers
 /// (`GetBucketAcl`), unless `IgnorePublicAcls`. The public access block (`GetPublicAccessBlock`) is read only for a
-/// bucket the policy or ACL would open, and the ACL only when the policy leaves the answer open. The region comes with the bucket list (`BucketRegion`); `GetBucketLocation`
-/// only where the list lacks it.
+/// bucket the policy or ACL would open, and the ACL only when the policy leaves the answer open. The region comes
+/// with the bucket list (`BucketRegion`); `GetBucketLocation` only where the list lacks it.
+///
+/// A bucket's encryption is asked at the same time as its public status, so a bucket costs two round trips, not
+/// three; `concurrency` buckets are read at once. The source's limiter (`max_concurrency`) bounds the requests in
+/// flight: the rest wait their turn there, so the round trips overlap as far as the source allows.
 struct S3Inventory: Sendable {
     let client: AWSClient
-    /// Buckets read at once (enough to overlap round trips to AWS).
-    var concurrency = 16
+    /// Buckets read at once: enough to keep the limiter's largest `max_concurrency` busy with two requests a bucket
+    /// in flight.
+    var concurrency = 128
 
     func buckets() async throws -> [Bucket] {
         let listed = try await PageTokens.collect(operation: "S3 ListBuckets", source: client.source, maxPages: AWSClient.maxPages) { token in
@@ -39,7 +44,7 @@ struct S3Inventory: Sendable {
             let name = listed.name
             let region = try await self.location(of: name, listed: listed.region)
             let path = "/" + SigV4Signer.encode(name, encodeSlash: true)
-            let (encryption, detail) = try await self.encryption(path: path, region: region, name: name)
+            async let encrypted = self.encryption(path: path, region: region, name: name)
             // Public by policy unless RestrictPublicBuckets, else by ACL unless IgnorePublicAcls: each read only
             // when the answer so far leaves the question open.
             let isPublic: Bool
@@ -52,6 +57,7 @@ struct S3Inventory: Sendable {
             } else {
                 isPublic = false
             }
+            let (encryption, detail) = try await encrypted
             return Bucket(provider: "S3", name: name, encryption: encryption, isPublic: isPublic, encryptionDetail: detail)
         }
     }

@@ -187,6 +187,12 @@ extension SQLiteBackend {
         migrator.registerMigration("v6-year-outbox-due") { db in
             try db.execute(sql: "CREATE INDEX outbox_due ON outbox(id) WHERE delivered_at IS NULL AND next_attempt_at < 63113904000")
         }
+        // Access keys are known by their account and creation time (what IAM's credential report gives), no longer by
+        // their id: the tracks and alerts of keys judged before are re-keyed, each alert with a ledger entry, so an
+        // open alert stays the same alert (see `rekeyAccessKeys`).
+        migrator.registerMigration("v7-aws-key-identity") { db in
+            try rekeyAccessKeys(db, at: Date())
+        }
         return migrator
     }
 }
