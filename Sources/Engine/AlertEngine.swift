@@ -98,7 +98,7 @@ package struct AlertEngine: Sendable {
     private func recordRun(_ run: CheckRunRecord, errors: [String], tx: StoreTransaction) throws {
         try tx.recordRun(run)
         try tx.appendEvidence(kind: "control_run", subject: "control:\(run.control)", at: run.at,
-                              data: ControlRunEvidence(run: run, errors: errors, digestFormat: Self.digestFormat))
+                              canonicalData: ControlRunEvidence(run: run, errors: errors, digestFormat: Self.digestFormat).canonical)
     }
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.

@@ -49,7 +49,13 @@ package struct ControlScheduler: Sendable {
     }
 
     package func nextDue() throws -> Date? {
-        plan.nextDue(lastRuns: try engine.database.read { try $0.lastRuns() }, start: start)
+        plan.nextDue(lastRuns: try lastRuns(), start: start)
+    }
+
+    /// The last run of each planned control: one index seek each (`lastRuns(of:)`).
+    private func lastRuns() throws -> [ControlID: Date] {
+        let ids = plan.controls.map(\.id)
+        return try engine.database.read { try $0.lastRuns(of: ids) }
     }
 
     /// Runs every control due at `now`: reads and evaluates each, then records them all in one write transaction with
@@ -57,8 +63,7 @@ package struct ControlScheduler: Sendable {
     /// fails (a damaged row) is rolled back alone; once the others are committed, its error is thrown.
     @discardableResult
     package func runDue(at now: Date) async throws -> [AlertEngine.RunSummary] {
-        let lastRuns = try engine.database.read { try $0.lastRuns() }
-        return try await run(plan.due(at: now, lastRuns: lastRuns, start: start), at: now)
+        try await run(plan.due(at: now, lastRuns: try lastRuns(), start: start), at: now)
     }
 
     /// Runs one control now, whatever its cadence (`soc2bot check`).
@@ -82,7 +87,14 @@ package struct ControlScheduler: Sendable {
         }
         guard !runs.isEmpty else { return [] }
         var summaries: [AlertEngine.RunSummary] = []
-        for (run, outcome) in zip(runs, try engine.reconcile(step: runs, at: now, andThen: { run, tx in try decide(run.control, run.results, at: now, tx: tx) })) {
+        // The run requests standing when the step's write began: read once, in its transaction, so each run clears its
+        // own (if any) without a statement per control.
+        var requested: Set<ControlID>?
+        let outcomes = try engine.reconcile(step: runs, at: now, andThen: { run, tx in
+            if requested == nil { requested = Set(try tx.requestedRuns()) }
+            try decide(run.control, run.results, requested: requested ?? [], at: now, tx: tx)
+        })
+        for (run, outcome) in zip(runs, outcomes) {
             switch outcome {
             case .success(let summary):
                 report(summary)
@@ -103,9 +115,9 @@ package struct ControlScheduler: Sendable {
     /// What a run decides besides alerts, in the run's transaction. The reminders are queued there: once the run is
     /// recorded the control is not due again for a cadence, so reminders decided after a separate commit were lost to a
     /// crash in between for that long. So is a request to run it (`requestRuns`) answered: with this run, not before it.
-    private func decide(_ control: Control, _ results: [CheckResult], at now: Date, tx: StoreTransaction) throws {
+    private func decide(_ control: Control, _ results: [CheckResult], requested: Set<ControlID>, at now: Date, tx: StoreTransaction) throws {
         _ = try reminders.queue(control, results: results, at: now, tx: tx)
-        try tx.clearRunRequest(control.id, ranAt: now)
+        if requested.contains(control.id) { try tx.clearRunRequest(control.id, ranAt: now) }
     }
 
     /// Says where operators look what a run found beyond the ledger.

@@ -9,6 +9,8 @@ import GRDB
 package struct BotDatabase: Sendable {
     package let writer: any DatabaseWriter
     package let path: String
+    /// Alert and track bodies decoded lately, by their bytes (`DecodedRows`): a step re-reads them unchanged.
+    let decoded = DecodedRows()
 
     /// Opens the database file at `path` for the bot (`run`, `demo`) in WAL mode: a missing file is created complete
     /// before anyone else can see it (`create`), an older soc2bot database is migrated forward. Anything that is not
@@ -242,11 +244,11 @@ package struct BotDatabase: Sendable {
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.write { db in try body(StoreTransaction(db: db)) } }
+        try Self.naming(path, opening: false) { try writer.write { db in try body(StoreTransaction(db: db, decoded: decoded)) } }
     }
 
     /// Runs `body` on a consistent read snapshot.
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.read { db in try body(StoreTransaction(db: db)) } }
+        try Self.naming(path, opening: false) { try writer.read { db in try body(StoreTransaction(db: db, decoded: decoded)) } }
     }
 }

@@ -5,6 +5,8 @@ import GRDB
 /// Typed access to the database inside one transaction (or read snapshot). The engine never sees SQL.
 package struct StoreTransaction {
     let db: Database
+    /// Bodies decoded lately, shared by the database's transactions (nil: decode every body).
+    var decoded: DecodedRows? = nil
 
     /// Runs `body` in a savepoint of this transaction: when it throws, everything it wrote is rolled back and the
     /// error rethrown, and the transaction goes on with what was written before (one control's failed run in a
@@ -27,7 +29,7 @@ package struct StoreTransaction {
                                     arguments: [control.rawValue])
         var result: [String: Alert] = [:]
         for row in rows {
-            let alert = try StoredRow(row, table: "alert").json(1, Alert.self)
+            let alert = try alertBody(StoredRow(row, table: "alert"))
             result[alert.resourceKey] = alert
         }
         return result
@@ -35,7 +37,29 @@ package struct StoreTransaction {
 
     package func alert(_ id: AlertID) throws -> Alert? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
-        return try StoredRow(row, table: "alert").json(1, Alert.self)
+        return try alertBody(StoredRow(row, table: "alert"))
+    }
+
+    /// The alert in `row`'s body (column 1; column 0 its id), decoded once for the same bytes (`DecodedRows`).
+    private func alertBody(_ row: StoredRow) throws -> Alert {
+        try memoised(row, key: "alert:\(try row(0, Int64.self))", Alert.self)
+    }
+
+    /// Column 1 of `row` as `T` from its JSON, decoded only when these bytes were not decoded before under `key`.
+    private func memoised<T: Decodable>(_ row: StoredRow, key: String, _ type: T.Type) throws -> T {
+        guard let decoded else { return try row.json(1, T.self) }
+        let bytes: Data = try row(1)
+        if let value = decoded.value(key, bytes: bytes, as: T.self) { return value }
+        let value = try row.json(1, T.self)
+        decoded.keep(key, bytes: bytes, value: value)
+        return value
+    }
+
+    /// `value` encoded for its row, kept as decoded under `key` so the next read of these bytes does not decode them.
+    private func encodedKeeping<T: Encodable>(_ value: T, key: String) throws -> Data {
+        let bytes = try StoreJSON.encode(value)
+        decoded?.keep(key, bytes: bytes, value: value)
+        return bytes
     }
 
     /// The newest episode of `control`'s alert on `resourceKey`, ended or not: one seek along `alert_control`.
@@ -93,7 +117,7 @@ package struct StoreTransaction {
             failingSince: draft.failingSince, openedAt: at, slaDeadline: draft.policyDeadline ?? at.addingTimeInterval(sla))
         alert.policyDeadline = draft.policyDeadline
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), body = ? WHERE id = ?")
-            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
+            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try encodedKeeping(alert, key: "alert:\(alert.id.rawValue)"), alert.id.rawValue])
         return alert
     }
 
@@ -101,7 +125,7 @@ package struct StoreTransaction {
     package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), version = ?, body = ? WHERE id = ? AND version = ?")
             .execute(arguments: StatementArguments(try Self.factArguments(alert.facts))
-                        + [alert.version, try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
+                        + [alert.version, try encodedKeeping(alert, key: "alert:\(alert.id.rawValue)"), alert.id.rawValue, expectedVersion])
         if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
     }
 
@@ -210,7 +234,8 @@ package struct StoreTransaction {
                                        arguments: [control.rawValue])
         while let cursorRow = try rows.next() {
             let row = StoredRow(cursorRow, table: "resource_track")
-            result[try row(0, String.self)] = try row.json(1, ResourceTrack.self)
+            let resource = try row(0, String.self)
+            result[resource] = try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self)
         }
         return result
     }
@@ -218,9 +243,11 @@ package struct StoreTransaction {
     package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO resource_track (control_id, resource_id, body) VALUES (?, ?, ?)")
         for track in tracks {
-            try statement.execute(arguments: [control.rawValue, track.resource.id, try StoreJSON.encode(track)])
+            try statement.execute(arguments: [control.rawValue, track.resource.id, try encodedKeeping(track, key: Self.trackKey(control, track.resource.id))])
         }
     }
+
+    private static func trackKey(_ control: ControlID, _ resource: String) -> String { "track:\(control.rawValue)\u{0}\(resource)" }
 
     package func forgetTracks(_ resourceIDs: [String], control: ControlID) throws {
         let statement = try db.cachedStatement(sql: "DELETE FROM resource_track WHERE control_id = ? AND resource_id = ?")
@@ -277,9 +304,24 @@ package struct StoreTransaction {
         return result
     }
 
+    /// `lastRuns(of:)`'s query, exposed so a test can check its plan seeks rather than scans.
+    package static let lastRunOfControlSQL = "SELECT MAX(at) FROM check_run WHERE control_id = ?"
+
+    /// The time of the most recent run of each of `controls` that ever ran: one seek along `check_run_control` per
+    /// control, however long the history, with one statement prepared once (what a scheduler step asks).
+    package func lastRuns(of controls: [ControlID]) throws -> [ControlID: Date] {
+        let statement = try db.cachedStatement(sql: Self.lastRunOfControlSQL)
+        var result: [ControlID: Date] = [:]
+        for control in controls {
+            guard let raw = try Row.fetchOne(statement, arguments: [control.rawValue]) else { continue }
+            if let at = try StoredRow(raw, table: "check_run").optionalDate(0) { result[control] = at }
+        }
+        return result
+    }
+
     /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
     package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1"), arguments: [subject, kind])
             .flatMap(TimeText.parse)
     }
 
@@ -291,7 +333,7 @@ package struct StoreTransaction {
 
     /// When `control` first ran (nil: never) — uses the `check_run_control` index.
     package func firstRun(of control: ControlID) throws -> Date? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?", arguments: [control.rawValue]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?"), arguments: [control.rawValue]) else { return nil }
         return try StoredRow(row, table: "check_run").optionalDate(1)
     }
 
@@ -440,11 +482,11 @@ package struct StoreTransaction {
     // MARK: Cursors
 
     package func cursor(_ name: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM cursor WHERE name = ?"), arguments: [name])
     }
 
     package func setCursor(_ name: String, _ value: String) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)", arguments: [name, value])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)").execute(arguments: [name, value])
     }
 
     // MARK: Requested runs
@@ -479,6 +521,12 @@ package struct StoreTransaction {
         try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, data: data)
     }
 
+    /// The same with the payload already in `CanonicalJSON`'s bytes (an entry written by hand on a hot path).
+    @discardableResult
+    package func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
+        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+    }
+
     package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }
     package func ledgerHead() throws -> LedgerHead? { try EvidenceLedger.head(db) }
     /// The head entry's time (nil: empty ledger); no entry appended later is dated before it.
@@ -494,12 +542,12 @@ package struct StoreTransaction {
     }
 
     package func evidence(subject: String) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq"), arguments: [subject])
     }
 
     /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.
     package func evidence(subjectPrefix prefix: String) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq",
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq"),
                           arguments: [prefix, prefix + "\u{10FFFF}"])
     }
 

@@ -36,11 +36,14 @@ struct CheckRunStoreTests {
         #expect(asOf == [run("a", at: 300, failed: 2), run("b", at: 20), run("c", at: 5)])
         #expect(ran == [ControlID("a"), ControlID("b")])
         #expect(try BotDatabase.inMemory().read { try $0.lastRuns() }.isEmpty)
+        // and the scheduler's per-control read agrees, for the controls it asks about (one never ran)
+        #expect(try database.read { try $0.lastRuns(of: [ControlID("c"), ControlID("a"), ControlID("new")]) } == [ControlID("a"): t0 + 300, ControlID("c"): t0 + 900])
     }
 
     /// The reads seek along the `check_run_control` index once per control; a plan that scans the runs (as a
     /// `GROUP BY control_id` over every row did) makes a year of history cost every step minutes.
-    @Test(arguments: [(StoreTransaction.lastRunsSQL, 0), (StoreTransaction.latestRunsSQL, 1), (StoreTransaction.controlsRunSQL, 2)])
+    @Test(arguments: [(StoreTransaction.lastRunsSQL, 0), (StoreTransaction.latestRunsSQL, 1), (StoreTransaction.controlsRunSQL, 2),
+                     (StoreTransaction.lastRunOfControlSQL, 1)])
     func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String, parameters: Int) throws {
         let database = try BotDatabase.inMemory()
         let plan = try database.writer.read { db in
