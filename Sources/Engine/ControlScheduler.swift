@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Logging
 import Store
+import Synchronization
 
 /// Which controls are due when: each automated control runs every `cadence` after its last recorded run, and at
 /// once if it never ran; a manual control is evaluated (has its evidence come in?) daily, or at its cadence when
@@ -38,6 +39,8 @@ package struct ControlScheduler: Sendable {
 
     /// Direct messages before deadlines (training, attestations), decided in each run's transaction.
     let reminders: Reminders
+    /// The last runs read, shared by copies of this scheduler (the loop asks every step, two or three times).
+    private let lastRunsRead = LastRunsRead()
 
     package init(engine: AlertEngine, runner: ControlRunner, start: Date, logger: Logger = Logger(label: "soc2bot.scheduler")) {
         self.plan = SchedulePlan(controls: engine.config.controls)
@@ -52,10 +55,16 @@ package struct ControlScheduler: Sendable {
         plan.nextDue(lastRuns: try lastRuns(), start: start)
     }
 
-    /// The last run of each planned control: one index seek each (`lastRuns(of:)`).
+    /// The last run of each planned control: read along the index (`lastRuns(of:)`) only when a run was recorded since
+    /// the last read (`newestRunID`, by anyone: this loop, a webhook's run, another process); else the runs read then.
     private func lastRuns() throws -> [ControlID: Date] {
-        let ids = plan.controls.map(\.id)
-        return try engine.database.read { try $0.lastRuns(of: ids) }
+        try engine.database.read { tx in
+            let newest = try tx.newestRunID()
+            if let known = lastRunsRead.runs(ifNewest: newest) { return known }
+            let runs = try tx.lastRuns(of: plan.controls.map(\.id))
+            lastRunsRead.keep(runs, newest: newest)
+            return runs
+        }
     }
 
     /// Runs every control due at `now`: reads and evaluates each, then records them all in one write transaction with
@@ -135,4 +144,13 @@ package struct ControlScheduler: Sendable {
             ])
         }
     }
+}
+
+/// The last run of each planned control as read when the newest run row was `newest`: valid while it still is.
+private final class LastRunsRead: Sendable {
+    private let state = Mutex<(newest: Int64?, runs: [ControlID: Date])?>(nil)
+    func runs(ifNewest newest: Int64?) -> [ControlID: Date]? {
+        state.withLock { state in state.flatMap { $0.newest == newest ? $0.runs : nil } }
+    }
+    func keep(_ runs: [ControlID: Date], newest: Int64?) { state.withLock { $0 = (newest, runs) } }
 }

@@ -43,7 +43,7 @@ struct CheckRunStoreTests {
     /// The reads seek along the `check_run_control` index once per control; a plan that scans the runs (as a
     /// `GROUP BY control_id` over every row did) makes a year of history cost every step minutes.
     @Test(arguments: [(StoreTransaction.lastRunsSQL, 0), (StoreTransaction.latestRunsSQL, 1), (StoreTransaction.controlsRunSQL, 2),
-                     (StoreTransaction.lastRunOfControlSQL, 1)])
+                     (StoreTransaction.lastRunOfControlsSQL(count: 3), 3)])
     func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String, parameters: Int) throws {
         let database = try BotDatabase.inMemory()
         let plan = try database.writer.read { db in
