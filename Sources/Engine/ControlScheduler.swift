@@ -99,10 +99,20 @@ package struct ControlScheduler: Sendable {
         // The run requests standing when the step's write began: read once, in its transaction, so each run clears its
         // own (if any) without a statement per control.
         var requested: Set<ControlID>?
+        // Each run records one row at `now`: when the step's write holds exactly those since the last runs were read,
+        // they are those runs moved on to `now` (the next question then needs no read along the index).
+        let known = lastRunsRead.current
+        var advanced: (newest: Int64?, runs: [ControlID: Date])?
         let outcomes = try engine.reconcile(step: runs, at: now, andThen: { run, tx in
             if requested == nil { requested = Set(try tx.requestedRuns()) }
             try decide(run.control, run.results, requested: requested ?? [], at: now, tx: tx)
+        }, atEnd: { tx in
+            guard let known, try tx.runsRecorded(after: known.newest) == runs.count else { return }
+            var moved = known.runs
+            for run in runs { moved[run.control.id] = max(moved[run.control.id] ?? now, now) }
+            advanced = (try tx.newestRunID(), moved)
         })
+        if let advanced { lastRunsRead.keep(advanced.runs, newest: advanced.newest) }
         for (run, outcome) in zip(runs, outcomes) {
             switch outcome {
             case .success(let summary):
@@ -153,4 +163,6 @@ private final class LastRunsRead: Sendable {
         state.withLock { state in state.flatMap { $0.newest == newest ? $0.runs : nil } }
     }
     func keep(_ runs: [ControlID: Date], newest: Int64?) { state.withLock { $0 = (newest, runs) } }
+    /// What is kept, if anything.
+    var current: (newest: Int64?, runs: [ControlID: Date])? { state.withLock { $0 } }
 }

@@ -352,6 +352,11 @@ package struct StoreTransaction {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM check_run"))
     }
 
+    /// How many check runs were recorded after the one with id `id` (nil: all of them); one seek and the rows after it.
+    package func runsRecorded(after id: Int64?) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM check_run WHERE id > ?"), arguments: [id ?? 0]) ?? 0
+    }
+
     /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
     package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1"), arguments: [subject, kind])

@@ -75,3 +75,24 @@ struct SchedulerLastRunsTests {
         #expect(try await scheduler.runDue(at: t0 + 5_400).map(\.control) == [engine.config.controls[0].id])
     }
 }
+
+extension SchedulerLastRunsTests {
+    @Test
+    func aRunRecordedElsewhereJustBeforeAStepsWriteIsNotLostByIt() async throws {
+        // Given the scheduler's last runs read after its run at t0
+        let t0 = EngineFixtures.t0
+        let engine = try EngineFixtures.engine()
+        let control = engine.config.controls[0]
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: [StaticBuckets()]), start: t0,
+                                         logger: EngineFixtures.logger)
+        try await scheduler.runDue(at: t0)
+        #expect(try scheduler.nextDue() == t0 + 3_600)
+
+        // When another writer records a run at t0 + 30 min, and then the scheduler runs the control (asked, not due) at t0 + 15 min
+        try engine.reconcile(control, results: [EngineFixtures.result("s3:exports", .pass)], at: t0 + 1_800)
+        _ = try await scheduler.runOnce(control, at: t0 + 900)
+
+        // Then the latest run is the other writer's, and the control is next due an hour after it
+        #expect(try scheduler.nextDue() == t0 + 5_400)
+    }
+}
