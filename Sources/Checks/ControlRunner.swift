@@ -28,12 +28,28 @@ package struct ControlRunner: Sendable {
     package func run(_ controls: [Control], at now: Date) async -> [[CheckResult]] {
         let plans = controls.map(plan)
         let reads = await FactReads.read(plans.flatMap { $0.reads }, from: sources, limit: maxConcurrency)
+        // A step whose facts are few is judged here, one control after another: spreading a few microseconds of work
+        // over tasks costs more (a task and a thread wake each) than the work.
+        guard plans.count > 1, Self.records(in: reads) >= Self.concurrentEvaluationRecords else {
+            return plans.map { $0.results(with: reads, aliases: aliases, at: now) }
+        }
         let indices = Array(plans.indices)
         let results = try? await boundedMap(indices, limit: maxConcurrency) { index in
             plans[index].results(with: reads, aliases: aliases, at: now)
         }
         // boundedMap throws only what its transform throws, and evaluation does not.
         return results ?? plans.map { $0.results(with: reads, aliases: aliases, at: now) }
+    }
+
+    /// From this many records read in a step (all kinds, all sources) its controls are judged concurrently.
+    static let concurrentEvaluationRecords = 2_000
+
+    /// The records a step's reads hold, every kind of every source together.
+    static func records(in reads: [FactReads.Key: FactReads.Outcome]) -> Int {
+        reads.values.reduce(0) { total, outcome in
+            guard case .read(let facts) = outcome else { return total }
+            return total + facts.recordCount
+        }
     }
 
     /// What a control needs read, or the error that stops it before any read.
@@ -129,6 +145,17 @@ package struct ControlRunner: Sendable {
     fileprivate static func failure(_ control: Control, _ message: String) -> CheckResult {
         CheckResult(resource: ResourceRef(id: "control:\(control.id)", name: control.title, kind: "control"),
                     status: .error(message), expected: "the check runs", observed: message)
+    }
+}
+
+extension Facts {
+    /// Records held, every kind together: how much judging them costs, roughly.
+    var recordCount: Int {
+        let lists: [Int?] = [people?.count, accounts?.count, buckets?.count, networkRules?.count, auditTrails?.count, repositories?.count,
+                             training?.count, vendors?.count, devices?.count, vulnerabilities?.count, reviews?.count,
+                             passwordPolicies?.count, databases?.count, encryptionKeys?.count, findings?.count, integrations?.count,
+                             attestations?.count]
+        return lists.reduce(problems.count) { $0 + ($1 ?? 0) }
     }
 }
 

@@ -61,12 +61,13 @@ package struct AlertEngine: Sendable {
     /// error is its outcome. The other runs, their alerts and evidence are committed. An error from SQLite itself
     /// (disk full, I/O, a refused write) aborts the whole write instead — nothing of the step is committed and it is
     /// thrown — so the step is retried as after a crash, and nothing it decided (a reminder) waits a cadence. Each
-    /// outcome is in `runs`' order.
+    /// outcome is in `runs`' order. `atEnd` runs last in the same transaction, after every run.
     package func reconcile(step runs: [StepRun], at: Date,
-                           andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in }) throws -> [Result<RunSummary, any Error>] {
+                           andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in },
+                           atEnd: (StoreTransaction) throws -> Void = { _ in }) throws -> [Result<RunSummary, any Error>] {
         let digests = runs.map { Self.digest($0.results) }
         return try database.write { tx in
-            try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
+            let outcomes = try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
                 do {
                     return .success(try tx.savepoint {
                         let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx)
@@ -79,6 +80,8 @@ package struct AlertEngine: Sendable {
                     return .failure(error)
                 }
             }
+            try atEnd(tx)
+            return outcomes
         }
     }
 
@@ -98,7 +101,7 @@ package struct AlertEngine: Sendable {
     private func recordRun(_ run: CheckRunRecord, errors: [String], tx: StoreTransaction) throws {
         try tx.recordRun(run)
         try tx.appendEvidence(kind: "control_run", subject: "control:\(run.control)", at: run.at,
-                              data: ControlRunEvidence(run: run, errors: errors, digestFormat: Self.digestFormat))
+                              canonicalData: ControlRunEvidence(run: run, errors: errors, digestFormat: Self.digestFormat).canonical)
     }
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Logging
 import Store
+import Synchronization
 
 /// Which controls are due when: each automated control runs every `cadence` after its last recorded run, and at
 /// once if it never ran; a manual control is evaluated (has its evidence come in?) daily, or at its cadence when
@@ -38,6 +39,8 @@ package struct ControlScheduler: Sendable {
 
     /// Direct messages before deadlines (training, attestations), decided in each run's transaction.
     let reminders: Reminders
+    /// The last runs read, shared by copies of this scheduler (the loop asks every step, two or three times).
+    private let lastRunsRead = LastRunsRead()
 
     package init(engine: AlertEngine, runner: ControlRunner, start: Date, logger: Logger = Logger(label: "soc2bot.scheduler")) {
         self.plan = SchedulePlan(controls: engine.config.controls)
@@ -49,7 +52,19 @@ package struct ControlScheduler: Sendable {
     }
 
     package func nextDue() throws -> Date? {
-        plan.nextDue(lastRuns: try engine.database.read { try $0.lastRuns() }, start: start)
+        plan.nextDue(lastRuns: try lastRuns(), start: start)
+    }
+
+    /// The last run of each planned control: read along the index (`lastRuns(of:)`) only when a run was recorded since
+    /// the last read (`newestRunID`, by anyone: this loop, a webhook's run, another process); else the runs read then.
+    private func lastRuns() throws -> [ControlID: Date] {
+        try engine.database.read { tx in
+            let newest = try tx.newestRunID()
+            if let known = lastRunsRead.runs(ifNewest: newest) { return known }
+            let runs = try tx.lastRuns(of: plan.controls.map(\.id))
+            lastRunsRead.keep(runs, newest: newest)
+            return runs
+        }
     }
 
     /// Runs every control due at `now`: reads and evaluates each, then records them all in one write transaction with
@@ -57,8 +72,7 @@ package struct ControlScheduler: Sendable {
     /// fails (a damaged row) is rolled back alone; once the others are committed, its error is thrown.
     @discardableResult
     package func runDue(at now: Date) async throws -> [AlertEngine.RunSummary] {
-        let lastRuns = try engine.database.read { try $0.lastRuns() }
-        return try await run(plan.due(at: now, lastRuns: lastRuns, start: start), at: now)
+        try await run(plan.due(at: now, lastRuns: try lastRuns(), start: start), at: now)
     }
 
     /// Runs one control now, whatever its cadence (`soc2bot check`).
@@ -82,7 +96,24 @@ package struct ControlScheduler: Sendable {
         }
         guard !runs.isEmpty else { return [] }
         var summaries: [AlertEngine.RunSummary] = []
-        for (run, outcome) in zip(runs, try engine.reconcile(step: runs, at: now, andThen: { run, tx in try decide(run.control, run.results, at: now, tx: tx) })) {
+        // The run requests standing when the step's write began: read once, in its transaction, so each run clears its
+        // own (if any) without a statement per control.
+        var requested: Set<ControlID>?
+        // Each run records one row at `now`: when the step's write holds exactly those since the last runs were read,
+        // they are those runs moved on to `now` (the next question then needs no read along the index).
+        let known = lastRunsRead.current
+        var advanced: (newest: Int64?, runs: [ControlID: Date])?
+        let outcomes = try engine.reconcile(step: runs, at: now, andThen: { run, tx in
+            if requested == nil { requested = Set(try tx.requestedRuns()) }
+            try decide(run.control, run.results, requested: requested ?? [], at: now, tx: tx)
+        }, atEnd: { tx in
+            guard let known, try tx.runsRecorded(after: known.newest) == runs.count else { return }
+            var moved = known.runs
+            for run in runs { moved[run.control.id] = max(moved[run.control.id] ?? now, now) }
+            advanced = (try tx.newestRunID(), moved)
+        })
+        if let advanced { lastRunsRead.keep(advanced.runs, newest: advanced.newest) }
+        for (run, outcome) in zip(runs, outcomes) {
             switch outcome {
             case .success(let summary):
                 report(summary)
@@ -103,9 +134,9 @@ package struct ControlScheduler: Sendable {
     /// What a run decides besides alerts, in the run's transaction. The reminders are queued there: once the run is
     /// recorded the control is not due again for a cadence, so reminders decided after a separate commit were lost to a
     /// crash in between for that long. So is a request to run it (`requestRuns`) answered: with this run, not before it.
-    private func decide(_ control: Control, _ results: [CheckResult], at now: Date, tx: StoreTransaction) throws {
+    private func decide(_ control: Control, _ results: [CheckResult], requested: Set<ControlID>, at now: Date, tx: StoreTransaction) throws {
         _ = try reminders.queue(control, results: results, at: now, tx: tx)
-        try tx.clearRunRequest(control.id, ranAt: now)
+        if requested.contains(control.id) { try tx.clearRunRequest(control.id, ranAt: now) }
     }
 
     /// Says where operators look what a run found beyond the ledger.
@@ -123,4 +154,15 @@ package struct ControlScheduler: Sendable {
             ])
         }
     }
+}
+
+/// The last run of each planned control as read when the newest run row was `newest`: valid while it still is.
+private final class LastRunsRead: Sendable {
+    private let state = Mutex<(newest: Int64?, runs: [ControlID: Date])?>(nil)
+    func runs(ifNewest newest: Int64?) -> [ControlID: Date]? {
+        state.withLock { state in state.flatMap { $0.newest == newest ? $0.runs : nil } }
+    }
+    func keep(_ runs: [ControlID: Date], newest: Int64?) { state.withLock { $0 = (newest, runs) } }
+    /// What is kept, if anything.
+    var current: (newest: Int64?, runs: [ControlID: Date])? { state.withLock { $0 } }
 }

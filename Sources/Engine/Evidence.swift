@@ -16,6 +16,33 @@ struct ControlRunEvidence: Encodable {
         control = run.control; passed = run.passed; failed = run.failed; self.errors = run.errors
         digest = run.digest; self.digestFormat = digestFormat; errorMessages = errors
     }
+
+    /// This payload as `CanonicalJSON.encode` writes it, byte for byte (keys sorted: control, digest, digestFormat,
+    /// errorMessages, errors, failed, passed), written without an encoder: every control run of every step appends
+    /// one, and the encoder was a tenth of a step's time.
+    var canonical: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(192 + errorMessages.reduce(0) { $0 + $1.utf8.count + 3 })
+        CanonicalJSON.appendRaw(#"{"control":"#, to: &out)
+        CanonicalJSON.appendString(control.rawValue, to: &out)
+        CanonicalJSON.appendRaw(#","digest":"#, to: &out)
+        CanonicalJSON.appendString(digest, to: &out)
+        CanonicalJSON.appendRaw(#","digestFormat":"#, to: &out)
+        CanonicalJSON.appendString(digestFormat, to: &out)
+        CanonicalJSON.appendRaw(#","errorMessages":["#, to: &out)
+        for (index, message) in errorMessages.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.appendString(message, to: &out)
+        }
+        CanonicalJSON.appendRaw(#"],"errors":"#, to: &out)
+        CanonicalJSON.appendInteger(Int64(errors), to: &out)
+        CanonicalJSON.appendRaw(#","failed":"#, to: &out)
+        CanonicalJSON.appendInteger(Int64(failed), to: &out)
+        CanonicalJSON.appendRaw(#","passed":"#, to: &out)
+        CanonicalJSON.appendInteger(Int64(passed), to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }
 
 /// Ledger payload of a new alert.

@@ -12,6 +12,9 @@ package struct LedgerEntry<Payload: Encodable>: Encodable {
     package var kind: String
     package var subject: String?
     package var data: Payload
+    package init(seq: Int64, at: String, kind: String, subject: String?, data: Payload) {
+        self.seq = seq; self.at = at; self.kind = kind; self.subject = subject; self.data = data
+    }
 }
 
 /// The head of the chain after an append.
@@ -49,13 +52,36 @@ package enum EvidenceLedger {
     /// entry was recorded, in chain order; the payload keeps the event's own times.
     @discardableResult
     package static func append<P: Encodable>(_ db: Database, kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
+        try append(db, kind: kind, subject: subject, at: at, canonicalData: Array(try CanonicalJSON.encode(data)))
+    }
+
+    /// The same with the payload already written as `CanonicalJSON` would write it (the hot entries, a control run's,
+    /// are written by hand). The entry around it is written here without an encoder, byte for byte what
+    /// `CanonicalJSON.encode(LedgerEntry(…))` gives: keys sorted, `subject` left out when nil.
+    @discardableResult
+    package static func append(_ db: Database, kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?[0] as Int64? ?? 0) + 1
         let prev: Data = last?[1] ?? genesis
         var time = TimeText.iso(at)
         // ISO texts of one width sort as times.
         if let headTime = last?[2] as String?, time < headTime { time = headTime }
-        let entry = try CanonicalJSON.encode(LedgerEntry(seq: seq, at: time, kind: kind, subject: subject, data: data))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(canonicalData.count + 96 + kind.utf8.count + (subject?.utf8.count ?? 0))
+        CanonicalJSON.appendRaw(#"{"at":"#, to: &bytes)
+        CanonicalJSON.appendString(time, to: &bytes)
+        CanonicalJSON.appendRaw(#","data":"#, to: &bytes)
+        bytes.append(contentsOf: canonicalData)
+        CanonicalJSON.appendRaw(#","kind":"#, to: &bytes)
+        CanonicalJSON.appendString(kind, to: &bytes)
+        CanonicalJSON.appendRaw(#","seq":"#, to: &bytes)
+        CanonicalJSON.appendInteger(seq, to: &bytes)
+        if let subject {
+            CanonicalJSON.appendRaw(#","subject":"#, to: &bytes)
+            CanonicalJSON.appendString(subject, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        let entry = Data(bytes)
         let hash = chainHash(prev: prev, entry: entry)
         try db.cachedStatement(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [seq, time, kind, subject, entry, prev, hash])
@@ -120,7 +146,7 @@ package enum EvidenceLedger {
 
     /// The time of the head entry (nil for an empty ledger): no later entry is dated before it.
     package static func headTime(_ db: Database) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT at FROM ledger ORDER BY seq DESC LIMIT 1").flatMap(TimeText.parse)
+        try String.fetchOne(db.cachedStatement(sql: "SELECT at FROM ledger ORDER BY seq DESC LIMIT 1")).flatMap(TimeText.parse)
     }
 
     /// The ledger kind recording that the append-only triggers were put back.

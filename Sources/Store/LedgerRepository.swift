@@ -8,6 +8,10 @@ package protocol LedgerRepository {
     @discardableResult
     func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead
 
+    /// The same with the payload already in `CanonicalJSON`'s bytes (an entry written by hand on a hot path).
+    @discardableResult
+    func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead
+
     /// Recomputes the whole chain and names the first entry that does not verify.
     func verifyLedger() throws -> LedgerVerdict
 

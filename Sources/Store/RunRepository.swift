@@ -21,6 +21,17 @@ package protocol RunRepository {
     /// The time of each control's most recent run. Costs one index seek per control, however long the history.
     func lastRuns() throws -> [ControlID: Date]
 
+    /// The time of the most recent run of each of `controls` that ever ran: one seek per control, however long the
+    /// history (what every scheduler step asks).
+    func lastRuns(of controls: [ControlID]) throws -> [ControlID: Date]
+
+    /// The id of the newest check run recorded (nil: none yet). Ids only grow and runs are never changed or deleted,
+    /// so an unchanged id means no run was recorded since: what lets the scheduler keep the last runs it read.
+    func newestRunID() throws -> Int64?
+
+    /// How many check runs were recorded after the one with id `id` (nil: all of them).
+    func runsRecorded(after id: Int64?) throws -> Int
+
     /// The controls that recorded a run in `period` (a half-open interval); one index seek per control.
     func controlsRun(in period: DateInterval) throws -> Set<ControlID>
 

@@ -79,3 +79,31 @@ struct StepReadsTests {
         #expect(results[1].map(\.status).sorted { $0.label < $1.label } == [.fail, .pass])
     }
 }
+
+/// A step judges its controls one after another when its facts are few, concurrently when they are many; the results
+/// are the same either way.
+@Suite("Step evaluation")
+struct StepEvaluationTests {
+    @Test
+    func aStepWithManyRecordsIsJudgedAsItsControlsAreOneByOne() async throws {
+        // Given a step over enough buckets to be judged concurrently, some public
+        let buckets = (0..<ControlRunner.concurrentEvaluationRecords).map {
+            Bucket(provider: "S3", name: "b\($0)", encryption: .customerManaged, isPublic: $0 % 11 == 0)
+        }
+        let source = CountingSource("aws", Facts(buckets: buckets))
+        let runner = ControlRunner(sources: [source], maxConcurrency: 3)
+        let controls = [StepReadsTests.control("encrypted", "storage_encryption"), StepReadsTests.control("public", "storage_public_access"),
+                        StepReadsTests.control("public-2", "storage_public_access")]
+        var alone: [[CheckResult]] = []
+        for control in controls { alone.append(await runner.run(control, at: CheckFixture.now)) }
+
+        // When they run together
+        let together = await runner.run(controls, at: CheckFixture.now)
+
+        // Then the results are the same, in the controls' order
+        #expect(ControlRunner.records(in: [FactReads.Key(source: 0, id: "aws", kind: .buckets): .read(Facts(buckets: buckets))])
+                >= ControlRunner.concurrentEvaluationRecords)
+        #expect(together == alone)
+        #expect(together[1].filter { $0.status == .fail }.count == (buckets.count + 10) / 11)
+    }
+}

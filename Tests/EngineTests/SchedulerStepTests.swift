@@ -50,3 +50,49 @@ struct SchedulerStepTests {
         #expect(source.reads(.buckets) == 2 && source.reads(.accounts) == 2)
     }
 }
+
+/// The scheduler keeps the last runs it read while no run is recorded; a run recorded by anyone else (a webhook's run,
+/// `soc2bot check`, another process) is seen by its next question.
+@Suite("Scheduler last runs")
+struct SchedulerLastRunsTests {
+    @Test
+    func aRunRecordedElsewhereBetweenTwoStepsMovesTheNextDueTime() async throws {
+        // Given a control run by the scheduler at t0 (due again an hour on), and asked about once more since
+        let t0 = EngineFixtures.t0
+        let engine = try EngineFixtures.engine()
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: [StaticBuckets()]), start: t0,
+                                         logger: EngineFixtures.logger)
+        try await scheduler.runDue(at: t0)
+        #expect(try scheduler.nextDue() == t0 + 3_600)
+        #expect(try scheduler.nextDue() == t0 + 3_600)
+
+        // When the control's run is recorded half an hour later by another writer of the same database
+        try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("s3:exports", .pass)], at: t0 + 1_800)
+
+        // Then the scheduler's next due time counts from that run, and nothing is due before it
+        #expect(try scheduler.nextDue() == t0 + 5_400)
+        #expect(try await scheduler.runDue(at: t0 + 3_600).isEmpty)
+        #expect(try await scheduler.runDue(at: t0 + 5_400).map(\.control) == [engine.config.controls[0].id])
+    }
+}
+
+extension SchedulerLastRunsTests {
+    @Test
+    func aRunRecordedElsewhereJustBeforeAStepsWriteIsNotLostByIt() async throws {
+        // Given the scheduler's last runs read after its run at t0
+        let t0 = EngineFixtures.t0
+        let engine = try EngineFixtures.engine()
+        let control = engine.config.controls[0]
+        let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: [StaticBuckets()]), start: t0,
+                                         logger: EngineFixtures.logger)
+        try await scheduler.runDue(at: t0)
+        #expect(try scheduler.nextDue() == t0 + 3_600)
+
+        // When another writer records a run at t0 + 30 min, and then the scheduler runs the control (asked, not due) at t0 + 15 min
+        try engine.reconcile(control, results: [EngineFixtures.result("s3:exports", .pass)], at: t0 + 1_800)
+        _ = try await scheduler.runOnce(control, at: t0 + 900)
+
+        // Then the latest run is the other writer's, and the control is next due an hour after it
+        #expect(try scheduler.nextDue() == t0 + 5_400)
+    }
+}

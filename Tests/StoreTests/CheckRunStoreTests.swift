@@ -10,7 +10,8 @@ import Testing
 struct CheckRunStoreTests {
     /// The reads seek along the `check_run_control` index once per control; a plan that scans the runs (as a
     /// `GROUP BY control_id` over every row did) makes a year of history cost every step minutes.
-    @Test(arguments: [(SQLiteTransaction.lastRunsSQL, 0), (SQLiteTransaction.latestRunsSQL, 1), (SQLiteTransaction.controlsRunSQL, 2)])
+    @Test(arguments: [(SQLiteTransaction.lastRunsSQL, 0), (SQLiteTransaction.latestRunsSQL, 1), (SQLiteTransaction.controlsRunSQL, 2),
+                     (SQLiteTransaction.lastRunOfControlsSQL(count: 3), 3)])
     func latestRunReadsSeekTheIndexInsteadOfScanningEveryRun(sql: String, parameters: Int) throws {
         let database = try BotDatabase.inMemory()
         let plan = try database.writer.read { db in

@@ -8,6 +8,8 @@ import GRDB
 package struct SQLiteBackend: StoreBackend {
     package let writer: any DatabaseWriter
     package let path: String
+    /// Alert and track bodies decoded lately, by their bytes (`DecodedRows`): a step re-reads them unchanged.
+    let decoded = DecodedRows()
 
     package var location: String { path }
 
@@ -67,12 +69,12 @@ package struct SQLiteBackend: StoreBackend {
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db)) } }
+        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db, decoded: decoded)) } }
     }
 
     /// Runs `body` on a consistent read snapshot.
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.read { db in try body(SQLiteTransaction(db: db)) } }
+        try Self.naming(path, opening: false) { try writer.read { db in try body(SQLiteTransaction(db: db, decoded: decoded)) } }
     }
 
     package func close() throws {

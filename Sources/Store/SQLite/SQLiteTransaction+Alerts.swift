@@ -11,7 +11,7 @@ extension SQLiteTransaction: AlertRepository {
                                     arguments: [control.rawValue])
         var result: [String: Alert] = [:]
         for row in rows {
-            let alert = try StoredRow(row, table: "alert").json(1, Alert.self)
+            let alert = try alertBody(StoredRow(row, table: "alert"))
             result[alert.resourceKey] = alert
         }
         return result
@@ -19,7 +19,12 @@ extension SQLiteTransaction: AlertRepository {
 
     package func alert(_ id: AlertID) throws -> Alert? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM alert WHERE id = ?"), arguments: [id.rawValue]) else { return nil }
-        return try StoredRow(row, table: "alert").json(1, Alert.self)
+        return try alertBody(StoredRow(row, table: "alert"))
+    }
+
+    /// The alert in `row`'s body (column 1; column 0 its id), decoded once for the same bytes (`DecodedRows`).
+    private func alertBody(_ row: StoredRow) throws -> Alert {
+        try memoised(row, key: "alert:\(try row(0, Int64.self))", Alert.self)
     }
 
     /// The newest episode of `control`'s alert on `resourceKey`, ended or not: one seek along `alert_control`.
@@ -72,7 +77,7 @@ extension SQLiteTransaction: AlertRepository {
             failingSince: draft.failingSince, openedAt: at, slaDeadline: draft.policyDeadline ?? at.addingTimeInterval(sla))
         alert.policyDeadline = draft.policyDeadline
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), body = ? WHERE id = ?")
-            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try StoreJSON.encode(alert), alert.id.rawValue])
+            .execute(arguments: StatementArguments(try Self.factArguments(alert.facts)) + [try encodedKeeping(alert, key: "alert:\(alert.id.rawValue)"), alert.id.rawValue])
         return alert
     }
 
@@ -80,7 +85,7 @@ extension SQLiteTransaction: AlertRepository {
     package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
         try db.cachedStatement(sql: "UPDATE alert SET \(Self.factColumns), version = ?, body = ? WHERE id = ? AND version = ?")
             .execute(arguments: StatementArguments(try Self.factArguments(alert.facts))
-                        + [alert.version, try StoreJSON.encode(alert), alert.id.rawValue, expectedVersion])
+                        + [alert.version, try encodedKeeping(alert, key: "alert:\(alert.id.rawValue)"), alert.id.rawValue, expectedVersion])
         if db.changesCount == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
     }
 

@@ -10,6 +10,11 @@ extension SQLiteTransaction: LedgerRepository {
         try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, data: data)
     }
 
+    @discardableResult
+    package func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
+        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+    }
+
     package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }
     package func ledgerHead() throws -> LedgerHead? { try EvidenceLedger.head(db) }
     /// The head entry's time (nil: empty ledger); no entry appended later is dated before it.
@@ -25,12 +30,12 @@ extension SQLiteTransaction: LedgerRepository {
 
     /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
     package func evidence(subject: String) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq", arguments: [subject])
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq"), arguments: [subject])
     }
 
     /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.
     package func evidence(subjectPrefix prefix: String) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq",
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq"),
                           arguments: [prefix, prefix + "\u{10FFFF}"])
     }
 
@@ -62,7 +67,7 @@ extension SQLiteTransaction: LedgerRepository {
 
     /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
     package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1"), arguments: [subject, kind])
             .flatMap(TimeText.parse)
     }
 

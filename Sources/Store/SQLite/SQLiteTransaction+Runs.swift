@@ -11,7 +11,8 @@ extension SQLiteTransaction: RunRepository {
                                        arguments: [control.rawValue])
         while let cursorRow = try rows.next() {
             let row = StoredRow(cursorRow, table: "resource_track")
-            result[try row(0, String.self)] = try row.json(1, ResourceTrack.self)
+            let resource = try row(0, String.self)
+            result[resource] = try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self)
         }
         return result
     }
@@ -19,9 +20,11 @@ extension SQLiteTransaction: RunRepository {
     package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO resource_track (control_id, resource_id, body) VALUES (?, ?, ?)")
         for track in tracks {
-            try statement.execute(arguments: [control.rawValue, track.resource.id, try StoreJSON.encode(track)])
+            try statement.execute(arguments: [control.rawValue, track.resource.id, try encodedKeeping(track, key: Self.trackKey(control, track.resource.id))])
         }
     }
+
+    private static func trackKey(_ control: ControlID, _ resource: String) -> String { "track:\(control.rawValue)\u{0}\(resource)" }
 
     package func forgetTracks(_ resourceIDs: [String], control: ControlID) throws {
         let statement = try db.cachedStatement(sql: "DELETE FROM resource_track WHERE control_id = ? AND resource_id = ?")
@@ -85,9 +88,37 @@ extension SQLiteTransaction: RunRepository {
                                 arguments: [period.start.timeIntervalSinceReferenceDate, period.end.timeIntervalSinceReferenceDate]).map(ControlID.init))
     }
 
+    /// `lastRuns(of:)`'s query for `count` controls (`count` ≥ 1), exposed so a test can check its plan seeks rather
+    /// than scans: per control, one seek to its newest run along `check_run_control`, all in one statement. A run whose
+    /// time is not a number (edited outside soc2bot) sorts last and is picked, so the damage is reported, not skipped.
+    package static func lastRunOfControlsSQL(count: Int) -> String {
+        "SELECT r.id, r.control_id, r.at FROM (VALUES " + Array(repeating: "(?)", count: max(1, count)).joined(separator: ", ") + ") AS c "
+            + "JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = c.column1 ORDER BY at DESC, id DESC LIMIT 1)"
+    }
+
+    package func lastRuns(of controls: [ControlID]) throws -> [ControlID: Date] {
+        guard !controls.isEmpty else { return [:] }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.lastRunOfControlsSQL(count: controls.count)),
+                                       arguments: StatementArguments(controls.map(\.rawValue)))
+        var result: [ControlID: Date] = [:]
+        while let raw = try rows.next() {
+            let row = StoredRow(raw, table: "check_run")
+            result[ControlID(try row(1, String.self))] = try row.date(2)
+        }
+        return result
+    }
+
+    package func newestRunID() throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM check_run"))
+    }
+
+    package func runsRecorded(after id: Int64?) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM check_run WHERE id > ?"), arguments: [id ?? 0]) ?? 0
+    }
+
     /// When `control` first ran (nil: never) — uses the `check_run_control` index.
     package func firstRun(of control: ControlID) throws -> Date? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?", arguments: [control.rawValue]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?"), arguments: [control.rawValue]) else { return nil }
         return try StoredRow(row, table: "check_run").optionalDate(1)
     }
 

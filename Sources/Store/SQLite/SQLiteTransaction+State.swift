@@ -5,11 +5,11 @@ extension SQLiteTransaction: StateRepository {
     // MARK: Cursors
 
     package func cursor(_ name: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM cursor WHERE name = ?"), arguments: [name])
     }
 
     package func setCursor(_ name: String, _ value: String) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)", arguments: [name, value])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO cursor (name, value) VALUES (?, ?)").execute(arguments: [name, value])
     }
 
     // MARK: Replay cache

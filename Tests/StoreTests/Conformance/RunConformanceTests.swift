@@ -44,6 +44,8 @@ struct RunConformanceTests {
         // a half-open period: b's run at its start counts, c's at its end does not
         #expect(ran == [ControlID("a"), ControlID("b")])
         #expect(try database.read { try $0.checkRunCount() } == 7)
+        // and the scheduler's per-control read agrees, for the controls it asks about (one never ran)
+        #expect(try database.read { try $0.lastRuns(of: [ControlID("c"), ControlID("a"), ControlID("new")]) } == [ControlID("a"): t0 + 300, ControlID("c"): t0 + 900])
     }
 
     @Test(arguments: StoreFactory.all)
