@@ -172,6 +172,18 @@ struct SourceLimiterTests {
             == SourceLimits(maxConcurrency: 4, requestsPerSecond: 2.5))
     }
 
+    /// A kind may declare its own limiter default: `aws` keeps 64 requests in flight (enough to overlap real AWS round
+    /// trips), the others 16; a value written in the manifest wins either way.
+    @Test
+    func aKindsOwnLimiterDefaultApplies() throws {
+        let aws = try #require(SourceRegistry.kind(named: "aws")).settings
+        let github = try #require(SourceRegistry.kind(named: "github")).settings
+        #expect(try SourceLimits(source: "aws", settings: [:], specs: aws).maxConcurrency == 64)
+        #expect(try SourceLimits(source: "gh", settings: [:], specs: github).maxConcurrency == 16)
+        #expect(try SourceLimits(source: "aws", settings: ["max_concurrency": .number(8)], specs: aws).maxConcurrency == 8)
+        #expect(throws: SourceError.self) { try SourceLimits(source: "aws", settings: ["max_concurrency": .number(0)], specs: aws) }
+    }
+
     /// A step reads its sources concurrently: while one source waits out a 429's Retry-After, another source's reads
     /// complete (its sleep holds until the other source has answered — with controls read one after another, it
     /// would never be), and the throttled source's controls are then judged on its retried read.
