@@ -15,10 +15,10 @@ func benchAWS() async throws -> [BenchRow] {
     }
     let sizes = environment["SOC2BOT_BENCH_AWS_SIZES"] ?? "?"
     let latency = environment["SOC2BOT_BENCH_AWS_LATENCY"].map { "\($0) ms added a request" } ?? "no added latency"
-    let transport = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 60)))
+    let transport = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 60), clock: SystemClock()))
     let source = try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                     settings: ["endpoint": .string(endpoint)]),
-                               environment: ["K": "AKIDSOC2BOTBENCH", "S": "bench"], transport: transport)
+                               environment: ["K": "AKIDSOC2BOTBENCH", "S": "bench"], transport: transport, clock: SystemClock())
     let kinds: Set<FactKind> = [.buckets, .accounts, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys]
     func cpuSeconds() -> Double {
         var usage = rusage()

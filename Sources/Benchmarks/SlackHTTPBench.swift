@@ -147,9 +147,9 @@ final class SlackBenchBot: Sendable {
         // The Web API is not called for these commands (people are mapped by Slack id); a transport that fails loudly
         // would show up as errors.
         let api = SlackWebAPI(token: "xoxb-bench", transport: UnreachableTransport())
-        let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api), api: api,
+        let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api, clock: commands.clock), api: api,
                                              settings: slackConfig.chat.slack!, doorbell: Doorbell(), transport: UnreachableTransport(),
-                                             logger: logger)
+                                             logger: logger, answerClock: commands.clock)
         let routes = InboundRoutes(slack: SlackHTTPEndpoint(interactions: interactions, signingSecret: secret, logger: logger))
         var configuration = configuration
         configuration.capturedHeaders = InboundRoutes.capturedHeaders

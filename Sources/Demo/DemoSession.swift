@@ -73,7 +73,7 @@ package struct DemoSession: Sendable {
             initial.vendors[index].ownerEmail = config.person(owner)?.email
         }
         let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: initial, renewals: database)
-        let sources = Bot.sources(for: config) { _ in world }
+        let sources = Bot.sources(for: config, clock: clock) { _ in world }
         let engine = AlertEngine(config: config, database: database)
         let driver = ScenarioDriver(scenario: scenario, world: world, commands: CommandHandler(engine: engine, clock: clock),
                                     database: database, say: say)

@@ -21,7 +21,7 @@ struct Run: AsyncParsableCommand {
         var surfaces: [any ChatSurface]
         let matrix: MatrixSession?
         do {
-            surfaces = try Bot.surfaces(for: config, extra: [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }])
+            surfaces = try Bot.surfaces(for: config, clock: systemClock, extra: [TerminalSurface(platform: .terminal, colour: false) { output.write($0) }])
             matrix = try await Bot.matrixSession(for: config)
             if let matrix { surfaces.append(MatrixSurface(client: matrix.client, userID: matrix.userID)) }
         } catch {
@@ -35,8 +35,8 @@ struct Run: AsyncParsableCommand {
             logger.debug("\(platform.rawValue) is not configured (chat.\(platform.rawValue)): messages routed there stay queued in the outbox",
                          metadata: ["chat.platform": "\(platform.rawValue)"])
         }
-        let clock = SystemClock()
-        let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
+        let clock = systemClock
+        let sources = Bot.sources(for: config, clock: clock) { try demoWorld(for: $0, manifests: common.manifests, now: clock.now()) }
         let anchoring: LedgerAnchoring?
         do {
             anchoring = try LedgerAnchoring.configured(config, database: database, environment: ProcessInfo.processInfo.environment)
@@ -52,7 +52,7 @@ struct Run: AsyncParsableCommand {
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
         let inbound: [any Service]
         do {
-            inbound = try bot.inboundServices(matrix: matrix, logger: logger)
+            inbound = try bot.inboundServices(matrix: matrix, wireClock: clock, logger: logger)
         } catch {
             standardError("soc2bot run: \(error); nothing was started.")
             throw Exit.errors

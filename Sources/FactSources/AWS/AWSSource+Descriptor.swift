@@ -19,5 +19,5 @@ extension AWSSource {
             SettingSpec("external_id", .string, help: "the external id the member roles require"),
             SettingSpec("include_base_account", .bool, default: "true", help: "also read the account the credentials belong to"),
             SettingSpec("change_lookups", .integer, default: "20", help: "CloudTrail `LookupEvents` calls per run to date failing resources (0 turns them off)"),
-        ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -28,7 +28,7 @@ package struct AWSSource: FactSource {
 
     /// Reads credentials from `environment` by the variable names in `config`; throws when one is missing.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let keyVariable = config.credentialVariables["access_key_id"] ?? "AWS_ACCESS_KEY_ID"
         let secretVariable = config.credentialVariables["secret_access_key"] ?? "AWS_SECRET_ACCESS_KEY"
@@ -45,7 +45,7 @@ package struct AWSSource: FactSource {
             }
             endpoint = url
         }
-        client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
+        client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, clock: clock)
         let configured = config.settings["regions"]?.strings ?? []
         regions = configured.isEmpty ? ["us-east-1"] : configured
         assumeRoles = config.settings["assume_roles"]?.strings ?? []

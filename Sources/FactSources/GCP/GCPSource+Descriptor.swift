@@ -17,5 +17,5 @@ extension GCPSource {
             SettingSpec("storage_url", .url, help: "the Cloud Storage API (default Google's)"),
             SettingSpec("compute_url", .url, help: "the Compute Engine API (default Google's)"),
             SettingSpec("resource_manager_url", .url, help: "the Resource Manager API (default Google's)"),
-        ]), factory: { try GCPSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try GCPSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

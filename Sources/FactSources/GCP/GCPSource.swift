@@ -35,10 +35,9 @@ package struct GCPSource: FactSource {
     static let defaultKeyVariable = "GCP_SERVICE_ACCOUNT_KEY"
 
     /// Reads the key from the variable `config` names for `service_account_key` (else `settings.key_file`) and
-    /// checks the settings; throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    /// checks the settings; throws `SourceError.unavailable` saying what to set. `clock` waits out throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let projects = (config.settings["projects"]?.strings ?? []).filter { !$0.isEmpty }
         guard !projects.isEmpty else {
@@ -51,7 +50,7 @@ package struct GCPSource: FactSource {
             try APIURL.setting(config.settings[name]?.string ?? fallback, name: name, source: config.id)
         }
         let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: nil, scopes: [GCPClient.scope], tokenURL: try key.tokenURL(config: config),
-                                            sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now,
+                                            sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction,
                                             refusalHints: GCPClient.refusalHints)
         client = GCPClient(source: config.id, auth: auth, storageURL: try url("storage_url", "https://storage.googleapis.com"),
                            computeURL: try url("compute_url", "https://compute.googleapis.com"),

@@ -18,7 +18,7 @@ package struct OCSFSource: FactSource {
     let now: @Sendable () -> Date
 
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         guard let path = config.settings["path"]?.string?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.path to the scanner's OCSF JSON output (a file or a directory of scans)")
@@ -32,7 +32,7 @@ package struct OCSFSource: FactSource {
         } else {
             maxAge = 7 * 86_400
         }
-        self.now = now
+        self.now = clock.nowFunction
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
