@@ -104,6 +104,9 @@ package final class TestClock: BotClock {
         } onCancel: {
             state.withLock { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
         }
+        // A wait that passed at once still lets other tasks run, as a real one would: a retry loop on this clock
+        // must not hold a thread of the cooperative pool.
+        await Task.yield()
     }
 
     /// Returns once at least `count` tasks are sleeping on this clock (an event, not a poll): the point where a test
