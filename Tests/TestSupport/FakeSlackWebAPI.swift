@@ -147,13 +147,15 @@ package final class FakeSlackWebAPI: HTTPTransport {
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
-            let held = state.withLock { s in
-                guard s.held[request.url.lastPathComponent] != nil else { return false }
-                s.held[request.url.lastPathComponent]?.append(call)
-                return true
+        if state.withLock({ $0.held[request.url.lastPathComponent] != nil }) {
+            await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
+                let held = state.withLock { s in
+                    guard s.held[request.url.lastPathComponent] != nil else { return false }
+                    s.held[request.url.lastPathComponent]?.append(call)
+                    return true
+                }
+                if !held { call.resume() }
             }
-            if !held { call.resume() }
         }
         return state.withLock { s in
             let method = request.url.lastPathComponent
