@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // Pure values and rules: no IO, no clock reads.
+        // Pure values and rules: no IO; the one clock (BotClock), the only code that reads the wall clock or waits.
         .target(name: "Core"),
         // YAML manifests → Core configuration, with every problem reported at file:line:column.
         .target(name: "Manifests", dependencies: ["Core", .product(name: "Yams", package: "Yams")]),
@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], exclude: ["Fixtures"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core", "Checks"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",

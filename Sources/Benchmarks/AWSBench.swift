@@ -20,11 +20,11 @@ func benchAWS() async throws -> [BenchRow] {
     let concurrency = environment["SOC2BOT_BENCH_AWS_CONCURRENCY"].flatMap(Int.init) ?? SourceLimits.defaultMaxConcurrency
     let settings: [String: ConfigValue] = ["endpoint": .string(endpoint), "max_concurrency": .number(Double(concurrency))]
     // As `Bot.sources` builds a live client's transport: retries above the source's limiter.
-    let limiter = SourceLimiter(limits: try SourceLimits(source: "aws", settings: settings))
-    let transport = AWSRequestCounter(base: RetryingTransport(base: SourceLimitedTransport(base: URLSessionTransport(timeout: 60), limiter: limiter)))
+    let limiter = SourceLimiter(limits: try SourceLimits(source: "aws", settings: settings), clock: SystemClock())
+    let transport = AWSRequestCounter(base: RetryingTransport(base: SourceLimitedTransport(base: URLSessionTransport(timeout: 60), limiter: limiter), clock: SystemClock()))
     let source = try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                     settings: settings),
-                               environment: ["K": "AKIDSOC2BOTBENCH", "S": "bench"], transport: transport)
+                               environment: ["K": "AKIDSOC2BOTBENCH", "S": "bench"], transport: transport, clock: SystemClock())
     let kinds: Set<FactKind> = [.buckets, .accounts, .networkRules, .auditTrails, .passwordPolicies, .databases, .encryptionKeys]
     func cpuSeconds() -> Double {
         var usage = rusage()

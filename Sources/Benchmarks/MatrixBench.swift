@@ -40,7 +40,7 @@ func benchMatrix(commands count: Int) async throws -> [BenchRow] {
     let doorbell = Doorbell()
     let dispatcher = Dispatcher(database: database, surfaces: [MatrixSurface(client: bot, userID: botID)], clock: clock, logger: logger)
     let inbound = MatrixInbound(client: bot, userID: botID, commands: CommandHandler(engine: engine, clock: clock), doorbell: doorbell,
-                                logger: logger, pollTimeout: 30_000)
+                                logger: logger, wireClock: SystemClock(), pollTimeout: 30_000)
     try await inbound.syncOnce(timeout: 0)   // joins the room it was invited to
 
     // The alerts, posted before the clock starts.

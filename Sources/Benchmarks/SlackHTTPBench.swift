@@ -151,9 +151,9 @@ final class SlackBenchBot: Sendable {
         let api = SlackWebAPI(token: "xoxb-bench", transport: UnreachableTransport())
         let tasks = InboundTasks()
         tasksRunner = Task { [tasks] in try? await tasks.run() }
-        let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api), api: api,
+        let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api, clock: commands.clock), api: api,
                                              settings: slackConfig.chat.slack!, doorbell: Doorbell(), tasks: tasks, transport: UnreachableTransport(),
-                                             logger: logger)
+                                             logger: logger, answerClock: commands.clock)
         let routes = InboundRoutes(slack: SlackHTTPEndpoint(interactions: interactions, signingSecret: secret, logger: logger))
         var configuration = configuration
         configuration.capturedHeaders = InboundRoutes.capturedHeaders

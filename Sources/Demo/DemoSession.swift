@@ -73,7 +73,7 @@ package struct DemoSession: Sendable {
             initial.vendors[index].ownerEmail = config.person(owner)?.email
         }
         let world = DemoWorld(id: config.sources.first { $0.kind == "demo" }?.id ?? "demo", initial: initial, renewals: database)
-        let sources = Bot.sources(for: config) { _ in world }
+        let sources = Bot.sources(for: config, clock: clock) { _ in world }
         let end = scenario.start.addingTimeInterval(until ?? scenario.duration)
         let built = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                              start: scenario.start)

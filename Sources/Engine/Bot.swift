@@ -116,8 +116,8 @@ package struct Bot: Sendable {
     /// errors; a demo source whose scenario cannot be loaded says why (file:line:column).
     /// Each live client sends through its own `SourceLimiter` (its settings' `max_concurrency`, `requests_per_second`,
     /// and the server's Retry-After) on `transport`, the wire, with the retries above it: one throttled system waits
-    /// alone.
-    package static func sources(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+    /// alone. The clients, their limiters and retries time and wait on `clock`, the bot's.
+    package static func sources(for config: BotConfig, clock: any BotClock, environment: [String: String] = ProcessInfo.processInfo.environment,
                                 transport: any HTTPTransport = URLSessionTransport(),
                                 demoWorld: (SourceConfig) throws -> (any FactSource)?) -> [any FactSource] {
         config.sources.map { source in
@@ -135,9 +135,9 @@ package struct Bot: Sendable {
             default:
                 do {
                     let limiter = SourceLimiter(limits: try SourceLimits(source: source.id, settings: source.settings,
-                                                                            specs: SourceRegistry.kind(named: source.kind)?.settings ?? SettingSpec.sourceLimits))
-                    let limited = RetryingTransport(base: SourceLimitedTransport(base: transport, limiter: limiter))
-                    guard let client = try SourceRegistry.client(for: source, environment: environment, transport: limited) else {
+                                                                            specs: SourceRegistry.kind(named: source.kind)?.settings ?? SettingSpec.sourceLimits), clock: clock)
+                    let limited = RetryingTransport(base: SourceLimitedTransport(base: transport, limiter: limiter), clock: clock)
+                    guard let client = try SourceRegistry.client(for: source, environment: environment, transport: limited, clock: clock) else {
                         return UnavailableSource(config: source)
                     }
                     return client
@@ -161,8 +161,9 @@ package struct Bot: Sendable {
 
     /// The chat surfaces for the configuration: Slack when `chat.slack` is configured (its bot token read from
     /// the named environment variable), plus `extra` (the terminal). A configured platform whose token is missing
-    /// is an error: the bot must not start half-configured and silently queue every message.
-    package static func surfaces(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+    /// is an error: the bot must not start half-configured and silently queue every message. Slack's pacing runs on
+    /// `clock`, the bot's.
+    package static func surfaces(for config: BotConfig, clock: any BotClock, environment: [String: String] = ProcessInfo.processInfo.environment,
                                  transport: any HTTPTransport = URLSessionTransport(), extra: [any ChatSurface]) throws -> [any ChatSurface] {
         var surfaces = extra
         if let slack = config.chat.slack {
@@ -172,7 +173,7 @@ package struct Bot: Sendable {
             guard let base = URL(string: slack.apiBaseURL ?? "https://slack.com/api/") else {
                 throw SurfaceError(description: "chat.slack.api_base_url is not a URL")
             }
-            surfaces.append(SlackSurface(api: SlackWebAPI(baseURL: base, token: token, transport: transport)))
+            surfaces.append(SlackSurface(api: SlackWebAPI(baseURL: base, token: token, transport: transport), clock: clock))
         }
         return surfaces
     }

@@ -28,13 +28,15 @@ package struct BotRuntime: Sendable {
     ///   - demoWorld: the simulated systems for a `demo` source.
     /// - Throws: `Bot.SurfaceError` when a configured platform, secret or key is missing or refused: the bot must not
     ///   run half-connected.
-    package static func make(config: BotConfig, database: BotDatabase, clock: any BotClock, logger: Logger,
+    ///   - clock: the bot's time (simulated in a demo); `wireClock`: real time, for the platforms' own deadlines (Slack's
+    ///     3-second answer budget, Socket Mode's hello, Matrix sync's backoff).
+    package static func make(config: BotConfig, database: BotDatabase, clock: any BotClock, wireClock: any BotClock, logger: Logger,
                              environment: [String: String] = ProcessInfo.processInfo.environment,
                              transport: any HTTPTransport = URLSessionTransport(), terminal: (any ChatSurface)? = nil,
                              demoWorld: (SourceConfig) throws -> (any FactSource)?) async throws -> BotRuntime {
         // The terminal, and Slack and Matrix when configured. Messages routed to a platform without a surface stay
         // queued in the outbox, never dropped.
-        var surfaces = try Bot.surfaces(for: config, environment: environment, transport: transport, extra: terminal.map { [$0] } ?? [])
+        var surfaces = try Bot.surfaces(for: config, clock: clock, environment: environment, transport: transport, extra: terminal.map { [$0] } ?? [])
         let matrix = try await Bot.matrixSession(for: config, environment: environment, transport: transport)
         if let matrix { surfaces.append(MatrixSurface(client: matrix.client, userID: matrix.userID)) }
         // Manifests may route to platforms this deployment does not connect (the demo routes to all three): said at
@@ -53,11 +55,11 @@ package struct BotRuntime: Sendable {
         if config.ledgerAnchor?.checkpoints != nil, anchoring?.signer == nil {
             logger.warning("ledger.anchor.checkpoints is set but the trust-center key is not: anchors record no checkpoint until it is set")
         }
-        let sources = Bot.sources(for: config, environment: environment, transport: transport, demoWorld: demoWorld)
+        let sources = Bot.sources(for: config, clock: clock, environment: environment, transport: transport, demoWorld: demoWorld)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 60, ledgerAnchor: anchoring)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
-        let inbound = try bot.inboundServices(matrix: matrix, environment: environment, transport: transport, logger: logger)
+        let inbound = try bot.inboundServices(matrix: matrix, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
         return BotRuntime(bot: bot, surfaces: surfaces, inbound: inbound)
     }
 }

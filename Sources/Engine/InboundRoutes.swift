@@ -235,7 +235,7 @@ package struct DashboardEndpoint: Sendable {
                 let period = DateInterval(start: auditor.access.from, end: auditor.access.to)
                 return try engine.database.read { tx in
                     if request.path == "/audit" {
-                        return Self.html(try Dashboard.audit(config: config, store: tx, period: period, auditor: auditor.access.name, framework: framework, link: link))
+                        return Self.html(try Dashboard.audit(config: config, store: tx, period: period, auditor: auditor.access.name, now: now, framework: framework, link: link))
                     }
                     guard let id = AlertID(parsing: String(request.path.dropFirst("/audit/alerts/".count))),
                           let page = try Dashboard.alert(id, config: config, store: tx, within: period, link: link) else {

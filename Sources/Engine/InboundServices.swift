@@ -88,10 +88,12 @@ extension Bot {
     /// (with the session from `matrixSession`), and the
     /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
     /// environment variable is unset is an error: the bot must not run deaf. The Socket Mode WebSocket trusts the CA
-    /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set.
+    /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set. The platforms' own
+    /// deadlines — Slack's 3 s answer budget, Socket Mode's hello, reconnection backoff and envelope memory, Matrix
+    /// sync's backoff — run on `wireClock`, real time (`SystemClock`), even when the bot's clock is simulated.
     package func inboundServices(matrix: MatrixSession? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                                  transport: any HTTPTransport = URLSessionTransport(),
-                                 connect: SocketModeConnector? = nil,
+                                 connect: SocketModeConnector? = nil, wireClock: any BotClock,
                                  logger: Logger) throws -> [any Service] {
         let config = engine.config
         // The private CA (a TLS-inspecting proxy's) is checked before anything connects: a bad path is a clear error.
@@ -118,8 +120,8 @@ extension Bot {
             let clock = commands.clock
             services.append(tasks)
             let interactions = SlackInteractions(
-                commands: commands, directory: SlackDirectory(config: config, api: api, now: { clock.now() }), api: api, settings: slack,
-                doorbell: doorbell, tasks: tasks, transport: transport, logger: logger,
+                commands: commands, directory: SlackDirectory(config: config, api: api, clock: clock), api: api, settings: slack,
+                doorbell: doorbell, tasks: tasks, transport: transport, logger: logger, answerClock: wireClock,
                 responseHosts: Set(["hooks.slack.com", base.host].compactMap { $0 }))
             switch slack.mode {
             case .socket:
@@ -141,7 +143,7 @@ extension Bot {
                             record(problem)
                         }
                     },
-                    now: { clock.now() }, handler: { await interactions.envelope($0) })))
+                    clock: wireClock, handler: { await interactions.envelope($0) })))
             case .http:
                 slackHTTP = SlackHTTPEndpoint(interactions: interactions, signingSecret: try secret(slack.signingSecretVariable, "the signing secret"),
                                               logger: logger)
@@ -149,7 +151,7 @@ extension Bot {
         }
         if let matrix {
             services.append(MatrixSyncService(inbound: MatrixInbound(client: matrix.client, userID: matrix.userID, commands: commands,
-                                                                     doorbell: doorbell, logger: logger)))
+                                                                     doorbell: doorbell, logger: logger, wireClock: wireClock)))
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {

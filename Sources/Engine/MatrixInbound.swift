@@ -47,9 +47,14 @@ package final class MatrixInbound: Sendable {
 
     var engine: AlertEngine { commands.engine }
     var clock: any BotClock { commands.clock }
+    /// The homeserver's time: the backoff after a failed sync runs on it (`SystemClock` even when the bot's own time
+    /// is simulated, so a simulated clock never turns the retries into a hot loop).
+    let wireClock: any BotClock
 
-    package init(client: MatrixClient, userID: String, commands: CommandHandler, doorbell: Doorbell, logger: Logger, pollTimeout: Int = 30_000) {
+    package init(client: MatrixClient, userID: String, commands: CommandHandler, doorbell: Doorbell, logger: Logger, wireClock: any BotClock,
+                 pollTimeout: Int = 30_000) {
         self.client = client; self.userID = userID; self.commands = commands; self.doorbell = doorbell; self.logger = logger
+        self.wireClock = wireClock
         self.pollTimeout = pollTimeout
         let config = commands.engine.config
         var rooms = Set(config.teams.flatMap { team in Severity.allCases.compactMap { team.channels.channels(for: $0)[.matrix] } })
@@ -74,7 +79,7 @@ package final class MatrixInbound: Sendable {
                     wait = Backoff.delay(attempt: failures, base: 1, cap: 60) * Double.random(in: 0.5...1.0)
                 }
                 logger.warning("Matrix sync failed; retrying", metadata: ["error": "\(error)", "in": "\(DurationText.wholeSeconds(wait)) s"])
-                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                try? await wireClock.sleep(for: wait)
             }
         }
     }

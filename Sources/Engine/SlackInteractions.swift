@@ -30,6 +30,9 @@ package struct SlackInteractions: Sendable {
     package let logger: Logger
     /// How long a command may take before its answer goes to `response_url` instead (Slack shows a timeout at 3 s).
     package let answerBudget: Duration
+    /// The clock the budget runs on. Slack's 3 s are real time, so `run` and the demo pass the wall clock
+    /// (`SystemClock`) even when the bot's own time is simulated; tests a `TestClock` they advance.
+    package let answerClock: any BotClock
     /// Hosts a `response_url` may point at (`hooks.slack.com`); anything else is not posted to.
     package let responseHosts: Set<String>
 
@@ -38,9 +41,10 @@ package struct SlackInteractions: Sendable {
 
     package init(commands: CommandHandler, directory: SlackDirectory, api: SlackWebAPI, settings: ChatConfig.Slack, doorbell: Doorbell,
                  tasks: InboundTasks, transport: any HTTPTransport, logger: Logger, answerBudget: Duration = .milliseconds(2_500),
-                 responseHosts: Set<String> = ["hooks.slack.com"]) {
+                 answerClock: any BotClock, responseHosts: Set<String> = ["hooks.slack.com"]) {
         self.commands = commands; self.directory = directory; self.api = api; self.settings = settings; self.doorbell = doorbell
-        self.tasks = tasks; self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.responseHosts = responseHosts
+        self.tasks = tasks; self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.answerClock = answerClock
+        self.responseHosts = responseHosts
     }
 
     var engine: AlertEngine { commands.engine }
@@ -99,7 +103,7 @@ package struct SlackInteractions: Sendable {
         let caller = Caller(user: command.userID, team: command.teamID, appID: command.apiAppID)
         if let refusal = refusal(for: caller, request: "/soc2 \(command.text)") { return SlackReply.ephemeral(.text("Refused: \(refusal)")) }
         let responseURL = URL(string: command.responseURL)
-        let answer = await firstWithin(answerBudget, tasks: tasks, work: { () async -> ChatMessage in
+        let answer = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { () async -> ChatMessage in
             let person = await directory.person(slackUser: caller.user)
             do {
                 let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .slack)
@@ -217,7 +221,7 @@ package struct SlackInteractions: Sendable {
         if let refusal = refusal(for: caller, request: "\(name) \(decoded.alert)") { return [firstBlock: String("Refused: \(refusal)".prefix(150))] }
         // The form must be answered within Slack's 3 s: a slow lookup of who this is gives a retryable error.
         let directory = directory, user = caller.user
-        guard let lookup = await firstWithin(answerBudget, tasks: tasks, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
+        guard let lookup = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
             return [firstBlock: "Slack did not say who you are in time; nothing was changed. Submit again."]
         }
         guard let person = lookup else {
@@ -299,10 +303,10 @@ extension SlackInteractions {
     }
 }
 
-/// Runs `work` in `tasks`; returns its result if it finishes within `budget`, else nil at the deadline — and then
+/// Runs `work` in `tasks`; returns its result if it finishes within `budget` of `clock`'s time, else nil at the deadline — and then
 /// hands the result, when it comes, to `late` (still in `tasks`, so graceful shutdown waits for it). Nothing is lost
 /// either way.
-package func firstWithin<T: Sendable>(_ budget: Duration, tasks: InboundTasks, work: @escaping @Sendable () async -> T,
+package func firstWithin<T: Sendable>(_ budget: Duration, on clock: any BotClock, tasks: InboundTasks, work: @escaping @Sendable () async -> T,
                                       late: @escaping @Sendable (T) async -> Void) async -> T? {
     let race = Race<T>()
     await tasks.submit {
@@ -311,7 +315,7 @@ package func firstWithin<T: Sendable>(_ budget: Duration, tasks: InboundTasks, w
     }
     return await withTaskGroup(of: Void.self) { group in
         // Cancelled means the work finished first: the deadline must not then answer nil in its place.
-        group.addTask { if (try? await Task.sleep(for: budget)) != nil { race.expire() } }
+        group.addTask { if (try? await clock.sleep(for: budget)) != nil { race.expire() } }
         let value = await race.wait()
         group.cancelAll()
         return value

@@ -9,7 +9,7 @@ package struct SourceDescriptor: Sendable {
     /// Builds a live client from a validated source config; throws `SourceError.unavailable` (saying what to set)
     /// for what only the running bot can know: a variable not set, a file not there.
     package typealias Factory = @Sendable (_ config: SourceConfig, _ environment: [String: String], _ transport: any HTTPTransport,
-                                           _ now: @escaping @Sendable () -> Date) throws -> any FactSource
+                                           _ clock: any BotClock) throws -> any FactSource
 
     package let kind: SourceKind
     /// Nil for the kinds the bot builds itself (`demo`, `vendor_register`: see `Bot.sources`).

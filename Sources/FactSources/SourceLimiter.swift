@@ -37,14 +37,13 @@ package struct SourceLimits: Sendable, Equatable {
 /// One source's gate for its HTTP requests: at most `maxConcurrency` in flight, starts spaced `1 / requestsPerSecond`
 /// apart, and none sent while the server's last throttling answer (429, 503, or an AWS throttling error) asked to
 /// wait — its `Retry-After`, or 1 s without one, at most `maxGate`. Each source has its own, so one throttled system
-/// holds only its own requests: the other sources' reads go on. Waits through the injected `sleep` and `now`.
+/// holds only its own requests: the other sources' reads go on. Times and waits through the injected clock.
 package actor SourceLimiter {
     package let limits: SourceLimits
     /// The longest a throttling answer closes the gate (5 min, RetryingTransport's longest wait): a longer ask is
     /// reported by the request that got it, and must not park the source's next step.
     package let maxGate: TimeInterval
-    let sleep: @Sendable (TimeInterval) async throws -> Void
-    let now: @Sendable () -> Date
+    let clock: any BotClock
 
     private var inFlight = 0
     /// Requests waiting for a slot, first come first served; a released slot is handed to the first.
@@ -55,9 +54,8 @@ package actor SourceLimiter {
     package private(set) var closedUntil: Date?
 
     package init(limits: SourceLimits, maxGate: TimeInterval = 300,
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) },
-                 now: @escaping @Sendable () -> Date = { Date() }) {
-        self.limits = limits; self.maxGate = maxGate; self.sleep = sleep; self.now = now
+                 clock: any BotClock) {
+        self.limits = limits; self.maxGate = maxGate; self.clock = clock
     }
 
     /// Waits for a slot, the rate limit and the throttling gate; the caller must `release` once answered.
@@ -69,15 +67,15 @@ package actor SourceLimiter {
         }
         do {
             while true {
-                let at = now()
+                let at = clock.now()
                 if let closedUntil, closedUntil > at {
-                    try await sleep(closedUntil.timeIntervalSince(at))
+                    try await clock.sleep(until: closedUntil)
                     continue   // the gate may have moved while waiting
                 }
                 guard let rate = limits.requestsPerSecond else { return }
                 let start = max(at, nextStart ?? at)
                 nextStart = start.addingTimeInterval(1 / rate)
-                if start > at { try await sleep(start.timeIntervalSince(at)) }
+                if start > at { try await clock.sleep(until: start) }
                 return
             }
         } catch {
@@ -89,7 +87,7 @@ package actor SourceLimiter {
     /// Frees the slot; a throttling `response` closes the gate for its Retry-After.
     package func release(after response: HTTPResponse?) {
         if let response, ThrottledSender.throttlingStatuses.contains(response.status) || RetryingTransport.isThrottling(response) {
-            let at = now()
+            let at = clock.now()
             let wait = min(maxGate, RetryingTransport.retryAfter(response, now: at) ?? (response.status == 503 ? 0 : 1))
             if wait > 0 {
                 let until = at.addingTimeInterval(wait)

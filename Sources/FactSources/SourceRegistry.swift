@@ -43,8 +43,8 @@ package enum SourceRegistry {
     /// `SourceError.unavailable` (with what to set) when it cannot be set up; `Bot.sources` turns that into an
     /// `UnavailableSource` whose checks report `error`.
     package static func client(for config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                               now: @escaping @Sendable () -> Date = { Date() }) throws -> (any FactSource)? {
+                               clock: any BotClock) throws -> (any FactSource)? {
         guard let factory = descriptor(kind: config.kind)?.factory else { return nil }
-        return try factory(config, environment, transport, now)
+        return try factory(config, environment, transport, clock)
     }
 }

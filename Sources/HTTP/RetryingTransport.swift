@@ -14,20 +14,18 @@ package struct RetryingTransport: HTTPTransport {
     package var maxDelay: TimeInterval
     /// A Retry-After longer than this is not waited for: the response goes back to the caller.
     package var maxRetryAfter: TimeInterval
-    /// Waits; injected so tests record waits instead of sleeping.
-    let sleep: @Sendable (TimeInterval) async throws -> Void
-    let now: @Sendable () -> Date
+    /// Times the waits (Retry-After as a date) and waits; tests pass a `TestClock` and read the waits asked for.
+    let clock: any BotClock
     let jitter: @Sendable () -> Double
 
     package static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
 
     package init(base: any HTTPTransport, maxAttempts: Int = 4, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 30,
                  maxRetryAfter: TimeInterval = 300,
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) },
-                 now: @escaping @Sendable () -> Date = { Date() },
+                 clock: any BotClock,
                  jitter: @escaping @Sendable () -> Double = { Double.random(in: 0.5...1) }) {
         self.base = base; self.maxAttempts = max(1, maxAttempts); self.baseDelay = baseDelay; self.maxDelay = maxDelay
-        self.maxRetryAfter = maxRetryAfter; self.sleep = sleep; self.now = now; self.jitter = jitter
+        self.maxRetryAfter = maxRetryAfter; self.clock = clock; self.jitter = jitter
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -39,19 +37,19 @@ package struct RetryingTransport: HTTPTransport {
                 response = try await base.send(request)
             } catch let error as HTTPError {
                 guard canRetry else { throw error }
-                try await sleep(backoff(attempt: attempt))
+                try await clock.sleep(for: backoff(attempt: attempt))
                 attempt += 1
                 continue
             }
             guard canRetry, Self.retryableStatuses.contains(response.status) || Self.isThrottling(response) else { return response }
             let wait: TimeInterval
-            if let retryAfter = Self.retryAfter(response, now: now()) {
+            if let retryAfter = Self.retryAfter(response, now: clock.now()) {
                 guard retryAfter <= maxRetryAfter else { return response }
                 wait = retryAfter
             } else {
                 wait = backoff(attempt: attempt)
             }
-            try await sleep(wait)
+            try await clock.sleep(for: wait)
             attempt += 1
         }
     }

@@ -149,7 +149,8 @@ package enum Dashboard {
     }
 
     /// The auditor's view of one period: its alerts, metrics, SLA breaches and justified exceptions.
-    package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, framework: Framework = .soc2,
+    /// `now` (the bot's clock) ends the alerts still open.
+    package static func audit(config: BotConfig, store: StoreTransaction, period: DateInterval, auditor: String, now: Date, framework: Framework = .soc2,
                               link: (String) -> String) throws -> String {
         let alerts = try store.alertFacts(touching: period).sorted { $0.openedAt < $1.openedAt }
         let metrics = AlertMetrics.compute(alerts: alerts, controls: config.controls, ranInPeriod: try store.controlsRun(in: period),
@@ -167,7 +168,7 @@ package enum Dashboard {
             <p>Prepared for \(escape(auditor)). \(escape(metrics.summary)).</p>
             <h2>Alerts in the period (\(alerts.count))</h2>
             <table>\(alertHeader)
-            \(alertRows(alerts, now: min(Date(), period.end)) { link("/audit/alerts/\($0)") })
+            \(alertRows(alerts, now: min(now, period.end)) { link("/audit/alerts/\($0)") })
             </table>
             <h2>By criterion (\(escape(framework.title)))</h2>
             <p>\(frameworkLinks(link("/audit"), current: framework))</p>

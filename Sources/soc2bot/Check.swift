@@ -55,8 +55,8 @@ struct Check: AsyncParsableCommand {
         let format = self.format ?? (json ? "json" : "table")
         guard ["table", "json", "ocsf"].contains(format) else { throw ValidationError("--format must be table, json or ocsf, not `\(format)`") }
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
-        let now = Date()
-        let sources = Bot.sources(for: config) { try demoWorld(for: $0, manifests: common.manifests, now: now) }
+        let now = systemClock.now()
+        let sources = Bot.sources(for: config, clock: systemClock) { try demoWorld(for: $0, manifests: common.manifests, now: now) }
         // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The runner is
         // the scheduler's own (`Bot.controlRunner`).

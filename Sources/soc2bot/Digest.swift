@@ -20,7 +20,7 @@ struct Digest: ParsableCommand {
         guard preview else { throw ValidationError("use --preview: the running bot posts the digest on the manifests' `digest:` schedule") }
         let config = try loadConfig(common.manifests)
         let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-        let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
+        let now = try at.map { try parseDate($0, option: "--at") } ?? systemClock.now()
         let digest = try database.read { try WeeklyDigest.build(config: config, store: $0, now: now) }
         let renderer = TerminalRenderer(colour: false)
         if digest.messages.isEmpty { print("No channel to post to: teams have no channels and `digest.leadership` is not set.") }

@@ -28,7 +28,7 @@ struct Evidence: ParsableCommand {
             let config = try loadConfig(common.manifests)
             let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
             let document = try database.read {
-                try OSCALExport.assessmentResults(config: config, store: $0, period: DateInterval(start: start, end: end), framework: framework, generatedAt: Date())
+                try OSCALExport.assessmentResults(config: config, store: $0, period: DateInterval(start: start, end: end), framework: framework, generatedAt: systemClock.now())
             }
             if let out {
                 try document.write(to: URL(fileURLWithPath: out))
@@ -142,7 +142,7 @@ struct Evidence: ParsableCommand {
             var anchorFiles: EvidenceExport.AnchorFiles?
             if let settings = config.ledgerAnchor {
                 let anchoring = LedgerAnchoring(settings: settings, organisation: config.organisation, database: database, signer: signer)
-                let record = try await anchoring.anchor(at: Date(), reason: "export")
+                let record = try await anchoring.anchor(at: systemClock.now(), reason: "export")
                 if let problem = record?.checkpointError ?? record?.timestampError {
                     standardError("soc2bot: warning: the export's anchor is incomplete: \(problem) (recorded in the ledger; `evidence verify` reports it)")
                 }
@@ -152,7 +152,7 @@ struct Evidence: ParsableCommand {
             let summary: EvidenceExport.Summary
             do {
                 summary = try EvidenceExport.export(database: database, config: config, from: start, to: end,
-                                                    exportedAt: Date(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework,
+                                                    exportedAt: systemClock.now(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework,
                                                     anchorFiles: anchorFiles)
             } catch let broken as EvidenceExport.BrokenLedger {
                 standardError("soc2bot: \(common.database): \(broken)")

@@ -25,7 +25,7 @@ struct Metrics: ParsableCommand {
             throw ValidationError("--by must be organisation, team, criterion or category, not `\(by)`")
         }
         let framework = try parseFramework(framework)
-        let end = try to.map { try parseDate($0, option: "--to") } ?? Date()
+        let end = try to.map { try parseDate($0, option: "--to") } ?? systemClock.now()
         let start = try from.map { try parseDate($0, option: "--from") } ?? end.addingTimeInterval(-7 * 86_400)
         guard start < end else { throw ValidationError("--from must be before --to") }
         let config = try loadConfig(common.manifests)

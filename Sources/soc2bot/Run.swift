@@ -17,10 +17,10 @@ struct Run: AsyncParsableCommand {
         let database = try openDatabase(common.database, readOnly: false)
         let logger = makeLogger()
         let output = Output()
-        let clock = SystemClock()
+        let clock = systemClock
         let runtime: BotRuntime
         do {
-            runtime = try await BotRuntime.make(config: config, database: database, clock: clock, logger: logger,
+            runtime = try await BotRuntime.make(config: config, database: database, clock: clock, wireClock: clock, logger: logger,
                                                 terminal: TerminalSurface(platform: .terminal, colour: false) { output.write($0) },
                                                 demoWorld: { try demoWorld(for: $0, manifests: common.manifests, now: clock.now()) })
         } catch {

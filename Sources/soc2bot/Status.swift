@@ -18,7 +18,7 @@ struct Status: ParsableCommand {
         let framework = try framework.map(parseFramework)
         let config = try loadConfig(common.manifests)
         let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-        let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
+        let now = try at.map { try parseDate($0, option: "--at") } ?? systemClock.now()
         let (report, verdict, anchors) = try database.read { tx in
             (try StatusReport.build(config: config, store: tx, now: now, framework: framework), try tx.verifyLedger(),
              try config.ledgerAnchor.map { settings in try LedgerAnchors.status(tx, settings: settings) })
@@ -42,7 +42,7 @@ struct Alerts: ParsableCommand {
 
     func run() throws {
         let database = try openDatabase(common.database, readOnly: true, requireIntactLedger: false)
-        let now = try at.map { try parseDate($0, option: "--at") } ?? Date()
+        let now = try at.map { try parseDate($0, option: "--at") } ?? systemClock.now()
         var states: [AlertState] = []
         for word in state.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
             switch word {

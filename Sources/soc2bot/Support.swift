@@ -33,6 +33,10 @@ func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws 
     }
 }
 
+/// The clock of every command: what "now" is for `status`, `metrics`, `digest`, `check` and `evidence`, and the
+/// clock `run` gives the bot (the demo makes its own, simulated one).
+let systemClock: any BotClock = SystemClock()
+
 /// Opens the database, refusing an unknown schema or a foreign or damaged database, with exit 2. `readOnly` (every
 /// command but `run`): the file must exist and is never changed, not even migrated. With `requireIntactLedger` (the
 /// commands that append to the ledger, never read-only ones) it also refuses a broken evidence chain and puts back
@@ -43,7 +47,7 @@ func openDatabase(_ path: String, readOnly: Bool, requireIntactLedger: Bool = tr
         standardError("soc2bot: \(error)")
         throw Exit.errors
     }
-    if requireIntactLedger && !readOnly { try prepareLedgerForAppending(database, now: Date()) }
+    if requireIntactLedger && !readOnly { try prepareLedgerForAppending(database, now: systemClock.now()) }
     return database
 }
 

@@ -6,21 +6,13 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// A clock the test moves by hand.
-final class HandClock: Sendable {
-    private let time = Mutex(Date(timeIntervalSince1970: 1_772_438_400))
-    var now: Date { time.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
-}
-
 @Suite("Slack surface over a fake Slack Web API")
 struct SlackSurfaceTests {
     let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
-    let clock = HandClock()
+    let clock = TestClock()
 
     func surface(token: String = "xoxb-test-token") -> SlackSurface {
-        let clock = self.clock
-        return SlackSurface(api: SlackWebAPI(baseURL: URL(string: "https://slack.test/api/")!, token: token, transport: fake), now: { clock.now })
+        SlackSurface(api: SlackWebAPI(baseURL: URL(string: "https://slack.test/api/")!, token: token, transport: fake), clock: clock)
     }
 
     func delivery(_ kind: DeliveryKind, _ destination: ChatDestination, line: String? = nil, broadcast: Bool = false,
@@ -37,9 +29,9 @@ struct SlackSurfaceTests {
         let slack = surface()
         let ref = try #require(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))))
         #expect(ref.platform == .slack && ref.channel == "C0INFRA")
-        clock.advance(1)
+        clock.advance(by: 1)
         _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "dana acknowledged", refs: [ref]))
-        clock.advance(1)
+        clock.advance(by: 1)
         _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "snooze expired", broadcast: true, refs: [ref]))
         #expect(fake.updates.map(\.ts) == [ref.messageID, ref.messageID])
         let replies = fake.messages.filter { $0.threadTS == ref.messageID }
@@ -65,14 +57,14 @@ struct SlackSurfaceTests {
         #expect(fake.messages.isEmpty)
 
         // A rate limit on the first step is the platform's wait, as for any message; the next channel message waits a second.
-        clock.advance(1)
+        clock.advance(by: 1)
         fake.failNext([.tooManyRequests(retryAfter: 12)])
         await #expect(throws: DeliveryError.retryAfter(12)) {
             try await slack.deliver(ChatDelivery(kind: .post, destination: .channel(.slack, "C0INFRA"),
                                                  content: ChatMessage(title: "again", image: image), alert: nil, txnID: "u"))
         }
         // Sharing into a channel the bot cannot see is permanent.
-        clock.advance(1)
+        clock.advance(by: 1)
         await #expect(throws: DeliveryError.permanent("Slack files.completeUploadExternal: channel_not_found")) {
             try await slack.deliver(ChatDelivery(kind: .post, destination: .channel(.slack, "C0GONE"),
                                                  content: ChatMessage(title: "nowhere", image: image), alert: nil, txnID: "v"))
@@ -82,7 +74,7 @@ struct SlackSurfaceTests {
     @Test func managerDMsOpenTheConversationOnce() async throws {
         let slack = surface()
         _ = try await slack.deliver(delivery(.direct, .direct(.slack, "U024BE7LH")))
-        clock.advance(1)
+        clock.advance(by: 1)
         _ = try await slack.deliver(delivery(.direct, .direct(.slack, "U024BE7LH")))
         #expect(fake.calls.filter { $0 == "conversations.open" }.count == 1)
         #expect(fake.messages.map(\.channel) == ["D024BE7LH", "D024BE7LH"])
@@ -91,9 +83,9 @@ struct SlackSurfaceTests {
     @Test func oneMessagePerSecondPerChannel() async throws {
         let slack = surface()
         _ = try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA")))
-        clock.advance(0.25)
+        clock.advance(by: 0.25)
         await #expect(throws: DeliveryError.paced(0.75)) { try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))) }
-        clock.advance(0.75)
+        clock.advance(by: 0.75)
         #expect(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))) != nil)
     }
 
@@ -138,7 +130,7 @@ struct SlackSurfaceTests {
         let posted = try #require(fake.messages.first)
         #expect(fake.messages.count == 1 && posted.ts == ref.messageID && posted.blocks == 0)
         #expect(posted.text.contains("*Buckets encrypted: exports*") && posted.text.contains("• bucket-1") && posted.text.contains("`/soc2 ack A-1`"))
-        clock.advance(1)
+        clock.advance(by: 1)
         _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "dana acknowledged", refs: [ref]))
         #expect(fake.updates.map(\.ts) == [ref.messageID])
         let editedMessage = try #require(fake.messages.first)
@@ -151,7 +143,7 @@ struct SlackSurfaceTests {
     @Test func anEditSlackRefusesReplacesTheBlocksWithPlainText() async throws {
         let slack = surface()
         let ref = try #require(try await slack.deliver(delivery(.post, .channel(.slack, "C0INFRA"))))
-        clock.advance(1)
+        clock.advance(by: 1)
         fake.refuseBlocks()
         _ = try await slack.deliver(delivery(.update, .channel(.slack, "C0INFRA"), line: "dana acknowledged", refs: [ref]))
         #expect(fake.updates.map(\.ts) == [ref.messageID])

@@ -107,7 +107,7 @@ struct FrameworkReportsTests {
         let (soc2, iso, audit) = try engine.database.read { tx in
             (try TrustCenter.feed(config: engine.config, store: tx, now: t0 + 10 * day),
              try TrustCenter.feed(config: engine.config, store: tx, now: t0 + 10 * day, framework: .iso27001),
-             try Dashboard.audit(config: engine.config, store: tx, period: period, auditor: "Ada", framework: .iso27001, link: { $0 }))
+             try Dashboard.audit(config: engine.config, store: tx, period: period, auditor: "Ada", now: t0 + 10 * day, framework: .iso27001, link: { $0 }))
         }
         #expect(soc2.criteria.map(\.criterion) == ["CC6.1", "CC6.2"] && soc2.framework == nil && soc2.criteria.allSatisfy { $0.title == nil })
         #expect(iso.criteria.map(\.criterion) == ["A.5.18", "A.8.24"] && iso.framework == "iso27001")

@@ -62,7 +62,7 @@ struct MatrixCommandTextTests {
         let engine = try Self.engineWithAnAlert()
         let inbound = MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: NoNetwork()),
                                     userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0)),
-                                    doorbell: Doorbell(), logger: EngineFixtures.logger)
+                                    doorbell: Doorbell(), logger: EngineFixtures.logger, wireClock: TestClock())
         let garbage: [[String: Any]] = [
             [:], ["rooms": "nope"], ["rooms": ["join": ["!infra:hs": "nope"]]],
             ["rooms": ["join": ["!infra:hs": ["timeline": ["events": "nope"]]]]],
@@ -91,7 +91,7 @@ struct MatrixCommandTextTests {
         func inbound() -> MatrixInbound {
             MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: NoNetwork()),
                           userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0 + 60)),
-                          doorbell: Doorbell(), logger: EngineFixtures.logger)
+                          doorbell: Doorbell(), logger: EngineFixtures.logger, wireClock: TestClock())
         }
         func answers() throws -> [OutboxMessage] { try engine.database.read { try $0.allOutbox() }.filter { $0.kind == .reply } }
         try await inbound().process(answer, initial: false)

@@ -82,7 +82,7 @@ struct MatrixEndToEndTests {
         /// The bot's Matrix listener on `engine`'s database (a new one is the listener of a restarted bot).
         static func listener(engine: AlertEngine, client: MatrixClient, userID: String, clock: VirtualClock) -> MatrixInbound {
             MatrixInbound(client: client, userID: userID, commands: CommandHandler(engine: engine, clock: clock),
-                          doorbell: Doorbell(), logger: logger, pollTimeout: 200)
+                          doorbell: Doorbell(), logger: logger, wireClock: SystemClock(), pollTimeout: 200)
         }
 
         func botIsMember() async throws -> Bool {

@@ -71,7 +71,7 @@ struct MatrixInboundFuzzTests {
         let transport = CannedTransport { _, _ in HTTPResponse(status: 200, body: Data(#"{"event_id":"$reply","room_id":"!dm:hs"}"#.utf8)) }
         let inbound = MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: transport),
                                     userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0 + 60)),
-                                    doorbell: Doorbell(), logger: EngineFixtures.logger)
+                                    doorbell: Doorbell(), logger: EngineFixtures.logger, wireClock: TestClock())
         let trees = try Self.seeds.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         var processed = 0
         for iteration in 0..<Fuzzing.iterations(300) {

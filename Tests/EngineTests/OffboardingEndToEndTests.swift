@@ -73,10 +73,10 @@ struct OffboardingEndToEndTests {
             ])
         let environment = ["GITHUB_TOKEN": github.token, "OKTA_API_TOKEN": okta.token,
                            "AWS_ACCESS_KEY_ID": Moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": Moto.credentials.secretAccessKey]
-        let sources = Bot.sources(for: config, environment: environment,
+        let clock = VirtualClock(start: Self.t0.addingTimeInterval(3_600))
+        let sources = Bot.sources(for: config, clock: clock, environment: environment,
                                   transport: ByHost(fakes: ["api.github.test": github, "northwind.okta.test": okta]), demoWorld: { _ in nil })
         #expect(sources.allSatisfy { !($0 is UnavailableSource) }, "every source has a live client: \(sources.map { "\($0.id)" })")
-        let clock = VirtualClock(start: Self.t0.addingTimeInterval(3_600))
         let surface = RecordingSurface()
         let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: sources, surfaces: [surface], clock: clock,
                            logger: Self.logger, start: clock.now())

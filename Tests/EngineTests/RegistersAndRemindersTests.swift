@@ -77,7 +77,7 @@ struct RegistersAndRemindersTests {
         let config = Self.config()
         let clock = VirtualClock(start: Self.start)
         let people = People()
-        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? people : source }
+        let sources = Bot.sources(for: config, clock: TestClock(), environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? people : source }
         let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: sources, surfaces: [], clock: clock,
                            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
         return Harness(bot: bot, clock: clock, people: people)
@@ -177,7 +177,7 @@ struct RegistersAndRemindersTests {
 
         // When the bot restarts at the same moment
         let config = Self.config()
-        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
+        let sources = Bot.sources(for: config, clock: TestClock(), environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
         let restarted = Bot.make(config: config, database: database, sources: sources, surfaces: [], clock: h.clock,
                                  logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: Self.start)
         try await restarted.loop.step()
@@ -203,7 +203,7 @@ struct RegistersAndRemindersTests {
 
         // The process dies before its loop runs the vendor controls; the bot restarts at the same moment.
         let config = Self.config()
-        let sources = Bot.sources(for: config, environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
+        let sources = Bot.sources(for: config, clock: TestClock(), environment: [:]) { _ in nil }.map { source -> any FactSource in source.id == "hr" ? h.people : source }
         let restarted = Bot.make(config: config, database: h.bot.engine.database, sources: sources, surfaces: [], clock: h.clock,
                                  logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: Self.start)
         try await restarted.loop.step()

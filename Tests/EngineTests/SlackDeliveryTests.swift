@@ -43,7 +43,7 @@ struct SlackBlocksDeliveryTests {
         let engine = try EngineFixtures.engine(config)
         let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
         let clock = VirtualClock(start: EngineFixtures.t0)
-        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
+        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), clock: clock)
         let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: EngineFixtures.logger)
         try engine.reconcile(config.controls[0], results: [EngineFixtures.result(resource, .fail)], at: EngineFixtures.t0)
         return (engine, fake, clock, dispatcher)
@@ -87,7 +87,7 @@ struct SlackBlocksDeliveryTests {
                              at: EngineFixtures.t0)
         let logs = LogRecorder()
         let fake = FakeSlackWebAPI(channels: ["C0INFRA"])
-        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), now: { clock.now() })
+        let slack = SlackSurface(api: SlackWebAPI(token: "xoxb-test-token", transport: fake), clock: clock)
         let dispatcher = Dispatcher(database: engine.database, surfaces: [slack], clock: clock, logger: logs.logger)
         #expect(try await dispatcher.drain() == 1)
         #expect(try engine.database.read { try $0.outboxFailing() } == 0)
@@ -103,16 +103,16 @@ struct SlackBlocksDeliveryTests {
 struct ChatSurfacesTests {
     @Test func slackIsAddedWhenConfiguredAndItsTokenIsSet() throws {
         var config = EngineFixtures.config()
-        #expect(try Bot.surfaces(for: config, environment: [:], extra: []).isEmpty)
+        #expect(try Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []).isEmpty)
         config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN", apiBaseURL: "https://slack.test/api/"))
-        let surfaces = try Bot.surfaces(for: config, environment: ["SLACK_BOT_TOKEN": "xoxb-1"], extra: [])
+        let surfaces = try Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": "xoxb-1"], extra: [])
         #expect(surfaces.map(\.platform) == [.slack])
     }
 
     @Test func aConfiguredPlatformWithoutItsTokenRefusesToStart() {
         var config = EngineFixtures.config()
         config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN"))
-        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, environment: [:], extra: []) }
-        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, environment: ["SLACK_BOT_TOKEN": ""], extra: []) }
+        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []) }
+        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": ""], extra: []) }
     }
 }

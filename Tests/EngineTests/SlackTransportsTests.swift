@@ -26,7 +26,7 @@ struct SlackTransportsTests {
         let appAPI = SlackWebAPI(token: "xapp-test-token", transport: bed.fake)
         let interactions = bed.interactions
         let client = SlackSocketModeClient(api: appAPI, connect: WebSocketConnection.open, logger: logger, backoffCap: 0.2,
-                                           handler: { await interactions.envelope($0) })
+                                           clock: TestClock(sleeping: .jumps(upTo: 1)), handler: { await interactions.envelope($0) })
         let running = Task { await client.run() }
         defer { running.cancel() }
         #expect(await eventually { socket.openConnections.count == 1 })
@@ -93,13 +93,12 @@ struct SlackTransportsTests {
     static func socketClient(_ bed: SlackTestBed, appToken: String = "xapp-test-token", helloDeadline: (@Sendable () async throws -> Void)? = nil,
                              seen: (any SeenRequests)? = nil, logger: Logger = logger,
                              health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
-                             now: @escaping @Sendable () -> Date = { SlackTestBed.t0 },
-                             sleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() },
+                             clock: TestClock = TestClock(start: SlackTestBed.t0, sleeping: .jumps(upTo: 1)),
                              connect: @escaping SocketModeConnector = WebSocketConnection.open,
                              handler: SlackSocketModeClient.Handler? = nil) -> SlackSocketModeClient {
         let interactions = bed.interactions
         return SlackSocketModeClient(api: SlackWebAPI(token: appToken, transport: bed.fake), connect: connect, logger: logger,
-                                     backoffCap: 0.2, helloDeadline: helloDeadline, seen: seen, health: health, now: now, sleep: sleep,
+                                     backoffCap: 0.2, helloDeadline: helloDeadline, seen: seen, health: health, clock: clock,
                                      handler: handler ?? { await interactions.envelope($0) })
     }
 
@@ -143,7 +142,7 @@ struct SlackTransportsTests {
         let deadlines = Mutex(0)
         let client = Self.socketClient(bed, helloDeadline: {
             if deadlines.withLock({ $0 += 1; return $0 }) == 1 { for await _ in timeUp { return } }
-            try await Task.sleep(for: .seconds(3_600))
+            try await TestClock().sleep(for: 3_600)   // never: nobody advances this clock
         })
         let running = Task { await client.run() }
         defer { running.cancel() }
@@ -171,13 +170,16 @@ struct SlackTransportsTests {
         defer { socket.stop() }
         bed.fake.setSocketModeURL(socket.url)
         bed.fake.failNext([.tooManyRequests(retryAfter: 3)])
-        let waits = Mutex<[Duration]>([])
-        let client = Self.socketClient(bed, sleep: { wait in waits.withLock { $0.append(wait) } })
+        let clock = TestClock(start: SlackTestBed.t0, sleeping: .jumps(upTo: 1))
+        let client = Self.socketClient(bed, clock: clock)
         let running = Task { await client.run() }
         defer { running.cancel() }
+        await clock.sleepers(1)
+        #expect(clock.waits == [3], "the wait is Slack's Retry-After, from its answer; not a jittered backoff")
+        clock.advance(by: 3)
         #expect(await eventually { socket.openConnections.count == 1 })
         #expect(bed.fake.calls.filter { $0 == "apps.connections.open" }.count == 2)
-        #expect(waits.withLock { $0 } == [.seconds(3)], "the wait is Slack's Retry-After, from its answer; not a jittered backoff")
+        #expect(clock.waits.first == 3 && !clock.waits.dropFirst().contains { $0 < 10 }, "then only the hello deadline: \(clock.waits)")
     }
 
     @Test func anEnvelopeOverTheSizeLimitIsAcknowledgedAndItsRefusalLoggedWithItsID() async throws {
@@ -214,7 +216,7 @@ struct SlackTransportsTests {
                            start: bed.clock.now())
         // Slack answers apps.connections.open with ok:false invalid_auth: the app-level token is not the app's.
         let services = try bot.inboundServices(environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-revoked"],
-                                               transport: bed.fake, logger: Self.logger)
+                                               transport: bed.fake, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
         let running = Task { try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             try await group.waitForAll()
@@ -290,7 +292,7 @@ struct SlackTransportsTests {
                            start: bed.clock.now())
         let services = try bot.inboundServices(environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token",
                                                              TrustedCAFile.variable: ca.caFile],
-                                               transport: bed.fake, logger: Self.logger)
+                                               transport: bed.fake, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
         let running = Task { try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             try await group.waitForAll()

@@ -43,8 +43,8 @@ struct WebhookTests {
             var sourceConfig = config.sources[0]
             sourceConfig.settings = ["organization": .string("northwind"), "base_url": .string("https://api.github.test"),
                                      "secret_scanning": .bool(false), "dependabot": .bool(false)]
-            let source = try GitHubSource(config: sourceConfig, environment: ["GITHUB_TOKEN": github.token], transport: github)
             let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_772_438_400))
+            let source = try GitHubSource(config: sourceConfig, environment: ["GITHUB_TOKEN": github.token], transport: github, clock: clock)
             let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: [source], surfaces: [], clock: clock,
                                logger: logger, start: clock.now())
             try await bot.loop.step()   // the first scheduled runs: everything passes

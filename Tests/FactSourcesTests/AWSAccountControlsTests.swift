@@ -21,7 +21,7 @@ struct AWSAccountControlsTests {
         return try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                   settings: settings),
                              environment: ["K": Moto.credentials.accessKeyID, "S": Moto.credentials.secretAccessKey],
-                             transport: transport ?? RetryingTransport(base: URLSessionTransport(timeout: 10)))
+                             transport: transport ?? RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()), clock: SystemClock())
     }
 
     func run(_ type: String, _ source: AWSSource, parameters: [String: ConfigValue] = [:], at now: Date = Date()) async -> [CheckResult] {

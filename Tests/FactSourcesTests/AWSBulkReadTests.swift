@@ -99,7 +99,7 @@ struct AWSBulkReadTests {
             }
         }
         func read() async throws -> (iam: Int, byAction: [String: Int], accounts: [Account]) {
-            let counter = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 10)))
+            let counter = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()))
             let accounts = try #require(try await source(member, transport: counter).facts([.accounts]).accounts)
             return (counter.requests(to: "iam"), counter.byAction, accounts)
         }
@@ -200,7 +200,7 @@ struct AWSS3RequestTests {
             }
         }
         let source = try AWSSource(config: SourceConfig(id: "aws", kind: "aws", settings: ["endpoint": .string("http://127.0.0.1:9")]),
-                                   environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], transport: transport)
+                                   environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], transport: transport, clock: TestClock())
         let buckets = Dictionary(uniqueKeysWithValues: try #require(try await source.facts([.buckets]).buckets).map { ($0.name, $0) })
         #expect(buckets["quiet"]?.isPublic == false && buckets["open"]?.isPublic == true && buckets["restricted"]?.isPublic == false)
         #expect(buckets["acl-open"]?.isPublic == true)
@@ -228,7 +228,7 @@ struct AWSS3RequestTests {
             target.hasSuffix("?encryption") ? String(target.dropLast("encryption".count)) + "policyStatus" : nil
         }
         let source = try AWSSource(config: SourceConfig(id: "aws", kind: "aws", settings: ["endpoint": .string("http://127.0.0.1:9")]),
-                                   environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], transport: transport)
+                                   environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], transport: transport, clock: TestClock())
         let buckets = try #require(try await source.facts([.buckets]).buckets)
         #expect(buckets.map(\.name).sorted() == ["a", "b"] && buckets.allSatisfy { $0.encryption == .providerManaged && !$0.isPublic })
         #expect(canned.seen.filter { $0.hasPrefix("/a?") }.sorted() == ["/a?acl", "/a?encryption", "/a?policyStatus"])

@@ -31,7 +31,7 @@ struct AWSS3SourceTests {
         return try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                   settings: ["endpoint": .string(endpoint)]),
                              environment: ["K": Self.credentials.accessKeyID, "S": Self.credentials.secretAccessKey],
-                             transport: RetryingTransport(base: URLSessionTransport(timeout: 10)))
+                             transport: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()), clock: SystemClock())
     }
 
     @Test func bucketsAreReadWithTheirEncryptionAndPublicExposure() async throws {

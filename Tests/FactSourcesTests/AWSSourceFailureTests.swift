@@ -9,7 +9,7 @@ import TestSupport
 struct AWSSourceFailureTests {
     func source(_ transport: CannedTransport, environment: [String: String] = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"]) throws -> AWSSource {
         try AWSSource(config: SourceConfig(id: "aws", kind: "aws", settings: ["endpoint": .string("http://127.0.0.1:9")]),
-                      environment: environment, transport: transport)
+                      environment: environment, transport: transport, clock: TestClock())
     }
 
     func xml(_ body: String, status: Int = 200) -> HTTPResponse { HTTPResponse(status: status, body: Data(body.utf8)) }

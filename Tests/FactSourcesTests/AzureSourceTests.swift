@@ -7,8 +7,6 @@ import Synchronization
 import TestSupport
 import Testing
 
-private typealias Waits = SourceWaits
-
 @Suite("Azure source")
 struct AzureSourceTests {
     static let tenant = "8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f"
@@ -19,12 +17,12 @@ struct AzureSourceTests {
     static let environment = ["AZURE_CLIENT_ID": clientID, "AZURE_CLIENT_SECRET": secret]
     static let workspace = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/audit"
 
-    private let waits = Waits()
+    private let waits = TestClock(sleeping: .returnsAtOnce)
 
     func source(_ transport: any HTTPTransport, environment: [String: String] = environment, credentials: [String: String] = [:],
                 settings: [String: ConfigValue] = ["tenant_id": .string(tenant), "subscriptions": .list([.string(prod), .string(dev)])]) throws -> AzureSource {
         try AzureSource(config: SourceConfig(id: "azure", kind: "azure", credentialVariables: credentials, settings: settings),
-                        environment: environment, transport: transport, sleep: waits.sleep)
+                        environment: environment, transport: transport, clock: waits)
     }
 
     func failure(_ body: () async throws -> Void) async -> String {
@@ -244,7 +242,7 @@ struct AzureSourceTests {
         arm.failNext([.tooManyRequests(retryAfter: 3), .serviceUnavailable(retryAfter: 1)])
         let buckets = try await source(arm).facts([.buckets]).buckets
         #expect(buckets?.count == 4)
-        #expect(waits.recorded == [3, 1])
+        #expect(waits.waits == [3, 1])
     }
 
     @Test func endlessThrottlingIsAnErrorNeverAnEmptyList() async throws {
@@ -252,7 +250,7 @@ struct AzureSourceTests {
         arm.failNext(Array(repeating: .tooManyRequests(retryAfter: nil), count: 4))
         let message = await failure { _ = try await source(arm).facts([.buckets]) }
         #expect(message.contains("list storage accounts of subscription \(Self.prod): throttled (HTTP 429)"))
-        #expect(waits.recorded == [1, 2, 4])
+        #expect(waits.waits == [1, 2, 4])
 
         let long = Self.storage()
         long.failNext([.serviceUnavailable(retryAfter: 120)])
@@ -323,7 +321,7 @@ struct AzureSourceTests {
 
     @Test func liveSourcesBuildsTheAzureClient() throws {
         let config = SourceConfig(id: "azure", kind: "azure", settings: ["tenant_id": .string(Self.tenant), "subscriptions": .string(Self.prod)])
-        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeAzure(subscriptions: [:]))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeAzure(subscriptions: [:]), clock: TestClock())
         #expect(client is AzureSource)
         #expect(SourceRegistry.liveKinds.contains("azure"))
         #expect(client?.provides == Set(SourceRegistry.kind(named: "azure")?.provides ?? []))

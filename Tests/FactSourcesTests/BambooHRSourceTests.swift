@@ -34,7 +34,7 @@ struct BambooHRSourceTests {
                 credentials: [String: String] = [:]) throws -> BambooHRSource {
         let config = SourceConfig(id: "hr", kind: "bamboohr", credentialVariables: credentials,
                                   settings: ["subdomain": .string("acme")].merging(settings) { _, new in new })
-        return try BambooHRSource(config: config, environment: environment, transport: fake, now: { Self.now })
+        return try BambooHRSource(config: config, environment: environment, transport: fake, clock: TestClock(start: Self.now))
     }
 
     func people(_ fake: FakeBambooHR, settings: [String: ConfigValue] = [:]) async throws -> [HRPerson] {
@@ -143,7 +143,7 @@ struct BambooHRSourceTests {
         ] {
             let config = SourceConfig(id: "hr", kind: "bamboohr", credentialVariables: credentials, settings: settings)
             do {
-                _ = try BambooHRSource(config: config, environment: environment, transport: FakeBambooHR())
+                _ = try BambooHRSource(config: config, environment: environment, transport: FakeBambooHR(), clock: TestClock())
                 Issue.record("expected a refusal naming \(expected)")
             } catch {
                 #expect("\(error)".contains(expected))
@@ -154,6 +154,6 @@ struct BambooHRSourceTests {
 
     @Test func theClientIsRegistered() throws {
         let config = SourceConfig(id: "hr", kind: "bamboohr", settings: ["subdomain": .string("acme")])
-        #expect(try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeBambooHR()) is BambooHRSource)
+        #expect(try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeBambooHR(), clock: TestClock()) is BambooHRSource)
     }
 }

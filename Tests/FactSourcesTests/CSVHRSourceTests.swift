@@ -17,7 +17,7 @@ struct CSVHRSourceTests {
         let url = directory.appendingPathComponent(file)
         try Data(text.utf8).write(to: url)
         let config = SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string(url.path)].merging(settings) { _, new in new })
-        return (try CSVHRSource(config: config, environment: [:], transport: FakeBambooHR(), now: { Self.now }), url)
+        return (try CSVHRSource(config: config, environment: [:], transport: FakeBambooHR(), clock: TestClock(start: Self.now)), url)
     }
 
     func people(_ text: String, settings: [String: ConfigValue] = [:]) async throws -> [HRPerson] {
@@ -120,7 +120,7 @@ struct CSVHRSourceTests {
     @Test func anEmptyFileAndAMissingFileAreErrors() async throws {
         await #expect(throws: SourceError.self) { try await people("") }
         let config = SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("no/such/people.csv")])
-        let source = try CSVHRSource(config: config, environment: [:], transport: FakeBambooHR())
+        let source = try CSVHRSource(config: config, environment: [:], transport: FakeBambooHR(), clock: TestClock())
         do {
             _ = try await source.facts([.people])
             Issue.record("expected an error")
@@ -135,17 +135,17 @@ struct CSVHRSourceTests {
     }
 
     @Test func settingsAreChecked() {
-        #expect(throws: SourceError.self) { try CSVHRSource(config: SourceConfig(id: "hr", kind: "csv_hr"), environment: [:], transport: FakeBambooHR()) }
+        #expect(throws: SourceError.self) { try CSVHRSource(config: SourceConfig(id: "hr", kind: "csv_hr"), environment: [:], transport: FakeBambooHR(), clock: TestClock()) }
         #expect(throws: SourceError.self) {
             try CSVHRSource(config: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv"), "timezone": .string("Mars/Base")]),
-                            environment: [:], transport: FakeBambooHR())
+                            environment: [:], transport: FakeBambooHR(), clock: TestClock())
         }
         #expect(throws: SourceError.self) {
             try CSVHRSource(config: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv"), "skip_bad_rows": .string("yes")]),
-                            environment: [:], transport: FakeBambooHR())
+                            environment: [:], transport: FakeBambooHR(), clock: TestClock())
         }
         #expect((try? SourceRegistry.client(for: SourceConfig(id: "hr", kind: "csv_hr", settings: ["path": .string("p.csv")]),
-                                         environment: [:], transport: FakeBambooHR())) is CSVHRSource)
+                                         environment: [:], transport: FakeBambooHR(), clock: TestClock())) is CSVHRSource)
     }
 
     @Test(arguments: [

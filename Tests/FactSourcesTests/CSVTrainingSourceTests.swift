@@ -4,6 +4,7 @@ import FactSources
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 
 /// People from HR, for the end-to-end check.
 struct HRPeople: FactSource {
@@ -25,7 +26,7 @@ struct CSVTrainingSourceTests {
         var settings: [String: ConfigValue] = ["path": .string(url.path)]
         if let skipBadRows { settings["skip_bad_rows"] = .bool(skipBadRows) }
         return (try CSVTrainingSource(config: SourceConfig(id: "training", kind: "csv_training", settings: settings), environment: [:],
-                                      transport: URLSessionTransport()), url)
+                                      transport: URLSessionTransport(), clock: TestClock()), url)
     }
 
     static let csv = """
@@ -78,8 +79,8 @@ struct CSVTrainingSourceTests {
         defer { try? FileManager.default.removeItem(at: url) }
         await #expect(throws: SourceError.self) { try await noColumn.facts([.training]) }
         let missing = try CSVTrainingSource(config: SourceConfig(id: "t", kind: "csv_training", settings: ["path": .string("/nonexistent/training.csv")]),
-                                            environment: [:], transport: URLSessionTransport())
+                                            environment: [:], transport: URLSessionTransport(), clock: TestClock())
         await #expect(throws: SourceError.self) { try await missing.facts([.training]) }
-        #expect(throws: SourceError.self) { try CSVTrainingSource(config: SourceConfig(id: "t", kind: "csv_training"), environment: [:], transport: URLSessionTransport()) }
+        #expect(throws: SourceError.self) { try CSVTrainingSource(config: SourceConfig(id: "t", kind: "csv_training"), environment: [:], transport: URLSessionTransport(), clock: TestClock()) }
     }
 }

@@ -6,8 +6,6 @@ import Synchronization
 import TestSupport
 import Testing
 
-private typealias Waits = SourceWaits
-
 @Suite("Entra source")
 struct EntraSourceTests {
     static let tenant = "8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f"
@@ -15,7 +13,7 @@ struct EntraSourceTests {
     static let secret = "Qx~8Q~fake.secret-value_with+odd=chars&"
     static let globalAdmin = "62e90394-69f5-4237-9190-012177145e10"
 
-    private let waits = Waits()
+    private let waits = TestClock(sleeping: .returnsAtOnce)
 
     static let people: [FakeEntra.User] = [
         FakeEntra.User(id: "u1", "ada@acme.example", mail: "ada.lovelace@acme.example", lastSignIn: "2026-02-27T16:04:05.1234567Z", isAdmin: true),
@@ -27,7 +25,7 @@ struct EntraSourceTests {
                 settings: [String: ConfigValue] = ["tenant_id": .string(tenant)]) throws -> EntraSource {
         try EntraSource(config: SourceConfig(id: "entra", kind: "entra", credentialVariables: credentials, settings: settings),
                         environment: environment ?? ["ENTRA_CLIENT_ID": Self.clientID, "ENTRA_CLIENT_SECRET": Self.secret],
-                        transport: transport, sleep: waits.sleep)
+                        transport: transport, clock: waits)
     }
 
     func failure(_ body: () async throws -> Void) async -> String {
@@ -113,7 +111,7 @@ struct EntraSourceTests {
         graph.failNext([.tooManyRequests(retryAfter: 3), .serviceUnavailable(retryAfter: 1)])
         let accounts = try await source(graph).facts([.accounts]).accounts
         #expect(accounts?.count == 3)
-        #expect(waits.recorded == [3, 1])
+        #expect(waits.waits == [3, 1])
     }
 
     @Test func aRetryAfterBeyondAMinuteIsAnError() async throws {
@@ -121,7 +119,7 @@ struct EntraSourceTests {
         graph.failNext([.tooManyRequests(retryAfter: 61)])
         let message = await failure { _ = try await source(graph).facts([.accounts]) }
         #expect(message.contains("list users: throttled (HTTP 429, Retry-After 61 s)"))
-        #expect(waits.recorded.isEmpty)
+        #expect(waits.waits.isEmpty)
     }
 
     @Test func endlessThrottlingGivesUpAfterFourSends() async throws {
@@ -129,7 +127,7 @@ struct EntraSourceTests {
         graph.failNext(Array(repeating: .tooManyRequests(retryAfter: nil), count: 4))
         let message = await failure { _ = try await source(graph).facts([.accounts]) }
         #expect(message.contains("throttled (HTTP 429)"))
-        #expect(waits.recorded == [1, 2, 4])
+        #expect(waits.waits == [1, 2, 4])
     }
 
     @Test func aNextLinkToAnotherHostIsNotFollowed() async throws {
@@ -192,7 +190,7 @@ struct EntraSourceTests {
     @Test func liveSourcesBuildsTheEntraClient() throws {
         let config = SourceConfig(id: "entra", kind: "entra", settings: ["tenant_id": .string(Self.tenant)])
         let client = try SourceRegistry.client(for: config, environment: ["ENTRA_CLIENT_ID": Self.clientID, "ENTRA_CLIENT_SECRET": Self.secret],
-                                            transport: FakeEntra(users: []))
+                                            transport: FakeEntra(users: []), clock: TestClock())
         #expect(client is EntraSource)
         #expect(SourceRegistry.liveKinds.contains("entra"))
     }

@@ -16,12 +16,12 @@ struct FleetSourceTests {
     static let settings: [String: ConfigValue] = ["base_url": .string("https://fleet.acme.test")]
     static let environment = ["FLEET_API_TOKEN": "fleet-test-token"]
 
-    let waits = RecordedWaits()
+    let waits = TestClock(start: Date(timeIntervalSince1970: 1_772_400_000), sleeping: .returnsAtOnce)
 
     func source(_ fake: FakeFleet, settings: [String: ConfigValue] = FleetSourceTests.settings, credentials: [String: String] = [:],
                 environment: [String: String] = FleetSourceTests.environment) throws -> FleetSource {
         try FleetSource(config: SourceConfig(id: "fleet", kind: "fleet", credentialVariables: credentials, settings: settings),
-                        environment: environment, transport: fake, now: { Date(timeIntervalSince1970: 1_772_400_000) }, sleep: waits.sleep)
+                        environment: environment, transport: fake, clock: waits)
     }
 
     func devices(_ fake: FakeFleet) async throws -> [Device] {
@@ -102,7 +102,7 @@ struct FleetSourceTests {
         let devices = try await devices(fleet)
         // Then
         #expect(devices.count == 150)
-        #expect(waits.all == [7, 2])
+        #expect(waits.waits == [7, 2])
         #expect(fleet.requests.count == 4)
     }
 
@@ -111,7 +111,7 @@ struct FleetSourceTests {
         fleet.failNext(Array(repeating: .tooManyRequests(retryAfter: 5), count: 4))
         let message = await thrownMessage { _ = try await source(fleet).facts([.devices]) }
         #expect(message.contains("Fleet list hosts: Fleet throttled (HTTP 429, Retry-After 5 s)"))
-        #expect(waits.all == [5, 5, 5])
+        #expect(waits.waits == [5, 5, 5])
     }
 
     @Test func aRefusedTokenNamesTheVariableNeverTheToken() async throws {
@@ -168,7 +168,7 @@ struct FleetSourceTests {
     @Test func theClientIsRegistered() throws {
         #expect(SourceRegistry.liveKinds.contains("fleet"))
         let config = SourceConfig(id: "fleet", kind: "fleet", settings: Self.settings)
-        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeFleet())
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeFleet(), clock: TestClock())
         #expect(client is FleetSource)
         #expect(client?.provides == [.devices])
     }

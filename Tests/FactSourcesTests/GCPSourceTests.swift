@@ -8,10 +8,6 @@ import Synchronization
 import TestSupport
 import Testing
 
-private typealias HandClock = SourceClock
-
-private typealias Waits = SourceWaits
-
 @Suite("GCP source")
 struct GCPSourceTests {
     static let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
@@ -19,11 +15,10 @@ struct GCPSourceTests {
     static let readOnly = "https://www.googleapis.com/auth/cloud-platform.read-only"
     static let dataAccess = FakeGCP.AuditConfig(logTypes: ["ADMIN_READ": [], "DATA_READ": [], "DATA_WRITE": []])
 
-    private let clock = HandClock()
-    private let waits = Waits()
+    private let clock = TestClock(sleeping: .returnsAtOnce)
 
     func fake(_ projects: [String: FakeGCP.Project], publicKey: _RSA.Signing.PublicKey = key.publicKey, pageSize: Int = 2) -> FakeGCP {
-        FakeGCP(publicKey: publicKey, projects: projects, pageSize: pageSize, now: clock.now)
+        FakeGCP(publicKey: publicKey, projects: projects, pageSize: pageSize, now: clock.nowClosure)
     }
 
     func source(_ transport: any HTTPTransport, key: _RSA.Signing.PrivateKey = key, projects: [String] = ["acme-prod"],
@@ -32,7 +27,7 @@ struct GCPSourceTests {
         var all = settings
         if all["projects"] == nil, !projects.isEmpty { all["projects"] = .list(projects.map { .string($0) }) }
         return try GCPSource(config: SourceConfig(id: "gcp", kind: "gcp", credentialVariables: credentials, settings: all),
-                             environment: env, transport: transport, now: clock.now, sleep: waits.sleep)
+                             environment: env, transport: transport, clock: clock)
     }
 
     func refusal(_ body: () throws -> Void) -> String {
@@ -178,7 +173,7 @@ struct GCPSourceTests {
         #expect(claims["sub"] == nil && claims["scope"] == Self.readOnly && claims["aud"] == "https://oauth2.googleapis.com/token")
         #expect(gcp.tokenRequests == 1)
         // 59 minutes on, the token has under a minute left: a new one is fetched before it runs out
-        clock.advance(59 * 60)
+        clock.advance(by: 59 * 60)
         _ = try await source.facts([.auditTrails])
         #expect(gcp.tokenRequests == 2)
     }
@@ -209,7 +204,7 @@ struct GCPSourceTests {
         gcp.failNext([.tooManyRequests(retryAfter: 3), .serverError(503)])
         let buckets = try await source(gcp).facts([.buckets]).buckets
         #expect(buckets?.count == 1)
-        #expect(waits.recorded == [3, 2], "Retry-After first, then the 2 s backoff of a second attempt")
+        #expect(clock.waits == [3, 2], "Retry-After first, then the 2 s backoff of a second attempt")
     }
 
     @Test func throttlingThatDoesNotEndIsAnError() async throws {
@@ -217,7 +212,7 @@ struct GCPSourceTests {
         gcp.failNext([.tooManyRequests(retryAfter: 600)])
         let message = await failure { _ = try await source(gcp).facts([.networkRules]) }
         #expect(message.contains("compute firewalls.list acme-prod: throttled (HTTP 429, Retry-After 600 s)"))
-        #expect(waits.recorded.isEmpty)
+        #expect(clock.waits.isEmpty)
     }
 
     @Test(arguments: [FactKind.buckets, .networkRules, .auditTrails])
@@ -275,7 +270,7 @@ struct GCPSourceTests {
     @Test func liveSourcesBuildsTheGCPClient() throws {
         let config = SourceConfig(id: "gcp", kind: "gcp", settings: ["projects": .list([.string("acme-prod")])])
         let client = try SourceRegistry.client(for: config, environment: ["GCP_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
-                                            transport: fake([:]))
+                                            transport: fake([:]), clock: TestClock())
         #expect(client is GCPSource)
         #expect(SourceRegistry.liveKinds.contains("gcp"))
         #expect(client?.provides == Set(SourceRegistry.kind(named: "gcp")?.provides ?? []))

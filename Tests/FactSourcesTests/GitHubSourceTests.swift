@@ -8,12 +8,6 @@ import Testing
 import TestSupport
 
 /// Records the waits a source asks for instead of sleeping.
-final class RecordedWaits: Sendable {
-    private let waits = Mutex<[TimeInterval]>([])
-    var all: [TimeInterval] { waits.withLock { $0 } }
-    var sleep: @Sendable (TimeInterval) async throws -> Void { { seconds in self.waits.withLock { $0.append(seconds) } } }
-}
-
 @Suite("GitHub source")
 struct GitHubSourceTests {
     /// 2026-02-25 06:13:20 UTC.
@@ -59,11 +53,11 @@ struct GitHubSourceTests {
     }
 
     static func source(_ transport: any HTTPTransport, settings: [String: ConfigValue] = [:], environment: [String: String] = ["GITHUB_TOKEN": token],
-                       credentials: [String: String] = [:], waits: RecordedWaits = RecordedWaits()) throws -> GitHubSource {
+                       credentials: [String: String] = [:], waits: TestClock = TestClock(start: GitHubSourceTests.now, sleeping: .returnsAtOnce)) throws -> GitHubSource {
         var all: [String: ConfigValue] = ["organization": .string("acme"), "base_url": .string("https://api.github.test")]
         all.merge(settings) { _, new in new }
         return try GitHubSource(config: SourceConfig(id: "github", kind: "github", credentialVariables: credentials, settings: all),
-                                environment: environment, transport: transport, now: { now }, sleep: waits.sleep)
+                                environment: environment, transport: transport, clock: waits)
     }
 
     static func refusal(_ body: () async throws -> Void) async -> String? {
@@ -201,7 +195,7 @@ struct GitHubSourceTests {
 
     @Test func aMissingOrganizationSaysWhatToSetAndNoSecret() {
         do {
-            _ = try GitHubSource(config: SourceConfig(id: "github", kind: "github"), environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake())
+            _ = try GitHubSource(config: SourceConfig(id: "github", kind: "github"), environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake(), clock: TestClock())
             Issue.record("expected a refusal")
         } catch {
             #expect("\(error)".contains("settings.organization is missing"))
@@ -218,7 +212,7 @@ struct GitHubSourceTests {
 
     @Test func liveSourcesBuildsTheGitHubClient() throws {
         let config = SourceConfig(id: "github", kind: "github", settings: ["organization": .string("acme")])
-        let client = try SourceRegistry.client(for: config, environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake())
+        let client = try SourceRegistry.client(for: config, environment: ["GITHUB_TOKEN": Self.token], transport: Self.fake(), clock: TestClock())
         #expect(client is GitHubSource)
         #expect(SourceRegistry.liveKinds.contains("github"))
     }
@@ -228,27 +222,27 @@ struct GitHubSourceTests {
     @Test func aShortPrimaryRateLimitIsWaitedOut() async throws {
         let fake = Self.fake()
         fake.failNext([.primaryRateLimit(resetIn: 30)], pathContains: "/members")
-        let waits = RecordedWaits()
+        let waits = TestClock(start: Self.now, sleeping: .returnsAtOnce)
         let accounts = try await Self.source(fake, waits: waits).facts([.accounts]).accounts
         #expect(accounts?.count == 7)
-        #expect(waits.all == [30])
+        #expect(waits.waits == [30])
     }
 
     @Test func aLongPrimaryRateLimitFailsSayingWhenItResets() async throws {
         let fake = Self.fake()
         fake.failNext([.primaryRateLimit(resetIn: 1_800)])
-        let waits = RecordedWaits()
+        let waits = TestClock(start: Self.now, sleeping: .returnsAtOnce)
         let message = await Self.refusal { _ = try await Self.source(fake, waits: waits).facts([.accounts]) }
         #expect(message?.contains("rate limit for this token is exhausted until 2026-02-25T06:43:20Z (in 1800 s)") == true)
-        #expect(waits.all.isEmpty)
+        #expect(waits.waits.isEmpty)
     }
 
     @Test func aSecondaryRateLimitHonoursRetryAfterWithinBounds() async throws {
         let fake = Self.fake()
         fake.failNext([.secondaryRateLimit(retryAfter: 5), .secondaryRateLimit(retryAfter: 7)], pathContains: "/protection")
-        let waits = RecordedWaits()
+        let waits = TestClock(start: Self.now, sleeping: .returnsAtOnce)
         #expect(try await Self.source(fake, waits: waits).facts([.repositories]).repositories?.count == 6)
-        #expect(waits.all == [5, 7])
+        #expect(waits.waits == [5, 7])
 
         fake.failNext([.secondaryRateLimit(retryAfter: 600)])
         let message = await Self.refusal { _ = try await Self.source(fake).facts([.repositories]) }
@@ -258,15 +252,15 @@ struct GitHubSourceTests {
     @Test func rateLimitWaitsAreBoundedInNumber() async throws {
         let fake = Self.fake()
         fake.failNext(Array(repeating: .secondaryRateLimit(retryAfter: 1), count: 4), pathContains: "/members")
-        let waits = RecordedWaits()
+        let waits = TestClock(start: Self.now, sleeping: .returnsAtOnce)
         let message = await Self.refusal { _ = try await Self.source(fake, waits: waits).facts([.accounts]) }
         #expect(message?.contains("still answered with a rate limit after 3 waits") == true)
-        #expect(waits.all == [1, 1, 1])
+        #expect(waits.waits == [1, 1, 1])
     }
 
     @Test func serverErrorsAreRetriedThenReported() async throws {
         let fake = Self.fake()
-        let retrying = RetryingTransport(base: fake, sleep: { _ in })
+        let retrying = RetryingTransport(base: fake, clock: TestClock(sleeping: .returnsAtOnce))
         fake.failNext([.serverError(502)], pathContains: "/outside_collaborators")
         #expect(try await Self.source(retrying).facts([.accounts]).accounts?.count == 7)
 

@@ -40,11 +40,11 @@ struct GitLabSourceTests {
     }
 
     static func source(_ transport: any HTTPTransport, settings: [String: ConfigValue] = [:], environment: [String: String] = ["GITLAB_TOKEN": token],
-                       waits: RecordedWaits = RecordedWaits()) throws -> GitLabSource {
+                       waits: TestClock = TestClock(start: GitLabSourceTests.now, sleeping: .returnsAtOnce)) throws -> GitLabSource {
         var all: [String: ConfigValue] = ["group": .string("acme/platform"), "base_url": .string("https://gitlab.test")]
         all.merge(settings) { _, new in new }
         return try GitLabSource(config: SourceConfig(id: "gitlab", kind: "gitlab", settings: all), environment: environment,
-                                transport: transport, now: { now }, sleep: waits.sleep)
+                                transport: transport, clock: waits)
     }
 
     static func refusal(_ body: () async throws -> Void) async -> String? {
@@ -126,7 +126,7 @@ struct GitLabSourceTests {
     @Test func setUpErrorsSayWhatToSetAndNoSecret() {
         #expect(throws: SourceError.self) { try Self.source(Self.fake(), environment: [:]) }
         do {
-            _ = try GitLabSource(config: SourceConfig(id: "gitlab", kind: "gitlab"), environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake())
+            _ = try GitLabSource(config: SourceConfig(id: "gitlab", kind: "gitlab"), environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake(), clock: TestClock())
             Issue.record("expected a refusal")
         } catch {
             #expect("\(error)".contains("settings.group is missing"))
@@ -143,9 +143,9 @@ struct GitLabSourceTests {
     @Test func rateLimitsAreWaitedOutWhenShortAndReportedWhenLong() async throws {
         let fake = Self.fake()
         fake.failNext([.tooManyRequests(retryAfter: 3)], pathContains: "/protected_branches")
-        let waits = RecordedWaits()
+        let waits = TestClock(start: Self.now, sleeping: .returnsAtOnce)
         #expect(try await Self.source(fake, waits: waits).facts([.repositories]).repositories?.count == 3)
-        #expect(waits.all == [3])
+        #expect(waits.waits == [3])
 
         fake.failNext([.tooManyRequests(retryAfter: 900)])
         let message = await Self.refusal { _ = try await Self.source(fake).facts([.repositories]) }
@@ -171,6 +171,6 @@ struct GitLabSourceTests {
 
     @Test func liveSourcesBuildsTheGitLabClient() throws {
         let config = SourceConfig(id: "gitlab", kind: "gitlab", settings: ["group": .string("acme")])
-        #expect(try SourceRegistry.client(for: config, environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake()) is GitLabSource)
+        #expect(try SourceRegistry.client(for: config, environment: ["GITLAB_TOKEN": Self.token], transport: Self.fake(), clock: TestClock()) is GitLabSource)
     }
 }

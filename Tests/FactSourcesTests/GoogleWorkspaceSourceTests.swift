@@ -7,28 +7,23 @@ import Synchronization
 import TestSupport
 import Testing
 
-private typealias HandClock = SourceClock
-
-private typealias Waits = SourceWaits
-
 @Suite("Google Workspace source")
 struct GoogleWorkspaceSourceTests {
     static let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     static let otherKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     static let keyID = "5f4e3d2c1b0a99887766554433221100ffeeddcc"
 
-    private let clock = HandClock()
-    private let waits = Waits()
+    private let clock = TestClock(sleeping: .returnsAtOnce)
 
     func fake(_ users: [FakeGoogle.User], publicKey: _RSA.Signing.PublicKey = key.publicKey, pageSize: Int = 2) -> FakeGoogle {
-        FakeGoogle(publicKey: publicKey, users: users, pageSize: pageSize, now: clock.now)
+        FakeGoogle(publicKey: publicKey, users: users, pageSize: pageSize, now: clock.nowClosure)
     }
 
     func source(_ transport: any HTTPTransport, key: _RSA.Signing.PrivateKey = key, settings: [String: ConfigValue] = ["admin_email": .string("it-admin@acme.example")],
                 credentials: [String: String] = [:], environment: [String: String]? = nil) throws -> GoogleWorkspaceSource {
         let env = environment ?? ["GOOGLE_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: key, keyID: Self.keyID)]
         return try GoogleWorkspaceSource(config: SourceConfig(id: "google", kind: "google_workspace", credentialVariables: credentials, settings: settings),
-                                         environment: env, transport: transport, now: clock.now, sleep: waits.sleep)
+                                         environment: env, transport: transport, clock: clock)
     }
 
     func refusal(_ body: () throws -> Void) -> String {
@@ -77,7 +72,7 @@ struct GoogleWorkspaceSourceTests {
         #expect(google.calls.count == 4)
         #expect(google.assertionHeaders.first == ["alg": "RS256", "typ": "JWT", "kid": Self.keyID])
         // 59 minutes on, the token has under a minute left: a new one is fetched before it runs out
-        clock.advance(59 * 60)
+        clock.advance(by: 59 * 60)
         _ = try await source.facts([.accounts])
         #expect(google.tokenRequests == 2)
     }
@@ -104,7 +99,7 @@ struct GoogleWorkspaceSourceTests {
         google.failNext([.tooManyRequests(retryAfter: 3), .serverError(503)])
         let accounts = try await source(google).facts([.accounts]).accounts
         #expect(accounts?.count == 1)
-        #expect(waits.recorded == [3, 2], "Retry-After first, then the 2 s backoff of a second attempt")
+        #expect(clock.waits == [3, 2], "Retry-After first, then the 2 s backoff of a second attempt")
     }
 
     @Test func aRetryAfterBeyondAMinuteIsReportedNotWaited() async throws {
@@ -112,7 +107,7 @@ struct GoogleWorkspaceSourceTests {
         google.failNext([.tooManyRequests(retryAfter: 600)])
         let message = await failure { _ = try await source(google).facts([.accounts]) }
         #expect(message.contains("users.list: throttled (HTTP 429, Retry-After 600 s)"))
-        #expect(waits.recorded.isEmpty)
+        #expect(clock.waits.isEmpty)
     }
 
     @Test func garbageIsAnErrorNeverAnEmptyDirectory() async throws {
@@ -189,7 +184,7 @@ struct GoogleWorkspaceSourceTests {
     @Test func liveSourcesBuildsTheGoogleClient() throws {
         let config = SourceConfig(id: "google", kind: "google_workspace", settings: ["admin_email": .string("it-admin@acme.example")])
         let client = try SourceRegistry.client(for: config, environment: ["GOOGLE_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: Self.key)],
-                                            transport: fake([]))
+                                            transport: fake([]), clock: TestClock())
         #expect(client is GoogleWorkspaceSource)
         #expect(SourceRegistry.liveKinds.contains("google_workspace"))
     }

@@ -14,7 +14,7 @@ struct IntuneSourceTests {
     static let environment = ["INTUNE_CLIENT_ID": clientID, "INTUNE_CLIENT_SECRET": secret]
     static let select = "id,deviceName,serialNumber,userPrincipalName,emailAddress,operatingSystem,osVersion,isEncrypted,complianceState,lastSyncDateTime"
 
-    private let waits = RecordedWaits()
+    private let waits = TestClock(sleeping: .returnsAtOnce)
 
     static let fleet: [FakeIntune.ManagedDevice] = [
         FakeIntune.ManagedDevice(id: "d1", "ADA-LT01", serialNumber: "5CG1234XYZ", userPrincipalName: "ada@acme.example", emailAddress: "ada.lovelace@acme.example"),
@@ -26,7 +26,7 @@ struct IntuneSourceTests {
     func source(_ transport: any HTTPTransport, environment: [String: String] = environment, credentials: [String: String] = [:],
                 settings: [String: ConfigValue] = ["tenant_id": .string(tenant)]) throws -> IntuneSource {
         try IntuneSource(config: SourceConfig(id: "intune", kind: "intune", credentialVariables: credentials, settings: settings),
-                         environment: environment, transport: transport, sleep: waits.sleep)
+                         environment: environment, transport: transport, clock: waits)
     }
 
     func failure(_ body: () async throws -> Void) async -> String {
@@ -112,7 +112,7 @@ struct IntuneSourceTests {
         let graph = FakeIntune(devices: Self.fleet)
         graph.failNext([.tooManyRequests(retryAfter: 5), .pass, .serviceUnavailable(retryAfter: 2)])
         #expect(try await source(graph).facts([.devices]).devices?.count == 3)
-        #expect(waits.all == [5, 2])
+        #expect(waits.waits == [5, 2])
     }
 
     @Test func endlessThrottlingIsAnError() async throws {
@@ -120,7 +120,7 @@ struct IntuneSourceTests {
         graph.failNext(Array(repeating: .serviceUnavailable(retryAfter: nil), count: 4))
         let message = await failure { _ = try await source(graph).facts([.devices]) }
         #expect(message.contains("list managed devices: throttled (HTTP 503); try again later"))
-        #expect(waits.all == [1, 2, 4])
+        #expect(waits.waits == [1, 2, 4])
     }
 
     @Test func garbageAndForeignLinksAreErrors() async throws {
@@ -172,7 +172,7 @@ struct IntuneSourceTests {
 
     @Test func liveSourcesBuildsTheIntuneClient() throws {
         let config = SourceConfig(id: "intune", kind: "intune", settings: ["tenant_id": .string(Self.tenant)])
-        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeIntune(devices: []))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeIntune(devices: []), clock: TestClock())
         #expect(client is IntuneSource)
         #expect(SourceRegistry.liveKinds.contains("intune"))
     }

@@ -14,7 +14,7 @@ struct JamfSourceTests {
     static let base = "https://acme.jamfcloud.com"
     static let sections = "section=GENERAL&section=HARDWARE&section=DISK_ENCRYPTION&section=OPERATING_SYSTEM&section=USER_AND_LOCATION&section=APPLICATIONS"
 
-    private let waits = RecordedWaits()
+    private let waits = TestClock(sleeping: .returnsAtOnce)
 
     static let fleet: [FakeJamf.Computer] = [
         FakeJamf.Computer(id: 7, "Ada's MacBook Pro", serial: "C02XK1JHJGH5", email: "ada@acme.example", apps: ["CrowdStrike Falcon.app", "Slack.app"]),
@@ -25,7 +25,7 @@ struct JamfSourceTests {
     func source(_ transport: any HTTPTransport, environment: [String: String] = environment, credentials: [String: String] = [:],
                 settings: [String: ConfigValue] = ["base_url": .string(base)]) throws -> JamfSource {
         try JamfSource(config: SourceConfig(id: "jamf", kind: "jamf", credentialVariables: credentials, settings: settings),
-                       environment: environment, transport: transport, sleep: waits.sleep)
+                       environment: environment, transport: transport, clock: waits)
     }
 
     func failure(_ body: () async throws -> Void) async -> String {
@@ -163,7 +163,7 @@ struct JamfSourceTests {
         let jamf = FakeJamf(computers: Self.fleet)
         jamf.failNext([.tooManyRequests(retryAfter: 3), .serviceUnavailable(retryAfter: 1)])
         #expect(try await source(jamf).facts([.devices]).devices?.count == 2)
-        #expect(waits.all == [3, 1])
+        #expect(waits.waits == [3, 1])
     }
 
     @Test func endlessThrottlingIsAnErrorNeverAnEmptyInventory() async throws {
@@ -171,7 +171,7 @@ struct JamfSourceTests {
         jamf.failNext(Array(repeating: .tooManyRequests(retryAfter: nil), count: 4))
         let message = await failure { _ = try await source(jamf).facts([.devices]) }
         #expect(message.contains("list computers: throttled (HTTP 429); try again later"))
-        #expect(waits.all == [1, 2, 4])
+        #expect(waits.waits == [1, 2, 4])
         let far = FakeJamf(computers: Self.fleet)
         far.failNext([.serviceUnavailable(retryAfter: 120)])
         let farMessage = await failure { _ = try await source(far).facts([.devices]) }
@@ -232,7 +232,7 @@ struct JamfSourceTests {
 
     @Test func liveSourcesBuildsTheJamfClient() throws {
         let config = SourceConfig(id: "jamf", kind: "jamf", settings: ["base_url": .string(Self.base)])
-        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeJamf(computers: []))
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeJamf(computers: []), clock: TestClock())
         #expect(client is JamfSource)
         #expect(SourceRegistry.liveKinds.contains("jamf"))
     }

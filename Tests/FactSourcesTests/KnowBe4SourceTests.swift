@@ -23,12 +23,12 @@ private final class HostRecorder: HTTPTransport {
 struct KnowBe4SourceTests {
     static let environment = ["KNOWBE4_API_TOKEN": "kb4-test-token"]
 
-    let waits = RecordedWaits()
+    let waits = TestClock(start: Date(timeIntervalSince1970: 1_772_400_000), sleeping: .returnsAtOnce)
 
     func source(_ transport: any HTTPTransport, settings: [String: ConfigValue] = [:], credentials: [String: String] = [:],
                 environment: [String: String] = KnowBe4SourceTests.environment) throws -> KnowBe4Source {
         try KnowBe4Source(config: SourceConfig(id: "knowbe4", kind: "knowbe4", credentialVariables: credentials, settings: settings),
-                          environment: environment, transport: transport, now: { Date(timeIntervalSince1970: 1_772_400_000) }, sleep: waits.sleep)
+                          environment: environment, transport: transport, clock: waits)
     }
 
     func training(_ fake: FakeKnowBe4, settings: [String: ConfigValue] = [:]) async throws -> [TrainingRecord] {
@@ -115,7 +115,7 @@ struct KnowBe4SourceTests {
         // When / Then the second page is refused on every try: the list fails, with no partial answer
         let message = await thrownMessage { _ = try await source(knowbe4).facts([.training]) }
         #expect(message.contains("KnowBe4 list training enrollments: KnowBe4 throttled (HTTP 429, Retry-After 30 s)"))
-        #expect(waits.all == [12, 30, 30, 30])
+        #expect(waits.waits == [12, 30, 30, 30])
 
         // And once the limit lifts, everything is read
         let again = FakeKnowBe4(enrollments: Self.enrollments(600))
@@ -128,7 +128,7 @@ struct KnowBe4SourceTests {
         knowbe4.failNext([.tooManyRequests(retryAfter: 3_600)])
         let message = await thrownMessage { _ = try await source(knowbe4).facts([.training]) }
         #expect(message.contains("throttled (HTTP 429, Retry-After 3600 s); try again later"))
-        #expect(waits.all.isEmpty)
+        #expect(waits.waits.isEmpty)
     }
 
     @Test func aRefusedTokenNamesTheVariableNeverTheToken() async throws {
@@ -184,7 +184,7 @@ struct KnowBe4SourceTests {
     @Test func theClientIsRegistered() throws {
         #expect(SourceRegistry.liveKinds.contains("knowbe4"))
         let config = SourceConfig(id: "knowbe4", kind: "knowbe4", settings: ["region": .string("us")])
-        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeKnowBe4())
+        let client = try SourceRegistry.client(for: config, environment: Self.environment, transport: FakeKnowBe4(), clock: TestClock())
         #expect(client is KnowBe4Source)
         #expect(client?.provides == [.training])
     }

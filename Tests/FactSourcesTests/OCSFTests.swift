@@ -23,7 +23,7 @@ struct OCSFTests {
         var settings: [String: ConfigValue] = ["path": .string(path)]
         if let maxAge { settings["max_age"] = .string(maxAge) }
         return try OCSFSource(config: SourceConfig(id: "prowler", kind: "ocsf", settings: settings), environment: [:],
-                              transport: URLSessionTransport(), now: { now })
+                              transport: URLSessionTransport(), clock: TestClock(start: now))
     }
 
     func control(_ parameters: [String: ConfigValue] = [:]) -> Control {

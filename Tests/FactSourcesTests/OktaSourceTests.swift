@@ -7,15 +7,6 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Waits the source asked for, recorded instead of slept; each also moves the fake's clock on.
-final class OktaWaits: Sendable {
-    private let waits = Mutex<[TimeInterval]>([])
-    let clock: FakeOkta.Clock
-    init(clock: FakeOkta.Clock) { self.clock = clock }
-    var all: [TimeInterval] { waits.withLock { $0 } }
-    func sleep(_ seconds: TimeInterval) { waits.withLock { $0.append(seconds) }; clock.advance(by: seconds) }
-}
-
 @Suite("Okta source")
 struct OktaSourceTests {
     static let config = SourceConfig(id: "okta", kind: "okta", settings: ["base_url": .string("https://acme.okta.com")])
@@ -39,14 +30,13 @@ struct OktaSourceTests {
     }
 
     func source(_ fake: FakeOkta, config: SourceConfig = OktaSourceTests.config, environment: [String: String] = OktaSourceTests.environment,
-                waits: OktaWaits? = nil) throws -> OktaSource {
-        let waits = waits ?? OktaWaits(clock: fake.clock)
-        return try OktaSource(config: config, environment: environment, transport: fake, now: { fake.clock.now },
-                              sleep: { waits.sleep($0) })
+                clock: TestClock? = nil) throws -> OktaSource {
+        // The source waits on the fake's clock: each wait it asks for is recorded and moves the fake's time on.
+        try OktaSource(config: config, environment: environment, transport: fake, clock: clock ?? fake.clock)
     }
 
-    func accounts(_ fake: FakeOkta, waits: OktaWaits? = nil) async throws -> [Account] {
-        try #require(try await source(fake, waits: waits).facts([.accounts]).accounts)
+    func accounts(_ fake: FakeOkta) async throws -> [Account] {
+        try #require(try await source(fake).facts([.accounts]).accounts)
     }
 
     @Test func everyStatusIsListedAndMappedToActive() async throws {
@@ -123,16 +113,16 @@ struct OktaSourceTests {
         // Given a window of four requests for an org that needs 1 + 5 · 2 = 11, plus one System Log query (some
         // active users have no second factor) = 12, read one user at a time
         let fake = FakeOkta(users: Self.org(), rateLimit: 4, windowSeconds: 30)
-        let waits = OktaWaits(clock: fake.clock)
+        let waits = fake.clock
         var config = Self.config
         config.settings["concurrency"] = .number(1)
 
         // When
-        let accounts = try #require(try await source(fake, config: config, waits: waits).facts([.accounts]).accounts)
+        let accounts = try #require(try await source(fake, config: config).facts([.accounts]).accounts)
 
         // Then the source waited for each window to reset (30 s and a second for skew) and never hit a 429
         #expect(accounts.count == 9)
-        #expect(waits.all == [31, 31, 31])
+        #expect(waits.waits == [31, 31, 31])
         #expect(fake.requests.count == 12)
         #expect(fake.requests.last?.hasPrefix("/api/v1/logs") == true)
     }
@@ -140,36 +130,36 @@ struct OktaSourceTests {
     @Test func parallelReadsShareTheWindowAndStillFinish() async throws {
         // Given the default four reads at a time against a window of six requests
         let fake = FakeOkta(users: Self.org(), rateLimit: 6, windowSeconds: 30)
-        let waits = OktaWaits(clock: fake.clock)
+        let waits = fake.clock
 
         // When
-        let accounts = try await accounts(fake, waits: waits)
+        let accounts = try await accounts(fake)
 
         // Then every account arrives complete; each wait was a bounded one
         #expect(accounts.count == 9)
         #expect(accounts.filter(\.active).allSatisfy { $0.mfaEnabled != nil })
-        #expect(!waits.all.isEmpty && waits.all.allSatisfy { $0 > 0 && $0 <= 61 })
+        #expect(!waits.waits.isEmpty && waits.waits.allSatisfy { $0 > 0 && $0 <= 61 })
     }
 
     @Test func a429IsRetriedAfterTheReset() async throws {
         let fake = FakeOkta(users: Self.org())
         fake.failNext([.tooManyRequests(resetIn: 5)])
-        let waits = OktaWaits(clock: fake.clock)
-        let accounts = try await accounts(fake, waits: waits)
+        let waits = fake.clock
+        let accounts = try await accounts(fake)
         #expect(accounts.count == 9)
-        #expect(waits.all == [6])
+        #expect(waits.waits == [6])
     }
 
     @Test func aResetTooFarAwayIsAClearError() async throws {
         let fake = FakeOkta(users: Self.org())
         fake.failNext([.tooManyRequests(resetIn: 600)])
-        let waits = OktaWaits(clock: fake.clock)
+        let waits = fake.clock
         do {
-            _ = try await accounts(fake, waits: waits)
+            _ = try await accounts(fake)
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("rate limited by Okta until"))
-            #expect(waits.all.isEmpty)
+            #expect(waits.waits.isEmpty)
         }
     }
 
@@ -210,7 +200,7 @@ struct OktaSourceTests {
                                    (SourceConfig(id: "okta", kind: "okta", credentialVariables: ["token": "IDP_TOKEN"],
                                                  settings: Self.config.settings), "IDP_TOKEN")] {
             do {
-                _ = try OktaSource(config: config, environment: ["OTHER": "secret-value"], transport: FakeOkta())
+                _ = try OktaSource(config: config, environment: ["OTHER": "secret-value"], transport: FakeOkta(), clock: TestClock())
                 Issue.record("expected a refusal")
             } catch {
                 #expect("\(error)".contains(variable))
@@ -223,7 +213,7 @@ struct OktaSourceTests {
     func aMissingOrBadBaseURLIsRefusedWithAFix(_ base: String?) {
         let config = SourceConfig(id: "okta", kind: "okta", settings: base.map { ["base_url": .string($0)] } ?? [:])
         do {
-            _ = try OktaSource(config: config, environment: Self.environment, transport: FakeOkta())
+            _ = try OktaSource(config: config, environment: Self.environment, transport: FakeOkta(), clock: TestClock())
             Issue.record("expected a refusal")
         } catch {
             #expect("\(error)".contains("base_url"))
@@ -234,7 +224,7 @@ struct OktaSourceTests {
 
     @Test func theClientIsRegistered() throws {
         #expect(SourceRegistry.liveKinds.isSuperset(of: ["okta", "bamboohr", "csv_hr"]))
-        let client = try SourceRegistry.client(for: Self.config, environment: Self.environment, transport: FakeOkta())
+        let client = try SourceRegistry.client(for: Self.config, environment: Self.environment, transport: FakeOkta(), clock: TestClock())
         #expect(client is OktaSource)
         #expect(client?.provides == [.accounts])
     }
@@ -244,7 +234,7 @@ struct OktaSourceTests {
     @Test func offboardingFailsForATerminatedPersonStillActiveInOkta() async throws {
         // Given
         let now = Date(timeIntervalSince1970: 1_772_000_000)
-        let fake = FakeOkta(users: Self.org(), clock: FakeOkta.Clock(now))
+        let fake = FakeOkta(users: Self.org(), clock: TestClock(start: now, sleeping: .jumps(upTo: .infinity)))
         let okta = try source(fake)
         let hr = StaticPeople(id: "hr", people: [
             HRPerson(employeeID: "E1", name: "Ada Admin", email: "Ada@acme.example", status: .terminated, terminatedAt: now.addingTimeInterval(-3 * 86_400)),
@@ -272,19 +262,19 @@ struct OktaSourceTests {
     }
 
     @Test func theSystemLogSaysWhenMFAWasRemoved() async throws {
-        let clock = FakeOkta.Clock(Date(timeIntervalSince1970: 1_772_000_000))
+        let clock = TestClock(start: Date(timeIntervalSince1970: 1_772_000_000), sleeping: .jumps(upTo: .infinity))
         let okta = FakeOkta(users: [
             .init(id: "00uA", login: "ana@acme.example", factors: [.init("token:software:totp", status: "INACTIVE")]),
             .init(id: "00uB", login: "ben@acme.example", factors: [.init("push")]),
         ], clock: clock)
-        let removed = clock.now.addingTimeInterval(-3 * 3_600)
-        okta.log([.init("user.mfa.factor.deactivate", published: clock.now.addingTimeInterval(-40 * 86_400), userID: "00uA"),
+        let removed = clock.now().addingTimeInterval(-3 * 3_600)
+        okta.log([.init("user.mfa.factor.deactivate", published: clock.now().addingTimeInterval(-40 * 86_400), userID: "00uA"),
                   .init("user.mfa.factor.deactivate", published: removed, userID: "00uA"),
                   .init("user.mfa.factor.reset_all", published: removed, userID: "00uB"),
-                  .init("user.session.start", published: clock.now, userID: "00uA")])
+                  .init("user.session.start", published: clock.now(), userID: "00uA")])
         let source = try OktaSource(config: SourceConfig(id: "okta", kind: "okta", credentialVariables: ["token": "OKTA_API_TOKEN"],
                                                          settings: ["base_url": .string("https://acme.okta.test")]),
-                                    environment: ["OKTA_API_TOKEN": okta.token], transport: okta, now: { clock.now })
+                                    environment: ["OKTA_API_TOKEN": okta.token], transport: okta, clock: clock)
         let accounts = try await source.facts([.accounts]).accounts ?? []
         let ana = try #require(accounts.first { $0.login == "ana@acme.example" })
         #expect(ana.mfaEnabled == false)

@@ -5,21 +5,10 @@ import Foundation
 import HTTP
 import Synchronization
 import Testing
+import TestSupport
 
-/// Virtual time for a limiter: `sleep` records the wait and moves the time on, or, when `hold` is set, first
-/// waits until `hold` is released (a test event, never a timer).
-final class VirtualWaits: Sendable {
-    private let state: Mutex<(now: Date, waits: [TimeInterval])>
-    private let hold: Checkpoint?
-    init(start: Date = Date(timeIntervalSince1970: 1_772_000_000), hold: Checkpoint? = nil) { state = Mutex((start, [])); self.hold = hold }
-    var now: Date { state.withLock { $0.now } }
-    var waits: [TimeInterval] { state.withLock { $0.waits } }
-    func sleep(_ seconds: TimeInterval) async throws {
-        state.withLock { $0.waits.append(seconds) }
-        try await hold?.passed()
-        state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
-    }
-}
+/// Virtual time for a limiter: each wait is recorded and moves the time on at once.
+func virtualTime() -> TestClock { TestClock(start: Date(timeIntervalSince1970: 1_772_000_000), sleeping: .jumps(upTo: .infinity)) }
 
 /// An event tasks can wait for: `passed()` returns once `open()` was called (at once if it was already), and throws
 /// `CancellationError` if the waiting task is cancelled first (a test's time limit ends it instead of leaving it hung).
@@ -91,12 +80,12 @@ struct SourceLimiterTests {
     @Test
     func aRetryAfterHoldsOnlyItsOwnSourcesRequests() async throws {
         // Given two sources, each behind its own limiter, and the first throttled once with Retry-After: 30
-        let time = VirtualWaits()
+        let time = virtualTime()
         let throttledAPI = FakeBucketAPI(names: ["a"], throttle: 1)
         let otherAPI = FakeBucketAPI(names: ["b"])
-        let throttled = SourceLimitedTransport(base: throttledAPI, limiter: SourceLimiter(limits: SourceLimits(), sleep: time.sleep, now: { time.now }))
-        let otherWaits = VirtualWaits()
-        let other = SourceLimitedTransport(base: otherAPI, limiter: SourceLimiter(limits: SourceLimits(), sleep: otherWaits.sleep, now: { time.now }))
+        let throttled = SourceLimitedTransport(base: throttledAPI, limiter: SourceLimiter(limits: SourceLimits(), clock: time))
+        let otherWaits = virtualTime()
+        let other = SourceLimitedTransport(base: otherAPI, limiter: SourceLimiter(limits: SourceLimits(), clock: otherWaits))
 
         // When the first source is told to wait, then both send again
         #expect(try await throttled.send(Self.request("a")).status == 429)
@@ -112,9 +101,9 @@ struct SourceLimiterTests {
     @Test
     func requestsPerSecondSpacesTheStarts() async throws {
         // Given a source limited to 4 requests a second
-        let time = VirtualWaits()
+        let time = virtualTime()
         let transport = SourceLimitedTransport(base: FakeBucketAPI(names: []),
-                                               limiter: SourceLimiter(limits: SourceLimits(requestsPerSecond: 4), sleep: time.sleep, now: { time.now }))
+                                               limiter: SourceLimiter(limits: SourceLimits(requestsPerSecond: 4), clock: time))
 
         // When it sends three requests at once in virtual time
         for _ in 0..<3 { _ = try await transport.send(Self.request("a")) }
@@ -139,7 +128,7 @@ struct SourceLimiterTests {
             }
         }
         let api = HeldAPI()
-        let transport = SourceLimitedTransport(base: api, limiter: SourceLimiter(limits: SourceLimits(maxConcurrency: 2)))
+        let transport = SourceLimitedTransport(base: api, limiter: SourceLimiter(limits: SourceLimits(maxConcurrency: 2), clock: TestClock()))
 
         // When six requests are sent at once
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -191,19 +180,26 @@ struct SourceLimiterTests {
     func aThrottledSourceWaitsWhileAnotherSourcesReadsComplete() async throws {
         // Given a throttled source first in manifest order, and another source
         let other = FakeBucketAPI(names: ["reports"])
-        let waits = VirtualWaits(hold: other.answered)
+        // The throttled source's wait ends only once the other source has answered (a test event, never a timer).
+        let waits = TestClock(start: Date(timeIntervalSince1970: 1_772_000_000))
+        let stepper = Task {
+            try await other.answered.passed()
+            await waits.sleepers(1)
+            waits.advance(by: 30)
+        }
+        defer { stepper.cancel() }
         let throttledAPI = FakeBucketAPI(names: ["exports"], throttle: 1)
-        let limiter = SourceLimiter(limits: SourceLimits(), sleep: waits.sleep, now: { waits.now })
+        let limiter = SourceLimiter(limits: SourceLimits(), clock: waits)
         let throttled = HTTPBucketSource(id: "s3-prod", transport: RetryingTransport(base: SourceLimitedTransport(base: throttledAPI, limiter: limiter),
-                                                                                      sleep: waits.sleep, now: { waits.now }))
-        let calm = HTTPBucketSource(id: "s3-dev", transport: SourceLimitedTransport(base: other, limiter: SourceLimiter(limits: SourceLimits())))
+                                                                                      clock: waits))
+        let calm = HTTPBucketSource(id: "s3-dev", transport: SourceLimitedTransport(base: other, limiter: SourceLimiter(limits: SourceLimits(), clock: TestClock())))
         func control(_ id: ControlID, _ source: SourceID) -> Control {
             Control(id: id, title: "Buckets encrypted", criteria: [Criterion("CC6.1")!], owner: "infra", severity: .high, cadence: 3_600,
                     check: CheckSpec(type: "storage_encryption", sources: [source]), remediation: "encrypt")
         }
 
         // When both controls run as one step
-        let results = await ControlRunner(sources: [throttled, calm]).run([control("prod", "s3-prod"), control("dev", "s3-dev")], at: waits.now)
+        let results = await ControlRunner(sources: [throttled, calm]).run([control("prod", "s3-prod"), control("dev", "s3-dev")], at: waits.now())
 
         // Then the throttled source waited its Retry-After once, and both controls were judged on their facts
         #expect(waits.waits == [30])

@@ -53,7 +53,7 @@ struct SourceSettingsTests {
         }
         let config = SourceConfig(id: SourceID(kind), kind: kind, settings: settings)
         let source = try SourceRegistry.client(for: config, environment: environment(descriptor.kind), transport: CannedTransport([]),
-                                               now: { Date(timeIntervalSince1970: 1_800_000_000) })
+                                               clock: TestClock(start: Date(timeIntervalSince1970: 1_800_000_000)))
         var text = ""
         dump(try #require(source), to: &text)
         return DescriptionDifference.normalised(text)
@@ -145,7 +145,7 @@ extension SourceSettingsTests {
             throw SourceError.unavailable(source: config.id, reason: "not reached")
         }
         #expect(throws: SettingsError.undeclared(owner: "source kind `probe`", key: "verbose")) {
-            try descriptor.factory?(SourceConfig(id: "probe", kind: "probe"), [:], CannedTransport([]), { Date() })
+            try descriptor.factory?(SourceConfig(id: "probe", kind: "probe"), [:], CannedTransport([]), TestClock())
         }
     }
 }

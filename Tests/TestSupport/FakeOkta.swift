@@ -14,14 +14,6 @@ import Synchronization
 /// - Failures on cue (`failNext`): 429 with a reset `n` seconds ahead, a 5xx, a malformed body, a next link to
 ///   another host.
 package final class FakeOkta: HTTPTransport {
-    /// The fake's wall clock; tests move it (e.g. from the source's injected `sleep`).
-    package final class Clock: Sendable {
-        private let date: Mutex<Date>
-        package init(_ start: Date) { date = Mutex(start) }
-        package var now: Date { date.withLock { $0 } }
-        package func advance(by seconds: TimeInterval) { date.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    }
-
     package struct Factor: Sendable {
         package var type: String
         package var status: String
@@ -89,18 +81,19 @@ package final class FakeOkta: HTTPTransport {
     }
 
     package let token: String
-    package let clock: Clock
+    /// The fake's time; a source given this clock moves it on with each wait it asks for.
+    package let clock: TestClock
     /// Requests per rate-limit window, and the window's length in seconds.
     package let windowSeconds: Int
     private let state: Mutex<State>
 
     package init(token: String = "00okta-test-token", users: [User] = [], pageSize: Int = 200, rateLimit: Int = 600,
-                 windowSeconds: Int = 60, clock: Clock = Clock(Date(timeIntervalSince1970: 1_772_000_000))) {
+                 windowSeconds: Int = 60, clock: TestClock = TestClock(start: Date(timeIntervalSince1970: 1_772_000_000), sleeping: .jumps(upTo: .infinity))) {
         self.token = token
         self.clock = clock
         self.windowSeconds = windowSeconds
         state = Mutex(State(users: users, pageSize: pageSize, windowLimit: rateLimit,
-                            windowReset: Int(clock.now.timeIntervalSince1970) + windowSeconds))
+                            windowReset: Int(clock.now().timeIntervalSince1970) + windowSeconds))
     }
 
     package var users: [User] {
@@ -118,7 +111,7 @@ package final class FakeOkta: HTTPTransport {
     package func count(_ suffix: String) -> Int { requests.filter { ($0.split(separator: "?").first ?? "").hasSuffix(suffix) }.count }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let now = Int(clock.now.timeIntervalSince1970)
+        let now = Int(clock.now().timeIntervalSince1970)
         return state.withLock { s in
             let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
             let path = components?.percentEncodedPath ?? ""

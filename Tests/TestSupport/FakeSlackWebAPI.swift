@@ -81,7 +81,8 @@ package final class FakeSlackWebAPI: HTTPTransport {
         var responses: [ResponsePost] = []
         var socketModeURL: String?
         var ticket = 0
-        var delays: [String: Duration] = [:]
+        /// Methods whose calls wait until the test releases them (a slow Slack), with the calls waiting.
+        var held: [String: [CheckedContinuation<Void, Never>]] = [:]
         var pendingUploads: [String: (filename: String, length: Int, altText: String?, bytes: Data?)] = [:]
         var files: [SharedFile] = []
         /// How many more messages with blocks Slack refuses (`invalid_blocks`) whatever they hold.
@@ -135,8 +136,15 @@ package final class FakeSlackWebAPI: HTTPTransport {
     package var updates: [(channel: String, ts: String, text: String)] { state.withLock { $0.updates } }
     package var calls: [String] { state.withLock { $0.calls } }
 
-    /// Makes every call of `method` take `delay` (a slow Slack).
-    package func slowDown(_ method: String, by delay: Duration) { state.withLock { $0.delays[method] = delay } }
+    /// Makes every call of `method` wait until the returned `release` is called (a slow Slack, answering when the
+    /// test says).
+    package func hold(_ method: String) -> @Sendable () -> Void {
+        state.withLock { $0.held[method] = [] }
+        return { [self] in
+            let waiting = self.state.withLock { $0.held.removeValue(forKey: method) ?? [] }
+            for call in waiting { call.resume() }
+        }
+    }
 
     /// Holds the next `response_url` post in flight: `arrived` yields when it reaches Slack, and it is answered (and
     /// recorded) only once `release` is called.
@@ -153,7 +161,16 @@ package final class FakeSlackWebAPI: HTTPTransport {
             gate.arrived.yield()
             for await _ in gate.release { break }
         }
-        if let delay = state.withLock({ $0.delays[request.url.lastPathComponent] }) { try await Task.sleep(for: delay) }
+        if state.withLock({ $0.held[request.url.lastPathComponent] != nil }) {
+            await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
+                let held = state.withLock { s in
+                    guard s.held[request.url.lastPathComponent] != nil else { return false }
+                    s.held[request.url.lastPathComponent]?.append(call)
+                    return true
+                }
+                if !held { call.resume() }
+            }
+        }
         return state.withLock { s in
             let method = request.url.lastPathComponent
             s.calls.append(method)

@@ -21,6 +21,9 @@ package final class SlackTestBed: Sendable {
     package let engine: AlertEngine
     package let fake: FakeSlackWebAPI
     package let clock: VirtualClock
+    /// The clock of Slack's answer budget: it moves only when a test advances it, so an answer comes in time unless
+    /// the test lets the budget run out.
+    package let answerClock = TestClock()
     package let dispatcher: Dispatcher
     package let doorbell: Doorbell
     package let directory: SlackDirectory
@@ -66,14 +69,14 @@ package final class SlackTestBed: Sendable {
         let clock = clock
         let api = SlackWebAPI(token: "xoxb-test-token", transport: fake)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        dispatcher = Dispatcher(database: engine.database, surfaces: [SlackSurface(api: api, perChannelInterval: 0, now: { clock.now() })],
+        dispatcher = Dispatcher(database: engine.database, surfaces: [SlackSurface(api: api, perChannelInterval: 0, clock: clock)],
                                 clock: clock, logger: logger)
         doorbell = Doorbell()
-        directory = SlackDirectory(config: config, api: api, now: { clock.now() })
+        directory = SlackDirectory(config: config, api: api, clock: clock)
         commands = CommandHandler(engine: engine, clock: clock)
         let tasks = InboundTasks()
         interactions = SlackInteractions(commands: commands, directory: directory, api: api, settings: config.chat.slack!, doorbell: doorbell,
-                                         tasks: tasks, transport: fake, logger: logger, answerBudget: answerBudget,
+                                         tasks: tasks, transport: fake, logger: logger, answerBudget: answerBudget, answerClock: answerClock,
                                          responseHosts: [FakeSlackWebAPI.responseHost])
         tasksRunner = runsTasks ? Task { try? await tasks.run() } : nil
     }

@@ -8,20 +8,20 @@ import Foundation
 package actor SlackDirectory {
     let config: BotConfig
     let api: SlackWebAPI?
-    let now: @Sendable () -> Date
+    let clock: any BotClock
     let forgetUnknownAfter: TimeInterval
     private var found: [String: PersonID] = [:]
     private var unknown: [String: Date] = [:]
 
-    package init(config: BotConfig, api: SlackWebAPI?, forgetUnknownAfter: TimeInterval = 600, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.config = config; self.api = api; self.forgetUnknownAfter = forgetUnknownAfter; self.now = now
+    package init(config: BotConfig, api: SlackWebAPI?, forgetUnknownAfter: TimeInterval = 600, clock: any BotClock) {
+        self.config = config; self.api = api; self.forgetUnknownAfter = forgetUnknownAfter; self.clock = clock
     }
 
     /// The person behind Slack user `userID`, or nil when the manifests have nobody for them (or Slack cannot say).
     package func person(slackUser userID: String) async -> Person? {
         if let person = config.person(platform: .slack, chatID: userID) { return person }
         if let id = found[userID] { return config.person(id) }
-        if let since = unknown[userID], now().timeIntervalSince(since) < forgetUnknownAfter { return nil }
+        if let since = unknown[userID], clock.now().timeIntervalSince(since) < forgetUnknownAfter { return nil }
         guard let api, Self.isUserID(userID) else { return nil }
         do {
             let answer = try await api.call("users.info", form: [("user", userID)])
@@ -30,7 +30,7 @@ package actor SlackDirectory {
                 found[userID] = person.id
                 return person
             }
-            unknown[userID] = now()
+            unknown[userID] = clock.now()
         } catch {
             // Slack could not say (network, rate limit): unknown this time, asked again next time.
         }

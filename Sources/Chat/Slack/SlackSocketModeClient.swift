@@ -58,13 +58,15 @@ package final class SlackSocketModeClient: Sendable {
     /// The envelope ids seen before, kept beyond this process (nil: this process's memory only).
     let persistentSeen: (any SeenRequests)?
     let health: @Sendable (SocketModeHealth) -> Void
-    let now: @Sendable () -> Date
-    /// Waits between connection attempts; injected so tests see the waits without waiting.
-    let sleep: @Sendable (Duration) async throws -> Void
+    /// Times the envelope memory and waits: between connection attempts, for `hello`, for a retired connection's
+    /// answers. Tests pass a `TestClock` and see the waits without waiting.
+    let clock: any BotClock
     private let seen = Mutex(RecentIDs(capacity: 4_096))
     private let counters = Mutex(Counters())
     /// Envelopes being handled, per connection: a retired connection is closed only once its answers are sent.
     private let inFlight = Mutex([Int: Int]())
+    /// `retire`s waiting for a connection's envelopes to be answered (locked inside `inFlight`'s lock).
+    private let drainWaiters = Mutex([Int: [AsyncStream<Void>.Continuation]]())
 
     /// What happened so far (tests and the status view).
     package struct Counters: Sendable, Equatable {
@@ -86,12 +88,11 @@ package final class SlackSocketModeClient: Sendable {
     package init(api: SlackWebAPI, connect: @escaping SocketModeConnector, logger: Logger, backoffCap: TimeInterval = 60,
                  helloTimeout: Duration = .seconds(10), helloDeadline: (@Sendable () async throws -> Void)? = nil, seen: (any SeenRequests)? = nil,
                  health: @escaping @Sendable (SocketModeHealth) -> Void = { _ in },
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                 clock: any BotClock,
                  handler: @escaping Handler) {
         self.api = api; self.connect = connect; self.logger = logger; self.backoffCap = backoffCap; self.handler = handler
         self.helloTimeout = helloTimeout; self.persistentSeen = seen
-        self.helloDeadline = helloDeadline ?? { try await Task.sleep(for: helloTimeout) }; self.health = health; self.now = now; self.sleep = sleep
+        self.helloDeadline = helloDeadline ?? { try await clock.sleep(for: helloTimeout) }; self.health = health; self.clock = clock
     }
 
     private enum Event: Sendable {
@@ -118,13 +119,12 @@ package final class SlackSocketModeClient: Sendable {
                 var rejected = false
                 while !Task.isCancelled {
                     if let notBefore {
-                        let wait = max(0, notBefore.timeIntervalSince(now()))
-                        try? await sleep(.milliseconds(Int64((wait * 1000).rounded(.up))))
+                        try? await clock.sleep(until: notBefore)
                         if Task.isCancelled { return nil }
                     } else if attempt > 0 {
                         let cap = rejected ? backoffCap : Backoff.delay(attempt: attempt, base: 1, cap: backoffCap)
                         let delay = cap * Double.random(in: 0.5...1.0)
-                        try? await sleep(.milliseconds(Int64(delay * 1000)))
+                        try? await clock.sleep(for: delay)
                         if Task.isCancelled { return nil }
                     }
                     notBefore = nil
@@ -138,7 +138,7 @@ package final class SlackSocketModeClient: Sendable {
                         group.addTask { await self.read(connection, id: id, events: sink) }
                         return id
                     } catch DeliveryError.retryAfter(let seconds) {
-                        notBefore = now().addingTimeInterval(Backoff.serverWait(seconds))
+                        notBefore = clock.now().addingTimeInterval(Backoff.serverWait(seconds))
                         attempt += 1
                         logger.warning("Slack Socket Mode: apps.connections.open is rate limited; retrying when Slack said",
                                        metadata: ["retry_after": "\(seconds)"])
@@ -223,7 +223,7 @@ package final class SlackSocketModeClient: Sendable {
             await readFrames(connection, id: id, events: events, greeted: greeted)
             watchdog.cancelAll()
         }
-        inFlight.withLock { _ = $0.removeValue(forKey: id) }
+        settle(id, all: true)
         events.yield(.ended(id))
     }
 
@@ -267,7 +267,7 @@ package final class SlackSocketModeClient: Sendable {
                     }
                     inFlight.withLock { $0[id, default: 0] += 1 }
                     handlers.addTask {
-                        defer { self.inFlight.withLock { $0[id, default: 1] -= 1 } }
+                        defer { self.settle(id) }
                         let payload = await self.handler(envelope)
                         self.counters.withLock { $0.envelopesHandled += 1 }
                         // Remembered once handled, not before: a crash in between leaves it unacknowledged and
@@ -293,7 +293,7 @@ package final class SlackSocketModeClient: Sendable {
     private func firstSighting(_ envelopeID: String) -> Bool {
         guard seen.withLock({ $0.insert(envelopeID) }) else { return false }
         guard let persistentSeen else { return true }
-        do { return try !persistentSeen.alreadySeen("slack.envelope:" + envelopeID, now: now()) } catch {
+        do { return try !persistentSeen.alreadySeen("slack.envelope:" + envelopeID, now: clock.now()) } catch {
             logger.warning("Slack Socket Mode: the envelope memory could not be read", metadata: ["envelope": "\(envelopeID)", "error": "\(error)"])
             return true
         }
@@ -302,7 +302,7 @@ package final class SlackSocketModeClient: Sendable {
     /// Records a handled envelope in the database's memory for `envelopeMemory`, for every process on it.
     private func remember(_ envelopeID: String) {
         guard let persistentSeen else { return }
-        let at = now()
+        let at = clock.now()
         do { _ = try persistentSeen.firstSighting("slack.envelope:" + envelopeID, now: at, expires: at.addingTimeInterval(Self.envelopeMemory)) } catch {
             logger.warning("Slack Socket Mode: the envelope memory could not be written", metadata: ["envelope": "\(envelopeID)", "error": "\(error)"])
         }
@@ -311,15 +311,42 @@ package final class SlackSocketModeClient: Sendable {
     /// Closes a replaced connection once the envelopes it delivered are answered (Slack's 3 s at most): closing
     /// it at once would drop those acknowledgements, and Slack would deliver the envelopes again.
     private func retire(_ connection: any SocketModeConnection, id: Int) async {
-        let deadline = ContinuousClock.now + .seconds(3)
-        while inFlight.withLock({ $0[id, default: 0] }) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(10))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.drained(id) }
+            group.addTask { try? await self.clock.sleep(for: 3) }
+            await group.next()
+            group.cancelAll()
         }
         await connection.close()
     }
 
+    /// Counts one envelope of connection `id` answered (`all`: the connection's reading ended) and wakes the
+    /// `retire` waiting for none to be left.
+    private func settle(_ id: Int, all: Bool = false) {
+        let waiters = inFlight.withLock { counts -> [AsyncStream<Void>.Continuation] in
+            if all { counts.removeValue(forKey: id) } else { counts[id, default: 1] -= 1 }
+            guard counts[id, default: 0] <= 0 else { return [] }
+            return drainWaiters.withLock { $0.removeValue(forKey: id) ?? [] }
+        }
+        for waiter in waiters { waiter.finish() }
+    }
+
+    /// Returns once connection `id` has no envelope being handled, or when the task is cancelled.
+    private func drained(_ id: Int) async {
+        let (answered, waiter) = AsyncStream.makeStream(of: Void.self)
+        let idle = inFlight.withLock { counts in
+            guard counts[id, default: 0] > 0 else { return true }
+            drainWaiters.withLock { $0[id, default: []].append(waiter) }
+            return false
+        }
+        if idle { return }
+        for await _ in answered {}
+    }
+
+    /// Returns when the task is cancelled.
     private static func waitForever() async {
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
+        let (cancelled, end) = AsyncStream.makeStream(of: Void.self)
+        await withTaskCancellationHandler { for await _ in cancelled {} } onCancel: { end.finish() }
     }
 }
 

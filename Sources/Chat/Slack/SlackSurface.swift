@@ -17,7 +17,8 @@ import Logging
 package actor SlackSurface: ChatSurface {
     package nonisolated let platform: ChatPlatform = .slack
     let api: SlackWebAPI
-    let now: @Sendable () -> Date
+    /// Times the per-channel pacing.
+    let clock: any BotClock
     /// Seconds between two messages to one channel.
     let perChannelInterval: TimeInterval
     private var lastSent: [String: Date] = [:]
@@ -28,9 +29,9 @@ package actor SlackSurface: ChatSurface {
 
     let logger: Logger
 
-    package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, now: @escaping @Sendable () -> Date = { Date() },
+    package init(api: SlackWebAPI, perChannelInterval: TimeInterval = 1, clock: any BotClock,
                  logger: Logger = Logger(label: "soc2bot.slack")) {
-        self.api = api; self.perChannelInterval = perChannelInterval; self.now = now; self.logger = logger
+        self.api = api; self.perChannelInterval = perChannelInterval; self.clock = clock; self.logger = logger
     }
 
     package func deliver(_ delivery: ChatDelivery) async throws -> MessageRef? {
@@ -40,7 +41,7 @@ package actor SlackSurface: ChatSurface {
             if let image = delivery.content.image {
                 try pace(channel)
                 let file = try await api.shareImage(image, title: delivery.content.title, channel: channel)
-                lastSent[channel] = now()
+                lastSent[channel] = clock.now()
                 return delivery.kind == .post ? MessageRef(platform: .slack, channel: channel, messageID: file) : nil
             }
             let ts = try await post(channel: channel, delivery.content)
@@ -56,7 +57,7 @@ package actor SlackSurface: ChatSurface {
             for ref in delivery.refs {
                 try pace(ref.channel)
                 _ = try await send("chat.update", delivery.content, ["channel": .string(ref.channel), "ts": .string(ref.messageID)])
-                lastSent[ref.channel] = now()
+                lastSent[ref.channel] = clock.now()
                 if let line = delivery.content.threadLine {
                     var reply = BlockKit.threadReply(line).objectValue
                     reply["channel"] = .string(ref.channel)
@@ -98,7 +99,7 @@ package actor SlackSurface: ChatSurface {
     private func post(channel: String, _ message: ChatMessage) async throws -> (channel: String, ts: String) {
         try pace(channel)
         let answer = try await send("chat.postMessage", message, ["channel": .string(channel), "unfurl_links": .bool(false)])
-        lastSent[channel] = now()
+        lastSent[channel] = clock.now()
         guard let ts = answer["ts"] as? String else { throw SlackAPIError.malformed(method: "chat.postMessage") }
         return (answer["channel"] as? String ?? channel, ts)
     }
@@ -128,7 +129,7 @@ package actor SlackSurface: ChatSurface {
 
     private func pace(_ channel: String) throws {
         if let last = lastSent[channel] {
-            let wait = perChannelInterval - now().timeIntervalSince(last)
+            let wait = perChannelInterval - clock.now().timeIntervalSince(last)
             if wait > 0 { throw DeliveryError.paced(wait) }
         }
     }

@@ -11,7 +11,8 @@ struct AWSClient: Sendable {
     /// Sends every service to this base URL (moto, LocalStack, a proxy) with path-style S3; nil means real AWS.
     let endpoint: URL?
     let transport: any HTTPTransport
-    let now: @Sendable () -> Date
+    /// Signing time, and the waits for a credential report.
+    let clock: any BotClock
 
     /// The base URL of `service` in `region`.
     func baseURL(service: String, region: String) -> URL {
@@ -32,7 +33,7 @@ struct AWSClient: Sendable {
             throw SourceError.unavailable(source: source, reason: "cannot build a URL for \(service) \(path)")
         }
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body, idempotent: idempotent)
-        SigV4Signer(credentials: credentials, region: region, service: service).sign(&request, at: now())
+        SigV4Signer(credentials: credentials, region: region, service: service).sign(&request, at: clock.now())
         return try await transport.send(request)
     }
 

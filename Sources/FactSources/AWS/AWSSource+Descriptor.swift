@@ -21,5 +21,5 @@ extension AWSSource {
             SettingSpec("change_lookups", .integer, default: .number(20), range: 0...10_000, help: "CloudTrail `LookupEvents` calls per run to date failing resources (0 turns them off)"),
             SettingSpec("max_concurrency", .integer, default: .number(64), range: Double(SourceLimits.concurrencyRange.lowerBound)...Double(SourceLimits.concurrencyRange.upperBound),
                         help: "requests to AWS in flight at once, across all of a step's reads (64 by default: enough to overlap a real round trip of about 30 ms per request; see docs/performance.md)"),
-        ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try AWSSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -28,7 +28,7 @@ package struct AWSSource: FactSource {
 
     /// Reads credentials from `environment` by the variable names in `config`; throws when one is missing.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let keyVariable = config.credentialVariables["access_key_id"] ?? "AWS_ACCESS_KEY_ID"
         let secretVariable = config.credentialVariables["secret_access_key"] ?? "AWS_SECRET_ACCESS_KEY"
@@ -46,7 +46,7 @@ package struct AWSSource: FactSource {
             }
             endpoint = url
         }
-        client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, now: now)
+        client = AWSClient(source: config.id, credentials: credentials, endpoint: endpoint, transport: transport, clock: clock)
         let configured = try settings.strings("regions")
         regions = configured.isEmpty ? try settings.defaults.strings("regions") : configured
         assumeRoles = try settings.strings(ifSet: "assume_roles") ?? []

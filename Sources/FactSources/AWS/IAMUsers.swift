@@ -300,7 +300,7 @@ struct IAMUsers: Sendable {
                 return try await readCredentialReport()
             } catch SourceError.unavailable(_, let reason) where state != "COMPLETE"
                         && ["ReportInProgress", "ReportNotPresent", "ReportExpired"].contains(where: reason.contains) {
-                try await Task.sleep(for: reportPoll)
+                try await client.clock.sleep(for: reportPoll)
             }
         }
         throw SourceError.unavailable(source: client.source, reason: "IAM GetCredentialReport: the report was not ready after \(reportPolls) tries")

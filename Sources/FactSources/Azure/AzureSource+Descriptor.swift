@@ -16,5 +16,5 @@ extension AzureSource {
             SettingSpec("subscriptions", .strings, required: true, help: "subscription ids to read"),
             SettingSpec("authority", .url, default: .string("https://login.microsoftonline.com"), help: "the identity platform"),
             SettingSpec("management_url", .url, default: .string("https://management.azure.com"), help: "Azure Resource Manager"),
-        ]), factory: { try AzureSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try AzureSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -62,17 +62,16 @@ package struct AzureSource: FactSource {
     static let diagnosticSettingsAPIVersion = "2021-05-01-preview"
 
     /// Reads the client id and secret from `environment` by the variable names in `config`, and the tenant and
-    /// subscriptions from its settings; throws `SourceError.unavailable` saying what to set. `sleep` waits out
+    /// subscriptions from its settings; throws `SourceError.unavailable` saying what to set. `clock` waits out
     /// throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = Self.descriptor.settings(config)
         let identity = try MicrosoftIdentityToken(config: config, settings: settings, environment: environment,
                                                   defaultClientIDVariable: Self.defaultClientIDVariable,
                                                   defaultClientSecretVariable: Self.defaultClientSecretVariable, scope: AzureResourceManagerClient.scope,
-                                                  sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+                                                  sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction)
         let subscriptions = try settings.strings(ifSet: "subscriptions") ?? []
         guard !subscriptions.isEmpty else {
             throw SourceError.unavailable(source: config.id, reason: "settings.subscriptions is required: the ids of the subscriptions to read")

@@ -15,5 +15,5 @@ extension BambooHRSource {
             SettingSpec("base_url", .url, default: .string("https://api.bamboohr.com/api/gateway.php"), help: "the API gateway"),
             SettingSpec("timezone", .string, default: .string("UTC"), help: "the IANA time zone of termination dates"),
             SettingSpec("skip_bad_rows", .bool, default: .bool(false), help: "count the good rows when some are malformed (each bad one is still reported)"),
-        ]), factory: { try BambooHRSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try BambooHRSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -34,10 +34,9 @@ package struct BambooHRSource: FactSource {
     static let fields = ["id", "displayName", "firstName", "lastName", "workEmail", "status", "department",
                          "supervisorEmail", "supervisor", "hireDate", "terminationDate"]
 
-    /// `sleep` waits out BambooHR's rate limiting (503 or 429 with `Retry-After`); tests record instead of sleeping.
+    /// `clock` waits out BambooHR's rate limiting (503 or 429 with `Retry-After`); tests pass a `TestClock`.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         keyVariable = config.credentialVariables["api_key"] ?? "BAMBOOHR_API_KEY"
         guard let key = environment[keyVariable]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty else {
@@ -65,8 +64,8 @@ package struct BambooHRSource: FactSource {
         reportURL = url
         dates = try HRDate(zone: settings.string("timezone"), source: config.id)
         skipBadRows = try settings.bool("skip_bad_rows")
-        sender = ThrottledSender(transport: transport, sleep: sleep, now: now)
-        self.now = now
+        sender = ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction)
+        self.now = clock.nowFunction
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

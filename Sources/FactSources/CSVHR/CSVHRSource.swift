@@ -37,12 +37,12 @@ package struct CSVHRSource: FactSource {
     static let optionalColumns = ["termination_date", "department", "manager"]
 
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = try CSVSettings(config: config, settings: Self.descriptor.settings(config), what: "the HR export CSV",
                                        columns: Self.requiredColumns + Self.optionalColumns)
         path = settings.path; dates = settings.dates; skipBadRows = settings.skipBadRows
-        self.now = now
+        self.now = clock.nowFunction
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

@@ -11,5 +11,5 @@ extension CSVTrainingSource {
             SettingSpec("path", .path, required: true, help: "the CSV file, relative to the working directory"),
             SettingSpec("timezone", .string, default: .string("UTC"), help: "the IANA time zone of dates"),
             SettingSpec("skip_bad_rows", .bool, default: .bool(true), help: "count the good rows when some are malformed (each bad one is still reported)"),
-        ]), network: false, factory: { try CSVTrainingSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), network: false, factory: { try CSVTrainingSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -22,7 +22,7 @@ package struct CSVTrainingSource: FactSource {
     static let optionalColumns = ["due", "course"]
 
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = try CSVSettings(config: config, settings: Self.descriptor.settings(config), what: "the training export CSV",
                                        columns: Self.requiredColumns + Self.optionalColumns)

@@ -15,5 +15,5 @@ extension EntraSource {
             SettingSpec("tenant_id", .string, required: true, help: "the directory (tenant) id"),
             SettingSpec("authority", .url, default: .string("https://login.microsoftonline.com"), help: "the identity platform"),
             SettingSpec("graph_url", .url, default: .string("https://graph.microsoft.com"), help: "Microsoft Graph"),
-        ]), factory: { try EntraSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try EntraSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -35,16 +35,15 @@ package struct EntraSource: FactSource {
     static let expandLimit = 20
 
     /// Reads the client id and secret from `environment` by the variable names in `config`; throws
-    /// `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    /// `SourceError.unavailable` saying what to set. `clock` waits out throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         client = try MicrosoftGraphClient.make(config: config, settings: Self.descriptor.settings(config), environment: environment,
                                                transport: transport,
                                                defaultClientIDVariable: Self.defaultClientIDVariable,
                                                defaultClientSecretVariable: Self.defaultClientSecretVariable, forbiddenHint: Self.forbiddenHint,
-                                               now: now, sleep: sleep)
+                                               now: clock.nowFunction, sleep: clock.sleepFunction)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

@@ -12,5 +12,5 @@ extension FleetSource {
         ],
         settings: [
             SettingSpec("base_url", .url, required: true, help: "the Fleet server"),
-        ]), factory: { try FleetSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try FleetSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

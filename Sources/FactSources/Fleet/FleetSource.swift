@@ -24,17 +24,16 @@ package struct FleetSource: FactSource {
     static let tokenHelp = "Fleet → My account → Get API token, or `fleetctl get api_token` for an API-only user"
 
     /// Reads the token from `environment` by the variable name in `config`; throws when it or `base_url` is missing.
-    /// `sleep` waits out throttling (tests record instead of sleeping).
+    /// `clock` waits out throttling (tests pass a `TestClock`).
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         guard let baseURL = try Self.descriptor.settings(config).url(ifSet: "base_url") else {
             throw SourceError.unavailable(source: config.id, reason: "set settings.base_url to the Fleet server's URL, e.g. https://fleet.acme.example")
         }
         let client = try BearerTokenClient(config: config, environment: environment, system: "Fleet", defaultVariable: Self.defaultTokenVariable,
                                            tokenHelp: Self.tokenHelp, baseURL: baseURL,
-                                           sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+                                           sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction)
         hosts = FleetHosts(client: client)
     }
 

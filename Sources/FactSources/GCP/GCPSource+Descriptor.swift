@@ -17,5 +17,5 @@ extension GCPSource {
             SettingSpec("storage_url", .url, default: .string("https://storage.googleapis.com"), help: "the Cloud Storage API"),
             SettingSpec("compute_url", .url, default: .string("https://compute.googleapis.com"), help: "the Compute Engine API"),
             SettingSpec("resource_manager_url", .url, default: .string("https://cloudresourcemanager.googleapis.com"), help: "the Resource Manager API"),
-        ]), factory: { try GCPSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try GCPSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -35,10 +35,9 @@ package struct GCPSource: FactSource {
     static let defaultKeyVariable = "GCP_SERVICE_ACCOUNT_KEY"
 
     /// Reads the key from the variable `config` names for `service_account_key` (else `settings.key_file`) and
-    /// checks the settings; throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    /// checks the settings; throws `SourceError.unavailable` saying what to set. `clock` waits out throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = Self.descriptor.settings(config)
         let projects = (try settings.strings(ifSet: "projects") ?? []).filter { !$0.isEmpty }
@@ -49,7 +48,7 @@ package struct GCPSource: FactSource {
         self.projects = projects
         let key = try GoogleServiceAccountKey.load(config: config, settings: settings, environment: environment, defaultVariable: Self.defaultKeyVariable)
         let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: nil, scopes: [GCPClient.scope], tokenURL: try key.tokenURL(settings, source: config.id),
-                                            sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now,
+                                            sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction,
                                             refusalHints: GCPClient.refusalHints)
         client = GCPClient(source: config.id, auth: auth, storageURL: try settings.url("storage_url"), computeURL: try settings.url("compute_url"),
                            resourceManagerURL: try settings.url("resource_manager_url"))

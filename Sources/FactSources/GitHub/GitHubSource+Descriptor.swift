@@ -17,5 +17,5 @@ extension GitHubSource {
             SettingSpec("repositories", .strings, help: "repositories to read (default all, archived skipped)"),
             SettingSpec("secret_scanning", .bool, default: .bool(true), help: "read secret-scanning alerts"),
             SettingSpec("dependabot", .bool, default: .bool(true), help: "read Dependabot alerts"),
-        ]), factory: { try GitHubSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try GitHubSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

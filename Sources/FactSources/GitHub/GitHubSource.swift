@@ -22,10 +22,9 @@ package struct GitHubSource: FactSource {
     let readsDependabot: Bool
 
     /// Reads the token from `environment` by the variable name in `config`; throws when it or the organization
-    /// is missing, or `base_url` is not an http(s) URL. `sleep` waits out rate limits (tests record instead).
+    /// is missing, or `base_url` is not an http(s) URL. `clock` waits out rate limits (tests pass a `TestClock`).
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let tokenVariable = config.credentialVariables["token"] ?? "GITHUB_TOKEN"
         guard let token = environment[tokenVariable], !token.isEmpty else {
@@ -44,7 +43,7 @@ package struct GitHubSource: FactSource {
         readsSecretScanning = try settings.bool("secret_scanning")
         readsDependabot = try settings.bool("dependabot")
         client = GitHubClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable, transport: transport,
-                              now: now, sleep: sleep)
+                              now: clock.nowFunction, sleep: clock.sleepFunction)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

@@ -13,5 +13,5 @@ extension GitLabSource {
         settings: [
             SettingSpec("group", .string, required: true, help: "the group's numeric id or full path"),
             SettingSpec("base_url", .url, default: .string("https://gitlab.com"), help: "your instance's URL"),
-        ]), factory: { try GitLabSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try GitLabSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -17,10 +17,9 @@ package struct GitLabSource: FactSource {
     let group: String
 
     /// Reads the token from `environment` by the variable name in `config`; throws when it or the group is
-    /// missing, or `base_url` is not an http(s) URL. `sleep` waits out rate limits (tests record instead).
+    /// missing, or `base_url` is not an http(s) URL. `clock` waits out rate limits (tests pass a `TestClock`).
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let tokenVariable = config.credentialVariables["token"] ?? "GITLAB_TOKEN"
         guard let token = environment[tokenVariable], !token.isEmpty else {
@@ -36,7 +35,7 @@ package struct GitLabSource: FactSource {
         let baseURL = try settings.url("base_url")
         group = configuredGroup
         client = GitLabClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable, transport: transport,
-                              now: now, sleep: sleep)
+                              now: clock.nowFunction, sleep: clock.sleepFunction)
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

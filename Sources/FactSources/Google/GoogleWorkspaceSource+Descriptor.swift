@@ -16,5 +16,5 @@ extension GoogleWorkspaceSource {
             SettingSpec("customer", .string, default: .string("my_customer"), help: "the customer id"),
             SettingSpec("token_url", .url, help: "the OAuth token endpoint (default: the key's `token_uri`)"),
             SettingSpec("base_url", .url, default: .string("https://admin.googleapis.com"), help: "the Directory API"),
-        ]), factory: { try GoogleWorkspaceSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try GoogleWorkspaceSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -26,10 +26,9 @@ package struct GoogleWorkspaceSource: FactSource {
     static let defaultKeyVariable = "GOOGLE_SERVICE_ACCOUNT_KEY"
 
     /// Reads the key from the variable `config` names for `service_account_key` (else `settings.key_file`) and
-    /// checks the settings; throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    /// checks the settings; throws `SourceError.unavailable` saying what to set. `clock` waits out throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = Self.descriptor.settings(config)
         let key = try GoogleServiceAccountKey.load(config: config, settings: settings, environment: environment, defaultVariable: Self.defaultKeyVariable)
@@ -40,8 +39,8 @@ package struct GoogleWorkspaceSource: FactSource {
         let customer = try settings.string("customer")
         let baseURL = try settings.url("base_url")
         let auth = GoogleServiceAccountAuth(source: config.id, key: key, subject: adminEmail, scopes: [GoogleDirectoryClient.scope],
-                                            tokenURL: try key.tokenURL(settings, source: config.id), sender: ThrottledSender(transport: transport, sleep: sleep, now: now),
-                                            now: now, refusalHints: GoogleDirectoryClient.refusalHints(scope: GoogleDirectoryClient.scope))
+                                            tokenURL: try key.tokenURL(settings, source: config.id), sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction),
+                                            now: clock.nowFunction, refusalHints: GoogleDirectoryClient.refusalHints(scope: GoogleDirectoryClient.scope))
         client = GoogleDirectoryClient(source: config.id, auth: auth, customer: customer, baseURL: baseURL)
     }
 

@@ -13,5 +13,5 @@ extension JamfSource {
         ],
         settings: [
             SettingSpec("base_url", .url, required: true, help: "your server, `https://ORG.jamfcloud.com`"),
-        ]), factory: { try JamfSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try JamfSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -31,10 +31,9 @@ package struct JamfSource: FactSource {
     static let defaultClientSecretVariable = "JAMF_CLIENT_SECRET"
 
     /// Reads the client id and secret from `environment` by the variable names in `config`, and `settings.base_url`;
-    /// throws `SourceError.unavailable` saying what to set. `sleep` waits out throttling.
+    /// throws `SourceError.unavailable` saying what to set. `clock` waits out throttling.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let credentials = try ClientCredentialsToken.credentials(config: config, environment: environment,
                                                                  defaultClientIDVariable: Self.defaultClientIDVariable,
@@ -45,7 +44,7 @@ package struct JamfSource: FactSource {
         }
         let tokenURL = try APIURL.build(base: baseURL, path: "/api/oauth/token", query: [], source: config.id, system: "Jamf Pro")
         let grant = ClientCredentialsToken(source: config.id, tokenURL: tokenURL, clientID: credentials.id, clientSecret: credentials.secret, scope: nil,
-                                           sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now,
+                                           sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction,
                                            refusalHint: JamfClient.refusalHint)
         client = JamfClient(grant: grant, baseURL: baseURL)
     }

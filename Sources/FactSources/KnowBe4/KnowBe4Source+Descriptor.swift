@@ -14,5 +14,5 @@ extension KnowBe4Source {
             SettingSpec("region", .oneOf(regions), default: .string("us"), help: "the region of your KnowBe4 account"),
             SettingSpec("base_url", .url, help: "the Reporting API, instead of `region`"),
             SettingSpec("campaigns", .strings, help: "campaign names to read (default all)"),
-        ]), factory: { try KnowBe4Source(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try KnowBe4Source(config: $0, environment: $1, transport: $2, clock: $3) })
 }

@@ -27,10 +27,9 @@ package struct KnowBe4Source: FactSource {
     static let regions = ["us", "eu", "ca", "uk", "de"]
 
     /// Reads the token from `environment` by the variable name in `config`; throws when it is missing, the region is
-    /// unknown or `base_url` is not an http(s) URL. `sleep` waits out throttling (tests record instead of sleeping).
+    /// unknown or `base_url` is not an http(s) URL. `clock` waits out throttling (tests pass a `TestClock`).
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = Self.descriptor.settings(config)
         let baseURL: URL
@@ -53,7 +52,7 @@ package struct KnowBe4Source: FactSource {
         }
         let client = try BearerTokenClient(config: config, environment: environment, system: "KnowBe4", defaultVariable: Self.defaultTokenVariable,
                                            tokenHelp: Self.tokenHelp, baseURL: baseURL,
-                                           sender: ThrottledSender(transport: transport, sleep: sleep, now: now), now: now)
+                                           sender: ThrottledSender(transport: transport, sleep: clock.sleepFunction, now: clock.nowFunction), now: clock.nowFunction)
         enrollments = KnowBe4Enrollments(client: client, campaigns: campaigns)
     }
 

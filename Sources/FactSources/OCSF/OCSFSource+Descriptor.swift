@@ -10,5 +10,5 @@ extension OCSFSource {
         settings: [
             SettingSpec("path", .path, required: true, help: "a file, or a directory whose newest `*.json` is the latest scan"),
             SettingSpec("max_age", .duration, default: .string("7d"), help: "an older scan is an error, never a pass"),
-        ]), network: false, factory: { try OCSFSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), network: false, factory: { try OCSFSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

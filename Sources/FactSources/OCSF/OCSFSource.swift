@@ -18,7 +18,7 @@ package struct OCSFSource: FactSource {
     let now: @Sendable () -> Date
 
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let settings = Self.descriptor.settings(config)
         guard let path = try settings.path(ifSet: "path") else {
@@ -26,7 +26,7 @@ package struct OCSFSource: FactSource {
         }
         self.path = path
         maxAge = try settings.duration("max_age")
-        self.now = now
+        self.now = clock.nowFunction
     }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {

@@ -14,5 +14,5 @@ extension OktaSource {
         settings: [
             SettingSpec("base_url", .url, required: true, help: "your org, `https://ORG.okta.com`"),
             SettingSpec("concurrency", .integer, default: .number(4), range: 1...16, help: "users whose factors and roles are read at once"),
-        ]), factory: { try OktaSource(config: $0, environment: $1, transport: $2, now: $3) })
+        ]), factory: { try OktaSource(config: $0, environment: $1, transport: $2, clock: $3) })
 }

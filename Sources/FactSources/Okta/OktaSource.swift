@@ -15,10 +15,9 @@ package struct OktaSource: FactSource {
     let users: OktaUsers
 
     /// Reads the token from `environment` by the variable name in `config`; throws when it or `base_url` is missing.
-    /// - Parameter sleep: waits out a rate-limit window (seconds); tests record instead of sleeping.
+    /// - Parameter sleep: waits out a rate-limit window (seconds); tests pass a `TestClock`.
     package init(config: SourceConfig, environment: [String: String], transport: any HTTPTransport,
-                 now: @escaping @Sendable () -> Date = { Date() },
-                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int64($0 * 1000))) }) throws {
+                 clock: any BotClock) throws {
         id = config.id
         let tokenVariable = config.credentialVariables["token"] ?? "OKTA_API_TOKEN"
         guard let token = environment[tokenVariable]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
@@ -47,7 +46,7 @@ package struct OktaSource: FactSource {
         }
         let concurrency = try settings.integer("concurrency")
         let client = OktaClient(source: config.id, baseURL: baseURL, token: token, tokenVariable: tokenVariable,
-                                transport: transport, now: now, sleep: sleep)
+                                transport: transport, now: clock.nowFunction, sleep: clock.sleepFunction)
         users = OktaUsers(client: client, concurrency: concurrency)
     }
 

@@ -191,7 +191,9 @@ extension SQLiteBackend {
         // their id: the tracks and alerts of keys judged before are re-keyed, each alert with a ledger entry, so an
         // open alert stays the same alert (see `rekeyAccessKeys`).
         migrator.registerMigration("v7-aws-key-identity") { db in
-            try rekeyAccessKeys(db, at: Date())
+            // Migrations run as the file is opened, before any bot (and its clock) exists: the entry records the real
+            // time of the upgrade.
+            try rekeyAccessKeys(db, at: SystemClock().now())
         }
         return migrator
     }

@@ -39,8 +39,8 @@ struct ConformanceSubject: Sendable, CustomTestStringConvertible {
     /// Whether a 401 makes the source fetch a new token and try again (OAuth client credentials and service
     /// account grants do; a static API token cannot be renewed, so a 401 is an error).
     let renewsToken: Bool
-    /// Builds a fresh fake, faults and source; `sleep` is the source's injected wait.
-    let make: @Sendable (_ sleep: @escaping @Sendable (TimeInterval) async throws -> Void) async throws -> Setup
+    /// Builds a fresh fake, faults and source; `clock` is the source's, recording the waits it asks for.
+    let make: @Sendable (_ clock: TestClock) async throws -> Setup
     /// Whether the API answers in XML (AWS) rather than JSON.
     var answersXML = false
     /// Which requests are the listing's, when the end of their path does not say (nil: `listing`).
@@ -105,54 +105,54 @@ extension ConformanceSubject {
     }
 
     static let github = ConformanceSubject(kind: "github", fact: .accounts, listing: "/orgs/acme/members", paging: .pageNumber("page", first: 1),
-                                           renewsToken: false) { sleep in
+                                           renewsToken: false) { clock in
         let organization = FakeGitHub.Organization(login: "acme", members: (1...records).map { .init("member\($0)") })
         let faults = FaultInjectingTransport(base: FakeGitHub(organization: organization, token: "ghp_conformance", now: { now }))
         let source = try GitHubSource(config: config("github", ["organization": .string("acme"), "base_url": .string("https://api.github.test")]),
-                                      environment: ["GITHUB_TOKEN": "ghp_conformance"], transport: faults, now: { now }, sleep: sleep)
+                                      environment: ["GITHUB_TOKEN": "ghp_conformance"], transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
     static let gitlab = ConformanceSubject(kind: "gitlab", fact: .accounts, listing: "/members/all", paging: .pageNumber("page", first: 1),
-                                           renewsToken: false) { sleep in
+                                           renewsToken: false) { clock in
         let group = FakeGitLab.Group(id: 42, fullPath: "acme/platform", members: (1...records).map { .init(id: $0, username: "member\($0)", accessLevel: 30) })
         let faults = FaultInjectingTransport(base: FakeGitLab(group: group, token: "glpat-conformance", now: { now }))
         let source = try GitLabSource(config: config("gitlab", ["group": .string("acme/platform"), "base_url": .string("https://gitlab.test")]),
-                                      environment: ["GITLAB_TOKEN": "glpat-conformance"], transport: faults, now: { now }, sleep: sleep)
+                                      environment: ["GITLAB_TOKEN": "glpat-conformance"], transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
-    static let okta = ConformanceSubject(kind: "okta", fact: .accounts, listing: "/api/v1/users", paging: .cursor("after"), renewsToken: false) { sleep in
-        let fake = FakeOkta(token: "00okta-conformance", users: (1...records).map { .init(id: "00u\($0)", login: "user\($0)@acme.example") }, pageSize: 2)
+    static let okta = ConformanceSubject(kind: "okta", fact: .accounts, listing: "/api/v1/users", paging: .cursor("after"), renewsToken: false) { clock in
+        let fake = FakeOkta(token: "00okta-conformance", users: (1...records).map { .init(id: "00u\($0)", login: "user\($0)@acme.example") }, pageSize: 2,
+                            clock: clock)
         let faults = FaultInjectingTransport(base: fake)
         let source = try OktaSource(config: config("okta", ["base_url": .string("https://acme.okta.com")]),
-                                    environment: ["OKTA_API_TOKEN": "00okta-conformance"], transport: faults, now: { fake.clock.now },
-                                    sleep: { seconds in fake.clock.advance(by: seconds); try await sleep(seconds) })
+                                    environment: ["OKTA_API_TOKEN": "00okta-conformance"], transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
     static let googleWorkspace = ConformanceSubject(kind: "google_workspace", fact: .accounts, listing: "/admin/directory/v1/users",
-                                                    paging: .cursor("pageToken"), renewsToken: true) { sleep in
+                                                    paging: .cursor("pageToken"), renewsToken: true) { clock in
         let fake = FakeGoogle(publicKey: googleKey.publicKey, users: (1...records).map { .init("user\($0)@acme.example") }, pageSize: 2, now: { now })
         let faults = FaultInjectingTransport(base: fake)
         let source = try GoogleWorkspaceSource(config: config("google_workspace", ["admin_email": .string("it-admin@acme.example")]),
                                                environment: ["GOOGLE_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: googleKey)],
-                                               transport: faults, now: { now }, sleep: sleep)
+                                               transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
-    static let entra = ConformanceSubject(kind: "entra", fact: .accounts, listing: "/v1.0/users", paging: .cursor("$skiptoken"), renewsToken: true) { sleep in
+    static let entra = ConformanceSubject(kind: "entra", fact: .accounts, listing: "/v1.0/users", paging: .cursor("$skiptoken"), renewsToken: true) { clock in
         let fake = FakeEntra(users: (1...records).map { FakeEntra.User(id: "u\($0)", "user\($0)@acme.example") }, pageSize: 2)
         let faults = FaultInjectingTransport(base: fake)
         let source = try EntraSource(config: config("entra", ["tenant_id": .string("8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f")]),
                                      environment: ["ENTRA_CLIENT_ID": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
                                                    "ENTRA_CLIENT_SECRET": "Qx~8Q~fake.secret-value_with+odd=chars&"],
-                                     transport: faults, now: { now }, sleep: sleep)
+                                     transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
     static let azure = ConformanceSubject(kind: "azure", fact: .buckets, listing: "/providers/Microsoft.Storage/storageAccounts",
-                                          paging: .cursor("$skipToken"), renewsToken: true) { sleep in
+                                          paging: .cursor("$skipToken"), renewsToken: true) { clock in
         let subscription = "11111111-2222-4333-8444-555555555555"
         let fake = FakeAzure(subscriptions: [subscription: .init(storageAccounts: (1...records).map { FakeAzure.StorageAccount("acmestore\($0)") })],
                              pageSize: 2)
@@ -161,71 +161,71 @@ extension ConformanceSubject {
                                                               "subscriptions": .list([.string(subscription)])]),
                                      environment: ["AZURE_CLIENT_ID": "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d1c",
                                                    "AZURE_CLIENT_SECRET": "Az~8Q~fake.arm-secret_with+odd=chars&"],
-                                     transport: faults, now: { now }, sleep: sleep)
+                                     transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
-    static let gcp = ConformanceSubject(kind: "gcp", fact: .buckets, listing: "/storage/v1/b", paging: .cursor("pageToken"), renewsToken: true) { sleep in
+    static let gcp = ConformanceSubject(kind: "gcp", fact: .buckets, listing: "/storage/v1/b", paging: .cursor("pageToken"), renewsToken: true) { clock in
         let fake = FakeGCP(publicKey: googleKey.publicKey, projects: ["acme-prod": .init(buckets: (1...records).map { FakeGCP.Bucket("acme-bucket-\($0)") })],
                            pageSize: 2, now: { now })
         let faults = FaultInjectingTransport(base: fake)
         let source = try GCPSource(config: config("gcp", ["projects": .list([.string("acme-prod")])]),
                                    environment: ["GCP_SERVICE_ACCOUNT_KEY": FakeGoogle.keyFile(privateKey: googleKey)],
-                                   transport: faults, now: { now }, sleep: sleep)
+                                   transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
-    static let bamboohr = ConformanceSubject(kind: "bamboohr", fact: .people, listing: "/v1/reports/custom", paging: .none, renewsToken: false) { sleep in
+    static let bamboohr = ConformanceSubject(kind: "bamboohr", fact: .people, listing: "/v1/reports/custom", paging: .none, renewsToken: false) { clock in
         let fake = FakeBambooHR(apiKey: "bamboo-conformance", employees: (1...records).map {
             .init(id: "\($0)", firstName: "First\($0)", lastName: "Last\($0)", workEmail: "person\($0)@acme.example")
         })
         let faults = FaultInjectingTransport(base: fake)
         let source = try BambooHRSource(config: config("bamboohr", ["subdomain": .string("acme")]), environment: ["BAMBOOHR_API_KEY": "bamboo-conformance"],
-                                        transport: faults, now: { now }, sleep: sleep)
+                                        transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
     /// Jamf's pages hold 100 computers: 250 make three.
     static let jamf = ConformanceSubject(kind: "jamf", fact: .devices, listing: "/api/v1/computers-inventory", paging: .pageNumber("page", first: 0),
-                                         renewsToken: true) { sleep in
+                                         renewsToken: true) { clock in
         let fake = FakeJamf(computers: (1...250).map { FakeJamf.Computer(id: $0, "Mac \($0)", serial: "C02CONF\($0)") })
         let faults = FaultInjectingTransport(base: fake)
         let source = try JamfSource(config: config("jamf", ["base_url": .string("https://acme.jamfcloud.com")]),
                                     environment: ["JAMF_CLIENT_ID": "b6c1e2d3-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "JAMF_CLIENT_SECRET": "jamf+Secret&with=odd~chars"],
-                                    transport: faults, now: { now }, sleep: sleep)
+                                    transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: 250)
     }
 
     static let intune = ConformanceSubject(kind: "intune", fact: .devices, listing: "/deviceManagement/managedDevices", paging: .cursor("$skiptoken"),
-                                           renewsToken: true) { sleep in
+                                           renewsToken: true) { clock in
         let fake = FakeIntune(devices: (1...records).map { FakeIntune.ManagedDevice(id: "d\($0)", "LAPTOP-\($0)", serialNumber: "SN-CONF-\($0)") }, pageSize: 2)
         let faults = FaultInjectingTransport(base: fake)
         let source = try IntuneSource(config: config("intune", ["tenant_id": .string("8d5c3e2a-1b4f-4c6d-9e7a-0f1b2c3d4e5f")]),
                                       environment: ["INTUNE_CLIENT_ID": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
                                                     "INTUNE_CLIENT_SECRET": "Qx~8Q~fake.secret-value_with+odd=chars&"],
-                                      transport: faults, now: { now }, sleep: sleep)
+                                      transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: records)
     }
 
     /// Fleet's pages hold 100 hosts: 250 make three.
     static let fleet = ConformanceSubject(kind: "fleet", fact: .devices, listing: "/api/v1/fleet/hosts", paging: .pageNumber("page", first: 0),
-                                          renewsToken: false) { sleep in
+                                          renewsToken: false) { clock in
         let fake = FakeFleet(token: "fleet-conformance", hosts: (1...250).map { FakeFleet.Host(id: $0, serial: "SN\($0)") })
         let faults = FaultInjectingTransport(base: fake)
         let source = try FleetSource(config: config("fleet", ["base_url": .string("https://fleet.acme.test")]),
-                                     environment: ["FLEET_API_TOKEN": "fleet-conformance"], transport: faults, now: { now }, sleep: sleep)
+                                     environment: ["FLEET_API_TOKEN": "fleet-conformance"], transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: 250)
     }
 
     /// KnowBe4's pages hold 500 enrollments: 1,100 make three.
     static let knowbe4 = ConformanceSubject(kind: "knowbe4", fact: .training, listing: "/v1/training/enrollments", paging: .pageNumber("page", first: 1),
-                                            renewsToken: false) { sleep in
+                                            renewsToken: false) { clock in
         let fake = FakeKnowBe4(token: "kb4-conformance", enrollments: (1...1_100).map {
             FakeKnowBe4.Enrollment("person\($0)@acme.example", status: "Passed", completed: "2026-01-20T10:00:00.000Z")
         })
         let faults = FaultInjectingTransport(base: fake)
         let source = try KnowBe4Source(config: config("knowbe4", [:]), environment: ["KNOWBE4_API_TOKEN": "kb4-conformance"],
-                                       transport: faults, now: { now }, sleep: sleep)
+                                       transport: faults, clock: clock)
         return Setup(source: source, faults: faults, expected: 1_100)
     }
 
@@ -233,7 +233,7 @@ extension ConformanceSubject {
     /// count, through the `RetryingTransport` the bot puts in front of every source (AWS throttling is waited out
     /// there). S3 lists up to 1,000 buckets a page, more than a test seeds, so every fault goes to the one page.
     static let aws: ConformanceSubject = {
-        var subject = ConformanceSubject(kind: "aws", fact: .buckets, listing: "/", paging: .none, renewsToken: false) { sleep in
+        var subject = ConformanceSubject(kind: "aws", fact: .buckets, listing: "/", paging: .none, renewsToken: false) { clock in
             let endpoint = try #require(Moto.endpoint, "\(Moto.NotRunning())")
             let member = try await Moto.freshAccount()
             let prefix = "conformance-\(member.account)"
@@ -249,7 +249,7 @@ extension ConformanceSubject {
                                        environment: ["AWS_ACCESS_KEY_ID": member.credentials.accessKeyID,
                                                      "AWS_SECRET_ACCESS_KEY": member.credentials.secretAccessKey,
                                                      "AWS_SESSION_TOKEN": member.credentials.sessionToken ?? ""],
-                                       transport: RetryingTransport(base: faults, sleep: sleep))
+                                       transport: RetryingTransport(base: faults, clock: clock), clock: SystemClock())
             return Setup(source: source, faults: faults, expected: records)
         }
         subject.answersXML = true

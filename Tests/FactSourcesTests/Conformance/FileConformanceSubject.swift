@@ -23,7 +23,7 @@ struct FileConformanceSubject: Sendable, CustomTestStringConvertible {
     /// The source made the public way, reading `path`.
     func source(_ path: String) throws -> any FactSource {
         try #require(try SourceRegistry.client(for: SourceConfig(id: SourceID(kind), kind: kind, settings: ["path": .string(path)]),
-                                            environment: [:], transport: FaultInjectingTransport(base: CannedTransport([]))))
+                                            environment: [:], transport: FaultInjectingTransport(base: CannedTransport([])), clock: TestClock()))
     }
 
     func count(_ facts: Facts) -> Int? {

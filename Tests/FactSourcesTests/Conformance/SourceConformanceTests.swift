@@ -63,8 +63,8 @@ struct SourceConformanceTests {
 
     @Test(arguments: ConformanceSubject.all)
     func everyPageIsRead(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
 
         let facts = try await read(subject, setup)
 
@@ -80,47 +80,47 @@ struct SourceConformanceTests {
 
     @Test(arguments: ConformanceSubject.all)
     func tooManyRequestsIsWaitedOutThenReadWhole(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.tooManyRequests(retryAfter: 7), times: 1, matching: subject.isLaterPage)
 
         let facts = try await read(subject, setup)
 
         #expect(setup.faults.injected == 1)
         #expect(subject.count(facts) == setup.expected)
-        #expect(waits.recorded.contains { $0 >= 7 }, "waits \(waits.recorded) should honour Retry-After: 7")
+        #expect(waits.waits.contains { $0 >= 7 }, "waits \(waits.waits) should honour Retry-After: 7")
     }
 
     /// Throttling that does not end within the tries a run can afford is an error, never an empty or partial list. (50
     /// refusals: a source that never gives up ends up reading the list and fails here instead of hanging.)
     @Test(arguments: ConformanceSubject.all)
     func throttlingThatDoesNotEndIsAnError(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.tooManyRequests(retryAfter: 1), times: 50, matching: subject.isLaterPage)
 
         let error = await failure(subject, setup, "HTTP 429 on every try")
 
         #expect(error.map { ["429", "rate limit", "throttled"].contains(where: "\($0)".contains) } ?? false, "the error should say the API throttled: \(String(describing: error))")
-        #expect(!waits.recorded.isEmpty && setup.faults.injected < 50)
+        #expect(!waits.waits.isEmpty && setup.faults.injected < 50)
     }
 
     /// A `Retry-After` longer than a run can sit through is reported, not slept.
     @Test(arguments: ConformanceSubject.all)
     func aRetryAfterBeyondWhatARunCanWaitIsAnError(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.tooManyRequests(retryAfter: 3_600), matching: subject.isLaterPage)
 
         _ = await failure(subject, setup, "Retry-After: 3600")
 
-        #expect(!waits.recorded.contains { $0 >= 3_600 }, "waited \(waits.recorded)")
+        #expect(!waits.waits.contains { $0 >= 3_600 }, "waited \(waits.waits)")
     }
 
     @Test(arguments: ConformanceSubject.all, [500, 502, 503])
     func aServerErrorThatPersistsIsAnError(_ subject: ConformanceSubject, status: Int) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.status(status), matching: subject.isListing)
 
         let error = await failure(subject, setup, "HTTP \(status) on every page")
@@ -132,8 +132,8 @@ struct SourceConformanceTests {
     /// one with a static token reports the refusal.
     @Test(arguments: ConformanceSubject.all)
     func aTokenExpiredMidwayIsRenewedOrAnError(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.status(401), times: 1, matching: subject.isLaterPage)
 
         if subject.renewsToken {
@@ -149,8 +149,8 @@ struct SourceConformanceTests {
 
     @Test(arguments: ConformanceSubject.all)
     func aTokenRefusedForGoodIsAnError(_ subject: ConformanceSubject) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.status(401), matching: subject.isListing)
 
         let error = await failure(subject, setup, "HTTP 401 on every page")
@@ -161,10 +161,10 @@ struct SourceConformanceTests {
     @Test(arguments: ConformanceSubject.all, Malformation.allCases.flatMap { malformation in Page.allCases.map { (malformation, $0) } })
     func aMalformedPageIsAnError(_ subject: ConformanceSubject, spoiled: (malformation: Malformation, page: Page)) async throws {
         let (malformation, page) = spoiled
-        let waits = SourceWaits()
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
         // JSON with its types swapped has no XML counterpart; another XML document is `otherShape`.
         guard malformation != .wrongTypes || !subject.answersXML else { return }
-        let setup = try await subject.make(waits.sleep)
+        let setup = try await subject.make(waits)
         setup.faults.inject(malformation.fault, times: 1, matching: page.matches(subject))
 
         _ = await failure(subject, setup, "a \(malformation) \(page.rawValue) page")
@@ -176,8 +176,8 @@ struct SourceConformanceTests {
     /// page, never an empty list.
     @Test(arguments: ConformanceSubject.all, [403, 404, 500].flatMap { status in Page.allCases.map { (status, $0) } })
     func aPageRefusedIsAnErrorNeverAPartialList(_ subject: ConformanceSubject, refused: (status: Int, page: Page)) async throws {
-        let waits = SourceWaits()
-        let setup = try await subject.make(waits.sleep)
+        let waits = TestClock(start: ConformanceSubject.now, sleeping: .jumps(upTo: .infinity))
+        let setup = try await subject.make(waits)
         setup.faults.inject(.status(refused.status), matching: refused.page.matches(subject))
 
         _ = await failure(subject, setup, "the \(refused.page.rawValue) page refused with \(refused.status)")

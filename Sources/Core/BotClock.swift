@@ -1,12 +1,28 @@
 import Foundation
 import Synchronization
 
-/// The only way the bot learns the time or waits. Production uses `SystemClock`; the demo an accelerated or
-/// virtual clock; tests a manual clock they advance. Nothing in the bot reads the wall clock directly.
+/// The only way the bot learns the time or waits. The composition root makes one — `SystemClock` for `run` and the
+/// CLI commands, an accelerated or virtual clock for the demo — and passes it to everything that reads the time or
+/// waits: the engine, the sources and their retries and rate limits, the chat surfaces, Socket Mode, Matrix sync, the
+/// dashboard and the reports. Tests pass `TestClock` (TestSupport), which they advance by hand. Outside this file
+/// only Sockets (real loopback, no Core) and the benchmarks read the wall clock or sleep; ArchitectureTests checks it.
 package protocol BotClock: Sendable {
     func now() -> Date
     /// Returns at (or after) `deadline` in this clock's time; throws `CancellationError` when cancelled.
     func sleep(until deadline: Date) async throws
+}
+
+extension BotClock {
+    /// Waits `seconds` of this clock's time (none when zero or negative).
+    package func sleep(for seconds: TimeInterval) async throws {
+        try await sleep(until: now().addingTimeInterval(max(0, seconds)))
+    }
+
+    /// Waits `duration` of this clock's time.
+    package func sleep(for duration: Duration) async throws {
+        let parts = duration.components
+        try await sleep(for: Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+    }
 }
 
 /// Wall-clock time.

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// Rules of the code's shape that the compiler does not check, read from the Sources tree as DocsTests reads the docs.
+@Suite struct ArchitectureTests {
+    static let sources = ShippedManifestsTests.repositoryRoot.appendingPathComponent("Sources")
+
+    /// The files that may read the wall clock or sleep: the clock implementations, the libwebsockets module (no Core;
+    /// it talks real loopback), and the benchmarks, which measure real time.
+    static let wallClockAllowed = ["Core/BotClock.swift", "Sockets/", "Benchmarks/"]
+    static let wallClockReads = ["Date()", "Task.sleep(", "Date.now", "ContinuousClock.now", "Thread.sleep(", "usleep("]
+
+    /// Every Swift file under Sources, as paths relative to it.
+    static func swiftFiles() throws -> [String] {
+        let enumerator = try #require(FileManager.default.enumerator(atPath: sources.path))
+        return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
+    }
+
+    /// The lines of `path` (relative to Sources) that read the wall clock or sleep, comments aside, as "file:line: text".
+    static func wallClockUses(in path: String) throws -> [String] {
+        let text = try String(contentsOf: sources.appendingPathComponent(path), encoding: .utf8)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+            let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard wallClockReads.contains(where: code.contains) else { return nil }
+            return "\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))"
+        }
+    }
+
+    /// Time is read and waited for only through the clock the composition root injects (`BotClock`): a `Date()` or a
+    /// `Task.sleep` anywhere else is time the demo, the tests and a replay cannot control.
+    @Test func onlyTheClockReadsTheWallClockOrSleeps() throws {
+        let files = try Self.swiftFiles()
+        let offending = try files.filter { file in !Self.wallClockAllowed.contains { file.hasPrefix($0) } }.flatMap(Self.wallClockUses)
+        #expect(offending.isEmpty, "read the time through the injected BotClock instead:\n\(offending.joined(separator: "\n"))")
+        // The scan sees what it looks for: the system clock's own reads.
+        #expect(try Self.wallClockUses(in: "Core/BotClock.swift").contains { $0.contains("Date()") && $0.contains("Task.sleep(") == false })
+        #expect(try Self.wallClockUses(in: "Core/BotClock.swift").contains { $0.contains("Task.sleep(") })
+    }
+}
