@@ -539,6 +539,10 @@ package struct LedgerRow: Sendable {
     package var entry: Data
     package var prevHash: Data
     package var hash: Data
+
+    package init(seq: Int64, at: String, kind: String, subject: String?, entry: Data, prevHash: Data, hash: Data) {
+        (self.seq, self.at, self.kind, self.subject, self.entry, self.prevHash, self.hash) = (seq, at, kind, subject, entry, prevHash, hash)
+    }
 }
 
 extension LedgerRow {

@@ -1,0 +1,44 @@
+import Foundation
+import Postgres
+
+/// soc2bot's store on PostgreSQL: a pool of sessions to one database, migrated when opened. The counterpart of
+/// `BotDatabase` (SQLite); its transactions are `PostgresTransaction`s.
+package struct PostgresDatabase: Sendable {
+    package let pool: PostgresPool
+
+    /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
+    package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
+        pool = PostgresPool(url: url, settings: settings, size: poolSize)
+        try pool.withConnection { try PostgresSchema.migrate($0) }
+    }
+
+    /// Runs `body` in a read-write transaction (read committed: the ledger's appends are serialised by the head row's
+    /// lock, not by the isolation level). Commits when it returns, rolls back when it throws.
+    package func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try pool.withConnection { connection in
+            try connection.transaction(.readCommitted) { try body(PostgresTransaction(connection: $0)) }
+        }
+    }
+
+    /// Runs `body` in a read-only transaction on one snapshot (repeatable read): a long read such as a verification
+    /// or an export sees the ledger as it was when it began, however many entries are appended meanwhile.
+    package func read<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try pool.withConnection { connection in
+            try connection.transaction(.repeatableRead, readOnly: true) { try body(PostgresTransaction(connection: $0)) }
+        }
+    }
+
+    package func close() { pool.close() }
+}
+
+/// One transaction on the PostgreSQL store; the counterpart of `StoreTransaction`, with the same method signatures.
+/// Valid only inside the `write`/`read` closure that received it.
+package final class PostgresTransaction {
+    package let connection: PostgresConnection
+    /// The head this transaction locked and has moved since (nil until its first append).
+    var lockedHead: (seq: Int64, hash: Data, at: String)?
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+}
