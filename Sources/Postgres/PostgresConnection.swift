@@ -235,28 +235,3 @@ package final class PostgresConnection {
         return body(copies.map { UnsafePointer($0) } + [nil])
     }
 }
-
-/// A transaction's isolation level (PostgreSQL's default is `readCommitted`).
-package enum PostgresIsolation: Sendable {
-    case readCommitted, repeatableRead, serializable
-
-    var sql: String {
-        switch self {
-        case .readCommitted: "READ COMMITTED"
-        case .repeatableRead: "REPEATABLE READ"
-        case .serializable: "SERIALIZABLE"
-        }
-    }
-}
-
-/// A `NOTIFY` received by a listening session.
-package struct PostgresNotification: Sendable, Equatable {
-    package var channel: String
-    package var payload: String
-    /// The server process of the session that sent it.
-    package var senderPID: Int32
-
-    package init(channel: String, payload: String, senderPID: Int32) {
-        (self.channel, self.payload, self.senderPID) = (channel, payload, senderPID)
-    }
-}
