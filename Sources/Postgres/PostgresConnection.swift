@@ -189,6 +189,36 @@ package final class PostgresConnection {
 
     // MARK: Internals
 
+    /// The libpq handle, for this module's extensions.
+    var pointer: OpaquePointer { connection }
+
+    /// Runs a `COPY … TO STDOUT` statement; throws unless the server starts sending rows.
+    func startCopyOut(_ sql: String) throws {
+        guard let result = PQexec(connection, sql) else { throw isBroken ? lost() : PostgresError(.server, message: Self.errorText(connection)) }
+        if PQresultStatus(result) == PGRES_COPY_OUT {
+            PQclear(result)
+            return
+        }
+        _ = try checked(result)
+        throw PostgresError(.misuse, message: "not a COPY … TO STDOUT statement")
+    }
+
+    /// After the last row of a `COPY`: reads the statement's outcome (an error the server reported while sending).
+    func finishCopy() throws {
+        while let result = PQgetResult(connection) {
+            _ = try checked(result)
+        }
+    }
+
+    /// What went wrong while reading a `COPY`'s rows.
+    func copyFailure() -> PostgresError {
+        if isBroken { return lost() }
+        if let result = PQgetResult(connection) {
+            do { _ = try checked(result) } catch let error as PostgresError { return error } catch {}
+        }
+        return PostgresError(.server, message: "COPY failed: " + Self.errorText(connection))
+    }
+
     /// Whether the socket became readable within the timeout (0: just look).
     private func waitReadable(timeoutMilliseconds: Int32) throws -> Bool {
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)

@@ -16,7 +16,12 @@ package struct PostgresDatabase: Sendable {
     /// lock, not by the isolation level). Commits when it returns, rolls back when it throws.
     package func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try pool.withConnection { connection in
-            try connection.transaction(.readCommitted) { try body(PostgresTransaction(connection: $0)) }
+            try connection.transaction(.readCommitted) { connection in
+                let transaction = PostgresTransaction(connection: connection)
+                let value = try body(transaction)
+                try transaction.flushAppends()
+                return value
+            }
         }
     }
 
@@ -24,7 +29,12 @@ package struct PostgresDatabase: Sendable {
     /// or an export sees the ledger as it was when it began, however many entries are appended meanwhile.
     package func read<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try pool.withConnection { connection in
-            try connection.transaction(.repeatableRead, readOnly: true) { try body(PostgresTransaction(connection: $0)) }
+            try connection.transaction(.repeatableRead, readOnly: true) { connection in
+                let transaction = PostgresTransaction(connection: connection)
+                let value = try body(transaction)
+                try transaction.flushAppends()      // an append in a read refused by the server, never silently dropped
+                return value
+            }
         }
     }
 

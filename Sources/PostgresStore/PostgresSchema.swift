@@ -24,15 +24,14 @@ package enum PostgresSchema {
             CREATE INDEX ledger_subject ON ledger (subject) WHERE subject IS NOT NULL;
             CREATE INDEX ledger_kind_at ON ledger (kind, at);
 
-            -- The chain's head: one row, locked (SELECT … FOR UPDATE) by the transaction that appends, so appends from
-            -- every session and replica are serialised and each continues the head the previous one left.
+            -- The chain head's lock: one row, locked (SELECT … FOR UPDATE) by the transaction that appends, so appends
+            -- from every session and replica are serialised and each continues the head the previous one left. The
+            -- head itself is the last ledger row (found by the primary key's index): a row updated on every append
+            -- would grow a chain of versions that a long transaction must walk on each read.
             CREATE TABLE ledger_head (
-                one boolean PRIMARY KEY DEFAULT true CHECK (one),
-                seq bigint NOT NULL,
-                hash bytea NOT NULL,
-                at text COLLATE "C" NOT NULL
+                one boolean PRIMARY KEY DEFAULT true CHECK (one)
             );
-            INSERT INTO ledger_head (seq, hash, at) VALUES (0, decode(repeat('00', 32), 'hex'), '');
+            INSERT INTO ledger_head DEFAULT VALUES;
 
             -- Append-only: UPDATE, DELETE and TRUNCATE are refused.
             CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -43,21 +42,25 @@ package enum PostgresSchema {
             CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
             CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 
-            -- Every insert must continue the head, under its row lock, and moves it: whoever writes (this bot, another
-            -- replica, a person with psql), the chain cannot fork.
-            CREATE FUNCTION ledger_continue_head() RETURNS trigger LANGUAGE plpgsql AS $$
+            -- Every insert must continue the chain: each new row's prev_hash is the hash of the entry before it (32 zero
+            -- bytes before entry 1), checked once per statement over all its rows. With seq the primary key, the chain
+            -- cannot fork or gap, whoever writes (this bot, another replica, a person with psql).
+            CREATE FUNCTION ledger_continue_chain() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE
-                head ledger_head%ROWTYPE;
+                broken bigint;
             BEGIN
-                SELECT * INTO head FROM ledger_head FOR UPDATE;
-                IF NEW.seq <> head.seq + 1 OR NEW.prev_hash <> head.hash THEN
-                    RAISE EXCEPTION 'ledger entry % does not continue the head (entry %)', NEW.seq, head.seq
+                SELECT n.seq INTO broken FROM appended n LEFT JOIN ledger p ON p.seq = n.seq - 1
+                    WHERE CASE WHEN n.seq = 1 THEN n.prev_hash <> decode(repeat('00', 32), 'hex')
+                               ELSE p.hash IS DISTINCT FROM n.prev_hash END
+                    ORDER BY n.seq LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION 'ledger entry % does not continue the head: its previous hash is not the hash of entry %', broken, broken - 1
                         USING ERRCODE = 'serialization_failure';
                 END IF;
-                UPDATE ledger_head SET seq = NEW.seq, hash = NEW.hash, at = NEW.at;
-                RETURN NEW;
+                RETURN NULL;
             END $$;
-            CREATE TRIGGER ledger_continue_head BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_continue_head();
+            CREATE TRIGGER ledger_continue_chain AFTER INSERT ON ledger REFERENCING NEW TABLE AS appended
+                FOR EACH STATEMENT EXECUTE FUNCTION ledger_continue_chain();
             """),
     ]
 

@@ -9,31 +9,38 @@ extension PostgresTransaction {
     /// Appends one entry in this transaction and returns the new head. The first append locks the head row
     /// (`SELECT … FOR UPDATE`): a concurrent appender, on any session or replica, waits until this transaction ends,
     /// then continues from the head it left. Ledger time never goes backwards (see `EvidenceLedger.append`).
+    ///
+    /// The row is held back and written with up to 499 others in one statement, before the transaction's next
+    /// statement or its commit (`flushAppends`): a failure to write it fails the transaction there.
     @discardableResult
     package func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
         let head = try lockedHead ?? lockHead()
         let next = try EvidenceLedger.nextEntry(headSeq: head.seq, headHash: head.hash, headTime: head.at.isEmpty ? nil : head.at,
                                                 kind: kind, subject: subject, at: at, data: data)
-        try connection.query("INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                             [.int(next.seq), .text(next.at), .text(kind), subject.map(PostgresValue.text) ?? .null,
-                              .bytes(next.entry), .bytes(next.prevHash), .bytes(next.hash)])
+        pendingAppends.append((next, kind, subject))
         lockedHead = (next.seq, next.hash, next.at)
+        if pendingAppends.count >= Self.appendBatch { try flushAppends() }
         return LedgerHead(seq: next.seq, hash: next.hash.hexString)
     }
 
+    /// Locks the head (waiting for another appender's transaction to end), then reads it: a statement after the lock
+    /// sees what that transaction committed (read committed takes a snapshot per statement).
     private func lockHead() throws -> (seq: Int64, hash: Data, at: String) {
-        let row = try connection.query("SELECT seq, hash, at FROM ledger_head FOR UPDATE")[0]
-        return (try row.decode(Int64.self, at: 0), try row.decode(Data.self, at: 1), try row.decode(String.self, at: 2))
+        try sessionForAppending.query("SELECT one FROM ledger_head FOR UPDATE")
+        let last = try sessionForAppending.query("SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1")
+        guard last.rowCount > 0 else { return (0, EvidenceLedger.genesis, "") }
+        return (try last[0].decode(Int64.self, at: 0), try last[0].decode(Data.self, at: 1), try last[0].decode(String.self, at: 2))
     }
 
     /// Recomputes the whole chain from the first entry and names the first entry that does not verify (see
-    /// `EvidenceLedger.verify`). Streams the rows through a cursor in batches and checks their bytes in place.
+    /// `EvidenceLedger.verify`). Streams the rows (binary `COPY`, the server sending while this checks) and checks
+    /// their bytes in place.
     package func verifyLedger() throws -> LedgerVerdict {
         var verifier = ChainVerifier()
         var verdict: LedgerVerdict?
-        try connection.forEachRow("SELECT seq, entry, prev_hash, hash, at, kind, subject FROM ledger ORDER BY seq") { row in
+        try connection.copyOut("SELECT seq, entry, prev_hash, hash, at, kind, subject FROM ledger ORDER BY seq") { row in
             guard verdict == nil else { return }
-            let seq = try row.decode(Int64.self, at: 0)
+            guard let seq = row.int64(at: 0) else { throw PostgresError(.decoding, message: "a ledger row without its seq") }
             guard let entry = row.bytes(at: 1), let prev = row.bytes(at: 2), let hash = row.bytes(at: 3),
                   let at = row.bytes(at: 4), let kind = row.bytes(at: 5) else {
                 verdict = .broken(seq: seq, reason: "a column that is never NULL is NULL: the row was edited")

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Postgres
 import Testing
@@ -141,6 +142,32 @@ struct PostgresConnectionTests {
         #expect(seen == Array(1...25))
         let outside = #expect(throws: PostgresError.self) { try connection.forEachRow("SELECT 1") { _ in } }
         #expect(outside?.kind == .misuse)
+    }
+
+    @Test func copyOutStreamsEveryRowWithItsNullsAndSurvivesAThrowingReader() throws {
+        let connection = try PostgresPeer.admin()
+        var rows: [String] = []
+        try connection.copyOut("SELECT n::bigint, CASE WHEN n % 3 = 0 THEN NULL ELSE decode(repeat('ab', n), 'hex') END, 'x' || n FROM generate_series(1, 2000) AS n ORDER BY n") { row in
+            let bytes = row.bytes(at: 1).map { Data($0).hexString } ?? "∅"
+            rows.append("\(row.int64(at: 0) ?? -1) \(bytes) \(String(decoding: row.bytes(at: 2)!, as: UTF8.self)) \(row.fieldCount)")
+        }
+        #expect(rows.count == 2_000)
+        #expect(rows.first == "1 ab x1 3")
+        #expect(rows[2] == "3 ∅ x3 3")
+        #expect(rows.last == "2000 " + String(repeating: "ab", count: 2_000) + " x2000 3")
+
+        struct Stop: Error {}
+        var calls = 0
+        #expect(throws: Stop.self) {
+            try connection.copyOut("SELECT n FROM generate_series(1, 100) AS n") { _ in
+                calls += 1
+                if calls == 10 { throw Stop() }
+            }
+        }
+        #expect(calls == 10)
+        #expect(try connection.query("SELECT 7")[0].decode(Int.self, at: 0) == 7)
+        let refused = #expect(throws: PostgresError.self) { try connection.copyOut("SELECT 1/0") { _ in } }
+        #expect(refused?.sqlState == "22012")
     }
 
     @Test func aSessionEndedByTheServerIsReportedLost() throws {

@@ -92,6 +92,32 @@ struct PostgresLedgerTests {
         }
     }
 
+    @Test func appendsHeldBackAreSeenByTheTransactionsOwnStatementsAndWrittenAtCommit() throws {
+        try PostgresPeer.withFreshDatabase { settings in
+            let postgres = try PostgresDatabase(url: PostgresPeer.peerURL, settings: settings, poolSize: 1)
+            let payload = Payload(control: "mfa", note: "n", counts: [:], ratio: nil)
+            // Within one transaction: 1,203 appends (more than one batch), each visible to the next statement.
+            let (returned, seen, head) = try postgres.write { tx in
+                var last: LedgerHead?
+                for i in 0..<1_203 { last = try tx.appendEvidence(kind: "k", subject: "s\(i % 2)", at: Self.t0, data: payload) }
+                return (last, try tx.evidence(subject: "s0").count, try tx.ledgerHead())
+            }
+            #expect(returned?.seq == 1_203)
+            #expect(seen == 602)
+            #expect(head == returned)
+            // Appends after the last statement are written at commit.
+            try postgres.write { tx in _ = try tx.appendEvidence(kind: "k", subject: nil, at: Self.t0, data: payload) }
+            let verdict = try postgres.read { try $0.verifyLedger() }
+            guard case .intact(let entries, _) = verdict else { Issue.record("\(verdict)"); return }
+            #expect(entries == 1_204)
+            // An append in a read-only transaction is refused, never silently dropped.
+            let refused = #expect(throws: PostgresError.self) {
+                try postgres.read { tx in _ = try tx.appendEvidence(kind: "k", subject: nil, at: Self.t0, data: payload) }
+            }
+            #expect(refused?.sqlState == "25006")
+        }
+    }
+
     @Test func anEmptyLedgerHasNoHeadAndVerifies() throws {
         try PostgresPeer.withFreshDatabase { settings in
             let postgres = try PostgresDatabase(url: PostgresPeer.peerURL, settings: settings, poolSize: 1)
