@@ -50,6 +50,13 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // The system zlib (zlib1g-dev, which libcurl and libwebsockets link too): DEFLATE and CRC-32 for the PNG writer.
         .systemLibrary(name: "CZlib"),
+        // libpq 15 (system library, libpq-dev): PostgreSQL's reference client.
+        .systemLibrary(name: "CLibPQ"),
+        // PostgreSQL through libpq: sessions, binary-format parameters and rows, transactions with retry, a bounded pool,
+        // advisory locks on a session of their own, LISTEN/NOTIFY: the one module that owns libpq's pointers.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // The store on PostgreSQL: its schema (named migrations) and the evidence ledger, byte-identical to SQLite's.
+        .target(name: "PostgresStore", dependencies: ["Core", "Store", "Postgres"]),
         // The running bot: scheduler, reconcile, dispatcher, actions, escalator.
         .target(name: "Engine", dependencies: [
             "Core", "Store", "HTTP", "FactSources", "Checks", "Chat", "Reports", "Sockets",
@@ -64,7 +71,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets", "Demo", "Manifests",
+        .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Postgres", "PostgresStore", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets", "Demo", "Manifests",
                                                             .product(name: "Logging", package: "swift-log")]),
 
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
@@ -85,6 +92,7 @@ let package = Package(
                                                       .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",
                                                     .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

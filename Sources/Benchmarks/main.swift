@@ -16,12 +16,14 @@ import Store
 //   … --only year [--days N]                      a simulated year (N days) of the demo's 15 controls every 5 min through the
 //                                                  real loop: step time in the first and last month, wall time, peak RSS
 //                                                  (run from the repository root: it reads manifests/demo)
+//   … --only pg-ledger                            the ledger on PostgreSQL: appends in transactions of 100, verify of a
+//                                                  1,000,000-entry ledger (needs SOC2BOT_TEST_POSTGRES_URL; not in the default groups)
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 //   scripts/bench-aws                              a full AWS run on a seeded moto server (--only aws)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|year|matrix|aws] [--days N]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws; year: not in the default groups)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|year|matrix|aws|pg-ledger] [--days N]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws; pg-ledger: needs SOC2BOT_TEST_POSTGRES_URL; year, pg-ledger: not in the default groups)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -273,6 +275,14 @@ if groups.contains("matrix") {
 
 if groups.contains("aws") {
     table += try await benchAWS()
+}
+
+// MARK: - The ledger on PostgreSQL (needs SOC2BOT_TEST_POSTGRES_URL; not part of the default groups)
+
+if groups.contains("pg-ledger") {
+    let url = ProcessInfo.processInfo.environment["SOC2BOT_TEST_POSTGRES_URL"] ?? ""
+    require(!url.isEmpty, "--only pg-ledger needs SOC2BOT_TEST_POSTGRES_URL (a server on loopback, e.g. scripts/peers' start_postgres_peer)")
+    table += try benchPostgresLedger(url: url, appends: appendCount, ledgerSize: ledgerSize, at: t0, record: runRecord)
 }
 
 // MARK: - Table

@@ -22,6 +22,19 @@ package struct LedgerHead: Sendable, Equatable, Codable {
     package var seq: Int64
     /// SHA-256 of the head entry, hex.
     package var hash: String
+
+    package init(seq: Int64, hash: String) {
+        (self.seq, self.hash) = (seq, hash)
+    }
+}
+
+/// One entry ready to be stored: the row's `seq`, `at`, `entry`, `prev_hash` and `hash` columns.
+package struct LedgerAppend: Sendable, Equatable {
+    package var seq: Int64
+    package var at: String
+    package var entry: Data
+    package var prevHash: Data
+    package var hash: Data
 }
 
 /// The outcome of verifying a chain.
@@ -61,11 +74,31 @@ package enum EvidenceLedger {
     @discardableResult
     package static func append(_ db: Database, kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
-        let seq: Int64 = (last?[0] as Int64? ?? 0) + 1
-        let prev: Data = last?[1] ?? genesis
+        let next = nextEntry(headSeq: last?[0] as Int64? ?? 0, headHash: last?[1] as Data? ?? genesis, headTime: last?[2] as String?,
+                                 kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+        try db.cachedStatement(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [next.seq, next.at, kind, subject, next.entry, next.prevHash, next.hash])
+        return LedgerHead(seq: next.seq, hash: next.hash.hexString)
+    }
+
+    /// The entry that follows the head `(headSeq, headHash, headTime)` (0, `genesis`, nil for an empty ledger): its
+    /// canonical bytes and chain hash, computed here for every store so their entries and hashes are byte-identical.
+    /// Its time is `at`, or the head's time when `at` is before it (see `append`).
+    package static func nextEntry<P: Encodable>(headSeq: Int64, headHash: Data, headTime: String?, kind: String, subject: String?,
+                                                at: Date, data: P) throws -> LedgerAppend {
+        nextEntry(headSeq: headSeq, headHash: headHash, headTime: headTime, kind: kind, subject: subject, at: at,
+                  canonicalData: Array(try CanonicalJSON.encode(data)))
+    }
+
+    /// The same with the payload already written as `CanonicalJSON` would write it. The entry around it is written
+    /// without an encoder, byte for byte what `CanonicalJSON.encode(LedgerEntry(…))` gives: keys sorted, `subject`
+    /// left out when nil.
+    package static func nextEntry(headSeq: Int64, headHash: Data, headTime: String?, kind: String, subject: String?,
+                                  at: Date, canonicalData: [UInt8]) -> LedgerAppend {
+        let seq = headSeq + 1
         var time = TimeText.iso(at)
         // ISO texts of one width sort as times.
-        if let headTime = last?[2] as String?, time < headTime { time = headTime }
+        if let headTime, time < headTime { time = headTime }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(canonicalData.count + 96 + kind.utf8.count + (subject?.utf8.count ?? 0))
         CanonicalJSON.appendRaw(#"{"at":"#, to: &bytes)
@@ -82,10 +115,7 @@ package enum EvidenceLedger {
         }
         bytes.append(UInt8(ascii: "}"))
         let entry = Data(bytes)
-        let hash = chainHash(prev: prev, entry: entry)
-        try db.cachedStatement(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [seq, time, kind, subject, entry, prev, hash])
-        return LedgerHead(seq: seq, hash: hash.hexString)
+        return LedgerAppend(seq: seq, at: time, entry: entry, prevHash: headHash, hash: chainHash(prev: headHash, entry: entry))
     }
 
     package static func chainHash(prev: Data, entry: Data) -> Data {

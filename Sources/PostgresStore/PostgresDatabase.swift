@@ -1,0 +1,42 @@
+import Foundation
+import Postgres
+
+/// soc2bot's store on PostgreSQL: a pool of sessions to one database, migrated when opened. The counterpart of
+/// `BotDatabase` (SQLite); its transactions are `PostgresTransaction`s.
+package struct PostgresDatabase: Sendable {
+    package let pool: PostgresPool
+
+    /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
+    package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
+        pool = PostgresPool(url: url, settings: settings, size: poolSize)
+        try pool.withConnection { try PostgresSchema.migrate($0) }
+    }
+
+    /// Runs `body` in a read-write transaction (read committed: the ledger's appends are serialised by the head row's
+    /// lock, not by the isolation level). Commits when it returns, rolls back when it throws.
+    package func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try pool.withConnection { connection in
+            try connection.transaction(.readCommitted) { connection in
+                let transaction = PostgresTransaction(connection: connection)
+                let value = try body(transaction)
+                try transaction.flushAppends()
+                return value
+            }
+        }
+    }
+
+    /// Runs `body` in a read-only transaction on one snapshot (repeatable read): a long read such as a verification
+    /// or an export sees the ledger as it was when it began, however many entries are appended meanwhile.
+    package func read<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try pool.withConnection { connection in
+            try connection.transaction(.repeatableRead, readOnly: true) { connection in
+                let transaction = PostgresTransaction(connection: connection)
+                let value = try body(transaction)
+                try transaction.flushAppends()      // an append in a read refused by the server, never silently dropped
+                return value
+            }
+        }
+    }
+
+    package func close() { pool.close() }
+}

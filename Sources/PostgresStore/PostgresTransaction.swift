@@ -1,0 +1,49 @@
+import Foundation
+import Postgres
+import Store
+
+/// One transaction on the PostgreSQL store; the counterpart of `StoreTransaction`, with the same method signatures.
+/// Valid only inside the `write`/`read` closure that received it.
+package final class PostgresTransaction {
+    private let session: PostgresConnection
+    /// The head this transaction locked and has moved since (nil until its first append).
+    var lockedHead: (seq: Int64, hash: Data, at: String)?
+    /// Appends made but not yet sent: written together in one statement (one round trip for up to `appendBatch`
+    /// entries) before any other statement of this transaction and before it commits.
+    var pendingAppends: [(row: LedgerAppend, kind: String, subject: String?)] = []
+    static let appendBatch = 500
+
+    init(connection: PostgresConnection) {
+        session = connection
+    }
+
+    /// The session, with the appends this transaction holds written first, so every statement sees them. Every
+    /// statement of the transaction goes through here.
+    package var connection: PostgresConnection {
+        get throws {
+            try flushAppends()
+            return session
+        }
+    }
+
+    /// Writes the appends held back (one multi-row `INSERT`); `PostgresDatabase.write` calls it before committing.
+    /// An error here (the chain trigger refusing a row) fails the transaction.
+    package func flushAppends() throws {
+        guard !pendingAppends.isEmpty else { return }
+        let rows = pendingAppends
+        pendingAppends = []
+        var sql = "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES "
+        var parameters: [PostgresValue] = []
+        parameters.reserveCapacity(rows.count * 7)
+        for (index, pending) in rows.enumerated() {
+            let n = index * 7
+            sql += (index == 0 ? "(" : ", (") + (1...7).map { "$\(n + $0)" }.joined(separator: ", ") + ")"
+            parameters += [.int(pending.row.seq), .text(pending.row.at), .text(pending.kind), pending.subject.map(PostgresValue.text) ?? .null,
+                           .bytes(pending.row.entry), .bytes(pending.row.prevHash), .bytes(pending.row.hash)]
+        }
+        try session.query(sql, parameters)
+    }
+
+    /// The session without writing the held appends: for the append path itself.
+    var sessionForAppending: PostgresConnection { session }
+}
