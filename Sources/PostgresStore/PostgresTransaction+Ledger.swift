@@ -5,7 +5,7 @@ import Store
 
 /// The evidence ledger on PostgreSQL: the same canonical entries and hashes as on SQLite (both stores call
 /// `EvidenceLedger.nextEntry`), verified by the same `ChainVerifier`.
-extension PostgresTransaction {
+extension PostgresTransaction: LedgerRepository {
     /// Appends one entry in this transaction and returns the new head. The first append locks the head row
     /// (`SELECT … FOR UPDATE`): a concurrent appender, on any session or replica, waits until this transaction ends,
     /// then continues from the head it left. Ledger time never goes backwards (see `EvidenceLedger.append`).
@@ -14,9 +14,15 @@ extension PostgresTransaction {
     /// statement or its commit (`flushAppends`): a failure to write it fails the transaction there.
     @discardableResult
     package func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
+        try appendEvidence(kind: kind, subject: subject, at: at, canonicalData: Array(try CanonicalJSON.encode(data)))
+    }
+
+    /// The same with the payload already in `CanonicalJSON`'s bytes.
+    @discardableResult
+    package func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
         let head = try lockedHead ?? lockHead()
-        let next = try EvidenceLedger.nextEntry(headSeq: head.seq, headHash: head.hash, headTime: head.at.isEmpty ? nil : head.at,
-                                                kind: kind, subject: subject, at: at, data: data)
+        let next = EvidenceLedger.nextEntry(headSeq: head.seq, headHash: head.hash, headTime: head.at.isEmpty ? nil : head.at,
+                                            kind: kind, subject: subject, at: at, canonicalData: canonicalData)
         pendingAppends.append((next, kind, subject))
         lockedHead = (next.seq, next.hash, next.at)
         if pendingAppends.count >= Self.appendBatch { try flushAppends() }
@@ -76,6 +82,24 @@ extension PostgresTransaction {
     /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
     package func evidence(subject: String) throws -> [Data] {
         try entries("SELECT entry FROM ledger WHERE subject = $1 ORDER BY seq", [.text(subject)])
+    }
+
+    /// The newest entry about `subject` of `kind` (nil: none), as its canonical JSON.
+    package func latestEvidence(subject: String, kind: String) throws -> Data? {
+        try entries("SELECT entry FROM ledger WHERE subject = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1", [.text(subject), .text(kind)]).first
+    }
+
+    /// When the newest entry about `subject` of `kind` was recorded (nil: none).
+    package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
+        let result = try connection.query("SELECT at FROM ledger WHERE subject = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1", [.text(subject), .text(kind)])
+        guard result.rowCount > 0 else { return nil }
+        return TimeText.parse(try result[0].decode(String.self, at: 0))
+    }
+
+    /// Ledger entries of `kind`: a full count, for benchmarks and diagnostics, never for a step.
+    package func evidenceCount(kind: String) throws -> Int {
+        let result = try connection.query("SELECT count(*) FROM ledger WHERE kind = $1", [.text(kind)])
+        return Int(try result[0].decode(Int64.self, at: 0))
     }
 
     /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.

@@ -89,6 +89,18 @@ struct PostgresLedgerTests {
             // None of the compared answers is empty, so the comparison says something.
             #expect(onSQLite[0] != "nil" && onSQLite[1] != "nil" && onSQLite[2] != "∅" && onSQLite[3] == "∅")
             #expect(onSQLite[4...].allSatisfy { !$0.isEmpty })
+
+            // The lookups of one subject's newest entry, and a kind's count, answer the same too (through the
+            // repository protocol both stores implement).
+            func lookups(_ tx: any LedgerRepository) throws -> [String] {
+                [try tx.latestEvidence(subject: "control:mfa-ënforced", kind: "control_run")?.hexString ?? "∅",
+                 String(describing: try tx.lastEvidenceAt(subject: "control:mfa-ënforced", kind: "control_run")),
+                 String(describing: try tx.lastEvidenceAt(subject: "nobody", kind: "control_run")),
+                 "\(try tx.evidenceCount(kind: "access_review"))"]
+            }
+            let lookedUpOnSQLite = try sqlite.read { try lookups($0) }
+            #expect(try postgres.read { try lookups($0) } == lookedUpOnSQLite)
+            #expect(lookedUpOnSQLite[0] != "∅" && lookedUpOnSQLite[2] == "nil" && lookedUpOnSQLite[3] != "0")
         }
     }
 
