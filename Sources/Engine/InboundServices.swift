@@ -32,7 +32,7 @@ package struct SocketModeService: Service {
     package let client: SlackSocketModeClient
     package init(client: SlackSocketModeClient) { self.client = client }
     package func run() async throws {
-        try? await cancelWhenGracefulShutdown { await client.run() }
+        await cancelWhenGracefulShutdown { await client.run() }
     }
 }
 
@@ -41,7 +41,7 @@ package struct MatrixSyncService: Service {
     package let inbound: MatrixInbound
     package init(inbound: MatrixInbound) { self.inbound = inbound }
     package func run() async throws {
-        try? await cancelWhenGracefulShutdown { await inbound.run() }
+        await cancelWhenGracefulShutdown { await inbound.run() }
     }
 }
 

@@ -14,6 +14,7 @@ package struct BotDatabase: Sendable {
     package var path: String { backend.location }
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
+    @discardableResult
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try backend.write(body)
     }
