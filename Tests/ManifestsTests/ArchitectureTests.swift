@@ -5,9 +5,10 @@ import Testing
 @Suite struct ArchitectureTests {
     static let sources = ShippedManifestsTests.repositoryRoot.appendingPathComponent("Sources")
 
-    /// The files that may read the wall clock or sleep: the clock implementations, the libwebsockets module (no Core;
-    /// it talks real loopback), and the benchmarks, which measure real time.
-    static let wallClockAllowed = ["Core/BotClock.swift", "Sockets/", "Benchmarks/"]
+    /// The files that may read the wall clock or sleep: the clock implementations, the wire modules below Core (the
+    /// libwebsockets and libpq wrappers: their waits are socket and pool deadlines, not the bot's time), and the
+    /// benchmarks, which measure real time.
+    static let wallClockAllowed = ["Core/BotClock.swift", "Sockets/", "Postgres/", "Benchmarks/"]
     static let wallClockReads = ["Date()", "Task.sleep(", "Date.now", "ContinuousClock.now", "Thread.sleep(", "usleep("]
 
     /// Every Swift file under Sources, as paths relative to it.
