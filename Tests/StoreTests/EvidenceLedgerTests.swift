@@ -342,21 +342,6 @@ struct LedgerColumnTests {
         #expect(brokenSeq(verdict) == 2, "\(verdict)")
     }
 
-    @Test func aTimeBeforeTheHeadIsRecordedAtTheHeadsTime() throws {
-        // Given a ledger whose head was recorded at t0 + 10 min
-        let database = try BotDatabase.inMemory()
-        _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(10 * Sample.minute), data: Note(n: 1)) }
-
-        // When an entry stamped 5 minutes earlier is appended (a clock stepped back, a demo resumed from an old save)
-        _ = try database.write { try $0.appendEvidence(kind: "note", subject: nil, at: Sample.at(5 * Sample.minute), data: Note(n: 2)) }
-
-        // Then ledger time does not go backwards: it is recorded at the head's time, column and hashed bytes alike
-        let rows = try ledgerRows(database)
-        #expect(rows.map(\.at) == [TimeText.iso(Sample.at(10 * Sample.minute)), TimeText.iso(Sample.at(10 * Sample.minute))])
-        #expect(String(decoding: rows[1].entry, as: UTF8.self).hasPrefix(#"{"at":"\#(TimeText.iso(Sample.at(10 * Sample.minute)))","#))
-        #expect(try database.read { try $0.ledgerHeadTime() } == Sample.at(10 * Sample.minute))
-        #expect(try database.read { try $0.verifyLedger() }.isIntact)
-    }
 }
 
 /// Before the bot appends (`run`, `demo`): a broken chain is refused; dropped append-only triggers come back, and
