@@ -24,12 +24,13 @@ package struct BotRuntime: Sendable {
     package var services: [any Service] { bot.services + inbound }
 
     /// - Parameters:
+    ///   - clock: the bot's time (simulated in a demo).
+    ///   - wireClock: real time, for the platforms' own deadlines (Slack's 3-second answer budget, Socket Mode's
+    ///     hello, Matrix sync's backoff).
     ///   - terminal: a terminal surface to deliver to besides the configured platforms (`run` prints there).
     ///   - demoWorld: the simulated systems for a `demo` source.
     /// - Throws: `Bot.SurfaceError` when a configured platform, secret or key is missing or refused: the bot must not
     ///   run half-connected.
-    ///   - clock: the bot's time (simulated in a demo); `wireClock`: real time, for the platforms' own deadlines (Slack's
-    ///     3-second answer budget, Socket Mode's hello, Matrix sync's backoff).
     package static func make(config: BotConfig, database: BotDatabase, clock: any BotClock, wireClock: any BotClock, logger: Logger,
                              environment: [String: String] = ProcessInfo.processInfo.environment,
                              transport: any HTTPTransport = URLSessionTransport(), terminal: (any ChatSurface)? = nil,
