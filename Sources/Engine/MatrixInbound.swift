@@ -90,7 +90,7 @@ package final class MatrixInbound: Sendable {
         let filter = try await filterID()
         let since = try engine.database.read { try $0.cursor(Self.cursorName) }
         let answer = try await client.sync(since: since, filter: filter, timeout: since == nil ? 0 : (timeout ?? pollTimeout))
-        guard let next = answer["next_batch"] as? String else { throw MatrixAPIError.malformed(what: "sync") }
+        guard let next = answer.nextBatch else { throw MatrixAPIError.malformed(what: "sync") }
         try await process(answer, initial: since == nil)
         try engine.database.write { try $0.setCursor(Self.cursorName, next) }
     }
@@ -135,13 +135,9 @@ package final class MatrixInbound: Sendable {
 
     /// Handles one sync answer. On the very first sync (no saved position) the timeline is history from before
     /// the bot listened: it is marked seen, not acted on.
-    func process(_ answer: [String: Any], initial: Bool) async throws {
-        for event in (answer["account_data"] as? [String: Any])?["events"] as? [[String: Any]] ?? [] where event["type"] as? String == "m.direct" {
-            let rooms = ((event["content"] as? [String: Any]) ?? [:]).values.compactMap { $0 as? [String] }.flatMap { $0 }
-            state.withLock { $0.directRooms.formUnion(rooms) }
-        }
-        let roomsSection = answer["rooms"] as? [String: Any] ?? [:]
-        for room in (roomsSection["invite"] as? [String: Any] ?? [:]).keys.sorted() {
+    func process(_ answer: MatrixSyncResponse, initial: Bool) async throws {
+        state.withLock { $0.directRooms.formUnion(answer.directRooms) }
+        for room in answer.invitedRooms {
             if rooms.contains(room) {
                 do {
                     try await client.join(room: room)
@@ -157,43 +153,39 @@ package final class MatrixInbound: Sendable {
                 logger.notice("Matrix: invite to \(room) ignored: not a room the manifests name")
             }
         }
-        for (room, value) in (roomsSection["join"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let events = ((value as? [String: Any])?["timeline"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
-            for event in events {
-                guard let id = event["event_id"] as? String, !state.withLock({ $0.seen.contains(id) }) else { continue }
+        for (room, events) in answer.joinedRooms.sorted(by: { $0.key < $1.key }) {
+            for event in events where !state.withLock({ $0.seen.contains(event.eventID) }) {
                 // Seen only once handled: an event whose answer could not be queued is handled again with the batch.
-                if !initial { try await handle(event, id: id, room: room) }
-                _ = state.withLock { $0.seen.insert(id) }
+                if !initial { try await handle(event, room: room) }
+                _ = state.withLock { $0.seen.insert(event.eventID) }
             }
         }
     }
 
-    private func handle(_ event: [String: Any], id: String, room: String) async throws {
-        guard let sender = event["sender"] as? String, sender != userID, let type = event["type"] as? String,
-              let content = event["content"] as? [String: Any] else { return }
+    private func handle(_ event: MatrixRoomEvent, room: String) async throws {
+        let id = event.eventID
+        guard let sender = event.sender, sender != userID, let type = event.type, let content = event.content else { return }
         // Sent before the bot listened on this database: a fresh database's first sync may still bring a previous
         // run's commands (a since-token from before, a cached answer), which that run answered already.
         let since = try listeningSince()
-        if let sent = (event["origin_server_ts"] as? NSNumber)?.doubleValue, sent / 1000 < since.timeIntervalSince1970 {
+        if let sent = event.originServerTS, sent / 1000 < since.timeIntervalSince1970 {
             logger.debug("Matrix: event from before the bot listened on this database ignored", metadata: ["event": "\(id)"])
             return
         }
         let listened = rooms.contains(room) || state.withLock { $0.directRooms.contains(room) }
-        let relation = content["m.relates_to"] as? [String: Any]
+        let relation = content.relation
         switch type {
         case "m.reaction":
-            guard listened, relation?["rel_type"] as? String == "m.annotation", let target = relation?["event_id"] as? String,
-                  let key = relation?["key"] as? String else { return }
+            guard listened, relation?.type == "m.annotation", let target = relation?.eventID, let key = relation?.key else { return }
             try await react(Self.normalise(key), on: target, by: sender, room: room, event: id)
         case "m.room.message":
             // People's text only: m.notice is other bots, edits are ignored, anything without a text body is malformed.
-            guard content["msgtype"] as? String == "m.text", relation?["rel_type"] as? String != "m.replace",
-                  let body = content["body"] as? String else { return }
+            guard content.msgtype == "m.text", relation?.type != "m.replace", let body = content.body else { return }
             guard body.utf8.count <= 16_384 else {
                 logger.notice("Matrix: over-long message ignored", metadata: ["room": "\(room)", "bytes": "\(body.utf8.count)"])
                 return
             }
-            let threadRoot = relation?["rel_type"] as? String == "m.thread" ? relation?["event_id"] as? String : nil
+            let threadRoot = relation?.type == "m.thread" ? relation?.eventID : nil
             let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.lowercased().hasPrefix("!soc2") {
                 guard listened else {
