@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import HTTP
+import Logging
 
 /// One chat platform as the rest of the bot sees it: its id, how people type commands there, and how it connects
 /// from the manifests' configuration. Each lives in its platform's folder (`Slack/`, `Matrix/`, `Terminal/`) and is
@@ -19,6 +20,31 @@ package protocol ChatAdapter: Sendable {
 package protocol ChatConnection: Sendable {
     /// What the platform's dispatcher delivers through.
     var surface: any ChatSurface { get }
+    /// The loops through which people reach the bot from this platform (Matrix's `/sync`), handing what they do to
+    /// `bot`; each runs until its task is cancelled. None by default (Slack's inbound is still built by Engine).
+    func listeners(_ bot: any ChatBot, _ context: ChatInboundContext) -> [ChatListener]
+}
+
+extension ChatConnection {
+    package func listeners(_ bot: any ChatBot, _ context: ChatInboundContext) -> [ChatListener] { [] }
+}
+
+/// What inbound code is given besides the bot.
+package struct ChatInboundContext: Sendable {
+    /// Real time, for the platform's own deadlines and backoff, even when the bot's clock is simulated.
+    package let wireClock: any BotClock
+    package let logger: Logger
+
+    package init(wireClock: any BotClock, logger: Logger) { self.wireClock = wireClock; self.logger = logger }
+}
+
+/// A long-running inbound loop; Engine runs each as a `Service` until graceful shutdown.
+package struct ChatListener: Sendable {
+    /// What it listens to, for logs (`matrix /sync`).
+    package let name: String
+    package let run: @Sendable () async -> Void
+
+    package init(name: String, run: @escaping @Sendable () async -> Void) { self.name = name; self.run = run }
 }
 
 /// What the composition root gives an adapter to connect with.

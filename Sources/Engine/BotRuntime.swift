@@ -38,7 +38,6 @@ package struct BotRuntime: Sendable {
         // queued in the outbox, never dropped.
         let connections = try await Bot.connections(for: config, clock: clock, environment: environment, transport: transport)
         let surfaces = (terminal.map { [$0] } ?? []) + connections.map(\.surface)
-        let matrix = connections.lazy.compactMap { $0 as? MatrixSession }.first
         // Manifests may route to platforms this deployment does not connect (the demo routes to all three): said at
         // debug level only, since nothing is wrong.
         let routed = Set(config.teams.flatMap { team in Severity.allCases.flatMap { team.channels.channels(for: $0).keys } } + config.defaultChannels.keys)
@@ -59,7 +58,7 @@ package struct BotRuntime: Sendable {
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 60, ledgerAnchor: anchoring)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
-        let inbound = try bot.inboundServices(matrix: matrix, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
+        let inbound = try bot.inboundServices(connections: connections, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
         return BotRuntime(bot: bot, surfaces: surfaces, inbound: inbound)
     }
 }

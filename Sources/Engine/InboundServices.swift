@@ -36,24 +36,24 @@ package struct SocketModeService: Service {
     }
 }
 
-/// Matrix `/sync` as a service: listening from start until graceful shutdown.
-package struct MatrixSyncService: Service {
-    package let inbound: MatrixInbound
-    package init(inbound: MatrixInbound) { self.inbound = inbound }
+/// A chat platform's inbound loop (Matrix `/sync`) as a service: listening from start until graceful shutdown.
+package struct ChatListenerService: Service {
+    package let listener: ChatListener
+    package init(listener: ChatListener) { self.listener = listener }
     package func run() async throws {
-        await cancelWhenGracefulShutdown { await inbound.run() }
+        await cancelWhenGracefulShutdown { await listener.run() }
     }
 }
 
 extension Bot {
     /// How people reach the bot from chat, per the manifests: Slack over Socket Mode or HTTP mode, Matrix `/sync`
-    /// (with the session `MatrixAdapter` signed in, from `Bot.connections`), and the
+    /// (the listeners of the `connections` the adapters made, `Bot.connections`), and the
     /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
     /// environment variable is unset is an error: the bot must not run deaf. The Socket Mode WebSocket trusts the CA
     /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set. The platforms' own
     /// deadlines — Slack's 3 s answer budget, Socket Mode's hello, reconnection backoff and envelope memory, Matrix
     /// sync's backoff — run on `wireClock`, real time (`SystemClock`), even when the bot's clock is simulated.
-    package func inboundServices(matrix: MatrixSession? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    package func inboundServices(connections: [any ChatConnection] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
                                  transport: any HTTPTransport = URLSessionTransport(),
                                  connect: SocketModeConnector? = nil, wireClock: any BotClock,
                                  logger: Logger) throws -> [any Service] {
@@ -111,9 +111,9 @@ extension Bot {
                                               logger: logger)
             }
         }
-        if let matrix {
-            services.append(MatrixSyncService(inbound: MatrixInbound(client: matrix.client, userID: matrix.userID, commands: commands,
-                                                                     doorbell: doorbell, logger: logger, wireClock: wireClock)))
+        let chatBot = EngineChatBot(commands: commands, doorbell: doorbell)
+        for connection in connections {
+            services += connection.listeners(chatBot, ChatInboundContext(wireClock: wireClock, logger: logger)).map(ChatListenerService.init)
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {

@@ -49,4 +49,10 @@ package struct MatrixSession: ChatConnection {
         self.client = client; self.userID = userID
         self.surface = MatrixSurface(client: client, userID: userID)
     }
+
+    /// The `/sync` loop (`MatrixInbound`).
+    package func listeners(_ bot: any ChatBot, _ context: ChatInboundContext) -> [ChatListener] {
+        let inbound = MatrixInbound(client: client, userID: userID, bot: bot, logger: context.logger, wireClock: context.wireClock)
+        return [ChatListener(name: "matrix /sync") { await inbound.run() }]
+    }
 }
