@@ -21,7 +21,8 @@ func benchMatrix(commands count: Int) async throws -> [BenchRow] {
     let transport = URLSessionTransport()
     let (bot, botID) = try await MatrixClient.login(homeserver: base, user: botUser, password: botPassword, deviceID: "SOC2BOT", transport: transport)
     let (person, personID) = try await MatrixClient.login(homeserver: base, user: personUser, password: personPassword, deviceID: "BENCH", transport: transport)
-    let room = try await person.call("POST", ["createRoom"], body: Data(#"{"name":"bench-infra","invite":["\#(botID)"]}"#.utf8))["room_id"] as? String ?? ""
+    let room = try await person.call("POST", ["createRoom"], body: Data(#"{"name":"bench-infra","invite":["\#(botID)"]}"#.utf8),
+                                     as: MatrixClient.CreateRoomAnswer.self).roomID
     require(!room.isEmpty, "createRoom gave no room id")
 
     let matrixConfig = BotConfig(
@@ -59,7 +60,7 @@ func benchMatrix(commands count: Int) async throws -> [BenchRow] {
     }
     defer { syncing.cancel(); delivering.cancel() }
 
-    var since = try await person.sync(since: nil, filter: nil, timeout: 0)["next_batch"] as? String
+    var since = try await person.sync(since: nil, filter: nil, timeout: 0).nextBatch
     var latencies: [Duration] = []
     for n in 1...count {
         let started = ContinuousClock.now
@@ -68,14 +69,10 @@ func benchMatrix(commands count: Int) async throws -> [BenchRow] {
         var seen = false
         while !seen {
             let answer = try await person.sync(since: since, filter: nil, timeout: 10_000)
-            since = answer["next_batch"] as? String ?? since
-            let events = (((answer["rooms"] as? [String: Any])?["join"] as? [String: Any])?[room] as? [String: Any]).flatMap {
-                ($0["timeline"] as? [String: Any])?["events"] as? [[String: Any]]
-            } ?? []
-            seen = events.contains { event in
-                let relation = (event["content"] as? [String: Any])?["m.relates_to"] as? [String: Any]
-                return event["sender"] as? String == botID && relation?["rel_type"] as? String == "m.replace"
-                    && relation?["event_id"] as? String == refs[n - 1]
+            since = answer.nextBatch ?? since
+            seen = (answer.joinedRooms[room] ?? []).contains { event in
+                let relation = event.content?.relation
+                return event.sender == botID && relation?.type == "m.replace" && relation?.eventID == refs[n - 1]
             }
             require(ContinuousClock.now - started < .seconds(30), "no edit of A-\(n) within 30 s")
         }

@@ -155,26 +155,19 @@ package struct Bot: Sendable {
     }
 
     /// Why the configured chat platforms cannot be reached.
-    package struct SurfaceError: Error, CustomStringConvertible {
-        package let description: String
+    package typealias SurfaceError = ChatSetupError
+
+    /// Connects every chat platform the configuration names (`ChatAdapters.builtIn`, in its order): Slack's Web API,
+    /// Matrix signed in. A configured platform whose secret is missing or refused is an error: the bot must not start
+    /// half-configured and silently queue every message. A surface's pacing runs on `clock`, the bot's.
+    package static func connections(for config: BotConfig, clock: any BotClock, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                    transport: any HTTPTransport = URLSessionTransport()) async throws -> [any ChatConnection] {
+        try await ChatAdapters.connect(config, ChatContext(clock: clock, environment: environment, transport: transport))
     }
 
-    /// The chat surfaces for the configuration: Slack when `chat.slack` is configured (its bot token read from
-    /// the named environment variable), plus `extra` (the terminal). A configured platform whose token is missing
-    /// is an error: the bot must not start half-configured and silently queue every message. Slack's pacing runs on
-    /// `clock`, the bot's.
+    /// The chat surfaces for the configuration: `extra` (the terminal), then those of `connections`.
     package static func surfaces(for config: BotConfig, clock: any BotClock, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 transport: any HTTPTransport = URLSessionTransport(), extra: [any ChatSurface]) throws -> [any ChatSurface] {
-        var surfaces = extra
-        if let slack = config.chat.slack {
-            guard let token = environment[slack.botTokenVariable], !token.isEmpty else {
-                throw SurfaceError(description: "chat.slack is configured but the environment variable \(slack.botTokenVariable) (the bot token) is not set")
-            }
-            guard let base = URL(string: slack.apiBaseURL ?? "https://slack.com/api/") else {
-                throw SurfaceError(description: "chat.slack.api_base_url is not a URL")
-            }
-            surfaces.append(SlackSurface(api: SlackWebAPI(baseURL: base, token: token, transport: transport), clock: clock))
-        }
-        return surfaces
+                                 transport: any HTTPTransport = URLSessionTransport(), extra: [any ChatSurface]) async throws -> [any ChatSurface] {
+        extra + (try await connections(for: config, clock: clock, environment: environment, transport: transport)).map(\.surface)
     }
 }

@@ -37,9 +37,8 @@ package struct BotRuntime: Sendable {
                              demoWorld: (SourceConfig) throws -> (any FactSource)?) async throws -> BotRuntime {
         // The terminal, and Slack and Matrix when configured. Messages routed to a platform without a surface stay
         // queued in the outbox, never dropped.
-        var surfaces = try Bot.surfaces(for: config, clock: clock, environment: environment, transport: transport, extra: terminal.map { [$0] } ?? [])
-        let matrix = try await Bot.matrixSession(for: config, environment: environment, transport: transport)
-        if let matrix { surfaces.append(MatrixSurface(client: matrix.client, userID: matrix.userID)) }
+        let connections = try await Bot.connections(for: config, clock: clock, environment: environment, transport: transport)
+        let surfaces = (terminal.map { [$0] } ?? []) + connections.map(\.surface)
         // Manifests may route to platforms this deployment does not connect (the demo routes to all three): said at
         // debug level only, since nothing is wrong.
         let routed = Set(config.teams.flatMap { team in Severity.allCases.flatMap { team.channels.channels(for: $0).keys } } + config.defaultChannels.keys)
@@ -60,7 +59,7 @@ package struct BotRuntime: Sendable {
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 60, ledgerAnchor: anchoring)
         // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
-        let inbound = try bot.inboundServices(matrix: matrix, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
+        let inbound = try bot.inboundServices(connections: connections, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
         return BotRuntime(bot: bot, surfaces: surfaces, inbound: inbound)
     }
 }

@@ -35,7 +35,7 @@ package struct CommandHandler: Sendable {
         let command: SlashCommand
         switch SlashCommand.parse(text) {
         case .success(let parsed): command = parsed
-        case .failure(let error): return .text("soc2bot", body: error.message(prefix: platform == .matrix ? "!soc2" : "/soc2"))
+        case .failure(let error): return .text("soc2bot", body: error.message(prefix: ChatAdapters.commandPrefix(for: platform)))
         }
         let now = clock.now()
         let config = engine.config
@@ -61,7 +61,7 @@ package struct CommandHandler: Sendable {
 
         switch command {
         case .help:
-            return .text("soc2bot commands", body: SlashCommand.helpText(prefix: platform == .matrix ? "!soc2" : "/soc2"))
+            return .text("soc2bot commands", body: SlashCommand.helpText(prefix: ChatAdapters.commandPrefix(for: platform)))
         case .status:
             return try engine.database.read { try StatusReport.build(config: config, store: $0, now: now) }.message
         case .list(let filter):

@@ -36,62 +36,24 @@ package struct SocketModeService: Service {
     }
 }
 
-/// Matrix `/sync` as a service: listening from start until graceful shutdown.
-package struct MatrixSyncService: Service {
-    package let inbound: MatrixInbound
-    package init(inbound: MatrixInbound) { self.inbound = inbound }
+/// A chat platform's inbound loop (Matrix `/sync`) as a service: listening from start until graceful shutdown.
+package struct ChatListenerService: Service {
+    package let listener: ChatListener
+    package init(listener: ChatListener) { self.listener = listener }
     package func run() async throws {
-        await cancelWhenGracefulShutdown { await inbound.run() }
+        await cancelWhenGracefulShutdown { await listener.run() }
     }
-}
-
-/// The bot's signed-in Matrix account.
-package struct MatrixSession: Sendable {
-    package let client: MatrixClient
-    package let userID: String
-    package init(client: MatrixClient, userID: String) { self.client = client; self.userID = userID }
 }
 
 extension Bot {
-    /// Signs the bot in to Matrix when `chat.matrix` is configured: with the access token (checked with `whoami`),
-    /// else with the password as the configured device. A missing variable, a refused login or a token for another
-    /// account is an error: the bot must not run half-connected.
-    package static func matrixSession(for config: BotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                      transport: any HTTPTransport = URLSessionTransport()) async throws -> MatrixSession? {
-        guard let matrix = config.chat.matrix else { return nil }
-        guard let homeserver = URL(string: matrix.homeserver) else { throw SurfaceError(description: "chat.matrix.homeserver is not a URL") }
-        func value(_ variable: String?) -> String? { variable.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 } }
-        do {
-            if let token = value(matrix.accessTokenVariable) {
-                let client = MatrixClient(homeserver: homeserver, accessToken: token, transport: transport)
-                let who = try await client.whoami()
-                guard who == matrix.userID else {
-                    throw SurfaceError(description: "the Matrix access token belongs to \(who), not chat.matrix.user_id \(matrix.userID)")
-                }
-                return MatrixSession(client: client, userID: who)
-            }
-            if let password = value(matrix.passwordVariable) {
-                let (client, who) = try await MatrixClient.login(homeserver: homeserver, user: matrix.userID, password: password,
-                                                                  deviceID: matrix.deviceID, transport: transport)
-                return MatrixSession(client: client, userID: who)
-            }
-        } catch let error as SurfaceError {
-            throw error
-        } catch {
-            throw SurfaceError(description: "cannot sign in to Matrix at \(matrix.homeserver) as \(matrix.userID): \(error)")
-        }
-        let names = [matrix.accessTokenVariable, matrix.passwordVariable].compactMap { $0 }.joined(separator: " or ")
-        throw SurfaceError(description: "chat.matrix is configured but the environment variable \(names) is not set")
-    }
-
     /// How people reach the bot from chat, per the manifests: Slack over Socket Mode or HTTP mode, Matrix `/sync`
-    /// (with the session from `matrixSession`), and the
+    /// (the listeners of the `connections` the adapters made, `Bot.connections`), and the
     /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
     /// environment variable is unset is an error: the bot must not run deaf. The Socket Mode WebSocket trusts the CA
     /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set. The platforms' own
     /// deadlines — Slack's 3 s answer budget, Socket Mode's hello, reconnection backoff and envelope memory, Matrix
     /// sync's backoff — run on `wireClock`, real time (`SystemClock`), even when the bot's clock is simulated.
-    package func inboundServices(matrix: MatrixSession? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    package func inboundServices(connections: [any ChatConnection] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
                                  transport: any HTTPTransport = URLSessionTransport(),
                                  connect: SocketModeConnector? = nil, wireClock: any BotClock,
                                  logger: Logger) throws -> [any Service] {
@@ -149,9 +111,9 @@ extension Bot {
                                               logger: logger)
             }
         }
-        if let matrix {
-            services.append(MatrixSyncService(inbound: MatrixInbound(client: matrix.client, userID: matrix.userID, commands: commands,
-                                                                     doorbell: doorbell, logger: logger, wireClock: wireClock)))
+        let chatBot = EngineChatBot(commands: commands, doorbell: doorbell)
+        for connection in connections {
+            services += connection.listeners(chatBot, ChatInboundContext(wireClock: wireClock, logger: logger)).map(ChatListenerService.init)
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {

@@ -85,4 +85,34 @@ struct MatrixTests {
             try await Self.client(502, "bad gateway").sync(since: nil, filter: nil, timeout: 0)
         }
     }
+
+    /// A `/sync` answer in the client-server API's shape decodes into typed events; what is malformed is skipped
+    /// (no `event_id`, not an object) or kept with its fields nil (for the handler to ignore), never a failed batch.
+    @Test func aSyncAnswerDecodesIntoTypedEvents() throws {
+        let answer = #"""
+        {"next_batch":"s72_9","account_data":{"events":[{"type":"m.direct","content":{"@sam:hs":["!dm:hs"],"@eve:hs":"junk"}},
+          {"type":"m.push_rules","content":{}}]},
+         "rooms":{"invite":{"!new:hs":{"invite_state":{"events":[]}}},
+          "join":{"!infra:hs":{"timeline":{"events":[
+            {"event_id":"$t","sender":"@dana:hs","type":"m.room.message","origin_server_ts":1765000000000,
+             "content":{"msgtype":"m.text","body":"!soc2 ack","m.relates_to":{"rel_type":"m.thread","event_id":"$root","is_falling_back":true}}},
+            {"event_id":"$r","sender":"@dana:hs","type":"m.reaction","content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$root","key":"👀"}}},
+            {"sender":"@dana:hs","type":"m.room.message"}, 7,
+            {"event_id":"$bad","sender":5,"type":"m.room.message","content":"x"}]}},
+           "!quiet:hs":{"timeline":"nope"}}}}
+        """#
+        let sync = try MatrixSyncResponse(json: Data(answer.utf8))
+        #expect(sync.nextBatch == "s72_9")
+        #expect(sync.directRooms == ["!dm:hs"])
+        #expect(sync.invitedRooms == ["!new:hs"])
+        #expect(sync.joinedRooms["!quiet:hs"] == [])
+        #expect(sync.joinedRooms["!infra:hs"] == [
+            MatrixRoomEvent(eventID: "$t", sender: "@dana:hs", type: "m.room.message", originServerTS: 1_765_000_000_000,
+                            content: .init(msgtype: "m.text", body: "!soc2 ack", relation: .init(type: "m.thread", eventID: "$root"))),
+            MatrixRoomEvent(eventID: "$r", sender: "@dana:hs", type: "m.reaction",
+                            content: .init(relation: .init(type: "m.annotation", eventID: "$root", key: "👀"))),
+            MatrixRoomEvent(eventID: "$bad", sender: nil, type: "m.room.message", content: nil),
+        ])
+        #expect(throws: (any Error).self) { try MatrixSyncResponse(json: Data("[]".utf8)) }
+    }
 }

@@ -77,7 +77,7 @@ struct MatrixCommandTextTests {
             ]]]]]],
             ["account_data": ["events": [["type": "m.direct", "content": ["@dana:hs": "not a list"]]]]],
         ]
-        for answer in garbage { try await inbound.process(answer, initial: false) }
+        for answer in garbage { try await inbound.process(Self.sync(answer), initial: false) }
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.state == .open)
     }
 
@@ -94,14 +94,35 @@ struct MatrixCommandTextTests {
                           doorbell: Doorbell(), logger: EngineFixtures.logger, wireClock: TestClock())
         }
         func answers() throws -> [OutboxMessage] { try engine.database.read { try $0.allOutbox() }.filter { $0.kind == .reply } }
-        try await inbound().process(answer, initial: false)
+        try await inbound().process(Self.sync(answer), initial: false)
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1)
         #expect(try answers().map(\.txnID) == ["soc2bot-reply-$e1"], "the answer, queued for the room")
 
-        try await inbound().process(answer, initial: false)
+        try await inbound().process(Self.sync(answer), initial: false)
         #expect(try answers().map(\.txnID) == ["soc2bot-reply-$e1"], "already queued under its txnId: not queued again")
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1, "not escalated a second time")
         let actions = try engine.database.read { try $0.evidence(subject: "A-1") }.filter { String(decoding: $0, as: UTF8.self).contains("human_action") }
         #expect(actions.count == 1)
+    }
+
+    /// A `/sync` answer as the homeserver sends it: JSON bytes, decoded as the bot decodes them.
+    static func sync(_ answer: [String: Any]) throws -> MatrixSyncResponse {
+        try MatrixSyncResponse(json: JSONSerialization.data(withJSONObject: answer))
+    }
+
+    /// An event that is not an object (no client sends one, but a timeline is other people's data) is skipped alone:
+    /// the command beside it in the same room's timeline is still acted on and answered.
+    @Test func aMalformedEventDoesNotHideTheCommandBesideIt() async throws {
+        let engine = try Self.engineWithAnAlert()
+        let inbound = MatrixInbound(client: MatrixClient(homeserver: URL(string: "http://127.0.0.1:9")!, accessToken: "t", transport: NoNetwork()),
+                                    userID: "@bot:hs", commands: CommandHandler(engine: engine, clock: VirtualClock(start: EngineFixtures.t0 + 60)),
+                                    doorbell: Doorbell(), logger: EngineFixtures.logger, wireClock: TestClock())
+        let answer: [String: Any] = ["next_batch": "s2", "rooms": ["join": ["!infra:hs": ["timeline": ["events": [
+            5,
+            ["event_id": "$e1", "sender": "@dana:hs", "type": "m.room.message", "content": ["msgtype": "m.text", "body": "!soc2 escalate A-1"]],
+        ]]]]]]
+        try await inbound.process(Self.sync(answer), initial: false)
+        #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.escalationLevel == 1)
+        #expect(try engine.database.read { try $0.allOutbox() }.filter { $0.kind == .reply }.map(\.txnID) == ["soc2bot-reply-$e1"])
     }
 }

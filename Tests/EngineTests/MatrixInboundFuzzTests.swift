@@ -82,7 +82,7 @@ struct MatrixInboundFuzzTests {
             data = Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"$", with: "\"$i\(iteration)-").utf8)
             if Int.random(in: 0..<3, using: &rng) == 0 { data = Self.garble(data, &rng) }
             Fuzzing.running("matrix-sync", data)
-            guard let decoded = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { continue }
+            guard let decoded = try? MatrixSyncResponse(json: data) else { continue }
             do {
                 try await inbound.process(decoded, initial: false)
                 processed += 1

@@ -101,18 +101,33 @@ struct SlackBlocksDeliveryTests {
 
 @Suite("Chat surfaces from the manifests")
 struct ChatSurfacesTests {
-    @Test func slackIsAddedWhenConfiguredAndItsTokenIsSet() throws {
+    @Test func slackIsAddedWhenConfiguredAndItsTokenIsSet() async throws {
         var config = EngineFixtures.config()
-        #expect(try Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []).isEmpty)
+        #expect(try await Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []).isEmpty)
         config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN", apiBaseURL: "https://slack.test/api/"))
-        let surfaces = try Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": "xoxb-1"], extra: [])
+        let surfaces = try await Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": "xoxb-1"], extra: [])
         #expect(surfaces.map(\.platform) == [.slack])
     }
 
-    @Test func aConfiguredPlatformWithoutItsTokenRefusesToStart() {
+    @Test func aConfiguredPlatformWithoutItsTokenRefusesToStart() async {
         var config = EngineFixtures.config()
         config.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN"))
-        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []) }
-        #expect(throws: Bot.SurfaceError.self) { try Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": ""], extra: []) }
+        await #expect(throws: Bot.SurfaceError.self) { try await Bot.surfaces(for: config, clock: TestClock(), environment: [:], extra: []) }
+        await #expect(throws: Bot.SurfaceError.self) { try await Bot.surfaces(for: config, clock: TestClock(), environment: ["SLACK_BOT_TOKEN": ""], extra: []) }
+    }
+
+    /// Matrix is connected by its adapter like Slack: signed in with the access token (checked with `whoami`), its
+    /// surface among the bot's; a token for another account refuses to start.
+    @Test func matrixIsConnectedThroughTheRegistryWhenItsTokenIsSet() async throws {
+        var config = EngineFixtures.config()
+        config.chat = ChatConfig(matrix: .init(homeserver: "http://127.0.0.1:9", userID: "@bot:hs", accessTokenVariable: "MATRIX_TOKEN"))
+        let whoami = CannedTransport([HTTPResponse(status: 200, body: Data(#"{"user_id":"@bot:hs"}"#.utf8))])
+        let connections = try await Bot.connections(for: config, clock: TestClock(), environment: ["MATRIX_TOKEN": "syt_1"], transport: whoami)
+        #expect(connections.map(\.surface.platform) == [.matrix])
+        #expect(whoami.seen == ["/_matrix/client/v3/account/whoami"])
+        let other = CannedTransport([HTTPResponse(status: 200, body: Data(#"{"user_id":"@eve:hs"}"#.utf8))])
+        await #expect(throws: Bot.SurfaceError.self) {
+            try await Bot.surfaces(for: config, clock: TestClock(), environment: ["MATRIX_TOKEN": "syt_1"], transport: other, extra: [])
+        }
     }
 }

@@ -37,4 +37,25 @@ import Testing
         #expect(try Self.wallClockUses(in: "Core/BotClock.swift").contains { $0.contains("Date()") && $0.contains("Task.sleep(") == false })
         #expect(try Self.wallClockUses(in: "Core/BotClock.swift").contains { $0.contains("Task.sleep(") })
     }
+
+    /// The lines of `path` (relative to Sources), comments aside, that contain any of `words`, as "file:line: text".
+    static func uses(of words: [String], in path: String) throws -> [String] {
+        let text = try String(contentsOf: sources.appendingPathComponent(path), encoding: .utf8)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+            let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard words.contains(where: code.contains) else { return nil }
+            return "\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))"
+        }
+    }
+
+    /// Engine reaches Matrix only through the chat adapter (`ChatAdapters`, `ChatConnection.listeners`) and serves it
+    /// only through `ChatBot` (`EngineChatBot`, which also maps its thread questions to the store's records): the
+    /// Matrix client, surface, session and inbound handler live in `Chat/Matrix/`.
+    @Test func engineSeesMatrixOnlyThroughTheAdapter() throws {
+        let matrixTypes = ["MatrixClient", "MatrixSurface", "MatrixSession", "MatrixInbound", "MatrixSyncResponse", "MatrixRoomEvent"]
+        let engine = try Self.swiftFiles().filter { $0.hasPrefix("Engine/") && $0 != "Engine/EngineChatBot.swift" }
+        #expect(!engine.isEmpty)
+        let offending = try engine.flatMap { try Self.uses(of: matrixTypes, in: $0) }
+        #expect(offending.isEmpty, "go through ChatAdapter / ChatBot instead:\n\(offending.joined(separator: "\n"))")
+    }
 }

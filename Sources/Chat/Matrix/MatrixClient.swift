@@ -29,29 +29,22 @@ package struct MatrixClient: Sendable {
             "password": .string(password), "device_id": .string(deviceID),
             "initial_device_display_name": .string("soc2bot"),
         ])
-        let answer = try await anonymous.call("POST", ["login"], body: try JSONValue.encoded(body), authenticated: false)
-        guard let token = answer["access_token"] as? String, let userID = answer["user_id"] as? String else {
-            throw MatrixAPIError.malformed(what: "login")
-        }
-        return (MatrixClient(homeserver: homeserver, accessToken: token, transport: transport), userID)
+        let answer = try await anonymous.call("POST", ["login"], body: try JSONValue.encoded(body), authenticated: false, as: LoginAnswer.self)
+        return (MatrixClient(homeserver: homeserver, accessToken: answer.accessToken, transport: transport), answer.userID)
     }
 
     /// Who the access token belongs to.
     package func whoami() async throws -> String {
-        guard let user = try await call("GET", ["account", "whoami"])["user_id"] as? String else { throw MatrixAPIError.malformed(what: "whoami") }
-        return user
+        try await call("GET", ["account", "whoami"], as: WhoamiAnswer.self).userID
     }
 
     /// Uploads a sync filter; its id.
     package func createFilter(userID: String, filter: Data) async throws -> String {
-        guard let id = try await call("POST", ["user", userID, "filter"], body: filter)["filter_id"] as? String else {
-            throw MatrixAPIError.malformed(what: "filter")
-        }
-        return id
+        try await call("POST", ["user", userID, "filter"], body: filter, as: FilterAnswer.self).filterID
     }
 
     /// One `/sync`: waits up to `timeout` ms for news when `since` is given.
-    package func sync(since: String?, filter: String?, timeout: Int) async throws -> [String: Any] {
+    package func sync(since: String?, filter: String?, timeout: Int) async throws -> MatrixSyncResponse {
         var query = [URLQueryItem(name: "timeout", value: "\(timeout)"), URLQueryItem(name: "set_presence", value: "offline")]
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
         if let filter { query.append(URLQueryItem(name: "filter", value: filter)) }
@@ -59,7 +52,7 @@ package struct MatrixClient: Sendable {
         // that and a margin, or a quiet room would read as a transport timeout every poll. A sync that is not held
         // (timeout 0: the first one, which may build a large initial state) keeps the transport's own timeout.
         return try await call("GET", ["sync"], query: query,
-                              requestTimeout: timeout > 0 ? Double(timeout) / 1000 + Self.longPollMargin : nil)
+                              requestTimeout: timeout > 0 ? Double(timeout) / 1000 + Self.longPollMargin : nil, as: MatrixSyncResponse.self)
     }
 
     /// Seconds a long poll may take beyond the time the server holds it.
@@ -67,46 +60,44 @@ package struct MatrixClient: Sendable {
 
     /// Sends an event; the same `txnID` on a retry returns the same event id and creates nothing new.
     package func send(room: String, type: String, txnID: String, content: JSONValue) async throws -> String {
-        let answer = try await call("PUT", ["rooms", room, "send", type, txnID], body: try JSONValue.encoded(content))
-        guard let id = answer["event_id"] as? String else { throw MatrixAPIError.malformed(what: "send") }
-        return id
+        try await call("PUT", ["rooms", room, "send", type, txnID], body: try JSONValue.encoded(content), as: SendAnswer.self).eventID
     }
 
     /// Uploads media to the homeserver's content repository (`POST /_matrix/media/v3/upload`); its `mxc://` URI.
     package func upload(_ data: Data, contentType: String, filename: String) async throws -> String {
-        let answer = try await call("POST", ["upload"], query: [URLQueryItem(name: "filename", value: filename)], body: data,
-                                    api: "media/v3", contentType: contentType)
-        guard let uri = answer["content_uri"] as? String, uri.hasPrefix("mxc://") else { throw MatrixAPIError.malformed(what: "upload") }
+        let uri = try await call("POST", ["upload"], query: [URLQueryItem(name: "filename", value: filename)], body: data,
+                                 api: "media/v3", contentType: contentType, as: UploadAnswer.self).contentURI
+        guard uri.hasPrefix("mxc://") else { throw MatrixAPIError.malformed(what: "upload") }
         return uri
     }
 
     package func join(room: String) async throws {
-        _ = try await call("POST", ["rooms", room, "join"], body: Data("{}".utf8))
+        _ = try await call("POST", ["rooms", room, "join"], body: Data("{}".utf8), as: [String: IgnoredJSON].self)
     }
 
     /// A new private room with `user`, flagged as a direct chat.
     package func createDirectRoom(with user: String) async throws -> String {
         let body: JSONValue = .object(["preset": .string("trusted_private_chat"), "is_direct": .bool(true), "invite": .array([.string(user)])])
-        guard let room = try await call("POST", ["createRoom"], body: try JSONValue.encoded(body))["room_id"] as? String else {
-            throw MatrixAPIError.malformed(what: "createRoom")
-        }
-        return room
+        return try await call("POST", ["createRoom"], body: try JSONValue.encoded(body), as: CreateRoomAnswer.self).roomID
     }
 
-    /// The bot's account data of `type`, or nil when it has none (`M_NOT_FOUND`).
-    package func accountData(userID: String, type: String) async throws -> [String: Any]? {
-        do { return try await call("GET", ["user", userID, "account_data", type]) } catch MatrixAPIError.failed(404, _, _) { return nil }
+    /// The bot's account data of `type` (a JSON object, as other clients may have written it), or nil when it has none
+    /// (`M_NOT_FOUND`).
+    package func accountData(userID: String, type: String) async throws -> [String: InboundJSON]? {
+        do { return try await call("GET", ["user", userID, "account_data", type], as: [String: InboundJSON].self) } catch MatrixAPIError.failed(404, _, _) {
+            return nil
+        }
     }
 
     package func setAccountData(userID: String, type: String, content: Data) async throws {
-        _ = try await call("PUT", ["user", userID, "account_data", type], body: content)
+        _ = try await call("PUT", ["user", userID, "account_data", type], body: content, as: [String: IgnoredJSON].self)
     }
 
-    /// One call; the answer's JSON object.
+    /// One call; its answer, a JSON object decoded as `Answer` (`MatrixAPIError.malformed` when it is not one).
     /// `api` is the path under `/_matrix/`: the client-server API, or `media/v3` for uploads.
-    package func call(_ method: String, _ path: [String], query: [URLQueryItem] = [], body: Data? = nil,
-                      authenticated: Bool = true, api: String = "client/v3", contentType: String = "application/json",
-                      requestTimeout: TimeInterval? = nil) async throws -> [String: Any] {
+    package func call<Answer: Decodable>(_ method: String, _ path: [String], query: [URLQueryItem] = [], body: Data? = nil,
+                                         authenticated: Bool = true, api: String = "client/v3", contentType: String = "application/json",
+                                         requestTimeout: TimeInterval? = nil, as answer: Answer.Type) async throws -> Answer {
         var components = URLComponents(url: homeserver, resolvingAgainstBaseURL: false)!
         let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         components.percentEncodedPath = base + "/_matrix/\(api)/" + path.map(FormEncoding.escape).joined(separator: "/")
@@ -120,15 +111,15 @@ package struct MatrixClient: Sendable {
         let what = path.first ?? ""
         let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body ?? Data(),
                                                             idempotent: method == "PUT" || method == "GET" ? true : nil, timeout: requestTimeout))
-        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
         if response.status == 200 {
-            guard let object else { throw MatrixAPIError.malformed(what: what) }
-            return object
+            guard let decoded = try? JSONDecoder().decode(Answer.self, from: response.body) else { throw MatrixAPIError.malformed(what: what) }
+            return decoded
         }
-        let errcode = object?["errcode"] as? String ?? ""
+        let error = try? JSONDecoder().decode(ErrorAnswer.self, from: response.body)
+        let errcode = error?.errcode ?? ""
         if response.status == 429 || errcode == "M_LIMIT_EXCEEDED" {
             let header = response.header("retry-after").flatMap(Double.init)
-            let body = (object?["retry_after_ms"] as? Double).map { $0 / 1000 }
+            let body = error?.retryAfterMS.map { $0 / 1000 }
             throw DeliveryError.retryAfter(Backoff.serverWait(header ?? body ?? 5))
         }
         if errcode == "M_FORBIDDEN" { throw MatrixAPIError.forbidden(what: what) }

@@ -134,14 +134,22 @@ package actor MatrixSurface: ChatSurface {
     func directRoom(with user: String) async throws -> String {
         if let room = directRooms[user] { return room }
         var direct = try await client.accountData(userID: userID, type: "m.direct") ?? [:]
-        if let room = (direct[user] as? [String])?.first {
+        let known = Self.rooms(direct[user])
+        if let room = known?.first {
             directRooms[user] = room
             return room
         }
         let room = try await client.createDirectRoom(with: user)
-        direct[user] = ((direct[user] as? [String]) ?? []) + [room]
-        try await client.setAccountData(userID: userID, type: "m.direct", content: try JSONSerialization.data(withJSONObject: direct))
+        direct[user] = .array((known ?? []).map(InboundJSON.string) + [.string(room)])
+        try await client.setAccountData(userID: userID, type: "m.direct", content: InboundJSON.object(direct).data)
         directRooms[user] = room
         return room
+    }
+
+    /// A user's direct rooms in `m.direct`: a list of room ids, else nil (what another client wrote there is kept).
+    static func rooms(_ value: InboundJSON?) -> [String]? {
+        guard case .array(let items)? = value else { return nil }
+        let rooms = items.compactMap(\.stringValue)
+        return rooms.count == items.count ? rooms : nil
     }
 }

@@ -1,8 +1,6 @@
-import Chat
 import Core
 import Foundation
 import Logging
-import Store
 import Synchronization
 
 /// What people do in Matrix: `!soc2 …` commands (in a room, or as a thread reply to an alert without repeating
@@ -17,6 +15,7 @@ import Synchronization
 /// events are ignored and logged. Events sent before the bot first listened on this database are history, never
 /// acted on. Answers go through the outbox (held and retried like every message, rate limits included) with a
 /// transaction id derived from the command's event id, so re-processing a batch after a crash never answers twice.
+/// It reaches the bot only through `ChatBot` (commands, the outbox, cursors, open questions).
 package final class MatrixInbound: Sendable {
     package static let cursorName = "matrix.next_batch"
     /// Cursor-name prefix of events whose alert action was applied (`matrix.handled:$event`).
@@ -28,8 +27,7 @@ package final class MatrixInbound: Sendable {
 
     let client: MatrixClient
     let userID: String
-    let commands: CommandHandler
-    let doorbell: Doorbell
+    let bot: any ChatBot
     let logger: Logger
     /// Rooms the manifests name (team rooms, the default route): the only rooms joined on invite and listened to.
     let rooms: Set<String>
@@ -45,21 +43,16 @@ package final class MatrixInbound: Sendable {
         var listeningSince: Date?
     }
 
-    var engine: AlertEngine { commands.engine }
-    var clock: any BotClock { commands.clock }
+    var clock: any BotClock { bot.clock }
     /// The homeserver's time: the backoff after a failed sync runs on it (`SystemClock` even when the bot's own time
     /// is simulated, so a simulated clock never turns the retries into a hot loop).
     let wireClock: any BotClock
 
-    package init(client: MatrixClient, userID: String, commands: CommandHandler, doorbell: Doorbell, logger: Logger, wireClock: any BotClock,
-                 pollTimeout: Int = 30_000) {
-        self.client = client; self.userID = userID; self.commands = commands; self.doorbell = doorbell; self.logger = logger
+    package init(client: MatrixClient, userID: String, bot: any ChatBot, logger: Logger, wireClock: any BotClock, pollTimeout: Int = 30_000) {
+        self.client = client; self.userID = userID; self.bot = bot; self.logger = logger
         self.wireClock = wireClock
         self.pollTimeout = pollTimeout
-        let config = commands.engine.config
-        var rooms = Set(config.teams.flatMap { team in Severity.allCases.compactMap { team.channels.channels(for: $0)[.matrix] } })
-        if let fallback = config.defaultChannels[.matrix] { rooms.insert(fallback) }
-        self.rooms = rooms
+        self.rooms = bot.routedChannels(on: .matrix)
     }
 
     /// Syncs until the task is cancelled; errors are logged and retried with capped, jittered backoff.
@@ -88,11 +81,11 @@ package final class MatrixInbound: Sendable {
     package func syncOnce(timeout: Int? = nil) async throws {
         _ = try listeningSince()
         let filter = try await filterID()
-        let since = try engine.database.read { try $0.cursor(Self.cursorName) }
+        let since = try bot.cursor(Self.cursorName)
         let answer = try await client.sync(since: since, filter: filter, timeout: since == nil ? 0 : (timeout ?? pollTimeout))
-        guard let next = answer["next_batch"] as? String else { throw MatrixAPIError.malformed(what: "sync") }
+        guard let next = answer.nextBatch else { throw MatrixAPIError.malformed(what: "sync") }
         try await process(answer, initial: since == nil)
-        try engine.database.write { try $0.setCursor(Self.cursorName, next) }
+        try bot.setCursor(Self.cursorName, next)
     }
 
     /// The sync filter, uploaded once per process with a field of its own (`org.soc2bot.session`, a new UUID).
@@ -121,13 +114,15 @@ package final class MatrixInbound: Sendable {
 
     /// When the bot first listened to Matrix on this database: recorded on the first sync of a new database and
     /// kept. Events older than this (`origin_server_ts`) are history and never acted on.
-    func listeningSince() throws -> Date {
+    package func listeningSince() throws -> Date {
         if let since = state.withLock({ $0.listeningSince }) { return since }
         let now = clock.now()
-        let since = try engine.database.write { tx -> Date in
-            if let text = try tx.cursor(Self.listeningSinceCursor), let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-            try tx.setCursor(Self.listeningSinceCursor, String(now.timeIntervalSince1970))
-            return now
+        let since: Date
+        if let seconds = Double(try bot.cursor(Self.listeningSinceCursor, settingIfUnset: String(now.timeIntervalSince1970))) {
+            since = Date(timeIntervalSince1970: seconds)
+        } else {
+            try bot.setCursor(Self.listeningSinceCursor, String(now.timeIntervalSince1970))
+            since = now
         }
         state.withLock { $0.listeningSince = since }
         return since
@@ -135,21 +130,15 @@ package final class MatrixInbound: Sendable {
 
     /// Handles one sync answer. On the very first sync (no saved position) the timeline is history from before
     /// the bot listened: it is marked seen, not acted on.
-    func process(_ answer: [String: Any], initial: Bool) async throws {
-        for event in (answer["account_data"] as? [String: Any])?["events"] as? [[String: Any]] ?? [] where event["type"] as? String == "m.direct" {
-            let rooms = ((event["content"] as? [String: Any]) ?? [:]).values.compactMap { $0 as? [String] }.flatMap { $0 }
-            state.withLock { $0.directRooms.formUnion(rooms) }
-        }
-        let roomsSection = answer["rooms"] as? [String: Any] ?? [:]
-        for room in (roomsSection["invite"] as? [String: Any] ?? [:]).keys.sorted() {
+    package func process(_ answer: MatrixSyncResponse, initial: Bool) async throws {
+        state.withLock { $0.directRooms.formUnion(answer.directRooms) }
+        for room in answer.invitedRooms {
             if rooms.contains(room) {
                 do {
                     try await client.join(room: room)
                     logger.notice("Matrix: joined \(room) (named in the manifests)")
                     // Messages that waited for the bot to be let in go now.
-                    let now = clock.now()
-                    try engine.database.write { try $0.retryPending(to: .channel(.matrix, room), at: now) }
-                    doorbell.ring()
+                    try bot.retryPending(to: .channel(.matrix, room))
                 } catch {
                     logger.warning("Matrix: could not join \(room)", metadata: ["error": "\(error)"])
                 }
@@ -157,43 +146,39 @@ package final class MatrixInbound: Sendable {
                 logger.notice("Matrix: invite to \(room) ignored: not a room the manifests name")
             }
         }
-        for (room, value) in (roomsSection["join"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let events = ((value as? [String: Any])?["timeline"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
-            for event in events {
-                guard let id = event["event_id"] as? String, !state.withLock({ $0.seen.contains(id) }) else { continue }
+        for (room, events) in answer.joinedRooms.sorted(by: { $0.key < $1.key }) {
+            for event in events where !state.withLock({ $0.seen.contains(event.eventID) }) {
                 // Seen only once handled: an event whose answer could not be queued is handled again with the batch.
-                if !initial { try await handle(event, id: id, room: room) }
-                _ = state.withLock { $0.seen.insert(id) }
+                if !initial { try await handle(event, room: room) }
+                _ = state.withLock { $0.seen.insert(event.eventID) }
             }
         }
     }
 
-    private func handle(_ event: [String: Any], id: String, room: String) async throws {
-        guard let sender = event["sender"] as? String, sender != userID, let type = event["type"] as? String,
-              let content = event["content"] as? [String: Any] else { return }
+    private func handle(_ event: MatrixRoomEvent, room: String) async throws {
+        let id = event.eventID
+        guard let sender = event.sender, sender != userID, let type = event.type, let content = event.content else { return }
         // Sent before the bot listened on this database: a fresh database's first sync may still bring a previous
         // run's commands (a since-token from before, a cached answer), which that run answered already.
         let since = try listeningSince()
-        if let sent = (event["origin_server_ts"] as? NSNumber)?.doubleValue, sent / 1000 < since.timeIntervalSince1970 {
+        if let sent = event.originServerTS, sent / 1000 < since.timeIntervalSince1970 {
             logger.debug("Matrix: event from before the bot listened on this database ignored", metadata: ["event": "\(id)"])
             return
         }
         let listened = rooms.contains(room) || state.withLock { $0.directRooms.contains(room) }
-        let relation = content["m.relates_to"] as? [String: Any]
+        let relation = content.relation
         switch type {
         case "m.reaction":
-            guard listened, relation?["rel_type"] as? String == "m.annotation", let target = relation?["event_id"] as? String,
-                  let key = relation?["key"] as? String else { return }
+            guard listened, relation?.type == "m.annotation", let target = relation?.eventID, let key = relation?.key else { return }
             try await react(Self.normalise(key), on: target, by: sender, room: room, event: id)
         case "m.room.message":
             // People's text only: m.notice is other bots, edits are ignored, anything without a text body is malformed.
-            guard content["msgtype"] as? String == "m.text", relation?["rel_type"] as? String != "m.replace",
-                  let body = content["body"] as? String else { return }
+            guard content.msgtype == "m.text", relation?.type != "m.replace", let body = content.body else { return }
             guard body.utf8.count <= 16_384 else {
                 logger.notice("Matrix: over-long message ignored", metadata: ["room": "\(room)", "bytes": "\(body.utf8.count)"])
                 return
             }
-            let threadRoot = relation?["rel_type"] as? String == "m.thread" ? relation?["event_id"] as? String : nil
+            let threadRoot = relation?.type == "m.thread" ? relation?.eventID : nil
             let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.lowercased().hasPrefix("!soc2") {
                 guard listened else {
@@ -202,7 +187,7 @@ package final class MatrixInbound: Sendable {
                 }
                 let alert = threadRoot.flatMap { try? alertID(event: $0, room: room) }
                 try await command(Self.completing(text, alert: alert), from: sender, room: room, event: id, threadRoot: threadRoot)
-            } else if let root = threadRoot, listened, let prompt = try engine.database.read({ try $0.matrixPrompt(sender: sender, root: root) }) {
+            } else if let root = threadRoot, listened, let prompt = try bot.question(sender: sender, root: root) {
                 try await answer(prompt, with: text, room: room, event: id)
             }
         default:
@@ -220,12 +205,11 @@ package final class MatrixInbound: Sendable {
         let handled = Self.handledPrefix + event
         let message: ChatMessage
         do {
-            if try engine.database.read({ try $0.cursor(handled) }) != nil {
+            if try bot.cursor(handled) != nil {
                 logger.notice("Matrix: event already acted on before a restart; not acted on again", metadata: ["event": "\(event)"])
                 message = .text("Already done before soc2bot restarted; nothing was changed again.")
             } else {
-                message = try commands.handle(text, from: sender, on: .matrix, surface: .matrix, cursor: (handled, "handled"))
-                doorbell.ring()
+                message = try bot.command(text, from: sender, on: .matrix, surface: .matrix, handled: handled)
             }
         } catch {
             logger.error("Matrix command failed", metadata: ["error": "\(error)"])
@@ -236,9 +220,9 @@ package final class MatrixInbound: Sendable {
 
     /// A person's reply in the thread where the bot asked them something: completes the command, or, when the
     /// question expired, says how to do it now.
-    private func answer(_ prompt: MatrixPrompt, with text: String, room: String, event: String) async throws {
+    private func answer(_ prompt: ChatQuestion, with text: String, room: String, event: String) async throws {
         // Forgotten once answered (not before: an answer that could not be queued is handled again with its batch).
-        func forget() throws { try engine.database.write { try $0.deleteMatrixPrompt(sender: prompt.sender, root: prompt.root) } }
+        func forget() throws { try bot.forget(sender: prompt.sender, root: prompt.root) }
         guard let alert = try alertID(event: prompt.root, room: room) else { return try forget() }
         guard clock.now() < prompt.expiresAt else {
             let example = prompt.command == "snooze" ? "!soc2 snooze 2d <why>" : "!soc2 close <what was done>"
@@ -263,8 +247,7 @@ package final class MatrixInbound: Sendable {
         case "⏰", "✅", "✔":
             let kind: ChatAction.Kind = key == "⏰" ? .snooze : .close
             let now = clock.now()
-            let prompt = MatrixPrompt(sender: sender, root: target, room: room, command: kind.command, expiresAt: now.addingTimeInterval(Self.promptLifetime))
-            try engine.database.write { try $0.saveMatrixPrompt(prompt, now: now) }
+            try bot.ask(ChatQuestion(sender: sender, root: target, room: room, command: kind.command, expiresAt: now.addingTimeInterval(Self.promptLifetime)))
             let ask = kind == .snooze
                 ? "\(sender): reply in this thread with how long and why, e.g. `2d waiting for the vendor's fix`, to snooze \(alert)."
                 : "\(sender): reply in this thread with what was done (and a link if you have one) to close \(alert)."
@@ -280,26 +263,21 @@ package final class MatrixInbound: Sendable {
     private func reply(_ message: ChatMessage, in room: String, to target: ChatMessage.ReplyTarget, txnID: String) throws {
         var message = message
         message.replyTo = target
-        let payload = try StoreJSON.encode(message)
-        let now = clock.now()
-        try engine.database.write {
-            try $0.enqueueOnce(txnID: txnID, alert: nil, kind: .reply, destination: .channel(.matrix, room), payload: payload, at: now)
-        }
-        doorbell.ring()
+        try bot.reply(message, to: .channel(.matrix, room), txnID: txnID)
     }
 
     private func alertID(event: String, room: String) throws -> AlertID? {
-        try engine.database.read { try $0.alert(messageID: event, platform: .matrix, channel: room) }
+        try bot.alert(messageID: event, platform: .matrix, channel: room)
     }
 
     /// Reaction keys without variation selectors (U+FE0E, U+FE0F), so `⬆️` and `⬆` are one key.
-    static func normalise(_ key: String) -> String {
+    package static func normalise(_ key: String) -> String {
         String(String.UnicodeScalarView(key.unicodeScalars.filter { $0.value != 0xFE0E && $0.value != 0xFE0F }))
     }
 
     /// `!soc2 snooze 2d why` in an alert's thread means `!soc2 snooze A-3 2d why`: the alert id is added after the
     /// verb when the command takes one and does not name one.
-    static func completing(_ text: String, alert: AlertID?) -> String {
+    package static func completing(_ text: String, alert: AlertID?) -> String {
         guard let alert else { return text }
         var words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard words.count >= 2 else { return text }
