@@ -47,3 +47,25 @@ package final class PostgresTransaction {
     /// The session without writing the held appends: for the append path itself.
     var sessionForAppending: PostgresConnection { session }
 }
+
+extension PostgresTransaction: TransactionScope {
+    /// Runs `body` in a savepoint (`SAVEPOINT`, then `RELEASE` or `ROLLBACK TO`): when it throws, everything it wrote
+    /// is rolled back — its ledger appends held back included, and the head lock it took — and the error rethrown;
+    /// the transaction goes on with what was written before (a statement that failed inside, which leaves a
+    /// PostgreSQL transaction unusable, is rolled back with it).
+    package func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try connection.execute("SAVEPOINT store_savepoint")    // the appends held so far are written first
+        let head = lockedHead
+        do {
+            let value = try body()
+            try connection.execute("RELEASE SAVEPOINT store_savepoint")
+            return value
+        } catch {
+            pendingAppends = []
+            lockedHead = head
+            try? session.execute("ROLLBACK TO SAVEPOINT store_savepoint")
+            try? session.execute("RELEASE SAVEPOINT store_savepoint")
+            throw error
+        }
+    }
+}
