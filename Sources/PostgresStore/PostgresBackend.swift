@@ -12,7 +12,8 @@ package struct PostgresBackend: StoreBackend {
     /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
     package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
         database = try PostgresDatabase(url: url, settings: settings, poolSize: poolSize)
-        location = PostgresURL.redacted(url) + (settings["dbname"].map { " (database \($0))" } ?? "")
+        let keywords = settings    // libpq's connection keywords, not a source's settings
+        location = PostgresURL.redacted(url) + (keywords["dbname"].map { " (database \($0))" } ?? "")
     }
 
     package func migrate() throws {
