@@ -28,13 +28,21 @@ package struct PostgresBackend: StoreBackend {
         try database.read { try body($0) }
     }
 
-    /// The whole chain must verify or `BrokenLedgerError` is thrown. The append-only triggers are not checked or
-    /// restored here yet (SQLite's `prepareLedgerForAppending` does): nothing is restored, so nothing is recorded.
+    /// Run before a process starts appending: the whole chain must verify, or `BrokenLedgerError` is thrown and
+    /// nothing is changed; the ledger's triggers and their functions, if someone dropped, disabled or replaced them,
+    /// are recreated (`PostgresSchema.restoreLedgerProtection`) and that is recorded in the ledger (kind
+    /// `ledger_triggers_restored`, at `now`), as on SQLite. The head stays locked throughout, so replicas starting
+    /// together do this one after the other and the second finds nothing to restore.
     package func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck {
         try database.write { transaction in
+            try transaction.holdLedgerHead()
             let verdict = try transaction.verifyLedger()
             guard case .intact(let entries, _) = verdict else { throw BrokenLedgerError(path: location, verdict: verdict) }
-            return LedgerStartCheck(entries: entries, restoredTriggers: [], recordedAt: nil)
+            let restored = try PostgresSchema.restoreLedgerProtection(try transaction.connection)
+            guard !restored.isEmpty else { return LedgerStartCheck(entries: entries, restoredTriggers: [], recordedAt: nil) }
+            let head = try transaction.appendEvidence(kind: EvidenceLedger.triggersRestoredKind, subject: "ledger", at: now,
+                                                      data: TriggersRestoredEvidence(triggers: restored, verifiedEntries: entries))
+            return LedgerStartCheck(entries: entries, restoredTriggers: restored, recordedAt: head)
         }
     }
 

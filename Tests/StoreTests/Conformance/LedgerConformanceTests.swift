@@ -132,6 +132,23 @@ struct LedgerConformanceTests {
         #expect(try database.read { try $0.ledgerHead()?.seq } == 3)
     }
 
+    /// Protection against changing entries, taken away outside soc2bot, is put back before a process appends, and
+    /// the ledger records that; the next start finds it in place.
+    @Test(arguments: StoreFactory.all)
+    func updateProtectionTakenAwayIsRestoredAndRecorded(_ store: StoreFactory) throws {
+        let database = try store.make()
+        _ = try append(database, Array(repeating: ("note", nil), count: 2))
+        try store.removeUpdateProtection(database)
+
+        let check = try database.prepareLedgerForAppending(now: Sample.at(Sample.hour))
+
+        #expect(check.entries == 2 && check.restoredTriggers == ["ledger_no_update"] && check.recordedAt?.seq == 3)
+        let recorded = try database.read { try $0.latestEvidence(subject: "ledger", kind: EvidenceLedger.triggersRestoredKind) }
+        #expect(recorded.map { String(decoding: $0, as: UTF8.self).contains(#""triggers":["ledger_no_update"]"#) } == true)
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+        #expect(try database.prepareLedgerForAppending(now: Sample.at(2 * Sample.hour)) == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
+    }
+
     @Test(arguments: StoreFactory.all)
     func aTimeBeforeTheHeadIsRecordedAtTheHeadsTime(_ store: StoreFactory) throws {
         // Given a ledger whose head was recorded at t0 + 10 min

@@ -15,6 +15,8 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     let make: @Sendable () throws -> BotDatabase
     /// Replaces the stored bytes of ledger entry `seq` with `entry`, past the store's append-only protection.
     let alterLedgerEntry: @Sendable (_ database: BotDatabase, _ seq: Int64, _ entry: Data) throws -> Void
+    /// Takes away the protection that refuses updates of ledger entries, as the database's owner could.
+    let removeUpdateProtection: @Sendable (_ database: BotDatabase) throws -> Void
 
     var testDescription: String { name }
 
@@ -24,6 +26,8 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
             try db.execute(sql: "DROP TRIGGER ledger_no_update")
             try db.execute(sql: "UPDATE ledger SET entry = ? WHERE seq = ?", arguments: [entry, seq])
         }
+    }, removeUpdateProtection: { database in
+        try database.writer.write { try $0.execute(sql: "DROP TRIGGER ledger_no_update") }
     })
 
     /// The server `scripts/peers` started for the tests: each test gets a database of its own on it
@@ -42,6 +46,10 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
                 try connection.execute("ALTER TABLE ledger ENABLE TRIGGER ledger_no_update")
             }
         }
+    }, removeUpdateProtection: { database in
+        // Switched off rather than dropped: what is still there but does nothing must be found too.
+        guard let backend = database.backend as? PostgresBackend else { throw StoreError.notFound("a PostgreSQL backend in \(database.path)") }
+        try backend.database.pool.withConnection { try $0.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update") }
     })
 
     /// Every store the suites run against: SQLite always, and PostgreSQL when `SOC2BOT_TEST_POSTGRES_URL` names the
