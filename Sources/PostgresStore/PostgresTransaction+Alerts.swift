@@ -11,14 +11,14 @@ extension PostgresTransaction: AlertRepository {
     package func liveAlerts(control: ControlID) throws -> [String: Alert] {
         var result: [String: Alert] = [:]
         for alert in try alertBodies("SELECT id, body FROM alert WHERE control_id = $1 AND state NOT IN ('closed', 'resolved')",
-                                     [.text(control.rawValue)]) {
+                                     [.text(control.rawValue)], memoised: true) {
             result[alert.resourceKey] = alert
         }
         return result
     }
 
     package func alert(_ id: AlertID) throws -> Alert? {
-        try alertBodies("SELECT id, body FROM alert WHERE id = $1", [.int(id.rawValue)]).first
+        try alertBodies("SELECT id, body FROM alert WHERE id = $1", [.int(id.rawValue)], memoised: true).first
     }
 
     package func latestAlert(control: ControlID, resourceKey: String) throws -> Alert? {
@@ -41,9 +41,12 @@ extension PostgresTransaction: AlertRepository {
                         [.double(moment.timeIntervalSinceReferenceDate)])
     }
 
-    /// The alerts of a query whose columns are `id, body`.
-    private func alertBodies(_ sql: String, _ parameters: [PostgresValue] = []) throws -> [Alert] {
-        try connection.query(sql, parameters).stored("alert").map { try $0.json(1, Alert.self) }
+    /// The alerts of a query whose columns are `id, body`; with `memoised`, each body is decoded once for the same
+    /// bytes (`DecodedRows`), as SQLite does for the reads every step makes.
+    private func alertBodies(_ sql: String, _ parameters: [PostgresValue] = [], memoised: Bool = false) throws -> [Alert] {
+        try connection.query(sql, parameters).stored("alert").map { row in
+            memoised ? try self.memoised(row, key: "alert:\(try row(0, Int64.self))", Alert.self) : try row.json(1, Alert.self)
+        }
     }
 
     /// Opens a new alert episode: the id comes from the table's identity (a rolled-back open leaves a gap in the ids,
@@ -64,13 +67,13 @@ extension PostgresTransaction: AlertRepository {
             failingSince: draft.failingSince, openedAt: at, slaDeadline: draft.policyDeadline ?? at.addingTimeInterval(sla))
         alert.policyDeadline = draft.policyDeadline
         try connection.query("UPDATE alert SET \(Self.factColumns), body = $12 WHERE id = $13",
-                             Self.factValues(alert.facts) + [.bytes(try StoreJSON.encode(alert)), .int(id)])
+                             Self.factValues(alert.facts) + [.bytes(try encodedKeeping(alert, key: "alert:\(id)")), .int(id)])
         return alert
     }
 
     package func saveAlert(_ alert: Alert, expectedVersion: Int) throws {
         let updated = try connection.query("UPDATE alert SET \(Self.factColumns), version = $12, body = $13 WHERE id = $14 AND version = $15",
-                                           Self.factValues(alert.facts) + [.int(Int64(alert.version)), .bytes(try StoreJSON.encode(alert)),
+                                           Self.factValues(alert.facts) + [.int(Int64(alert.version)), .bytes(try encodedKeeping(alert, key: "alert:\(alert.id.rawValue)")),
                                                                            .int(alert.id.rawValue), .int(Int64(expectedVersion))])
         if updated.affectedRows == 0 { throw StoreError.versionConflict(alert.id, expected: expectedVersion) }
     }

@@ -11,7 +11,8 @@ extension PostgresTransaction: RunRepository {
         var result: [String: ResourceTrack] = [:]
         for row in try connection.query("SELECT resource_id, body FROM resource_track WHERE control_id = $1",
                                         [.text(control.rawValue)]).stored("resource_track") {
-            result[try row(0, String.self)] = try row.json(1, ResourceTrack.self)
+            let resource = try row(0, String.self)
+            result[resource] = try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self)
         }
         return result
     }
@@ -21,9 +22,12 @@ extension PostgresTransaction: RunRepository {
             try connection.query("""
                 INSERT INTO resource_track (control_id, resource_id, body) VALUES ($1, $2, $3)
                 ON CONFLICT (control_id, resource_id) DO UPDATE SET body = excluded.body
-                """, [.text(control.rawValue), .text(track.resource.id), .bytes(try StoreJSON.encode(track))])
+                """, [.text(control.rawValue), .text(track.resource.id), .bytes(try encodedKeeping(track, key: Self.trackKey(control, track.resource.id)))])
         }
     }
+
+    /// The same key as SQLite's, in a `DecodedRows` of this database's own.
+    private static func trackKey(_ control: ControlID, _ resource: String) -> String { "track:\(control.rawValue)\u{0}\(resource)" }
 
     package func forgetTracks(_ resourceIDs: [String], control: ControlID) throws {
         for id in resourceIDs {

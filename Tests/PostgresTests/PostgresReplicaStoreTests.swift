@@ -65,6 +65,32 @@ struct PostgresReplicaStoreTests {
         #expect(opened.value == 1)
         #expect(refused.value == Self.replicas - 1)
     }
+
+    /// Each replica keeps the bodies it decoded (as SQLite's store does), keyed by their bytes: an alert another
+    /// replica changed is read as it is now, never as this replica last saw it.
+    @Test func aBodyAnotherReplicaChangedIsReadAsItIsNow() throws {
+        let control = Sample.control()
+        let sla = Sample.config().sla(for: control)
+        try PostgresPeer.withFreshDatabase { settings in
+            let url = try PostgresPeer.peerURL
+            let first = try PostgresBackend(url: url, settings: settings, poolSize: 1)
+            let one = BotDatabase(backend: first), two = BotDatabase(backend: try PostgresBackend(url: url, settings: settings, poolSize: 1))
+            let opened = try one.write { try $0.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: sla) }
+            #expect(first.database.decoded.count == 1, "the alert written is kept as decoded")
+            #expect(try one.read { try $0.liveAlerts(control: control.id) } == ["okta:ann": opened])
+
+            var acknowledged = opened
+            acknowledged.state = .acknowledged
+            acknowledged.acknowledgedBy = "dana"
+            acknowledged.version = 2
+            try two.write { try $0.saveAlert(acknowledged, expectedVersion: 1) }
+
+            #expect(try one.read { try $0.alert(opened.id) } == acknowledged)
+            #expect(try one.read { try $0.liveAlerts(control: control.id) } == ["okta:ann": acknowledged])
+            try one.close()
+            try two.close()
+        }
+    }
 }
 
 /// A count several threads add to.
