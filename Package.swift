@@ -74,13 +74,13 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["Core", "Store", "Postgres", "PostgresStore", "Engine", "Checks", "Chat", "Reports", "HTTP", "Sockets", "Demo", "Manifests",
                                                             .product(name: "Logging", package: "swift-log")]),
 
-        .target(name: "TestSupport", dependencies: ["Core", "Store", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Store", "Postgres", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core", "Checks"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Core", "Reports", "TestSupport",
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Postgres", "Core", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core", "TestSupport"]),
@@ -92,7 +92,7 @@ let package = Package(
                                                       .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",
                                                     .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -1,10 +1,14 @@
 import Foundation
 import Postgres
+import Store
 
 /// soc2bot's store on PostgreSQL: a pool of sessions to one database, migrated when opened. The counterpart of
 /// `BotDatabase` (SQLite); its transactions are `PostgresTransaction`s.
 package struct PostgresDatabase: Sendable {
     package let pool: PostgresPool
+    /// Alert and track bodies decoded lately, by their bytes (`DecodedRows`, as on SQLite): a step re-reads them
+    /// unchanged, and a body another replica changed is a miss, decoded afresh.
+    package let decoded = DecodedRows()
 
     /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
     package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
@@ -17,7 +21,7 @@ package struct PostgresDatabase: Sendable {
     package func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try pool.withConnection { connection in
             try connection.transaction(.readCommitted) { connection in
-                let transaction = PostgresTransaction(connection: connection)
+                let transaction = PostgresTransaction(connection: connection, decoded: decoded)
                 let value = try body(transaction)
                 try transaction.flushAppends()
                 return value
@@ -30,7 +34,7 @@ package struct PostgresDatabase: Sendable {
     package func read<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try pool.withConnection { connection in
             try connection.transaction(.repeatableRead, readOnly: true) { connection in
-                let transaction = PostgresTransaction(connection: connection)
+                let transaction = PostgresTransaction(connection: connection, decoded: decoded)
                 let value = try body(transaction)
                 try transaction.flushAppends()      // an append in a read refused by the server, never silently dropped
                 return value

@@ -38,6 +38,13 @@ extension PostgresTransaction: LedgerRepository {
         return (try last[0].decode(Int64.self, at: 0), try last[0].decode(Data.self, at: 1), try last[0].decode(String.self, at: 2))
     }
 
+    /// Locks the head now, as the first append does (nothing when this transaction holds it already): what
+    /// `PostgresBackend.prepareLedgerForAppending` takes first, so replicas starting together check and restore the
+    /// ledger one after the other, and no appender writes in between.
+    func holdLedgerHead() throws {
+        if lockedHead == nil { lockedHead = try lockHead() }
+    }
+
     /// Recomputes the whole chain from the first entry and names the first entry that does not verify (see
     /// `EvidenceLedger.verify`). Streams the rows (binary `COPY`, the server sending while this checks) and checks
     /// their bytes in place.

@@ -13,8 +13,29 @@ package final class PostgresTransaction {
     var pendingAppends: [(row: LedgerAppend, kind: String, subject: String?)] = []
     static let appendBatch = 500
 
-    init(connection: PostgresConnection) {
+    /// Bodies decoded lately, shared by the database's transactions (nil: decode every body).
+    let decoded: DecodedRows?
+
+    init(connection: PostgresConnection, decoded: DecodedRows? = nil) {
         session = connection
+        self.decoded = decoded
+    }
+
+    /// Column 1 of `row` as `T` from its JSON, decoded only when these bytes were not decoded before under `key`.
+    func memoised<T: Decodable>(_ row: StoredPostgresRow, key: String, _ type: T.Type) throws -> T {
+        guard let decoded else { return try row.json(1, T.self) }
+        let bytes = try row(1, Data.self)
+        if let value = decoded.value(key, bytes: bytes, as: T.self) { return value }
+        let value = try row.json(1, T.self)
+        decoded.keep(key, bytes: bytes, value: value)
+        return value
+    }
+
+    /// `value` encoded for its row, kept as decoded under `key` so the next read of these bytes does not decode them.
+    func encodedKeeping<T: Encodable>(_ value: T, key: String) throws -> Data {
+        let bytes = try StoreJSON.encode(value)
+        decoded?.keep(key, bytes: bytes, value: value)
+        return bytes
     }
 
     /// The session, with the appends this transaction holds written first, so every statement sees them. Every
@@ -46,4 +67,26 @@ package final class PostgresTransaction {
 
     /// The session without writing the held appends: for the append path itself.
     var sessionForAppending: PostgresConnection { session }
+}
+
+extension PostgresTransaction: TransactionScope {
+    /// Runs `body` in a savepoint (`SAVEPOINT`, then `RELEASE` or `ROLLBACK TO`): when it throws, everything it wrote
+    /// is rolled back — its ledger appends held back included, and the head lock it took — and the error rethrown;
+    /// the transaction goes on with what was written before (a statement that failed inside, which leaves a
+    /// PostgreSQL transaction unusable, is rolled back with it).
+    package func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try connection.execute("SAVEPOINT store_savepoint")    // the appends held so far are written first
+        let head = lockedHead
+        do {
+            let value = try body()
+            try connection.execute("RELEASE SAVEPOINT store_savepoint")
+            return value
+        } catch {
+            pendingAppends = []
+            lockedHead = head
+            try? session.execute("ROLLBACK TO SAVEPOINT store_savepoint")
+            try? session.execute("RELEASE SAVEPOINT store_savepoint")
+            throw error
+        }
+    }
 }

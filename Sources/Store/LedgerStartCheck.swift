@@ -10,3 +10,14 @@ package struct LedgerStartCheck: Sendable, Equatable {
         self.entries = entries; self.restoredTriggers = restoredTriggers; self.recordedAt = recordedAt
     }
 }
+
+/// The evidence of a restoration: which triggers were missing or altered, and that the chain verified before; the
+/// ledger entry (`EvidenceLedger.triggersRestoredKind`) is the same on every store.
+package struct TriggersRestoredEvidence: Encodable {
+    package var triggers: [String]
+    package var verifiedEntries: Int64
+    package var note = "append-only triggers were missing or altered outside soc2bot; recreated before appending"
+    package init(triggers: [String], verifiedEntries: Int64) {
+        self.triggers = triggers; self.verifiedEntries = verifiedEntries
+    }
+}

@@ -19,6 +19,13 @@ package struct OutboxMessage: Sendable, Equatable {
     package var nextAttemptAt: Date
     package var deliveredAt: Date?
     package var lastError: String?
+
+    package init(id: Int64, alert: AlertID?, kind: Kind, destination: ChatDestination, payload: Data, txnID: String, createdAt: Date,
+                 attempts: Int, nextAttemptAt: Date, deliveredAt: Date?, lastError: String?) {
+        self.id = id; self.alert = alert; self.kind = kind; self.destination = destination; self.payload = payload; self.txnID = txnID
+        self.createdAt = createdAt; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt; self.deliveredAt = deliveredAt
+        self.lastError = lastError
+    }
 }
 
 /// One control run, as recorded in `check_run` and the ledger.

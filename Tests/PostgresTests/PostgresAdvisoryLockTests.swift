@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+import TestSupport
 
 @Suite("Advisory locks on a session of their own", .enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
 struct PostgresAdvisoryLockTests {

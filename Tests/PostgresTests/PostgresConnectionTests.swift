@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Postgres
 import Testing
+import TestSupport
 
 @Suite("PostgreSQL sessions through libpq", .enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
 struct PostgresConnectionTests {

@@ -4,6 +4,7 @@ import Postgres
 import PostgresStore
 import Store
 import Testing
+import TestSupport
 
 @Suite("The evidence ledger on PostgreSQL", .enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
 struct PostgresLedgerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+import TestSupport
 
 @Suite("LISTEN and NOTIFY", .enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
 struct PostgresListenerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+import TestSupport
 
 @Suite("The PostgreSQL session pool", .enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
 struct PostgresPoolTests {

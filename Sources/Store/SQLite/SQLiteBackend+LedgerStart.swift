@@ -23,10 +23,3 @@ extension SQLiteBackend {
         }
     }
 }
-
-/// The evidence of a restoration: which triggers were missing or altered, and that the chain verified before.
-struct TriggersRestoredEvidence: Encodable {
-    var triggers: [String]
-    var verifiedEntries: Int64
-    var note = "append-only triggers were missing or altered outside soc2bot; recreated before appending"
-}

@@ -58,10 +58,10 @@ struct StoredRow {
 
     /// A time stored as seconds since 2001-01-01 (REAL): finite and within years 1…9999, which every report can print.
     func date(_ index: Int) throws -> Date {
-        guard let seconds = Double.fromDatabaseValue(raw(index)), seconds.isFinite, Self.plausibleSeconds.contains(seconds) else {
+        guard let seconds = Double.fromDatabaseValue(raw(index)), let date = StoredTime.date(seconds: seconds) else {
             throw corrupt(index, "a time")
         }
-        return Date(timeIntervalSinceReferenceDate: seconds)
+        return date
     }
 
     /// A nullable time column.
@@ -76,9 +76,6 @@ struct StoredRow {
             throw StoreError.corrupt("\(location): column \(column(index)) is not a readable \(T.self) (\(Self.reason(error)))")
         }
     }
-
-    /// Seconds since 2001-01-01 from year 1 to the end of year 9999.
-    static let plausibleSeconds: ClosedRange<Double> = -63_113_904_000 ... 252_423_993_599
 
     private static func reason(_ error: any Error) -> String {
         switch error {

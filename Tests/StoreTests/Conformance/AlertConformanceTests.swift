@@ -194,6 +194,26 @@ struct AlertConformanceTests {
         #expect(try database.read { tx in try ["before", "inside", "kept"].map { try tx.cursor($0) } } == ["1", nil, "1"])
     }
 
+    /// A statement the database refuses inside a savepoint (a second live alert) loses only that savepoint: the
+    /// transaction goes on and commits what was written before and after it (PostgreSQL refuses every statement of a
+    /// transaction after an error until it rolls back to a savepoint).
+    @Test(arguments: StoreFactory.all)
+    func aRefusedStatementInASavepointLosesOnlyItself(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let live = try database.write { try $0.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: sla) }
+
+        try database.write { tx in
+            try tx.setCursor("before", "1")
+            #expect(throws: (any Error).self) {
+                try tx.savepoint { try tx.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.at(Sample.minute), sla: sla) }
+            }
+            try tx.setCursor("after", "1")
+        }
+
+        #expect(try database.read { tx in try ["before", "after"].map { try tx.cursor($0) } } == ["1", "1"])
+        #expect(try database.read { try $0.alerts() } == [live])
+    }
+
     /// The metrics read an alert's facts without its body: they must say what the body says, through every save.
     @Test(arguments: StoreFactory.all)
     func alertFactsFollowEverySave(_ store: StoreFactory) throws {

@@ -83,6 +83,72 @@ struct LedgerConformanceTests {
         #expect(try database.read { try $0.verifyLedger() } == .intact(entries: 2, head: heads[0].hash))
     }
 
+    /// A savepoint that throws takes its entries back, and the entries after it continue the chain from the head
+    /// before it: a step's failed control loses its own evidence, not the step's. Also when the failed savepoint
+    /// was the transaction's first append (PostgreSQL: the head lock it took goes with it).
+    @Test(arguments: StoreFactory.all)
+    func entriesOfAFailedSavepointLeaveNoGap(_ store: StoreFactory) throws {
+        let database = try store.make()
+        func failedSavepoint(_ tx: StoreTransaction) {
+            #expect(throws: StoreError.self) {
+                try tx.savepoint {
+                    try tx.appendEvidence(kind: "note", subject: nil, at: Sample.at(Sample.hour), data: Note(n: 99))
+                    throw StoreError.notFound("the control's facts")
+                }
+            }
+        }
+        let heads = try database.write { tx in
+            let first = try tx.appendEvidence(kind: "note", subject: nil, at: Sample.at(Sample.minute), data: Note(n: 1))
+            failedSavepoint(tx)
+            let kept = try tx.savepoint { try tx.appendEvidence(kind: "note", subject: nil, at: Sample.at(2 * Sample.minute), data: Note(n: 2)) }
+            return [first, kept]
+        } + database.write { tx in
+            failedSavepoint(tx)
+            return [try tx.appendEvidence(kind: "note", subject: nil, at: Sample.at(3 * Sample.minute), data: Note(n: 3))]
+        }
+
+        #expect(heads.map(\.seq) == [1, 2, 3])
+        #expect(try ledgerRows(database).map(\.seq) == [1, 2, 3])
+        #expect(try database.read { try $0.verifyLedger() } == .intact(entries: 3, head: heads[2].hash))
+    }
+
+    /// A process starts appending only on a chain that verifies; a broken one is refused, naming the entry, and left
+    /// as it was.
+    @Test(arguments: StoreFactory.all)
+    func appendingStartsOnlyOnAChainThatVerifies(_ store: StoreFactory) throws {
+        let database = try store.make()
+        _ = try append(database, Array(repeating: ("note", nil), count: 3))
+        #expect(try database.prepareLedgerForAppending(now: Sample.at(Sample.hour)) == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
+
+        let original = try ledgerRows(database)[1].entry
+        try store.alterLedgerEntry(database, 2, Data(String(decoding: original, as: UTF8.self).replacingOccurrences(of: #""n":2"#, with: #""n":7"#).utf8))
+
+        let error = #expect(throws: BrokenLedgerError.self) { try database.prepareLedgerForAppending(now: Sample.at(Sample.hour)) }
+        guard case .broken(let seq, _) = error?.verdict else {
+            Issue.record("the altered ledger was accepted: \(String(describing: error))")
+            return
+        }
+        #expect(seq == 2)
+        #expect(try database.read { try $0.ledgerHead()?.seq } == 3)
+    }
+
+    /// Protection against changing entries, taken away outside soc2bot, is put back before a process appends, and
+    /// the ledger records that; the next start finds it in place.
+    @Test(arguments: StoreFactory.all)
+    func updateProtectionTakenAwayIsRestoredAndRecorded(_ store: StoreFactory) throws {
+        let database = try store.make()
+        _ = try append(database, Array(repeating: ("note", nil), count: 2))
+        try store.removeUpdateProtection(database)
+
+        let check = try database.prepareLedgerForAppending(now: Sample.at(Sample.hour))
+
+        #expect(check.entries == 2 && check.restoredTriggers == ["ledger_no_update"] && check.recordedAt?.seq == 3)
+        let recorded = try database.read { try $0.latestEvidence(subject: "ledger", kind: EvidenceLedger.triggersRestoredKind) }
+        #expect(recorded.map { String(decoding: $0, as: UTF8.self).contains(#""triggers":["ledger_no_update"]"#) } == true)
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+        #expect(try database.prepareLedgerForAppending(now: Sample.at(2 * Sample.hour)) == LedgerStartCheck(entries: 3, restoredTriggers: [], recordedAt: nil))
+    }
+
     @Test(arguments: StoreFactory.all)
     func aTimeBeforeTheHeadIsRecordedAtTheHeadsTime(_ store: StoreFactory) throws {
         // Given a ledger whose head was recorded at t0 + 10 min

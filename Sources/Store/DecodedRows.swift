@@ -18,7 +18,7 @@ package final class DecodedRows: Sendable {
     package init(limit: Int = 4_096) { self.limit = limit }
 
     /// The value decoded earlier from `bytes` under `key`, if those were exactly its bytes.
-    func value<T>(_ key: String, bytes: Data, as type: T.Type) -> T? {
+    package func value<T>(_ key: String, bytes: Data, as type: T.Type) -> T? {
         entries.withLock { entries in
             guard let entry = entries[key], entry.bytes == bytes else { return nil }
             return entry.value as? T
@@ -26,7 +26,7 @@ package final class DecodedRows: Sendable {
     }
 
     /// Keeps `value`, decoded from (or encoded as) `bytes`, under `key`.
-    func keep<T>(_ key: String, bytes: Data, value: T) {
+    package func keep<T>(_ key: String, bytes: Data, value: T) {
         entries.withLock { entries in
             if entries.count >= limit && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(bytes: bytes, value: value)
