@@ -45,7 +45,8 @@ let package = Package(
         // over libwebsockets: the one module that owns its unsafe pointers and its service threads.
         .target(name: "Sockets", dependencies: ["CLibWebSockets"]),
         // The platform-neutral chat model (messages, the command grammar), the terminal surface, and Slack.
-        .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log"),
+                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Status, evidence verification and export, the dashboard's charts (PNG).
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // The system zlib (zlib1g-dev, which libcurl and libwebsockets link too): DEFLATE and CRC-32 for the PNG writer.
