@@ -46,6 +46,15 @@ package protocol ChatBot: Sendable {
     func connectionHealth(_ platform: ChatPlatform, problem: String?)
 }
 
+/// Where the replay memory keeps what it saw. In the bot it is the database (`StoreSeenRequests`), so a request
+/// replayed after a restart, or to another process on the same database, is still refused.
+package protocol SeenRequests: Sendable {
+    /// Records `key` until `expires`; false when it is already recorded and has not expired (a replay).
+    func firstSighting(_ key: String, now: Date, expires: Date) throws -> Bool
+    /// Whether `key` is recorded and has not expired, without recording it.
+    func alreadySeen(_ key: String, now: Date) throws -> Bool
+}
+
 /// A click on an alert message's button or a submitted form, as any platform's inbound code hands it to `ChatBot.act`.
 package struct ChatActRequest: Sendable {
     package enum Action: Sendable, Equatable {
