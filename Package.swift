@@ -44,8 +44,10 @@ let package = Package(
         // The inbound HTTP server (Slack HTTP mode, webhooks, health) and the WebSocket client (Slack Socket Mode),
         // over libwebsockets: the one module that owns its unsafe pointers and its service threads.
         .target(name: "Sockets", dependencies: ["CLibWebSockets"]),
-        // The platform-neutral chat model (messages, the command grammar), the terminal surface, and Slack.
-        .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log")]),
+        // The platform-neutral chat model (messages, the command grammar, ChatAdapter and ChatBot, the inbound task group),
+        // and one folder per platform (Terminal/, Slack/, Matrix/): surface, typed inbound payloads, listeners and routes.
+        .target(name: "Chat", dependencies: ["Core", "HTTP", "Sockets", .product(name: "Logging", package: "swift-log"),
+                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Status, evidence verification and export, the dashboard's charts (PNG).
         .target(name: "Reports", dependencies: ["Core", "Store", "Chat", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // The system zlib (zlib1g-dev, which libcurl and libwebsockets link too): DEFLATE and CRC-32 for the PNG writer.

@@ -53,7 +53,7 @@ func benchIdentity(people count: Int, webhooks: Int) async throws -> [BenchRow] 
     let secret = "bench-webhook-secret"
     let endpoint = WebhookEndpoint(config: benchConfig, triggers: bot.triggers, doorbell: bot.doorbell, logger: logger,
                                    environment: ["GITHUB_WEBHOOK_SECRET": secret])
-    let routes = InboundRoutes(slack: nil, webhooks: endpoint)
+    let routes = InboundRoutes(webhooks: endpoint)
     let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
     try server.start()
     defer { server.stop() }

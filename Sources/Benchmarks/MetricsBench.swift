@@ -80,7 +80,7 @@ func benchMetrics(ledgerSize: Int) async throws -> [BenchRow] {
             require(digest.messages.filter { $0.message.image != nil }.count == 6, "the digest drew \(digest.messages.count) messages")
         }
         // The dashboard as a browser gets it: served by the inbound server, fetched over loopback.
-        let routes = InboundRoutes(slack: nil, dashboard: DashboardEndpoint(engine: engine, clock: VirtualClock(start: now), token: "bench-dashboard-token", auditors: []))
+        let routes = InboundRoutes(dashboard: DashboardEndpoint(engine: engine, clock: VirtualClock(start: now), token: "bench-dashboard-token", auditors: []))
         let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
         try server.start()
         defer { server.stop() }

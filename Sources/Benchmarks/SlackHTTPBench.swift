@@ -151,10 +151,11 @@ final class SlackBenchBot: Sendable {
         let api = SlackWebAPI(token: "xoxb-bench", transport: UnreachableTransport())
         let tasks = InboundTasks()
         tasksRunner = Task { [tasks] in try? await tasks.run() }
-        let interactions = SlackInteractions(commands: commands, directory: SlackDirectory(config: slackConfig, api: api, clock: commands.clock), api: api,
-                                             settings: slackConfig.chat.slack!, doorbell: Doorbell(), tasks: tasks, transport: UnreachableTransport(),
+        let interactions = SlackInteractions(bot: EngineChatBot(commands: commands, doorbell: Doorbell()),
+                                             directory: SlackDirectory(config: slackConfig, api: api, clock: commands.clock), api: api,
+                                             settings: slackConfig.chat.slack!, tasks: tasks, transport: UnreachableTransport(),
                                              logger: logger, answerClock: commands.clock)
-        let routes = InboundRoutes(slack: SlackHTTPEndpoint(interactions: interactions, signingSecret: secret, logger: logger))
+        let routes = InboundRoutes(chat: [SlackHTTPEndpoint(interactions: interactions, signingSecret: secret, logger: logger).route])
         var configuration = configuration
         configuration.capturedHeaders = InboundRoutes.capturedHeaders
         server = HTTPServer(configuration: configuration, handler: { await routes.handle($0) })

@@ -13,6 +13,14 @@ package enum ChatAdapters {
         adapter(for: platform)?.commandPrefix ?? "/soc2"
     }
 
+    /// The request headers the platforms' routes read.
+    package static var capturedHeaders: [String] { builtIn.flatMap(\.capturedHeaders) }
+
+    /// Why `path`, one of a platform's routes, is not served (the platform is not configured to serve it).
+    package static func unserved(path: String) -> String? {
+        builtIn.lazy.compactMap { $0.unserved(path: path) }.first
+    }
+
     /// Connects every platform `config` configures, in this list's order.
     package static func connect(_ config: BotConfig, _ context: ChatContext) async throws -> [any ChatConnection] {
         var connections: [any ChatConnection] = []

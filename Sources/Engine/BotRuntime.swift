@@ -58,8 +58,8 @@ package struct BotRuntime: Sendable {
         let sources = Bot.sources(for: config, clock: clock, environment: environment, transport: transport, demoWorld: demoWorld)
         let bot = Bot.make(config: config, database: database, sources: sources, surfaces: surfaces, clock: clock, logger: logger,
                            start: clock.now(), idlePoll: 60, ledgerAnchor: anchoring)
-        // Slack commands, clicks and forms (Socket Mode or HTTP mode), and the inbound server when configured.
-        let inbound = try bot.inboundServices(connections: connections, environment: environment, transport: transport, wireClock: wireClock, logger: logger)
+        // The connections' listeners and routes (Matrix /sync; Slack Socket Mode or HTTP mode), and the inbound server when configured.
+        let inbound = try bot.inboundServices(connections: connections, environment: environment, wireClock: wireClock, logger: logger)
         return BotRuntime(bot: bot, surfaces: surfaces, inbound: inbound)
     }
 }

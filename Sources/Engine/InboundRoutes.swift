@@ -7,11 +7,12 @@ import Reports
 import Sockets
 import Synchronization
 
-/// What the inbound HTTP server answers: `/healthz`, Slack's HTTP mode (`/slack/commands`,
-/// `/slack/interactions`, `/slack/events`) when Slack is configured for it, and webhooks (`/webhooks/github`,
-/// `/webhooks/okta`) for sources with a webhook secret.
+/// What the inbound HTTP server answers: `/healthz`, the chat connections' routes (Slack's HTTP mode:
+/// `/slack/commands`, `/slack/interactions`, `/slack/events`, when Slack is configured for it), and webhooks
+/// (`/webhooks/github`, `/webhooks/okta`) for sources with a webhook secret.
 package struct InboundRoutes: Sendable {
-    package let slack: SlackHTTPEndpoint?
+    /// What the chat connections serve (`ChatConnection.routes`).
+    package let chat: [ChatRoute]
     package let webhooks: WebhookEndpoint?
     /// The store `/metrics` reads (nil: not served).
     package let metrics: MetricsEndpoint?
@@ -19,16 +20,17 @@ package struct InboundRoutes: Sendable {
     package let trustCenter: TrustCenterEndpoint?
     /// The read-only dashboard and the auditors' view (nil: no token configured, not served).
     package let dashboard: DashboardEndpoint?
-    package init(slack: SlackHTTPEndpoint?, webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil, trustCenter: TrustCenterEndpoint? = nil,
+    package init(chat: [ChatRoute] = [], webhooks: WebhookEndpoint? = nil, metrics: MetricsEndpoint? = nil, trustCenter: TrustCenterEndpoint? = nil,
                  dashboard: DashboardEndpoint? = nil) {
-        self.slack = slack; self.webhooks = webhooks; self.metrics = metrics; self.trustCenter = trustCenter; self.dashboard = dashboard
+        self.chat = chat; self.webhooks = webhooks; self.metrics = metrics; self.trustCenter = trustCenter; self.dashboard = dashboard
     }
 
     /// The headers the server must capture for these routes.
-    package static let capturedHeaders = ["x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num", "authorization"]
-        + WebhookEndpoint.capturedHeaders
+    package static let capturedHeaders = ChatAdapters.capturedHeaders + ["authorization"] + WebhookEndpoint.capturedHeaders
 
     package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+        if let route = chat.first(where: { $0.paths.contains(request.path) }) { return await route.handle(request) }
+        if let why = ChatAdapters.unserved(path: request.path) { return .text(404, why + "\n") }
         switch request.path {
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
@@ -38,10 +40,6 @@ package struct InboundRoutes: Sendable {
                 return .text(503, deaf.map { "unhealthy: \($0.source): \($0.lastError ?? "failing")\n" }.joined())
             }
             return .text(200, "ok\n")
-        case "/slack/commands", "/slack/interactions", "/slack/events":
-            guard let slack else { return .text(404, "Slack HTTP mode is not configured (chat.slack.mode: http)\n") }
-            guard request.method == "POST" else { return .text(405, "Slack posts here; use POST\n") }
-            return await slack.handle(request)
         case "/webhooks/github", "/webhooks/okta":
             guard let webhooks else { return .text(404, "no source takes webhooks\n") }
             return await webhooks.handle(request)
@@ -61,69 +59,6 @@ package struct InboundRoutes: Sendable {
             return .text(404, "not found\n")
         }
     }
-}
-
-/// Slack's HTTP mode: every request is verified first — signature over the raw body, timestamp within 300 s,
-/// never seen before (by this process or another on the same database, before or after a restart) — then decoded
-/// and answered within Slack's 3 s.
-package struct SlackHTTPEndpoint: Sendable {
-    let interactions: SlackInteractions
-    let verifier: SlackRequestVerifier
-    let replays: SlackReplayGuard
-    let logger: Logger
-
-    package init(interactions: SlackInteractions, signingSecret: String, logger: Logger) {
-        self.interactions = interactions
-        self.verifier = SlackRequestVerifier(signingSecret: signingSecret)
-        self.replays = SlackReplayGuard(seen: StoreSeenRequests(database: interactions.engine.database))
-        self.logger = logger
-    }
-
-    package func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
-        let now = interactions.clock.now()
-        do throws(SlackRequestVerifier.Refusal) {
-            let signature = try verifier.verify(body: request.body, timestamp: request.header("x-slack-request-timestamp"),
-                                                signature: request.header("x-slack-signature"), now: now)
-            try replays.admit(signature: signature, now: now)
-        } catch {
-            logger.warning("Slack request refused", metadata: ["path": "\(request.path)", "reason": "\(error)"])
-            return .text(error == .unavailable ? 503 : 401, "refused: \(error)\n")
-        }
-        do {
-            switch request.path {
-            case "/slack/commands":
-                return try .json(200, await interactions.slashCommand(SlackSlashCommandRequest(formBody: request.body)))
-            case "/slack/interactions":
-                guard let answer = await interactions.interaction(try SlackInteraction(formBody: request.body)) else { return .empty(200) }
-                return try .json(200, answer)
-            default:
-                return try events(request.body)
-            }
-        } catch let error as SlackInboundError {
-            logger.warning("Slack request unreadable", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            return .text(400, "unreadable Slack request: \(error)\n")
-        } catch {
-            logger.error("Slack request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            return .text(500, "internal error\n")
-        }
-    }
-
-    /// The Events API: the URL verification handshake; other events are acknowledged and not used.
-    private func events(_ body: Data) throws -> HTTPServerResponse {
-        let event = try InboundJSON.parse(body, what: "event")
-        if event["type"]?.stringValue == "url_verification" {
-            guard let challenge = event["challenge"]?.stringValue else { throw SlackInboundError.missingField("challenge") }
-            return try .json(200, .object(["challenge": .string(challenge)]))
-        }
-        return .empty(200)
-    }
-}
-
-extension HTTPServerResponse {
-    static func json(_ status: Int, _ value: JSONValue) throws -> HTTPServerResponse {
-        HTTPServerResponse(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: try JSONValue.encoded(value))
-    }
-    static func empty(_ status: Int) -> HTTPServerResponse { HTTPServerResponse(status: status, headers: [], body: Data()) }
 }
 
 /// `GET /metrics`: Prometheus text format from the store (see `PrometheusMetrics`).

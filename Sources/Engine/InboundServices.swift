@@ -27,16 +27,7 @@ extension Bot {
     package static let slackIntegration: SourceID = "chat.slack"
 }
 
-/// Slack Socket Mode as a service: connected from start until graceful shutdown.
-package struct SocketModeService: Service {
-    package let client: SlackSocketModeClient
-    package init(client: SlackSocketModeClient) { self.client = client }
-    package func run() async throws {
-        await cancelWhenGracefulShutdown { await client.run() }
-    }
-}
-
-/// A chat platform's inbound loop (Matrix `/sync`) as a service: listening from start until graceful shutdown.
+/// A chat platform's inbound loop (Matrix `/sync`, Slack Socket Mode) as a service: listening from start until graceful shutdown.
 package struct ChatListenerService: Service {
     package let listener: ChatListener
     package init(listener: ChatListener) { self.listener = listener }
@@ -46,75 +37,33 @@ package struct ChatListenerService: Service {
 }
 
 extension Bot {
-    /// How people reach the bot from chat, per the manifests: Slack over Socket Mode or HTTP mode, Matrix `/sync`
-    /// (the listeners of the `connections` the adapters made, `Bot.connections`), and the
-    /// inbound HTTP server (`/healthz`, Slack HTTP mode) when anything needs it. A configured secret whose
-    /// environment variable is unset is an error: the bot must not run deaf. The Socket Mode WebSocket trusts the CA
-    /// file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when set. The platforms' own
-    /// deadlines — Slack's 3 s answer budget, Socket Mode's hello, reconnection backoff and envelope memory, Matrix
-    /// sync's backoff — run on `wireClock`, real time (`SystemClock`), even when the bot's clock is simulated.
-    package func inboundServices(connections: [any ChatConnection] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 transport: any HTTPTransport = URLSessionTransport(),
-                                 connect: SocketModeConnector? = nil, wireClock: any BotClock,
-                                 logger: Logger) throws -> [any Service] {
+    /// How people reach the bot from chat: the listeners (Matrix `/sync`, Slack Socket Mode) and routes (Slack HTTP
+    /// mode) of the `connections` the adapters made (`Bot.connections`), handing what people do to the bot through
+    /// `ChatBot` (`EngineChatBot`), and the inbound HTTP server (`/healthz`, the connections' routes, webhooks) when
+    /// anything needs it. A configured secret whose environment variable is unset is an error: the bot must not run
+    /// deaf. WebSockets trust the CA file `SOC2BOT_CA_FILE` names (`TrustedCAFile`) instead of the system store, when
+    /// set. The platforms' own deadlines — Slack's 3 s answer budget, Socket Mode's hello, reconnection backoff and
+    /// envelope memory, Matrix sync's backoff — run on `wireClock`, real time (`SystemClock`), even when the bot's
+    /// clock is simulated.
+    package func inboundServices(connections: [any ChatConnection], environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 wireClock: any BotClock, logger: Logger) throws -> [any Service] {
         let config = engine.config
         // The private CA (a TLS-inspecting proxy's) is checked before anything connects: a bad path is a clear error.
         let caFile: String?
         do { caFile = try TrustedCAFile.path(in: environment) } catch { throw SurfaceError(description: "\(error)") }
-        let connect = connect ?? WebSocketConnection.opener(caFile: caFile)
-        var services: [any Service] = []
-        var slackHTTP: SlackHTTPEndpoint?
-        // What handlers answer after their request returned. Listed before the servers: a group stops them first, then
-        // drains this, so every answer already promised is sent.
+        // What handlers answer after their request returned. Listed before the listeners and the server: a group stops
+        // them first, then drains this, so every answer already promised is sent.
         let tasks = InboundTasks()
-        if let slack = config.chat.slack {
-            func secret(_ variable: String?, _ what: String) throws -> String {
-                guard let variable else { throw SurfaceError(description: "chat.slack needs \(what) for mode \(slack.mode.rawValue)") }
-                guard let value = environment[variable], !value.isEmpty else {
-                    throw SurfaceError(description: "chat.slack is configured but the environment variable \(variable) (\(what)) is not set")
-                }
-                return value
-            }
-            guard let base = URL(string: slack.apiBaseURL ?? "https://slack.com/api/") else {
-                throw SurfaceError(description: "chat.slack.api_base_url is not a URL")
-            }
-            let api = SlackWebAPI(baseURL: base, token: try secret(slack.botTokenVariable, "the bot token"), transport: transport)
-            let clock = commands.clock
-            services.append(tasks)
-            let interactions = SlackInteractions(
-                commands: commands, directory: SlackDirectory(config: config, api: api, clock: clock), api: api, settings: slack,
-                doorbell: doorbell, tasks: tasks, transport: transport, logger: logger, answerClock: wireClock,
-                responseHosts: Set(["hooks.slack.com", base.host].compactMap { $0 }))
-            switch slack.mode {
-            case .socket:
-                let appAPI = SlackWebAPI(baseURL: base, token: try secret(slack.appTokenVariable, "the app-level token"), transport: transport)
-                let health = sourceHealth, database = engine.database
-                /// Recorded where `soc2bot status` (another process) reads it too.
-                @Sendable func record(_ problem: String) {
-                    _ = try? database.write { try $0.setCursor(StatusReport.chatHealthCursor(.slack), problem) }
-                }
-                services.append(SocketModeService(client: SlackSocketModeClient(
-                    api: appAPI, connect: connect, logger: logger, seen: StoreSeenRequests(database: engine.database),
-                    health: { state in
-                        switch state {
-                        case .connected:
-                            health.succeeded(Self.slackIntegration, kind: "slack")
-                            record("")
-                        case .credentialRejected(let problem):
-                            health.failed(Self.slackIntegration, kind: "slack", error: problem)
-                            record(problem)
-                        }
-                    },
-                    clock: wireClock, handler: { await interactions.envelope($0) })))
-            case .http:
-                slackHTTP = SlackHTTPEndpoint(interactions: interactions, signingSecret: try secret(slack.signingSecretVariable, "the signing secret"),
-                                              logger: logger)
-            }
-        }
-        let chatBot = EngineChatBot(commands: commands, doorbell: doorbell)
+        let context = ChatInboundContext(wireClock: wireClock, logger: logger, tasks: tasks, caFile: caFile, environment: environment)
+        let chatBot = EngineChatBot(commands: commands, doorbell: doorbell, sourceHealth: sourceHealth)
+        var listeners: [ChatListener] = []
+        var chatRoutes: [ChatRoute] = []
         for connection in connections {
-            services += connection.listeners(chatBot, ChatInboundContext(wireClock: wireClock, logger: logger)).map(ChatListenerService.init)
+            listeners += try connection.listeners(chatBot, context)
+            chatRoutes += try connection.routes(chatBot, context)
         }
+        var services: [any Service] = listeners.isEmpty && chatRoutes.isEmpty ? [] : [tasks]
+        services += listeners.map(ChatListenerService.init)
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
             var trustCenter: TrustCenterEndpoint?
@@ -136,7 +85,7 @@ extension Bot {
             let auditors = try config.auditors.map { (access: $0, token: try token($0.tokenVariable, "auditor \($0.name)")) }
             let dashboard = dashboardToken != nil || !auditors.isEmpty
                 ? DashboardEndpoint(engine: commands.engine, clock: commands.clock, token: dashboardToken, auditors: auditors) : nil
-            let routes = InboundRoutes(slack: slackHTTP, webhooks: webhooks.isConfigured ? webhooks : nil,
+            let routes = InboundRoutes(chat: chatRoutes, webhooks: webhooks.isConfigured ? webhooks : nil,
                                        metrics: MetricsEndpoint(engine: commands.engine, clock: commands.clock, sourceHealth: sourceHealth), trustCenter: trustCenter,
                                        dashboard: dashboard)
             let server = HTTPServer(configuration: .init(host: listen.host, port: listen.port, capturedHeaders: InboundRoutes.capturedHeaders,

@@ -50,7 +50,7 @@ struct DashboardInBrowserTests {
         try engine.reconcile(control, results: [EngineFixtures.result("s3:exports", .fail), EngineFixtures.result("s3:backups", .fail),
                                                 EngineFixtures.result("s3:logs", .pass)], at: t0)
         let clock = VirtualClock(start: t0.addingTimeInterval(3_600))
-        let routes = InboundRoutes(slack: nil, dashboard: DashboardEndpoint(engine: engine, clock: clock, token: Self.token, auditors: []))
+        let routes = InboundRoutes(dashboard: DashboardEndpoint(engine: engine, clock: clock, token: Self.token, auditors: []))
         let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
         try server.start()
         defer { server.stop() }

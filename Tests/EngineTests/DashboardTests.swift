@@ -22,7 +22,7 @@ struct DashboardTests {
         let auditor = AuditorAccess(name: "Jane Auditor", tokenVariable: "UNUSED", from: Self.t0.addingTimeInterval(-86_400),
                                     to: Self.t0.addingTimeInterval(7 * 86_400), expires: Self.t0.addingTimeInterval(60 * 86_400))
         let dashboard = DashboardEndpoint(engine: engine, clock: clock, token: Self.dashboardToken, auditors: [(auditor, Self.auditorToken)])
-        return (InboundRoutes(slack: nil, dashboard: dashboard), engine)
+        return (InboundRoutes(dashboard: dashboard), engine)
     }
 
     func get(_ routes: InboundRoutes, _ path: String, query: String? = nil, bearer: String? = nil) async -> (Int, String) {

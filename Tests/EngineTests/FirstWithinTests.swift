@@ -1,3 +1,4 @@
+import Chat
 import Engine
 import TestSupport
 import Synchronization

@@ -121,7 +121,7 @@ struct FrameworkReportsTests {
         let engine = try history()
         let clock = VirtualClock(start: t0 + 10 * day)
         let auditor = AuditorAccess(name: "Ada", tokenVariable: "UNUSED", from: period.start, to: period.end, expires: t0 + 60 * day)
-        let routes = InboundRoutes(slack: nil, trustCenter: TrustCenterEndpoint(engine: engine, clock: clock, center: try TrustCenter(base64Key: TrustCenter.generate().base64Key)),
+        let routes = InboundRoutes(trustCenter: TrustCenterEndpoint(engine: engine, clock: clock, center: try TrustCenter(base64Key: TrustCenter.generate().base64Key)),
                                    dashboard: DashboardEndpoint(engine: engine, clock: clock, token: "dash-0123456789abcdef", auditors: [(auditor, "audit-0123456789abcdef")]))
         func get(_ path: String, _ query: String?, bearer: String? = nil) async -> (Int, String) {
             let response = await routes.handle(HTTPServerRequest(method: "GET", path: path, query: query,

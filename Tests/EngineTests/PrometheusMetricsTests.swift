@@ -17,7 +17,7 @@ struct PrometheusMetricsTests {
         try engine.reconcile(control, results: [EngineFixtures.result("s3:a", .fail), EngineFixtures.result("s3:b", .fail),
                                                 EngineFixtures.result("s3:c", .error("AccessDenied"))], at: t0)
         let clock = VirtualClock(start: t0.addingTimeInterval(2 * 86_400))
-        let routes = InboundRoutes(slack: nil, metrics: MetricsEndpoint(engine: engine, clock: clock))
+        let routes = InboundRoutes(metrics: MetricsEndpoint(engine: engine, clock: clock))
         let response = await routes.handle(HTTPServerRequest(method: "GET", path: "/metrics"))
         #expect(response.status == 200)
         #expect(response.headers.contains { $0.name == "Content-Type" && $0.value.hasPrefix("text/plain; version=0.0.4") })
@@ -33,7 +33,7 @@ struct PrometheusMetricsTests {
         // Every sample line is `name{labels} value` after its HELP and TYPE.
         #expect(lines.filter { !$0.hasPrefix("#") }.allSatisfy { $0.range(of: #"^soc2bot_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$"#, options: .regularExpression) != nil })
         #expect(await routes.handle(HTTPServerRequest(method: "POST", path: "/metrics")).status == 405)
-        #expect(await InboundRoutes(slack: nil).handle(HTTPServerRequest(method: "GET", path: "/metrics")).status == 404)
+        #expect(await InboundRoutes().handle(HTTPServerRequest(method: "GET", path: "/metrics")).status == 404)
     }
 
     struct Broken: FactSource {
@@ -52,7 +52,7 @@ struct PrometheusMetricsTests {
         _ = try? await broken.facts([.accounts])
         clock.advance(by: 600)
         _ = try? await broken.facts([.accounts])
-        let routes = InboundRoutes(slack: nil, metrics: MetricsEndpoint(engine: engine, clock: clock, sourceHealth: monitor))
+        let routes = InboundRoutes(metrics: MetricsEndpoint(engine: engine, clock: clock, sourceHealth: monitor))
         let lines = String(decoding: await routes.handle(HTTPServerRequest(method: "GET", path: "/metrics")).body, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.contains("soc2bot_source_up{source=\"okta\",kind=\"okta\"} 0"))
         #expect(lines.contains("soc2bot_source_failing_seconds{source=\"okta\",kind=\"okta\"} 600"))

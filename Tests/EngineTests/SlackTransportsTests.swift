@@ -215,8 +215,9 @@ struct SlackTransportsTests {
         let bot = Bot.make(config: config, database: bed.engine.database, sources: [], surfaces: [], clock: bed.clock, logger: Self.logger,
                            start: bed.clock.now())
         // Slack answers apps.connections.open with ok:false invalid_auth: the app-level token is not the app's.
-        let services = try bot.inboundServices(environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-revoked"],
-                                               transport: bed.fake, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
+        let environment = ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-revoked"]
+        let services = try bot.inboundServices(connections: try await Bot.connections(for: config, clock: bed.clock, environment: environment, transport: bed.fake),
+                                               environment: environment, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
         let running = Task { try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             try await group.waitForAll()
@@ -227,7 +228,7 @@ struct SlackTransportsTests {
         #expect(health.lastError?.contains("invalid_auth") == true && health.lastError?.contains("xapp-revoked") == false)
 
         // /healthz says so.
-        let routes = InboundRoutes(slack: nil, metrics: MetricsEndpoint(engine: bot.engine, clock: bed.clock, sourceHealth: bot.sourceHealth))
+        let routes = InboundRoutes(metrics: MetricsEndpoint(engine: bot.engine, clock: bed.clock, sourceHealth: bot.sourceHealth))
         let healthz = await routes.handle(HTTPServerRequest(method: "GET", path: "/healthz"))
         #expect(healthz.status == 503)
         #expect(String(decoding: healthz.body, as: UTF8.self).contains("invalid_auth"))
@@ -290,9 +291,10 @@ struct SlackTransportsTests {
         bed.fake.setSocketModeURL(socket.url)
         let bot = Bot.make(config: bed.config, database: bed.engine.database, sources: [], surfaces: [], clock: bed.clock, logger: Self.logger,
                            start: bed.clock.now())
-        let services = try bot.inboundServices(environment: ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token",
-                                                             TrustedCAFile.variable: ca.caFile],
-                                               transport: bed.fake, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
+        let environment = ["SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token", TrustedCAFile.variable: ca.caFile]
+        let services = try bot.inboundServices(connections: try await Bot.connections(for: bed.config, clock: bed.clock, environment: environment,
+                                                                                      transport: bed.fake),
+                                               environment: environment, wireClock: TestClock(sleeping: .jumps(upTo: 1)), logger: Self.logger)
         let running = Task { try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             try await group.waitForAll()
@@ -339,7 +341,7 @@ struct SlackTransportsTests {
 
     /// The bot's inbound server with Slack HTTP mode, on an ephemeral port.
     static func server(_ bed: SlackTestBed) throws -> HTTPServer {
-        let routes = InboundRoutes(slack: SlackHTTPEndpoint(interactions: bed.interactions, signingSecret: SlackTestBed.signingSecret, logger: logger))
+        let routes = InboundRoutes(chat: [SlackHTTPEndpoint(interactions: bed.interactions, signingSecret: SlackTestBed.signingSecret, logger: logger).route])
         let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
         try server.start()
         return server

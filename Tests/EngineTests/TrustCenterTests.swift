@@ -18,7 +18,7 @@ struct TrustCenterTests {
         try engine.reconcile(control, results: [EngineFixtures.result("s3:customer-exports", .fail), EngineFixtures.result("s3:logs", .pass)], at: t0)
         let (key, pem) = TrustCenter.generate()
         let clock = VirtualClock(start: t0)
-        let routes = InboundRoutes(slack: nil, trustCenter: TrustCenterEndpoint(engine: engine, clock: clock, center: try TrustCenter(base64Key: key)))
+        let routes = InboundRoutes(trustCenter: TrustCenterEndpoint(engine: engine, clock: clock, center: try TrustCenter(base64Key: key)))
         func get(_ path: String) async -> HTTPServerResponse { await routes.handle(HTTPServerRequest(method: "GET", path: path)) }
 
         let json = await get("/trust-center.json")
@@ -61,6 +61,6 @@ struct TrustCenterTests {
         let page = String(decoding: await get("/trust-center").body, as: UTF8.self)
         #expect(page.contains("CC6.1") && page.contains("attention") && !page.contains("customer-exports"))
         #expect(throws: TrustCenter.KeyError.self) { try TrustCenter(base64Key: "not a key") }
-        #expect(await InboundRoutes(slack: nil).handle(HTTPServerRequest(method: "GET", path: "/trust-center.json")).status == 404)
+        #expect(await InboundRoutes().handle(HTTPServerRequest(method: "GET", path: "/trust-center.json")).status == 404)
     }
 }

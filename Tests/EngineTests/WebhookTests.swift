@@ -50,7 +50,7 @@ struct WebhookTests {
             try await bot.loop.step()   // the first scheduled runs: everything passes
             let webhooks = WebhookEndpoint(config: config, triggers: bot.triggers, doorbell: bot.doorbell, logger: logger,
                                            environment: ["GITHUB_WEBHOOK_SECRET": secret, "OKTA_EVENT_HOOK_SECRET": "okta-shared-secret"])
-            let routes = InboundRoutes(slack: nil, webhooks: webhooks)
+            let routes = InboundRoutes(webhooks: webhooks)
             let server = HTTPServer(configuration: .init(capturedHeaders: InboundRoutes.capturedHeaders), handler: { await routes.handle($0) })
             try server.start()
             return World(bot: bot, github: github, server: server, clock: clock)

@@ -58,4 +58,22 @@ import Testing
         let offending = try engine.flatMap { try Self.uses(of: matrixTypes, in: $0) }
         #expect(offending.isEmpty, "go through ChatAdapter / ChatBot instead:\n\(offending.joined(separator: "\n"))")
     }
+
+    /// Engine reaches Slack only through the chat adapter, as it reaches Matrix: Slack's commands, clicks and forms
+    /// (`SlackInteractions`), its HTTP mode (`SlackHTTPEndpoint`, mounted as the connection's routes) and Socket Mode
+    /// (the connection's listener) live in `Chat/Slack/` and reach the bot through `ChatBot`; Engine names no Slack type.
+    @Test func engineSeesSlackOnlyThroughTheAdapter() throws {
+        let engine = try Self.swiftFiles().filter { $0.hasPrefix("Engine/") }
+        #expect(!engine.isEmpty)
+        // Any type, function or value named Slack… or …SocketMode… (`SlackInteractions`, `SlackWebAPI`,
+        // `SocketModeService`); lower-case `.slack` (the platform), `slackIntegration` and text in quotes do not count.
+        let offending = try engine.flatMap { try Self.uses(of: ["Slack", "SocketMode"], in: $0) }.filter { line in
+            let code = (line.split(separator: ":", maxSplits: 2).last.map(String.init) ?? "").components(separatedBy: "//")[0]
+            let unquoted = code.replacingOccurrences(of: #""[^"]*""#, with: "", options: .regularExpression)
+            return unquoted.contains("Slack") || unquoted.contains("SocketMode")
+        }
+        #expect(offending.isEmpty, "go through ChatAdapter / ChatBot instead:\n\(offending.joined(separator: "\n"))")
+        // The scan sees what it looks for.
+        #expect(try Self.uses(of: ["Slack"], in: "Chat/Slack/SlackAdapter.swift").contains { $0.contains("SlackConnection") })
+    }
 }

@@ -75,8 +75,8 @@ package final class SlackTestBed: Sendable {
         directory = SlackDirectory(config: config, api: api, clock: clock)
         commands = CommandHandler(engine: engine, clock: clock)
         let tasks = InboundTasks()
-        interactions = SlackInteractions(commands: commands, directory: directory, api: api, settings: config.chat.slack!, doorbell: doorbell,
-                                         tasks: tasks, transport: fake, logger: logger, answerBudget: answerBudget, answerClock: answerClock,
+        interactions = SlackInteractions(bot: EngineChatBot(commands: commands, doorbell: doorbell), directory: directory, api: api,
+                                         settings: config.chat.slack!, tasks: tasks, transport: fake, logger: logger, answerBudget: answerBudget, answerClock: answerClock,
                                          responseHosts: [FakeSlackWebAPI.responseHost])
         tasksRunner = runsTasks ? Task { try? await tasks.run() } : nil
     }

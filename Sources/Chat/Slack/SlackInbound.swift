@@ -228,75 +228,192 @@ package indirect enum InboundJSON: Sendable, Equatable, Codable {
     }
 }
 
-/// A JSON object being read, with the dotted path that errors name.
-struct JSONFields {
-    let fields: [String: InboundJSON]
+// MARK: - Codable payloads
+
+extension CodingUserInfoKey {
+    /// The dotted path of the decoded value inside what Slack sent (`payload` for a Socket Mode slash command), which
+    /// field names in errors start with.
+    static let slackRootPath = CodingUserInfoKey(rawValue: "soc2bot.slack.rootPath")!
+}
+
+/// Slack's JSON payloads decode as `Decodable` types (`SlackInteraction`, `SlackSlashCommandRequest`,
+/// `SocketModeFrame`, …) whose `init(from:)` read their fields through `SlackFields`, so a malformed payload is refused
+/// with a `SlackInboundError` naming the field by its dotted path (`view.state.values`, `actions[0].action_id`).
+/// Unknown fields are ignored; a field read leniently (`Lenient`) counts as absent when it has another type.
+enum SlackJSON {
+    /// `T` from `json`, already parsed within `SlackInboundLimits`; `root` is the path field names start with.
+    static func decode<T: Decodable>(_ type: T.Type, from json: InboundJSON, root: String = "") throws(SlackInboundError) -> T {
+        try decode(type, from: json.data, root: root)
+    }
+
+    /// `T` from `data`, which `InboundJSON.parse` accepted (size, nesting, syntax).
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, root: String = "") throws(SlackInboundError) -> T {
+        let decoder = JSONDecoder()
+        decoder.userInfo[.slackRootPath] = root
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as SlackInboundError {
+            throw error
+        } catch {
+            // Every type read here maps its own problems; this is only the syntax `parse` already checked.
+            throw .malformedJSON(what: root.isEmpty ? "payload" : root)
+        }
+    }
+}
+
+/// Any key of a JSON object.
+struct SlackKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// A JSON object being decoded, with the dotted path that errors name: each read says what type it expects, and a
+/// field that is absent or null where one is required is `missingField`, one of another type `wrongType`.
+struct SlackFields {
+    let container: KeyedDecodingContainer<SlackKey>
+    /// The object's path; "" at the top level.
     let path: String
 
-    init(_ value: InboundJSON, path: String) throws(SlackInboundError) {
-        guard case .object(let fields) = value else { throw .wrongType(field: path.isEmpty ? "(top level)" : path, expected: "an object") }
-        self.fields = fields
-        self.path = path
+    init(_ decoder: any Decoder) throws(SlackInboundError) {
+        path = Self.path(of: decoder)
+        do { container = try decoder.container(keyedBy: SlackKey.self) } catch {
+            throw .wrongType(field: path.isEmpty ? "(top level)" : path, expected: "an object")
+        }
+    }
+
+    /// The dotted path of what `decoder` decodes: object keys joined by `.`, array elements as `[i]`.
+    static func path(of decoder: any Decoder) -> String {
+        var path = decoder.userInfo[.slackRootPath] as? String ?? ""
+        for key in decoder.codingPath {
+            // Object keys are `SlackKey`s, which have no integer value: a key with one is an array element's.
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return path
     }
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The value at `key`, nil when absent or null.
-    func value(_ key: String) -> InboundJSON? {
-        guard let value = fields[key], value != .null else { return nil }
+    /// The keys present (null ones included).
+    var keys: [String] { container.allKeys.map(\.stringValue) }
+
+    /// Whether `key` is present and not null.
+    func has(_ key: String) -> Bool { container.contains(SlackKey(key)) && ((try? container.decodeNil(forKey: SlackKey(key))) == false) }
+
+    /// The value at `key` as `T`, nil when absent or null; `expected` names `T` in the error when it is of another type.
+    /// A value whose own decoding refused a field deeper down passes that refusal on.
+    func optional<T: Decodable>(_ type: T.Type, _ key: String, expected: String) throws(SlackInboundError) -> T? {
+        do {
+            return try container.decodeIfPresent(T.self, forKey: SlackKey(key))
+        } catch let error as SlackInboundError {
+            throw error
+        } catch {
+            throw .wrongType(field: name(key), expected: expected)
+        }
+    }
+
+    func required<T: Decodable>(_ type: T.Type, _ key: String, expected: String) throws(SlackInboundError) -> T {
+        guard let value = try optional(type, key, expected: expected) else { throw .missingField(name(key)) }
         return value
     }
 
-    func string(_ key: String) throws(SlackInboundError) -> String {
-        guard let value = try optionalString(key) else { throw .missingField(name(key)) }
-        return value
-    }
-
-    func optionalString(_ key: String) throws(SlackInboundError) -> String? {
-        guard let value = value(key) else { return nil }
-        guard case .string(let s) = value else { throw .wrongType(field: name(key), expected: "a string") }
-        return s
-    }
+    func string(_ key: String) throws(SlackInboundError) -> String { try required(String.self, key, expected: "a string") }
+    func optionalString(_ key: String) throws(SlackInboundError) -> String? { try optional(String.self, key, expected: "a string") }
 
     /// An optional id: absent, null and "" are all nil.
     func optionalID(_ key: String) throws(SlackInboundError) -> String? {
         try optionalString(key).flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    func object(_ key: String) throws(SlackInboundError) -> JSONFields {
-        guard let value = value(key) else { throw .missingField(name(key)) }
-        return try JSONFields(value, path: name(key))
+    /// A required id: absent, null and "" are all missing.
+    func id(_ key: String) throws(SlackInboundError) -> String {
+        guard let value = try optionalID(key) else { throw .missingField(name(key)) }
+        return value
     }
 
-    func optionalObject(_ key: String) throws(SlackInboundError) -> JSONFields? {
-        guard let value = value(key) else { return nil }
-        return try JSONFields(value, path: name(key))
-    }
-
-    func array(_ key: String) throws(SlackInboundError) -> [InboundJSON] {
-        guard let value = value(key) else { throw .missingField(name(key)) }
-        guard case .array(let a) = value else { throw .wrongType(field: name(key), expected: "an array") }
-        return a
-    }
-
-    func optionalBool(_ key: String) throws(SlackInboundError) -> Bool? {
-        guard let value = value(key) else { return nil }
-        guard case .bool(let b) = value else { throw .wrongType(field: name(key), expected: "a boolean") }
-        return b
-    }
+    func object<T: Decodable>(_ type: T.Type, _ key: String) throws(SlackInboundError) -> T { try required(type, key, expected: "an object") }
+    func optionalObject<T: Decodable>(_ type: T.Type, _ key: String) throws(SlackInboundError) -> T? { try optional(type, key, expected: "an object") }
+    func array<T: Decodable>(_ type: T.Type, _ key: String) throws(SlackInboundError) -> [T] { try required(SlackList<T>.self, key, expected: "an array").items }
+    /// An object whose keys are ids (`view.state.values`): each value a `T`, read as an object.
+    func map<T: Decodable>(_ type: T.Type, _ key: String) throws(SlackInboundError) -> [String: T]? { try optional(SlackMap<T>.self, key, expected: "an object")?.entries }
+    func optionalBool(_ key: String) throws(SlackInboundError) -> Bool? { try optional(Bool.self, key, expected: "a boolean") }
 
     func optionalInt(_ key: String) throws(SlackInboundError) -> Int? {
-        guard let value = value(key) else { return nil }
-        guard case .number(let n) = value, n.rounded() == n, abs(n) < 1e15 else { throw .wrongType(field: name(key), expected: "an integer") }
+        guard let n = try optional(Double.self, key, expected: "an integer") else { return nil }
+        guard n.rounded() == n, abs(n) < 1e15 else { throw .wrongType(field: name(key), expected: "an integer") }
         return Int(n)
     }
+
+    /// The value at `key` when present and of type `T`, else nil: for fields read leniently.
+    func lenient<T: Decodable>(_ type: T.Type, _ key: String) -> T? { container.lenient(type, SlackKey(key)) }
 }
+
+/// A JSON array of objects; a null element is refused like any non-object (`actions[1]` is not an object).
+struct SlackList<T: Decodable>: Decodable {
+    let items: [T]
+    init(from decoder: any Decoder) throws {
+        let path = SlackFields.path(of: decoder)
+        var container = try decoder.unkeyedContainer()
+        var items: [T] = []
+        while !container.isAtEnd {
+            if try container.decodeNil() { throw SlackInboundError.wrongType(field: "\(path)[\(items.count)]", expected: "an object") }
+            items.append(try container.decode(T.self))
+        }
+        self.items = items
+    }
+}
+
+/// A JSON object whose keys are ids, each value a `T` read as an object (null refused as not one).
+struct SlackMap<T: Decodable>: Decodable {
+    let entries: [String: T]
+    init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
+        var entries: [String: T] = [:]
+        for key in fields.keys {
+            guard fields.has(key) else { throw SlackInboundError.wrongType(field: fields.name(key), expected: "an object") }
+            entries[key] = try fields.object(T.self, key)
+        }
+        self.entries = entries
+    }
+}
+
+/// An object read for one string field (`user.id`, `team.id`, `channel.id`, `message.ts`); its other fields ignored.
+struct SlackRef<Key: SlackRefKey>: Decodable {
+    /// Nil when the field may be absent and is.
+    let value: String?
+    init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
+        switch Key.rule {
+        case .required: value = try fields.string(Key.name)
+        case .id: value = try fields.optionalID(Key.name)
+        case .string: value = try fields.optionalString(Key.name)
+        }
+    }
+}
+
+/// How a `SlackRef`'s field is read.
+enum SlackRefRule { case required, id, string }
+protocol SlackRefKey { static var name: String { get }; static var rule: SlackRefRule { get } }
+/// `user.id`, `team.id`: required when the object is there.
+enum RequiredID: SlackRefKey { static let name = "id"; static let rule = SlackRefRule.required }
+/// `channel.id`, `view.id`: an optional id ("" is none).
+enum OptionalID: SlackRefKey { static let name = "id"; static let rule = SlackRefRule.id }
+/// `message.ts`: an optional id.
+enum OptionalTS: SlackRefKey { static let name = "ts"; static let rule = SlackRefRule.id }
+/// `selected_option.value`: an optional string.
+enum OptionalValue: SlackRefKey { static let name = "value"; static let rule = SlackRefRule.string }
 
 // MARK: - Slash commands
 
 /// A `/soc2 …` invocation (B2): from an HTTP form body or a Socket Mode `slash_commands` envelope's payload.
 /// The deprecated `token`, `user_name`, `team_domain` and `channel_name` are ignored: ids only.
-package struct SlackSlashCommandRequest: Sendable, Equatable {
+package struct SlackSlashCommandRequest: Sendable, Equatable, Decodable {
     package var teamID: String
     /// Absent in some older payloads.
     package var apiAppID: String?
@@ -339,16 +456,16 @@ package struct SlackSlashCommandRequest: Sendable, Equatable {
 
     /// From a Socket Mode `slash_commands` envelope's `payload` (the same fields as a JSON object).
     package init(payload: InboundJSON) throws(SlackInboundError) {
-        let fields = try JSONFields(payload, path: "payload")
-        func required(_ key: String) throws(SlackInboundError) -> String {
-            let value = try fields.string(key)
-            guard !value.isEmpty else { throw .missingField(fields.name(key)) }
-            return value
-        }
-        try self.init(teamID: required("team_id"), apiAppID: fields.optionalID("api_app_id"), enterpriseID: fields.optionalID("enterprise_id"),
-                      channelID: required("channel_id"), userID: required("user_id"), command: required("command"),
-                      text: Self.checkedText(fields.optionalString("text") ?? ""), responseURL: required("response_url"),
-                      triggerID: required("trigger_id"))
+        self = try SlackJSON.decode(Self.self, from: payload, root: "payload")
+    }
+
+    /// The same fields as a JSON object; fields named from `payload`.
+    package init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
+        try self.init(teamID: fields.id("team_id"), apiAppID: fields.optionalID("api_app_id"), enterpriseID: fields.optionalID("enterprise_id"),
+                      channelID: fields.id("channel_id"), userID: fields.id("user_id"), command: fields.id("command"),
+                      text: Self.checkedText(fields.optionalString("text") ?? ""), responseURL: fields.id("response_url"),
+                      triggerID: fields.id("trigger_id"))
     }
 
     /// The text parsed by the one command grammar.
@@ -363,7 +480,7 @@ package struct SlackSlashCommandRequest: Sendable, Equatable {
 // MARK: - Interactions
 
 /// An interaction payload (B3, B4): an HTTP body's `payload` field, or a Socket Mode `interactive` envelope's payload.
-package enum SlackInteraction: Sendable, Equatable {
+package enum SlackInteraction: Sendable, Equatable, Decodable {
     case blockActions(SlackBlockActions)
     case viewSubmission(SlackViewSubmission)
     /// Only sent for views opened with `notify_on_close` (ours are not).
@@ -375,12 +492,18 @@ package enum SlackInteraction: Sendable, Equatable {
     package init(formBody: Data) throws(SlackInboundError) {
         let form = try SlackForm.fields(formBody)
         guard let payload = form["payload"], !payload.isEmpty else { throw .missingField("payload") }
-        try self.init(payload: InboundJSON.parse(Data(payload.utf8), what: "payload"))
+        let data = Data(payload.utf8)
+        _ = try InboundJSON.parse(data, what: "payload")
+        self = try SlackJSON.decode(Self.self, from: data)
     }
 
     /// From the payload's JSON object (a Socket Mode envelope's `payload`, or the form's parsed `payload`).
     package init(payload: InboundJSON) throws(SlackInboundError) {
-        let fields = try JSONFields(payload, path: "")
+        self = try SlackJSON.decode(Self.self, from: payload)
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
         let type = try fields.string("type")
         switch type {
         case "block_actions": self = try .blockActions(SlackBlockActions(fields))
@@ -391,17 +514,23 @@ package enum SlackInteraction: Sendable, Equatable {
     }
 }
 
-extension JSONFields {
+extension SlackFields {
     /// The `team.id` of an interaction: nil when the app is org-installed (Slack sends `team: null`).
     func teamID() throws(SlackInboundError) -> String? {
-        try optionalObject("team")?.string("id")
+        try optionalObject(SlackRef<RequiredID>.self, "team")?.value
+    }
+
+    /// The `user.id` of an interaction.
+    func userID() throws(SlackInboundError) -> String {
+        // Required when `user` is there, so never nil.
+        try object(SlackRef<RequiredID>.self, "user").value ?? ""
     }
 }
 
 /// A click on a button or a choice in a menu of a message (or a view): `block_actions`.
 package struct SlackBlockActions: Sendable, Equatable {
     /// One interacted element. Slack sends one per payload today; the array allows more.
-    package struct Action: Sendable, Equatable {
+    package struct Action: Sendable, Equatable, Decodable {
         package var actionID: String
         package var blockID: String
         /// Slack's time of the click, `"1548426417.840180"`; with the user and `action_id`, the idempotency key.
@@ -416,6 +545,13 @@ package struct SlackBlockActions: Sendable, Equatable {
         package init(actionID: String, blockID: String, actionTS: String, type: String, value: String? = nil, selectedOption: String? = nil) {
             self.actionID = actionID; self.blockID = blockID; self.actionTS = actionTS; self.type = type
             self.value = value; self.selectedOption = selectedOption
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let fields = try SlackFields(decoder)
+            try self.init(actionID: fields.string("action_id"), blockID: fields.string("block_id"), actionTS: fields.string("action_ts"),
+                          type: fields.string("type"), value: fields.optionalString("value"),
+                          selectedOption: fields.optionalObject(SlackRef<OptionalValue>.self, "selected_option")?.value)
         }
 
         /// The alert action clicked: a button's `action_id` (`soc2.<kind>.<alert>.<version>`), or for the alert's
@@ -455,25 +591,24 @@ package struct SlackBlockActions: Sendable, Equatable {
         self.actions = actions
     }
 
-    init(_ fields: JSONFields) throws(SlackInboundError) {
-        let container = try fields.optionalObject("container")
-        /// `container.<key>`, else `<object>.<objectKey>`.
-        func id(_ key: String, else object: String, _ objectKey: String) throws(SlackInboundError) -> String? {
-            if let id = try container?.optionalID(key) { return id }
-            return try fields.optionalObject(object)?.optionalID(objectKey)
+    /// Where the action was (`container`): the ids it names.
+    struct Container: Decodable {
+        let channelID: String?, messageTS: String?, viewID: String?
+        init(from decoder: any Decoder) throws {
+            let fields = try SlackFields(decoder)
+            channelID = try fields.optionalID("channel_id"); messageTS = try fields.optionalID("message_ts"); viewID = try fields.optionalID("view_id")
         }
-        let channelID = try id("channel_id", else: "channel", "id")
-        let messageTS = try id("message_ts", else: "message", "ts")
-        let viewID = try id("view_id", else: "view", "id")
-        var actions: [Action] = []
-        for (i, element) in try fields.array("actions").enumerated() {
-            let action = try JSONFields(element, path: "actions[\(i)]")
-            try actions.append(Action(
-                actionID: action.string("action_id"), blockID: action.string("block_id"), actionTS: action.string("action_ts"),
-                type: action.string("type"), value: action.optionalString("value"),
-                selectedOption: action.optionalObject("selected_option")?.optionalString("value")))
-        }
-        try self.init(teamID: fields.teamID(), apiAppID: fields.string("api_app_id"), userID: fields.object("user").string("id"),
+    }
+
+    init(_ fields: SlackFields) throws(SlackInboundError) {
+        let container = try fields.optionalObject(Container.self, "container")
+        // `container.<key>`, else `<object>.<objectKey>`: the object is read only when the container does not say.
+        var channelID = container?.channelID, messageTS = container?.messageTS, viewID = container?.viewID
+        if channelID == nil { channelID = try fields.optionalObject(SlackRef<OptionalID>.self, "channel")?.value }
+        if messageTS == nil { messageTS = try fields.optionalObject(SlackRef<OptionalTS>.self, "message")?.value }
+        if viewID == nil { viewID = try fields.optionalObject(SlackRef<OptionalID>.self, "view")?.value }
+        let actions = try fields.array(Action.self, "actions")
+        try self.init(teamID: fields.teamID(), apiAppID: fields.string("api_app_id"), userID: fields.userID(),
                       triggerID: fields.string("trigger_id"), responseURL: fields.optionalID("response_url"),
                       channelID: channelID, messageTS: messageTS, viewID: viewID, actions: actions)
     }
@@ -503,51 +638,73 @@ package struct SlackViewSubmission: Sendable, Equatable {
         self.callbackID = callbackID; self.privateMetadata = privateMetadata; self.values = values
     }
 
-    init(_ fields: JSONFields) throws(SlackInboundError) {
-        let view = try fields.object("view")
-        let state = try view.optionalObject("state")
-        var values: [String: [String: String]] = [:]
-        if let blocks = try state?.optionalObject("values") {
-            for (blockID, block) in blocks.fields {
-                let elements = try JSONFields(block, path: blocks.name(blockID))
-                var texts: [String: String] = [:]
-                for (actionID, element) in elements.fields {
-                    if let text = try Self.text(of: JSONFields(element, path: elements.name(actionID))) { texts[actionID] = text }
-                }
-                values[blockID] = texts
-            }
+    /// The submitted view: its ids, what we stored, and its inputs' state.
+    struct View: Decodable {
+        let id: String, callbackID: String, privateMetadata: String?
+        let values: [String: [String: Input]]?
+        init(from decoder: any Decoder) throws {
+            let fields = try SlackFields(decoder)
+            values = try fields.optionalObject(State.self, "state")?.values
+            id = try fields.string("id"); callbackID = try fields.string("callback_id"); privateMetadata = try fields.optionalString("private_metadata")
         }
-        try self.init(teamID: fields.teamID(), apiAppID: fields.string("api_app_id"), userID: fields.object("user").string("id"),
-                      viewID: view.string("id"), callbackID: view.string("callback_id"),
-                      privateMetadata: view.optionalString("private_metadata") ?? "", values: values)
     }
 
-    /// An input element's state as one string (see `values`).
-    private static func text(of element: JSONFields) throws(SlackInboundError) -> String? {
-        if let value = element.value("value") {
-            switch value {
-            case .string(let s): return s
-            case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-            default: throw .wrongType(field: element.name("value"), expected: "a string")
+    /// `view.state`: `values` by block id, then by action id.
+    struct State: Decodable {
+        let values: [String: [String: Input]]?
+        init(from decoder: any Decoder) throws {
+            values = try SlackFields(decoder).map(SlackMap<Input>.self, "values")?.mapValues(\.entries)
+        }
+    }
+
+    /// An input element's state as one string (see `values`); nil when it has no value.
+    struct Input: Decodable {
+        let text: String?
+        init(from decoder: any Decoder) throws {
+            let element = try SlackFields(decoder)
+            text = try Self.text(of: element)
+        }
+
+        private static func text(of element: SlackFields) throws(SlackInboundError) -> String? {
+            if let value = try element.optional(InboundJSON.self, "value", expected: "a string") {
+                switch value {
+                case .string(let s): return s
+                case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+                default: throw .wrongType(field: element.name("value"), expected: "a string")
+                }
             }
-        }
-        if let option = try element.optionalObject("selected_option") { return try option.optionalString("value") }
-        for key in ["selected_date", "selected_time", "selected_user", "selected_conversation", "selected_channel"] {
-            if let s = try element.optionalString(key) { return s }
-        }
-        if let seconds = try element.optionalInt("selected_date_time") { return String(seconds) }
-        for key in ["selected_options", "selected_users", "selected_conversations", "selected_channels"] {
-            guard element.value(key) != nil else { continue }
-            var parts: [String] = []
-            for (i, item) in try element.array(key).enumerated() {
-                let name = "\(element.name(key))[\(i)]"
-                if case .string(let s) = item { parts.append(s); continue }
-                guard let value = try JSONFields(item, path: name).optionalString("value") else { throw .missingField("\(name).value") }
-                parts.append(value)
+            if element.has("selected_option") { return try element.optionalObject(SlackRef<OptionalValue>.self, "selected_option")?.value }
+            for key in ["selected_date", "selected_time", "selected_user", "selected_conversation", "selected_channel"] {
+                if let s = try element.optionalString(key) { return s }
             }
-            return parts.isEmpty ? nil : parts.joined(separator: ",")
+            if let seconds = try element.optionalInt("selected_date_time") { return String(seconds) }
+            for key in ["selected_options", "selected_users", "selected_conversations", "selected_channels"] where element.has(key) {
+                let parts = try element.array(Choice.self, key).map(\.value)
+                return parts.isEmpty ? nil : parts.joined(separator: ",")
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// One chosen item of a multi-select: a string (users, conversations), or an option object's `value`.
+    struct Choice: Decodable {
+        let value: String
+        init(from decoder: any Decoder) throws {
+            if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+                value = text
+                return
+            }
+            let fields = try SlackFields(decoder)
+            guard let value = try fields.optionalString("value") else { throw SlackInboundError.missingField(fields.name("value")) }
+            self.value = value
+        }
+    }
+
+    init(_ fields: SlackFields) throws(SlackInboundError) {
+        let view = try fields.object(View.self, "view")
+        try self.init(teamID: fields.teamID(), apiAppID: fields.string("api_app_id"), userID: fields.userID(),
+                      viewID: view.id, callbackID: view.callbackID,
+                      privateMetadata: view.privateMetadata ?? "", values: (view.values ?? [:]).mapValues { $0.compactMapValues(\.text) })
     }
 }
 
@@ -562,10 +719,18 @@ package struct SlackViewClosed: Sendable, Equatable {
         self.teamID = teamID; self.userID = userID; self.viewID = viewID; self.callbackID = callbackID
     }
 
-    init(_ fields: JSONFields) throws(SlackInboundError) {
-        let view = try fields.object("view")
-        try self.init(teamID: fields.teamID(), userID: fields.object("user").string("id"), viewID: view.string("id"),
-                      callbackID: view.optionalString("callback_id") ?? "")
+    /// The closed view's ids.
+    struct View: Decodable {
+        let id: String, callbackID: String?
+        init(from decoder: any Decoder) throws {
+            let fields = try SlackFields(decoder)
+            id = try fields.string("id"); callbackID = try fields.optionalString("callback_id")
+        }
+    }
+
+    init(_ fields: SlackFields) throws(SlackInboundError) {
+        let view = try fields.object(View.self, "view")
+        try self.init(teamID: fields.teamID(), userID: fields.userID(), viewID: view.id, callbackID: view.callbackID ?? "")
     }
 }
 

@@ -57,15 +57,6 @@ package struct SlackRequestVerifier: Sendable {
     }
 }
 
-/// Where the replay memory keeps what it saw. In the bot it is the database (`StoreSeenRequests`), so a request
-/// replayed after a restart, or to another process on the same database, is still refused.
-package protocol SeenRequests: Sendable {
-    /// Records `key` until `expires`; false when it is already recorded and has not expired (a replay).
-    func firstSighting(_ key: String, now: Date, expires: Date) throws -> Bool
-    /// Whether `key` is recorded and has not expired, without recording it.
-    func alreadySeen(_ key: String, now: Date) throws -> Bool
-}
-
 /// Refuses a signed request seen before: inside the 300 s window a captured request would otherwise verify again.
 /// Signatures (canonical form, from `SlackRequestVerifier.verify`) are remembered for twice the window — a
 /// timestamp may be up to one window ahead of now — then forgotten: older requests fail the timestamp check anyway.

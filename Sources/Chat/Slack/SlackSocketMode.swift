@@ -1,7 +1,7 @@
 import Foundation
 
 /// One text frame from a Socket Mode WebSocket (B8). Frames are authenticated by the socket itself.
-package enum SocketModeFrame: Sendable, Equatable {
+package enum SocketModeFrame: Sendable, Equatable, Decodable {
     /// The first frame on a connection. `approximateConnectionTime` is seconds until Slack refreshes it.
     case hello(approximateConnectionTime: Int?, appID: String?)
     /// Slack will close (or has closed) this connection: `warning` (~10 s before), `refresh_requested`,
@@ -18,23 +18,40 @@ package enum SocketModeFrame: Sendable, Equatable {
     /// act on — a `hello` not seen keeps a replacement connection from taking over, an envelope not acknowledged is
     /// redelivered. An envelope's payload is decoded later, by its own decoder, which reports its problems.
     package static func decode(_ frame: Data) throws(SlackInboundError) -> SocketModeFrame {
-        let fields = try JSONFields(InboundJSON.parse(frame, what: "frame"), path: "")
+        _ = try InboundJSON.parse(frame, what: "frame")
+        return try SlackJSON.decode(SocketModeFrame.self, from: frame)
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
         let type = try fields.string("type")
         switch type {
         case "hello":
-            return .hello(approximateConnectionTime: try? fields.optionalObject("debug_info")?.optionalInt("approximate_connection_time"),
-                          appID: try? fields.optionalObject("connection_info")?.optionalID("app_id"))
+            self = .hello(approximateConnectionTime: fields.lenient(DebugInfo.self, "debug_info")?.approximateConnectionTime,
+                          appID: fields.lenient(ConnectionInfo.self, "connection_info")?.appID)
         case "disconnect":
-            return .disconnect(reason: SlackInboundError.safe((try? fields.optionalString("reason")) ?? ""))
+            self = .disconnect(reason: SlackInboundError.safe((try? fields.optionalString("reason")) ?? ""))
         default:
-            guard fields.fields["envelope_id"] != nil else { return .unknown(type: SlackInboundError.safe(type)) }
-            return try .envelope(SocketModeEnvelope(
+            guard fields.keys.contains("envelope_id") else { self = .unknown(type: SlackInboundError.safe(type)); return }
+            self = try .envelope(SocketModeEnvelope(
                 envelopeID: fields.string("envelope_id"), type: SocketModeEnvelope.Kind(type),
-                payload: fields.value("payload") ?? .null,
+                payload: (try? fields.optional(InboundJSON.self, "payload", expected: "JSON")) ?? .null,
                 acceptsResponsePayload: (try? fields.optionalBool("accepts_response_payload")) ?? false,
                 retryAttempt: try? fields.optionalInt("retry_attempt"),
                 retryReason: try? fields.optionalString("retry_reason")))
         }
+    }
+
+    /// A `hello`'s `debug_info`, read leniently.
+    struct DebugInfo: Decodable {
+        let approximateConnectionTime: Int?
+        init(from decoder: any Decoder) throws { approximateConnectionTime = try? SlackFields(decoder).optionalInt("approximate_connection_time") }
+    }
+
+    /// A `hello`'s `connection_info`, read leniently.
+    struct ConnectionInfo: Decodable {
+        let appID: String?
+        init(from decoder: any Decoder) throws { appID = try? SlackFields(decoder).optionalID("app_id") }
     }
 
     /// Decodes a frame's text.
@@ -166,15 +183,22 @@ package enum SlackSocketMode {
     /// The WebSocket URL from an `apps.connections.open` answer (`{"ok":true,"url":"wss://…"}`). The URL holds a
     /// one-time ticket: never log it.
     package static func connectionURL(from answer: Data) throws(SlackInboundError) -> URL {
-        let fields = try JSONFields(InboundJSON.parse(answer, what: "apps.connections.open answer"), path: "")
-        guard let ok = try fields.optionalBool("ok") else { throw .missingField("ok") }
-        guard ok else {
-            throw .apiError(method: "apps.connections.open", error: try fields.optionalString("error") ?? "unknown_error")
-        }
-        let text = try fields.string("url")
+        _ = try InboundJSON.parse(answer, what: "apps.connections.open answer")
+        let text = try SlackJSON.decode(ConnectionsOpenAnswer.self, from: answer).url
         guard let url = URL(string: text), url.scheme?.lowercased() == "wss", url.host?.isEmpty == false else {
             throw .invalidValue(field: "url", problem: "is not a wss:// URL")
         }
         return url
+    }
+}
+
+/// An `apps.connections.open` answer: `ok`, then Slack's `error` or the `url`.
+struct ConnectionsOpenAnswer: Decodable {
+    let url: String
+    init(from decoder: any Decoder) throws {
+        let fields = try SlackFields(decoder)
+        guard let ok = try fields.optionalBool("ok") else { throw SlackInboundError.missingField("ok") }
+        guard ok else { throw SlackInboundError.apiError(method: "apps.connections.open", error: try fields.optionalString("error") ?? "unknown_error") }
+        url = try fields.string("url")
     }
 }

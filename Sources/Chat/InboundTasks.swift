@@ -1,3 +1,4 @@
+import Core
 import ServiceLifecycle
 import Synchronization
 
@@ -91,5 +92,69 @@ package final class InboundTasks: Service, Sendable {
             return s.idleWaiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Runs `work` in `tasks`; returns its result if it finishes within `budget` of `clock`'s time, else nil at the deadline — and then
+/// hands the result, when it comes, to `late` (still in `tasks`, so graceful shutdown waits for it). Nothing is lost
+/// either way.
+package func firstWithin<T: Sendable>(_ budget: Duration, on clock: any BotClock, tasks: InboundTasks, work: @escaping @Sendable () async -> T,
+                                      late: @escaping @Sendable (T) async -> Void) async -> T? {
+    let race = Race<T>()
+    await tasks.submit {
+        let value = await work()
+        if !race.offer(value) { await late(value) }
+    }
+    return await withTaskGroup(of: Void.self) { group in
+        // Cancelled means the work finished first: the deadline must not then answer nil in its place.
+        group.addTask { if (try? await clock.sleep(for: budget)) != nil { race.expire() } }
+        let value = await race.wait()
+        group.cancelAll()
+        return value
+    }
+}
+
+/// The answer to one request, taken by whichever comes first: the work's value, or the deadline.
+private final class Race<T: Sendable>: Sendable {
+    private enum State {
+        case open(CheckedContinuation<T?, Never>?)
+        case answered(T)
+        case expired
+        case taken
+    }
+    private let state = Mutex<State>(.open(nil))
+
+    /// Hands the value to the waiter; false when the deadline came first (the value is then late).
+    func offer(_ value: T) -> Bool {
+        let (taken, waiter) = state.withLock { s -> (Bool, CheckedContinuation<T?, Never>?) in
+            guard case .open(let waiter) = s else { return (false, nil) }
+            s = waiter == nil ? .answered(value) : .taken
+            return (true, waiter)
+        }
+        waiter?.resume(returning: value)
+        return taken
+    }
+
+    /// The deadline: the waiter gets nil unless the value came first.
+    func expire() {
+        let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in
+            guard case .open(let waiter) = s else { return nil }
+            s = waiter == nil ? .expired : .taken
+            return waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    func wait() async -> T? {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { s -> (T?, Bool) in
+                switch s {
+                case .open: s = .open(continuation); return (nil, false)
+                case .answered(let value): s = .taken; return (value, true)
+                case .expired, .taken: s = .taken; return (nil, true)
+                }
+            }
+            if ready.1 { continuation.resume(returning: ready.0) }
+        }
     }
 }

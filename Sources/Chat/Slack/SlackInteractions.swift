@@ -1,13 +1,12 @@
-import Chat
 import Core
 import Foundation
 import HTTP
 import Logging
-import Reports
 import Synchronization
 
 /// What people do in Slack, whichever transport brought it (HTTP mode or Socket Mode): `/soc2` commands, button
-/// clicks and modal submissions, turned into the same `CommandHandler` / `AlertEngine` calls as every surface.
+/// clicks and modal submissions, handed to the bot through `ChatBot` (a command, or `act` for a click or a form) like
+/// every platform's.
 ///
 /// Slack waits 3 s for an answer. Work that takes longer (a `users.info` lookup on a slow day) answers
 /// "working on it" in time and posts the real answer to the request's `response_url` when done.
@@ -21,11 +20,10 @@ package struct SlackInteractions: Sendable {
         package init(user: String, team: String?, appID: String?) { self.user = user; self.team = team; self.appID = appID }
     }
 
-    package let commands: CommandHandler
+    package let bot: any ChatBot
     package let directory: SlackDirectory
     package let api: SlackWebAPI
     package let settings: ChatConfig.Slack
-    package let doorbell: Doorbell
     package let transport: any HTTPTransport
     package let logger: Logger
     /// How long a command may take before its answer goes to `response_url` instead (Slack shows a timeout at 3 s).
@@ -39,16 +37,15 @@ package struct SlackInteractions: Sendable {
     /// Runs what is answered after the request returned (clicks, late command answers); graceful shutdown drains it.
     package let tasks: InboundTasks
 
-    package init(commands: CommandHandler, directory: SlackDirectory, api: SlackWebAPI, settings: ChatConfig.Slack, doorbell: Doorbell,
+    package init(bot: any ChatBot, directory: SlackDirectory, api: SlackWebAPI, settings: ChatConfig.Slack,
                  tasks: InboundTasks, transport: any HTTPTransport, logger: Logger, answerBudget: Duration = .milliseconds(2_500),
                  answerClock: any BotClock, responseHosts: Set<String> = ["hooks.slack.com"]) {
-        self.commands = commands; self.directory = directory; self.api = api; self.settings = settings; self.doorbell = doorbell
+        self.bot = bot; self.directory = directory; self.api = api; self.settings = settings
         self.tasks = tasks; self.transport = transport; self.logger = logger; self.answerBudget = answerBudget; self.answerClock = answerClock
         self.responseHosts = responseHosts
     }
 
-    var engine: AlertEngine { commands.engine }
-    var clock: any BotClock { commands.clock }
+    var clock: any BotClock { bot.clock }
 
     // MARK: Either transport
 
@@ -106,9 +103,7 @@ package struct SlackInteractions: Sendable {
         let answer = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { () async -> ChatMessage in
             let person = await directory.person(slackUser: caller.user)
             do {
-                let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .slack)
-                doorbell.ring()
-                return message
+                return try bot.command(command.text, as: person, chatUser: caller.user, on: .slack, surface: .slack)
             } catch {
                 logger.error("slash command failed", metadata: ["error": "\(error)"])
                 return .text("soc2bot could not do that: an internal error (the bot's log has the details). Nothing was changed.")
@@ -130,69 +125,42 @@ package struct SlackInteractions: Sendable {
         }
         // Modals first: the trigger id expires 3 s after the click.
         let person = await directory.person(slackUser: caller.user)
-        let now = clock.now()
-        guard let person else {
-            let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
-            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(action.kind.command) \(action.alert)", reason: why, at: now)
-            await respond(responseURL, .text("Refused: \(why)"))
-            return
+        func request(_ act: ChatActRequest.Action) -> ChatActRequest {
+            ChatActRequest(alert: action.alert, action: act, person: person, chatUser: caller.user, platform: .slack, surface: .slack,
+                           expectedVersion: action.version)
         }
         do {
+            let outcome: ChatActOutcome
             switch action.kind {
-            case .acknowledge, .escalate:
-                let request = AlertRequest(action.kind == .acknowledge ? .acknowledge : .escalate(note: nil), by: .person(person.id), via: .slack,
-                                           at: now, expectedVersion: action.version)
-                switch try engine.apply(request, to: action.alert) {
-                case .changed:
-                    doorbell.ring()
-                case .unchanged(_, let why):
-                    await respond(responseURL, .text("Nothing to do: \(why)"))
-                case .refused(let why):
-                    await respond(responseURL, .text("Refused: \(why)"))
-                }
-            case .evidence:
-                let message = try engine.database.read { tx -> ChatMessage in
-                    guard let alert = try tx.alert(action.alert) else { return .text("There is no alert \(action.alert).") }
-                    return try AlertHistory.message(alert, store: tx, topLevel: engine.config.policy.topLevel)
-                }
-                await respond(responseURL, message)
-            case .snooze, .close, .accept:
-                try await openModal(for: action, person: person, triggerID: triggerID, responseURL: responseURL, origin: origin, at: now)
+            case .acknowledge: outcome = try bot.act(request(.acknowledge))
+            case .escalate: outcome = try bot.act(request(.escalate))
+            case .evidence: outcome = try bot.act(request(.evidence))
+            case .snooze, .close, .accept: outcome = try bot.act(request(.form(action.kind)))
             }
+            guard case .formReady(let title) = outcome else {
+                if let answer = outcome.answer { await respond(responseURL, answer) }
+                return
+            }
+            await openModal(for: action, alertTitle: title, triggerID: triggerID, responseURL: responseURL, origin: origin)
         } catch {
             logger.error("button failed", metadata: ["action": "\(action.actionID)", "error": "\(error)"])
             await respond(responseURL, .text("soc2bot could not do that: an internal error (the bot's log has the details)."))
         }
     }
 
-    private func openModal(for action: ChatAction, person: Person, triggerID: String?, responseURL: URL?,
-                           origin: (channel: String, ts: String)?, at now: Date) async throws {
-        guard let alert = try engine.database.read({ try $0.alert(action.alert) }) else {
-            await respond(responseURL, .text("There is no alert \(action.alert)."))
-            return
-        }
-        guard !alert.state.isEnded else {
-            await respond(responseURL, .text("Nothing to do: \(alert.id) is already \(alert.state.label)."))
-            return
-        }
-        // Refused before the form, so nobody fills in a rationale only to be told no.
-        let probe: AlertAction = action.kind == .accept ? .acceptRisk(until: now, rationale: "") : .acknowledge
-        guard Routing.mayPerform(probe, person: person.id, team: alert.team, config: engine.config) else {
-            let why = AlertEngine.refusal(probe, alert: alert)
-            try engine.recordRefusal(actor: person.id.rawValue, surface: .slack, request: "\(action.kind.command) \(alert.id)", reason: why, at: now)
-            await respond(responseURL, .text("Refused: \(why)"))
-            return
-        }
+    /// Opens the form for `action`, which the bot said may be done (`ChatActOutcome.formReady`).
+    private func openModal(for action: ChatAction, alertTitle: String, triggerID: String?, responseURL: URL?,
+                           origin: (channel: String, ts: String)?) async {
         guard let triggerID else {
-            await respond(responseURL, .text("Slack sent no trigger for a form; use /soc2 \(action.kind.command) \(alert.id) … instead."))
+            await respond(responseURL, .text("Slack sent no trigger for a form; use /soc2 \(action.kind.command) \(action.alert) … instead."))
             return
         }
         do {
-            guard let view = SlackModal.view(for: action, alertTitle: alert.title, origin: origin) else { return }
+            guard let view = SlackModal.view(for: action, alertTitle: alertTitle, origin: origin) else { return }
             _ = try await api.call("views.open", .object(["trigger_id": .string(triggerID), "view": view]))
         } catch {
-            logger.warning("views.open failed", metadata: ["alert": "\(alert.id)", "error": "\(error)"])
-            await respond(responseURL, .text("The form could not be opened (\(error)). Click again, or type /soc2 \(action.kind.command) \(alert.id) ….\n\(SlashCommand.helpText())"))
+            logger.warning("views.open failed", metadata: ["alert": "\(action.alert)", "error": "\(error)"])
+            await respond(responseURL, .text("The form could not be opened (\(error)). Click again, or type /soc2 \(action.kind.command) \(action.alert) ….\n\(SlashCommand.helpText())"))
         }
     }
 
@@ -224,28 +192,17 @@ package struct SlackInteractions: Sendable {
         guard let lookup = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { await directory.person(slackUser: user) }, late: { _ in }) else {
             return [firstBlock: "Slack did not say who you are in time; nothing was changed. Submit again."]
         }
-        guard let person = lookup else {
-            let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
-            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(name) \(decoded.alert)", reason: why, at: clock.now())
-            return [firstBlock: String("Refused: \(why)".prefix(150))]
-        }
-        let now = clock.now()
-        let action: AlertAction
+        let act: ChatActRequest.Action
         switch decoded.choice {
-        case .snooze(let duration, let rationale): action = .snooze(until: now.addingTimeInterval(duration), rationale: rationale)
-        case .accept(let duration, let rationale): action = .acceptRisk(until: now.addingTimeInterval(duration), rationale: rationale)
-        case .close(let remediation, let link): action = .close(remediation: remediation, link: link)
+        case .snooze(let duration, let rationale): act = .snooze(for: duration, rationale: rationale)
+        case .accept(let duration, let rationale): act = .acceptRisk(for: duration, rationale: rationale)
+        case .close(let remediation, let link): act = .close(remediation: remediation, link: link)
         }
         do {
-            switch try engine.apply(AlertRequest(action, by: .person(person.id), via: .slack, at: now, expectedVersion: decoded.version), to: decoded.alert) {
-            case .changed:
-                doorbell.ring()
-                return nil
-            case .unchanged(_, let why):
-                return [firstBlock: String("Nothing to do: \(why)".prefix(150))]
-            case .refused(let why):
-                return [firstBlock: String("Refused: \(why)".prefix(150))]
-            }
+            let outcome = try bot.act(ChatActRequest(alert: decoded.alert, action: act, person: lookup, chatUser: caller.user, platform: .slack,
+                                                     surface: .slack, expectedVersion: decoded.version))
+            guard let answer = outcome.answer else { return nil }
+            return [firstBlock: String(answer.title.prefix(150))]
         } catch {
             logger.error("modal submission failed", metadata: ["alert": "\(decoded.alert)", "error": "\(error)"])
             return [firstBlock: "soc2bot could not save this (internal error); nothing was changed. Try again."]
@@ -267,7 +224,7 @@ package struct SlackInteractions: Sendable {
                 ?? "this request names no Slack app; soc2bot (\(app)) acts only on its own app's requests."
         }
         guard let why else { return nil }
-        try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: request, reason: why, at: clock.now())
+        bot.refuse(chatUser: caller.user, on: .slack, surface: .slack, request: request, reason: why)
         logger.warning("Slack request refused", metadata: ["reason": "\(why)"])
         return why
     }
@@ -299,70 +256,6 @@ extension SlackInteractions {
         case "https": return nil
         case "http" where ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
         default: return "not https (answers go to Slack over TLS only; plain http only to a loopback API base)"
-        }
-    }
-}
-
-/// Runs `work` in `tasks`; returns its result if it finishes within `budget` of `clock`'s time, else nil at the deadline — and then
-/// hands the result, when it comes, to `late` (still in `tasks`, so graceful shutdown waits for it). Nothing is lost
-/// either way.
-package func firstWithin<T: Sendable>(_ budget: Duration, on clock: any BotClock, tasks: InboundTasks, work: @escaping @Sendable () async -> T,
-                                      late: @escaping @Sendable (T) async -> Void) async -> T? {
-    let race = Race<T>()
-    await tasks.submit {
-        let value = await work()
-        if !race.offer(value) { await late(value) }
-    }
-    return await withTaskGroup(of: Void.self) { group in
-        // Cancelled means the work finished first: the deadline must not then answer nil in its place.
-        group.addTask { if (try? await clock.sleep(for: budget)) != nil { race.expire() } }
-        let value = await race.wait()
-        group.cancelAll()
-        return value
-    }
-}
-
-/// The answer to one request, taken by whichever comes first: the work's value, or the deadline.
-private final class Race<T: Sendable>: Sendable {
-    private enum State {
-        case open(CheckedContinuation<T?, Never>?)
-        case answered(T)
-        case expired
-        case taken
-    }
-    private let state = Mutex<State>(.open(nil))
-
-    /// Hands the value to the waiter; false when the deadline came first (the value is then late).
-    func offer(_ value: T) -> Bool {
-        let (taken, waiter) = state.withLock { s -> (Bool, CheckedContinuation<T?, Never>?) in
-            guard case .open(let waiter) = s else { return (false, nil) }
-            s = waiter == nil ? .answered(value) : .taken
-            return (true, waiter)
-        }
-        waiter?.resume(returning: value)
-        return taken
-    }
-
-    /// The deadline: the waiter gets nil unless the value came first.
-    func expire() {
-        let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in
-            guard case .open(let waiter) = s else { return nil }
-            s = waiter == nil ? .expired : .taken
-            return waiter
-        }
-        waiter?.resume(returning: nil)
-    }
-
-    func wait() async -> T? {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { s -> (T?, Bool) in
-                switch s {
-                case .open: s = .open(continuation); return (nil, false)
-                case .answered(let value): s = .taken; return (value, true)
-                case .expired, .taken: s = .taken; return (nil, true)
-                }
-            }
-            if ready.1 { continuation.resume(returning: ready.0) }
         }
     }
 }
