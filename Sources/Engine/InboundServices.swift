@@ -36,12 +36,29 @@ package struct SocketModeService: Service {
     }
 }
 
-/// A chat platform's inbound loop (Matrix `/sync`) as a service: listening from start until graceful shutdown.
+/// A chat platform's inbound loop (Matrix `/sync`) as a service: listening from start until graceful shutdown. With
+/// replicas on a shared database (`leader` set) it listens only while this replica leads, so one replica at a time
+/// syncs: it stops when leadership is lost, and the next leader continues from the `next_batch` saved in the
+/// database; an event a command already acted on is recorded there too and not acted on again.
 package struct ChatListenerService: Service {
     package let listener: ChatListener
-    package init(listener: ChatListener) { self.listener = listener }
+    package let leader: LeaderGate?
+    package init(listener: ChatListener, leader: LeaderGate? = nil) { self.listener = listener; self.leader = leader }
     package func run() async throws {
-        await cancelWhenGracefulShutdown { await listener.run() }
+        guard let leader else { return await cancelWhenGracefulShutdown { await listener.run() } }
+        let leading = leader.bell()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                guard await leader.waitToLead(on: leading) != nil else { return }
+                // Listens until this replica stops leading (or shutdown), then waits to lead again.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await listener.run() }
+                    group.addTask { while leader.epoch != nil && !Task.isCancelled { await leading.wait() } }
+                    _ = await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
     }
 }
 
@@ -113,7 +130,9 @@ extension Bot {
         }
         let chatBot = EngineChatBot(commands: commands, doorbell: doorbell)
         for connection in connections {
-            services += connection.listeners(chatBot, ChatInboundContext(wireClock: wireClock, logger: logger)).map(ChatListenerService.init)
+            services += connection.listeners(chatBot, ChatInboundContext(wireClock: wireClock, logger: logger)).map {
+                ChatListenerService(listener: $0, leader: leader)
+            }
         }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
