@@ -58,7 +58,7 @@ package struct TimedService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let leader, let leading {
                 // A follower waits here until it wins (the leadership service rings), then starts with what is due.
-                let epoch = try? await cancelWhenGracefulShutdown { await leader.waitToLead(on: leading) }
+                let epoch: Int64? = (try? await cancelWhenGracefulShutdown { await leader.waitToLead(on: leading) }) ?? nil
                 guard epoch != nil, !Task.isShuttingDownGracefully else { return }
             }
             try await runDueLeading(at: clock.now())

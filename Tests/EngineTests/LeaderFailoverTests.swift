@@ -117,6 +117,48 @@ struct LeaderFailoverTests {
         }
     }
 
+    /// Matrix `/sync` runs on one replica at a time: the leader's. A replica that learns it lost leadership stops
+    /// listening; the next leader starts when it wins.
+    @Test(.timeLimit(.minutes(1))) func matrixSyncListensOnlyOnTheLeadingReplica() async throws {
+        let settings = try PostgresPeer.createDatabase()
+        defer { try? PostgresPeer.drop(settings) }
+        let a = try Self.replica(settings, source: StaticBuckets())
+        let b = try Self.replica(settings, source: StaticBuckets())
+        defer { a.leader.resign(); b.leader.resign(); try? a.database.close(); try? b.database.close() }
+        let (events, record) = AsyncStream.makeStream(of: String.self)
+        func listener(_ name: String) -> ChatListener {
+            ChatListener(name: "matrix /sync") {
+                record.yield("\(name) listens")
+                // Listens until cancelled, as a /sync loop does (a bell nobody rings returns on cancellation).
+                await Bell().wait()
+                record.yield("\(name) stops")
+            }
+        }
+        var seen = events.makeAsyncIterator()
+        let serviceA = ChatListenerService(listener: listener("A"), leader: a.leader)
+        let serviceB = ChatListenerService(listener: listener("B"), leader: b.leader)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Given both replicas' listener services, A leading
+            group.addTask { try await serviceB.run() }
+            group.addTask { try await serviceA.run() }
+            #expect(a.leader.attempt() != nil)
+            #expect(b.leader.attempt() == nil)
+            #expect(await seen.next() == "A listens")
+            // When A's session ends and the lock is taken meanwhile (here by a session of the test's own): A learns it
+            // at its next check and stops; once the lock is free, B wins at its next attempt and starts
+            try PostgresPeer.terminate(try #require(a.lockSession), from: try PostgresPeer.admin())
+            let other = try PostgresConnection(url: try PostgresPeer.peerURL, settings: settings)
+            try other.query("SELECT pg_advisory_lock($1)", [.int(PostgresLeadership.key)])
+            #expect(a.leader.attempt() == nil)
+            #expect(await seen.next() == "A stops")
+            try other.query("SELECT pg_advisory_unlock($1)", [.int(PostgresLeadership.key)])
+            #expect(b.leader.attempt() != nil)
+            // Then only then does B listen
+            #expect(await seen.next() == "B listens")
+            group.cancelAll()
+        }
+    }
+
     @Test func onSQLiteTheBotAlwaysLeadsWithoutALeadershipService() throws {
         let bot = Bot.make(config: Self.config(), database: try BotDatabase.inMemory(), sources: [], surfaces: [], clock: TestClock(start: Self.t0),
                            logger: EngineFixtures.logger, start: Self.t0)
