@@ -159,6 +159,31 @@ struct LeaderFailoverTests {
         }
     }
 
+    /// The deterministic driver (`BotLoop`, the demo's) on a shared database tries to lead at each step and does the
+    /// timed works only while it leads.
+    @Test func theDriversStepDoesItsWorksOnlyWhileItLeads() async throws {
+        let settings = try PostgresPeer.createDatabase()
+        defer { try? PostgresPeer.drop(settings) }
+        let a = try Self.replica(settings, source: StaticBuckets())
+        let b = try Self.replica(settings, source: StaticBuckets())
+        defer { a.leader.resign(); b.leader.resign(); try? a.database.close(); try? b.database.close() }
+        func runs() throws -> Int { try a.database.read { try $0.evidenceCount(kind: "control_run") } }
+        // Given A's driver stepping first: it leads and runs the control
+        try await a.bot.loop.step()
+        #expect(a.leader.epoch != nil)
+        #expect(try runs() == 1)
+        // When B's driver steps an hour later, the control due again: B follows, so nothing runs
+        b.clock.advance(by: 3_600)
+        try await b.bot.loop.step()
+        #expect(b.leader.epoch == nil)
+        #expect(try runs() == 1)
+        // Then once A's session has ended, B's next step leads and runs it
+        try PostgresPeer.terminate(try #require(a.lockSession), from: try PostgresPeer.admin())
+        try await b.bot.loop.step()
+        #expect(b.leader.epoch != nil)
+        #expect(try runs() == 2)
+    }
+
     @Test func onSQLiteTheBotAlwaysLeadsWithoutALeadershipService() throws {
         let bot = Bot.make(config: Self.config(), database: try BotDatabase.inMemory(), sources: [], surfaces: [], clock: TestClock(start: Self.t0),
                            logger: EngineFixtures.logger, start: Self.t0)
