@@ -159,6 +159,33 @@ struct LeaderFailoverTests {
         }
     }
 
+    /// Three replicas' leadership services, each trying on its own clock: after every round exactly one leads, and
+    /// when its session ends another takes over at the next round with a higher epoch.
+    @Test(.timeLimit(.minutes(1))) func threeReplicasLeadershipServicesKeepExactlyOneLeader() async throws {
+        let settings = try PostgresPeer.createDatabase()
+        defer { try? PostgresPeer.drop(settings) }
+        let replicas = try (0..<3).map { _ in try Self.replica(settings, source: StaticBuckets()) }
+        defer { for replica in replicas { replica.leader.resign(); try? replica.database.close() } }
+        let services = replicas.map { LeadershipService(gate: $0.leader, clock: $0.clock) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            var epochs: [Int64] = []
+            for round in 0..<4 {
+                // Each service has made its attempt of this round once it sleeps until the next one.
+                for replica in replicas { await replica.clock.sleepers(1) }
+                let leading = replicas.compactMap(\.leader.epoch)
+                #expect(leading.count == 1, "round \(round): \(leading)")
+                if let epoch = leading.first { epochs.append(epoch) }
+                // The leader's session ends; the next round, a retry interval on, elects one again.
+                let leader = try #require(replicas.first { $0.leader.epoch != nil })
+                try PostgresPeer.terminate(try #require(leader.lockSession), from: try PostgresPeer.admin())
+                for replica in replicas { replica.clock.advance(by: replica.leader.leadership.retryInterval) }
+            }
+            #expect(epochs == epochs.sorted() && Set(epochs).count == epochs.count, "each new leader has a higher epoch: \(epochs)")
+            group.cancelAll()
+        }
+    }
+
     /// The deterministic driver (`BotLoop`, the demo's) on a shared database tries to lead at each step and does the
     /// timed works only while it leads.
     @Test func theDriversStepDoesItsWorksOnlyWhileItLeads() async throws {
