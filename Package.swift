@@ -87,7 +87,7 @@ let package = Package(
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core", "TestSupport"]),
         .testTarget(name: "ChatTests", dependencies: ["Chat", "Core", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport",
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Store", "Core", "FactSources", "Checks", "Chat", "Reports", "TestSupport", "Postgres", "PostgresStore",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                       .product(name: "GRDB", package: "GRDB.swift"),

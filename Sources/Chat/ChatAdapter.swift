@@ -89,8 +89,14 @@ package struct ChatListener: Sendable {
     /// What it listens to, for logs (`matrix /sync`).
     package let name: String
     package let run: @Sendable () async -> Void
+    /// True when two replicas on one database must not listen at once (Matrix `/sync`: one token, one stream):
+    /// it then runs only on the leading replica. False for a platform that spreads its events over every
+    /// connection (Slack Socket Mode).
+    package let oneReplicaAtATime: Bool
 
-    package init(name: String, run: @escaping @Sendable () async -> Void) { self.name = name; self.run = run }
+    package init(name: String, oneReplicaAtATime: Bool = false, run: @escaping @Sendable () async -> Void) {
+        self.name = name; self.oneReplicaAtATime = oneReplicaAtATime; self.run = run
+    }
 }
 
 /// What the composition root gives an adapter to connect with.

@@ -32,18 +32,24 @@ package struct Bot: Sendable {
     package let sourceHealth: SourceHealthMonitor
     /// The timed works in the driver's order: scheduler, triggered runs, escalator, digest, ledger anchors.
     package let works: [any TimedWork]
+    /// Replicas on a shared database (PostgreSQL): this replica's leadership, which the scheduler, escalator, digest,
+    /// ledger anchors and Matrix `/sync` run under. Nil on SQLite: one process, always the leader, nothing checked.
+    package let leader: LeaderGate?
 
     /// - Parameters:
     ///   - start: controls that never ran are due from this moment.
     ///   - until: the driver (`loop`) returns once the clock passes it (nil: until shutdown).
     ///   - idlePoll: the longest sleep of the driver and the services between checks.
     ///   - ledgerAnchor: anchors the ledger head on the manifests' `ledger.anchor` schedule, after the other works.
+    ///   - leaderRetry: on a shared database, seconds between a follower's attempts to lead (`database.leadership`).
     package static func make(config: BotConfig, database: BotDatabase, sources: [any FactSource], surfaces: [any ChatSurface],
                              clock: any BotClock, logger: Logger, start: Date,
                              until: Date? = nil, idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
-                             ledgerAnchor: LedgerAnchoring? = nil,
+                             ledgerAnchor: LedgerAnchoring? = nil, leaderRetry: TimeInterval = StoreLeadershipDefaults.retryInterval,
                              afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) -> Bot {
         let engine = AlertEngine(config: config, database: database)
+        let leadership = database.leadership(retryInterval: leaderRetry)
+        let leader = leadership.isSole ? nil : LeaderGate(leadership: leadership, logger: logger)
         do { try engine.refreshTimers() } catch {
             logger.error("could not recompute alert timers; escalations may be late until alerts change", metadata: ["error": "\(error)"])
         }
@@ -62,20 +68,22 @@ package struct Bot: Sendable {
         let anchoring: [any TimedWork] = ledgerAnchor.map { [LedgerAnchorWork(anchoring: $0, start: start)] } ?? []
         func service(_ name: String, _ works: [any TimedWork], listensFor: BotEvents, causes: BotEvents) -> TimedService {
             TimedService(name: name, works: works, clock: clock, doorbell: doorbell, listensFor: listensFor, causes: causes, idlePoll: idlePoll,
-                         logger: logger)
+                         leader: leader, logger: logger)
         }
-        // Listed in dependency order: a group shuts down in reverse, so the scheduler stops first and the dispatchers last.
-        var services: [any Service] = dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: doorbell, idlePoll: idlePoll) }
+        // Listed in dependency order: a group shuts down in reverse, so the scheduler stops first and the dispatchers
+        // last, and the leadership (replicas only) is given up after everything that ran under it.
+        var services: [any Service] = leader.map { [LeadershipService(gate: $0, clock: clock)] } ?? []
+        services += dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: doorbell, idlePoll: idlePoll) }
         services.append(service("escalator", escalating, listensFor: .timers, causes: .outbox))
         if config.digest != nil { services.append(service("digest", digest, listensFor: [], causes: .outbox)) }
         if !anchoring.isEmpty { services.append(service("ledger-anchor", anchoring, listensFor: [], causes: [])) }
         services.append(service("scheduler", scheduling, listensFor: .runs, causes: [.outbox, .timers]))
         let works = scheduling + escalating + digest + anchoring
         let loop = BotLoop(works: works, dispatchers: dispatchers, clock: clock, logger: logger, until: until, idlePoll: idlePoll,
-                           doorbell: doorbell, afterStep: afterStep)
+                           doorbell: doorbell, leader: leader, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatchers: dispatchers,
                    commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), services: services, loop: loop,
-                   doorbell: doorbell, triggers: triggers, sourceHealth: sourceHealth, works: works)
+                   doorbell: doorbell, triggers: triggers, sourceHealth: sourceHealth, works: works, leader: leader)
     }
 
     /// This bot driven by a deterministic loop with `leading` works run first when due at the same moment (a
@@ -84,7 +92,7 @@ package struct Bot: Sendable {
                         afterStep: @escaping @Sendable (Date) async throws -> Void) -> Bot {
         var bot = self
         bot.loop = BotLoop(works: leading + works, dispatchers: dispatchers, clock: loop.clock, logger: loop.logger, until: until,
-                           idlePoll: idlePoll, doorbell: doorbell, afterStep: afterStep)
+                           idlePoll: idlePoll, doorbell: doorbell, leader: leader, afterStep: afterStep)
         return bot
     }
 

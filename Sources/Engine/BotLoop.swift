@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 /// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
 /// The same `nextDue`/`run(at:)` pair is called by the production services (`TimedService`, each on its own) and by
@@ -40,15 +41,27 @@ package struct TimedService: Service {
     package let idlePoll: TimeInterval
     package let logger: Logger
 
+    /// Replicas on a shared database: the service works only while this replica leads, each step fenced by the
+    /// epoch it started under (nil: one process, always the leader, nothing checked).
+    package let leader: LeaderGate?
+    /// Rung when this replica starts or stops leading.
+    private let leading: Bell?
+
     package init(name: String, works: [any TimedWork], clock: any BotClock, doorbell: Doorbell, listensFor: BotEvents, causes: BotEvents,
-                 idlePoll: TimeInterval = 60, logger: Logger) {
+                 idlePoll: TimeInterval = 60, leader: LeaderGate? = nil, logger: Logger) {
         self.name = name; self.works = works; self.clock = clock; self.doorbell = doorbell
         self.bell = doorbell.bell(for: listensFor); self.causes = causes; self.idlePoll = idlePoll; self.logger = logger
+        self.leader = leader; self.leading = leader?.bell()
     }
 
     package func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try await runDue(at: clock.now())
+            if let leader, let leading {
+                // A follower waits here until it wins (the leadership service rings), then starts with what is due.
+                let epoch: Int64? = (try? await cancelWhenGracefulShutdown { await leader.waitToLead(on: leading) }) ?? nil
+                guard epoch != nil, !Task.isShuttingDownGracefully else { return }
+            }
+            try await runDueLeading(at: clock.now())
             let now = clock.now()
             var wake = now.addingTimeInterval(idlePoll)
             for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
@@ -57,6 +70,26 @@ package struct TimedService: Service {
             do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: bell) } }
             catch is CancellationError { return }
         }
+    }
+
+    /// Does the works due at `now` as the leader: without a gate (one process) `runDue(at:)`; with one, fenced by the
+    /// epoch this replica leads under now (`LeaderFence`), and nothing when it follows. A write refused by the fence
+    /// (`NotLeaderError`: another replica won since the step began) rolls back alone, is logged at notice, and this
+    /// replica follows. True when it led the step.
+    @discardableResult
+    package func runDueLeading(at now: Date) async throws -> Bool {
+        guard let leader else {
+            try await runDue(at: now)
+            return true
+        }
+        guard let epoch = leader.epoch else { return false }
+        do {
+            try await LeaderFence.$epoch.withValue(epoch) { try await runDue(at: now) }
+        } catch let error as NotLeaderError {
+            leader.lost(epoch, because: error, in: name)
+            return false
+        }
+        return true
     }
 
     /// Does the works due at `now`, in order, and rings what they may have caused.
@@ -125,15 +158,17 @@ package struct BotLoop: Service {
     package let afterStep: @Sendable (Date) async throws -> Void
     /// Rung by inbound chat actions (commands typed at the demo's prompt) so their messages go out now.
     package let doorbell: Doorbell
+    /// On a shared database: the works run only while this process leads, fenced by its epoch (nil: always).
+    package let leader: LeaderGate?
     /// Rung when a dispatcher queued a notice for another platform: deliver again in the same step.
     private let outbox: Bell
     /// Wakes the loop's sleep: any event (a command typed at the prompt).
     private let awake: Bell
 
     package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), leader: LeaderGate? = nil,
                  afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
-        self.works = works; self.dispatchers = dispatchers; self.clock = clock; self.logger = logger
+        self.works = works; self.dispatchers = dispatchers; self.clock = clock; self.logger = logger; self.leader = leader
         self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.outbox = doorbell.bell(for: .outbox)
         self.awake = doorbell.bell(for: .all)
         self.afterStep = afterStep
@@ -161,7 +196,18 @@ package struct BotLoop: Service {
     /// Does all work due now (in order), then delivers what it queued.
     package func step() async throws {
         let now = clock.now()
-        for work in works { _ = try await work.runDue(at: now) }
+        if let leader {
+            // Replicas on a shared database: the works only while leading (one attempt a step), fenced by the epoch.
+            if let epoch = leader.attempt() {
+                do {
+                    try await LeaderFence.$epoch.withValue(epoch) { for work in works { _ = try await work.runDue(at: now) } }
+                } catch let error as NotLeaderError {
+                    leader.lost(epoch, because: error, in: "loop")
+                }
+            }
+        } else {
+            for work in works { _ = try await work.runDue(at: now) }
+        }
         try await deliver()
         try await afterStep(now)
     }

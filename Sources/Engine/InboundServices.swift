@@ -27,12 +27,31 @@ extension Bot {
     package static let slackIntegration: SourceID = "chat.slack"
 }
 
-/// A chat platform's inbound loop (Matrix `/sync`, Slack Socket Mode) as a service: listening from start until graceful shutdown.
+/// A chat platform's inbound loop (Matrix `/sync`, Slack Socket Mode) as a service: listening from start until graceful
+/// shutdown. A listener that must run on one replica at a time (`ChatListener.oneReplicaAtATime`: Matrix `/sync`),
+/// with replicas on a shared database (`leader` set), listens only while this replica leads: it stops when
+/// leadership is lost, and the next leader continues from the `next_batch` saved in the database; an event a command
+/// already acted on is recorded there too and not acted on again. Slack Socket Mode runs on every replica (Slack
+/// spreads envelopes over the connections).
 package struct ChatListenerService: Service {
     package let listener: ChatListener
-    package init(listener: ChatListener) { self.listener = listener }
+    package let leader: LeaderGate?
+    package init(listener: ChatListener, leader: LeaderGate? = nil) { self.listener = listener; self.leader = leader }
     package func run() async throws {
-        await cancelWhenGracefulShutdown { await listener.run() }
+        guard let leader else { return await cancelWhenGracefulShutdown { await listener.run() } }
+        let leading = leader.bell()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                guard await leader.waitToLead(on: leading) != nil else { return }
+                // Listens until this replica stops leading (or shutdown), then waits to lead again.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await listener.run() }
+                    group.addTask { while leader.epoch != nil && !Task.isCancelled { await leading.wait() } }
+                    _ = await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
     }
 }
 
@@ -63,7 +82,7 @@ extension Bot {
             chatRoutes += try connection.routes(chatBot, context)
         }
         var services: [any Service] = listeners.isEmpty && chatRoutes.isEmpty ? [] : [tasks]
-        services += listeners.map(ChatListenerService.init)
+        services += listeners.map { ChatListenerService(listener: $0, leader: $0.oneReplicaAtATime ? leader : nil) }
         let webhooks = WebhookEndpoint(config: config, triggers: triggers, doorbell: doorbell, logger: logger, environment: environment)
         if let listen = config.inboundServer ?? (webhooks.isConfigured ? .standard : nil) {
             var trustCenter: TrustCenterEndpoint?

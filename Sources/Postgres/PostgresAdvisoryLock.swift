@@ -42,6 +42,22 @@ package final class PostgresAdvisoryLock: @unchecked Sendable {
         return (try? verifyHeld()) ?? false
     }
 
+    /// Runs `body` on the lock's own session while this object holds the lock (asked of the server first), one call
+    /// at a time with the others; nil when it does not hold it. What `body` does happens only while the lock is held:
+    /// if the session ends meanwhile, its statements fail. (The leadership records its epoch this way.)
+    package func whileHeld<T>(_ body: (PostgresConnection) throws -> T) throws -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard try verifyHeld(), let session else { return nil }
+        do {
+            return try body(session)
+        } catch let error as PostgresError where error.kind == .connectionLost {
+            self.session = nil
+            held = false
+            throw error
+        }
+    }
+
     /// Releases the lock and closes the session.
     package func release() {
         lock.lock()

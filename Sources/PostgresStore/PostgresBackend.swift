@@ -49,4 +49,10 @@ package struct PostgresBackend: StoreBackend {
     package func close() throws {
         database.close()
     }
+
+    /// One replica leads at a time: the one holding the leader's advisory lock on a session of its own
+    /// (`PostgresLeadership`), each win recorded as a new epoch in the `leader` table.
+    package func leadership(retryInterval: TimeInterval) -> any Leadership {
+        PostgresLeadership(url: database.pool.url, settings: database.pool.settings, retryInterval: retryInterval)
+    }
 }

@@ -163,6 +163,21 @@ package enum PostgresSchema {
             );
             CREATE INDEX seen_request_expiry ON seen_request (expires_at);
             """),
+        ("pg-v3-leader", """
+            -- The leadership epoch: one row, incremented by each replica that wins the leader's advisory lock, on the
+            -- lock's own session (so only while it holds the lock). Writes that must happen once (a control run, an
+            -- escalation, a reminder, a digest, a ledger anchor) read it FOR SHARE in their transaction and roll back
+            -- when it is not the epoch they started under; the share lock holds back a new leader's increment until they
+            -- have committed. elected_at (seconds since 2001-01-01, as the other times) and holder_pid (the lock
+            -- session's server process) say who won last.
+            CREATE TABLE leader (
+                one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                epoch bigint NOT NULL,
+                elected_at double precision,
+                holder_pid integer
+            );
+            INSERT INTO leader (epoch) VALUES (0);
+            """),
     ]
 
     /// Applies the migrations this database lacks; refuses a database that records a migration this build does not

@@ -13,10 +13,22 @@ package struct BotDatabase: Sendable {
     /// Where the database is, for messages: the SQLite file's path (`:memory:` in tests), or a server's address.
     package var path: String { backend.location }
 
-    /// Runs `body` in one write transaction: everything in it lands together or not at all.
+    /// Runs `body` in one write transaction: everything in it lands together or not at all. Inside a step of
+    /// leader-only work (`LeaderFence.epoch` set) the transaction first checks that the step's epoch is still the
+    /// current one, and throws `NotLeaderError` without running `body` otherwise.
     @discardableResult
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try backend.write(body)
+        guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
+        return try backend.write { transaction in
+            try transaction.requireLeader(epoch: epoch)
+            return try body(transaction)
+        }
+    }
+
+    /// Who leads among the replicas on this database (`Leadership`): always this process on SQLite; on a server, the
+    /// replica holding its advisory lock, tried again every `retryInterval` seconds.
+    package func leadership(retryInterval: TimeInterval = StoreLeadershipDefaults.retryInterval) -> any Leadership {
+        backend.leadership(retryInterval: retryInterval)
     }
 
     /// Runs `body` on a consistent read snapshot.

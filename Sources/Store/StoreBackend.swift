@@ -23,4 +23,19 @@ package protocol StoreBackend: Sendable {
 
     /// Releases the connections. Nothing may use the backend afterwards.
     func close() throws
+
+    /// Who leads among the processes on this database (`Leadership`), trying again every `retryInterval` seconds.
+    func leadership(retryInterval: TimeInterval) -> any Leadership
+}
+
+extension StoreBackend {
+    /// One process on its own database (SQLite): always the leader.
+    package func leadership(retryInterval: TimeInterval) -> any Leadership { SoleLeadership() }
+}
+
+/// The leadership's defaults.
+package enum StoreLeadershipDefaults {
+    /// Seconds between a follower's attempts to lead (and a leader's checks): a takeover after the leader's session
+    /// ended takes at most this plus one attempt, well under the 30 s issue 15 asks for.
+    package static let retryInterval: TimeInterval = 5
 }

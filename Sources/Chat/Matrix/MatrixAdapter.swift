@@ -53,6 +53,6 @@ package struct MatrixSession: ChatConnection {
     /// The `/sync` loop (`MatrixInbound`).
     package func listeners(_ bot: any ChatBot, _ context: ChatInboundContext) -> [ChatListener] {
         let inbound = MatrixInbound(client: client, userID: userID, bot: bot, logger: context.logger, wireClock: context.wireClock)
-        return [ChatListener(name: "matrix /sync") { await inbound.run() }]
+        return [ChatListener(name: "matrix /sync", oneReplicaAtATime: true) { await inbound.run() }]
     }
 }
