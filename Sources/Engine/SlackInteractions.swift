@@ -106,7 +106,7 @@ package struct SlackInteractions: Sendable {
         let answer = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { () async -> ChatMessage in
             let person = await directory.person(slackUser: caller.user)
             do {
-                let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .slack)
+                let message = try commands.handle(command.text, as: person, chatID: caller.user, on: .slack, surface: .chat(.slack))
                 doorbell.ring()
                 return message
             } catch {
@@ -133,14 +133,14 @@ package struct SlackInteractions: Sendable {
         let now = clock.now()
         guard let person else {
             let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
-            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(action.kind.command) \(action.alert)", reason: why, at: now)
+            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .chat(.slack), request: "\(action.kind.command) \(action.alert)", reason: why, at: now)
             await respond(responseURL, .text("Refused: \(why)"))
             return
         }
         do {
             switch action.kind {
             case .acknowledge, .escalate:
-                let request = AlertRequest(action.kind == .acknowledge ? .acknowledge : .escalate(note: nil), by: .person(person.id), via: .slack,
+                let request = AlertRequest(action.kind == .acknowledge ? .acknowledge : .escalate(note: nil), by: .person(person.id), via: .chat(.slack),
                                            at: now, expectedVersion: action.version)
                 switch try engine.apply(request, to: action.alert) {
                 case .changed:
@@ -179,7 +179,7 @@ package struct SlackInteractions: Sendable {
         let probe: AlertAction = action.kind == .accept ? .acceptRisk(until: now, rationale: "") : .acknowledge
         guard Routing.mayPerform(probe, person: person.id, team: alert.team, config: engine.config) else {
             let why = AlertEngine.refusal(probe, alert: alert)
-            try engine.recordRefusal(actor: person.id.rawValue, surface: .slack, request: "\(action.kind.command) \(alert.id)", reason: why, at: now)
+            try engine.recordRefusal(actor: person.id.rawValue, surface: .chat(.slack), request: "\(action.kind.command) \(alert.id)", reason: why, at: now)
             await respond(responseURL, .text("Refused: \(why)"))
             return
         }
@@ -226,7 +226,7 @@ package struct SlackInteractions: Sendable {
         }
         guard let person = lookup else {
             let why = CommandHandler.unmapped(chatID: caller.user, platform: .slack)
-            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: "\(name) \(decoded.alert)", reason: why, at: clock.now())
+            try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .chat(.slack), request: "\(name) \(decoded.alert)", reason: why, at: clock.now())
             return [firstBlock: String("Refused: \(why)".prefix(150))]
         }
         let now = clock.now()
@@ -237,7 +237,7 @@ package struct SlackInteractions: Sendable {
         case .close(let remediation, let link): action = .close(remediation: remediation, link: link)
         }
         do {
-            switch try engine.apply(AlertRequest(action, by: .person(person.id), via: .slack, at: now, expectedVersion: decoded.version), to: decoded.alert) {
+            switch try engine.apply(AlertRequest(action, by: .person(person.id), via: .chat(.slack), at: now, expectedVersion: decoded.version), to: decoded.alert) {
             case .changed:
                 doorbell.ring()
                 return nil
@@ -267,7 +267,7 @@ package struct SlackInteractions: Sendable {
                 ?? "this request names no Slack app; soc2bot (\(app)) acts only on its own app's requests."
         }
         guard let why else { return nil }
-        try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .slack, request: request, reason: why, at: clock.now())
+        try? engine.recordRefusal(actor: "slack:\(caller.user)", surface: .chat(.slack), request: request, reason: why, at: clock.now())
         logger.warning("Slack request refused", metadata: ["reason": "\(why)"])
         return why
     }
