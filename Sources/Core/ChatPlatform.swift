@@ -1,6 +1,7 @@
 /// A chat platform the bot can deliver to, by its id (`"slack"`): the `chat.<id>` key in the manifests, the key of
-/// routes and chat ids, outbox destinations. An open identifier: the platforms there are are the adapters in `Chat`
-/// (`ChatAdapters.builtIn`), which declare their ids; Core names none. Encoded as the bare id, as it always was.
+/// routes and chat ids, outbox destinations, where an action came from (`Surface.chat`). An open identifier: the
+/// platforms are the adapters in `Chat` (`ChatAdapters.builtIn`), which declare their ids; Core names none. Encoded
+/// as the bare id, as it always was. An id is never `cli`, `scenario` or `system` (those are the other surfaces).
 package struct ChatPlatform: RawRepresentable, Codable, Sendable, Hashable, Comparable, CustomStringConvertible,
                              ExpressibleByStringLiteral {
     package let rawValue: String

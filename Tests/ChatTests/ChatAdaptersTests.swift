@@ -9,8 +9,9 @@ struct ChatAdaptersTests {
         let platforms = ChatAdapters.builtIn.map(\.platform)
         #expect(Set(platforms).count == platforms.count)
         #expect(Set(platforms) == [.slack, .matrix, .terminal])
-        // Each adapter describes its own platform.
+        // Each adapter describes its own platform, and its id reads back as that platform where actions are recorded.
         #expect(ChatAdapters.builtIn.allSatisfy { $0.kind.platform == $0.platform })
+        #expect(ChatAdapters.builtIn.allSatisfy { Surface(rawValue: $0.platform.rawValue) == .chat($0.platform) })
     }
 
     @Test func onlySlackDirectsPeopleByEmail() {
