@@ -37,8 +37,8 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The systems under watch: typed facts, the FactSource protocol, one folder per system's live client.
         .target(name: "FactSources", dependencies: ["Core", "HTTP", .product(name: "_CryptoExtras", package: "swift-crypto")]),
-        // The control catalog: each check type turns facts into check results.
-        .target(name: "Checks", dependencies: ["Core", "FactSources"]),
+        // The control catalog: each check type turns facts into check results; `Catalog.builtIn` adds the chat adapters' descriptions.
+        .target(name: "Checks", dependencies: ["Core", "FactSources", "Chat"]),
         // libwebsockets 4.1 (system library) and the few shims Swift cannot import (LWS_PRE).
         .target(name: "CLibWebSockets", linkerSettings: [.linkedLibrary("websockets")]),
         // The inbound HTTP server (Slack HTTP mode, webhooks, health) and the WebSocket client (Slack Socket Mode),
@@ -78,11 +78,11 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Core", "Store", "Postgres", "Engine", "Checks", "Chat", "HTTP", "Sockets", "FactSources", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Chat"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactSourcesTests", dependencies: ["FactSources", "HTTP", "Core", "Checks", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core", "Checks"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Postgres", "Core", "Reports", "TestSupport",
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Core", "Checks", "Chat"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Postgres", "Core", "Chat", "Reports", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "FactSources", "Core", "TestSupport"]),

@@ -10,6 +10,9 @@ import Sockets
 package protocol ChatAdapter: Sendable {
     /// The platform's id: the `chat.<id>` key in the manifests, routes, outbox destinations.
     var platform: ChatPlatform { get }
+    /// What the manifests know of it: the keys `chat.<id>` takes (`SettingSpec`s, checked by `soc2bot validate` and
+    /// listed in the manifests reference), its own checks, whether it directs people by e-mail (`directsByEmail`).
+    var kind: ChatPlatformKind { get }
     /// How people type commands there (`/soc2`, `!soc2`): help texts and error messages show it.
     var commandPrefix: String { get }
     /// Signs in and checks the platform's secrets when `config` configures it; nil when it does not. A configured

@@ -1,3 +1,4 @@
+import Chat
 import Core
 import FactSources
 import Foundation
@@ -48,7 +49,7 @@ package enum CheckRegistry {
 }
 
 extension Catalog {
-    /// The shipped catalog: every registered source kind and check type. The CLI, the demo and the tests validate
-    /// manifests against it.
-    package static let builtIn = Catalog(sourceKinds: SourceRegistry.kinds, checkTypes: CheckRegistry.types)
+    /// The shipped catalog: every registered source kind and check type, and the chat platforms' descriptions from
+    /// their adapters (`ChatAdapters.kinds`). The CLI, the demo and the tests validate manifests against it.
+    package static let builtIn = Catalog(sourceKinds: SourceRegistry.kinds, checkTypes: CheckRegistry.types, chatPlatforms: ChatAdapters.kinds)
 }

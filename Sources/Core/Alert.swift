@@ -51,9 +51,45 @@ package enum Actor: Codable, Sendable, Equatable, Hashable, CustomStringConverti
     }
 }
 
-/// Where an action came from.
-package enum Surface: String, Codable, Sendable, CaseIterable {
-    case slack, matrix, terminal, cli, scenario, system
+/// Where an action came from: a chat platform, the command line, a scenario or the bot itself. Encoded as one
+/// string — the platform's id, `cli`, `scenario`, `system` — as it always was, so ledger entries and their hashes
+/// do not change.
+package enum Surface: Codable, Sendable, Hashable, CustomStringConvertible {
+    case chat(ChatPlatform)
+    case cli, scenario, system
+
+    package var rawValue: String {
+        switch self {
+        case .chat(let platform): platform.rawValue
+        case .cli: "cli"
+        case .scenario: "scenario"
+        case .system: "system"
+        }
+    }
+
+    package init(rawValue: String) {
+        switch rawValue {
+        case "cli": self = .cli
+        case "scenario": self = .scenario
+        case "system": self = .system
+        default: self = .chat(ChatPlatform(rawValue: rawValue))
+        }
+    }
+
+    package var description: String { rawValue }
+
+    package init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard !text.isEmpty else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "an empty surface"))
+        }
+        self.init(rawValue: text)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// A record of one change to an alert: who, what, when, where, why. Ledger evidence and the thread line.

@@ -14,71 +14,7 @@ package struct SourceConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// How the bot reaches each chat platform. Secrets are named by environment variable, never stored.
-package struct ChatConfig: Codable, Sendable, Equatable {
-    /// Slack, when the manifests configure it.
-    package struct Slack: Codable, Sendable, Equatable {
-        /// How Slack reaches the bot with commands, button clicks and modal submissions.
-        package enum Mode: String, Codable, Sendable, CaseIterable {
-            /// A WebSocket the bot opens to Slack (`apps.connections.open`): no public URL needed. The default.
-            case socket
-            /// Slack POSTs signed requests to the bot's inbound server (`server.listen`), behind a public URL.
-            case http
-        }
-        /// Environment variable holding the bot token (`xoxb-…`).
-        package var botTokenVariable: String
-        /// Environment variable holding the app-level token (`xapp-…`) for Socket Mode.
-        package var appTokenVariable: String?
-        /// Environment variable holding the signing secret for HTTP mode.
-        package var signingSecretVariable: String?
-        /// The Web API base URL; `https://slack.com/api/` when nil (tests and proxies set it).
-        package var apiBaseURL: String?
-        package var mode: Mode
-        /// The workspace (`T…`) allowed to send commands; requests from any other team are refused. Nil: any.
-        package var teamID: String?
-        /// The app (`A…`) whose requests are accepted; requests for another app are refused. Nil: any.
-        package var appID: String?
-
-        package init(botTokenVariable: String, appTokenVariable: String? = nil, signingSecretVariable: String? = nil, apiBaseURL: String? = nil,
-                     mode: Mode = .socket, teamID: String? = nil, appID: String? = nil) {
-            self.botTokenVariable = botTokenVariable; self.appTokenVariable = appTokenVariable
-            self.signingSecretVariable = signingSecretVariable; self.apiBaseURL = apiBaseURL
-            self.mode = mode; self.teamID = teamID; self.appID = appID
-        }
-    }
-    package var slack: Slack?
-
-    /// Matrix, when the manifests configure it: one bot account on one homeserver.
-    package struct Matrix: Codable, Sendable, Equatable {
-        /// The homeserver's client-server API base, e.g. `https://matrix.example.org`.
-        package var homeserver: String
-        /// The bot's full user id, `@soc2bot:example.org`.
-        package var userID: String
-        /// Environment variable holding an access token (preferred), or nil when the bot logs in with a password.
-        package var accessTokenVariable: String?
-        /// Environment variable holding the bot account's password, used when there is no access token.
-        package var passwordVariable: String?
-        /// The device the bot logs in as; fixed, so transaction ids stay meaningful across restarts.
-        package var deviceID: String
-
-        package init(homeserver: String, userID: String, accessTokenVariable: String? = nil, passwordVariable: String? = nil,
-                     deviceID: String = "SOC2BOT") {
-            self.homeserver = homeserver; self.userID = userID; self.accessTokenVariable = accessTokenVariable
-            self.passwordVariable = passwordVariable; self.deviceID = deviceID
-        }
-    }
-    package var matrix: Matrix?
-
-    package init(slack: Slack? = nil, matrix: Matrix? = nil) { self.slack = slack; self.matrix = matrix }
-
-    /// Every environment variable the chat configuration names.
-    package var variables: [String] {
-        [slack?.botTokenVariable, slack?.appTokenVariable, slack?.signingSecretVariable,
-         matrix?.accessTokenVariable, matrix?.passwordVariable].compactMap { $0 }
-    }
-}
-
-/// The inbound HTTP server (Slack HTTP mode, health checks, later webhooks and the dashboard).
+/// The inbound HTTP server (platforms that call the bot, health checks, webhooks and the dashboard).
 package struct ServerConfig: Codable, Sendable, Equatable {
     package var host: String
     package var port: Int
@@ -107,8 +43,8 @@ package struct BotConfig: Codable, Sendable, Equatable {
     package var controls: [Control]
     package var sources: [SourceConfig]
     package var chat: ChatConfig
-    /// Where the inbound server listens, when the manifests say. The server runs when this is set or Slack is in
-    /// HTTP mode (then on `ServerConfig.standard` unless set).
+    /// Where the inbound server listens, when the manifests say. The server runs when this is set or a configured
+    /// platform calls the bot (then on `ServerConfig.standard` unless set).
     package var server: ServerConfig?
     /// The vendor register (`vendors:`), read by `vendor_register` sources.
     package var vendors: [VendorEntry]
@@ -133,7 +69,7 @@ package struct BotConfig: Codable, Sendable, Equatable {
 
     /// Where the inbound HTTP server listens, or nil when nothing needs it.
     package var inboundServer: ServerConfig? {
-        server ?? (chat.slack?.mode == .http ? .standard : nil)
+        server ?? (chat.platforms.values.contains(where: \.needsInboundServer) ? .standard : nil)
     }
 
     /// The person with this e-mail address (case-insensitive), if the manifests list one.
@@ -157,7 +93,7 @@ package struct BotConfig: Codable, Sendable, Equatable {
     }
 
     /// The same configuration with chat limited to `platforms` (the demo keeps only its terminal surface, so
-    /// nothing waits for a Slack or Matrix that is not there).
+    /// nothing waits for a platform that is not there).
     package func restrictingChat(to platforms: Set<ChatPlatform>) -> BotConfig {
         var copy = self
         copy.defaultChannels = defaultChannels.filter { platforms.contains($0.key) }

@@ -80,14 +80,24 @@ package struct SourceKind: Sendable {
     package var allCredentials: [String] { credentials.map(\.name) }
 }
 
-/// The source kinds and check types a build knows: what the manifests are validated against and what the reference
-/// (`soc2bot reference`) documents. The shipped one is `Catalog.builtIn` (module `Checks`); tests may build their own.
+/// The source kinds, check types and chat platforms a build knows: what the manifests are validated against and what
+/// the reference (`soc2bot reference`) documents. The shipped one is `Catalog.builtIn` (module `Checks`, with the chat
+/// adapters' descriptions from `Chat`); tests may build their own.
 package struct Catalog: Sendable {
     package var sourceKinds: [SourceKind]
     package var checkTypes: [CheckType]
+    package var chatPlatforms: [ChatPlatformKind]
 
-    package init(sourceKinds: [SourceKind], checkTypes: [CheckType]) {
-        self.sourceKinds = sourceKinds; self.checkTypes = checkTypes
+    package init(sourceKinds: [SourceKind], checkTypes: [CheckType], chatPlatforms: [ChatPlatformKind] = []) {
+        self.sourceKinds = sourceKinds; self.checkTypes = checkTypes; self.chatPlatforms = chatPlatforms
+    }
+
+    package func chatPlatform(_ platform: ChatPlatform) -> ChatPlatformKind? { chatPlatforms.first { $0.platform == platform } }
+    /// The ids routes and chat ids may name.
+    package var chatPlatformNames: [String] { chatPlatforms.map(\.platform.rawValue) }
+    /// `{a: <id>, b: <id>}` over the known platforms, for fixes.
+    package func chatPlatformExample(_ value: String = "<id>") -> String {
+        "{" + chatPlatforms.map { "\($0.platform.rawValue): \(value)" }.joined(separator: ", ") + "}"
     }
 
     package func sourceKind(named name: String) -> SourceKind? { sourceKinds.first { $0.name == name } }

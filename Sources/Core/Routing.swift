@@ -29,13 +29,15 @@ package enum Routing {
         return ids.filter { seen.insert($0).inserted }.compactMap { config.person($0) }
     }
 
-    /// Direct-message destinations for `people` on every platform they have a chat id on. When Slack is
-    /// configured and a person has no Slack id, the DM is addressed by e-mail (`mailto:dana@example.com`): the
-    /// Slack surface finds the user with `users.lookupByEmail` at delivery time.
+    /// Direct-message destinations for `people` on every platform they have a chat id on. On a configured platform
+    /// that directs by e-mail (`ChatPlatformKind.directsByEmail`) a person with no id there is addressed by e-mail
+    /// (`mailto:dana@example.com`): the surface finds the user at delivery time.
     package static func directMessages(to people: [Person], config: BotConfig) -> [ChatDestination] {
         people.flatMap { person in
             var ids = person.chatIDs
-            if config.chat.slack != nil, ids[.slack] == nil, !person.email.isEmpty { ids[.slack] = ChatDestination.emailAddressPrefix + person.email }
+            for (platform, settings) in config.chat.platforms where settings.directsByEmail && ids[platform] == nil && !person.email.isEmpty {
+                ids[platform] = ChatDestination.emailAddressPrefix + person.email
+            }
             return ids.sorted { $0.key < $1.key }.map { ChatDestination.direct($0.key, $0.value) }
         }
     }

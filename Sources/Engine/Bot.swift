@@ -110,6 +110,17 @@ package struct Bot: Sendable {
                              aliases: AccountAliases(people: config.people))
     }
 
+    /// What `soc2bot check` runs the controls with: the configured sources (`sources(for:)`) under the scheduler's
+    /// runner (`controlRunner`), every read recorded on `clock`, and the bot's own facts when `database` is there.
+    package static func checkRunner(config: BotConfig, database: BotDatabase?, clock: any BotClock,
+                                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                                    transport: any HTTPTransport = URLSessionTransport(),
+                                    demoWorld: (SourceConfig) throws -> (any FactSource)?) -> ControlRunner {
+        controlRunner(config: config, database: database,
+                      sources: sources(for: config, clock: clock, environment: environment, transport: transport, demoWorld: demoWorld),
+                      monitor: SourceHealthMonitor(now: { clock.now() }))
+    }
+
     /// `sources` with every read recorded, plus the record itself as the `integrations` facts that
     /// `integration_health` controls read.
     package static func watched(_ sources: [any FactSource], config: BotConfig, monitor: SourceHealthMonitor) -> [any FactSource] {

@@ -3,14 +3,14 @@ import Foundation
 import Yams
 
 extension ManifestFileDecoder {
-    /// `routing: {default: {slack: C0SECURITY, terminal: "#security"}}`: where alerts of a team without channels go.
+    /// `routing: {default: {<platform>: C0SECURITY, …}}`: where alerts of a team without channels go.
     mutating func decodeRouting(_ node: Node, keyPosition: ManifestPosition) {
         guard let fields = fields(node, known: ["default"], what: "`routing`") else { return }
         var channels: [ChatPlatform: String] = [:]
         if let defaultNode = fields["default"], let map = platformMap(defaultNode, key: "default") {
             if map.isEmpty {
                 log.report(position(defaultNode), "`routing.default` names no channel",
-                           fix: "add at least one platform, e.g. `default: {slack: C0SECURITY}`")
+                           fix: "add at least one platform, e.g. `default: {\(catalog.chatPlatformNames.first ?? "<platform>"): C0SECURITY}`")
             }
             channels = map
         }
@@ -61,105 +61,42 @@ extension ManifestFileDecoder {
         return result
     }
 
-    /// `chat:` how the bot reaches each platform; tokens are named by environment variable.
-    /// `slack: {bot_token: SLACK_BOT_TOKEN, mode: socket|http, app_token: SLACK_APP_TOKEN, signing_secret: SLACK_SIGNING_SECRET,
-    /// team_id: T…, app_id: A…, api_base_url: …}`
+    /// `chat:` how the bot reaches each platform: one `<id>:` block per platform the catalog knows and the manifests
+    /// configure, checked against that platform's `SettingSpec`s (as a source's `settings:` are), its environment
+    /// variable names, then the platform's own checks. Tokens are named by environment variable, never written.
     mutating func decodeChat(_ node: Node, keyPosition: ManifestPosition) {
-        guard let fields = fields(node, known: ["slack", "matrix"], what: "`chat`") else { return }
+        let kinds = catalog.chatPlatforms.filter(\.configurable)
+        guard let fields = fields(node, known: kinds.map(\.platform.rawValue), what: "`chat`") else { return }
         var chat = ChatConfig()
-        if let matrixNode = fields["matrix"] { chat.matrix = decodeMatrix(matrixNode) }
-        if let slackNode = fields["slack"],
-           let slack = self.fields(slackNode, known: ["bot_token", "app_token", "signing_secret", "api_base_url", "mode", "team_id", "app_id"],
-                                   what: "`chat.slack`") {
-            func variable(_ key: String) -> String? { environmentVariable(slack, key, of: "chat.slack", example: "SLACK_BOT_TOKEN") }
-            /// A Slack id (`T…`, `A…`): upper-case letters and digits starting with `prefix`.
-            func slackID(_ key: String, prefix: Character, example: String) -> String? {
-                guard let valueNode = slack[key], let value = text(valueNode, key: key) else { return nil }
-                guard value.first == prefix, value.count >= 3, value.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
-                    log.report(position(valueNode), "`chat.slack.\(key)` `\(value)` is not a Slack id",
-                               fix: "write the id Slack shows, e.g. `\(example)` (upper-case letters and digits starting with \(prefix))")
-                    return nil
-                }
-                return value
+        for kind in kinds {
+            guard let blockNode = fields[kind.platform.rawValue] else { continue }
+            let owner = "chat.\(kind.platform.rawValue)"
+            guard case .mapping(let mapping) = blockNode else {
+                log.report(position(blockNode), "`\(owner)` must be a mapping, not \(blockNode.kindName)",
+                           fix: "write `key: value` lines; allowed keys: \(NameSuggestion.list(kind.settings.map(\.name)))")
+                continue
             }
-            if slack["bot_token"] == nil {
-                log.report(position(slackNode), "`chat.slack` has no `bot_token`",
-                           fix: "add `bot_token: SLACK_BOT_TOKEN` (the environment variable holding the xoxb- token)")
+            let entries = mapping.map { (key: $0.key.scalar?.string ?? "", keyNode: $0.key, value: $0.value) }
+            func valueNode(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+            let block = SchemaBlock(subject: { "`\(owner).\($0)`" }, unknown: { "unknown key `\($0)`" },
+                                    missing: { "`\(owner)` has no `\($0)`" }, owner: "`\(owner)`", fullOwner: "`\(owner)`",
+                                    noun: "keys", add: { "add `\($0):`" })
+            var values = schemaValues(entries, specs: kind.settings, block: block, missingPosition: position(blockNode))
+            var problems = 0
+            for problem in kind.check(values) {
+                log.report(problem.key.flatMap(valueNode).map(position) ?? position(blockNode), problem.message, fix: problem.fix)
+                problems += 1
             }
-            var base: String?
-            if let baseNode = slack["api_base_url"], let text = text(baseNode, key: "api_base_url") {
-                if let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil {
-                    base = text.hasSuffix("/") ? text : text + "/"
-                } else {
-                    log.report(position(baseNode), "`chat.slack.api_base_url` is not an http(s) URL", fix: "write e.g. `https://slack.com/api/`")
-                }
+            for key in kind.variables {
+                guard let text = values[key]?.string, !Self.isEnvironmentVariableName(text) else { continue }
+                log.report(valueNode(key).map(position) ?? position(blockNode), "`\(owner).\(key)` does not look like an environment variable name",
+                           fix: "name the environment variable, never the value: upper-case letters, digits and `_`, e.g. `\("\(kind.platform.rawValue)_\(key)".uppercased())`")
+                values[key] = nil
+                problems += 1
             }
-            var mode = ChatConfig.Slack.Mode.socket
-            if let modeNode = slack["mode"], let text = text(modeNode, key: "mode") {
-                if let parsed = ChatConfig.Slack.Mode(rawValue: text) { mode = parsed } else {
-                    log.report(position(modeNode), "`chat.slack.mode` `\(text)` is not a Slack transport",
-                               fix: "write `socket` (Socket Mode: no public URL, needs app_token) or `http` (signed requests to `server.listen`, needs signing_secret)")
-                }
-            }
-            // Every field is checked, so every problem is reported at once.
-            let token = variable("bot_token"), appToken = variable("app_token"), signingSecret = variable("signing_secret")
-            let teamID = slackID("team_id", prefix: "T", example: "T024BE7LD"), appID = slackID("app_id", prefix: "A", example: "A0123ABCD")
-            if mode == .socket && slack["app_token"] == nil {
-                log.report(position(slackNode), "`chat.slack` uses Socket Mode but has no `app_token`",
-                           fix: "add `app_token: SLACK_APP_TOKEN` (the variable holding the xapp- token with connections:write), or set `mode: http`")
-            }
-            if mode == .http && slack["signing_secret"] == nil {
-                log.report(position(slackNode), "`chat.slack` uses HTTP mode but has no `signing_secret`",
-                           fix: "add `signing_secret: SLACK_SIGNING_SECRET` (the variable holding the app's signing secret): unsigned requests are never accepted")
-            }
-            if let token {
-                chat.slack = .init(botTokenVariable: token, appTokenVariable: appToken, signingSecretVariable: signingSecret, apiBaseURL: base,
-                                   mode: mode, teamID: teamID, appID: appID)
-            }
+            if problems == 0 { chat[kind.platform] = kind.configured(values) }
         }
         draft.chat.append(.init(value: chat, position: keyPosition))
-    }
-
-    /// `matrix: {homeserver: https://matrix.example.org, user_id: "@soc2bot:example.org", access_token: MATRIX_ACCESS_TOKEN
-    /// | password: MATRIX_PASSWORD, device_id: SOC2BOT}`
-    mutating func decodeMatrix(_ node: Node) -> ChatConfig.Matrix? {
-        guard let matrix = fields(node, known: ["homeserver", "user_id", "access_token", "password", "device_id"], what: "`chat.matrix`") else {
-            return nil
-        }
-        var homeserver: String?
-        if let hsNode = required(matrix, "homeserver", of: "`chat.matrix`"), let text = text(hsNode, key: "homeserver") {
-            if let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil {
-                homeserver = text.hasSuffix("/") ? String(text.dropLast()) : text
-            } else {
-                log.report(position(hsNode), "`chat.matrix.homeserver` is not an http(s) URL",
-                           fix: "write the client-server API base, e.g. `https://matrix.example.org`")
-            }
-        }
-        var userID: String?
-        if let userNode = required(matrix, "user_id", of: "`chat.matrix`"), let text = text(userNode, key: "user_id") {
-            if text.hasPrefix("@"), let colon = text.firstIndex(of: ":"), colon > text.index(after: text.startIndex), colon < text.index(before: text.endIndex) {
-                userID = text
-            } else {
-                log.report(position(userNode), "`chat.matrix.user_id` `\(text)` is not a Matrix user id",
-                           fix: "write the bot's full id in quotes, e.g. `\"@soc2bot:example.org\"`")
-            }
-        }
-        func variable(_ key: String) -> String? { environmentVariable(matrix, key, of: "chat.matrix", example: "MATRIX_ACCESS_TOKEN") }
-        let token = variable("access_token"), password = variable("password")
-        if matrix["access_token"] == nil && matrix["password"] == nil {
-            log.report(position(node), "`chat.matrix` has neither `access_token` nor `password`",
-                       fix: "add `access_token: MATRIX_ACCESS_TOKEN` (preferred) or `password: MATRIX_PASSWORD`: the environment variable the bot signs in with")
-        }
-        var deviceID = "SOC2BOT"
-        if let deviceNode = matrix["device_id"], let text = text(deviceNode, key: "device_id") {
-            if !text.isEmpty, text.count <= 64, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
-                deviceID = text
-            } else {
-                log.report(position(deviceNode), "`chat.matrix.device_id` `\(text)` is not a device id", fix: "use letters, digits, `_` and `-`, e.g. `SOC2BOT`")
-            }
-        }
-        guard let homeserver, let userID, token != nil || password != nil else { return nil }
-        return ChatConfig.Matrix(homeserver: homeserver, userID: userID, accessTokenVariable: token, passwordVariable: password, deviceID: deviceID)
     }
 
     /// The environment variable named at `fields[key]` (a secret's name, never its value), or nil when absent or

@@ -226,23 +226,23 @@ struct ManifestFileDecoder {
         return nil
     }
 
-    /// A mapping of chat platform to channel, room or user id: `{slack: C0INFRA, matrix: "!infra:example.org"}`.
+    /// A mapping of chat platform (one the catalog knows) to channel, room or user id: `{<platform>: C0INFRA}`.
     mutating func platformMap(_ node: Node, key: String) -> [ChatPlatform: String]? {
-        let names = ChatPlatform.allCases.map(\.rawValue)
+        let names = catalog.chatPlatformNames
         guard case .mapping(let mapping) = node else {
             log.report(position(node), "`\(key)` must be a mapping of chat platform to id, not \(node.kindName)",
-                       fix: "write `\(key): {slack: <id>, matrix: <id>, terminal: <name>}`")
+                       fix: "write `\(key): \(catalog.chatPlatformExample())`")
             return nil
         }
         var result: [ChatPlatform: String] = [:]
         for (platformNode, value) in mapping {
             let name = platformNode.scalar?.string ?? ""
-            guard let platform = ChatPlatform(rawValue: name) else {
+            guard names.contains(name) else {
                 log.report(position(platformNode), "unknown chat platform `\(name)` in `\(key)`",
                            fix: NameSuggestion.fix(for: name, among: names, otherwise: "use \(NameSuggestion.list(names))"))
                 continue
             }
-            if let id = text(value, key: "\(key).\(name)") { result[platform] = id }
+            if let id = text(value, key: "\(key).\(name)") { result[ChatPlatform(name)] = id }
         }
         return result
     }

@@ -153,7 +153,7 @@ struct ManifestLinker {
                 ? "has no channel"
                 : "has no channel for severity \(uncovered.map(\.rawValue).joined(separator: ", "))"
             log.report(team.position, "team `\(team.value.id)` \(which) and `routing.default` is not set, so its alerts would go nowhere",
-                       fix: "add `channels: {default: {slack: <channel id>}}` to the team, or `routing: {default: …}` to organisation.yaml")
+                       fix: "add `channels: {default: {\(catalog.chatPlatformNames.first ?? "<platform>"): <channel id>}}` to the team, or `routing: {default: …}` to organisation.yaml")
         }
     }
 

@@ -16,7 +16,7 @@ package enum ManifestLoader {
     package static func load(directory: URL, catalog: Catalog) -> Result<BotConfig, ManifestProblems> {
         let directoryPath = display(directory)
         let names: [String]
-        switch manifestFileNames(in: directory) {
+        switch manifestFileNames(in: directory, skipping: Set(catalog.chatPlatforms.flatMap(\.ownFiles))) {
         case .success(let found): names = found
         case .failure(let problem): return .failure(ManifestProblems(problems: [problem]))
         }
@@ -48,12 +48,11 @@ package enum ManifestLoader {
         return path
     }
 
-    /// Files kept beside the manifests that are not soc2bot manifests: the Slack app manifest, pasted into
-    /// Slack's "Create an app" page.
-    static let platformAppManifests: Set<String> = ["slack-app.yaml", "slack-app.yml"]
 
     /// The manifest file names directly inside `directory`, sorted; a problem when there is no directory or no file.
-    private static func manifestFileNames(in directory: URL) -> Result<[String], ManifestProblem> {
+    /// `skipping`: files kept beside the manifests that are not soc2bot manifests (a chat platform's app manifest,
+    /// `ChatPlatformKind.ownFiles`).
+    private static func manifestFileNames(in directory: URL, skipping: Set<String>) -> Result<[String], ManifestProblem> {
         let path = display(directory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -68,7 +67,7 @@ package enum ManifestLoader {
                                   fix: "check that it is readable by the user running soc2bot"))
         }
         let names = entries.filter { name in
-            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !name.hasPrefix("."), !platformAppManifests.contains(name) else { return false }
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !name.hasPrefix("."), !skipping.contains(name) else { return false }
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
             return exists && !isDirectory.boolValue

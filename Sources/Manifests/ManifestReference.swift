@@ -16,6 +16,7 @@ package enum ManifestReference {
     package static let sections: [Section] = [
         Section(name: "check-types", text: checkTypes),
         Section(name: "source-kinds", text: sourceKinds),
+        Section(name: "chat-platforms", text: chatPlatforms),
     ]
 
     /// Why a document cannot be updated: a section's markers are missing or out of order.
@@ -66,6 +67,22 @@ package enum ManifestReference {
             }.joined(separator: "<br>")
             let settings = kind.settings.isEmpty ? "—" : kind.settings.map(describe).joined(separator: "<br>")
             lines.append("| `\(kind.name)` | \(provides) | \(credentials) | \(settings) | \(cell(kind.summary)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The chat platforms table: each `chat.<id>` block's keys, from the adapters' descriptions.
+    @Sendable package static func chatPlatforms(_ catalog: Catalog) -> String {
+        var lines = ["| `chat.<id>` | keys (optional unless marked) | environment variables | what it is |", "|---|---|---|---|"]
+        for kind in catalog.chatPlatforms where kind.configurable {
+            let settings = kind.settings.isEmpty ? "—" : kind.settings.map(describe).joined(separator: "<br>")
+            let variables = kind.variables.isEmpty ? "—" : kind.variables.map { "`\($0)`" }.joined(separator: ", ")
+            lines.append("| `\(kind.platform.rawValue)` | \(settings) | \(variables) | \(cell(kind.summary)) |")
+        }
+        let routed = catalog.chatPlatforms.filter { !$0.configurable }.map { "`\($0.platform.rawValue)`" }
+        if !routed.isEmpty {
+            lines.append("")
+            lines.append("Routed to without configuration: \(routed.joined(separator: ", ")).")
         }
         return lines.joined(separator: "\n") + "\n"
     }

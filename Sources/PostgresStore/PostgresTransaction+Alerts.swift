@@ -155,7 +155,7 @@ extension PostgresTransaction: AlertRepository {
     package func messageRefs(alert: AlertID) throws -> [MessageRef] {
         try connection.query("SELECT alert_id, platform, channel, message_id FROM alert_message WHERE alert_id = $1 ORDER BY platform, channel",
                              [.int(alert.rawValue)]).stored("alert_message").compactMap { row in
-            guard let platform = ChatPlatform(rawValue: try row(1, String.self)) else { return nil }
+            let platform = ChatPlatform(rawValue: try row(1, String.self))
             return MessageRef(platform: platform, channel: try row(2), messageID: try row(3))
         }
     }

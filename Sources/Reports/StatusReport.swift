@@ -84,7 +84,7 @@ package struct StatusReport: Sendable, Equatable {
                     run.errors > 0 ? nil : (control.title, run.passed, run.passed + run.failed)
                 }
             },
-            chatProblems: try ChatPlatform.allCases.compactMap { try store.cursor(chatHealthCursor($0)) }.filter { !$0.isEmpty },
+            chatProblems: try ChatAdapters.builtIn.map(\.platform).compactMap { try store.cursor(chatHealthCursor($0)) }.filter { !$0.isEmpty },
             framework: framework, byCriterion: byCriterion)
     }
 

@@ -56,13 +56,14 @@ struct Check: AsyncParsableCommand {
         guard ["table", "json", "ocsf"].contains(format) else { throw ValidationError("--format must be table, json or ocsf, not `\(format)`") }
         let config = try loadConfig(common.manifests, exitCode: Exit.errors)
         let now = systemClock.now()
-        let sources = Bot.sources(for: config, clock: systemClock) { try demoWorld(for: $0, manifests: common.manifests, now: now) }
         // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
-        // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The runner is
-        // the scheduler's own (`Bot.controlRunner`).
+        // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The sources and
+        // the runner are the scheduler's own, built by the composition root (`Bot.checkRunner`).
         let database = FileManager.default.fileExists(atPath: common.database)
             ? try openDatabase(common.database, readOnly: true, requireIntactLedger: false) : nil
-        let runner = Bot.controlRunner(config: config, database: database, sources: sources, monitor: SourceHealthMonitor(now: { now }))
+        let runner = Bot.checkRunner(config: config, database: database, clock: systemClock) {
+            try demoWorld(for: $0, manifests: common.manifests, now: now)
+        }
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
         var rows: [Row] = []
         var findings: [[String: Any]] = []

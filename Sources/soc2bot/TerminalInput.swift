@@ -25,7 +25,7 @@ struct TerminalInput: Service {
                 let text = line.trimmingCharacters(in: .whitespaces)
                 guard !text.isEmpty else { continue }
                 do {
-                    let reply = try bot.commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
+                    let reply = try bot.commands.handle(text, from: chatID, on: .terminal, surface: .chat(.terminal))
                     output.write(renderer.render(reply, destination: .direct(.terminal, chatID), kind: "reply"))
                     try await bot.deliver()
                     bot.doorbell.ring()

@@ -34,7 +34,7 @@ struct CommandLineTests {
         #expect(result.status == 0)
         let readme = try String(contentsOf: CLI.repo.appendingPathComponent("manifests/README.md"), encoding: .utf8)
         let sections = result.stdout.components(separatedBy: "\n\n<!-- generated:")
-        #expect(sections.count == 2)
+        #expect(sections.count == 3)  // check types, source kinds, chat platforms
         for (index, section) in sections.enumerated() {
             let text = (index == 0 ? "" : "<!-- generated:") + section.trimmingCharacters(in: .newlines)
             #expect(readme.contains(text), "manifests/README.md lacks: \(text.prefix(120))")

@@ -132,7 +132,7 @@ struct AlertMessageTests {
     @Test
     func aPersonsEscalationNamesThemAndTheirNote() throws {
         let sam = Person(id: "sam", name: "Sam Okafor", email: "sam@example.com")
-        let request = AlertRequest(.escalate(note: "prod keys exposed, need a decision today"), by: .person("dana"), via: .slack, at: ChatFixture.at(ChatFixture.hour))
+        let request = AlertRequest(.escalate(note: "prod keys exposed, need a decision today"), by: .person("dana"), via: .chat(.slack), at: ChatFixture.at(ChatFixture.hour))
         guard case .changed(let escalated, _, _) = try AlertLifecycle(policy: .standard).apply(request, to: ChatFixture.alert()) else {
             Issue.record("the escalation changed nothing"); return
         }

@@ -6,7 +6,16 @@ import Testing
 @Suite("Chat adapters")
 struct ChatAdaptersTests {
     @Test func everyPlatformHasExactlyOneAdapter() {
-        #expect(ChatAdapters.builtIn.map(\.platform).sorted() == ChatPlatform.allCases.sorted())
+        let platforms = ChatAdapters.builtIn.map(\.platform)
+        #expect(Set(platforms).count == platforms.count)
+        #expect(Set(platforms) == [.slack, .matrix, .terminal])
+        // Each adapter describes its own platform, and its id reads back as that platform where actions are recorded.
+        #expect(ChatAdapters.builtIn.allSatisfy { $0.kind.platform == $0.platform })
+        #expect(ChatAdapters.builtIn.allSatisfy { Surface(rawValue: $0.platform.rawValue) == .chat($0.platform) })
+    }
+
+    @Test func onlySlackDirectsPeopleByEmail() {
+        #expect(ChatAdapters.kinds.filter(\.directsByEmail).map(\.platform) == [.slack])
     }
 
     @Test func theCommandPrefixIsTheAdapters() {

@@ -1,3 +1,4 @@
+import Chat
 import Core
 import Foundation
 import Testing
@@ -216,7 +217,7 @@ struct AlertLifecycleTests {
     /// One hour after opening: every snooze and acceptance in `Fixture.alert(in:)` has ended.
     let now = Fixture.at(Fixture.hour)
 
-    func apply(_ action: AlertAction, to alert: Alert, by actor: Actor = Fixture.dana, via surface: Surface = .slack,
+    func apply(_ action: AlertAction, to alert: Alert, by actor: Actor = Fixture.dana, via surface: Surface = .chat(.slack),
                at time: Date? = nil, seen: Int? = nil) throws(AlertRefusal) -> TransitionOutcome {
         try lifecycle.apply(AlertRequest(action, by: actor, via: surface, at: time ?? now, expectedVersion: seen), to: alert)
     }
@@ -240,7 +241,7 @@ struct AlertLifecycleTests {
     func everyStateAndAction(_ row: LifecycleCase) throws {
         let alert = Fixture.alert(in: row.state)
         let action = row.action.sample(at: now)
-        let request = AlertRequest(action, by: row.action.actor, via: .slack, at: now, expectedVersion: alert.version)
+        let request = AlertRequest(action, by: row.action.actor, via: .chat(.slack), at: now, expectedVersion: alert.version)
 
         switch row.expected {
         case .refused(let refusal):
@@ -399,7 +400,7 @@ struct AlertLifecycleTests {
         let channelOnly = AlertLifecycle(policy: EscalationPolicy(
             ackTimeout: [:], sla: [:], maxSnooze: Fixture.day, maxRiskAcceptance: Fixture.day, levels: [.teamChannel]))
         #expect(throws: AlertRefusal.alreadyAtTopLevel(Fixture.alertID, level: 0)) {
-            try channelOnly.apply(AlertRequest(.escalate(note: nil), by: Fixture.dana, via: .slack, at: now), to: Fixture.alert(in: .open))
+            try channelOnly.apply(AlertRequest(.escalate(note: nil), by: Fixture.dana, via: .chat(.slack), at: now), to: Fixture.alert(in: .open))
         }
     }
 
@@ -469,10 +470,10 @@ struct AlertLifecycleTests {
         let until = now.addingTimeInterval(Fixture.day)
         let (next, transition, _) = try #require(
             try apply(.snooze(until: until, rationale: "waiting for the vendor's fix"), to: Fixture.alert(in: .acknowledged),
-                      by: Fixture.sam, via: .matrix, seen: 5).changed)
+                      by: Fixture.sam, via: .chat(.matrix), seen: 5).changed)
         #expect(transition.alert == Fixture.alertID)
         #expect(transition.actor == Fixture.sam)
-        #expect(transition.surface == .matrix)
+        #expect(transition.surface == .chat(.matrix))
         #expect(transition.at == now)
         #expect(transition.action == "snooze")
         #expect(transition.from == .acknowledged)

@@ -1,3 +1,4 @@
+import Chat
 import Core
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ struct AlertTimelineTests {
     }
 
     func apply(_ action: AlertAction, at offset: TimeInterval, by actor: Actor = Fixture.dana, to alert: Alert) throws -> Alert {
-        let outcome = try lifecycle.apply(AlertRequest(action, by: actor, via: .slack, at: Fixture.at(offset)), to: alert)
+        let outcome = try lifecycle.apply(AlertRequest(action, by: actor, via: .chat(.slack), at: Fixture.at(offset)), to: alert)
         guard case .changed(let next, _, _) = outcome else {
             Issue.record("\(action) at +\(offset) changed nothing")
             return alert

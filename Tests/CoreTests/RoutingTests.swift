@@ -1,3 +1,4 @@
+import Chat
 import Core
 import Foundation
 import Testing
@@ -134,6 +135,16 @@ struct RoutingTests {
         #expect(destinations.map(\.description) == ["matrix:dm:@kim:example.org", "slack:dm:mailto:kim@example.com"])
         #expect(destinations.last?.email == "kim@example.com")
         #expect(destinations.first?.email == nil)
+    }
+
+    /// The e-mail fallback is the platform's (`ChatPlatformKind.directsByEmail`), not Slack's by name: any configured
+    /// platform that directs by e-mail gets it, one that does not gets nothing.
+    @Test func theEmailFallbackIsThePlatformsOwn() {
+        var withTeams = config
+        withTeams.chat[ChatPlatform("teams")] = ChatSettings(values: [:], directsByEmail: true)
+        withTeams.chat[ChatPlatform("irc")] = ChatSettings(values: [:], directsByEmail: false)
+        let kim = [config.person("kim")!]
+        #expect(Routing.directMessages(to: kim, config: withTeams).map(\.description) == ["matrix:dm:@kim:example.org", "teams:dm:mailto:kim@example.com"])
     }
 
     static let everyoneMay: [AlertAction] = [

@@ -40,12 +40,12 @@ struct AccessReviewTests {
         let alert = try #require(try bot.engine.database.read { try $0.liveAlerts() }.first)
         #expect(alert.observed.contains("never certified; 1 active GitHub account (1 admin)"))
 
-        let refused = try bot.commands.handle("certify github", from: "omar", on: .terminal, surface: .terminal)
+        let refused = try bot.commands.handle("certify github", from: "omar", on: .terminal, surface: .chat(.terminal))
         #expect(refused.title.hasPrefix("Refused: only the reviewers of github"))
-        let unknown = try bot.commands.handle("certify jira", from: "dana", on: .terminal, surface: .terminal)
+        let unknown = try bot.commands.handle("certify jira", from: "dana", on: .terminal, surface: .chat(.terminal))
         #expect(unknown.title == "No access review is configured for jira.")
 
-        let done = try bot.commands.handle("certify GitHub removed 2 stale admins", from: "dana", on: .terminal, surface: .terminal)
+        let done = try bot.commands.handle("certify GitHub removed 2 stale admins", from: "dana", on: .terminal, surface: .chat(.terminal))
         #expect(done.title == "github access review certified by Dana.")
         #expect(!bot.triggers.isEmpty, "the review control re-runs at once")
         try await bot.loop.step()
@@ -69,7 +69,7 @@ struct AccessReviewTests {
         let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_772_438_400))
         let bot = Bot.make(config: config, database: try BotDatabase.inMemory(), sources: [Accounts()], surfaces: [], clock: clock,
                            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
-        _ = try bot.commands.handle("certify GitHub first review", from: "dana", on: .terminal, surface: .terminal)
+        _ = try bot.commands.handle("certify GitHub first review", from: "dana", on: .terminal, surface: .chat(.terminal))
         func reminded() throws -> [String] {
             try bot.engine.database.read { try $0.allOutbox() }.filter { $0.kind == .direct && $0.alert == nil }.map(\.destination.address)
         }

@@ -59,7 +59,7 @@ struct AlertEngineTests {
     @Test func unmappedPeopleAreRefusedAndRecorded() throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
-        let outcome = try engine.apply(AlertRequest(.acknowledge, by: .person("mallory"), via: .slack, at: t0), to: AlertID(1))
+        let outcome = try engine.apply(AlertRequest(.acknowledge, by: .person("mallory"), via: .chat(.slack), at: t0), to: AlertID(1))
         guard case .refused(let why) = outcome else { Issue.record("expected a refusal"); return }
         #expect(why.contains("not in the manifests"))
         let entries = try engine.database.read { try $0.evidence(subject: "A-1") }.map { String(decoding: $0, as: UTF8.self) }
@@ -71,17 +71,17 @@ struct AlertEngineTests {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
         let accept = AlertAction.acceptRisk(until: t0 + 86_400, rationale: "compensating control")
-        #expect(try engine.apply(AlertRequest(accept, by: .person("dana"), via: .terminal, at: t0), to: AlertID(1)).isRefused)
-        #expect(!(try engine.apply(AlertRequest(accept, by: .person("omar"), via: .terminal, at: t0), to: AlertID(1)).isRefused))
+        #expect(try engine.apply(AlertRequest(accept, by: .person("dana"), via: .chat(.terminal), at: t0), to: AlertID(1)).isRefused)
+        #expect(!(try engine.apply(AlertRequest(accept, by: .person("omar"), via: .chat(.terminal), at: t0), to: AlertID(1)).isRefused))
     }
 
     @Test func aRepeatedClickIsANoOpAndAStaleOneIsRefused() throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
-        let ack = AlertRequest(.acknowledge, by: .person("dana"), via: .slack, at: t0, expectedVersion: 1)
+        let ack = AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.slack), at: t0, expectedVersion: 1)
         guard case .changed = try engine.apply(ack, to: AlertID(1)) else { Issue.record("first click should act"); return }
         guard case .unchanged = try engine.apply(ack, to: AlertID(1)) else { Issue.record("second click should be a no-op"); return }
-        let stale = AlertRequest(.escalate(note: nil), by: .person("omar"), via: .slack, at: t0, expectedVersion: 1)
+        let stale = AlertRequest(.escalate(note: nil), by: .person("omar"), via: .chat(.slack), at: t0, expectedVersion: 1)
         #expect(try engine.apply(stale, to: AlertID(1)).isRefused)
         #expect(try engine.database.read { try $0.alert(AlertID(1)) }?.version == 2)
     }

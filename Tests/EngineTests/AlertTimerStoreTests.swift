@@ -24,7 +24,7 @@ struct AlertTimerStoreTests {
         #expect(try restarted.nextTimer() == EngineFixtures.t0.addingTimeInterval(600))
 
         // Acknowledged: the ack timer is gone; the SLA (recorded on the alert when it opened) remains.
-        try restarted.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
+        try restarted.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: EngineFixtures.t0), to: AlertID(1))
         #expect(try restarted.nextTimer() == EngineFixtures.t0.addingTimeInterval(86_400))
         #expect(try restarted.fireTimers(at: EngineFixtures.t0.addingTimeInterval(3_600)) == 0, "nothing is due before the SLA")
 

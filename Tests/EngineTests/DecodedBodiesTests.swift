@@ -27,7 +27,7 @@ struct DecodedBodiesTests {
         _ = try engine.database.read { try $0.liveAlerts(control: control.id) }
 
         // When a person acknowledges it there, and the next run here sees another failure on it
-        let ack = try other.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .terminal, at: t0 + 60), to: id)
+        let ack = try other.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .chat(.terminal), at: t0 + 60), to: id)
         guard case .changed = ack else { Issue.record("ack: \(ack)"); return }
         var changed = EngineFixtures.result("s3:exports", .fail)
         changed.observed = "SSE-S3 only"

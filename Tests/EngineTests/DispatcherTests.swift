@@ -14,7 +14,7 @@ struct DispatcherTests {
     func setup() throws -> (AlertEngine, VirtualClock) {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: t0)
-        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 1), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: t0 + 1), to: AlertID(1))
         return (engine, VirtualClock(start: t0 + 2))
     }
 
@@ -81,7 +81,7 @@ struct DispatcherTests {
         #expect(try await dispatcher.nextAttempt() == nil)
         #expect(try engine.database.read { try $0.outboxFailing() } == 1, "the failed post stays on record")
 
-        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .terminal, at: t0 + 3), to: AlertID(1))
+        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .chat(.terminal), at: t0 + 3), to: AlertID(1))
         clock.advance(by: 1)
         #expect(try await dispatcher.drain() == 1)
         #expect(await surface.delivered.last?.kind == .update)
@@ -97,8 +97,8 @@ struct DispatcherTests {
         let surface = RecordingSurface()
         let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
         #expect(try await dispatcher.drain() == 1)
-        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 1), to: AlertID(1))
-        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .terminal, at: t0 + 1),
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: t0 + 1), to: AlertID(1))
+        try engine.apply(AlertRequest(.snooze(until: t0 + 86_400, rationale: "vendor fix due"), by: .person("dana"), via: .chat(.terminal), at: t0 + 1),
                          to: AlertID(1))
         await surface.failNext([DeliveryError.permanent("message_not_found")])
         #expect(try await dispatcher.drain() == 0, "the snooze's edit waits for the acknowledgement's")
@@ -130,7 +130,7 @@ struct DispatcherTests {
         clock.advance(to: t0 + 86_400)
         await surface.failDirect(true)
         #expect(try await dispatcher.drain() == 1)
-        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: t0 + 86_401), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: t0 + 86_401), to: AlertID(1))
         clock.advance(by: 1)
         #expect(try await dispatcher.drain() == 1, "the acknowledgement's edit is not held back by the DM waiting to retry")
         #expect(await surface.delivered.map(\.kind) == [.direct, .post, .update, .update, .update])
@@ -166,7 +166,7 @@ struct DispatcherTests {
         #expect(dashboard.contains("Undelivered for good (1)") && dashboard.contains("<a href=\"/dashboard/alerts/A-1\">A-1</a>"))
 
         // The alert's next change posts it to its channel: no longer undelivered.
-        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: clock.now()), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: clock.now()), to: AlertID(1))
         #expect(try await dispatcher.drain() == 1)
         #expect(try engine.database.read { try $0.undeliverableOutbox() }.isEmpty)
         let after = try engine.database.read { try StatusReport.build(config: engine.config, store: $0, now: clock.now()) }.message.body ?? ""

@@ -52,7 +52,7 @@ struct EscalatorTests {
 
     @Test func anAcknowledgedAlertStillEscalatesOnSLABreach() throws {
         let engine = try openAlert()
-        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .terminal, at: t0 + 60), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .chat(.terminal), at: t0 + 60), to: AlertID(1))
         #expect(try engine.nextTimer() == t0 + 86_400)
         try engine.fireTimers(at: t0 + 90_000)
         let alert = try #require(try engine.database.read { try $0.alert(AlertID(1)) })
@@ -61,7 +61,7 @@ struct EscalatorTests {
 
     @Test func aSnoozeExpiresAndReFiresToTheChannel() throws {
         let engine = try openAlert()
-        try engine.apply(AlertRequest(.snooze(until: t0 + 7_200, rationale: "change window"), by: .person("dana"), via: .terminal, at: t0 + 60), to: AlertID(1))
+        try engine.apply(AlertRequest(.snooze(until: t0 + 7_200, rationale: "change window"), by: .person("dana"), via: .chat(.terminal), at: t0 + 60), to: AlertID(1))
         #expect(try engine.nextTimer() == t0 + 7_200)
         #expect(try engine.fireTimers(at: t0 + 3_600) == 0)   // no ack escalation while snoozed
         try engine.fireTimers(at: t0 + 7_200)
@@ -77,7 +77,7 @@ struct EscalatorTests {
 
     @Test func aRiskAcceptanceExpiresAndReFires() throws {
         let engine = try openAlert()
-        try engine.apply(AlertRequest(.acceptRisk(until: t0 + 10 * 86_400, rationale: "bridge letter"), by: .person("priya"), via: .terminal, at: t0), to: AlertID(1))
+        try engine.apply(AlertRequest(.acceptRisk(until: t0 + 10 * 86_400, rationale: "bridge letter"), by: .person("priya"), via: .chat(.terminal), at: t0), to: AlertID(1))
         #expect(try engine.nextTimer() == t0 + 10 * 86_400)
         try engine.fireTimers(at: t0 + 10 * 86_400)
         // It wakes, and since its 24 h SLA passed meanwhile, the breach escalates it at once.
@@ -174,7 +174,7 @@ struct DeliveryDuringWorkTests {
             for await _ in started { break }
 
             // While the scheduler's work is held, a person acknowledges and the handler rings.
-            try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .terminal, at: EngineFixtures.t0), to: AlertID(1))
+            try engine.apply(AlertRequest(.acknowledge, by: .person("dana"), via: .chat(.terminal), at: EngineFixtures.t0), to: AlertID(1))
             doorbell.ring()
             var kinds: [DeliveryKind] = []
             for await kind in deliveries {

@@ -31,7 +31,7 @@ struct FrameworkReportsTests {
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("exports", .fail)], at: t0)
         try engine.reconcile(engine.config.controls[1], results: [EngineFixtures.result("j.smith", .fail)], at: t0 + hour)
         let outcome = try engine.apply(AlertRequest(.close(remediation: "SSE-KMS enabled", link: "https://tickets.example/OPS-9"), by: .person("dana"),
-                                                    via: .slack, at: t0 + 5 * day), to: AlertID(1))
+                                                    via: .chat(.slack), at: t0 + 5 * day), to: AlertID(1))
         guard case .changed = outcome else { throw TestError() }
         return engine
     }

@@ -113,7 +113,7 @@ struct OffboardingEndToEndTests {
         okta.users = okta.users.map { user in var user = user; if user.login == lee { user.status = "DEPROVISIONED" }; return user }
         _ = try await Moto.iam("DeleteLoginProfile", [("UserName", iamUser)])
         let reply = try bot.commands.handle("close \(alert.id) removed from the GitHub org, Okta deprovisioned, IAM console login deleted",
-                                            as: config.person("dana"), chatID: "dana", on: .terminal, surface: .terminal)
+                                            as: config.person("dana"), chatID: "dana", on: .terminal, surface: .chat(.terminal))
         #expect(reply.title.contains("is now closed"), "\(reply)")
         clock.advance(by: 3_600)
         try await bot.loop.step()

@@ -21,7 +21,7 @@ struct PointInTimeReportsTests {
         let control = engine.config.controls[0]
         try engine.reconcile(control, results: [EngineFixtures.result("legacy", .fail), EngineFixtures.result("exports", .fail)], at: t0)
         func act(_ action: AlertAction, _ id: Int64, by person: PersonID, at offset: TimeInterval) throws {
-            let outcome = try engine.apply(AlertRequest(action, by: .person(person), via: .slack, at: t0 + offset), to: AlertID(id))
+            let outcome = try engine.apply(AlertRequest(action, by: .person(person), via: .chat(.slack), at: t0 + offset), to: AlertID(id))
             guard case .changed = outcome else { throw TestError() }
         }
         try act(.acceptRisk(until: t0 + 10 * day, rationale: "legacy bucket, deleted next week"), 1, by: "priya", at: 2 * hour)
@@ -151,7 +151,7 @@ struct RemediationNoteTests {
 
         // When dana notes what was done, with the ticket
         let reply = try commands.handle("/soc2 note A-1 IAM user deleted, ticket OPS-88 https://tickets.example/OPS-88",
-                                        from: "dana", on: .terminal, surface: .terminal)
+                                        from: "dana", on: .terminal, surface: .chat(.terminal))
 
         // Then it is recorded, the alert is unchanged, and the exceptions report and the history show it
         #expect(reply.title.hasPrefix("Noted on A-1 (resolved)"), "\(reply.title)")
@@ -163,7 +163,7 @@ struct RemediationNoteTests {
         #expect(report.markdown.contains("A-1 Buckets encrypted") || report.markdown.contains("- A-1"))
         #expect(report.markdown.contains("noted by dana on \(TimeText.human(t0 + 7_200)) — “IAM user deleted, ticket OPS-88” (https://tickets.example/OPS-88)"),
                 "\(report.markdown)")
-        let history = try commands.handle("/soc2 show A-1", from: "dana", on: .terminal, surface: .terminal)
+        let history = try commands.handle("/soc2 show A-1", from: "dana", on: .terminal, surface: .chat(.terminal))
         #expect(history.body?.contains("dana noted: IAM user deleted, ticket OPS-88 (https://tickets.example/OPS-88)") == true, "\(history.body ?? "")")
     }
 
@@ -172,9 +172,9 @@ struct RemediationNoteTests {
     @Test func aLateNoteShowsInItsOwnPeriodAndLeavesThePastAsItWas() throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("legacy", .fail)], at: t0)
-        try engine.apply(AlertRequest(.close(remediation: "bucket deleted", link: nil), by: .person("dana"), via: .slack, at: t0 + 7_200), to: AlertID(1))
+        try engine.apply(AlertRequest(.close(remediation: "bucket deleted", link: nil), by: .person("dana"), via: .chat(.slack), at: t0 + 7_200), to: AlertID(1))
         let later = CommandHandler(engine: engine, clock: VirtualClock(start: t0 + 40 * 86_400))
-        _ = try later.handle("/soc2 note A-1 deletion approved in OPS-88 https://tickets.example/OPS-88", from: "dana", on: .terminal, surface: .terminal)
+        _ = try later.handle("/soc2 note A-1 deletion approved in OPS-88 https://tickets.example/OPS-88", from: "dana", on: .terminal, surface: .chat(.terminal))
 
         func report(_ from: TimeInterval, _ to: TimeInterval) throws -> ExceptionsReport {
             try engine.database.read { try ExceptionsReport.build(config: engine.config, store: $0, period: DateInterval(start: t0 + from, end: t0 + to)) }
@@ -191,9 +191,9 @@ struct RemediationNoteTests {
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("legacy", .fail)], at: t0)
         let commands = CommandHandler(engine: engine, clock: VirtualClock(start: t0 + 60))
 
-        let unknown = try commands.handle("/soc2 note A-1 did it", from: "mallory", on: .terminal, surface: .terminal)
-        let missing = try commands.handle("/soc2 note A-9 did it", from: "dana", on: .terminal, surface: .terminal)
-        let bare = try commands.handle("/soc2 note A-1", from: "dana", on: .terminal, surface: .terminal)
+        let unknown = try commands.handle("/soc2 note A-1 did it", from: "mallory", on: .terminal, surface: .chat(.terminal))
+        let missing = try commands.handle("/soc2 note A-9 did it", from: "dana", on: .terminal, surface: .chat(.terminal))
+        let bare = try commands.handle("/soc2 note A-1", from: "dana", on: .terminal, surface: .chat(.terminal))
 
         #expect(unknown.title.hasPrefix("Refused"))
         #expect(missing.title.hasPrefix("Refused: There is no alert A-9"))

@@ -69,7 +69,7 @@ struct RegistersAndRemindersTests {
             }
         }
         func say(_ text: String, as chatID: String) throws -> ChatMessage {
-            try bot.commands.handle(text, from: chatID, on: .terminal, surface: .terminal)
+            try bot.commands.handle(text, from: chatID, on: .terminal, surface: .chat(.terminal))
         }
     }
 

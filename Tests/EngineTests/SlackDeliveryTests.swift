@@ -18,7 +18,7 @@ struct SlackDeliveryTests {
         #expect(ref.platform == .slack && ref.channel == "C0INFRA")
 
         clock.advance(by: 60)
-        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .slack, at: clock.now()), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .chat(.slack), at: clock.now()), to: AlertID(1))
         try await dispatcher.drain()
         #expect(fake.updates.map(\.ts) == [ref.messageID])
         #expect(fake.messages.contains { $0.threadTS == ref.messageID && $0.text.contains("omar acknowledged") })
@@ -73,7 +73,7 @@ struct SlackBlocksDeliveryTests {
         #expect(posted.blocks == 0 && posted.text.contains("Buckets encrypted: b1"))
         #expect(try engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == [posted.ts])
         clock.advance(by: 60)
-        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .slack, at: clock.now()), to: AlertID(1))
+        try engine.apply(AlertRequest(.acknowledge, by: .person("omar"), via: .chat(.slack), at: clock.now()), to: AlertID(1))
         #expect(try await dispatcher.drain() == 1)
         #expect(fake.updates.map(\.ts) == [posted.ts])
         #expect(fake.messages.filter { $0.threadTS == nil }.count == 1, "edited, not posted again")

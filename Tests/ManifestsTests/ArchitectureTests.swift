@@ -39,10 +39,11 @@ import Testing
     }
 
     /// The lines of `path` (relative to Sources), comments aside, that contain any of `words`, as "file:line: text".
-    static func uses(of words: [String], in path: String) throws -> [String] {
+    static func uses(of words: [String], in path: String, ignoringCase: Bool = false) throws -> [String] {
         let text = try String(contentsOf: sources.appendingPathComponent(path), encoding: .utf8)
         return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
-            let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let written = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let code = ignoringCase ? written.lowercased() : written
             guard words.contains(where: code.contains) else { return nil }
             return "\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))"
         }
@@ -75,5 +76,29 @@ import Testing
         #expect(offending.isEmpty, "go through ChatAdapter / ChatBot instead:\n\(offending.joined(separator: "\n"))")
         // The scan sees what it looks for.
         #expect(try Self.uses(of: ["Slack"], in: "Chat/Slack/SlackAdapter.swift").contains { $0.contains("SlackConnection") })
+    }
+
+    /// Core and Manifests name no chat platform: the platforms are the adapters in `Chat` (their ids, their
+    /// `chat.<id>` keys, what they do differently), which Manifests checks through the catalog. Comments may give
+    /// examples; code may not.
+    @Test func coreAndManifestsNameNoChatPlatform() throws {
+        let files = try Self.swiftFiles().filter { $0.hasPrefix("Core/") || $0.hasPrefix("Manifests/") }
+        #expect(files.contains("Core/Routing.swift") && files.contains("Manifests/ManifestFileDecoder.swift"))
+        let offending = try files.flatMap { path in
+            try Self.uses(of: ["slack", "matrix", "terminal"], in: path, ignoringCase: true)
+        }
+        #expect(offending.isEmpty, "declare it in the platform's adapter (Sources/Chat/<Platform>/) instead:\n\(offending.joined(separator: "\n"))")
+    }
+
+    /// One composition root: the engine, scheduler, dispatchers, control runner, source-health record and live
+    /// source clients are built only in Engine (`Bot.make`, `Bot.sources`, `Bot.checkRunner`, `BotRuntime.make`);
+    /// `run`, `check`, `demo` and the demo package go through it rather than wiring their own.
+    @Test func onlyTheCompositionRootWiresTheBot() throws {
+        let wiring = ["AlertEngine(", "ControlScheduler(", "Dispatcher(", "ControlRunner(", "SourceHealthMonitor(", "SourceRegistry.client(",
+                      "MonitoredSource(", "IntegrationHealthSource("]
+        let callers = try Self.swiftFiles().filter { $0.hasPrefix("soc2bot/") || $0.hasPrefix("Demo/") }
+        #expect(callers.contains("soc2bot/Check.swift") && callers.contains("soc2bot/Run.swift"))
+        let offending = try callers.flatMap { try Self.uses(of: wiring, in: $0) }
+        #expect(offending.isEmpty, "build it through Bot.make / Bot.sources / Bot.checkRunner / BotRuntime.make:\n\(offending.joined(separator: "\n"))")
     }
 }

@@ -1,3 +1,5 @@
+import Chat
+import Checks
 import Foundation
 import Testing
 @testable import Core
@@ -34,7 +36,7 @@ import Testing
         #expect(problems.contains("test.yaml:2:10: `chat.slack` has no `bot_token`"))
         #expect(problems.contains { $0.hasPrefix("test.yaml:2:") && $0.contains("unknown key `bot_tokn`") })
         #expect(problems.contains { $0.contains("`chat.slack.app_token` does not look like an environment variable name") })
-        #expect(problems.contains { $0.contains("`chat.slack.api_base_url` is not an http(s) URL") })
+        #expect(problems.contains { $0.contains("`chat.slack.api_base_url` `slack dot com`") })
         #expect(!problems.joined().contains("xapp-1-A0-123-abcdef"))
     }
 
@@ -83,7 +85,7 @@ import Testing
         #expect(problems.contains { $0.hasPrefix("b.yaml:1:18: `server.listen` `localhost` is not host:port") })
 
         let http = try ManifestFixture(["a.yaml": "chat:\n  slack: {mode: https, bot_token: SLACK_BOT_TOKEN}\n"]).problems()
-        #expect(http.contains { $0.contains("`chat.slack.mode` `https` is not a Slack transport") })
+        #expect(http.contains { $0.hasPrefix("a.yaml:2:") && $0.contains("`chat.slack.mode`: `https` is not allowed") })
         let noSecret = try ManifestFixture(["a.yaml": "chat:\n  slack: {mode: http, bot_token: SLACK_BOT_TOKEN}\n"]).problems()
         #expect(noSecret.contains("a.yaml:2:10: `chat.slack` uses HTTP mode but has no `signing_secret`"))
     }
@@ -119,12 +121,57 @@ import Testing
               matrix: {homeserver: "matrix dot org", user_id: soc2bot, password: "hunter2!", device_id: "my device"}
 
             """]).problems()
-        #expect(problems.contains { $0.contains("`chat.matrix.homeserver` is not an http(s) URL") })
+        #expect(problems.contains { $0.contains("`chat.matrix.homeserver` `matrix dot org`") })
         #expect(problems.contains { $0.contains("`chat.matrix.user_id` `soc2bot` is not a Matrix user id") })
         #expect(problems.contains { $0.contains("`chat.matrix.password` does not look like an environment variable name") })
         #expect(problems.contains { $0.contains("`chat.matrix.device_id` `my device` is not a device id") })
         #expect(!problems.joined().contains("hunter2"))
         let none = try ManifestFixture(["test.yaml": "chat:\n  matrix: {homeserver: \"https://m.example\", user_id: \"@b:m.example\"}\n"]).problems()
         #expect(none.contains { $0.contains("`chat.matrix` has neither `access_token` nor `password`") })
+    }
+
+    /// A platform is the catalog's: one the build's Core and Manifests have never heard of is configured, checked and
+    /// routed to from its description alone, with every problem at its file:line.
+    @Test func aPlatformIsConfiguredFromItsDescriptionAlone() throws {
+        let teams = ChatPlatformKind(
+            platform: ChatPlatform("teams"), summary: "a test platform",
+            settings: [SettingSpec("app_password", .string, required: true, help: "the variable holding the app password"),
+                       SettingSpec("tenant", .string, help: "the tenant id"),
+                       SettingSpec("service_url", .url, default: .string("https://smba.example/"), help: "the connector")],
+            variables: ["app_password"], directsByEmail: true, ownFiles: ["teams-app.yaml"],
+            check: { values in
+                values["tenant"]?.string == "common" ? [ChatSettingsProblem(key: "tenant", message: "`chat.teams.tenant` must name one tenant", fix: "write its id")] : []
+            },
+            needsInboundServer: { _ in true })
+        var catalog = Catalog.builtIn
+        catalog.chatPlatforms.append(teams)
+
+        let good = try ManifestFixture(["test.yaml": """
+            chat:
+              teams: {app_password: TEAMS_APP_PASSWORD, tenant: northwind}
+            routing:
+              default: {teams: "19:security"}
+
+            """, "teams-app.yaml": "manifestVersion: 1.16\n"])
+        #expect(good.problems(catalog: catalog) == [])
+        let config = try good.load(catalog: catalog).get()
+        let block = try #require(config.chat[ChatPlatform("teams")])
+        #expect(block.values == ["app_password": .string("TEAMS_APP_PASSWORD"), "tenant": .string("northwind")])
+        #expect(config.chat.variables == ["TEAMS_APP_PASSWORD"])
+        #expect(block.directsByEmail && config.inboundServer == .standard)
+        #expect(config.defaultChannels == [ChatPlatform("teams"): "19:security"])
+        #expect(try teams.described(block.values).url("service_url").absoluteString == "https://smba.example/")
+
+        let bad = try ManifestFixture(["test.yaml": """
+            chat:
+              teams: {app_pasword: x, tenant: common, service_url: "not a url"}
+
+            """]).problems(catalog: catalog)
+        #expect(bad.contains { $0.hasPrefix("test.yaml:2:11: unknown key `app_pasword`") })
+        #expect(bad.contains("test.yaml:2:10: `chat.teams` has no `app_password`"))
+        #expect(bad.contains { $0.hasPrefix("test.yaml:2:") && $0.contains("`chat.teams.tenant` must name one tenant") })
+        #expect(bad.contains { $0.contains("`chat.teams.service_url` `not a url`") })
+        // Without the platform in the catalog, it is an unknown key and an unknown platform.
+        #expect(try ManifestFixture(["test.yaml": "chat:\n  teams: {app_password: X}\n"]).problems().contains { $0.hasPrefix("test.yaml:2:3: unknown key `teams`") })
     }
 }

@@ -209,7 +209,7 @@ package final class MatrixInbound: Sendable {
                 logger.notice("Matrix: event already acted on before a restart; not acted on again", metadata: ["event": "\(event)"])
                 message = .text("Already done before soc2bot restarted; nothing was changed again.")
             } else {
-                message = try bot.command(text, from: sender, on: .matrix, surface: .matrix, handled: handled)
+                message = try bot.command(text, from: sender, on: .matrix, surface: .chat(.matrix), handled: handled)
             }
         } catch {
             logger.error("Matrix command failed", metadata: ["error": "\(error)"])

@@ -103,7 +103,7 @@ package struct SlackInteractions: Sendable {
         let answer = await firstWithin(answerBudget, on: answerClock, tasks: tasks, work: { () async -> ChatMessage in
             let person = await directory.person(slackUser: caller.user)
             do {
-                return try bot.command(command.text, as: person, chatUser: caller.user, on: .slack, surface: .slack)
+                return try bot.command(command.text, as: person, chatUser: caller.user, on: .slack, surface: .chat(.slack))
             } catch {
                 logger.error("slash command failed", metadata: ["error": "\(error)"])
                 return .text("soc2bot could not do that: an internal error (the bot's log has the details). Nothing was changed.")
@@ -126,7 +126,7 @@ package struct SlackInteractions: Sendable {
         // Modals first: the trigger id expires 3 s after the click.
         let person = await directory.person(slackUser: caller.user)
         func request(_ act: ChatActRequest.Action) -> ChatActRequest {
-            ChatActRequest(alert: action.alert, action: act, person: person, chatUser: caller.user, platform: .slack, surface: .slack,
+            ChatActRequest(alert: action.alert, action: act, person: person, chatUser: caller.user, platform: .slack, surface: .chat(.slack),
                            expectedVersion: action.version)
         }
         do {
@@ -200,7 +200,7 @@ package struct SlackInteractions: Sendable {
         }
         do {
             let outcome = try bot.act(ChatActRequest(alert: decoded.alert, action: act, person: lookup, chatUser: caller.user, platform: .slack,
-                                                     surface: .slack, expectedVersion: decoded.version))
+                                                     surface: .chat(.slack), expectedVersion: decoded.version))
             guard let answer = outcome.answer else { return nil }
             return [firstBlock: String(answer.title.prefix(150))]
         } catch {
@@ -224,7 +224,7 @@ package struct SlackInteractions: Sendable {
                 ?? "this request names no Slack app; soc2bot (\(app)) acts only on its own app's requests."
         }
         guard let why else { return nil }
-        bot.refuse(chatUser: caller.user, on: .slack, surface: .slack, request: request, reason: why)
+        bot.refuse(chatUser: caller.user, on: .slack, surface: .chat(.slack), request: request, reason: why)
         logger.warning("Slack request refused", metadata: ["reason": "\(why)"])
         return why
     }

@@ -174,7 +174,7 @@ extension SQLiteTransaction: AlertRepository {
         try Row.fetchAll(db, sql: "SELECT alert_id, platform, channel, message_id FROM alert_message WHERE alert_id = ? ORDER BY platform, channel",
                          arguments: [alert.rawValue]).compactMap { raw in
             let row = StoredRow(raw, table: "alert_message")
-            guard let platform = ChatPlatform(rawValue: try row(1)) else { return nil }
+            let platform = ChatPlatform(rawValue: try row(1))
             return MessageRef(platform: platform, channel: try row(2), messageID: try row(3))
         }
     }

@@ -1,3 +1,4 @@
+import Chat
 import Core
 import Foundation
 import Store
