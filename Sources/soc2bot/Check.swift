@@ -4,6 +4,7 @@ import FactSources
 import Core
 import Demo
 import Engine
+import PostgresStore
 import Foundation
 
 /// `soc2bot check`: runs every automated control once and prints a table. Exit 1 when any control fails,
@@ -60,7 +61,7 @@ struct Check: AsyncParsableCommand {
         // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The runner is
         // the scheduler's own (`Bot.controlRunner`).
-        let database = FileManager.default.fileExists(atPath: common.database)
+        let database = common.database.address.mayExist
             ? try openDatabase(common.database, readOnly: true, requireIntactLedger: false) : nil
         let runner = Bot.controlRunner(config: config, database: database, sources: sources, monitor: SourceHealthMonitor(now: { now }))
         let selected = only.map { Set($0.split(separator: ",").map { ControlID(String($0)) }) }
