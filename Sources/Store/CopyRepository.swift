@@ -24,8 +24,10 @@ package enum StoredValue: Sendable, Equatable {
 
 /// The tables of the bot's state, in the order `StoreCopy` moves them (an alert before the messages that name it),
 /// each read in the order of its primary key. Their columns are read from each database's schema, so a column a
-/// later migration adds (on both stores, as every migration is) is copied without a change here; a table that is not
-/// listed here is refused by the copy rather than left behind.
+/// later migration adds to both stores is copied without a change here. A table both databases have that is not
+/// listed here is refused by the copy rather than left behind; a table or column only one kind of store has (what a
+/// PostgreSQL replica keeps for its own coordination) has nowhere to go in the other and stays behind, named in the
+/// copy's summary.
 package enum StoreTable: String, CaseIterable, Sendable {
     case alert
     case alertMessage = "alert_message"

@@ -16,9 +16,13 @@ package enum StoreCopy {
         package var rows: [(table: StoreTable, count: Int)]
         /// The ledger as verified in the source, and found again in the target before it committed.
         package var ledger: LedgerVerdict
+        /// What the source holds that the target's kind of store has no place for, so it stays behind: a table or
+        /// column one store keeps for its own coordination (a PostgreSQL replica's), as `table` or `table.column`.
+        package var leftBehind: [String] = []
 
         package static func == (a: Summary, b: Summary) -> Bool {
             a.ledger == b.ledger && a.rows.map(\.table) == b.rows.map(\.table) && a.rows.map(\.count) == b.rows.map(\.count)
+                && a.leftBehind == b.leftBehind
         }
     }
 
@@ -26,7 +30,7 @@ package enum StoreCopy {
     package enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         /// The target already holds rows (another deployment's, or an earlier copy's).
         case targetNotEmpty(location: String, rows: [String])
-        /// A database has a table of the bot's state this build does not copy (from a newer soc2bot).
+        /// Both databases have a table this build does not copy (from a newer soc2bot).
         case unknownTables(location: String, tables: [String])
         /// A table is missing, or lacks columns the other database's has (schemas from different builds).
         case schemaDiffers(location: String, what: String)
@@ -54,7 +58,7 @@ package enum StoreCopy {
         try source.read { from in
             let verdict = try from.verifyLedger()
             guard verdict.isIntact else { throw BrokenLedgerError(path: source.path, verdict: verdict) }
-            let sourceTables = try tablesChecked(from, location: source.path)
+            let sourceTables = try from.storedTables()
             var counts: [StoreTable: Int] = [:]
             var marks: [StoreTable: Int64] = [:]
             for table in StoreTable.allCases {
@@ -62,7 +66,17 @@ package enum StoreCopy {
                 if table.numbersRows { marks[table] = try from.rowNumberHighWaterMark(table) }
             }
             return try target.write { to in
-                let targetTables = try tablesChecked(to, location: target.path)
+                let targetTables = try to.storedTables()
+                let known = Set(StoreTable.allCases.map(\.rawValue))
+                let unknown = Set(sourceTables.keys).intersection(targetTables.keys).subtracting(known).sorted()
+                guard unknown.isEmpty else { throw Refusal.unknownTables(location: source.path, tables: unknown) }
+                for (tables, location) in [(sourceTables, source.path), (targetTables, target.path)] {
+                    let absent = known.filter { tables[$0] == nil }.sorted()
+                    guard absent.isEmpty else {
+                        throw Refusal.schemaDiffers(location: location, what: "table\(absent.count == 1 ? "" : "s") \(absent.joined(separator: ", ")) missing")
+                    }
+                }
+                var leftBehind = Set(sourceTables.keys).subtracting(targetTables.keys).sorted()
                 let occupied = try StoreTable.allCases.compactMap { table in
                     let rows = try to.rowCount(table)
                     return rows > 0 ? "\(rows) \(table.rawValue) row\(rows == 1 ? "" : "s")" : nil
@@ -70,11 +84,10 @@ package enum StoreCopy {
                 guard occupied.isEmpty else { throw Refusal.targetNotEmpty(location: target.path, rows: occupied) }
 
                 for table in StoreTable.allCases {
-                    let columns = sourceTables[table.rawValue] ?? []
-                    let missing = columns.filter { !(targetTables[table.rawValue] ?? []).contains($0) }
-                    guard missing.isEmpty else {
-                        throw Refusal.schemaDiffers(location: target.path, what: "table \(table.rawValue) lacks column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
-                    }
+                    // The columns both have; one only the source's kind of store keeps is named in the summary.
+                    let targetColumns = Set(targetTables[table.rawValue] ?? [])
+                    let columns = (sourceTables[table.rawValue] ?? []).filter(targetColumns.contains)
+                    leftBehind += (sourceTables[table.rawValue] ?? []).filter { !targetColumns.contains($0) }.map { "\(table.rawValue).\($0)" }
                     var batch: [[StoredValue]] = []
                     batch.reserveCapacity(batchSize)
                     var copied = 0
@@ -107,18 +120,8 @@ package enum StoreCopy {
                         throw Refusal.mismatch("\(table.rawValue): \(counts[table] ?? 0) rows in the source, \(rows) in the target")
                     }
                 }
-                return Summary(rows: StoreTable.allCases.map { ($0, counts[$0] ?? 0) }, ledger: verdict)
+                return Summary(rows: StoreTable.allCases.map { ($0, counts[$0] ?? 0) }, ledger: verdict, leftBehind: leftBehind)
             }
         }
-    }
-
-    /// The database's tables, refused when one of them is not a `StoreTable` or a `StoreTable` is missing.
-    private static func tablesChecked(_ transaction: StoreTransaction, location: String) throws -> [String: [String]] {
-        let tables = try transaction.storedTables()
-        let unknown = Set(tables.keys).subtracting(StoreTable.allCases.map(\.rawValue)).sorted()
-        guard unknown.isEmpty else { throw Refusal.unknownTables(location: location, tables: unknown) }
-        let absent = StoreTable.allCases.map(\.rawValue).filter { tables[$0] == nil }
-        guard absent.isEmpty else { throw Refusal.schemaDiffers(location: location, what: "table\(absent.count == 1 ? "" : "s") \(absent.joined(separator: ", ")) missing") }
-        return tables
     }
 }

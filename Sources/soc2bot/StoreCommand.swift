@@ -44,6 +44,9 @@ struct StoreCommand: ParsableCommand {
             try target.close()
             print("copied \(source.path) to \(target.path):")
             for (table, count) in summary.rows where table != .ledger { print("  \(table.rawValue): \(count) row\(count == 1 ? "" : "s")") }
+            if !summary.leftBehind.isEmpty {
+                print("  not copied (the target's kind of store has no place for them): \(summary.leftBehind.joined(separator: ", "))")
+            }
             if case .intact(let entries, let head) = summary.ledger {
                 print("  ledger: \(entries) entr\(entries == 1 ? "y" : "ies"), head \(head): verified in the source before, and in the target before it committed")
             }
