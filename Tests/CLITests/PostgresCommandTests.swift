@@ -152,6 +152,27 @@ struct PostgresDeploymentTests {
         #expect(run.stderr.contains("ledger broken at entry 5") && run.stderr.contains("refusing to start"), "\(run.stderr)")
     }
 
+    /// `soc2bot run --database postgres://USER:PASSWORD@…`: the bot runs on PostgreSQL (migrating the new database),
+    /// records its evidence there and stops gracefully; at the most verbose log level its output never holds the
+    /// password.
+    @Test func theBotRunsOnPostgreSQLAndNeverPrintsThePassword() async throws {
+        var components = try #require(URLComponents(string: try Self.newDatabase()))
+        components.password = "s3cr3t-pw"     // the peer trusts loopback logins: any password is accepted
+        let url = try #require(components.string)
+
+        let bot = try CLI.RunningBot(manifests: "manifests/demo", database: url, logLevel: "trace")
+        #expect(await eventually(timeout: 60) { bot.text.contains("soc2bot running") }, "\(bot.text)")
+        let database = BotDatabase(backend: try PostgresBackend(url: url))
+        // The first scheduler step records its control runs in the ledger.
+        #expect(await eventually(timeout: 60) { ((try? database.read { try $0.ledgerHead() }) ?? nil) != nil })
+        let status = try await bot.stop()
+        #expect(bot.process.terminationReason == .exit && status == 0, "\(bot.text)")
+        #expect(await eventually { bot.text.contains("soc2bot stopped") }, "\(bot.text)")
+        #expect(!bot.text.contains("s3cr3t-pw"), "the log holds the password")
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+        #expect(try database.read { try $0.checkRunCount() } > 0)
+    }
+
     @Test func aSourceWhoseLedgerWasTamperedWithIsNotCopied() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
