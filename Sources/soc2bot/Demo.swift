@@ -4,8 +4,8 @@ import Core
 import Demo
 import Engine
 import Foundation
-import ServiceLifecycle
 import PostgresStore
+import ServiceLifecycle
 import Store
 
 /// `soc2bot demo`: the whole bot on a fictional company whose systems change along a scripted timeline.

@@ -35,6 +35,30 @@ struct StoreAddressTests {
         }
     }
 
+    /// A login the server refuses, and a database it does not have, are said as the server says them, without the
+    /// password.
+    @Test(.enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
+    func aRefusedLoginAndAMissingDatabaseAreNamedWithoutThePassword() throws {
+        let role = "soc2bot_nologin_" + UUID().uuidString.prefix(8).lowercased()
+        let admin = try PostgresPeer.admin()
+        try admin.execute("CREATE ROLE \(role) NOLOGIN")
+        defer { try? admin.execute("DROP ROLE \(role)") }
+        var components = try #require(URLComponents(string: try PostgresPeer.peerURL))
+        components.user = role
+        components.password = "s3cr3t-pw"
+        var missing = try #require(URLComponents(string: try PostgresPeer.peerURL))
+        missing.path = "/soc2bot_no_such_database"
+
+        for (url, says) in [(try #require(components.string), "not permitted to log in"), (try #require(missing.string), "does not exist")] {
+            for access in [StoreAddress.Access.readOnly, .readWrite] {
+                let error = try #require(throws: StoreError.self) { try StoreAddress(url).open(access) }
+                guard case .unreachable = error else { Issue.record("\(error)"); continue }
+                #expect(error.description.contains(says), "\(error)")
+                #expect(!error.description.contains("s3cr3t-pw"), "\(error)")
+            }
+        }
+    }
+
     @Test(.enabled(if: PostgresPeer.isConfigured, PostgresPeer.notConfigured))
     func aReadOnlyOpenNeverCreatesOrMigrates() throws {
         try PostgresPeer.withFreshDatabase { settings in
