@@ -68,7 +68,7 @@ let package = Package(
         // The built-in demo organisation and the scenario (timeline) format.
         .target(name: "Demo", dependencies: ["Core", "Manifests", "FactSources", "Checks", "Chat", "Store", "Engine", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "soc2bot", dependencies: [
-            "Core", "Manifests", "Store", "FactSources", "Checks", "Chat", "Engine", "Reports", "Demo",
+            "Core", "Manifests", "Store", "Postgres", "PostgresStore", "FactSources", "Checks", "Chat", "Engine", "Reports", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +95,6 @@ let package = Package(
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",
                                                     .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Store", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "Postgres", "PostgresStore", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

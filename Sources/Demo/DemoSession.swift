@@ -24,10 +24,14 @@ package struct DemoSession: Sendable {
 
     package enum SetupError: Error, CustomStringConvertible {
         case notADemoDatabase(String)
+        /// A server's database that holds a demo run already: the demo never empties one.
+        case demoDatabaseInUse(String)
         package var description: String {
             switch self {
             case .notADemoDatabase(let path):
                 "\(path) holds a soc2bot database that is not a demo's; the demo will not overwrite it. Use --database with another file."
+            case .demoDatabaseInUse(let location):
+                "\(location) holds an earlier demo run; the demo does not empty a server's database. Pass --resume to continue that run (same scenario), or use a new, empty database (createdb)."
             }
         }
     }
@@ -44,6 +48,20 @@ package struct DemoSession: Sendable {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
         let database = try BotDatabase.open(path: path)
+        try database.write { try $0.setCursor(scenarioCursor, scenarioFingerprint) }
+        return database
+    }
+
+    /// Takes a database that is not a file the demo may replace (a PostgreSQL database, opened and migrated): an empty
+    /// one becomes this demo's; one holding a run of the same scenario is resumed with `resume`; anything else is
+    /// refused untouched — another deployment's (`notADemoDatabase`) or an earlier demo run's (`demoDatabaseInUse`).
+    package static func adopt(_ database: BotDatabase, scenarioFingerprint: String, resume: Bool) throws -> BotDatabase {
+        let (fingerprint, hasHistory) = try database.read { (try $0.cursor(scenarioCursor), try $0.ledgerHead() != nil) }
+        if fingerprint == nil && hasHistory { throw SetupError.notADemoDatabase(database.path) }
+        if let fingerprint {
+            guard resume && fingerprint == scenarioFingerprint else { throw SetupError.demoDatabaseInUse(database.path) }
+            return database
+        }
         try database.write { try $0.setCursor(scenarioCursor, scenarioFingerprint) }
         return database
     }

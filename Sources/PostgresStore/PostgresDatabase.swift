@@ -10,10 +10,11 @@ package struct PostgresDatabase: Sendable {
     /// unchanged, and a body another replica changed is a miss, decoded afresh.
     package let decoded = DecodedRows()
 
-    /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
-    package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
+    /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it
+    /// (with `migrating` false it is left as it is: `PostgresBackend.openReadOnly` checks it instead).
+    package init(url: String, settings: [String: String] = [:], poolSize: Int = 4, migrating: Bool = true) throws {
         pool = PostgresPool(url: url, settings: settings, size: poolSize)
-        try pool.withConnection { try PostgresSchema.migrate($0) }
+        if migrating { try pool.withConnection { try PostgresSchema.migrate($0) } }
     }
 
     /// Runs `body` in a read-write transaction (read committed: the ledger's appends are serialised by the head row's

@@ -22,6 +22,8 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case needsMigration(path: String, pending: [String])
     /// A row of the database at `path` cannot be read back (`corrupt`, with the file named).
     case damaged(path: String, what: String)
+    /// The database server at `location` (its password as `***`) cannot be reached, or refused the login.
+    case unreachable(location: String, what: String)
 
     package var description: String {
         switch self {
@@ -43,6 +45,8 @@ package enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
             "\(path) was written by an older soc2bot and lacks migrations \(pending.joined(separator: ", ")); read-only commands never change a database. Back it up, then start `soc2bot run` once to upgrade it."
         case .damaged(let path, let what):
             "\(path): database damaged: \(what). Restore it from a backup; `soc2bot evidence verify` checks the ledger."
+        case .unreachable(let location, let what):
+            "cannot use the database server \(location): \(what). Check the address and that the server runs; the password comes from PGPASSWORD, ~/.pgpass or the URL."
         }
     }
 }

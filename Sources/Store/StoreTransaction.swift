@@ -2,4 +2,4 @@
 /// holds them. The engine and the reports never see SQL. A function that needs one concern only may take that
 /// repository (`any LedgerRepository`) instead; a `StoreTransaction` converts to it.
 package typealias StoreTransaction = any AlertRepository & RunRepository & OutboxRepository & LedgerRepository & StateRepository & LeaderRepository
-    & TransactionScope
+    & CopyRepository & TransactionScope

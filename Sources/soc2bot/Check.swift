@@ -4,6 +4,7 @@ import FactSources
 import Core
 import Demo
 import Engine
+import PostgresStore
 import Foundation
 
 /// `soc2bot check`: runs every automated control once and prints a table. Exit 1 when any control fails,
@@ -59,7 +60,7 @@ struct Check: AsyncParsableCommand {
         // Integration health reflects the reads this run made (all of them: the bot's own facts are read last). With the bot's
         // database at hand, its own records count too: certified reviews, attestations, vendor renewals. The sources and
         // the runner are the scheduler's own, built by the composition root (`Bot.checkRunner`).
-        let database = FileManager.default.fileExists(atPath: common.database)
+        let database = common.database.address.mayExist
             ? try openDatabase(common.database, readOnly: true, requireIntactLedger: false) : nil
         let runner = Bot.checkRunner(config: config, database: database, clock: systemClock) {
             try demoWorld(for: $0, manifests: common.manifests, now: now)

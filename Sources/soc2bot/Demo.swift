@@ -4,6 +4,7 @@ import Core
 import Demo
 import Engine
 import Foundation
+import PostgresStore
 import ServiceLifecycle
 import Store
 
@@ -14,8 +15,10 @@ struct Demo: AsyncParsableCommand {
         discussion: "Type /soc2 commands at the prompt (as --as, default the first security lead). With stdin not a terminal the demo runs unattended. A demo database is replaced on each run unless --resume; a database that is not a demo's is never touched. The scenario format is documented in manifests/demo/README.md.")
     @Option(name: .long, help: "Directory of manifest YAML files.")
     var manifests: String = "manifests/demo"
-    @Option(name: .long, help: "SQLite database file for the demo.")
-    var database: String = "soc2bot-demo.sqlite"
+    @Option(name: .long, help: ArgumentHelp(
+        "The demo's database: an SQLite file (replaced on each run unless --resume), or an empty PostgreSQL database as postgres://USER@HOST:5432/DB (never emptied: a new one per run, or --resume).",
+        valueName: "path-or-url"))
+    var database = DatabaseOption("soc2bot-demo.sqlite")
     @Option(name: .long, help: "Scenario file (timeline). Default: <manifests>/scenarios/northwind.yaml.")
     var scenario: String?
     @Option(name: .long, help: "Simulated seconds per real second (3600 = one hour per second), or `max` to run as fast as possible.")
@@ -87,7 +90,13 @@ struct Demo: AsyncParsableCommand {
 
         let database: BotDatabase
         do {
-            database = try DemoSession.openDatabase(path: self.database, scenarioFingerprint: DemoSession.fingerprint(scenarioData), resume: resume)
+            switch self.database.address {
+            case .sqlite(let path):
+                database = try DemoSession.openDatabase(path: path, scenarioFingerprint: DemoSession.fingerprint(scenarioData), resume: resume)
+            case .postgres:
+                database = try DemoSession.adopt(try self.database.address.open(.readWrite), scenarioFingerprint: DemoSession.fingerprint(scenarioData),
+                                                 resume: resume)
+            }
         } catch {
             standardError("soc2bot demo: \(error)")
             throw Exit.errors
@@ -107,7 +116,7 @@ struct Demo: AsyncParsableCommand {
             standardError("soc2bot demo: \(broken)")
             throw Exit.errors
         }
-        warnIfTriggersRestored(session.ledgerCheck, path: self.database)
+        warnIfTriggersRestored(session.ledgerCheck, path: database.path)
 
         output.write("soc2bot demo — \(plan.name)\n\(config.organisation): \(config.controls.count) controls, \(config.teams.count) teams; "
                      + "simulated time from \(TimeText.human(session.resumeAt))"

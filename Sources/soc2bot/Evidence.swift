@@ -155,7 +155,7 @@ struct Evidence: ParsableCommand {
                                                     exportedAt: systemClock.now(), directory: URL(fileURLWithPath: out), signer: signer, framework: framework,
                                                     anchorFiles: anchorFiles)
             } catch let broken as EvidenceExport.BrokenLedger {
-                standardError("soc2bot: \(common.database): \(broken)")
+                standardError("soc2bot: \(database.path): \(broken)")
                 throw Exit.errors
             }
             print("wrote \(summary.entries) ledger entries (\(summary.firstSeq.map(String.init) ?? "-")…\(summary.lastSeq.map(String.init) ?? "-")) and \(summary.alerts) alerts to \(out): \(summary.files.joined(separator: ", "))")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import Store
 
 /// soc2bot: continuous SOC 2 control monitoring with chat-ops alerts and a verifiable evidence ledger.
@@ -8,7 +9,7 @@ struct Soc2Bot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soc2bot",
         abstract: "Watches SOC 2 controls, routes failures to the owning team's chat, and keeps a hash-chained evidence ledger.",
-        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, TrustCenterCommand.self, Reference.self])
+        subcommands: [Demo.self, Run.self, Check.self, Validate.self, Status.self, Alerts.self, Metrics.self, Digest.self, Evidence.self, StoreCommand.self, TrustCenterCommand.self, Reference.self])
 
     /// ArgumentParser's `main`, except that a database problem met mid-command (a damaged row or page) is reported as
     /// what it is with exit 2, as when the database cannot be opened, never as exit 1 (manifest problems) or a trap.
@@ -23,6 +24,10 @@ struct Soc2Bot: AsyncParsableCommand {
         } catch let error as StoreError {
             standardError("soc2bot: \(error)")
             exit(withError: Exit.errors)
+        } catch let error as PostgresError {
+            // The server went away or refused a statement mid-command (its URL's password is never in the message).
+            standardError("soc2bot: \(error)")
+            exit(withError: Exit.errors)
         } catch {
             exit(withError: error)
         }
@@ -33,8 +38,8 @@ struct Soc2Bot: AsyncParsableCommand {
 struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Directory of manifest YAML files.")
     var manifests: String = "manifests"
-    @Option(name: .long, help: "SQLite database file.")
-    var database: String = "soc2bot.sqlite"
+    @Option(name: .long, help: DatabaseOption.help)
+    var database = DatabaseOption("soc2bot.sqlite")
 }
 
 /// Exit codes shared by the commands.

@@ -4,6 +4,7 @@ import Core
 import Foundation
 import Logging
 import Manifests
+import PostgresStore
 import Store
 import Synchronization
 
@@ -37,13 +38,14 @@ func loadConfig(_ directory: String, exitCode: ExitCode = Exit.problems) throws 
 /// clock `run` gives the bot (the demo makes its own, simulated one).
 let systemClock: any BotClock = SystemClock()
 
-/// Opens the database, refusing an unknown schema or a foreign or damaged database, with exit 2. `readOnly` (every
-/// command but `run`): the file must exist and is never changed, not even migrated. With `requireIntactLedger` (the
-/// commands that append to the ledger, never read-only ones) it also refuses a broken evidence chain and puts back
-/// dropped append-only triggers.
-func openDatabase(_ path: String, readOnly: Bool, requireIntactLedger: Bool = true) throws -> BotDatabase {
+/// Opens the database `--database` names (SQLite or PostgreSQL: `StoreAddress` is the one place that tells them
+/// apart), refusing an unknown schema or a foreign, damaged or unreachable database, with exit 2. `readOnly` (every
+/// command but `run`): the database must exist and is never changed, not even migrated. With `requireIntactLedger`
+/// (the commands that append to the ledger, never read-only ones) it also refuses a broken evidence chain and puts
+/// back dropped append-only triggers.
+func openDatabase(_ option: DatabaseOption, readOnly: Bool, requireIntactLedger: Bool = true) throws -> BotDatabase {
     let database: BotDatabase
-    do { database = try readOnly ? BotDatabase.openReadOnly(path: path) : BotDatabase.open(path: path) } catch let error as StoreError {
+    do { database = try option.address.open(readOnly ? .readOnly : .readWrite) } catch let error as StoreError {
         standardError("soc2bot: \(error)")
         throw Exit.errors
     }
