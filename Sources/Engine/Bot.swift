@@ -66,6 +66,9 @@ package struct Bot: Sendable {
         }
         // Listed in dependency order: a group shuts down in reverse, so the scheduler stops first and the dispatchers last.
         var services: [any Service] = dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: doorbell, idlePoll: idlePoll) }
+        if let changes = database.changes {    // other replicas queue messages too: their notifications ring the dispatchers
+            services.insert(StoreChangeService(changes: changes, doorbell: doorbell, clock: clock, logger: logger), at: 0)
+        }
         services.append(service("escalator", escalating, listensFor: .timers, causes: .outbox))
         if config.digest != nil { services.append(service("digest", digest, listensFor: [], causes: .outbox)) }
         if !anchoring.isEmpty { services.append(service("ledger-anchor", anchoring, listensFor: [], causes: [])) }
