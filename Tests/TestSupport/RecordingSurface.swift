@@ -24,7 +24,14 @@ package actor RecordingSurface: ChatSurface {
     private var heldWaiters: [CheckedContinuation<Void, Never>] = []
     private var countWaiters: [(count: Int, waiter: CheckedContinuation<Void, Never>)] = []
 
-    package init(platform: ChatPlatform = .terminal) { self.platform = platform }
+    /// The real surface each delivery is passed on to after it is recorded (its answer returned), if any.
+    private let forwardingTo: (any ChatSurface)?
+
+    package init(platform: ChatPlatform = .terminal) { self.platform = platform; forwardingTo = nil }
+
+    /// Records each delivery, then delivers it through `surface` (a real platform) and answers with its answer: a
+    /// real send that `holdNext()` can leave unrecorded, as a process stopped right after it would.
+    package init(forwardingTo surface: any ChatSurface) { platform = surface.platform; forwardingTo = surface }
     package func failNext(_ errors: [any Error]) { failures = errors }
     package func failDirect(_ failing: Bool) { failingDirect = failing }
 
@@ -60,7 +67,8 @@ package actor RecordingSurface: ChatSurface {
         for waiter in reached { waiter.waiter.resume() }
         // Like Slack and Matrix: a post, or an update of an alert that has no message here (posted as its message).
         let posts = delivery.kind == .post || (delivery.kind == .update && delivery.refs.isEmpty)
-        let ref = posts ? MessageRef(platform: platform, channel: delivery.destination.address, messageID: "m\(delivered.count)") : nil
+        var ref = posts ? MessageRef(platform: platform, channel: delivery.destination.address, messageID: "m\(delivered.count)") : nil
+        if let forwardingTo { ref = try await forwardingTo.deliver(delivery) }
         if holding {
             holding = false
             await withCheckedContinuation { continuation in
