@@ -169,8 +169,10 @@ package actor Dispatcher {
                     if let chain { blockedChains.insert(chain) }
                     let retryAt = answeredAt.addingTimeInterval(Backoff.serverWait(seconds))
                     try database.write { tx in
-                        try tx.markFailed(message.id, error: error.description, retryAt: retryAt, claimer: claimer)
+                        // The destination's rows first, this one among them: replicas rate limited on one destination at
+                        // once then lock its rows in the same order and cannot deadlock.
                         try tx.deferPending(to: message.destination, until: retryAt)
+                        try tx.markFailed(message.id, error: error.description, retryAt: retryAt, claimer: claimer)
                     }
                 case .notReady where answeredAt.timeIntervalSince(message.createdAt) < Self.notReadyLimit:
                     // Retried like an outage (the bot joining the room makes it due at once), holding back its chain.
