@@ -160,7 +160,10 @@ package actor Dispatcher {
                     // waits its turn.
                     blockedDestinations.insert(message.destination)
                     if let chain { blockedChains.insert(chain) }
-                    try database.write { try $0.deferPending(to: message.destination, until: now.addingTimeInterval(seconds)) }
+                    try database.write { [claimer] tx in
+                        try tx.deferPending(to: message.destination, until: now.addingTimeInterval(seconds))
+                        try tx.abandonAttempt(message.id, claimer: claimer)     // nothing went out: no duplicate to fear
+                    }
                     logger.debug("delivery paced", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "wait": "\(error)"])
                     continue
                 case .retryAfter(let seconds):

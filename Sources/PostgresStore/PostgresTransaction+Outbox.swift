@@ -111,6 +111,10 @@ extension PostgresTransaction: OutboxRepository {
             """, [.double(at.timeIntervalSinceReferenceDate), .double(until.timeIntervalSinceReferenceDate), .int(id), .text(claimer)]).affectedRows > 0
     }
 
+    package func abandonAttempt(_ id: Int64, claimer: String) throws {
+        try connection.query("UPDATE outbox SET sending_since = NULL WHERE id = $1 AND claimed_by = $2", [.int(id), .text(claimer)])
+    }
+
     @discardableResult
     package func markDelivered(_ id: Int64, at: Date, claimer: String?) throws -> Bool {
         try connection.query("""

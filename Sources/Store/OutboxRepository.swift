@@ -51,6 +51,10 @@ package protocol OutboxRepository {
     /// claimer: at most one duplicate (none on Matrix, where the same txnId makes the resend a no-op).
     func beginAttempt(_ id: Int64, claimer: String, at: Date, until: Date) throws -> Bool
 
+    /// Takes back `beginAttempt` when nothing was sent after all (the surface's own pacing refused it before the wire):
+    /// `sendingSince` cleared, the claim kept. Only while `claimer` holds the message.
+    func abandonAttempt(_ id: Int64, claimer: String) throws
+
     /// Records the delivery and ends the message's claim. With a `claimer`, only while that claimer holds the message
     /// (false, nothing written, once another took it over); nil records it whoever holds it.
     @discardableResult

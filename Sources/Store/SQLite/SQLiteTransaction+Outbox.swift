@@ -113,6 +113,10 @@ extension SQLiteTransaction: OutboxRepository {
         return db.changesCount > 0
     }
 
+    package func abandonAttempt(_ id: Int64, claimer: String) throws {
+        try db.execute(sql: "UPDATE outbox SET sending_since = NULL WHERE id = ? AND claimed_by = ?", arguments: [id, claimer])
+    }
+
     @discardableResult
     package func markDelivered(_ id: Int64, at: Date, claimer: String?) throws -> Bool {
         try db.execute(sql: """

@@ -112,6 +112,14 @@ struct OutboxClaimConformanceTests {
         #expect(untouched.claimedBy == "b" && untouched.claimedUntil == Sample.at(120) && untouched.attempts == 0)
         #expect(untouched.deliveredAt == nil && untouched.lastError == nil && untouched.sendingSince == nil && untouched.nextAttemptAt == Sample.t0)
 
+        // An attempt taken back (nothing was sent) leaves the claim and no trace of sending; a's taking back changes nothing
+        #expect(try database.write { try $0.beginAttempt(id, claimer: "b", at: Sample.at(61), until: Sample.at(181)) })
+        try database.write { try $0.abandonAttempt(id, claimer: "a") }
+        #expect(try database.read { try $0.allOutbox() }.first?.sendingSince == Sample.at(61))
+        try database.write { try $0.abandonAttempt(id, claimer: "b") }
+        let abandoned = try #require(try database.read { try $0.allOutbox() }.first)
+        #expect(abandoned.sendingSince == nil && abandoned.claimedBy == "b" && abandoned.claimedUntil == Sample.at(181) && abandoned.attempts == 0)
+
         // b records its attempt (its claim renewed), then the delivery, which ends the claim
         #expect(try database.write { try $0.beginAttempt(id, claimer: "b", at: Sample.at(62), until: Sample.at(182)) })
         let sending = try #require(try database.read { try $0.allOutbox() }.first)
