@@ -11,6 +11,7 @@ import Synchronization
 package final class DemoWorld: FactSource {
     package let id: SourceID
     package var provides: Set<FactKind> { Set(FactKind.external) }
+    package var answersLocally: Bool { true }
     private let state: Mutex<WorldState>
     /// Where `/soc2 vendor renew` records renewals of the world's vendors (those with an `id`); nil: none apply.
     let renewals: BotDatabase?

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 /// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
 /// The same `nextDue`/`run(at:)` pair is called by the production services (`TimedService`, each on its own) and by
@@ -11,6 +12,20 @@ package protocol TimedWork: Sendable {
     func nextDue() async throws -> Date?
     /// Does everything due at `now`.
     func run(at now: Date) async throws
+}
+
+/// A timed work whose due time is read from the bot's database alone. The deterministic driver (`BotLoop`) asks every
+/// such work of a step in one read transaction of that database instead of one each (a read is a transaction
+/// begun and ended, which costs more than the indexed seeks in it); a service asks `nextDue()`, its own read.
+package protocol StoredTimedWork: TimedWork {
+    /// The earliest moment this work is due as `snapshot`, a read of the bot's database, says (nil: nothing pending).
+    func nextDue(in snapshot: StoreTransaction) throws -> Date?
+    /// The database `nextDue(in:)` reads.
+    var database: BotDatabase { get }
+}
+
+extension StoredTimedWork {
+    package func nextDue() async throws -> Date? { try database.read { try nextDue(in: $0) } }
 }
 
 extension TimedWork {
@@ -96,8 +111,11 @@ package struct DeliveryService: Service {
     }
 }
 
-/// Sleeps until `deadline` on `clock` or until `bell` rings, whichever comes first.
+/// Sleeps until `deadline` on `clock` or until `bell` rings, whichever comes first. A clock that jumps to the deadline
+/// (`BotClock.sleepsInstantly`: the virtual clock) is moved there directly: nothing can ring before it returns, and
+/// the two tasks racing would only cost a thread hand-off each.
 func sleep(until deadline: Date, clock: any BotClock, bell: Bell) async throws {
+    if clock.sleepsInstantly { return try await clock.sleep(until: deadline) }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await clock.sleep(until: deadline) }
         group.addTask { await bell.wait() }
@@ -129,13 +147,17 @@ package struct BotLoop: Service {
     private let outbox: Bell
     /// Wakes the loop's sleep: any event (a command typed at the prompt).
     private let awake: Bell
+    /// The database the `StoredTimedWork`s among `works` and the dispatchers read their due times from: the loop reads
+    /// them together, in one read transaction (nil: each asks on its own).
+    package let database: BotDatabase?
 
     package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(),
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), database: BotDatabase? = nil,
                  afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
         self.works = works; self.dispatchers = dispatchers; self.clock = clock; self.logger = logger
         self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.outbox = doorbell.bell(for: .outbox)
         self.awake = doorbell.bell(for: .all)
+        self.database = database
         self.afterStep = afterStep
     }
 
@@ -146,14 +168,15 @@ package struct BotLoop: Service {
             try await step()
             let now = clock.now()
             if let until, now >= until { return }
-            var wake = now.addingTimeInterval(idlePoll)
-            for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
-            for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
+            var wake = try await wakeTime(now: now, latest: now.addingTimeInterval(idlePoll))
             if let until { wake = min(wake, until) }
             if wake > now {
                 let deadline = wake
-                do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
-                catch is CancellationError { return }
+                do {
+                    // A clock that jumps to the deadline returns at once: the shutdown is seen at the top of the loop.
+                    if clock.sleepsInstantly { try await clock.sleep(until: deadline) }
+                    else { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
+                } catch is CancellationError { return }
             }
         }
     }
@@ -161,9 +184,58 @@ package struct BotLoop: Service {
     /// Does all work due now (in order), then delivers what it queued.
     package func step() async throws {
         let now = clock.now()
-        for work in works { _ = try await work.runDue(at: now) }
+        // The due times of the stored works not yet asked, read together in one transaction; forgotten once a work runs,
+        // since what it wrote may change the later works' (a command asking for a run, a run resolving an alert whose
+        // timer was due).
+        var read: [Int: Date?]?
+        for (index, work) in works.enumerated() {
+            let due: Date?
+            if let database, work is any StoredTimedWork {
+                if read == nil { read = try storedDueTimes(from: index, in: database) }
+                due = read?[index] ?? nil
+            } else {
+                due = try await work.nextDue()
+            }
+            guard let due, due <= now else { continue }
+            try await work.run(at: now)
+            read = nil
+        }
         try await deliver()
         try await afterStep(now)
+    }
+
+    /// The due times of the `StoredTimedWork`s from `works[first]` on, by index, read in one transaction of `database`.
+    private func storedDueTimes(from first: Int, in database: BotDatabase) throws -> [Int: Date?] {
+        try database.read { tx in
+            var dues: [Int: Date?] = [:]
+            for index in works.indices where index >= first {
+                if let work = works[index] as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
+            }
+            return dues
+        }
+    }
+
+    /// The earliest moment any work is due or any dispatcher retries (a retry due already counts as `now`), capped at
+    /// `latest`. With `database`, the stored works and the dispatchers are asked in one read of it.
+    private func wakeTime(now: Date, latest: Date) async throws -> Date {
+        var wake = latest
+        var asked = Set<Int>()
+        if let database {
+            try database.read { tx in
+                for (index, work) in works.enumerated() {
+                    guard let work = work as? any StoredTimedWork else { continue }
+                    if let due = try work.nextDue(in: tx) { wake = min(wake, due) }
+                    asked.insert(index)
+                }
+                for dispatcher in dispatchers { if let retry = try dispatcher.nextAttempt(in: tx) { wake = min(wake, max(retry, now)) } }
+            }
+        } else {
+            for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
+        }
+        for (index, work) in works.enumerated() where !asked.contains(index) {
+            if let due = try await work.nextDue() { wake = min(wake, due) }
+        }
+        return wake
     }
 
     /// Delivers what is due, platform by platform in order; again while a platform raised a notice on another.
@@ -175,17 +247,19 @@ package struct BotLoop: Service {
 }
 
 /// Runs due controls.
-package struct SchedulerWork: TimedWork {
+package struct SchedulerWork: StoredTimedWork {
     package let scheduler: ControlScheduler
     package init(scheduler: ControlScheduler) { self.scheduler = scheduler }
-    package func nextDue() async throws -> Date? { try scheduler.nextDue() }
+    package var database: BotDatabase { scheduler.engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? { try scheduler.nextDue(in: snapshot) }
     package func run(at now: Date) async throws { try await scheduler.runDue(at: now) }
 }
 
 /// Fires alert timers: acknowledgement timeouts, SLA breaches, snooze and risk-acceptance expiries.
-package struct EscalatorWork: TimedWork {
+package struct EscalatorWork: StoredTimedWork {
     package let engine: AlertEngine
     package init(engine: AlertEngine) { self.engine = engine }
-    package func nextDue() async throws -> Date? { try engine.nextTimer() }
+    package var database: BotDatabase { engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? { try snapshot.nextTimerAt() }
     package func run(at now: Date) async throws { try engine.fireTimers(at: now) }
 }

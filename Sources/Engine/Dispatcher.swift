@@ -190,9 +190,15 @@ package actor Dispatcher {
     /// chain waits for that one, so only the first pending message of each chain counts (otherwise a failed post
     /// would make its waiting update look due and the loop would spin).
     package func nextAttempt() throws -> Date? {
+        try database.read { try nextAttempt(in: $0) }
+    }
+
+    /// `nextAttempt()` as `snapshot` (a read of this dispatcher's database) says: the deterministic driver asks it in
+    /// the one read it shares among its works' due times.
+    package nonisolated func nextAttempt(in snapshot: StoreTransaction) throws -> Date? {
         var seenChains = Set<Chain>()
         var next: Date?
-        for message in try database.read({ [delivering] in try $0.pendingOutbox(platforms: delivering) }) {
+        for message in try snapshot.pendingOutbox(platforms: delivering) {
             if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
             next = min(next ?? message.nextAttemptAt, message.nextAttemptAt)
         }
