@@ -28,9 +28,13 @@ package enum FactReads {
         let watched = distinct.filter { !sources[$0.source].provides.isSubset(of: FactKind.botKept) }
         var outcomes: [Key: Outcome] = [:]
         for phase in [watched, botKept] where !phase.isEmpty {
-            // One read needs no task of its own.
-            let read = phase.count == 1 ? [await Self.read(phase[0], from: sources[phase[0].source])]
-                : (try? await boundedMap(phase, limit: limit) { key in await Self.read(key, from: sources[key.source]) }) ?? []
+            // One read, or reads answered in this process, need no task of their own.
+            var read: [Outcome] = []
+            if phase.count == 1 || phase.allSatisfy({ sources[$0.source].answersLocally }) {
+                for key in phase { read.append(await Self.read(key, from: sources[key.source])) }
+            } else {
+                read = (try? await boundedMap(phase, limit: limit) { key in await Self.read(key, from: sources[key.source]) }) ?? []
+            }
             for (key, outcome) in zip(phase, read) { outcomes[key] = outcome }
         }
         return outcomes

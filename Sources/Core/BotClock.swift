@@ -10,9 +10,14 @@ package protocol BotClock: Sendable {
     func now() -> Date
     /// Returns at (or after) `deadline` in this clock's time; throws `CancellationError` when cancelled.
     func sleep(until deadline: Date) async throws
+    /// True when `sleep(until:)` returns at once, the clock moved to the deadline (`VirtualClock`): a waiter has
+    /// nothing to race it against.
+    var sleepsInstantly: Bool { get }
 }
 
 extension BotClock {
+    package var sleepsInstantly: Bool { false }
+
     /// Waits `seconds` of this clock's time (none when zero or negative).
     package func sleep(for seconds: TimeInterval) async throws {
         try await sleep(until: now().addingTimeInterval(max(0, seconds)))
@@ -71,6 +76,7 @@ package struct AcceleratedClock: BotClock {
 package final class VirtualClock: BotClock {
     private let current: Mutex<Date>
     package init(start: Date) { current = Mutex(start) }
+    package var sleepsInstantly: Bool { true }
     package func now() -> Date { current.withLock { $0 } }
     package func sleep(until deadline: Date) async throws {
         try Task.checkCancellation()

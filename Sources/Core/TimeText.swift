@@ -56,8 +56,15 @@ package enum TimeText {
 
     /// Parses `2026-03-04` (midnight UTC), `2026-03-04T09:00:00Z`, with fractional seconds, or with an offset
     /// (`+01:00`). Strict: real calendar days only. Integer arithmetic, no Calendar or formatter (no ICU).
+    /// `text` without leading and trailing `CharacterSet.whitespaces`; Foundation's character sets are asked only when
+    /// an end is not a printable ASCII character (the loop parses stored times every step, which never need it).
+    static func trimmingBlanks(_ text: String) -> Substring {
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return text[...] }
+        return Substring(text.trimmingCharacters(in: .whitespaces))
+    }
+
     package static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        let bytes = Array(trimmingBlanks(text).utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= bytes.count else { return nil }
             var value = 0

@@ -10,7 +10,9 @@ import Synchronization
 /// along the timeline; controls read them exactly as they will read GitHub, AWS or an HRIS.
 package final class DemoWorld: FactSource {
     package let id: SourceID
-    package var provides: Set<FactKind> { Set(FactKind.external) }
+    /// Built once: a step asks it for every control (building the set each time was a tenth of a step's hashing).
+    package let provides = Set(FactKind.external)
+    package var answersLocally: Bool { true }
     private let state: Mutex<WorldState>
     /// Where `/soc2 vendor renew` records renewals of the world's vendors (those with an `id`); nil: none apply.
     let renewals: BotDatabase?

@@ -8,7 +8,7 @@ import Store
 /// Plays a scenario's timeline as timed work: world changes, narration and people's commands, at their offsets.
 /// Progress is a cursor in the database written in the same transaction as each command, so a restarted demo
 /// rebuilds the world by replaying world events and never repeats a command.
-package struct ScenarioDriver: TimedWork {
+package struct ScenarioDriver: StoredTimedWork {
     package static let cursorName = "demo.event"
     package let scenario: Scenario
     package let world: DemoWorld
@@ -23,7 +23,11 @@ package struct ScenarioDriver: TimedWork {
 
     /// Index of the next event to play, from the database.
     func position() throws -> Int {
-        Int(try database.read { try $0.cursor(Self.cursorName) } ?? "0") ?? 0
+        try database.read { try Self.position(in: $0) }
+    }
+
+    static func position(in tx: StoreTransaction) throws -> Int {
+        Int(try tx.cursor(cursorName) ?? "0") ?? 0
     }
 
     /// Rebuilds the world after a restart: re-applies the world changes of every event already played.
@@ -34,8 +38,8 @@ package struct ScenarioDriver: TimedWork {
         }
     }
 
-    package func nextDue() async throws -> Date? {
-        let index = try position()
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? {
+        let index = try Self.position(in: snapshot)
         return index < scenario.events.count ? scenario.start.addingTimeInterval(scenario.events[index].offset) : nil
     }
 

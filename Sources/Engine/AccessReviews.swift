@@ -55,6 +55,7 @@ extension AccessReviews {
 package struct ReviewSource: FactSource {
     package let id: SourceID = "soc2bot"
     package let provides: Set<FactKind> = [.reviews]
+    package var answersLocally: Bool { true }
     let database: BotDatabase
     package init(database: BotDatabase) { self.database = database }
 

@@ -83,7 +83,7 @@ package struct Bot: Sendable {
         services.append(service("scheduler", scheduling, listensFor: .runs, causes: [.outbox, .timers]))
         let works = scheduling + escalating + digest + anchoring
         let loop = BotLoop(works: works, dispatchers: dispatchers, clock: clock, logger: logger, until: until, idlePoll: idlePoll,
-                           doorbell: doorbell, leader: leader, afterStep: afterStep)
+                           doorbell: doorbell, leader: leader, database: database, afterStep: afterStep)
         return Bot(engine: engine, scheduler: scheduler, dispatchers: dispatchers,
                    commands: CommandHandler(engine: engine, clock: clock, triggers: triggers), services: services, loop: loop,
                    doorbell: doorbell, triggers: triggers, sourceHealth: sourceHealth, works: works, leader: leader)
@@ -91,11 +91,12 @@ package struct Bot: Sendable {
 
     /// This bot driven by a deterministic loop with `leading` works run first when due at the same moment (a
     /// scenario's events), stopping at `until`; `afterStep` is called after each step (the demo saves its clock).
+    /// A leading `StoredTimedWork` reads this bot's database (the loop reads every stored work's due time in one read).
     package func driven(leading: [any TimedWork], until: Date?, idlePoll: TimeInterval,
                         afterStep: @escaping @Sendable (Date) async throws -> Void) -> Bot {
         var bot = self
         bot.loop = BotLoop(works: leading + works, dispatchers: dispatchers, clock: loop.clock, logger: loop.logger, until: until,
-                           idlePoll: idlePoll, doorbell: doorbell, leader: leader, afterStep: afterStep)
+                           idlePoll: idlePoll, doorbell: doorbell, leader: leader, database: loop.database, afterStep: afterStep)
         return bot
     }
 

@@ -14,6 +14,20 @@ package protocol TimedWork: Sendable {
     func run(at now: Date) async throws
 }
 
+/// A timed work whose due time is read from the bot's database alone. The deterministic driver (`BotLoop`) asks every
+/// such work of a step in one read transaction of that database instead of one each (a read is a transaction
+/// begun and ended, which costs more than the indexed seeks in it); a service asks `nextDue()`, its own read.
+package protocol StoredTimedWork: TimedWork {
+    /// The earliest moment this work is due as `snapshot`, a read of the bot's database, says (nil: nothing pending).
+    func nextDue(in snapshot: StoreTransaction) throws -> Date?
+    /// The database `nextDue(in:)` reads.
+    var database: BotDatabase { get }
+}
+
+extension StoredTimedWork {
+    package func nextDue() async throws -> Date? { try database.read { try nextDue(in: $0) } }
+}
+
 extension TimedWork {
     /// Runs this work when it is due at `now`; true when it ran.
     package func runDue(at now: Date) async throws -> Bool {
@@ -129,8 +143,11 @@ package struct DeliveryService: Service {
     }
 }
 
-/// Sleeps until `deadline` on `clock` or until `bell` rings, whichever comes first.
+/// Sleeps until `deadline` on `clock` or until `bell` rings, whichever comes first. A clock that jumps to the deadline
+/// (`BotClock.sleepsInstantly`: the virtual clock) is moved there directly: nothing can ring before it returns, and
+/// the two tasks racing would only cost a thread hand-off each.
 func sleep(until deadline: Date, clock: any BotClock, bell: Bell) async throws {
+    if clock.sleepsInstantly { return try await clock.sleep(until: deadline) }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await clock.sleep(until: deadline) }
         group.addTask { await bell.wait() }
@@ -164,13 +181,17 @@ package struct BotLoop: Service {
     private let outbox: Bell
     /// Wakes the loop's sleep: any event (a command typed at the prompt).
     private let awake: Bell
+    /// The database the `StoredTimedWork`s among `works` and the dispatchers read their due times from: the loop reads
+    /// them together, in one read transaction (nil: each asks on its own).
+    package let database: BotDatabase?
 
     package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
-                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), leader: LeaderGate? = nil,
+                 idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), leader: LeaderGate? = nil, database: BotDatabase? = nil,
                  afterStep: @escaping @Sendable (Date) async throws -> Void = { _ in }) {
         self.works = works; self.dispatchers = dispatchers; self.clock = clock; self.logger = logger; self.leader = leader
         self.until = until; self.idlePoll = idlePoll; self.doorbell = doorbell; self.outbox = doorbell.bell(for: .outbox)
         self.awake = doorbell.bell(for: .all)
+        self.database = database
         self.afterStep = afterStep
     }
 
@@ -181,14 +202,15 @@ package struct BotLoop: Service {
             try await step()
             let now = clock.now()
             if let until, now >= until { return }
-            var wake = now.addingTimeInterval(idlePoll)
-            for work in works { if let due = try await work.nextDue() { wake = min(wake, due) } }
-            for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
+            var wake = try await wakeTime(now: now, latest: now.addingTimeInterval(idlePoll))
             if let until { wake = min(wake, until) }
             if wake > now {
                 let deadline = wake
-                do { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
-                catch is CancellationError { return }
+                do {
+                    // A clock that jumps to the deadline returns at once: the shutdown is seen at the top of the loop.
+                    if clock.sleepsInstantly { try await clock.sleep(until: deadline) }
+                    else { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
+                } catch is CancellationError { return }
             }
         }
     }
@@ -200,16 +222,70 @@ package struct BotLoop: Service {
             // Replicas on a shared database: the works only while leading (one attempt a step), fenced by the epoch.
             if let epoch = leader.attempt() {
                 do {
-                    try await LeaderFence.$epoch.withValue(epoch) { for work in works { _ = try await work.runDue(at: now) } }
+                    try await LeaderFence.$epoch.withValue(epoch) { try await runWorks(at: now) }
                 } catch let error as NotLeaderError {
                     leader.lost(epoch, because: error, in: "loop")
                 }
             }
         } else {
-            for work in works { _ = try await work.runDue(at: now) }
+            try await runWorks(at: now)
         }
         try await deliver()
         try await afterStep(now)
+    }
+
+    /// Runs every work due at `now`, in order.
+    private func runWorks(at now: Date) async throws {
+        // The due times of the stored works not yet asked, read together in one transaction; forgotten once a work runs,
+        // since what it wrote may change the later works' (a command asking for a run, a run resolving an alert whose
+        // timer was due).
+        var read: [Int: Date?]?
+        for (index, work) in works.enumerated() {
+            let due: Date?
+            if let database, work is any StoredTimedWork {
+                if read == nil { read = try storedDueTimes(from: index, in: database) }
+                due = read?[index] ?? nil
+            } else {
+                due = try await work.nextDue()
+            }
+            guard let due, due <= now else { continue }
+            try await work.run(at: now)
+            read = nil
+        }
+    }
+
+    /// The due times of the `StoredTimedWork`s from `works[first]` on, by index, read in one transaction of `database`.
+    private func storedDueTimes(from first: Int, in database: BotDatabase) throws -> [Int: Date?] {
+        try database.read { tx in
+            var dues: [Int: Date?] = [:]
+            for index in works.indices where index >= first {
+                if let work = works[index] as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
+            }
+            return dues
+        }
+    }
+
+    /// The earliest moment any work is due or any dispatcher retries (a retry due already counts as `now`), capped at
+    /// `latest`. With `database`, the stored works and the dispatchers are asked in one read of it.
+    private func wakeTime(now: Date, latest: Date) async throws -> Date {
+        var wake = latest
+        var asked = Set<Int>()
+        if let database {
+            try database.read { tx in
+                for (index, work) in works.enumerated() {
+                    guard let work = work as? any StoredTimedWork else { continue }
+                    if let due = try work.nextDue(in: tx) { wake = min(wake, due) }
+                    asked.insert(index)
+                }
+                for dispatcher in dispatchers { if let retry = try dispatcher.nextAttempt(in: tx) { wake = min(wake, max(retry, now)) } }
+            }
+        } else {
+            for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
+        }
+        for (index, work) in works.enumerated() where !asked.contains(index) {
+            if let due = try await work.nextDue() { wake = min(wake, due) }
+        }
+        return wake
     }
 
     /// Delivers what is due, platform by platform in order; again while a platform raised a notice on another.
@@ -221,17 +297,19 @@ package struct BotLoop: Service {
 }
 
 /// Runs due controls.
-package struct SchedulerWork: TimedWork {
+package struct SchedulerWork: StoredTimedWork {
     package let scheduler: ControlScheduler
     package init(scheduler: ControlScheduler) { self.scheduler = scheduler }
-    package func nextDue() async throws -> Date? { try scheduler.nextDue() }
+    package var database: BotDatabase { scheduler.engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? { try scheduler.nextDue(in: snapshot) }
     package func run(at now: Date) async throws { try await scheduler.runDue(at: now) }
 }
 
 /// Fires alert timers: acknowledgement timeouts, SLA breaches, snooze and risk-acceptance expiries.
-package struct EscalatorWork: TimedWork {
+package struct EscalatorWork: StoredTimedWork {
     package let engine: AlertEngine
     package init(engine: AlertEngine) { self.engine = engine }
-    package func nextDue() async throws -> Date? { try engine.nextTimer() }
+    package var database: BotDatabase { engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? { try snapshot.nextTimerAt() }
     package func run(at now: Date) async throws { try engine.fireTimers(at: now) }
 }

@@ -52,19 +52,26 @@ package struct ControlScheduler: Sendable {
     }
 
     package func nextDue() throws -> Date? {
-        plan.nextDue(lastRuns: try lastRuns(), start: start)
+        try engine.database.read { try nextDue(in: $0) }
+    }
+
+    /// `nextDue()` as `snapshot`, a read of the engine's database, says.
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? {
+        plan.nextDue(lastRuns: try lastRuns(in: snapshot), start: start)
+    }
+
+    private func lastRuns() throws -> [ControlID: Date] {
+        try engine.database.read { try lastRuns(in: $0) }
     }
 
     /// The last run of each planned control: read along the index (`lastRuns(of:)`) only when a run was recorded since
     /// the last read (`newestRunID`, by anyone: this loop, a webhook's run, another process); else the runs read then.
-    private func lastRuns() throws -> [ControlID: Date] {
-        try engine.database.read { tx in
-            let newest = try tx.newestRunID()
-            if let known = lastRunsRead.runs(ifNewest: newest) { return known }
-            let runs = try tx.lastRuns(of: plan.controls.map(\.id))
-            lastRunsRead.keep(runs, newest: newest)
-            return runs
-        }
+    private func lastRuns(in tx: StoreTransaction) throws -> [ControlID: Date] {
+        let newest = try tx.newestRunID()
+        if let known = lastRunsRead.runs(ifNewest: newest) { return known }
+        let runs = try tx.lastRuns(of: plan.controls.map(\.id))
+        lastRunsRead.keep(runs, newest: newest)
+        return runs
     }
 
     /// Runs every control due at `now`: reads and evaluates each, then records them all in one write transaction with

@@ -242,10 +242,16 @@ package actor Dispatcher {
     /// would make its waiting update look due and the loop would spin); a message another replica holds is due here
     /// when its claim lapses (meanwhile that replica delivers it).
     package func nextAttempt() throws -> Date? {
+        try database.read { try nextAttempt(in: $0) }
+    }
+
+    /// `nextAttempt()` as `snapshot` (a read of this dispatcher's database) says: the deterministic driver asks it in
+    /// the one read it shares among its works' due times.
+    package nonisolated func nextAttempt(in snapshot: StoreTransaction) throws -> Date? {
         var seenChains = Set<Chain>()
         var next: Date?
         let now = clock.now()
-        for message in try database.read({ [delivering] in try $0.pendingOutbox(platforms: delivering) }) {
+        for message in try snapshot.pendingOutbox(platforms: delivering) {
             if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
             var due = message.nextAttemptAt
             if let holder = message.claimedBy, holder != claimer, let until = message.claimedUntil, until > now { due = max(due, until) }

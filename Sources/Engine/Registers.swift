@@ -12,6 +12,7 @@ import Store
 package struct VendorRegisterSource: FactSource {
     package let id: SourceID
     package let provides: Set<FactKind> = [.vendors]
+    package var answersLocally: Bool { true }
     let vendors: [VendorEntry]
     /// The register owners' e-mails by person id, from the manifests' people.
     let ownerEmails: [PersonID: String]
@@ -85,6 +86,7 @@ struct PolicyAttestationEvidence: Codable {
 package struct PolicyAttestationSource: FactSource {
     package let id: SourceID = "soc2bot.attestations"
     package let provides: Set<FactKind> = [.attestations]
+    package var answersLocally: Bool { true }
     let config: BotConfig
     let database: BotDatabase
     package static let evidenceKind = "policy_attestation"
@@ -224,7 +226,7 @@ package enum ManualEvidence {
 /// digest recorded in the ledger (kind `weekly_digest`). The next one is due a week after the last recorded, so a
 /// restart neither skips nor repeats one. The entry names each trend chart sent, with its SHA-256, so an image someone
 /// kept from the chat can be matched to what the bot drew.
-package struct DigestWork: TimedWork {
+package struct DigestWork: StoredTimedWork {
     let engine: AlertEngine
     let start: Date
     package static let evidenceKind = "weekly_digest"
@@ -245,9 +247,10 @@ package struct DigestWork: TimedWork {
         var sha256: String
     }
 
-    package func nextDue() async throws -> Date? {
+    package var database: BotDatabase { engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? {
         guard let schedule = engine.config.digest else { return nil }
-        let last = try engine.database.read { try $0.lastEvidenceAt(subject: "digest", kind: Self.evidenceKind) }
+        let last = try snapshot.lastEvidenceAt(subject: "digest", kind: Self.evidenceKind)
         return schedule.next(after: last ?? start.addingTimeInterval(-1))
     }
 

@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import Logging
 import Sockets
+import Store
 import Synchronization
 
 /// Controls to run at once, outside their cadence: a webhook said something they watch changed. The loop runs
@@ -22,13 +23,14 @@ package final class ControlTriggers: Sendable {
 
 /// Runs triggered controls on the loop: those triggered in memory (webhooks, and a chat command's wake-up) and those
 /// whose run a chat command requested in the database (`requestRuns`), which a restart still finds.
-package struct TriggeredWork: TimedWork {
+package struct TriggeredWork: StoredTimedWork {
     let triggers: ControlTriggers
     let scheduler: ControlScheduler
     package init(triggers: ControlTriggers, scheduler: ControlScheduler) { self.triggers = triggers; self.scheduler = scheduler }
-    package func nextDue() async throws -> Date? {
+    package var database: BotDatabase { scheduler.engine.database }
+    package func nextDue(in snapshot: StoreTransaction) throws -> Date? {
         if !triggers.isEmpty { return .distantPast }
-        return try scheduler.engine.database.read { try $0.requestedRuns() }.isEmpty ? nil : .distantPast
+        return try snapshot.requestedRuns().isEmpty ? nil : .distantPast
     }
     package func run(at now: Date) async throws {
         let requested = try scheduler.engine.database.read { try $0.requestedRuns() }

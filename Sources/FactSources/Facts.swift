@@ -469,6 +469,13 @@ package protocol FactSource: Sendable {
     /// Reads the requested kinds as of now. Throws when the system cannot be read or answers nonsense:
     /// the control then records an `error`, never a pass.
     func facts(_ kinds: Set<FactKind>) async throws -> Facts
+    /// True when a read is answered in this process without waiting on another system (the demo world, the bot's
+    /// own records): a step reads such sources one after another rather than each in a task of its own.
+    var answersLocally: Bool { get }
+}
+
+extension FactSource {
+    package var answersLocally: Bool { false }
 }
 
 /// A configured source that cannot be read: this build has no client for its kind, or its client could not be

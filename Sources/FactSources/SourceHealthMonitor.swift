@@ -57,6 +57,7 @@ package struct MonitoredSource: FactSource {
 
     package var id: SourceID { base.id }
     package var provides: Set<FactKind> { base.provides }
+    package var answersLocally: Bool { base.answersLocally }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
         do {
@@ -76,6 +77,7 @@ package struct MonitoredSource: FactSource {
 package struct IntegrationHealthSource: FactSource {
     package let id: SourceID = "soc2bot.integrations"
     package let provides: Set<FactKind> = [.integrations]
+    package var answersLocally: Bool { true }
     let monitor: SourceHealthMonitor
     /// The sources whose reads the monitor records, with their kinds.
     let watched: [(id: SourceID, kind: String)]

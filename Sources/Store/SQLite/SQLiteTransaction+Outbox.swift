@@ -44,10 +44,18 @@ extension SQLiteTransaction: OutboxRepository {
     /// so messages that failed for good never crowd the newer ones out of the `limit`.
     package func pendingOutbox(platforms: Set<ChatPlatform>, limit: Int) throws -> [OutboxMessage] {
         guard !platforms.isEmpty else { return [] }
-        let list = platforms.map { "'\($0.rawValue)'" }.joined(separator: ",")
-        return try Row.fetchAll(db.cachedStatement(sql: Self.pendingOutboxSQL.replacingOccurrences(of: "$platforms", with: list)), arguments: [limit])
+        // The list in one order, so a set of platforms is always the same cached statement; joined around the
+        // placeholder without Foundation's string search (the loop asks every step).
+        let list = platforms.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
+        return try Row.fetchAll(db.cachedStatement(sql: Self.pendingOutboxSQLParts.before + list + Self.pendingOutboxSQLParts.after),
+                                arguments: [limit])
             .map(Self.outboxMessage)
     }
+
+    private static let pendingOutboxSQLParts: (before: String, after: String) = {
+        let parts = pendingOutboxSQL.components(separatedBy: "$platforms")
+        return (parts[0], parts[1])
+    }()
 
     /// `pendingOutbox`'s query (`$platforms` stands for the quoted platform list), exposed so a test can check that it
     /// reads the `outbox_due` index: the literal bound is the partial index's, so the messages given up on are never walked.

@@ -1,0 +1,55 @@
+import Core
+import Engine
+import FactSources
+import Foundation
+import Logging
+import Store
+import Synchronization
+import Testing
+import TestSupport
+
+/// The deterministic driver asks its works when they are next due in one read of the database, not one each: a read
+/// transaction costs more than the indexed seeks in it, and the driver asks every step (a simulated year is 105,120).
+@Suite("Driver reads")
+struct LoopReadsTests {
+    @Test
+    func theWorksDueTimesAreReadTogetherEachStep() async throws {
+        // Given a bot whose database counts its read transactions, driven for six hours of hourly controls
+        let counting = CountingReads(base: try SQLiteBackend.inMemory())
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let steps = Mutex(0)
+        var served = Facts()
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
+                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(6 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+
+        // When the loop runs to its end
+        try await bot.loop.run()
+
+        // Then a step read the database at most six times: the works' due times before it, the scheduler's last runs,
+        // the due times of the works after the scheduler once it ran, the escalator's due alerts and the due times after
+        // it when it fired, and the due times for the sleep (before: one read per work before it ran and one per work
+        // for the sleep, at least nine a step)
+        let taken = steps.withLock { $0 }
+        #expect(taken >= 6)
+        #expect(counting.reads <= 6 * taken, "\(counting.reads) reads in \(taken) steps")
+    }
+}
+
+/// The SQLite store, counting the read transactions asked of it.
+private final class CountingReads: StoreBackend {
+    let base: SQLiteBackend
+    private let count = Mutex(0)
+    init(base: SQLiteBackend) { self.base = base }
+    var reads: Int { count.withLock { $0 } }
+    var location: String { base.location }
+    func migrate() throws { try base.migrate() }
+    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T { try base.write(body) }
+    func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        count.withLock { $0 += 1 }
+        return try base.read(body)
+    }
+    func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck { try base.prepareLedgerForAppending(now: now) }
+    func close() throws { try base.close() }
+}
