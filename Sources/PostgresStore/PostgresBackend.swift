@@ -16,11 +16,7 @@ package struct PostgresBackend: StoreBackend {
 
     /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
     package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
-        database = try PostgresDatabase(url: url, settings: settings, poolSize: poolSize)
-        let keywords = settings    // libpq's connection keywords, not a source's settings
-        location = PostgresURL.redacted(url) + (keywords["dbname"].map { " (database \($0))" } ?? "")
-        claimer = "replica-" + UUID().uuidString.lowercased()
-        outboxChanges = PostgresOutboxChanges(url: url, settings: settings)
+        self.init(database: try PostgresDatabase(url: url, settings: settings, poolSize: poolSize), url: url, settings: settings)
     }
 
     package var changes: (any StoreChanges)? { outboxChanges }
