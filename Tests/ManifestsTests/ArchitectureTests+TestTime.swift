@@ -9,7 +9,7 @@ extension ArchitectureTests {
     /// trailing `/` is a folder).
     static let testWallClockAllowed: [(path: String, reason: String)] = [
         ("SocketsTests/", "libwebsockets' server and client over real loopback: their waits are socket deadlines"),
-        ("TestSupport/PeerTime.swift", "the real peers' time (moto, Synapse, a soc2bot process, the file system) and `eventually`, the bounded wait on them"),
+        ("TestSupport/PeerTime.swift", "the real peers' time (moto, a soc2bot process, the file system) and `eventually`, the bounded wait on them"),
     ] + scanners.map { ($0, "names what it looks for") }
     /// The scans themselves, which name what they look for.
     static let scanners = ["ManifestsTests/ArchitectureTests.swift", "ManifestsTests/ArchitectureTests+TestTime.swift"]

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 
-/// The time of the real peers the tests talk to — moto, Synapse, a `soc2bot` child process, the file system — which
+/// The time of the real peers the tests talk to — moto, a `soc2bot` child process, the file system — which
 /// stamp what they keep with this machine's wall clock (an access key's creation, CloudTrail's event history, a
 /// request signature's window, an STS session's expiry, a scan file's modification time). A test that compares against such stamps reads the time
 /// here: with `Tests/SocketsTests`, the only place in Tests that reads the wall clock or waits on it
