@@ -69,7 +69,7 @@ struct SlackRunTests {
         }, "\(bot.text)")
 
         let body = FakeSlackPayloads.slashCommand("help", user: "U0NWDANA01", trigger: "1.2.3")
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int(PeerTime.now().timeIntervalSince1970)
         func post(_ headers: [(String, String)]) async throws -> HTTPResponse {
             try await transport.send(HTTPRequest(method: "POST", url: URL(string: "\(base)/slack/commands")!,
                                                  headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: body))

@@ -153,11 +153,11 @@ struct DeliveryDuringWorkTests {
     }
 
     // A safety limit only: were the delivery held by the step, the update would never come and the wait would hang.
-    // The services sleep on the system clock for an hour at most: they are woken by rings and cancelled, never timed.
+    // The services' hour-long idle sleeps are on a test clock nobody advances: only rings and cancellation end them.
     @Test(.timeLimit(.minutes(1))) func aRingDuringALongStepDeliversAtOnce() async throws {
         let engine = try EngineFixtures.engine()
         try engine.reconcile(engine.config.controls[0], results: [EngineFixtures.result("b1", .fail)], at: EngineFixtures.t0)
-        let clock = SystemClock()
+        let clock = TestClock(start: EngineFixtures.t0)
         let surface = RecordingSurface()
         let (deliveries, announce) = AsyncStream.makeStream(of: DeliveryKind.self)
         let doorbell = Doorbell()

@@ -82,7 +82,7 @@ struct MatrixEndToEndTests {
         /// The bot's Matrix listener on `engine`'s database (a new one is the listener of a restarted bot).
         static func listener(engine: AlertEngine, client: MatrixClient, userID: String, clock: VirtualClock) -> MatrixInbound {
             MatrixInbound(client: client, userID: userID, commands: CommandHandler(engine: engine, clock: clock),
-                          doorbell: Doorbell(), logger: logger, wireClock: SystemClock(), pollTimeout: 200)
+                          doorbell: Doorbell(), logger: logger, wireClock: TestClock(), pollTimeout: 200)
         }
 
         func botIsMember() async throws -> Bool {
@@ -397,13 +397,13 @@ struct MatrixEndToEndTests {
         let world = try await World.make()
         try world.fail(buckets: 1)
         let before = try #require(try await world.bot.sync()["next_batch"]?.stringValue)
-        try await world.dana.sendText("!soc2 ack A-1", to: world.room)
+        let ack = try await world.dana.sendText("!soc2 ack A-1", to: world.room)
         #expect(try await world.sync { try world.alert()?.state == .acknowledged })
 
-        // A new database, first started after that command (the clock reads Synapse's time), whose first sync
-        // starts before it.
+        // A new database, first started a second after Synapse stamped that command, whose first sync starts before it.
         let fresh = AlertEngine(config: world.config, database: try BotDatabase.inMemory())
-        let clock = VirtualClock(start: Date())
+        let sentAt = try #require(try await world.dana.event(ack, in: world.room).originServerTS)
+        let clock = VirtualClock(start: sentAt.addingTimeInterval(1))
         try fresh.reconcile(world.config.controls[0], results: [CheckResult(
             resource: ResourceRef(id: "bucket-1", name: "bucket-1", kind: "bucket"), status: .fail, expected: "encrypted",
             observed: "no default encryption")], at: clock.now())

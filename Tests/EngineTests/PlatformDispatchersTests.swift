@@ -45,10 +45,11 @@ struct PlatformDispatchersTests {
         let slack = DeliveryDuringWorkTests.AnnouncingSurface(inner: RecordingSurface(platform: .slack), delivered: announce)
         let terminal = RecordingSurface(platform: .terminal)
         await terminal.failNext([DeliveryError.permanent("channel_not_found")])
-        // Hour-long sleeps on the system clock: only rings and cancellation end them.
-        let bot = Bot.make(config: config, database: engine.database, sources: [], surfaces: [terminal, slack], clock: SystemClock(),
+        // Hour-long sleeps on a test clock nobody advances: only rings and cancellation end them.
+        let clock = TestClock(start: EngineFixtures.t0)
+        let bot = Bot.make(config: config, database: engine.database, sources: [], surfaces: [terminal, slack], clock: clock,
                            logger: EngineFixtures.logger, start: EngineFixtures.t0, idlePoll: 3_600)
-        let services = bot.dispatchers.map { DeliveryService(dispatcher: $0, clock: SystemClock(), doorbell: bot.doorbell, idlePoll: 3_600) }
+        let services = bot.dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: bot.doorbell, idlePoll: 3_600) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             var kinds: [DeliveryKind] = []

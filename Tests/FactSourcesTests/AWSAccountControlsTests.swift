@@ -21,10 +21,10 @@ struct AWSAccountControlsTests {
         return try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                   settings: settings),
                              environment: ["K": Moto.credentials.accessKeyID, "S": Moto.credentials.secretAccessKey],
-                             transport: transport ?? RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()), clock: SystemClock())
+                             transport: transport ?? RetryingTransport(base: URLSessionTransport(timeout: 10), clock: PeerTime.clock), clock: PeerTime.clock)
     }
 
-    func run(_ type: String, _ source: AWSSource, parameters: [String: ConfigValue] = [:], at now: Date = Date()) async -> [CheckResult] {
+    func run(_ type: String, _ source: AWSSource, parameters: [String: ConfigValue] = [:], at now: Date = PeerTime.now()) async -> [CheckResult] {
         let control = Control(id: ControlID(type), title: type, criteria: [Criterion("CC6.1")!], owner: "platform", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: type, sources: ["aws"], parameters: parameters), remediation: "fix it")
         return await ControlRunner(sources: [source]).run(control, at: now)
@@ -77,7 +77,7 @@ struct AWSAccountControlsTests {
         #expect(today.map(\.resource.id) == ["aws:key:\(member.account)/deploy/\(AccessKeyIdentity.stamp(createdAt))"], "only the active key is judged")
         #expect(today.first?.resource.name == "access key created \(TimeText.human(createdAt).prefix(10)) of \(member.account)/deploy (AWS)")
         #expect(today.first?.status == .pass)
-        let later = await run("access_key_age", source, at: Date().addingTimeInterval(91 * 86_400))
+        let later = await run("access_key_age", source, at: PeerTime.now().addingTimeInterval(91 * 86_400))
         let failure = try #require(later.first)
         #expect(failure.status == .fail && failure.observed.contains("due for rotation"))
         // The failure began when the key turned 90 days old, not when the bot looked.
@@ -188,7 +188,7 @@ enum S3Seed {
         components.percentEncodedPath = path
         components.percentEncodedQuery = query
         var request = HTTPRequest(method: method, url: try #require(components.url), body: Data(body.utf8))
-        SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3").sign(&request, at: Date())
+        SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3").sign(&request, at: PeerTime.now())
         let response = try await URLSessionTransport(timeout: 10).send(request)
         #expect((200..<300).contains(response.status), "\(method) \(path): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
     }

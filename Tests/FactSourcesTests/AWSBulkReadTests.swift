@@ -99,7 +99,7 @@ struct AWSBulkReadTests {
             }
         }
         func read() async throws -> (iam: Int, byAction: [String: Int], accounts: [Account]) {
-            let counter = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()))
+            let counter = AWSRequestCounter(base: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: PeerTime.clock))
             let accounts = try #require(try await source(member, transport: counter).facts([.accounts]).accounts)
             return (counter.requests(to: "iam"), counter.byAction, accounts)
         }

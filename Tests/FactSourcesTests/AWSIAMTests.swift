@@ -72,7 +72,7 @@ struct AWSIAMTests {
         let control = Control(id: "admin-mfa", title: "Admins use MFA", criteria: [Criterion("CC6.1")!], owner: "it", severity: .critical,
                               cadence: 3_600, check: CheckSpec(type: "mfa", sources: ["aws"], parameters: ["privileged_only": .bool(true)]),
                               remediation: "enable MFA")
-        let results = await ControlRunner(sources: [source]).run(control, at: Date())
+        let results = await ControlRunner(sources: [source]).run(control, at: PeerTime.now())
         let failing = Set(results.filter { $0.status == .fail }.map(\.resource.id))
         #expect(failing.contains("aws:\(bob)") && failing.contains("aws:<root_account>"))
         #expect(!results.contains { $0.resource.id == "aws:\(alice)" || $0.resource.id == "aws:\(robot)" })

@@ -4,6 +4,7 @@ import FactSources
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 
 /// Security groups and CloudTrail against moto, seeded through our own signed client.
 @Suite("AWS source: security groups and CloudTrail on moto", .serialized)
@@ -16,7 +17,7 @@ struct AWSNetworkAndTrailTests {
         var components = try #require(URLComponents(string: base))
         components.percentEncodedPath = path
         var request = HTTPRequest(method: path == "/" ? "POST" : "PUT", url: try #require(components.url), headers: headers, body: Data(body.utf8))
-        SigV4Signer(credentials: credentials, region: "us-east-1", service: service).sign(&request, at: Date())
+        SigV4Signer(credentials: credentials, region: "us-east-1", service: service).sign(&request, at: PeerTime.now())
         let response = try await URLSessionTransport(timeout: 10).send(request)
         #expect(response.status == 200, "\(service): \(String(decoding: response.body, as: UTF8.self))")
         return response
@@ -63,7 +64,7 @@ struct AWSNetworkAndTrailTests {
 
         let control = Control(id: "ssh", title: "No admin ports open to the internet", criteria: [Criterion("CC6.6")!], owner: "infra",
                               severity: .critical, cadence: 3_600, check: CheckSpec(type: "network_exposure", sources: ["aws"]), remediation: "revoke")
-        let results = await ControlRunner(sources: [try source()]).run(control, at: Date())
+        let results = await ControlRunner(sources: [try source()]).run(control, at: PeerTime.now())
         let failing = Set(results.filter { $0.status == .fail }.map(\.resource.id))
         #expect(failing.contains { $0.contains(open) } && failing.contains { $0.contains(everything) })
         #expect(!failing.contains { $0.contains(closed) })

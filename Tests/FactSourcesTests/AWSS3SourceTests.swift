@@ -4,6 +4,7 @@ import FactSources
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 
 /// The S3 inventory against moto (started by scripts/test without signature checks), seeded through our own
 /// signed client: encryption none / SSE-S3 / SSE-KMS, public by policy, public by ACL, and a public policy
@@ -20,7 +21,7 @@ struct AWSS3SourceTests {
         components.percentEncodedPath = path
         components.percentEncodedQuery = query
         var request = HTTPRequest(method: method, url: try #require(components.url), headers: headers, body: Data(body.utf8))
-        SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "s3").sign(&request, at: Date())
+        SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "s3").sign(&request, at: PeerTime.now())
         let response = try await URLSessionTransport(timeout: 10).send(request)
         #expect((200..<300).contains(response.status), "\(method) \(path)?\(query ?? ""): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
         return response
@@ -31,7 +32,7 @@ struct AWSS3SourceTests {
         return try AWSSource(config: SourceConfig(id: "aws", kind: "aws", credentialVariables: ["access_key_id": "K", "secret_access_key": "S"],
                                                   settings: ["endpoint": .string(endpoint)]),
                              environment: ["K": Self.credentials.accessKeyID, "S": Self.credentials.secretAccessKey],
-                             transport: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: SystemClock()), clock: SystemClock())
+                             transport: RetryingTransport(base: URLSessionTransport(timeout: 10), clock: PeerTime.clock), clock: PeerTime.clock)
     }
 
     @Test func bucketsAreReadWithTheirEncryptionAndPublicExposure() async throws {
@@ -89,7 +90,7 @@ struct AWSS3SourceTests {
         // End to end through the control catalog: the unencrypted bucket fails, the KMS one passes.
         let control = Control(id: "s3-encryption", title: "Buckets encrypted", criteria: [Criterion("CC6.1")!], owner: "infra", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: "storage_encryption", sources: ["aws"]), remediation: "enable SSE-KMS")
-        let results = await ControlRunner(sources: [try source()]).run(control, at: Date())
+        let results = await ControlRunner(sources: [try source()]).run(control, at: PeerTime.now())
         let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0.status) })
         #expect(byName["s3:\(names[0])"] == .fail)
         #expect(byName["s3:\(names[2])"] == .pass)

@@ -2,6 +2,7 @@ import Core
 import FactSources
 import Foundation
 import HTTP
+import Synchronization
 import Testing
 import TestSupport
 
@@ -17,6 +18,17 @@ struct AWSSourceFailureTests {
     /// The error reading `kinds` gives when AWS answers `answer` (a failed expectation when it succeeds).
     func error(reading kinds: Set<FactKind>, answer: HTTPResponse) async -> String {
         await error(reading: kinds, from: CannedTransport([answer]))
+    }
+
+    /// IAM's GetAccountAuthorizationDetails answered with `pages` in order, every other request with a 500: reading
+    /// accounts sends it, the credential report and the account summary at once, so answers given in order would go
+    /// to whichever request came first.
+    func authorizationDetails(_ pages: [HTTPResponse]) -> CannedTransport {
+        let remaining = Mutex(pages)
+        return CannedTransport { _, request in
+            guard AWSRequestCounter.action(of: request) == "iam GetAccountAuthorizationDetails" else { return nil }
+            return remaining.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        }
     }
 
     func error(reading kinds: Set<FactKind>, from transport: CannedTransport) async -> String {
@@ -46,7 +58,7 @@ struct AWSSourceFailureTests {
     /// An IAM list that says it is truncated but gives no marker would silently drop users: an error instead.
     @Test func aTruncatedIAMPageWithoutAMarkerIsAnError() async throws {
         let truncated = xml("<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult><UserDetailList><member><UserName>a</UserName><Arn>arn:aws:iam::123456789012:user/a</Arn></member></UserDetailList><IsTruncated>true</IsTruncated></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>")
-        #expect(await error(reading: [.accounts], answer: truncated).contains("IAM GetAccountAuthorizationDetails: a truncated page without a Marker"))
+        #expect(await error(reading: [.accounts], from: authorizationDetails([truncated])).contains("IAM GetAccountAuthorizationDetails: a truncated page without a Marker"))
     }
 
     @Test func bucketListsAreFollowedAcrossPages() async throws {
@@ -78,7 +90,7 @@ struct AWSSourceFailureTests {
     /// A list whose next-page marker comes round again would never end: an error, not an endless run.
     @Test func aMarkerThatComesRoundAgainIsAnError() async throws {
         let page = xml("<GetAccountAuthorizationDetailsResponse><GetAccountAuthorizationDetailsResult><UserDetailList/><IsTruncated>true</IsTruncated><Marker>m1</Marker></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>")
-        #expect(await error(reading: [.accounts], from: CannedTransport([page, page, page])).contains("IAM GetAccountAuthorizationDetails: the same page token came back twice"))
+        #expect(await error(reading: [.accounts], from: authorizationDetails([page, page, page])).contains("IAM GetAccountAuthorizationDetails: the same page token came back twice"))
         let looping = CannedTransport { _, _ in self.xml("<ListAllMyBucketsResult><Buckets/><ContinuationToken>t</ContinuationToken></ListAllMyBucketsResult>") }
         #expect(await error(reading: [.buckets], from: looping).contains("S3 ListBuckets: the same page token came back twice"))
     }
@@ -87,7 +99,7 @@ struct AWSSourceFailureTests {
     /// (which would make every IAM account vanish and resolve their alerts).
     @Test func anIAMListWithoutItsResultIsAnError() async throws {
         let empty = xml("<GetAccountAuthorizationDetailsResponse><ResponseMetadata><RequestId>R1</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>")
-        #expect(await error(reading: [.accounts], answer: empty).contains("IAM GetAccountAuthorizationDetails: the answer has no GetAccountAuthorizationDetailsResult"))
+        #expect(await error(reading: [.accounts], from: authorizationDetails([empty])).contains("IAM GetAccountAuthorizationDetails: the answer has no GetAccountAuthorizationDetailsResult"))
     }
 
     /// KMS refuses a `ListAliases` page larger than 100 (ValidationException), though `ListKeys` takes 1,000.

@@ -154,7 +154,7 @@ struct AzureSourceTests {
         // When the network exposure control runs through the real check
         let control = Control(id: "azure-exposure", title: "No admin ports open", criteria: [Criterion("CC6.6")!], owner: "infra", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: "network_exposure", sources: ["azure"]), remediation: "restrict the NSG rule")
-        let results = await ControlRunner(sources: [source]).run(control, at: Date())
+        let results = await ControlRunner(sources: [source]).run(control, at: waits.now())
         // Then SSH open to `*` fails, the web ports and the office-only RDP pass
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0) })
         let ssh = try #require(byID["azure:\(Self.prod)/rg-web/web-nsg/allow-ssh/22"])
@@ -193,7 +193,7 @@ struct AzureSourceTests {
         // And through the real check, dev fails with its own resource while prod passes
         let control = Control(id: "azure-audit", title: "Activity log exported", criteria: [Criterion("CC7.2")!], owner: "infra", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: "audit_logging", sources: ["azure"]), remediation: "add a diagnostic setting")
-        let results = await ControlRunner(sources: [try source(arm)]).run(control, at: Date())
+        let results = await ControlRunner(sources: [try source(arm)]).run(control, at: waits.now())
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0.status) })
         #expect(byID == ["azure:\(Self.prod):audit-trail": .pass, "azure:\(Self.dev):audit-trail": .fail])
     }

@@ -184,7 +184,7 @@ struct FleetSourceTests {
         let control = Control(id: "disk-encryption", title: "Laptops are encrypted", criteria: [Criterion("CC6.7")!], owner: "it", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: "device_encryption", sources: ["fleet"]), remediation: "turn on BitLocker")
         // When
-        let results = await ControlRunner(sources: [try source(fleet)]).run(control, at: Date())
+        let results = await ControlRunner(sources: [try source(fleet)]).run(control, at: waits.now())
         // Then
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0) })
         let bo = try #require(byID["device:PF3OFF"])
@@ -200,7 +200,7 @@ struct FleetSourceTests {
         fleet.failNext([.malformed])
         let control = Control(id: "disk-encryption", title: "Laptops are encrypted", criteria: [Criterion("CC6.7")!], owner: "it", severity: .high,
                               cadence: 3_600, check: CheckSpec(type: "device_encryption", sources: ["fleet"]), remediation: "turn on BitLocker")
-        let results = await ControlRunner(sources: [try source(fleet)]).run(control, at: Date())
+        let results = await ControlRunner(sources: [try source(fleet)]).run(control, at: waits.now())
         #expect(!results.isEmpty)
         #expect(results.allSatisfy { if case .error(let message) = $0.status { message.contains("not the expected JSON") } else { false } })
     }

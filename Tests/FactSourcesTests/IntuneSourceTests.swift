@@ -163,7 +163,7 @@ struct IntuneSourceTests {
         // When the device encryption control runs
         let control = Control(id: "device-encryption", title: "Laptops are encrypted", criteria: [Criterion("CC6.7")!], owner: "it", severity: .high,
                               cadence: 86_400, check: CheckSpec(type: "device_encryption", sources: ["intune"]), remediation: "turn on BitLocker or FileVault")
-        let results = await ControlRunner(sources: [source]).run(control, at: Date())
+        let results = await ControlRunner(sources: [source]).run(control, at: waits.now())
         // Then only Bob's Mac fails
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0.status) })
         #expect(byID == ["device:5CG1234XYZ": .pass, "device:C02ZX0AAMD6M": .fail, "device:intune-d3": .pass])

@@ -214,7 +214,7 @@ struct JamfSourceTests {
         // When the device encryption control runs
         let control = Control(id: "device-encryption", title: "Laptops are encrypted", criteria: [Criterion("CC6.7")!], owner: "it", severity: .high,
                               cadence: 86_400, check: CheckSpec(type: "device_encryption", sources: ["jamf"]), remediation: "turn on FileVault")
-        let results = await ControlRunner(sources: [source]).run(control, at: Date())
+        let results = await ControlRunner(sources: [source]).run(control, at: waits.now())
         // Then the unencrypted one fails and the encrypted one passes
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.resource.id, $0) })
         #expect(byID.count == 2)
@@ -226,7 +226,7 @@ struct JamfSourceTests {
         // And an inventory that cannot be read is an error, never a pass
         let down = FakeJamf(computers: Self.fleet)
         down.failNext([.serverError(502)])
-        let failed = await ControlRunner(sources: [try self.source(down)]).run(control, at: Date())
+        let failed = await ControlRunner(sources: [try self.source(down)]).run(control, at: waits.now())
         #expect(!failed.isEmpty && failed.allSatisfy { if case .error(let reason) = $0.status { reason.contains("HTTP 502") } else { false } })
     }
 

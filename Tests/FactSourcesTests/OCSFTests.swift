@@ -19,7 +19,7 @@ struct OCSFTests {
         return dir
     }
 
-    func source(_ path: String, maxAge: String? = nil, now: Date = Date()) throws -> OCSFSource {
+    func source(_ path: String, maxAge: String? = nil, now: Date = PeerTime.now()) throws -> OCSFSource {
         var settings: [String: ConfigValue] = ["path": .string(path)]
         if let maxAge { settings["max_age"] = .string(maxAge) }
         return try OCSFSource(config: SourceConfig(id: "prowler", kind: "ocsf", settings: settings), environment: [:],
@@ -79,9 +79,9 @@ struct OCSFTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = dir.appendingPathComponent("prowler-output-1.ocsf.json")
         try FileManager.default.copyItem(at: Self.fixture, to: first)
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3_600)], ofItemAtPath: first.path)
+        try FileManager.default.setAttributes([.modificationDate: PeerTime.now().addingTimeInterval(-3_600)], ofItemAtPath: first.path)
         let runner = ControlRunner(sources: [try source(dir.path)])
-        let before = await runner.run(control(["checks": .list([.string("s3_*")])]), at: Date())
+        let before = await runner.run(control(["checks": .list([.string("s3_*")])]), at: PeerTime.now())
         #expect(before.map(\.status) == [.fail])
 
         // The next scan (newer file, JSON Lines this time): the bucket passes now.
@@ -90,7 +90,7 @@ struct OCSFTests {
         fixed["status_detail"] = "S3 Bucket acme-customer-exports has default encryption (aws:kms)."
         let line = try JSONSerialization.data(withJSONObject: fixed)
         try (line + Data("\n".utf8)).write(to: dir.appendingPathComponent("prowler-output-2.ocsf.json"))
-        let after = await runner.run(control(["checks": .list([.string("s3_*")])]), at: Date())
+        let after = await runner.run(control(["checks": .list([.string("s3_*")])]), at: PeerTime.now())
         #expect(after.map(\.status) == [.pass])
         #expect(after[0].resource == before[0].resource, "the same resource, so the engine resolves its alert")
     }
@@ -119,7 +119,7 @@ struct OCSFTests {
         let linked = try directory()
         defer { try? FileManager.default.removeItem(at: linked) }
         try FileManager.default.createSymbolicLink(atPath: linked.appendingPathComponent("current.json").path, withDestinationPath: scan.path)
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)], ofItemAtPath: scan.path)
+        try FileManager.default.setAttributes([.modificationDate: PeerTime.now().addingTimeInterval(-8 * 86_400)], ofItemAtPath: scan.path)
         let stale = await thrownMessage { _ = try await source(linked.path).facts([.findings]) }
         #expect(stale.contains("older than 7d"), "\(stale)")
     }
@@ -127,7 +127,7 @@ struct OCSFTests {
     @Test func staleMissingOrMalformedScansAreErrorsNeverPasses() async throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        func results(_ source: OCSFSource) async -> [CheckResult] { await ControlRunner(sources: [source]).run(control(), at: Date()) }
+        func results(_ source: OCSFSource) async -> [CheckResult] { await ControlRunner(sources: [source]).run(control(), at: PeerTime.now()) }
         func errorText(_ results: [CheckResult]) -> String {
             if results.count == 1, case .error(let text) = results[0].status { return text }
             Issue.record("expected one error, got \(results)"); return ""
@@ -138,7 +138,7 @@ struct OCSFTests {
 
         let stale = dir.appendingPathComponent("old.ocsf.json")
         try FileManager.default.copyItem(at: Self.fixture, to: stale)
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)], ofItemAtPath: stale.path)
+        try FileManager.default.setAttributes([.modificationDate: PeerTime.now().addingTimeInterval(-8 * 86_400)], ofItemAtPath: stale.path)
         #expect(errorText(await results(try source(dir.path))).contains("older than 7d"))
         #expect(await results(try source(dir.path, maxAge: "30d")).contains { $0.status == .fail })
 

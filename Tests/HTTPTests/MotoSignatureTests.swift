@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 
 /// The signer against a real verifier: a moto server started by scripts/test with signature checking on
 /// (INITIAL_NO_AUTH_ACTION_COUNT=3, PEERS.md). A correct signature is accepted; a wrong secret is refused.
@@ -16,7 +17,7 @@ struct MotoSignatureTests {
         var request = HTTPRequest(method: "POST", url: endpoint.appendingPathComponent("/"),
                                   headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
                                   body: Data(body.utf8), idempotent: true)
-        SigV4Signer(credentials: credentials, region: "us-east-1", service: "iam").sign(&request, at: Date())
+        SigV4Signer(credentials: credentials, region: "us-east-1", service: "iam").sign(&request, at: PeerTime.now())
         return try await URLSessionTransport(timeout: 10).send(request)
     }
 

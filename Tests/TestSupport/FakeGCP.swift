@@ -83,6 +83,8 @@ package final class FakeGCP: HTTPTransport {
     }
 
     let pageSize: Int
+    /// The fake's time (token expiry, rate-limit resets): the test's clock, so it moves with the source's; by
+    /// default `TestClock.start`, never the wall clock.
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
@@ -90,7 +92,7 @@ package final class FakeGCP: HTTPTransport {
     ///   - publicKey: the service account key's public half; assertions signed by any other key are refused.
     ///   - projects: by project id.
     package init(publicKey: _RSA.Signing.PublicKey, clientEmail: String = "soc2bot@acme-soc2.iam.gserviceaccount.com",
-                 projects: [String: Project], pageSize: Int = 2, tokenLifetime: Int = 3599, now: @escaping @Sendable () -> Date = { Date() }) {
+                 projects: [String: Project], pageSize: Int = 2, tokenLifetime: Int = 3599, now: @escaping @Sendable () -> Date = { TestClock.start }) {
         self.pageSize = pageSize; self.now = now
         state = Mutex(State(projects: projects, oauth: FakeGoogleOAuth(publicKey: publicKey, clientEmail: clientEmail, tokenURL: Self.tokenURL,
                                                                        tokenLifetime: tokenLifetime)))

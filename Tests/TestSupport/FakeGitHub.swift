@@ -134,11 +134,13 @@ package final class FakeGitHub: HTTPTransport {
     package let baseURL: URL
     package let token: String
     package let pageSize: Int
+    /// The fake's time (token expiry, rate-limit resets): the test's clock, so it moves with the source's; by
+    /// default `TestClock.start`, never the wall clock.
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
     package init(organization: Organization, token: String = "ghp_fakeTokenValue0123456789", baseURL: URL = URL(string: "https://api.github.test")!,
-                 pageSize: Int = 2, now: @escaping @Sendable () -> Date = { Date() }) {
+                 pageSize: Int = 2, now: @escaping @Sendable () -> Date = { TestClock.start }) {
         self.baseURL = baseURL; self.token = token; self.pageSize = pageSize; self.now = now
         state = Mutex(State(organization: organization))
     }

@@ -90,11 +90,13 @@ package final class FakeGitLab: HTTPTransport {
     package let pageSize: Int
     /// Whether list answers carry a `Link` header (older instances and some endpoints send only `x-next-page`).
     package let sendsLinkHeader: Bool
+    /// The fake's time (token expiry, rate-limit resets): the test's clock, so it moves with the source's; by
+    /// default `TestClock.start`, never the wall clock.
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
     package init(group: Group, token: String = "glpat-fakeTokenValue0123", baseURL: URL = URL(string: "https://gitlab.test")!,
-                 pageSize: Int = 2, sendsLinkHeader: Bool = true, now: @escaping @Sendable () -> Date = { Date() }) {
+                 pageSize: Int = 2, sendsLinkHeader: Bool = true, now: @escaping @Sendable () -> Date = { TestClock.start }) {
         self.baseURL = baseURL; self.token = token; self.pageSize = pageSize; self.sendsLinkHeader = sendsLinkHeader; self.now = now
         state = Mutex(State(group: group))
     }

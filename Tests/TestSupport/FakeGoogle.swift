@@ -48,6 +48,8 @@ package final class FakeGoogle: HTTPTransport {
     let customer: String
     let delegatedScopes: Set<String>
     let pageSize: Int
+    /// The fake's time (token expiry, rate-limit resets): the test's clock, so it moves with the source's; by
+    /// default `TestClock.start`, never the wall clock.
     let now: @Sendable () -> Date
     private let state: Mutex<State>
 
@@ -57,7 +59,7 @@ package final class FakeGoogle: HTTPTransport {
     package init(publicKey: _RSA.Signing.PublicKey, clientEmail: String = "soc2bot@acme-soc2.iam.gserviceaccount.com",
                  adminEmail: String = "it-admin@acme.example", customer: String = "my_customer", users: [User], pageSize: Int = 2,
                  delegatedScopes: Set<String> = [FakeGoogle.userReadonlyScope], tokenLifetime: Int = 3599,
-                 now: @escaping @Sendable () -> Date = { Date() }) {
+                 now: @escaping @Sendable () -> Date = { TestClock.start }) {
         self.adminEmail = adminEmail; self.customer = customer; self.delegatedScopes = delegatedScopes; self.pageSize = pageSize; self.now = now
         state = Mutex(State(users: users, oauth: FakeGoogleOAuth(publicKey: publicKey, clientEmail: clientEmail, tokenURL: Self.tokenURL,
                                                                  tokenLifetime: tokenLifetime)))

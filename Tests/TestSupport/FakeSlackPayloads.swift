@@ -30,7 +30,7 @@ package enum FakeSlackPayloads {
                                      trigger: String, team: String = team, appID: String = appID) -> [String: Any] {
         let blocks = ((try? JSONSerialization.jsonObject(with: message.body) as? [String: Any])?["blocks"] as? [[String: Any]]) ?? []
         var action: [String: Any] = ["action_id": actionID, "block_id": "unknown", "type": "button",
-                                     "action_ts": "\(Int(Date().timeIntervalSince1970)).\(Int.random(in: 100_000...999_999))"]
+                                     "action_ts": "\(Int(TestClock.start.timeIntervalSince1970)).\(Int.random(in: 100_000...999_999))"]
         for block in blocks {
             for element in block["elements"] as? [[String: Any]] ?? [] where element["action_id"] as? String == actionID {
                 action["block_id"] = block["block_id"] ?? "b"

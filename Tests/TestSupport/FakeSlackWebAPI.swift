@@ -1,4 +1,5 @@
 import Chat
+import Core
 import Foundation
 import HTTP
 import Synchronization
@@ -11,7 +12,8 @@ import Synchronization
 /// - `chat.update`: needs an existing `ts` in that channel (else `message_not_found`), the same limits.
 /// - `conversations.open`: `users` → a `D…` channel, the same one every time for a user.
 /// - `views.open`: needs a `trigger_id` this fake issued (else `invalid_trigger_id`), used once (else
-///   `exchanged_trigger_id`) and within 3 s of issue in real time (else `expired_trigger_id`).
+///   `exchanged_trigger_id`) and within 3 s of issue on the fake's clock (else `expired_trigger_id`): Slack's 3 s, on
+///   the time the test moves, so a busy machine never expires one.
 /// - `users.info` / `users.lookupByEmail` (form-encoded): the workspace's users and their profile e-mails.
 /// - `apps.connections.open`: needs the app-level token; answers the Socket Mode URL with a fresh ticket.
 /// - File sharing: `files.getUploadURLExternal` (form: `filename`, `length` > 0, else `invalid_arguments`) answers an
@@ -74,7 +76,8 @@ package final class FakeSlackWebAPI: HTTPTransport {
         var calls: [String] = []
         var clock = 1_772_438_400
         var users: [String: String] = [:]
-        var triggers: [String: ContinuousClock.Instant] = [:]
+        /// Trigger id → when it was issued, on `clock`.
+        var triggers: [String: Date] = [:]
         var usedTriggers: Set<String> = []
         var triggerCounter = 0
         var views: [OpenedView] = []
@@ -103,21 +106,28 @@ package final class FakeSlackWebAPI: HTTPTransport {
 
     let token: String
     let appToken: String
+    /// Slack's time for trigger ids: they expire 3 s after issue on this clock.
+    let clock: any BotClock
     private let state: Mutex<State>
 
-    /// - Parameter users: the workspace's users, id → profile e-mail.
-    package init(token: String = "xoxb-test-token", appToken: String = "xapp-test-token", channels: Set<String>, users: [String: String] = [:]) {
+    /// - Parameters:
+    ///   - users: the workspace's users, id → profile e-mail.
+    ///   - clock: when trigger ids expire; by default a `TestClock` nobody advances (they never do).
+    package init(token: String = "xoxb-test-token", appToken: String = "xapp-test-token", channels: Set<String>, users: [String: String] = [:],
+                 clock: any BotClock = TestClock()) {
         self.token = token
         self.appToken = appToken
+        self.clock = clock
         state = Mutex(State(channels: channels, users: users))
     }
 
-    /// Issues a trigger id, as Slack does with each slash command and interaction (valid 3 s, once).
+    /// Issues a trigger id, as Slack does with each slash command and interaction (valid 3 s on `clock`, once).
     package func issueTrigger() -> String {
-        state.withLock { s in
+        let now = clock.now()
+        return state.withLock { s in
             s.triggerCounter += 1
             let trigger = "\(s.triggerCounter).4744562912.\(String(format: "%032x", s.triggerCounter * 7919))"
-            s.triggers[trigger] = .now
+            s.triggers[trigger] = now
             return trigger
         }
     }
@@ -171,6 +181,7 @@ package final class FakeSlackWebAPI: HTTPTransport {
                 if !held { call.resume() }
             }
         }
+        let now = clock.now()
         return state.withLock { s in
             let method = request.url.lastPathComponent
             s.calls.append(method)
@@ -241,7 +252,7 @@ package final class FakeSlackWebAPI: HTTPTransport {
                     return Self.answer(["ok": false, "error": "invalid_trigger_id"])
                 }
                 guard !s.usedTriggers.contains(trigger) else { return Self.answer(["ok": false, "error": "exchanged_trigger_id"]) }
-                guard ContinuousClock.now - issued <= .seconds(3) else { return Self.answer(["ok": false, "error": "expired_trigger_id"]) }
+                guard now.timeIntervalSince(issued) <= 3 else { return Self.answer(["ok": false, "error": "expired_trigger_id"]) }
                 guard let view = body["view"] as? [String: Any], view["type"] as? String == "modal",
                       let data = try? JSONSerialization.data(withJSONObject: view) else {
                     return Self.answer(["ok": false, "error": "invalid_arguments"])

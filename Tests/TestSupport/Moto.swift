@@ -45,7 +45,7 @@ package enum Moto {
     static func send(service: String, headers: [(String, String)], body: Data, as credentials: AWSCredentials) async throws -> HTTPResponse {
         guard let base = endpoint, let url = URL(string: base) else { throw NotRunning() }
         var request = HTTPRequest(method: "POST", url: url, headers: headers, body: body)
-        SigV4Signer(credentials: credentials, region: "us-east-1", service: service).sign(&request, at: Date())
+        SigV4Signer(credentials: credentials, region: "us-east-1", service: service).sign(&request, at: PeerTime.now())
         return try await URLSessionTransport(timeout: 10).send(request)
     }
 

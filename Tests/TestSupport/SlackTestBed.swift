@@ -21,9 +21,9 @@ package final class SlackTestBed: Sendable {
     package let engine: AlertEngine
     package let fake: FakeSlackWebAPI
     package let clock: VirtualClock
-    /// The clock of Slack's answer budget: it moves only when a test advances it, so an answer comes in time unless
-    /// the test lets the budget run out.
-    package let answerClock = TestClock()
+    /// The clock of Slack's answer budget and of its trigger ids' 3 s: it moves only when a test advances it, so an
+    /// answer comes in time, and a form opens, unless the test lets the time run out.
+    package let answerClock: TestClock
     package let dispatcher: Dispatcher
     package let doorbell: Doorbell
     package let directory: SlackDirectory
@@ -62,9 +62,12 @@ package final class SlackTestBed: Sendable {
                  runsTasks: Bool = true) throws {
         self.config = config
         engine = AlertEngine(config: config, database: try database ?? BotDatabase.inMemory())
+        let answerClock = TestClock()
+        self.answerClock = answerClock
         fake = FakeSlackWebAPI(channels: [Self.channel, "C0PAY"],
                                users: ["U0DANA": "dana@example.com", "U0SAMSLACK": "sam@example.com", "U0LEE": "lee@example.com",
-                                       "U0EVE": "eve@example.com", "U0STRANGER": "stranger@elsewhere.example"])
+                                       "U0EVE": "eve@example.com", "U0STRANGER": "stranger@elsewhere.example"],
+                               clock: answerClock)
         clock = VirtualClock(start: Self.t0)
         let clock = clock
         let api = SlackWebAPI(token: "xoxb-test-token", transport: fake)
@@ -129,16 +132,6 @@ package final class SlackTestBed: Sendable {
         }
         return entries
     }
-}
-
-/// Waits until `condition` holds, polling; false if it never did within `timeout` seconds of real time.
-package func eventually(timeout: TimeInterval = 10, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
 }
 
 /// Runs blocking work (a child process, pipe reads) on its own thread, so it never holds one of the few threads of

@@ -257,6 +257,10 @@ package struct MatrixTestEvent: Sendable, Equatable {
     package var body: String? { content["body"]?.stringValue }
     /// `content.m.relates_to`: `rel_type`, `event_id`, `key` (reactions), `m.in_reply_to`.
     package var relatesTo: InboundJSON? { content["m.relates_to"] }
+    /// `origin_server_ts`: when the homeserver stamped the event (its wall clock), nil when absent.
+    package var originServerTS: Date? {
+        if case .number(let milliseconds)? = json["origin_server_ts"] { Date(timeIntervalSince1970: milliseconds / 1000) } else { nil }
+    }
 }
 
 /// What went wrong talking to the test Synapse. Descriptions carry no token or secret.

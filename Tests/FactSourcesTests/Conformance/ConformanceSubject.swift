@@ -240,7 +240,7 @@ extension ConformanceSubject {
             for index in 1...records {
                 let url = try #require(URL(string: endpoint + "/\(prefix)-\(index)"))
                 var request = HTTPRequest(method: "PUT", url: url)
-                SigV4Signer(credentials: member.credentials, region: "us-east-1", service: "s3").sign(&request, at: Date())
+                SigV4Signer(credentials: member.credentials, region: "us-east-1", service: "s3").sign(&request, at: PeerTime.now())
                 let created = try await URLSessionTransport(timeout: 10).send(request)
                 try #require(created.status == 200, "CreateBucket: HTTP \(created.status)")
             }
@@ -249,7 +249,7 @@ extension ConformanceSubject {
                                        environment: ["AWS_ACCESS_KEY_ID": member.credentials.accessKeyID,
                                                      "AWS_SECRET_ACCESS_KEY": member.credentials.secretAccessKey,
                                                      "AWS_SESSION_TOKEN": member.credentials.sessionToken ?? ""],
-                                       transport: RetryingTransport(base: faults, clock: clock), clock: SystemClock())
+                                       transport: RetryingTransport(base: faults, clock: clock), clock: PeerTime.clock)
             return Setup(source: source, faults: faults, expected: records)
         }
         subject.answersXML = true
