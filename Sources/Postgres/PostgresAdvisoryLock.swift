@@ -7,7 +7,7 @@ import Foundation
 /// `Sendable`: the session is used under a lock, one call at a time.
 package final class PostgresAdvisoryLock: @unchecked Sendable {
     package let key: Int64
-    private let url: String
+    let url: String
     private let settings: [String: String]
     private let lock = NSLock()
     private var session: PostgresConnection?

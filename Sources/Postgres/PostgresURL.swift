@@ -37,3 +37,14 @@ package enum PostgresURL {
         return out + text[index...]
     }
 }
+
+// What holds a server's address describes itself with the password replaced by `***` and without libpq's keywords
+// (which may hold one): a log that prints a service, a pool or a lock (swift-service-lifecycle prints its services at
+// debug level) never shows the password.
+extension PostgresPool: CustomStringConvertible {
+    package var description: String { "PostgresPool(\(PostgresURL.redacted(url)))" }
+}
+
+extension PostgresAdvisoryLock: CustomStringConvertible {
+    package var description: String { "PostgresAdvisoryLock(\(PostgresURL.redacted(url)))" }
+}

@@ -54,3 +54,8 @@ private final class StopFlag: Sendable {
     func set() { flag.store(true, ordering: .releasing) }
     var isSet: Bool { flag.load(ordering: .acquiring) }
 }
+
+extension PostgresOutboxChanges: CustomStringConvertible {
+    /// The server's address with its password replaced by `***` (see `PostgresPool.description`).
+    package var description: String { "PostgresOutboxChanges(\(PostgresURL.redacted(url)))" }
+}

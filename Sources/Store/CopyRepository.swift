@@ -61,7 +61,8 @@ package enum StoreTable: String, CaseIterable, Sendable {
 /// `soc2bot store copy`). Not for the bot's steps: these read and write whole tables.
 package protocol CopyRepository {
     /// The tables of the bot's state in this database, each with its columns in the table's order; the store's own
-    /// bookkeeping (the migrations it applied, SQLite's `sqlite_sequence`, PostgreSQL's `ledger_head`) left out.
+    /// bookkeeping (the migrations it applied, SQLite's `sqlite_sequence`, PostgreSQL's `ledger_head` and `leader`, the
+    /// replicas' leadership epoch, which belongs to the database's own replicas) left out.
     func storedTables() throws -> [String: [String]]
 
     /// The rows of `table`: a full count.

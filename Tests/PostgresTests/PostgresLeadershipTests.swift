@@ -64,10 +64,10 @@ struct PostgresLeadershipTests {
             #expect(try leaderships[1].acquire() == nil)
 
             // When replica 0's lock session ends and replica 1 takes over
-            let cut = ContinuousClock.now
+            let cut = PeerTime.now()
             try PostgresPeer.terminate(try #require(leaderships[0].sessionPID), from: try PostgresPeer.admin())
             let current = try #require(try leaderships[1].acquire())
-            print("leadership takeover after the leader's session ended: \(ContinuousClock.now - cut) (plus up to one retry interval)")
+            print("leadership takeover after the leader's session ended: \(String(format: "%.3f s", PeerTime.now().timeIntervalSince(cut))) (plus up to one retry interval)")
             #expect(current > former)
 
             // Then a write replica 0 started as leader is refused, whole, with the epochs named
