@@ -68,3 +68,19 @@ private final class NullSurface: ChatSurface {
         return nil      // no message reference: the benchmark's alerts are not in the database
     }
 }
+
+/// `--only pg-slack`: Slack HTTP mode spread over two replicas on one PostgreSQL database (a scratch database on the
+/// server `SOC2BOT_TEST_POSTGRES_URL` names, dropped afterwards): each replica its own inbound server and bot, both
+/// answering from the shared state (alerts, the replay cache of signed requests), the load alternating between them
+/// as a round-robin load balancer would.
+func benchPostgresSlackReplicas(url: String, rate: Int, seconds: Int) async throws -> [BenchRow] {
+    let name = "soc2bot_bench_" + UUID().uuidString.prefix(8).lowercased()
+    let admin = try PostgresConnection(url: url)
+    try admin.execute("CREATE DATABASE \(name)")
+    defer { try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    let databases = try (0..<2).map { _ in BotDatabase(backend: try PostgresBackend(url: url, settings: ["dbname": name])) }
+    defer { for database in databases { try? database.close() } }
+    let replicas = try databases.enumerated().map { try SlackBenchBot(database: $1, opensAlerts: $0 == 0) }
+    defer { for replica in replicas { replica.stop() } }
+    return try await benchSlackHTTP(replicas: replicas, rate: rate, seconds: seconds, label: "two replicas on one PostgreSQL, loopback")
+}

@@ -16,9 +16,16 @@ import Store
 func benchSlackHTTP(rate: Int, seconds duration: Int) async throws -> [BenchRow] {
     let bot = try SlackBenchBot()
     defer { bot.stop() }
+    return try await benchSlackHTTP(replicas: [bot], rate: rate, seconds: duration, label: "loopback")
+}
+
+/// The same load spread over `replicas` (request i to replica i mod n, as a round-robin load balancer would),
+/// each its own inbound server and bot on one shared database.
+func benchSlackHTTP(replicas: [SlackBenchBot], rate: Int, seconds duration: Int, label: String) async throws -> [BenchRow] {
+    let bot = replicas[0]
     let transport = URLSessionTransport()
     @Sendable func request(_ i: Int) -> HTTPRequest {
-        bot.request(i % 10 == 0 ? "ack A-\(i / 10 % bot.alerts + 1)" : (i % 10 <= 2 ? "status" : "list"), i)
+        replicas[i % replicas.count].request(i % 10 == 0 ? "ack A-\(i / 10 % bot.alerts + 1)" : (i % 10 <= 2 ? "status" : "list"), i)
     }
 
     // Warm-up: connections, caches, the first SQLite pages.
@@ -38,7 +45,7 @@ func benchSlackHTTP(rate: Int, seconds duration: Int) async throws -> [BenchRow]
     print("  slack http: \(total) requests at \(rate)/s: p50 \(ms(percentile(0.5))), p99 \(ms(percentile(0.99))), max \(ms(latencies.last!)), \(failures) failed")
     require(failures == 0, "\(failures) of \(total) signed Slack requests failed")
     return [
-        BenchRow(benchmark: "Slack HTTP mode, \(grouped(total)) signed /soc2 commands at \(rate)/s (loopback, open loop)",
+        BenchRow(benchmark: "Slack HTTP mode, \(grouped(total)) signed /soc2 commands at \(rate)/s (\(label), open loop)",
                  result: "p50 \(ms(percentile(0.5))), p90 \(ms(percentile(0.9))), p99 \(ms(percentile(0.99))), max \(ms(latencies.last!)); "
                      + String(format: "%.0f req/s achieved", achieved),
                  target: "p99 < 50 ms", ok: percentile(0.99) < .milliseconds(50)),
@@ -135,15 +142,18 @@ final class SlackBenchBot: Sendable {
     private let secret = "bench-signing-secret"
     private let directory: URL
 
-    init(configuration: HTTPServer.Configuration = .init()) throws {
+    /// - Parameters:
+    ///   - database: the bot's database (nil: a scratch SQLite file); replicas share one (PostgreSQL).
+    ///   - opensAlerts: records the 50 open alerts (the first replica on a shared database; the others find them).
+    init(configuration: HTTPServer.Configuration = .init(), database shared: BotDatabase? = nil, opensAlerts: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("soc2bot-bench-\(UUID().uuidString.lowercased())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var slackConfig = config
         slackConfig.chat = ChatConfig(slack: .init(botTokenVariable: "SLACK_BOT_TOKEN", signingSecretVariable: "SLACK_SIGNING_SECRET",
                                                    mode: .http, teamID: "T0BENCH"))
-        let database = try BotDatabase.open(path: directory.appendingPathComponent("bench.sqlite").path)
+        let database = try shared ?? BotDatabase.open(path: directory.appendingPathComponent("bench.sqlite").path)
         let engine = AlertEngine(config: slackConfig, database: database)
-        try engine.reconcile(control, results: (0..<alerts).map { result($0, failing: true) }, at: Date())
+        if opensAlerts { try engine.reconcile(control, results: (0..<alerts).map { result($0, failing: true) }, at: Date()) }
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let commands = CommandHandler(engine: engine, clock: SystemClock())
         // The Web API is not called for these commands (people are mapped by Slack id); a transport that fails loudly
