@@ -37,6 +37,31 @@ struct LoopReadsTests {
     }
 
     @Test
+    func theSchedulerRunsTheControlsItsDueTimeReadFound() async throws {
+        // Given a bot whose database counts its read transactions, driven for a day of hourly controls that pass
+        let counting = CountingReads(base: try SQLiteBackend.inMemory())
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let steps = Mutex(0)
+        var served = Facts()
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .customerManaged, isPublic: false)]
+        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
+                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(24 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let before = counting.reads
+
+        // When the loop runs to its end
+        try await bot.loop.run()
+
+        // Then a step read the database three times: the works' due times, the due times of the works after the
+        // scheduler once it ran, and the due times for the sleep; the scheduler ran the controls that first read found
+        // due, without a read of its own (before: four reads a step)
+        let taken = steps.withLock { $0 }
+        let reads = counting.reads - before
+        #expect(taken >= 24)
+        #expect(reads <= 3 * taken + 3, "\(reads) reads in \(taken) steps")
+    }
+
+    @Test
     func aDeliveryPassWithNothingDueWritesNothing() async throws {
         // Given a bot with a chat surface whose database counts its write transactions, driven for six hours of hourly
         // controls, one of which fails from the start (one alert, its message delivered in the first step)
