@@ -1,6 +1,7 @@
 import Core
 import FactSources
 import Foundation
+import Synchronization
 
 /// Runs controls' checks against the configured sources: gathers the facts each reads (from the sources the control
 /// names, else every source providing that kind) and evaluates them. A step — every control due at one moment, or
@@ -14,6 +15,10 @@ package struct ControlRunner: Sendable {
     package let aliases: AccountAliases
     /// Reads in flight, and controls evaluated, at once in a step (default 8).
     package var maxConcurrency: Int
+    /// Each control's plan, built at its first run and kept while the control is unchanged: a plan follows from the
+    /// control and the sources alone (a source's `provides` is fixed), and the scheduler runs every control every step.
+    private let plans = PlanCache()
+
     package init(sources: [any FactSource], aliases: AccountAliases = AccountAliases(), maxConcurrency: Int = 8) {
         self.sources = sources; self.aliases = aliases; self.maxConcurrency = max(1, maxConcurrency)
     }
@@ -52,8 +57,16 @@ package struct ControlRunner: Sendable {
         }
     }
 
-    /// What a control needs read, or the error that stops it before any read.
+    /// What a control needs read, or the error that stops it before any read: the plan kept for it while it is
+    /// unchanged, else built (the check from its spec, the sources that answer each kind it reads) and kept.
     private func plan(_ control: Control) -> Plan {
+        if let kept = plans.plan(for: control) { return kept }
+        let built = buildPlan(control)
+        plans.keep(built)
+        return built
+    }
+
+    private func buildPlan(_ control: Control) -> Plan {
         guard let spec = control.check else { return Plan(control: control, outcome: .done([])) }
         let check: any ControlCheck
         do { check = try CheckFactory.make(spec) } catch { return Plan(control: control, outcome: .done([Self.failure(control, "\(error)")])) }
@@ -69,6 +82,18 @@ package struct ControlRunner: Sendable {
             if providers.isEmpty { break }   // the run stops here with "no source"; later kinds are not read
         }
         return Plan(control: control, outcome: .evaluate(check, needs))
+    }
+
+    /// The plans built, by control id, each with the control it was built for.
+    private final class PlanCache: Sendable {
+        private let kept = Mutex<[ControlID: Plan]>([:])
+
+        /// The plan kept for `control`, if it was built for this very control (an edited control is planned anew).
+        func plan(for control: Control) -> Plan? {
+            kept.withLock { plans in plans[control.id].flatMap { $0.control == control ? $0 : nil } }
+        }
+
+        func keep(_ plan: Plan) { kept.withLock { $0[plan.control.id] = plan } }
     }
 
     /// One control's part of a step.

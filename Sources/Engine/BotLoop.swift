@@ -302,7 +302,9 @@ package struct SchedulerWork: StoredTimedWork {
     package init(scheduler: ControlScheduler) { self.scheduler = scheduler }
     package var database: BotDatabase { scheduler.engine.database }
     package func nextDue(in snapshot: StoreTransaction) throws -> Date? { try scheduler.nextDue(in: snapshot) }
-    package func run(at now: Date) async throws { try await scheduler.runDue(at: now) }
+    /// Run right after `nextDue` said it is due (the driver and the services ask first): the due controls as that read
+    /// found them.
+    package func run(at now: Date) async throws { try await scheduler.runDueAsLastRead(at: now) }
 }
 
 /// Fires alert timers: acknowledgement timeouts, SLA breaches, snooze and risk-acceptance expiries.

@@ -82,6 +82,16 @@ package struct ControlScheduler: Sendable {
         try await run(plan.due(at: now, lastRuns: try lastRuns(), start: start), at: now)
     }
 
+    /// `runDue(at:)` for the timed work (`SchedulerWork`), whose run always follows its due-time read (`nextDue()`, or
+    /// `nextDue(in:)` in the driver's shared read): the controls due as that read found them, without a read of their own.
+    /// A run recorded by someone else between the two is like one recorded while this step reads its sources: the
+    /// step's write records its runs all the same. Before any read, it reads.
+    @discardableResult
+    package func runDueAsLastRead(at now: Date) async throws -> [AlertEngine.RunSummary] {
+        guard let known = lastRunsRead.current else { return try await runDue(at: now) }
+        return try await run(plan.due(at: now, lastRuns: known.runs, start: start), at: now)
+    }
+
     /// Runs one control now, whatever its cadence (`soc2bot check`).
     package func runOnce(_ control: Control, at now: Date) async throws -> AlertEngine.RunSummary {
         try await run([control], at: now)[0]

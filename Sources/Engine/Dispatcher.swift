@@ -91,6 +91,10 @@ package actor Dispatcher {
 
     private func drainOnce() async throws -> Int {
         let now = clock.now()
+        // A pass with nothing due writes nothing: the claim (a write transaction, on PostgreSQL rows locked) is taken
+        // only when a read of the pending messages shows one this dispatcher could claim now. The deterministic driver
+        // drains every step, and most steps queue nothing.
+        guard try database.read({ try mayClaim(in: $0, now: now) }) else { return 0 }
         let pending = try database.write { [delivering, claimer, lease] in
             try $0.claimOutbox(platforms: delivering, claimer: claimer, now: now, until: now.addingTimeInterval(lease), limit: Self.claimBatch)
         }
@@ -248,10 +252,28 @@ package actor Dispatcher {
     /// `nextAttempt()` as `snapshot` (a read of this dispatcher's database) says: the deterministic driver asks it in
     /// the one read it shares among its works' due times.
     package nonisolated func nextAttempt(in snapshot: StoreTransaction) throws -> Date? {
+        nextAttempt(among: try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead), now: clock.now())
+    }
+
+    /// How many pending messages `nextAttempt(in:)` and `mayClaim(in:now:)` read.
+    static let pendingRead = 500
+
+    /// Whether `claimOutbox` may take a message at `now`, as `snapshot` says: some chain's first pending message is due
+    /// and free (the claim's own rule: a later message of a chain waits for its first; another claimer's lasts until it
+    /// lapses). When the read is cut at `pendingRead` messages, a message beyond it may be due: true, so the claim
+    /// decides.
+    nonisolated func mayClaim(in snapshot: StoreTransaction, now: Date) throws -> Bool {
+        let pending = try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead)
+        if pending.count >= Self.pendingRead { return true }
+        guard let next = nextAttempt(among: pending, now: now) else { return false }
+        return next <= now
+    }
+
+    /// The earliest moment one of `pending` (oldest first) may be claimed, seen at `now`.
+    private nonisolated func nextAttempt(among pending: [OutboxMessage], now: Date) -> Date? {
         var seenChains = Set<Chain>()
         var next: Date?
-        let now = clock.now()
-        for message in try snapshot.pendingOutbox(platforms: delivering) {
+        for message in pending {
             if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
             var due = message.nextAttemptAt
             if let holder = message.claimedBy, holder != claimer, let until = message.claimedUntil, until > now { due = max(due, until) }

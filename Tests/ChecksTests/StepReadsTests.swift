@@ -2,6 +2,7 @@
 import Core
 import FactSources
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -42,6 +43,29 @@ struct StepReadsTests {
         #expect(Set(results[0].map(\.resource.id)) == ["okta:jsmith", "okta:dana"])
         #expect(results[1].first?.status == .fail)              // the leaver's account is still active
         #expect(results[3].map(\.status) == [.pass] && results[4].map(\.status) == [.pass])
+    }
+
+    @Test
+    func aControlIsPlannedOnceWhileItIsUnchanged() async throws {
+        // Given three controls reading one source, which counts how often its fact kinds are asked
+        let source = AskedKinds(CountingSource("aws", Facts(accounts: Self.accounts, buckets: Self.buckets)))
+        let runner = ControlRunner(sources: [source])
+        let controls = [Self.control("mfa", "mfa"), Self.control("inactive", "inactive_accounts"), Self.control("encrypted", "storage_encryption")]
+        let first = await runner.run(controls, at: F.now)
+        let askedFirst = source.asked
+
+        // When the same controls run again
+        let second = await runner.run(controls, at: F.now)
+
+        // Then the second step did not plan them again: the kinds were asked only to split the step's two reads
+        // between the bot's own sources and the others (twice a read), not again for each control (before: seven times
+        // each step), and the results are the same
+        #expect(source.asked - askedFirst <= 2 * 2, "\(source.asked - askedFirst) asks in the second step, \(askedFirst) in the first")
+        #expect(second == first)
+
+        // And a control changed under the same id is planned anew: judged by its own check
+        let changed = await runner.run(Self.control("mfa", "storage_encryption"), at: F.now)
+        #expect(!changed.isEmpty && changed == second[2])
     }
 
     @Test
@@ -106,4 +130,18 @@ struct StepEvaluationTests {
         #expect(together == alone)
         #expect(together[1].filter { $0.status == .fail }.count == (buckets.count + 10) / 11)
     }
+}
+
+/// A source that counts how often its fact kinds (`provides`) are asked, passing everything else to `base`.
+private final class AskedKinds: FactSource {
+    let base: CountingSource
+    private let count = Mutex(0)
+    init(_ base: CountingSource) { self.base = base }
+    var asked: Int { count.withLock { $0 } }
+    var id: SourceID { base.id }
+    var provides: Set<FactKind> {
+        count.withLock { $0 += 1 }
+        return base.provides
+    }
+    func facts(_ kinds: Set<FactKind>) async throws -> Facts { try await base.facts(kinds) }
 }

@@ -35,17 +35,75 @@ struct LoopReadsTests {
         #expect(taken >= 6)
         #expect(counting.reads <= 6 * taken, "\(counting.reads) reads in \(taken) steps")
     }
+
+    @Test
+    func theSchedulerRunsTheControlsItsDueTimeReadFound() async throws {
+        // Given a bot whose database counts its read transactions, driven for a day of hourly controls that pass
+        let counting = CountingReads(base: try SQLiteBackend.inMemory())
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let steps = Mutex(0)
+        var served = Facts()
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .customerManaged, isPublic: false)]
+        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
+                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(24 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let before = counting.reads
+
+        // When the loop runs to its end
+        try await bot.loop.run()
+
+        // Then a step read the database three times: the works' due times, the due times of the works after the
+        // scheduler once it ran, and the due times for the sleep; the scheduler ran the controls that first read found
+        // due, without a read of its own (before: four reads a step)
+        let taken = steps.withLock { $0 }
+        let reads = counting.reads - before
+        #expect(taken >= 24)
+        #expect(reads <= 3 * taken + 3, "\(reads) reads in \(taken) steps")
+    }
+
+    @Test
+    func aDeliveryPassWithNothingDueWritesNothing() async throws {
+        // Given a bot with a chat surface whose database counts its write transactions, driven for six hours of hourly
+        // controls, one of which fails from the start (one alert, its message delivered in the first step)
+        let counting = CountingReads(base: try SQLiteBackend.inMemory())
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        let steps = Mutex(0)
+        let surface = RecordingSurface()
+        var served = Facts()
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
+        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
+                           surfaces: [surface], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(6 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let before = counting.writes
+
+        // When the loop runs to its end
+        try await bot.loop.run()
+
+        // Then each step wrote once (its runs), and the outbox was written only for the messages delivered: a claim, the
+        // attempt and its record each (before: a claim written by every step's delivery pass, due or not)
+        let taken = steps.withLock { $0 }
+        let delivered = await surface.delivered.count
+        let writes = counting.writes - before
+        #expect(taken >= 6)
+        #expect(delivered >= 1)
+        #expect(writes <= taken + 3 * delivered, "\(writes) writes in \(taken) steps, \(delivered) messages delivered")
+    }
 }
 
-/// The SQLite store, counting the read transactions asked of it.
+/// The SQLite store, counting the read and write transactions asked of it.
 private final class CountingReads: StoreBackend {
     let base: SQLiteBackend
     private let count = Mutex(0)
+    private let writeCount = Mutex(0)
     init(base: SQLiteBackend) { self.base = base }
     var reads: Int { count.withLock { $0 } }
+    var writes: Int { writeCount.withLock { $0 } }
     var location: String { base.location }
     func migrate() throws { try base.migrate() }
-    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T { try base.write(body) }
+    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        writeCount.withLock { $0 += 1 }
+        return try base.write(body)
+    }
     func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         count.withLock { $0 += 1 }
         return try base.read(body)
