@@ -94,7 +94,8 @@ let package = Package(
                                                       .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "Manifests", "Store", "Core", "Checks", "Chat", "Reports", "FactSources", "TestSupport",
                                                     .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresStore", "Store", "Core", "Engine", "Chat", "TestSupport",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CLITests", dependencies: ["Store", "Postgres", "PostgresStore", "Core", "TestSupport", "HTTP", "Sockets", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

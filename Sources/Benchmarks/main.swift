@@ -18,12 +18,14 @@ import Store
 //                                                  (run from the repository root: it reads manifests/demo)
 //   … --only pg-ledger                            the ledger on PostgreSQL: appends in transactions of 100, verify of a
 //                                                  1,000,000-entry ledger (needs SOC2BOT_TEST_POSTGRES_URL; not in the default groups)
+//   … --only pg-outbox                            2 replicas draining one outbox on PostgreSQL to a surface that answers at
+//                                                  once: messages/s (needs SOC2BOT_TEST_POSTGRES_URL; not in the default groups)
 //   scripts/bench-matrix                           the Matrix round trip on a loopback Synapse (--only matrix)
 //   scripts/bench-aws                              a full AWS run on a seeded moto server (--only aws)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|year|matrix|aws|pg-ledger] [--days N]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws; pg-ledger: needs SOC2BOT_TEST_POSTGRES_URL; year, pg-ledger: not in the default groups)")
+    print("usage: soc2bot-bench [--quick] [--only reconcile|appends|verify|slack|identity|endpoints|metrics|year|matrix|aws|pg-ledger|pg-outbox] [--days N]   (matrix, aws: through scripts/bench-matrix, scripts/bench-aws; pg-ledger, pg-outbox: need SOC2BOT_TEST_POSTGRES_URL; year, pg-ledger, pg-outbox: not in the default groups)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -283,6 +285,12 @@ if groups.contains("pg-ledger") {
     let url = ProcessInfo.processInfo.environment["SOC2BOT_TEST_POSTGRES_URL"] ?? ""
     require(!url.isEmpty, "--only pg-ledger needs SOC2BOT_TEST_POSTGRES_URL (a server on loopback, e.g. scripts/peers' start_postgres_peer)")
     table += try benchPostgresLedger(url: url, appends: appendCount, ledgerSize: ledgerSize, at: t0, record: runRecord)
+}
+
+if groups.contains("pg-outbox") {
+    let url = ProcessInfo.processInfo.environment["SOC2BOT_TEST_POSTGRES_URL"] ?? ""
+    require(!url.isEmpty, "--only pg-outbox needs SOC2BOT_TEST_POSTGRES_URL (a server on loopback, e.g. scripts/peers' start_postgres_peer)")
+    table += try await benchPostgresOutbox(url: url, alerts: 2_500 / scale, at: t0)
 }
 
 // MARK: - Table

@@ -73,6 +73,9 @@ package struct Bot: Sendable {
         // Listed in dependency order: a group shuts down in reverse, so the scheduler stops first and the dispatchers
         // last, and the leadership (replicas only) is given up after everything that ran under it.
         var services: [any Service] = leader.map { [LeadershipService(gate: $0, clock: clock)] } ?? []
+        if let changes = database.changes {    // other replicas queue messages too: their notifications ring the dispatchers
+            services.append(StoreChangeService(changes: changes, doorbell: doorbell, clock: clock, logger: logger))
+        }
         services += dispatchers.map { DeliveryService(dispatcher: $0, clock: clock, doorbell: doorbell, idlePoll: idlePoll) }
         services.append(service("escalator", escalating, listensFor: .timers, causes: .outbox))
         if config.digest != nil { services.append(service("digest", digest, listensFor: [], causes: .outbox)) }

@@ -20,6 +20,14 @@ import Store
 /// The running bot has one dispatcher per platform (`delivering`), each a service of its own (`DeliveryService`):
 /// it knows every served platform (to raise a notice there) but delivers only its own, and rings the doorbell's
 /// `outbox` when it queued a notice another platform's dispatcher delivers.
+///
+/// Any replica sharing the database delivers: a pass takes the due messages with a claim (`claimOutbox`, under
+/// `claimer`, for `lease`), which no other replica's pass takes while it lasts, and which keeps each alert's order per
+/// platform across replicas; a replica that stops leaves claims that lapse and are taken by another. Before each
+/// platform call the attempt is recorded (`beginAttempt`, renewing the claim), and every outcome is recorded only while
+/// the claim is still this dispatcher's: a dispatcher that paused past its lease finds the message taken over and
+/// neither sends it nor marks it. A replica stopping between a platform call and its record leaves the message to be
+/// sent again once, by the next claimer: Matrix drops the resend (the same txnId), Slack may show it twice.
 package actor Dispatcher {
     let database: BotDatabase
     let surfaces: [ChatPlatform: any ChatSurface]
@@ -29,9 +37,20 @@ package actor Dispatcher {
     let logger: Logger
     let undeliveredTo: [ChatDestination]
     let doorbell: Doorbell?
+    /// The name this dispatcher holds its outbox claims under: its process's (`BotDatabase.claimer`) unless given.
+    package nonisolated let claimer: String
+    /// How long a claim lasts without news from its claimer, seconds: renewed before each platform call, so it must
+    /// outlast one call (the HTTP client's timeouts), and it is how long another replica waits for the messages of one
+    /// that stopped.
+    package nonisolated let lease: TimeInterval
+
+    /// How many messages one pass claims: a few replicas share a burst instead of the first one taking it all.
+    package static let claimBatch = 100
 
     package init(database: BotDatabase, surfaces: [any ChatSurface], delivering: ChatPlatform? = nil, clock: any BotClock, logger: Logger,
-                 undeliveredTo: [ChatDestination] = [], doorbell: Doorbell? = nil) {
+                 undeliveredTo: [ChatDestination] = [], doorbell: Doorbell? = nil, claimer: String? = nil, lease: TimeInterval = 120) {
+        self.claimer = claimer ?? database.claimer
+        self.lease = lease
         self.database = database
         self.surfaces = Dictionary(surfaces.map { ($0.platform, $0) }, uniquingKeysWith: { first, _ in first })
         self.delivering = delivering.map { [$0] } ?? Set(self.surfaces.keys)
@@ -71,12 +90,14 @@ package actor Dispatcher {
     }
 
     private func drainOnce() async throws -> Int {
-        let pending = try database.read { [delivering] in try $0.pendingOutbox(platforms: delivering) }
+        let now = clock.now()
+        let pending = try database.write { [delivering, claimer, lease] in
+            try $0.claimOutbox(platforms: delivering, claimer: claimer, now: now, until: now.addingTimeInterval(lease), limit: Self.claimBatch)
+        }
         guard !pending.isEmpty else { return 0 }
         var blockedChains = Set<Chain>()
         var blockedDestinations = Set<ChatDestination>()
         var delivered = 0
-        let now = clock.now()
         for message in pending {
             let chain = Chain(message)
             if let chain, blockedChains.contains(chain) { continue }
@@ -96,15 +117,38 @@ package actor Dispatcher {
                 refs = try message.alert.map { id in
                     try database.read { try $0.messageRefs(alert: id) }.filter { $0.platform == surface.platform }
                 } ?? []
+                let startedAt = clock.now()
+                guard try database.write({ [claimer, lease] in
+                    try $0.beginAttempt(message.id, claimer: claimer, at: startedAt, until: startedAt.addingTimeInterval(lease))
+                }) else {
+                    // Another replica took it over (this pass outlasted the claim): it delivers it and its chain.
+                    if let chain { blockedChains.insert(chain) }
+                    logger.notice("delivery left to another replica: claim taken over", metadata: ["outbox.id": "\(message.id)"])
+                    continue
+                }
+                if let since = message.sendingSince {
+                    logger.warning("resending a message whose claimer stopped while sending it: Slack may show it twice, Matrix drops it (same txnId)",
+                                   metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)",
+                                              "sending.since": "\(since)"])
+                }
                 let ref = try await surface.deliver(ChatDelivery(kind: message.kind, destination: message.destination, content: decoded,
                                                                  alert: message.alert, txnID: message.txnID, refs: refs))
                 let at = clock.now()
-                try database.write { tx in
-                    try tx.markDelivered(message.id, at: at)
+                let recorded = try database.write { [claimer] tx -> Bool in
+                    guard try tx.markDelivered(message.id, at: at, claimer: claimer) else { return false }
                     if let ref, let alert = message.alert { try tx.saveMessageRef(ref, alert: alert) }
                     try tx.appendEvidence(kind: "chat_delivery", subject: message.alert?.description, at: at, data: DeliveryEvidence(
                         outbox: message.id, alert: message.alert, kind: message.kind.rawValue,
                         destination: message.destination.description, message: ref?.messageID, attempts: message.attempts + 1))
+                    return true
+                }
+                guard recorded else {
+                    // Sent after the claim lapsed and another replica took it: that one's delivery is the one on record
+                    // (the "at most one duplicate" on Slack; Matrix kept one event for the txnId).
+                    if let chain { blockedChains.insert(chain) }
+                    logger.warning("delivered after its claim was taken over by another replica: it may show twice",
+                                   metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)"])
+                    continue
                 }
                 delivered += 1
             } catch let error as DeliveryError {
@@ -116,7 +160,10 @@ package actor Dispatcher {
                     // waits its turn.
                     blockedDestinations.insert(message.destination)
                     if let chain { blockedChains.insert(chain) }
-                    try database.write { try $0.deferPending(to: message.destination, until: now.addingTimeInterval(seconds)) }
+                    try database.write { [claimer] tx in
+                        try tx.deferPending(to: message.destination, until: now.addingTimeInterval(seconds))
+                        try tx.abandonAttempt(message.id, claimer: claimer)     // nothing went out: no duplicate to fear
+                    }
                     logger.debug("delivery paced", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "wait": "\(error)"])
                     continue
                 case .retryAfter(let seconds):
@@ -125,14 +172,16 @@ package actor Dispatcher {
                     if let chain { blockedChains.insert(chain) }
                     let retryAt = answeredAt.addingTimeInterval(Backoff.serverWait(seconds))
                     try database.write { tx in
-                        try tx.markFailed(message.id, error: error.description, retryAt: retryAt)
+                        // The destination's rows first, this one among them: replicas rate limited on one destination at
+                        // once then lock its rows in the same order and cannot deadlock.
                         try tx.deferPending(to: message.destination, until: retryAt)
+                        try tx.markFailed(message.id, error: error.description, retryAt: retryAt, claimer: claimer)
                     }
                 case .notReady where answeredAt.timeIntervalSince(message.createdAt) < Self.notReadyLimit:
                     // Retried like an outage (the bot joining the room makes it due at once), holding back its chain.
                     if let chain { blockedChains.insert(chain) }
                     let retry = answeredAt.addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
-                    try database.write { try $0.markFailed(message.id, error: error.description, retryAt: retry) }
+                    try database.write { [claimer] in try $0.markFailed(message.id, error: error.description, retryAt: retry, claimer: claimer) }
                 case .permanent(var reason), .notReady(var reason):
                     if case .notReady = error { reason += "; given up after waiting \(Int(Self.notReadyLimit / 60)) min" }
                     if message.kind == .update, !refs.isEmpty, let alert = message.alert {
@@ -140,9 +189,9 @@ package actor Dispatcher {
                         // once more at once, which posts the alert anew where its team is routed now. Until then
                         // its chain waits: a later edit must not post first and then be overwritten by this one.
                         if let chain { blockedChains.insert(chain) }
-                        try database.write { tx in
+                        try database.write { [claimer] tx in
+                            guard try tx.markFailed(message.id, error: reason, retryAt: now, claimer: claimer) else { return }
                             try tx.forgetMessageRefs(alert: alert, platform: message.destination.platform)
-                            try tx.markFailed(message.id, error: reason, retryAt: now)
                         }
                     } else {
                         // Not retried: kept undelivered with the reason, listed and raised (`giveUp`). It holds back
@@ -154,7 +203,7 @@ package actor Dispatcher {
             } catch {
                 if let chain { blockedChains.insert(chain) }
                 let retry = clock.now().addingTimeInterval(Self.backoff(attempts: message.attempts + 1))
-                try database.write { try $0.markFailed(message.id, error: String(describing: error), retryAt: retry) }
+                try database.write { [claimer] in try $0.markFailed(message.id, error: String(describing: error), retryAt: retry, claimer: claimer) }
                 logger.warning("delivery failed", metadata: ["outbox.id": "\(message.id)", "chat.platform": "\(message.destination.platform.rawValue)", "error": "\(error)"])
             }
         }
@@ -169,8 +218,8 @@ package actor Dispatcher {
         let destinations = content?.purpose == .undelivered ? [] : undeliveredTo.filter { $0 != message.destination && surfaces[$0.platform] != nil }
         let notice = AlertMessage.undelivered(alert: message.alert, kind: message.kind, destination: message.destination, reason: reason,
                                               since: message.createdAt)
-        try database.write { tx in
-            try tx.markUndeliverable(message.id, error: reason)
+        let recorded = try database.write { [claimer] tx -> Bool in
+            guard try tx.markUndeliverable(message.id, error: reason, claimer: claimer) else { return false }
             let payload = try StoreJSON.encode(notice)
             for destination in destinations {
                 try tx.enqueue(alert: nil, kind: destination.kind == .direct ? .direct : .post, destination: destination, payload: payload, at: at)
@@ -178,7 +227,9 @@ package actor Dispatcher {
             try tx.appendEvidence(kind: "chat_undeliverable", subject: message.alert?.description, at: at, data: UndeliverableEvidence(
                 outbox: message.id, alert: message.alert, kind: message.kind.rawValue, destination: message.destination.description,
                 reason: reason, queuedAt: message.createdAt, attempts: message.attempts + 1, raisedTo: destinations.map(\.description)))
+            return true
         }
+        guard recorded else { return }     // taken over by another replica, which decides for itself
         logger.error("chat message undeliverable: given up", metadata: [
             "outbox.id": "\(message.id)", "alert.id": "\(message.alert.map(String.init(describing:)) ?? "-")",
             "chat.destination": "\(message.destination)", "error": "\(reason)", "raised.to": "\(destinations.count)"])
@@ -188,13 +239,17 @@ package actor Dispatcher {
 
     /// When the next undelivered message becomes due, if any. A message queued behind an earlier one of the same
     /// chain waits for that one, so only the first pending message of each chain counts (otherwise a failed post
-    /// would make its waiting update look due and the loop would spin).
+    /// would make its waiting update look due and the loop would spin); a message another replica holds is due here
+    /// when its claim lapses (meanwhile that replica delivers it).
     package func nextAttempt() throws -> Date? {
         var seenChains = Set<Chain>()
         var next: Date?
+        let now = clock.now()
         for message in try database.read({ [delivering] in try $0.pendingOutbox(platforms: delivering) }) {
             if let chain = Chain(message), !seenChains.insert(chain).inserted { continue }
-            next = min(next ?? message.nextAttemptAt, message.nextAttemptAt)
+            var due = message.nextAttemptAt
+            if let holder = message.claimedBy, holder != claimer, let until = message.claimedUntil, until > now { due = max(due, until) }
+            next = min(next ?? due, due)
         }
         return next
     }

@@ -8,13 +8,22 @@ package struct PostgresBackend: StoreBackend {
     package let database: PostgresDatabase
     /// The server's address with any password replaced by `***`, and the database when `settings` names it.
     package let location: String
+    /// This replica's name for its outbox claims: new each time the database is opened, so each process (each
+    /// replica) holds its own, and one that restarts leaves its former claims to lapse.
+    package let claimer: String
+    /// Notifications of messages queued by any replica, on a session of its own.
+    package let outboxChanges: PostgresOutboxChanges
 
     /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it.
     package init(url: String, settings: [String: String] = [:], poolSize: Int = 4) throws {
         database = try PostgresDatabase(url: url, settings: settings, poolSize: poolSize)
         let keywords = settings    // libpq's connection keywords, not a source's settings
         location = PostgresURL.redacted(url) + (keywords["dbname"].map { " (database \($0))" } ?? "")
+        claimer = "replica-" + UUID().uuidString.lowercased()
+        outboxChanges = PostgresOutboxChanges(url: url, settings: settings)
     }
+
+    package var changes: (any StoreChanges)? { outboxChanges }
 
     package func migrate() throws {
         try database.pool.withConnection { try PostgresSchema.migrate($0) }

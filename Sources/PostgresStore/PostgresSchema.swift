@@ -178,6 +178,13 @@ package enum PostgresSchema {
             );
             INSERT INTO leader (epoch) VALUES (0);
             """),
+        ("pg-v3-outbox-claims", """
+            -- Outbox claims: which replica holds a message for delivery and until when (a claim that lapsed is free
+            -- again: its replica stopped), and when that replica began sending it. SQLite's v8-outbox-claims.
+            ALTER TABLE outbox ADD COLUMN claimed_by text COLLATE "C";
+            ALTER TABLE outbox ADD COLUMN claimed_until double precision;
+            ALTER TABLE outbox ADD COLUMN sending_since double precision;
+            """),
     ]
 
     /// Applies the migrations this database lacks; refuses a database that records a migration this build does not

@@ -12,6 +12,9 @@ package final class PostgresTransaction {
     /// entries) before any other statement of this transaction and before it commits.
     var pendingAppends: [(row: LedgerAppend, kind: String, subject: String?)] = []
     static let appendBatch = 500
+    /// True once this transaction notified the replicas of messages it queued (`NOTIFY soc2bot_outbox`): once is
+    /// enough, the server delivers it at commit.
+    var notifiedOutbox = false
 
     /// Bodies decoded lately, shared by the database's transactions (nil: decode every body).
     let decoded: DecodedRows?

@@ -44,6 +44,12 @@ package struct BotDatabase: Sendable {
         try backend.prepareLedgerForAppending(now: now)
     }
 
+    /// The name this process's dispatchers hold outbox claims under: one per process sharing the database.
+    package var claimer: String { backend.claimer }
+
+    /// What other processes sharing the database change, as it happens; nil when no other process writes to it.
+    package var changes: (any StoreChanges)? { backend.changes }
+
     /// Releases the database's connections. Nothing may use it afterwards.
     package func close() throws {
         try backend.close()

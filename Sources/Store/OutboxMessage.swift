@@ -19,12 +19,21 @@ package struct OutboxMessage: Sendable, Equatable {
     package var nextAttemptAt: Date
     package var deliveredAt: Date?
     package var lastError: String?
+    /// Who holds the message for delivery (`OutboxRepository.claimOutbox`), nil when nobody does: a dispatcher's
+    /// claimer, one per process sharing the database.
+    package var claimedBy: String?
+    /// When that claim lapses: after it, another claimer may take the message (its claimer stopped).
+    package var claimedUntil: Date?
+    /// When its claimer began sending it (`beginAttempt`) without an outcome recorded since: set on a message taken
+    /// over from a claimer that stopped mid-send, which the platform may already show once.
+    package var sendingSince: Date?
 
     package init(id: Int64, alert: AlertID?, kind: Kind, destination: ChatDestination, payload: Data, txnID: String, createdAt: Date,
-                 attempts: Int, nextAttemptAt: Date, deliveredAt: Date?, lastError: String?) {
+                 attempts: Int, nextAttemptAt: Date, deliveredAt: Date?, lastError: String?, claimedBy: String? = nil,
+                 claimedUntil: Date? = nil, sendingSince: Date? = nil) {
         self.id = id; self.alert = alert; self.kind = kind; self.destination = destination; self.payload = payload; self.txnID = txnID
         self.createdAt = createdAt; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt; self.deliveredAt = deliveredAt
-        self.lastError = lastError
+        self.lastError = lastError; self.claimedBy = claimedBy; self.claimedUntil = claimedUntil; self.sendingSince = sendingSince
     }
 }
 

@@ -26,11 +26,26 @@ package protocol StoreBackend: Sendable {
 
     /// Who leads among the processes on this database (`Leadership`), trying again every `retryInterval` seconds.
     func leadership(retryInterval: TimeInterval) -> any Leadership
+
+    /// Who this process is among those sharing the database: the name its dispatchers hold outbox claims under
+    /// (`OutboxRepository.claimOutbox`).
+    var claimer: String { get }
+
+    /// What other processes sharing the database change, as it happens (a server's notifications); nil when no other
+    /// process writes to it.
+    var changes: (any StoreChanges)? { get }
 }
 
 extension StoreBackend {
     /// One process on its own database (SQLite): always the leader.
     package func leadership(retryInterval: TimeInterval) -> any Leadership { SoleLeadership() }
+
+    /// One process at a time owns an embedded database file: the same name every run, so a restarted process takes
+    /// back at once the claims it left when it stopped.
+    package var claimer: String { "local" }
+
+    /// No other process writes to an embedded database file.
+    package var changes: (any StoreChanges)? { nil }
 }
 
 /// The leadership's defaults.

@@ -57,6 +57,20 @@ struct DispatcherTests {
         #expect(try await dispatcher.drain() == 2)
     }
 
+    /// The surface's own pacing sent nothing: the message keeps no attempt in flight (`sendingSince`), so its later
+    /// sending, by this process or another replica, is not taken for a possible duplicate.
+    @Test func aPacedMessageKeepsNoAttemptInFlight() async throws {
+        let (engine, clock) = try setup()
+        let surface = RecordingSurface()
+        await surface.failNext([DeliveryError.paced(1)])
+        let dispatcher = Dispatcher(database: engine.database, surfaces: [surface], clock: clock, logger: EngineFixtures.logger)
+        #expect(try await dispatcher.drain() == 0)
+        let row = try #require(try engine.database.read { try $0.allOutbox() }.first)
+        #expect(row.sendingSince == nil && row.attempts == 0 && row.deliveredAt == nil && row.claimedBy == dispatcher.claimer)
+        clock.advance(by: 1)
+        #expect(try await dispatcher.drain() == 2)
+    }
+
     @Test func aPermanentFailureIsKeptNotRetried() async throws {
         let (engine, clock) = try setup()
         let surface = RecordingSurface()

@@ -483,4 +483,37 @@ struct MatrixEndToEndTests {
         #expect(try await world.dispatcher.drain() == 1)
         #expect(world.throttle.throttled == 1)
     }
+
+    /// A replica that sent the alert's notice and stopped before recording it leaves the message to another replica
+    /// once its lease lapses; that one sends it again with the same txnId, and Synapse keeps one event: Matrix shows
+    /// each message once, whichever replica delivers it. (Two dispatchers under their own claimer names on one
+    /// database stand for two replicas: the claim rule is the same on both stores.)
+    @Test func aNoticeResentByAnotherReplicaAfterAStoppedOneIsOneEvent() async throws {
+        let world = try await World.make()
+        try world.fail(buckets: 1)
+        let surface = RecordingSurface(forwardingTo: MatrixSurface(client: world.client, userID: world.bot.userID))
+        let first = Dispatcher(database: world.engine.database, surfaces: [surface], clock: world.clock, logger: Self.logger,
+                               claimer: "replica-a", lease: 60)
+        let second = Dispatcher(database: world.engine.database, surfaces: [surface], clock: world.clock, logger: Self.logger,
+                                claimer: "replica-b", lease: 60)
+
+        // Given the first replica's send reaching Synapse, then the replica stopping before it records it
+        await surface.holdNext()
+        async let stalled = first.drain()
+        await surface.waitUntilHeld()
+        #expect(try await second.drain() == 0)
+
+        // When its lease lapses, the second replica sends it again, with the same txnId
+        world.clock.advance(by: 60)
+        #expect(try await second.drain() == 1)
+        await surface.release()
+        #expect(try await stalled == 0)
+        let txnIDs = await surface.txnIDs
+        #expect(txnIDs.count == 2 && txnIDs[0] == txnIDs[1])
+
+        // Then the room has the notice once, and it is the alert's message on record
+        let notices = try await world.botEvents()
+        #expect(notices.count == 1)
+        #expect(try world.engine.database.read { try $0.messageRefs(alert: AlertID(1)) }.map(\.messageID) == notices.map(\.eventID))
+    }
 }

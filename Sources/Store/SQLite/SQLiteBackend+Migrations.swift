@@ -195,6 +195,15 @@ extension SQLiteBackend {
             // time of the upgrade.
             try rekeyAccessKeys(db, at: SystemClock().now())
         }
+        // Outbox claims (`claimOutbox`): who holds a message for delivery and until when, and when its claimer began
+        // sending it. The same columns as PostgreSQL's `pg-v3-outbox-claims`, so both stores keep one claim rule.
+        migrator.registerMigration("v8-outbox-claims") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN claimed_until REAL;
+                ALTER TABLE outbox ADD COLUMN sending_since REAL;
+                """)
+        }
         return migrator
     }
 }

@@ -52,8 +52,14 @@ extension SQLiteTransaction: OutboxRepository {
     /// `pendingOutbox`'s query (`$platforms` stands for the quoted platform list), exposed so a test can check that it
     /// reads the `outbox_due` index: the literal bound is the partial index's, so the messages given up on are never walked.
     package static let pendingOutboxSQL = """
-        SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+        SELECT \(outboxColumns)
         FROM outbox INDEXED BY outbox_due WHERE delivered_at IS NULL AND next_attempt_at < 63113904000 AND platform IN ($platforms) ORDER BY id LIMIT ?
+        """
+
+    /// The columns `outboxMessage` reads, in order.
+    package static let outboxColumns = """
+        id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error, \
+        claimed_by, claimed_until, sending_since
         """
 
     /// `next_attempt_at` of a message given up on: kept, with its error, and never attempted again. The `outbox_due`
@@ -72,26 +78,73 @@ extension SQLiteTransaction: OutboxRepository {
 
     package func allOutbox() throws -> [OutboxMessage] {
         try Row.fetchAll(db, sql: """
-            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+            SELECT \(Self.outboxColumns)
             FROM outbox ORDER BY id
             """).map(Self.outboxMessage)
     }
 
-    package func markDelivered(_ id: Int64, at: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                       arguments: [at.timeIntervalSinceReferenceDate, id])
+    /// Claims the due messages for `claimer` (see `OutboxRepository.claimOutbox`). The write transaction is the
+    /// database's only one at a time, so claims never overlap; the candidates are read through `outbox_due`.
+    package func claimOutbox(platforms: Set<ChatPlatform>, claimer: String, now: Date, until: Date, limit: Int) throws -> [OutboxMessage] {
+        guard !platforms.isEmpty else { return [] }
+        let list = platforms.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
+        return try Row.fetchAll(db, sql: """
+            WITH candidate AS MATERIALIZED (
+                SELECT id FROM outbox INDEXED BY outbox_due
+                WHERE delivered_at IS NULL AND next_attempt_at < 63113904000 AND next_attempt_at <= ?1 AND platform IN (\(list))
+                AND (claimed_by IS NULL OR claimed_by = ?2 OR claimed_until <= ?1)
+                ORDER BY id LIMIT ?4)
+            UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
+            WHERE id IN (SELECT id FROM candidate)
+            AND NOT (kind <> 'direct' AND alert_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM outbox earlier WHERE earlier.alert_id = outbox.alert_id AND earlier.id < outbox.id
+                AND earlier.platform = outbox.platform AND earlier.kind <> 'direct' AND earlier.delivered_at IS NULL
+                AND earlier.next_attempt_at < 63113904000 AND earlier.id NOT IN (SELECT id FROM candidate)))
+            RETURNING \(Self.outboxColumns)
+            """, arguments: [now.timeIntervalSinceReferenceDate, claimer, until.timeIntervalSinceReferenceDate, limit])
+            .map(Self.outboxMessage).sorted { $0.id < $1.id }
     }
 
-    package func markFailed(_ id: Int64, error: String, retryAt: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                       arguments: [String(error.prefix(500)), retryAt.timeIntervalSinceReferenceDate, id])
+    package func beginAttempt(_ id: Int64, claimer: String, at: Date, until: Date) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE outbox SET sending_since = ?, claimed_until = ?
+            WHERE id = ? AND claimed_by = ? AND delivered_at IS NULL AND next_attempt_at < 63113904000
+            """, arguments: [at.timeIntervalSinceReferenceDate, until.timeIntervalSinceReferenceDate, id, claimer])
+        return db.changesCount > 0
+    }
+
+    package func abandonAttempt(_ id: Int64, claimer: String) throws {
+        try db.execute(sql: "UPDATE outbox SET sending_since = NULL WHERE id = ? AND claimed_by = ?", arguments: [id, claimer])
+    }
+
+    @discardableResult
+    package func markDelivered(_ id: Int64, at: Date, claimer: String?) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, \(Self.claimEnded) WHERE id = ? \(Self.heldBy(claimer))
+            """, arguments: [at.timeIntervalSinceReferenceDate, id, claimer])
+        return db.changesCount > 0
+    }
+
+    @discardableResult
+    package func markFailed(_ id: Int64, error: String, retryAt: Date, claimer: String?) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \(Self.claimEnded) WHERE id = ? \(Self.heldBy(claimer))
+            """, arguments: [String(error.prefix(500)), retryAt.timeIntervalSinceReferenceDate, id, claimer])
+        return db.changesCount > 0
     }
 
     /// Gives up on a message that retrying cannot deliver (channel gone, person unknown): it stays in the outbox with
     /// the reason, counted as a delivery failure, and is no longer pending.
-    package func markUndeliverable(_ id: Int64, error: String) throws {
-        try markFailed(id, error: error, retryAt: .distantFuture)
+    @discardableResult
+    package func markUndeliverable(_ id: Int64, error: String, claimer: String?) throws -> Bool {
+        try markFailed(id, error: error, retryAt: .distantFuture, claimer: claimer)
     }
+
+    /// What ends a message's claim when its attempt's outcome is recorded.
+    private static let claimEnded = "claimed_by = NULL, claimed_until = NULL, sending_since = NULL"
+
+    /// The condition that the message is held by `claimer` (its argument follows the id's), or none when nil.
+    private static func heldBy(_ claimer: String?) -> String { claimer == nil ? "AND ? IS NULL" : "AND claimed_by = ?" }
 
     /// Messages given up on (`markUndeliverable`) whose alert has not reached that destination since: no later
     /// message of the same alert to the same destination was delivered (the alert's next edit posts it anew).
@@ -99,7 +152,7 @@ extension SQLiteTransaction: OutboxRepository {
     /// delivered. Oldest first; `status`, the dashboard and `/metrics` name them.
     package func undeliverableOutbox(limit: Int) throws -> [OutboxMessage] {
         try Row.fetchAll(db, sql: """
-            SELECT id, alert_id, kind, destination, payload, txn_id, created_at, attempts, next_attempt_at, delivered_at, last_error
+            SELECT \(Self.outboxColumns)
             FROM outbox o WHERE delivered_at IS NULL AND next_attempt_at >= ?
             AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.alert_id IS o.alert_id AND later.destination = o.destination
                             AND later.id > o.id AND later.delivered_at IS NOT NULL)
@@ -120,7 +173,8 @@ extension SQLiteTransaction: OutboxRepository {
             destination: try row.json(3, ChatDestination.self), payload: try row(4), txnID: try row(5),
             createdAt: try row.date(6), attempts: try row(7),
             nextAttemptAt: try row.date(8),
-            deliveredAt: try row.optionalDate(9), lastError: try row(10, String?.self))
+            deliveredAt: try row.optionalDate(9), lastError: try row(10, String?.self), claimedBy: try row(11, String?.self),
+            claimedUntil: try row.optionalDate(12), sendingSince: try row.optionalDate(13))
     }
 
     package func outboxCount() throws -> Int {
