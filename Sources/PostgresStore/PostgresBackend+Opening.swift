@@ -44,6 +44,8 @@ extension PostgresBackend {
         self.database = database
         let keywords = settings    // libpq's connection keywords, not a source's settings
         location = PostgresURL.redacted(url) + (keywords["dbname"].map { " (database \($0))" } ?? "")
+        claimer = "replica-" + UUID().uuidString.lowercased()
+        outboxChanges = PostgresOutboxChanges(url: url, settings: settings)
     }
 
     /// Runs `body`, turning libpq's and the server's errors into `StoreError`s that name the server.
