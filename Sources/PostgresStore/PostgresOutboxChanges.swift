@@ -54,3 +54,10 @@ private final class StopFlag: Sendable {
     func set() { flag.store(true, ordering: .releasing) }
     var isSet: Bool { flag.load(ordering: .acquiring) }
 }
+
+/// Described by the server's address with any password replaced by `***` and without the connection settings: the
+/// service group logs its services' descriptions (at debug level), and a password must never reach a log.
+extension PostgresOutboxChanges: CustomStringConvertible, CustomDebugStringConvertible {
+    package var description: String { "PostgresOutboxChanges(\(PostgresURL.redacted(url)))" }
+    package var debugDescription: String { description }
+}

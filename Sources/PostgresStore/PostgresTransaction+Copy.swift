@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 import Store
 
-/// Whole tables in and out of PostgreSQL, for `StoreCopy`.
+/// Whole tables in and out of PostgreSQL, for `StoreCopy`. The `leader` row (this database's replicas' epoch) is
+/// coordination, like the ledger head's lock row: never copied, a new deployment elects its own.
 extension PostgresTransaction: CopyRepository {
     package func storedTables() throws -> [String: [String]] {
         var tables: [String: [String]] = [:]
@@ -10,7 +11,7 @@ extension PostgresTransaction: CopyRepository {
             SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c
             JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-                AND c.table_name NOT IN ('soc2bot_migration', 'ledger_head')
+                AND c.table_name NOT IN ('soc2bot_migration', 'ledger_head', 'leader')
             ORDER BY c.table_name, c.ordinal_position
             """).rows {
             tables[try row.decode(String.self, at: 0), default: []].append(try row.decode(String.self, at: 1))

@@ -163,11 +163,11 @@ struct CopyConformanceTests {
         let source = try StoreFactory.sqlite.make()
         try fill(source)
         try source.writer.write { db in
-            try db.execute(sql: "CREATE TABLE replica_lease (holder TEXT); INSERT INTO replica_lease VALUES ('r1'); ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
+            try db.execute(sql: "CREATE TABLE replica_lease (holder TEXT); INSERT INTO replica_lease VALUES ('r1'); ALTER TABLE outbox ADD COLUMN lease_holder TEXT")
         }
         let target = try StoreFactory.sqlite.make()
         let summary = try StoreCopy.copy(from: source, to: target)
-        #expect(summary.leftBehind == ["replica_lease", "outbox.claimed_by"])
+        #expect(summary.leftBehind == ["replica_lease", "outbox.lease_holder"])
         #expect(try target.read { try $0.allOutbox() } == source.read { try $0.allOutbox() })
 
         let other = try StoreFactory.sqlite.make()
