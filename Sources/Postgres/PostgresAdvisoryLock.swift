@@ -9,12 +9,16 @@ package final class PostgresAdvisoryLock: @unchecked Sendable {
     package let key: Int64
     let url: String
     private let settings: [String: String]
+    private let idleLimit: TimeInterval?
     private let lock = NSLock()
     private var session: PostgresConnection?
     private var held = false
 
-    package init(url: String, settings: [String: String] = [:], key: Int64) {
-        (self.url, self.settings, self.key) = (url, settings, key)
+    /// `idleLimit`: the server ends the lock's session (`idle_session_timeout`), so releases the lock, when its holder
+    /// has not used it for that long: a holder that stopped asking (a paused process, SIGSTOP; a hung one) loses the
+    /// lock, where otherwise its open session would keep it for as long as the connection lasts. Nil: no limit.
+    package init(url: String, settings: [String: String] = [:], key: Int64, idleLimit: TimeInterval? = nil) {
+        (self.url, self.settings, self.key, self.idleLimit) = (url, settings, key, idleLimit)
     }
 
     /// Takes the lock if no other session holds it; true when this object holds it afterwards. Opens a new session
@@ -99,6 +103,9 @@ package final class PostgresAdvisoryLock: @unchecked Sendable {
         if let session, session.isIdleAndQuiet { return session }
         session = nil
         let made = try PostgresConnection(url: url, settings: settings)
+        if let idleLimit {
+            _ = try made.query("SELECT set_config('idle_session_timeout', $1, false)", [.text("\(max(1, Int(idleLimit * 1000)))")])
+        }
         session = made
         return made
     }

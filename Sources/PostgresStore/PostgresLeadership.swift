@@ -5,9 +5,10 @@ import Store
 /// Leadership among replicas on one PostgreSQL database: the replica that holds the advisory lock `key`
 /// (`pg_try_advisory_lock` on a session of its own, `PostgresAdvisoryLock`) leads. Winning it increments the epoch in
 /// the `leader` table on that same session, so an epoch is only ever recorded while its lock is held, and epochs grow
-/// with each new holder. When the holder's process dies or its session is ended (a network partition, a process
-/// paused for long enough that the server or a proxy cut it), the server releases the lock and the next replica to
-/// try wins it with a higher epoch; the former leader's writes, fenced by its old epoch, are refused.
+/// with each new holder. When the holder's process dies or its session is ended (a network partition; a process
+/// paused or hung for three retry intervals, 15 s at least, after which the server ends its idle lock session), the
+/// server releases the lock and the next replica to try wins it with a higher epoch; the former leader's writes,
+/// fenced by its old epoch, are refused.
 ///
 /// `Sendable`: the epoch lives under a lock; the lock's session is used one call at a time by `PostgresAdvisoryLock`.
 package final class PostgresLeadership: Leadership, @unchecked Sendable {
@@ -22,7 +23,9 @@ package final class PostgresLeadership: Leadership, @unchecked Sendable {
     package init(url: String, settings: [String: String] = [:], retryInterval: TimeInterval = StoreLeadershipDefaults.retryInterval,
                  key: Int64 = PostgresLeadership.key) {
         self.retryInterval = retryInterval
-        lock = PostgresAdvisoryLock(url: url, settings: settings, key: key)
+        // A leader checks its lock every retryInterval and a follower tries as often, so a session idle for three of
+        // them (15 s at least) belongs to a paused or hung replica: the server ends it and the next to try wins.
+        lock = PostgresAdvisoryLock(url: url, settings: settings, key: key, idleLimit: max(15, 3 * retryInterval))
     }
 
     package var isSole: Bool { false }

@@ -55,7 +55,9 @@ private final class StopFlag: Sendable {
     var isSet: Bool { flag.load(ordering: .acquiring) }
 }
 
-extension PostgresOutboxChanges: CustomStringConvertible {
-    /// The server's address with its password replaced by `***` (see `PostgresPool.description`).
+/// Described by the server's address with any password replaced by `***` and without the connection settings: the
+/// service group logs its services' descriptions (at debug level), and a password must never reach a log.
+extension PostgresOutboxChanges: CustomStringConvertible, CustomDebugStringConvertible {
     package var description: String { "PostgresOutboxChanges(\(PostgresURL.redacted(url)))" }
+    package var debugDescription: String { description }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 import Store
 
-/// Whole tables in and out of PostgreSQL, for `StoreCopy`.
+/// Whole tables in and out of PostgreSQL, for `StoreCopy`. The `leader` row (this database's replicas' epoch) is
+/// coordination, like the ledger head's lock row: never copied, a new deployment elects its own.
 extension PostgresTransaction: CopyRepository {
     package func storedTables() throws -> [String: [String]] {
         var tables: [String: [String]] = [:]

@@ -30,6 +30,24 @@ struct PostgresAdvisoryLockTests {
         #expect(try leader.tryAcquire())
     }
 
+    @Test func aHolderThatStopsAskingLosesTheLockOnceItsSessionHasBeenIdleForTheLimit() throws {
+        let url = try PostgresPeer.peerURL
+        let key = Int64.random(in: 1...Int64.max)
+        let paused = PostgresAdvisoryLock(url: url, key: key, idleLimit: 1)
+        defer { paused.release() }
+        #expect(try paused.tryAcquire())
+
+        // When its holder stops using the session (a SIGSTOPped replica), a waiter blocked on the same lock gets it:
+        // the server ends the idle session. Without the limit the waiter would wait as long as the connection lasts.
+        let waiter = try PostgresConnection(url: url)
+        try waiter.execute("SET statement_timeout = '40s'")    // a hang guard: the wait ends in about a second
+        #expect(try waiter.query("SELECT pg_advisory_lock($1)", [.int(key)]).rowCount == 1)
+        // Then the former holder, resumed, learns it no longer holds the lock and cannot take it back.
+        #expect(!paused.checkHeld())
+        #expect(try !paused.tryAcquire())
+        _ = try waiter.query("SELECT pg_advisory_unlock($1)", [.int(key)])
+    }
+
     @Test func aKeyWithTheHighBitSetIsCheckedOnTheServer() throws {
         let lock = PostgresAdvisoryLock(url: try PostgresPeer.peerURL, key: -2)
         defer { lock.release() }
