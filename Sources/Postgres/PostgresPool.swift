@@ -11,6 +11,8 @@ package final class PostgresPool: @unchecked Sendable {
     package let settings: [String: String]
     package let size: Int
     package let checkoutTimeout: Duration
+    /// Server settings each new session takes (`set_config`, for the session), e.g. a limit on idling in a transaction.
+    package let sessionSettings: [String: String]
     private let condition = NSCondition()
     private var idle: [PostgresConnection] = []
     /// Sessions open or being opened: idle ones plus those checked out.
@@ -18,9 +20,11 @@ package final class PostgresPool: @unchecked Sendable {
     private var closed = false
 
     /// `size` ≥ 1 sessions at most; nothing is opened until the first checkout.
-    package init(url: String, settings: [String: String] = [:], size: Int, checkoutTimeout: Duration = .seconds(30)) {
+    package init(url: String, settings: [String: String] = [:], size: Int, checkoutTimeout: Duration = .seconds(30),
+                 sessionSettings: [String: String] = [:]) {
         precondition(size >= 1, "a pool holds at least one session")
         (self.url, self.settings, self.size, self.checkoutTimeout) = (url, settings, size, checkoutTimeout)
+        self.sessionSettings = sessionSettings
     }
 
     /// Runs `body` with a session of its own, then takes the session back (or closes it when `body` left it broken
@@ -73,7 +77,11 @@ package final class PostgresPool: @unchecked Sendable {
         open += 1
         condition.unlock()
         do {
-            return try PostgresConnection(url: url, settings: settings)
+            let connection = try PostgresConnection(url: url, settings: settings)
+            for (name, value) in sessionSettings.sorted(by: { $0.key < $1.key }) {
+                _ = try connection.query("SELECT set_config($1, $2, false)", [.text(name), .text(value)])
+            }
+            return connection
         } catch {
             condition.lock()
             open -= 1

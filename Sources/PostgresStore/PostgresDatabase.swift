@@ -10,10 +10,16 @@ package struct PostgresDatabase: Sendable {
     /// unchanged, and a body another replica changed is a miss, decoded afresh.
     package let decoded = DecodedRows()
 
+    /// What each session of the bot sets: a transaction left open and idle for a minute is ended by the server. The
+    /// bot's transactions are synchronous closures that never wait on anything outside the database, so only a
+    /// process that stopped inside one (SIGSTOP, a host paused) idles there; ending its session releases its locks —
+    /// the `leader` row it read `FOR SHARE`, which a new leader's epoch waits for — and its transaction rolls back.
+    package static let sessionSettings = ["idle_in_transaction_session_timeout": "60s"]
+
     /// Opens `url` (see `PostgresConnection.init(url:settings:)`) with up to `poolSize` sessions and migrates it
     /// (with `migrating` false it is left as it is: `PostgresBackend.openReadOnly` checks it instead).
     package init(url: String, settings: [String: String] = [:], poolSize: Int = 4, migrating: Bool = true) throws {
-        pool = PostgresPool(url: url, settings: settings, size: poolSize)
+        pool = PostgresPool(url: url, settings: settings, size: poolSize, sessionSettings: Self.sessionSettings)
         if migrating { try pool.withConnection { try PostgresSchema.migrate($0) } }
     }
 

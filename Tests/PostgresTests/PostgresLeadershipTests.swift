@@ -24,6 +24,20 @@ struct PostgresLeadershipTests {
         }
     }
 
+    /// A replica stopped inside a fenced write holds the `leader` row's share lock, which a new leader's epoch waits
+    /// for: every session of the bot's store asks the server to end a transaction left idle for a minute, so the
+    /// stopped replica's locks go with its session instead of holding the takeover for ever.
+    @Test func theStoresSessionsEndATransactionLeftIdleForAMinute() throws {
+        try PostgresPeer.withFreshDatabase { settings in
+            let backend = try PostgresBackend(url: try PostgresPeer.peerURL, settings: settings, poolSize: 1)
+            defer { try? backend.close() }
+            let shown = try backend.database.pool.withConnection {
+                try $0.query("SHOW idle_in_transaction_session_timeout").rows.first?.decode(String.self, at: 0)
+            }
+            #expect(shown == "1min")
+        }
+    }
+
     /// Every replica tries to lead at once: the epochs they answer (nil for a follower).
     func attemptTogether(_ leaderships: [PostgresLeadership]) throws -> [Int64?] {
         let answers = Answers(leaderships.count)

@@ -46,7 +46,10 @@ package enum PostgresPeer {
     /// Ends session `pid` as a dead process or a lost network would (`pg_terminate_backend`), and returns once the
     /// server has removed it (its locks are released by then); throws when the server refuses or it is not gone.
     package static func terminate(_ pid: Int32, from admin: PostgresConnection) throws {
-        guard try admin.query("SELECT pg_terminate_backend($1::int)", [.int(Int64(pid))])[0].decode(Bool.self, at: 0) else {
+        // False when the session is gone already (the server may have ended an idle lock session on its own,
+        // `idle_session_timeout`): the end state asked for.
+        guard try admin.query("SELECT pg_terminate_backend($1::int)", [.int(Int64(pid))])[0].decode(Bool.self, at: 0)
+                || admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.int(Int64(pid))])[0].decode(Int64.self, at: 0) == 0 else {
             throw PostgresError(.misuse, message: "pg_terminate_backend(\(pid)) answered false")
         }
         // The server needs a moment to finish the process: wait for that condition, polling (bounded).
