@@ -50,16 +50,19 @@ package struct ReconcilePlan: Sendable {
                 if plan.errorMessages.count < 5 { plan.errorMessages.append("\(result.resource.id): \(message)") }
             case .fail:
                 plan.failed += 1
-                var track = tracks[result.resource.id] ?? ResourceTrack(
+                let known = tracks[result.resource.id]
+                var track = known ?? ResourceTrack(
                     resource: result.resource, firstSeenAt: at, failingSince: result.failingSince ?? at,
                     consecutiveFailures: 0, observed: result.observed, expected: result.expected)
-                track.consecutiveFailures += 1
+                // Counted up to the minimum the rule asks for: past it, another failing run changes nothing, and a track a
+                // run leaves as it was is not written again (a resource failing for months costs no write a run).
+                track.consecutiveFailures = min(track.consecutiveFailures + 1, max(1, control.minFailures))
                 track.resource = result.resource
                 track.observed = result.observed
                 track.expected = result.expected
                 track.policyDeadline = result.policyDeadline
                 if let since = result.failingSince { track.failingSince = min(since, track.firstSeenAt) }
-                plan.tracksToSave.append(track)
+                if track != known { plan.tracksToSave.append(track) }
                 failing.append(track)
             }
         }

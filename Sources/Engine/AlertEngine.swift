@@ -66,24 +66,54 @@ package struct AlertEngine: Sendable {
                            andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in },
                            atEnd: (StoreTransaction) throws -> Void = { _ in }) throws -> [Result<RunSummary, any Error>] {
         let digests = runs.map { Self.digest($0.results) }
-        return try database.write { tx in
-            let outcomes = try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
-                do {
-                    return .success(try tx.savepoint {
-                        let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx)
+        let ids = runs.map(\.control.id)
+        // Each run reads only its own control's tracks and live alerts, so a step reads them for all its controls at once
+        // (two statements rather than two a control) — unless a control runs twice in it, when the second run must see
+        // what the first wrote.
+        let together = Set(ids).count == ids.count
+        // Written first without savepoints (two statements a run): when every run records, as nearly always, the outcome
+        // is the same. When one fails, that whole write is rolled back and the step written again with a savepoint per
+        // run, which keeps the others (what a run decides in `andThen` is decided again on the same data).
+        func write(savepoints: Bool) throws -> [Result<RunSummary, any Error>] {
+            try database.write { tx in
+                // A row that cannot be read fails the read of them all: each run then reads its own, so the damage costs
+                // only the run it belongs to (an error from the storage itself fails that read again, and the step).
+                let tracks = together ? (try? tx.tracks(controls: ids)) ?? [:] : [:]
+                let live = together ? (try? tx.liveAlerts(controls: ids)) ?? [:] : [:]
+                let outcomes = try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
+                    func recordRun() throws -> RunSummary {
+                        let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx,
+                                                 tracks: tracks[run.control.id], liveAlerts: live[run.control.id])
                         try andThen(run, tx)
                         return summary
-                    })
-                } catch {
-                    if StoreError.isStorageFailure(error) { throw error }
-                    try tx.savepoint { try recordUnrecordable(run.control, error: error, at: at, tx: tx) }
-                    return .failure(error)
+                    }
+                    guard savepoints else {
+                        do { return .success(try recordRun()) } catch {
+                            if StoreError.isStorageFailure(error) { throw error }
+                            throw RunNotRecordable()
+                        }
+                    }
+                    do {
+                        return .success(try tx.savepoint { try recordRun() })
+                    } catch {
+                        if StoreError.isStorageFailure(error) { throw error }
+                        try tx.savepoint { try recordUnrecordable(run.control, error: error, at: at, tx: tx) }
+                        return .failure(error)
+                    }
                 }
+                try atEnd(tx)
+                return outcomes
             }
-            try atEnd(tx)
-            return outcomes
+        }
+        do {
+            return try write(savepoints: false)
+        } catch is RunNotRecordable {
+            return try write(savepoints: true)
         }
     }
+
+    /// A run of a step written without savepoints failed: the write is rolled back and done again with them.
+    private struct RunNotRecordable: Error {}
 
     /// Why a run's results were not recorded, as its error run and the scheduler's log say it.
     package static func unrecordable(_ error: any Error) -> String { "the run's results could not be recorded: \(error)" }
@@ -105,9 +135,11 @@ package struct AlertEngine: Sendable {
     }
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.
-    private func record(_ control: Control, results: [CheckResult], digest: String, at: Date, tx: StoreTransaction) throws -> RunSummary {
+    /// `tracks` and `liveAlerts` are the control's as read in this transaction (nil: read them here).
+    private func record(_ control: Control, results: [CheckResult], digest: String, at: Date, tx: StoreTransaction,
+                        tracks: [String: ResourceTrack]? = nil, liveAlerts: [String: Alert]? = nil) throws -> RunSummary {
         let plan = ReconcilePlan.plan(control: control, results: results, at: at,
-                                      tracks: try tx.tracks(control: control.id), liveAlerts: try tx.liveAlerts(control: control.id))
+                                      tracks: try tracks ?? tx.tracks(control: control.id), liveAlerts: try liveAlerts ?? tx.liveAlerts(control: control.id))
         var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors,
                                  errorMessages: plan.errorMessages)
         try tx.saveTracks(plan.tracksToSave, control: control.id)
@@ -316,6 +348,11 @@ package struct AlertEngine: Sendable {
         var buffer = [UInt8]()
         buffer.reserveCapacity(64 * 1024)
         func field(_ text: String) {
+            // Most fields hold nothing to escape: copied whole.
+            if !text.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C }) {
+                buffer.append(contentsOf: text.utf8)
+                return
+            }
             for byte in text.utf8 {
                 switch byte {
                 case 0x09: buffer.append(0x5C); buffer.append(UInt8(ascii: "t"))

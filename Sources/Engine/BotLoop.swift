@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// Something the bot does at moments in time: running due controls, firing alert timers, a scenario's events.
 /// The same `nextDue`/`run(at:)` pair is called by the production services (`TimedService`, each on its own) and by
@@ -184,6 +185,8 @@ package struct BotLoop: Service {
     /// The database the `StoredTimedWork`s among `works` and the dispatchers read their due times from: the loop reads
     /// them together, in one read transaction (nil: each asks on its own).
     package let database: BotDatabase?
+    /// The due times the last wake-up read found, for the next step's first read.
+    private let keptDueTimes = KeptDueTimes()
 
     package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
                  idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), leader: LeaderGate? = nil, database: BotDatabase? = nil,
@@ -238,8 +241,9 @@ package struct BotLoop: Service {
     private func runWorks(at now: Date) async throws {
         // The due times of the stored works not yet asked, read together in one transaction; forgotten once a work runs,
         // since what it wrote may change the later works' (a command asking for a run, a run resolving an alert whose
-        // timer was due).
-        var read: [Int: Date?]?
+        // timer was due). The step starts from the due times the last wake-up read found when nothing was written since
+        // (`KeptDueTimes`).
+        var read: [Int: Date?]? = database.flatMap { keptDueTimes.take(unlessWrittenSince: $0) }
         for (index, work) in works.enumerated() {
             let due: Date?
             if let database, work is any StoredTimedWork {
@@ -271,14 +275,19 @@ package struct BotLoop: Service {
         var wake = latest
         var asked = Set<Int>()
         if let database {
+            let writes = database.writesBegun
+            var dues: [Int: Date?] = [:]
             try database.read { tx in
                 for (index, work) in works.enumerated() {
                     guard let work = work as? any StoredTimedWork else { continue }
-                    if let due = try work.nextDue(in: tx) { wake = min(wake, due) }
+                    let due = try work.nextDue(in: tx)
+                    if let due { wake = min(wake, due) }
+                    dues[index] = due
                     asked.insert(index)
                 }
                 for dispatcher in dispatchers { if let retry = try dispatcher.nextAttempt(in: tx) { wake = min(wake, max(retry, now)) } }
             }
+            keptDueTimes.keep(dues, writes: writes)
         } else {
             for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
         }
@@ -293,6 +302,23 @@ package struct BotLoop: Service {
         repeat {
             for dispatcher in dispatchers { try await dispatcher.drain() }
         } while dispatchers.count > 1 && outbox.take()
+    }
+}
+
+/// The stored works' due times as the loop's wake-up read found them, with the database's count of writes begun before
+/// it: the next step starts from them instead of reading them again when the count has not moved (nothing this process
+/// wrote since could have changed them) and no other process writes to the database (`BotDatabase.changes` is nil; on
+/// SQLite another process's write — a command run against the file — is seen at the wake-up read after the step, which
+/// then finds the work due at once). Taken once.
+private final class KeptDueTimes: Sendable {
+    private let state = Mutex<(writes: Int, dues: [Int: Date?])?>(nil)
+    func keep(_ dues: [Int: Date?], writes: Int) { state.withLock { $0 = (writes, dues) } }
+    func take(unlessWrittenSince database: BotDatabase) -> [Int: Date?]? {
+        state.withLock { kept in
+            defer { kept = nil }
+            guard let kept, database.changes == nil, kept.writes == database.writesBegun else { return nil }
+            return kept.dues
+        }
     }
 }
 

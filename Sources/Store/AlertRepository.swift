@@ -7,6 +7,10 @@ package protocol AlertRepository {
     /// Live (not closed or resolved) alerts of a control, keyed by resource key.
     func liveAlerts(control: ControlID) throws -> [String: Alert]
 
+    /// `liveAlerts(control:)` of each of `controls` (every one of them a key), read together: a step asks for all its
+    /// controls at once.
+    func liveAlerts(controls: [ControlID]) throws -> [ControlID: [String: Alert]]
+
     func alert(_ id: AlertID) throws -> Alert?
 
     /// The newest episode of `control`'s alert on `resourceKey`, ended or not: one index seek.
@@ -76,5 +80,14 @@ extension AlertRepository {
     /// The facts of every alert ever opened.
     package func alertFacts() throws -> [AlertFacts] {
         try alertFacts(touching: DateInterval(start: .distantPast, end: .distantFuture))
+    }
+}
+
+extension AlertRepository {
+    /// One read per control; a store may read them in one statement.
+    package func liveAlerts(controls: [ControlID]) throws -> [ControlID: [String: Alert]] {
+        var result: [ControlID: [String: Alert]] = [:]
+        for control in controls { result[control] = try liveAlerts(control: control) }
+        return result
     }
 }

@@ -1,14 +1,22 @@
 import Foundation
+import Synchronization
 
 /// The bot's database: alerts, resource tracks, check runs, outbox, cursors and the evidence ledger, reached through
 /// the repositories of `StoreTransaction` in `write` and `read` transactions. Which database holds them is the
 /// backend's business (`StoreBackend`); `BotDatabase+SQLite` opens the embedded SQLite file.
 package struct BotDatabase: Sendable {
     package let backend: any StoreBackend
+    /// Write transactions begun through this value and its copies.
+    private let writes = WriteCount()
 
     package init(backend: any StoreBackend) {
         self.backend = backend
     }
+
+    /// How many write transactions this process began through this value (and its copies), committed or not: when
+    /// it has not moved, nothing this process wrote can have changed what a read found. Another process's writes are
+    /// not counted (`changes` is nil when there can be none).
+    package var writesBegun: Int { writes.value }
 
     /// Where the database is, for messages: the SQLite file's path (`:memory:` in tests), or a server's address.
     package var path: String { backend.location }
@@ -18,6 +26,7 @@ package struct BotDatabase: Sendable {
     /// current one, and throws `NotLeaderError` without running `body` otherwise.
     @discardableResult
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        writes.add()
         guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
         return try backend.write { transaction in
             try transaction.requireLeader(epoch: epoch)
@@ -54,4 +63,10 @@ package struct BotDatabase: Sendable {
     package func close() throws {
         try backend.close()
     }
+}
+
+private final class WriteCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .acquiring) }
+    func add() { count.add(1, ordering: .releasing) }
 }

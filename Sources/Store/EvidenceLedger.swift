@@ -73,11 +73,35 @@ package enum EvidenceLedger {
     /// `CanonicalJSON.encode(LedgerEntry(…))` gives: keys sorted, `subject` left out when nil.
     @discardableResult
     package static func append(_ db: Database, kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
-        let next = nextEntry(headSeq: last?[0] as Int64? ?? 0, headHash: last?[1] as Data? ?? genesis, headTime: last?[2] as String?,
-                                 kind: kind, subject: subject, at: at, canonicalData: canonicalData)
-        try db.cachedStatement(sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [next.seq, next.at, kind, subject, next.entry, next.prevHash, next.hash])
+        var head: HeadRow?
+        return try append(db, head: &head, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+    }
+
+    /// The head row as the chain continues from it: sequence number, hash and time (`genesis` and nil for an empty ledger).
+    package struct HeadRow: Sendable {
+        var seq: Int64
+        var hash: Data
+        var at: String?
+    }
+
+    /// `append` continuing from `head` when known (the entry this transaction appended last), else from the head row
+    /// read now; `head` is then the new entry. A step appends an entry for each control it runs: the head read for each
+    /// was a tenth of the step's write.
+    @discardableResult
+    package static func append(_ db: Database, head: inout HeadRow?, kind: String, subject: String?, at: Date,
+                               canonicalData: [UInt8]) throws -> LedgerHead {
+        let last: HeadRow
+        if let head { last = head } else {
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
+            last = HeadRow(seq: row?[0] as Int64? ?? 0, hash: row?[1] as Data? ?? genesis, at: row?[2] as String?)
+        }
+        let next = nextEntry(headSeq: last.seq, headHash: last.hash, headTime: last.at,
+                             kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+        let insert = try BoundStatement(db, sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(1, next.seq); insert.bind(2, next.at); insert.bind(3, kind); insert.bind(4, subject)
+        insert.bind(5, next.entry); insert.bind(6, next.prevHash); insert.bind(7, next.hash)
+        try insert.run()
+        head = HeadRow(seq: next.seq, hash: next.hash, at: next.at)
         return LedgerHead(seq: next.seq, hash: next.hash.hexString)
     }
 

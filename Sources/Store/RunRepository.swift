@@ -9,6 +9,10 @@ package protocol RunRepository {
     /// `control`'s tracks, keyed by resource id.
     func tracks(control: ControlID) throws -> [String: ResourceTrack]
 
+    /// `tracks(control:)` of each of `controls` (every one of them a key), read together: a step asks for all its
+    /// controls at once.
+    func tracks(controls: [ControlID]) throws -> [ControlID: [String: ResourceTrack]]
+
     /// Records `tracks` of `control`, replacing the ones of the same resources.
     func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws
 
@@ -67,4 +71,13 @@ extension RunRepository {
 
     /// Marks `control`'s request done, whenever it was made.
     package func clearRunRequest(_ control: ControlID) throws { try clearRunRequest(control, ranAt: .distantFuture) }
+}
+
+extension RunRepository {
+    /// One read per control; a store may read them in one statement.
+    package func tracks(controls: [ControlID]) throws -> [ControlID: [String: ResourceTrack]] {
+        var result: [ControlID: [String: ResourceTrack]] = [:]
+        for control in controls { result[control] = try tracks(control: control) }
+        return result
+    }
 }

@@ -116,7 +116,20 @@ struct ReconcilePlanTests {
                      live: ["okta:ann": R.live(11, key: "okta:ann", findings: [R.finding("ann")])])
         #expect(p.alertsToOpen.isEmpty)
         #expect(p.alertActions.isEmpty)
-        #expect(p.tracksToSave.map(\.consecutiveFailures) == [5])
+        // The count is kept only up to the minimum the rule needs (1 here): an older, higher count is written down to it
+        // once; after that a run that changes nothing about the track does not write it (below).
+        #expect(p.tracksToSave.map(\.consecutiveFailures) == [1])
+    }
+
+    @Test func aTrackIsCountedUpToTheMinimumAndWrittenOnlyWhenItChanges() {
+        let control = R.control(.perResource, minFailures: 3)
+        let times = (0..<5).map { Fixture.at(Double($0) * Fixture.hour) }
+        let plans = runs(control, at: times, results: [R.fail("ann")])
+        #expect(plans.map { $0.tracksToSave.first?.consecutiveFailures } == [1, 2, 3, nil, nil])
+        // A new observation is a change: written with the count it had.
+        let changed = plan(control, [R.fail("ann", "MFA off, admin")], tracks: R.tracks(R.track("ann", failures: 3)))
+        #expect(changed.tracksToSave.map(\.consecutiveFailures) == [3])
+        #expect(changed.tracksToSave.map(\.observed) == ["MFA off, admin"])
     }
 
     @Test func changedObservationUpdatesTheAlert() throws {
@@ -182,7 +195,9 @@ struct ReconcilePlanTests {
         #expect(fresh.alertsToOpen.map(\.failingSince) == [at])
         let known = plan(R.control(.perResource), [R.fail("ann", since: Fixture.at(30 * Fixture.minute))],
                          tracks: R.tracks(R.track("ann", firstSeen: Fixture.t0)))
-        #expect(known.tracksToSave.map(\.failingSince) == [Fixture.t0])
+        #expect(known.alertsToOpen.map(\.failingSince) == [Fixture.t0])
+        // The track already says so: nothing about it changed, so it is not written again.
+        #expect(known.tracksToSave.isEmpty)
     }
 
     @Test func countsEveryOutcomeAndKeepsTheFirstFiveErrors() {

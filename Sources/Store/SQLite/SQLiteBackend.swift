@@ -69,12 +69,31 @@ package struct SQLiteBackend: StoreBackend {
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db, decoded: decoded)) } }
+        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db, decoded: decoded, scope: WriteScope())) } }
     }
 
-    /// Runs `body` on a consistent read snapshot.
+    /// Runs `body` on a consistent read snapshot. On a pool (the bot's file), one of its read-only connections in a
+    /// deferred transaction begun and ended by statements prepared once on that connection: GRDB's `read` prepares its
+    /// `BEGIN`, `COMMIT` and two `query_only` pragmas from their text each time, which was most of what a small read
+    /// cost (a step does several). The connection is opened read-only, so nothing is lost by not setting `query_only`.
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.read { db in try body(SQLiteTransaction(db: db, decoded: decoded)) } }
+        try Self.naming(path, opening: false) {
+            guard let pool = writer as? DatabasePool else {
+                return try writer.read { db in try body(SQLiteTransaction(db: db, decoded: decoded)) }
+            }
+            return try pool.unsafeRead { db in
+                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+                let value: T
+                do {
+                    value = try body(SQLiteTransaction(db: db, decoded: decoded))
+                } catch {
+                    if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
+                    throw error
+                }
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                return value
+            }
+        }
     }
 
     package func close() throws {

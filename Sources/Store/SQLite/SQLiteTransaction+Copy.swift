@@ -33,6 +33,8 @@ extension SQLiteTransaction: CopyRepository {
     }
 
     package func insertCopiedRows(_ rows: [[StoredValue]], into table: StoreTable, columns: [String]) throws {
+        // Ledger rows copied in move the head under any this write kept.
+        scope?.ledgerHead = nil
         var kinds: [String: CopySQL.ColumnKind] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, type FROM pragma_table_info(?)", arguments: [table.rawValue]) {
             let name: String = row[0], type: String = row[1]

@@ -7,12 +7,14 @@ extension SQLiteTransaction: LedgerRepository {
 
     @discardableResult
     package func appendEvidence<P: Encodable>(kind: String, subject: String?, at: Date, data: P) throws -> LedgerHead {
-        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, data: data)
+        try appendEvidence(kind: kind, subject: subject, at: at, canonicalData: Array(try CanonicalJSON.encode(data)))
     }
 
+    /// Appends after the head this write appended last (`WriteScope`), read from the table only for its first entry.
     @discardableResult
     package func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
-        try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+        guard let scope else { return try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, canonicalData: canonicalData) }
+        return try EvidenceLedger.append(db, head: &scope.ledgerHead, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
     }
 
     package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }

@@ -17,6 +17,26 @@ extension SQLiteTransaction: RunRepository {
         return result
     }
 
+    /// One statement for all of `controls` (along the table's key, control first).
+    package func tracks(controls: [ControlID]) throws -> [ControlID: [String: ResourceTrack]] {
+        var result = Dictionary(controls.map { ($0, [String: ResourceTrack]()) }, uniquingKeysWith: { first, _ in first })
+        guard !controls.isEmpty else { return result }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT resource_id, body, control_id FROM resource_track WHERE control_id IN ("
+                                                              + Self.placeholders(controls.count) + ")"),
+                                       arguments: StatementArguments(controls.map(\.rawValue)))
+        while let cursorRow = try rows.next() {
+            let row = StoredRow(cursorRow, table: "resource_track")
+            let control = ControlID(try row(2, String.self)), resource = try row(0, String.self)
+            result[control, default: [:]][resource] = try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self)
+        }
+        return result
+    }
+
+    /// `?, ?, …`: `count` (≥ 1) parameters of an `IN` list.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: max(1, count)).joined(separator: ", ")
+    }
+
     package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO resource_track (control_id, resource_id, body) VALUES (?, ?, ?)")
         for track in tracks {
@@ -34,8 +54,10 @@ extension SQLiteTransaction: RunRepository {
     // MARK: Check runs
 
     package func recordRun(_ run: CheckRunRecord) throws {
-        try db.cachedStatement(sql: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [run.control.rawValue, run.at.timeIntervalSinceReferenceDate, run.passed, run.failed, run.errors, run.digest])
+        let insert = try BoundStatement(db, sql: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)")
+        insert.bind(1, run.control.rawValue); insert.bind(2, run.at.timeIntervalSinceReferenceDate)
+        insert.bind(3, run.passed); insert.bind(4, run.failed); insert.bind(5, run.errors); insert.bind(6, run.digest)
+        try insert.run()
     }
 
     /// The controls that ever ran, found by hopping along the `check_run_control` index (one seek per control) rather

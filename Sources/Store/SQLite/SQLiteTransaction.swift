@@ -6,6 +6,8 @@ package struct SQLiteTransaction: TransactionScope {
     let db: Database
     /// Bodies decoded lately, shared by the database's transactions (nil: decode every body).
     var decoded: DecodedRows? = nil
+    /// What this write keeps between its statements (nil: a read, or kept nothing).
+    var scope: WriteScope? = nil
 
     /// Runs `body` in a savepoint of this transaction: when it throws, everything it wrote is rolled back and the
     /// error rethrown, and the transaction goes on with what was written before (one control's failed run in a
@@ -14,7 +16,7 @@ package struct SQLiteTransaction: TransactionScope {
         guard db.isInsideTransaction else {
             var value: T?
             try db.inSavepoint {
-                value = try body()
+                do { value = try body() } catch { scope?.ledgerHead = nil; throw error }
                 return .commit
             }
             guard let value else { throw StoreError.corrupt("a savepoint committed without its value") }
@@ -29,6 +31,8 @@ package struct SQLiteTransaction: TransactionScope {
         } catch {
             // What body wrote goes; the transaction goes on. (When SQLite itself ended the transaction — disk full —
             // there is no savepoint left to roll back to, and the caller's error says why.)
+            // The ledger head it kept may be an entry rolled back: read it again.
+            scope?.ledgerHead = nil
             if db.isInsideTransaction {
                 try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT store_savepoint").execute()
                 try? db.cachedStatement(sql: "RELEASE SAVEPOINT store_savepoint").execute()
@@ -55,4 +59,10 @@ package struct SQLiteTransaction: TransactionScope {
         decoded?.keep(key, bytes: bytes, value: value)
         return bytes
     }
+}
+
+/// What one write transaction keeps between its statements: the ledger head it appended last, so the next entry is
+/// chained without reading the head row again. Made anew for each write; a rolled-back savepoint forgets it.
+final class WriteScope {
+    var ledgerHead: EvidenceLedger.HeadRow?
 }

@@ -175,6 +175,33 @@ struct AlertConformanceTests {
         #expect(try database.read { try $0.allOutbox() }.isEmpty)
     }
 
+    /// A step reads the live alerts of all its controls at once: the same as reading each control's, with every
+    /// control asked for a key (one without alerts too), ended alerts left out, a control asked twice answered once.
+    @Test(arguments: StoreFactory.all)
+    func liveAlertsOfSeveralControlsAreEachControlsLiveAlerts(_ store: StoreFactory) throws {
+        let database = try store.make()
+        let other = Sample.control(id: "branch-protection")
+        try database.write { tx in
+            _ = try tx.openAlert(control: control, draft: Sample.draft("ann"), at: Sample.t0, sla: sla)
+            _ = try tx.openAlert(control: control, draft: Sample.draft("bob"), at: Sample.t0, sla: sla)
+            _ = try tx.openAlert(control: other, draft: Sample.draft("cid", control: other), at: Sample.t0, sla: sla)
+        }
+        let ended = try database.write { try $0.openAlert(control: other, draft: Sample.draft("dee", control: other), at: Sample.t0, sla: sla) }
+        var resolved = ended
+        resolved.state = .resolved
+        try database.write { try $0.saveAlert(resolved, expectedVersion: ended.version) }
+
+        let ids = [control.id, other.id, ControlID("never-alerted"), control.id]
+        let together = try database.read { try $0.liveAlerts(controls: ids) }
+        let each = try database.read { tx in try ids.map { try tx.liveAlerts(control: $0) } }
+
+        #expect(Set(together.keys) == Set(ids))
+        for (id, alerts) in zip(ids, each) { #expect(together[id] == alerts) }
+        #expect(together[control.id]?.keys.sorted() == ["okta:ann", "okta:bob"])
+        #expect(together[other.id]?.keys.sorted() == ["okta:cid"])
+        #expect(together[ControlID("never-alerted")]?.isEmpty == true)
+    }
+
     /// A savepoint that throws takes back only what was written inside it; the transaction keeps the rest.
     @Test(arguments: StoreFactory.all)
     func aFailedSavepointLosesOnlyItself(_ store: StoreFactory) throws {

@@ -48,6 +48,38 @@ struct RunConformanceTests {
         #expect(try database.read { try $0.lastRuns(of: [ControlID("c"), ControlID("a"), ControlID("new")]) } == [ControlID("a"): t0 + 300, ControlID("c"): t0 + 900])
     }
 
+    /// A step reads the tracks of all its controls at once: the same as reading each control's, every control asked
+    /// for a key (one without tracks too), a control asked twice answered once.
+    @Test(arguments: StoreFactory.all)
+    func tracksOfSeveralControlsAreEachControlsTracks(_ store: StoreFactory) throws {
+        let database = try store.make()
+        try database.write { tx in
+            try tx.saveTracks([track("ann", failures: 1), track("bob", failures: 3)], control: "a")
+            try tx.saveTracks([track("ann", failures: 2)], control: "b")
+        }
+        let ids: [ControlID] = ["b", "a", "none", "a"]
+        let together = try database.read { try $0.tracks(controls: ids) }
+        let each = try database.read { tx in try ids.map { try tx.tracks(control: $0) } }
+        #expect(Set(together.keys) == Set(ids))
+        for (id, tracks) in zip(ids, each) { #expect(together[id] == tracks) }
+        #expect(together["a"]?["okta:bob"]?.consecutiveFailures == 3)
+        #expect(together["b"]?["okta:ann"]?.consecutiveFailures == 2)
+        #expect(together["none"]?.isEmpty == true)
+    }
+
+    /// Empty texts stay texts (not NULL) through the step's hot inserts: a run's digest, an entry's subject.
+    @Test(arguments: StoreFactory.all)
+    func emptyTextsAreRecordedAsEmptyTexts(_ store: StoreFactory) throws {
+        let database = try store.make()
+        try database.write { tx in
+            try tx.recordRun(CheckRunRecord(control: "", at: t0, passed: 0, failed: 0, errors: 0, digest: ""))
+            try tx.appendEvidence(kind: "note", subject: "", at: t0, canonicalData: Array("{}".utf8))
+        }
+        #expect(try database.read { try $0.latestRuns(atOrBefore: t0) } == [CheckRunRecord(control: "", at: t0, passed: 0, failed: 0, errors: 0, digest: "")])
+        #expect(try database.read { try $0.evidence(subject: "") }.count == 1)
+        #expect(try database.read { try $0.verifyLedger() }.isIntact)
+    }
+
     @Test(arguments: StoreFactory.all)
     func firstRunIsTheEarliestWhateverTheInsertOrder(_ store: StoreFactory) throws {
         let database = try store.make()
