@@ -185,8 +185,8 @@ package struct BotLoop: Service {
     /// The database the `StoredTimedWork`s among `works` and the dispatchers read their due times from: the loop reads
     /// them together, in one read transaction (nil: each asks on its own).
     package let database: BotDatabase?
-    /// The due times the last wake-up read found, for the next step's first read.
-    private let keptDueTimes = KeptDueTimes()
+    /// The last read of the works' due times and the dispatchers' pending messages, used again while nothing is written.
+    private let keptRead = KeptRead()
 
     package init(works: [any TimedWork], dispatchers: [Dispatcher], clock: any BotClock, logger: Logger, until: Date? = nil,
                  idlePoll: TimeInterval = 60, doorbell: Doorbell = Doorbell(), leader: LeaderGate? = nil, database: BotDatabase? = nil,
@@ -239,16 +239,15 @@ package struct BotLoop: Service {
 
     /// Runs every work due at `now`, in order.
     private func runWorks(at now: Date) async throws {
-        // The due times of the stored works not yet asked, read together in one transaction; forgotten once a work runs,
-        // since what it wrote may change the later works' (a command asking for a run, a run resolving an alert whose
-        // timer was due). The step starts from the due times the last wake-up read found when nothing was written since
-        // (`KeptDueTimes`).
-        var read: [Int: Date?]? = database.flatMap { keptDueTimes.take(unlessWrittenSince: $0) }
+        // The due times of the stored works, read together in one transaction (`DueTimesRead`) — the last one, when
+        // nothing was written since; read again once a work ran, since what it wrote may change the later works' (a
+        // command asking for a run, a run resolving an alert whose timer was due).
+        var read: DueTimesRead?
         for (index, work) in works.enumerated() {
             let due: Date?
             if let database, work is any StoredTimedWork {
-                if read == nil { read = try storedDueTimes(from: index, in: database) }
-                due = read?[index] ?? nil
+                if read == nil { read = try dueTimes(in: database) }
+                due = read?.dues[index] ?? nil
             } else {
                 due = try await work.nextDue()
             }
@@ -258,36 +257,35 @@ package struct BotLoop: Service {
         }
     }
 
-    /// The due times of the `StoredTimedWork`s from `works[first]` on, by index, read in one transaction of `database`.
-    private func storedDueTimes(from first: Int, in database: BotDatabase) throws -> [Int: Date?] {
-        try database.read { tx in
+    /// The due times of every `StoredTimedWork` and the dispatchers' pending messages as one read transaction of
+    /// `database` finds them: the read kept from before, when nothing was written since; else a new read, kept.
+    private func dueTimes(in database: BotDatabase) throws -> DueTimesRead {
+        if let kept = keptRead.current(unlessWrittenSince: database) { return kept }
+        let writes = database.writesBegun
+        let read = try database.read { tx in
             var dues: [Int: Date?] = [:]
-            for index in works.indices where index >= first {
-                if let work = works[index] as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
+            for (index, work) in works.enumerated() {
+                if let work = work as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
             }
-            return dues
+            return DueTimesRead(dues: dues, deliveries: try dispatchers.map { try $0.pendingState(in: tx) })
         }
+        keptRead.keep(read, writes: writes)
+        return read
     }
 
     /// The earliest moment any work is due or any dispatcher retries (a retry due already counts as `now`), capped at
-    /// `latest`. With `database`, the stored works and the dispatchers are asked in one read of it.
+    /// `latest`. With `database`, the stored works and the dispatchers are asked in one read of it (or none, when the
+    /// step wrote nothing since its last read).
     private func wakeTime(now: Date, latest: Date) async throws -> Date {
         var wake = latest
         var asked = Set<Int>()
         if let database {
-            let writes = database.writesBegun
-            var dues: [Int: Date?] = [:]
-            try database.read { tx in
-                for (index, work) in works.enumerated() {
-                    guard let work = work as? any StoredTimedWork else { continue }
-                    let due = try work.nextDue(in: tx)
-                    if let due { wake = min(wake, due) }
-                    dues[index] = due
-                    asked.insert(index)
-                }
-                for dispatcher in dispatchers { if let retry = try dispatcher.nextAttempt(in: tx) { wake = min(wake, max(retry, now)) } }
+            let read = try dueTimes(in: database)
+            for (index, due) in read.dues {
+                if let due { wake = min(wake, due) }
+                asked.insert(index)
             }
-            keptDueTimes.keep(dues, writes: writes)
+            for pending in read.deliveries { if let retry = pending.next { wake = min(wake, max(retry, now)) } }
         } else {
             for dispatcher in dispatchers { if let retry = try await dispatcher.nextAttempt() { wake = min(wake, max(retry, now)) } }
         }
@@ -297,27 +295,41 @@ package struct BotLoop: Service {
         return wake
     }
 
-    /// Delivers what is due, platform by platform in order; again while a platform raised a notice on another.
+    /// Delivers what is due, platform by platform in order; again while a platform raised a notice on another. A
+    /// dispatcher whose pending messages, as the last read found them with nothing written since, have none it could
+    /// claim now is not asked: its own read would find the same (most steps queue nothing).
     package func deliver() async throws {
+        var known = database.flatMap { keptRead.current(unlessWrittenSince: $0) }?.deliveries
+        let now = clock.now()
         repeat {
-            for dispatcher in dispatchers { try await dispatcher.drain() }
+            for (index, dispatcher) in dispatchers.enumerated() {
+                if let known, index < known.count, !known[index].mayClaim(at: now) { continue }
+                try await dispatcher.drain()
+            }
+            known = nil
         } while dispatchers.count > 1 && outbox.take()
     }
 }
 
-/// The stored works' due times as the loop's wake-up read found them, with the database's count of writes begun before
-/// it: the next step starts from them instead of reading them again when the count has not moved (nothing this process
-/// wrote since could have changed them) and no other process writes to the database (`BotDatabase.changes` is nil; on
-/// SQLite another process's write — a command run against the file — is seen at the wake-up read after the step, which
-/// then finds the work due at once). Taken once.
-private final class KeptDueTimes: Sendable {
-    private let state = Mutex<(writes: Int, dues: [Int: Date?])?>(nil)
-    func keep(_ dues: [Int: Date?], writes: Int) { state.withLock { $0 = (writes, dues) } }
-    func take(unlessWrittenSince database: BotDatabase) -> [Int: Date?]? {
+/// The stored works' due times (by the work's index) and each dispatcher's pending messages, as one read found them.
+struct DueTimesRead: Sendable {
+    var dues: [Int: Date?]
+    var deliveries: [Dispatcher.PendingState]
+}
+
+/// The loop's last `DueTimesRead`, with the database's count of writes begun before it: used again instead of a new
+/// read while the count has not moved (nothing this process wrote since could have changed it) and no other process
+/// writes to the database (`BotDatabase.changes` is nil). On SQLite another process's write — a command run against
+/// the file — is not counted: the next read sees it (at the latest the wake-up read after the step, which then finds
+/// the work due at once). What it holds are moments, compared with the clock when used, so a clock that moves on
+/// meanwhile finds a retry due all the same.
+private final class KeptRead: Sendable {
+    private let state = Mutex<(writes: Int, read: DueTimesRead)?>(nil)
+    func keep(_ read: DueTimesRead, writes: Int) { state.withLock { $0 = (writes, read) } }
+    func current(unlessWrittenSince database: BotDatabase) -> DueTimesRead? {
         state.withLock { kept in
-            defer { kept = nil }
             guard let kept, database.changes == nil, kept.writes == database.writesBegun else { return nil }
-            return kept.dues
+            return kept.read
         }
     }
 }

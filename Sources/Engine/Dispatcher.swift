@@ -269,6 +269,21 @@ package actor Dispatcher {
         return next <= now
     }
 
+    /// A dispatcher's pending messages as a read found them: the earliest moment one may be claimed (nil: none
+    /// pending), and whether the read was cut at `pendingRead` messages (one beyond it may be due).
+    package struct PendingState: Sendable {
+        package var next: Date?
+        package var cut: Bool
+        /// `mayClaim(in:now:)` as of `now`, from what the read found.
+        package func mayClaim(at now: Date) -> Bool { cut || next.map { $0 <= now } ?? false }
+    }
+
+    /// `nextAttempt(in:)` and whether the read was cut, from one read of the pending messages.
+    package nonisolated func pendingState(in snapshot: StoreTransaction) throws -> PendingState {
+        let pending = try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead)
+        return PendingState(next: nextAttempt(among: pending, now: clock.now()), cut: pending.count >= Self.pendingRead)
+    }
+
     /// The earliest moment one of `pending` (oldest first) may be claimed, seen at `now`.
     private nonisolated func nextAttempt(among pending: [OutboxMessage], now: Date) -> Date? {
         var seenChains = Set<Chain>()
