@@ -23,10 +23,14 @@ package protocol StoredTimedWork: TimedWork {
     func nextDue(in snapshot: StoreTransaction) throws -> Date?
     /// The database `nextDue(in:)` reads.
     var database: BotDatabase { get }
+    /// The part of `nextDue(in:)` that is not in the database (a webhook's trigger held in memory; nil: none): the
+    /// driver asks it again when it uses a read of the database taken earlier (`KeptRead`).
+    func dueOutsideTheDatabase() -> Date?
 }
 
 extension StoredTimedWork {
     package func nextDue() async throws -> Date? { try database.read { try nextDue(in: $0) } }
+    package func dueOutsideTheDatabase() -> Date? { nil }
 }
 
 extension TimedWork {
@@ -245,9 +249,9 @@ package struct BotLoop: Service {
         var read: DueTimesRead?
         for (index, work) in works.enumerated() {
             let due: Date?
-            if let database, work is any StoredTimedWork {
+            if let database, let stored = work as? any StoredTimedWork {
                 if read == nil { read = try dueTimes(in: database) }
-                due = read?.dues[index] ?? nil
+                due = earliest(read?.dues[index] ?? nil, stored.dueOutsideTheDatabase())
             } else {
                 due = try await work.nextDue()
             }
@@ -282,7 +286,8 @@ package struct BotLoop: Service {
         if let database {
             let read = try dueTimes(in: database)
             for (index, due) in read.dues {
-                if let due { wake = min(wake, due) }
+                let outside = (works[index] as? any StoredTimedWork)?.dueOutsideTheDatabase()
+                if let due = earliest(due, outside) { wake = min(wake, due) }
                 asked.insert(index)
             }
             for pending in read.deliveries { if let retry = pending.next { wake = min(wake, max(retry, now)) } }
@@ -309,6 +314,13 @@ package struct BotLoop: Service {
             known = nil
         } while dispatchers.count > 1 && outbox.take()
     }
+}
+
+/// The earlier of two optional moments (nil: none).
+private func earliest(_ a: Date?, _ b: Date?) -> Date? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return min(a, b)
 }
 
 /// The stored works' due times (by the work's index) and each dispatcher's pending messages, as one read found them.

@@ -29,9 +29,11 @@ package struct TriggeredWork: StoredTimedWork {
     package init(triggers: ControlTriggers, scheduler: ControlScheduler) { self.triggers = triggers; self.scheduler = scheduler }
     package var database: BotDatabase { scheduler.engine.database }
     package func nextDue(in snapshot: StoreTransaction) throws -> Date? {
-        if !triggers.isEmpty { return .distantPast }
+        if let now = dueOutsideTheDatabase() { return now }
         return try snapshot.requestedRuns().isEmpty ? nil : .distantPast
     }
+    /// A webhook's trigger is held in memory until the run.
+    package func dueOutsideTheDatabase() -> Date? { triggers.isEmpty ? nil : .distantPast }
     package func run(at now: Date) async throws {
         let requested = try scheduler.engine.database.read { try $0.requestedRuns() }
         var ids = triggers.take()

@@ -31,15 +31,43 @@ extension SQLiteTransaction: LedgerRepository {
     }
 
     /// Ledger entries about `subject` (e.g. `A-3`), oldest first, as their canonical JSON.
+    ///
+    /// `ledger_subject` leaves control runs' entries out (`indexedSubject`, migration `v9-ledger-subject-without-runs`):
+    /// they are read by the second arm, whose condition `?2` SQLite evaluates once before reading any row, so it costs
+    /// nothing unless the subject is a control's (`control:<id>`), when it reads the ledger through. No report or step
+    /// asks for those.
     package func evidence(subject: String) throws -> [Data] {
-        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject = ? ORDER BY seq"), arguments: [subject])
+        try Data.fetchAll(db.cachedStatement(sql: Self.evidenceBySubjectSQL), arguments: [subject, subject.hasPrefix(Self.runSubjects)])
     }
 
-    /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order.
+    /// `evidence(subject:)`'s query (`?1` the subject, `?2` whether it may name a control run), exposed so a test can
+    /// check that it reads no more than the subject's entries otherwise.
+    package static let evidenceBySubjectSQL = """
+        SELECT entry FROM (
+            SELECT seq, entry FROM ledger WHERE subject = ?1 AND \(indexedSubject)
+            UNION ALL
+            SELECT seq, entry FROM ledger WHERE ?2 AND NOT \(indexedSubject) AND subject = ?1
+        ) ORDER BY seq
+        """
+
+    /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order. Control runs'
+    /// entries as in `evidence(subject:)`: read only when the prefix could name a control.
     package func evidence(subjectPrefix prefix: String) throws -> [Data] {
-        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM ledger WHERE subject >= ? AND subject < ? ORDER BY seq"),
-                          arguments: [prefix, prefix + "\u{10FFFF}"])
+        let mayNameARun = Self.runSubjects.hasPrefix(prefix) || prefix.hasPrefix(Self.runSubjects)
+        return try Data.fetchAll(db.cachedStatement(sql: """
+            SELECT entry FROM (
+                SELECT seq, entry FROM ledger WHERE subject >= ?1 AND subject < ?2 AND \(Self.indexedSubject)
+                UNION ALL
+                SELECT seq, entry FROM ledger WHERE ?3 AND NOT \(Self.indexedSubject) AND subject >= ?1 AND subject < ?2
+            ) ORDER BY seq
+            """), arguments: [prefix, prefix + "\u{10FFFF}", mayNameARun])
     }
+
+    /// The subjects of control runs' entries (`AlertEngine.recordRun`) start with this.
+    static let runSubjects = "control:"
+    /// The entries `ledger_subject` holds (besides a subject): all but a control run's about a control. Written the
+    /// same in the index and in the queries, which SQLite needs to use a partial index (`;` follows `:`).
+    package static let indexedSubject = "NOT (kind = 'control_run' AND subject >= 'control:' AND subject < 'control;')"
 
     /// Ledger rows of the period [from, to), in chain order, for export: every entry from the first with `at ≥ from`
     /// to the last with `at < to`. A slice by seq, not by `at`, so it stays one unbroken chain even when two writers
@@ -69,8 +97,16 @@ extension SQLiteTransaction: LedgerRepository {
 
     /// When the latest ledger entry about `subject` of `kind` was written (nil: none).
     package func lastEvidenceAt(subject: String, kind: String) throws -> Date? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT at FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1"), arguments: [subject, kind])
-            .flatMap(TimeText.parse)
+        try String.fetchOne(db.cachedStatement(sql: Self.latestOfKind("at", subject: subject, kind: kind)), arguments: [subject, kind]).flatMap(TimeText.parse)
+    }
+
+    /// The latest entry about `?1` of kind `?2`, its `column`: along `ledger_subject` from the newest entry; a control
+    /// run's (left out of that index) from the ledger's end backwards, which finds a control that runs at all within
+    /// its last few steps.
+    private static func latestOfKind(_ column: String, subject: String, kind: String) -> String {
+        kind == "control_run" && subject.hasPrefix(runSubjects)
+            ? "SELECT \(column) FROM ledger WHERE kind = ?2 AND subject = ?1 ORDER BY seq DESC LIMIT 1"
+            : "SELECT \(column) FROM ledger WHERE subject = ?1 AND kind = ?2 AND \(indexedSubject) ORDER BY seq DESC LIMIT 1"
     }
 
     /// Ledger entries of `kind`: a full count, for benchmarks and diagnostics, never for a step.
@@ -79,9 +115,10 @@ extension SQLiteTransaction: LedgerRepository {
     }
 
     /// The latest ledger entry about `subject` of `kind` (canonical JSON; nil: none). Walks the `ledger_subject` index
-    /// from the newest entry, so it costs the same with a year of entries as with a day.
+    /// from the newest entry (a control run's: the ledger from its end, `latestOfKind`), so it costs the same with a
+    /// year of entries as with a day.
     package func latestEvidence(subject: String, kind: String) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT entry FROM ledger WHERE subject = ? AND kind = ? ORDER BY seq DESC LIMIT 1", arguments: [subject, kind])
+        try Data.fetchOne(db.cachedStatement(sql: Self.latestOfKind("entry", subject: subject, kind: kind)), arguments: [subject, kind])
     }
 }
 
