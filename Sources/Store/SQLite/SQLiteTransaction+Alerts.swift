@@ -19,17 +19,11 @@ extension SQLiteTransaction: AlertRepository {
 
     /// One statement for all of `controls` (along the `alert_live` partial index).
     package func liveAlerts(controls: [ControlID]) throws -> [ControlID: [String: Alert]] {
-        var result = Dictionary(controls.map { ($0, [String: Alert]()) }, uniquingKeysWith: { first, _ in first })
-        guard !controls.isEmpty else { return result }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body, control_id FROM alert WHERE control_id IN ("
-                                                           + Self.placeholders(controls.count) + ") AND state NOT IN ('closed', 'resolved')"),
-                                    arguments: StatementArguments(controls.map(\.rawValue)))
-        for row in rows {
-            let stored = StoredRow(row, table: "alert")
-            let alert = try alertBody(stored)
-            result[ControlID(try stored(2, String.self)), default: [:]][alert.resourceKey] = alert
+        try byControl(controls, table: "alert",
+                      sql: { "SELECT id, body, control_id FROM alert WHERE control_id IN (\($0)) AND state NOT IN ('closed', 'resolved')" }) { _, row in
+            let alert = try alertBody(row)
+            return (alert.resourceKey, alert)
         }
-        return result
     }
 
     package func alert(_ id: AlertID) throws -> Alert? {

@@ -19,22 +19,28 @@ extension SQLiteTransaction: RunRepository {
 
     /// One statement for all of `controls` (along the table's key, control first).
     package func tracks(controls: [ControlID]) throws -> [ControlID: [String: ResourceTrack]] {
-        var result = Dictionary(controls.map { ($0, [String: ResourceTrack]()) }, uniquingKeysWith: { first, _ in first })
-        guard !controls.isEmpty else { return result }
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT resource_id, body, control_id FROM resource_track WHERE control_id IN ("
-                                                              + Self.placeholders(controls.count) + ")"),
-                                       arguments: StatementArguments(controls.map(\.rawValue)))
-        while let cursorRow = try rows.next() {
-            let row = StoredRow(cursorRow, table: "resource_track")
-            let control = ControlID(try row(2, String.self)), resource = try row(0, String.self)
-            result[control, default: [:]][resource] = try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self)
+        try byControl(controls, table: "resource_track",
+                      sql: { "SELECT resource_id, body, control_id FROM resource_track WHERE control_id IN (\($0))" }) { control, row in
+            let resource = try row(0, String.self)
+            return (resource, try memoised(row, key: Self.trackKey(control, resource), ResourceTrack.self))
         }
-        return result
     }
 
-    /// `?, ?, …`: `count` (≥ 1) parameters of an `IN` list.
-    static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: max(1, count)).joined(separator: ", ")
+    /// Rows of several controls read with one statement, `sql` given the `IN` list's parameters, column 2 the row's
+    /// control; each control asked for a key (with nothing when it has no row), each row kept by `keyed`'s key.
+    func byControl<Value>(_ controls: [ControlID], table: String, sql: (String) -> String,
+                          keyed: (ControlID, StoredRow) throws -> (String, Value)) throws -> [ControlID: [String: Value]] {
+        var result = Dictionary(controls.map { ($0, [String: Value]()) }, uniquingKeysWith: { first, _ in first })
+        guard !controls.isEmpty else { return result }
+        let placeholders = Array(repeating: "?", count: controls.count).joined(separator: ", ")
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql(placeholders)), arguments: StatementArguments(controls.map(\.rawValue)))
+        while let cursorRow = try rows.next() {
+            let row = StoredRow(cursorRow, table: table)
+            let control = ControlID(try row(2, String.self))
+            let (key, value) = try keyed(control, row)
+            result[control, default: [:]][key] = value
+        }
+        return result
     }
 
     package func saveTracks(_ tracks: [ResourceTrack], control: ControlID) throws {
