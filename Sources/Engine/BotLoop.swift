@@ -219,6 +219,7 @@ package struct BotLoop: Service {
                     else { try await cancelWhenGracefulShutdown { try await sleep(until: deadline, clock: clock, bell: awake) } }
                 } catch is CancellationError { return }
             }
+            keptRead.slept()
         }
     }
 
@@ -263,8 +264,8 @@ package struct BotLoop: Service {
 
     /// The due times of every `StoredTimedWork` and the dispatchers' pending messages as one read transaction of
     /// `database` finds them: the read kept from before, when nothing was written since; else a new read, kept.
-    private func dueTimes(in database: BotDatabase) throws -> DueTimesRead {
-        if let kept = keptRead.current(unlessWrittenSince: database) { return kept }
+    private func dueTimes(in database: BotDatabase, sleptSince: Int = 1) throws -> DueTimesRead {
+        if let kept = keptRead.current(unlessWrittenSince: database, sleptSince: sleptSince) { return kept }
         let writes = database.writesBegun
         let read = try database.read { tx in
             var dues: [Int: Date?] = [:]
@@ -284,7 +285,9 @@ package struct BotLoop: Service {
         var wake = latest
         var asked = Set<Int>()
         if let database {
-            let read = try dueTimes(in: database)
+            // Only a read of this step: one kept across a sleep already is read again, so another process's write (a
+            // command run against the file) is seen within a step however long nothing is written here.
+            let read = try dueTimes(in: database, sleptSince: 0)
             for (index, due) in read.dues {
                 let outside = (works[index] as? any StoredTimedWork)?.dueOutsideTheDatabase()
                 if let due = earliest(due, outside) { wake = min(wake, due) }
@@ -304,7 +307,7 @@ package struct BotLoop: Service {
     /// dispatcher whose pending messages, as the last read found them with nothing written since, have none it could
     /// claim now is not asked: its own read would find the same (most steps queue nothing).
     package func deliver() async throws {
-        var known = database.flatMap { keptRead.current(unlessWrittenSince: $0) }?.deliveries
+        var known = database.flatMap { keptRead.current(unlessWrittenSince: $0, sleptSince: 1) }?.deliveries
         let now = clock.now()
         repeat {
             for (index, dispatcher) in dispatchers.enumerated() {
@@ -329,18 +332,20 @@ struct DueTimesRead: Sendable {
     var deliveries: [Dispatcher.PendingState]
 }
 
-/// The loop's last `DueTimesRead`, with the database's count of writes begun before it: used again instead of a new
-/// read while the count has not moved (nothing this process wrote since could have changed it) and no other process
-/// writes to the database (`BotDatabase.changes` is nil). On SQLite another process's write — a command run against
-/// the file — is not counted: the next read sees it (at the latest the wake-up read after the step, which then finds
-/// the work due at once). What it holds are moments, compared with the clock when used, so a clock that moves on
-/// meanwhile finds a retry due all the same.
+/// The loop's last `DueTimesRead`, with the database's count of writes begun before it and the loop's sleeps since:
+/// used again instead of a new read while the count has not moved (nothing this process wrote since could have changed
+/// it), no other process writes to the database (`BotDatabase.changes` is nil), and it was taken in this step or the
+/// sleep before it. On SQLite another process's write — a command run against the file — is not counted; since the
+/// wake-up always reads unless the step read already, it is seen within a step. What it holds are moments, compared
+/// with the clock when used, so a clock that moves on meanwhile finds a retry due all the same.
 private final class KeptRead: Sendable {
-    private let state = Mutex<(writes: Int, read: DueTimesRead)?>(nil)
-    func keep(_ read: DueTimesRead, writes: Int) { state.withLock { $0 = (writes, read) } }
-    func current(unlessWrittenSince database: BotDatabase) -> DueTimesRead? {
+    private let state = Mutex<(writes: Int, sleeps: Int, read: DueTimesRead)?>(nil)
+    func keep(_ read: DueTimesRead, writes: Int) { state.withLock { $0 = (writes, 0, read) } }
+    /// The loop slept (or was woken) since.
+    func slept() { state.withLock { $0?.sleeps += 1 } }
+    func current(unlessWrittenSince database: BotDatabase, sleptSince: Int) -> DueTimesRead? {
         state.withLock { kept in
-            guard let kept, database.changes == nil, kept.writes == database.writesBegun else { return nil }
+            guard let kept, kept.sleeps <= sleptSince, database.changes == nil, kept.writes == database.writesBegun else { return nil }
             return kept.read
         }
     }

@@ -62,6 +62,41 @@ struct LoopReadsTests {
     }
 
     @Test
+    func anotherProcesssRunRequestIsSeenWithinAStepWhenNothingIsWrittenHere() async throws {
+        // Given a bot on a database file whose control runs daily, driven hour by hour (steps that write nothing), and
+        // another process's connection to the same file
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loop-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try BotDatabase.open(path: path)
+        let other = try BotDatabase.open(path: path)
+        var config = EngineFixtures.config()
+        for index in config.controls.indices { config.controls[index].cadence = 86_400 }
+        let control = config.controls[0].id
+        let clock = VirtualClock(start: EngineFixtures.t0)
+        var served = Facts()
+        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .customerManaged, isPublic: false)]
+        let requestAt = EngineFixtures.t0.addingTimeInterval(5 * 3_600)
+        let asked = Mutex(false)
+        let bot = Bot.make(config: config, database: database, sources: [CountingSource("aws", served)],
+                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(10 * 3_600), idlePoll: 3_600) { now in
+                // When, after the step at hour five, the other process asks for a run of the control (as a command run
+                // against the file does)
+                guard now == requestAt, !asked.withLock({ $0 }) else { return }
+                asked.withLock { $0 = true }
+                try other.write { try $0.requestRuns([control], at: now) }
+            }
+        try await bot.loop.run()
+
+        // Then the run is recorded at that hour, not at the control's next daily run (a read kept across the loop's
+        // sleeps would not have seen the request until this process wrote something)
+        let runs = try database.read { tx in try tx.evidence(subject: "control:\(control)").compactMap(LedgerPayload.at) }
+        #expect(runs == [EngineFixtures.t0, requestAt], "runs at \(runs)")
+        try other.close()
+        try database.close()
+    }
+
+    @Test
     func aDeliveryPassWithNothingDueWritesNothing() async throws {
         // Given a bot with a chat surface whose database counts its write transactions, driven for six hours of hourly
         // controls, one of which fails from the start (one alert, its message delivered in the first step)
