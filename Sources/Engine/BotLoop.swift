@@ -266,7 +266,7 @@ package struct BotLoop: Service {
     /// `database` finds them: the read kept from before, when nothing was written since; else a new read, kept.
     private func dueTimes(in database: BotDatabase, sleptSince: Int = 1) throws -> DueTimesRead {
         if let kept = keptRead.current(unlessWrittenSince: database, sleptSince: sleptSince) { return kept }
-        let writes = database.writesBegun
+        let writes = database.writeCount
         let read = try database.read { tx in
             var dues: [Int: Date?] = [:]
             for (index, work) in works.enumerated() {
@@ -332,9 +332,9 @@ struct DueTimesRead: Sendable {
     var deliveries: [Dispatcher.PendingState]
 }
 
-/// The loop's last `DueTimesRead`, with the database's count of writes begun before it and the loop's sleeps since:
-/// used again instead of a new read while the count has not moved (nothing this process wrote since could have changed
-/// it), no other process writes to the database (`BotDatabase.changes` is nil), and it was taken in this step or the
+/// The loop's last `DueTimesRead`, with the database's write count (`BotDatabase.writeCount`) taken before it and the
+/// loop's sleeps since: used again instead of a new read while the count has not moved (nothing this process wrote
+/// since could have changed it), no other process writes to the database (`BotDatabase.changes` is nil), and it was taken in this step or the
 /// sleep before it. On SQLite another process's write — a command run against the file — is not counted; since the
 /// wake-up always reads unless the step read already, it is seen within a step. What it holds are moments, compared
 /// with the clock when used, so a clock that moves on meanwhile finds a retry due all the same.
@@ -345,7 +345,7 @@ private final class KeptRead: Sendable {
     func slept() { state.withLock { $0?.sleeps += 1 } }
     func current(unlessWrittenSince database: BotDatabase, sleptSince: Int) -> DueTimesRead? {
         state.withLock { kept in
-            guard let kept, kept.sleeps <= sleptSince, database.changes == nil, kept.writes == database.writesBegun else { return nil }
+            guard let kept, kept.sleeps <= sleptSince, database.changes == nil, kept.writes == database.writeCount else { return nil }
             return kept.read
         }
     }

@@ -6,17 +6,18 @@ import Synchronization
 /// backend's business (`StoreBackend`); `BotDatabase+SQLite` opens the embedded SQLite file.
 package struct BotDatabase: Sendable {
     package let backend: any StoreBackend
-    /// Write transactions begun through this value and its copies.
+    /// Moves as write transactions through this value and its copies begin and end.
     private let writes = WriteCount()
 
     package init(backend: any StoreBackend) {
         self.backend = backend
     }
 
-    /// How many write transactions this process began through this value (and its copies), committed or not: when
-    /// it has not moved, nothing this process wrote can have changed what a read found. Another process's writes are
-    /// not counted (`changes` is nil when there can be none).
-    package var writesBegun: Int { writes.value }
+    /// A count that moves each time a write transaction of this process (through this value or its copies) begins
+    /// and each time one ends, committed or not: taken before a read, when it has not moved since, nothing this process
+    /// wrote can have changed what the read found — a write under way during the read moves it when it ends. Another
+    /// process's writes are not counted (`changes` is nil when there can be none).
+    package var writeCount: Int { writes.value }
 
     /// Where the database is, for messages: the SQLite file's path (`:memory:` in tests), or a server's address.
     package var path: String { backend.location }
@@ -27,6 +28,7 @@ package struct BotDatabase: Sendable {
     @discardableResult
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         writes.add()
+        defer { writes.add() }
         guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
         return try backend.write { transaction in
             try transaction.requireLeader(epoch: epoch)
