@@ -21,6 +21,8 @@ package struct Control: Codable, Sendable, Equatable {
     package var tolerance: TimeInterval
     /// Consecutive failing runs needed before a resource alerts; 1 alerts on the first failing run.
     package var minFailures: Int
+    /// The most `minFailures` may be (the manifests refuse more): failing runs in a row are counted up to it.
+    package static let minFailuresLimit = 1_000
     /// One alert per failing resource, or one per control listing its failing resources.
     package var grouping: AlertGrouping
     /// For manual controls: the evidence the owner records each cadence.

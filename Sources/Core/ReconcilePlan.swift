@@ -54,9 +54,10 @@ package struct ReconcilePlan: Sendable {
                 var track = known ?? ResourceTrack(
                     resource: result.resource, firstSeenAt: at, failingSince: result.failingSince ?? at,
                     consecutiveFailures: 0, observed: result.observed, expected: result.expected)
-                // Counted up to the minimum the rule asks for: past it, another failing run changes nothing, and a track a
-                // run leaves as it was is not written again (a resource failing for months costs no write a run).
-                track.consecutiveFailures = min(track.consecutiveFailures + 1, max(1, control.minFailures))
+                // Counted up to the most any control may ask for (`Control.minFailuresLimit`): past it, another failing run
+                // changes nothing whatever the manifests say later, and a track a run leaves as it was is not written again
+                // (a resource failing for months costs no write a run once it has failed that many times).
+                track.consecutiveFailures = min(track.consecutiveFailures + 1, Control.minFailuresLimit)
                 track.resource = result.resource
                 track.observed = result.observed
                 track.expected = result.expected

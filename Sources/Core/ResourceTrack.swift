@@ -8,7 +8,7 @@ package struct ResourceTrack: Codable, Sendable, Equatable {
     package var firstSeenAt: Date
     /// When the failure began: the source's word if it has one, else `firstSeenAt`.
     package var failingSince: Date
-    /// Failing runs in a row, counted up to the control's `minFailures` (at least 1): all the rule needs to know.
+    /// Failing runs in a row, counted up to `Control.minFailuresLimit` (no control may ask for more).
     package var consecutiveFailures: Int
     package var observed: String
     package var expected: String

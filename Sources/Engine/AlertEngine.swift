@@ -77,9 +77,10 @@ package struct AlertEngine: Sendable {
         func write(savepoints: Bool) throws -> [Result<RunSummary, any Error>] {
             try database.write { tx in
                 // A row that cannot be read fails the read of them all: each run then reads its own, so the damage costs
-                // only the run it belongs to (an error from the storage itself fails that read again, and the step).
-                let tracks = together ? (try? tx.tracks(controls: ids)) ?? [:] : [:]
-                let live = together ? (try? tx.liveAlerts(controls: ids)) ?? [:] : [:]
+                // only the run it belongs to (an error from the storage itself fails that read again, and the step). In a
+                // savepoint, so an error the server raised (PostgreSQL then refuses the rest of a transaction) is taken back.
+                let tracks = together ? (try? tx.savepoint { try tx.tracks(controls: ids) }) ?? [:] : [:]
+                let live = together ? (try? tx.savepoint { try tx.liveAlerts(controls: ids) }) ?? [:] : [:]
                 let outcomes = try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
                     func recordRun() throws -> RunSummary {
                         let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx,

@@ -52,10 +52,10 @@ extension ManifestFileDecoder {
         if let value = fields["sla"] { control.slaOverride = duration(value, key: "sla") }
         if let value = fields["tolerance"] { control.tolerance = duration(value, key: "tolerance", allowZero: true) ?? 0 }
         if let value = fields["min_failures"] {
-            if value.tagName == .int, let count = value.integer, count >= 1 {
+            if value.tagName == .int, let count = value.integer, count >= 1, count <= Control.minFailuresLimit {
                 control.minFailures = count
             } else {
-                log.report(position(value), "`min_failures` must be a whole number of at least 1",
+                log.report(position(value), "`min_failures` must be a whole number from 1 to \(Control.minFailuresLimit)",
                            fix: "write `min_failures: 1` to alert on the first failing run, or more to wait for repeats")
             }
         }

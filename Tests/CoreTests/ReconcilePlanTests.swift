@@ -116,20 +116,26 @@ struct ReconcilePlanTests {
                      live: ["okta:ann": R.live(11, key: "okta:ann", findings: [R.finding("ann")])])
         #expect(p.alertsToOpen.isEmpty)
         #expect(p.alertActions.isEmpty)
-        // The count is kept only up to the minimum the rule needs (1 here): an older, higher count is written down to it
-        // once; after that a run that changes nothing about the track does not write it (below).
-        #expect(p.tracksToSave.map(\.consecutiveFailures) == [1])
+        #expect(p.tracksToSave.map(\.consecutiveFailures) == [5])
     }
 
-    @Test func aTrackIsCountedUpToTheMinimumAndWrittenOnlyWhenItChanges() {
+    @Test func aTrackIsCountedUpToTheLimitOfMinFailuresThenWrittenOnlyWhenItChanges() {
+        let limit = Control.minFailuresLimit
         let control = R.control(.perResource, minFailures: 3)
-        let times = (0..<5).map { Fixture.at(Double($0) * Fixture.hour) }
-        let plans = runs(control, at: times, results: [R.fail("ann")])
-        #expect(plans.map { $0.tracksToSave.first?.consecutiveFailures } == [1, 2, 3, nil, nil])
-        // A new observation is a change: written with the count it had.
-        let changed = plan(control, [R.fail("ann", "MFA off, admin")], tracks: R.tracks(R.track("ann", failures: 3)))
-        #expect(changed.tracksToSave.map(\.consecutiveFailures) == [3])
+        // One run short of the limit: counted and written
+        let below = plan(control, [R.fail("ann")], tracks: R.tracks(R.track("ann", failures: limit - 1)))
+        #expect(below.tracksToSave.map(\.consecutiveFailures) == [limit])
+        // At the limit, a run that changes nothing else does not write the track again
+        let at = plan(control, [R.fail("ann")], tracks: R.tracks(R.track("ann", failures: limit)))
+        #expect(at.tracksToSave.isEmpty)
+        // A new observation is a change: written, with the count at the limit
+        let changed = plan(control, [R.fail("ann", "MFA off, admin")], tracks: R.tracks(R.track("ann", failures: limit)))
+        #expect(changed.tracksToSave.map(\.consecutiveFailures) == [limit])
         #expect(changed.tracksToSave.map(\.observed) == ["MFA off, admin"])
+        // A manifest raising min_failures to the limit later still sees every failing run counted
+        var strict = control
+        strict.minFailures = limit
+        #expect(plan(strict, [R.fail("ann")], tracks: R.tracks(R.track("ann", failures: limit - 1))).alertsToOpen.count == 1)
     }
 
     @Test func changedObservationUpdatesTheAlert() throws {
@@ -195,9 +201,7 @@ struct ReconcilePlanTests {
         #expect(fresh.alertsToOpen.map(\.failingSince) == [at])
         let known = plan(R.control(.perResource), [R.fail("ann", since: Fixture.at(30 * Fixture.minute))],
                          tracks: R.tracks(R.track("ann", firstSeen: Fixture.t0)))
-        #expect(known.alertsToOpen.map(\.failingSince) == [Fixture.t0])
-        // The track already says so: nothing about it changed, so it is not written again.
-        #expect(known.tracksToSave.isEmpty)
+        #expect(known.tracksToSave.map(\.failingSince) == [Fixture.t0])
     }
 
     @Test func countsEveryOutcomeAndKeepsTheFirstFiveErrors() {

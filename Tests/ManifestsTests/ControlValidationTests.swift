@@ -42,10 +42,14 @@ import Testing
     @Test func minFailuresAndGroupingAreChecked() throws {
         let fixture = try ManifestFixture(["test.yaml": ManifestFixture.control(["min_failures": "0", "grouping": "per_resourse"])])
         #expect(fixture.problems() == [
-            "test.yaml:10:19: `min_failures` must be a whole number of at least 1",
+            "test.yaml:10:19: `min_failures` must be a whole number from 1 to 1000",
             "test.yaml:11:15: unknown grouping `per_resourse`",
         ])
         #expect(fixture.fixes()[1] == "did you mean `per_resource`?")
+        // Failing runs in a row are counted up to 1000 (`Control.minFailuresLimit`): a control may not wait for more.
+        let tooMany = try ManifestFixture(["test.yaml": ManifestFixture.control(["min_failures": "1001"])])
+        #expect(tooMany.problems() == ["test.yaml:10:19: `min_failures` must be a whole number from 1 to 1000"])
+        #expect(try ManifestFixture(["test.yaml": ManifestFixture.control(["min_failures": "1000"])]).config()?.controls.first?.minFailures == 1000)
     }
 
     @Test func unknownCheckTypeListsTheKnownOnes() throws {

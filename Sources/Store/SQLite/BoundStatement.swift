@@ -20,18 +20,11 @@ struct BoundStatement {
     func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(raw, index, Int64(value)) }
     func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(raw, index, value) }
 
-    /// Text, or NULL for nil. The empty string stays text (SQLite reads a null pointer as NULL).
+    /// Text, or NULL for nil, bound as GRDB binds it (as a C string: up to a NUL, if any), so what is stored here is
+    /// what GRDB's lookups of it compare with.
     func bind(_ index: Int32, _ value: String?) {
-        guard var value else { sqlite3_bind_null(raw, index); return }
-        value.withUTF8 { bytes in
-            if let base = bytes.baseAddress {
-                base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                    _ = sqlite3_bind_text(raw, index, $0, Int32(bytes.count), boundTransient)
-                }
-            } else {
-                _ = sqlite3_bind_text(raw, index, "", 0, boundTransient)
-            }
-        }
+        guard let value else { sqlite3_bind_null(raw, index); return }
+        value.withCString { _ = sqlite3_bind_text(raw, index, $0, -1, boundTransient) }
     }
 
     /// A blob; the empty one stays a blob (SQLite reads a null pointer as NULL).
@@ -45,11 +38,17 @@ struct BoundStatement {
         }
     }
 
-    /// Runs the bound statement to its end; an error is GRDB's `DatabaseError` with SQLite's code and message.
+    /// Runs the bound statement to its end; an error is GRDB's `DatabaseError` with SQLite's code and message. Only
+    /// inside a transaction (GRDB refuses a statement after SQLite rolled its transaction back; this checks the same):
+    /// outside one, a row would commit on its own.
     func run() throws {
         defer {
             sqlite3_reset(raw)
             sqlite3_clear_bindings(raw)
+        }
+        guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "a row of the step written outside a transaction (the transaction was rolled back)",
+                                sql: String(cString: sqlite3_sql(raw)))
         }
         let code = sqlite3_step(raw)
         guard code == SQLITE_DONE else {

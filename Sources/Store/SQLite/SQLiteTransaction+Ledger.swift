@@ -37,7 +37,7 @@ extension SQLiteTransaction: LedgerRepository {
     /// nothing unless the subject is a control's (`control:<id>`), when it reads the ledger through. No report or step
     /// asks for those.
     package func evidence(subject: String) throws -> [Data] {
-        try Data.fetchAll(db.cachedStatement(sql: Self.evidenceBySubjectSQL), arguments: [subject, subject.hasPrefix(Self.runSubjects)])
+        try Data.fetchAll(db.cachedStatement(sql: Self.evidenceBySubjectSQL), arguments: [subject, Self.bytes(of: subject, startWith: Self.runSubjects)])
     }
 
     /// `evidence(subject:)`'s query (`?1` the subject, `?2` whether it may name a control run), exposed so a test can
@@ -53,7 +53,7 @@ extension SQLiteTransaction: LedgerRepository {
     /// Entries whose subject starts with `prefix` (`review:` → every access review), in chain order. Control runs'
     /// entries as in `evidence(subject:)`: read only when the prefix could name a control.
     package func evidence(subjectPrefix prefix: String) throws -> [Data] {
-        let mayNameARun = Self.runSubjects.hasPrefix(prefix) || prefix.hasPrefix(Self.runSubjects)
+        let mayNameARun = Self.bytes(of: Self.runSubjects, startWith: prefix) || Self.bytes(of: prefix, startWith: Self.runSubjects)
         return try Data.fetchAll(db.cachedStatement(sql: """
             SELECT entry FROM (
                 SELECT seq, entry FROM ledger WHERE subject >= ?1 AND subject < ?2 AND \(Self.indexedSubject)
@@ -65,6 +65,9 @@ extension SQLiteTransaction: LedgerRepository {
 
     /// The subjects of control runs' entries (`AlertEngine.recordRun`) start with this.
     static let runSubjects = "control:"
+    /// Whether `text`'s UTF-8 starts with `prefix`'s, as SQLite compares text (`String.hasPrefix` compares characters:
+    /// `control:` followed by a combining accent does not start with `control:` for it, but does for SQLite).
+    static func bytes(of text: String, startWith prefix: String) -> Bool { text.utf8.starts(with: prefix.utf8) }
     /// The entries `ledger_subject` holds (besides a subject): all but a control run's about a control. Written the
     /// same in the index and in the queries, which SQLite needs to use a partial index (`;` follows `:`).
     package static let indexedSubject = "NOT (kind = 'control_run' AND subject >= 'control:' AND subject < 'control;')"
@@ -104,7 +107,7 @@ extension SQLiteTransaction: LedgerRepository {
     /// run's (left out of that index) from the ledger's end backwards, which finds a control that runs at all within
     /// its last few steps.
     private static func latestOfKind(_ column: String, subject: String, kind: String) -> String {
-        kind == "control_run" && subject.hasPrefix(runSubjects)
+        kind == "control_run" && bytes(of: subject, startWith: runSubjects)
             ? "SELECT \(column) FROM ledger WHERE kind = ?2 AND subject = ?1 ORDER BY seq DESC LIMIT 1"
             : "SELECT \(column) FROM ledger WHERE subject = ?1 AND kind = ?2 AND \(indexedSubject) ORDER BY seq DESC LIMIT 1"
     }
