@@ -220,6 +220,8 @@ package struct BotLoop: Service {
                 } catch is CancellationError { return }
             }
             keptRead.slept()
+            // The last step reads afresh: nothing reads after it.
+            if let until, clock.now() >= until { keptRead.forget() }
         }
     }
 
@@ -285,9 +287,9 @@ package struct BotLoop: Service {
         var wake = latest
         var asked = Set<Int>()
         if let database {
-            // Only a read of this step: one kept across a sleep already is read again, so another process's write (a
-            // command run against the file) is seen within a step however long nothing is written here.
-            let read = try dueTimes(in: database, sleptSince: 0)
+            // Always a read of its own: another process's write (a command run against the file) is seen here as before,
+            // however long nothing is written by this one; the next step starts from it.
+            let read = try dueTimes(in: database, sleptSince: -1)
             for (index, due) in read.dues {
                 let outside = (works[index] as? any StoredTimedWork)?.dueOutsideTheDatabase()
                 if let due = earliest(due, outside) { wake = min(wake, due) }
@@ -334,15 +336,18 @@ struct DueTimesRead: Sendable {
 
 /// The loop's last `DueTimesRead`, with the database's write count (`BotDatabase.writeCount`) taken before it and the
 /// loop's sleeps since: used again instead of a new read while the count has not moved (nothing this process wrote
-/// since could have changed it), no other process writes to the database (`BotDatabase.changes` is nil), and it was taken in this step or the
-/// sleep before it. On SQLite another process's write — a command run against the file — is not counted; since the
-/// wake-up always reads unless the step read already, it is seen within a step. What it holds are moments, compared
-/// with the clock when used, so a clock that moves on meanwhile finds a retry due all the same.
+/// since could have changed it), no other process writes to the database (`BotDatabase.changes` is nil), and it was
+/// taken in this step or just before the sleep before it. On SQLite another process's write — a command run against
+/// the file — is not counted; the wake-up always reads, so it is seen at the same simulated moment as when every step
+/// read (at the latest by the wake-up after the next step, which then finds the work due at once; the last step reads
+/// afresh). What it holds are moments, compared with the clock when used, so a clock that moves on meanwhile finds a
+/// retry due all the same.
 private final class KeptRead: Sendable {
     private let state = Mutex<(writes: Int, sleeps: Int, read: DueTimesRead)?>(nil)
     func keep(_ read: DueTimesRead, writes: Int) { state.withLock { $0 = (writes, 0, read) } }
     /// The loop slept (or was woken) since.
     func slept() { state.withLock { $0?.sleeps += 1 } }
+    func forget() { state.withLock { $0 = nil } }
     func current(unlessWrittenSince database: BotDatabase, sleptSince: Int) -> DueTimesRead? {
         state.withLock { kept in
             guard let kept, kept.sleeps <= sleptSince, database.changes == nil, kept.writes == database.writeCount else { return nil }
