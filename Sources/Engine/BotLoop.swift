@@ -274,7 +274,7 @@ package struct BotLoop: Service {
             for (index, work) in works.enumerated() {
                 if let work = work as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
             }
-            return DueTimesRead(dues: dues, deliveries: try dispatchers.map { try $0.pendingState(in: tx) })
+            return DueTimesRead(dues: dues, deliveries: try dispatchers.map { try $0.pendingState(in: tx, now: clock.now()) })
         }
         keptRead.keep(read, writes: writes)
         return read

@@ -249,24 +249,17 @@ package actor Dispatcher {
         try database.read { try nextAttempt(in: $0) }
     }
 
-    /// `nextAttempt()` as `snapshot` (a read of this dispatcher's database) says: the deterministic driver asks it in
-    /// the one read it shares among its works' due times.
+    /// `nextAttempt()` as `snapshot` (a read of this dispatcher's database) says.
     package nonisolated func nextAttempt(in snapshot: StoreTransaction) throws -> Date? {
-        nextAttempt(among: try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead), now: clock.now())
+        try pendingState(in: snapshot, now: clock.now()).next
     }
 
-    /// How many pending messages `nextAttempt(in:)` and `mayClaim(in:now:)` read.
+    /// How many pending messages `pendingState(in:now:)` reads.
     static let pendingRead = 500
 
-    /// Whether `claimOutbox` may take a message at `now`, as `snapshot` says: some chain's first pending message is due
-    /// and free (the claim's own rule: a later message of a chain waits for its first; another claimer's lasts until it
-    /// lapses). When the read is cut at `pendingRead` messages, a message beyond it may be due: true, so the claim
-    /// decides.
+    /// Whether `claimOutbox` may take a message at `now`, as `snapshot` says (`PendingState.mayClaim(at:)`).
     nonisolated func mayClaim(in snapshot: StoreTransaction, now: Date) throws -> Bool {
-        let pending = try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead)
-        if pending.count >= Self.pendingRead { return true }
-        guard let next = nextAttempt(among: pending, now: now) else { return false }
-        return next <= now
+        try pendingState(in: snapshot, now: now).mayClaim(at: now)
     }
 
     /// A dispatcher's pending messages as a read found them: the earliest moment one may be claimed (nil: none
@@ -274,14 +267,17 @@ package actor Dispatcher {
     package struct PendingState: Sendable {
         package var next: Date?
         package var cut: Bool
-        /// `mayClaim(in:now:)` as of `now`, from what the read found.
+        /// Whether `claimOutbox` may take a message at `now`: some chain's first pending message is due and free (the
+        /// claim's own rule: a later message of a chain waits for its first; another claimer's lasts until it lapses).
+        /// When the read was cut, a message beyond it may be due: true, so the claim decides.
         package func mayClaim(at now: Date) -> Bool { cut || next.map { $0 <= now } ?? false }
     }
 
-    /// `nextAttempt(in:)` and whether the read was cut, from one read of the pending messages.
-    package nonisolated func pendingState(in snapshot: StoreTransaction) throws -> PendingState {
+    /// The pending messages of this dispatcher's platforms in `snapshot`, seen at `now`: one read (the deterministic
+    /// driver asks it in the one read it shares among its works' due times).
+    package nonisolated func pendingState(in snapshot: StoreTransaction, now: Date) throws -> PendingState {
         let pending = try snapshot.pendingOutbox(platforms: delivering, limit: Self.pendingRead)
-        return PendingState(next: nextAttempt(among: pending, now: clock.now()), cut: pending.count >= Self.pendingRead)
+        return PendingState(next: nextAttempt(among: pending, now: now), cut: pending.count >= Self.pendingRead)
     }
 
     /// The earliest moment one of `pending` (oldest first) may be claimed, seen at `now`.

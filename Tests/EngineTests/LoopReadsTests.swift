@@ -1,3 +1,4 @@
+import Chat
 import Core
 import Engine
 import FactSources
@@ -16,13 +17,8 @@ struct LoopReadsTests {
     func theWorksDueTimesAreReadTogetherEachStep() async throws {
         // Given a bot whose database counts its read transactions, driven for six hours of hourly controls
         let counting = CountingReads(base: try SQLiteBackend.inMemory())
-        let clock = VirtualClock(start: EngineFixtures.t0)
         let steps = Mutex(0)
-        var served = Facts()
-        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
-        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
-                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
-            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(6 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let bot = drivenBot(database: BotDatabase(backend: counting), encryption: .none, hours: 6) { _ in steps.withLock { $0 += 1 } }
 
         // When the loop runs to its end
         try await bot.loop.run()
@@ -40,13 +36,8 @@ struct LoopReadsTests {
     func theSchedulerRunsTheControlsItsDueTimeReadFound() async throws {
         // Given a bot whose database counts its read transactions, driven for a day of hourly controls that pass
         let counting = CountingReads(base: try SQLiteBackend.inMemory())
-        let clock = VirtualClock(start: EngineFixtures.t0)
         let steps = Mutex(0)
-        var served = Facts()
-        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .customerManaged, isPublic: false)]
-        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
-                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
-            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(24 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let bot = drivenBot(database: BotDatabase(backend: counting), encryption: .customerManaged, hours: 24) { _ in steps.withLock { $0 += 1 } }
         let before = counting.reads
 
         // When the loop runs to its end
@@ -72,14 +63,9 @@ struct LoopReadsTests {
         var config = EngineFixtures.config()
         for index in config.controls.indices { config.controls[index].cadence = 86_400 }
         let control = config.controls[0].id
-        let clock = VirtualClock(start: EngineFixtures.t0)
-        var served = Facts()
-        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .customerManaged, isPublic: false)]
         let requestAt = EngineFixtures.t0.addingTimeInterval(5 * 3_600)
         let asked = Mutex(false)
-        let bot = Bot.make(config: config, database: database, sources: [CountingSource("aws", served)],
-                           surfaces: [], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
-            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(10 * 3_600), idlePoll: 3_600) { now in
+        let bot = drivenBot(database: database, encryption: .customerManaged, hours: 10, config: config) { now in
                 // When, after the step at hour five, the other process asks for a run of the control (as a command run
                 // against the file does)
                 guard now == requestAt, !asked.withLock({ $0 }) else { return }
@@ -101,14 +87,9 @@ struct LoopReadsTests {
         // Given a bot with a chat surface whose database counts its write transactions, driven for six hours of hourly
         // controls, one of which fails from the start (one alert, its message delivered in the first step)
         let counting = CountingReads(base: try SQLiteBackend.inMemory())
-        let clock = VirtualClock(start: EngineFixtures.t0)
         let steps = Mutex(0)
         let surface = RecordingSurface()
-        var served = Facts()
-        served.buckets = [Bucket(provider: "S3", name: "exports", encryption: .none, isPublic: false)]
-        let bot = Bot.make(config: EngineFixtures.config(), database: BotDatabase(backend: counting), sources: [CountingSource("aws", served)],
-                           surfaces: [surface], clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
-            .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(6 * 3_600), idlePoll: 3_600) { _ in steps.withLock { $0 += 1 } }
+        let bot = drivenBot(database: BotDatabase(backend: counting), encryption: .none, hours: 6, surfaces: [surface]) { _ in steps.withLock { $0 += 1 } }
         let before = counting.writes
 
         // When the loop runs to its end
@@ -145,4 +126,16 @@ private final class CountingReads: StoreBackend {
     }
     func prepareLedgerForAppending(now: Date) throws -> LedgerStartCheck { try base.prepareLedgerForAppending(now: now) }
     func close() throws { try base.close() }
+}
+
+/// A bot over one S3 bucket (`encryption` as given) driven hour by hour from `EngineFixtures.t0` for `hours`, on a
+/// virtual clock; `afterStep` is called after each step.
+private func drivenBot(database: BotDatabase, encryption: Bucket.Encryption, hours: Double, config: BotConfig = EngineFixtures.config(),
+                       surfaces: [any ChatSurface] = [], afterStep: @escaping @Sendable (Date) async throws -> Void) -> Bot {
+    let clock = VirtualClock(start: EngineFixtures.t0)
+    var served = Facts()
+    served.buckets = [Bucket(provider: "S3", name: "exports", encryption: encryption, isPublic: false)]
+    return Bot.make(config: config, database: database, sources: [CountingSource("aws", served)], surfaces: surfaces, clock: clock,
+                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, start: clock.now())
+        .driven(leading: [], until: EngineFixtures.t0.addingTimeInterval(hours * 3_600), idlePoll: 3_600, afterStep: afterStep)
 }
