@@ -78,10 +78,21 @@ package final class VirtualClock: BotClock {
     package init(start: Date) { current = Mutex(start) }
     package var sleepsInstantly: Bool { true }
     package func now() -> Date { current.withLock { $0 } }
+    /// When the last sleep gave other tasks a turn.
+    private let lastYield = Mutex(ContinuousClock.now)
+
+    /// Jumps to `deadline`. Every 10 ms of real time it gives the other tasks a turn (a command typed at the demo's
+    /// prompt): a turn every sleep woke a thread each step, a few percent of a simulated year (`soc2bot-bench --only year`).
     package func sleep(until deadline: Date) async throws {
         try Task.checkCancellation()
         current.withLock { $0 = max($0, deadline) }
-        await Task.yield()
+        let now = ContinuousClock.now
+        let due = lastYield.withLock { last in
+            guard now - last >= .milliseconds(10) else { return false }
+            last = now
+            return true
+        }
+        if due { await Task.yield() }
     }
     /// Moves time forward by hand (tests).
     package func advance(to date: Date) { current.withLock { $0 = max($0, date) } }

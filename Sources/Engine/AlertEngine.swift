@@ -4,6 +4,7 @@ import Core
 import Crypto
 import Foundation
 import Store
+import Synchronization
 
 /// The bot's decisions made durable: every control run, alert transition and human action lands in one SQLite
 /// transaction together with its evidence and the chat messages it causes (the outbox).
@@ -11,6 +12,9 @@ package struct AlertEngine: Sendable {
     package let config: BotConfig
     package let database: BotDatabase
     package let lifecycle: AlertLifecycle
+
+    /// What the last step's write left of its controls' tracks and live alerts (`reconcile(step:at:andThen:atEnd:)`).
+    private let keptRows = KeptStepRows()
 
     package init(config: BotConfig, database: BotDatabase) {
         self.config = config
@@ -40,7 +44,7 @@ package struct AlertEngine: Sendable {
                            andThen: (StoreTransaction) throws -> Void = { _ in }) throws -> RunSummary {
         let digest = Self.digest(results)
         return try database.write { tx in
-            let summary = try record(control, results: results, digest: digest, at: at, tx: tx)
+            let summary = try record(control, results: results, digest: digest, at: at, tx: tx).summary
             try andThen(tx)
             return summary
         }
@@ -61,7 +65,8 @@ package struct AlertEngine: Sendable {
     /// error is its outcome. The other runs, their alerts and evidence are committed. An error from SQLite itself
     /// (disk full, I/O, a refused write) aborts the whole write instead — nothing of the step is committed and it is
     /// thrown — so the step is retried as after a crash, and nothing it decided (a reminder) waits a cadence. Each
-    /// outcome is in `runs`' order. `atEnd` runs last in the same transaction, after every run.
+    /// outcome is in `runs`' order. `atEnd` runs last in the same transaction, after every run. Neither `andThen` nor
+    /// `atEnd` may change tracks or alerts: what the step leaves of them is kept for the next step (`KeptStepRows`).
     package func reconcile(step runs: [StepRun], at: Date,
                            andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in },
                            atEnd: (StoreTransaction) throws -> Void = { _ in }) throws -> [Result<RunSummary, any Error>] {
@@ -74,17 +79,26 @@ package struct AlertEngine: Sendable {
         // Written first without savepoints (two statements a run): when every run records, as nearly always, the outcome
         // is the same. When one fails, that whole write is rolled back and the step written again with a savepoint per
         // run, which keeps the others (what a run decides in `andThen` is decided again on the same data).
-        func write(savepoints: Bool) throws -> [Result<RunSummary, any Error>] {
+        func write(savepoints: Bool) throws -> (outcomes: [Result<RunSummary, any Error>], kept: KeptStepRows.Rows?) {
             try database.write { tx in
+                // What the last step kept, when nothing was written since (the step's only reads of them, most steps).
+                let mark = together && !savepoints ? try tx.changeMark() : nil
+                let kept = mark.flatMap { keptRows.take(ifUnchangedSince: $0) }
+                var tracks = kept?.tracks ?? [:], live = kept?.live ?? [:]
                 // A row that cannot be read fails the read of them all: each run then reads its own, so the damage costs
                 // only the run it belongs to (an error from the storage itself fails that read again, and the step). In a
                 // savepoint, so an error the server raised (PostgreSQL then refuses the rest of a transaction) is taken back.
-                let tracks = together ? (try? tx.savepoint { try tx.tracks(controls: ids) }) ?? [:] : [:]
-                let live = together ? (try? tx.savepoint { try tx.liveAlerts(controls: ids) }) ?? [:] : [:]
+                let unread = together ? ids.filter { tracks[$0] == nil || live[$0] == nil } : []
+                if !unread.isEmpty {
+                    tracks.merge((try? tx.savepoint { try tx.tracks(controls: unread) }) ?? [:]) { _, read in read }
+                    live.merge((try? tx.savepoint { try tx.liveAlerts(controls: unread) }) ?? [:]) { _, read in read }
+                }
+                var written: [ControlID: RowsWritten] = [:]
                 let outcomes = try zip(runs, digests).map { run, digest -> Result<RunSummary, any Error> in
                     func recordRun() throws -> RunSummary {
-                        let summary = try record(run.control, results: run.results, digest: digest, at: at, tx: tx,
-                                                 tracks: tracks[run.control.id], liveAlerts: live[run.control.id])
+                        let (summary, rows) = try record(run.control, results: run.results, digest: digest, at: at, tx: tx,
+                                                         tracks: tracks[run.control.id], liveAlerts: live[run.control.id])
+                        written[run.control.id] = rows
                         try andThen(run, tx)
                         return summary
                     }
@@ -103,13 +117,24 @@ package struct AlertEngine: Sendable {
                     }
                 }
                 try atEnd(tx)
-                return outcomes
+                guard mark != nil, let end = try tx.changeMark() else { return (outcomes, nil) }
+                // Each control's tracks as its run left them; its live alerts when the run changed none.
+                var rows = KeptStepRows.Rows(mark: end)
+                for (id, wrote) in written where !wrote.alerts {
+                    guard var controlTracks = tracks[id], let controlLive = live[id] else { continue }
+                    for track in wrote.savedTracks { controlTracks[track.resource.id] = track }
+                    for resource in wrote.forgottenTracks { controlTracks[resource] = nil }
+                    rows.tracks[id] = controlTracks; rows.live[id] = controlLive
+                }
+                return (outcomes, rows)
             }
         }
         do {
-            return try write(savepoints: false)
+            let (outcomes, kept) = try write(savepoints: false)
+            if let kept { keptRows.keep(kept) }
+            return outcomes
         } catch is RunNotRecordable {
-            return try write(savepoints: true)
+            return try write(savepoints: true).outcomes
         }
     }
 
@@ -137,10 +162,20 @@ package struct AlertEngine: Sendable {
 
     /// A control run's records in `tx`: the run and its evidence, resource tracks, alerts opened, resolved and updated.
     /// `tracks` and `liveAlerts` are the control's as read in this transaction (nil: read them here).
+    /// What a run wrote of its control's tracks and alerts.
+    private struct RowsWritten {
+        var savedTracks: [ResourceTrack]
+        var forgottenTracks: [String]
+        /// Whether it may have changed any of the control's alerts.
+        var alerts: Bool
+    }
+
     private func record(_ control: Control, results: [CheckResult], digest: String, at: Date, tx: StoreTransaction,
-                        tracks: [String: ResourceTrack]? = nil, liveAlerts: [String: Alert]? = nil) throws -> RunSummary {
+                        tracks: [String: ResourceTrack]? = nil, liveAlerts: [String: Alert]? = nil) throws -> (summary: RunSummary, rows: RowsWritten) {
         let plan = ReconcilePlan.plan(control: control, results: results, at: at,
                                       tracks: try tracks ?? tx.tracks(control: control.id), liveAlerts: try liveAlerts ?? tx.liveAlerts(control: control.id))
+        let rows = RowsWritten(savedTracks: plan.tracksToSave, forgottenTracks: plan.tracksToForget,
+                               alerts: !plan.alertsToOpen.isEmpty || !plan.alertActions.isEmpty)
         var summary = RunSummary(control: control.id, passed: plan.passed, failed: plan.failed, errors: plan.errors,
                                  errorMessages: plan.errorMessages)
         try tx.saveTracks(plan.tracksToSave, control: control.id)
@@ -162,7 +197,7 @@ package struct AlertEngine: Sendable {
                 if case .resolve = action { summary.resolved.append(id) } else { summary.updated.append(id) }
             }
         }
-        return summary
+        return (summary, rows)
     }
 
     // MARK: Actions
@@ -382,5 +417,29 @@ package struct AlertEngine: Sendable {
         }
         hasher.update(data: buffer)
         return Data(hasher.finalize()).hexString
+    }
+}
+
+/// The tracks and live alerts of a step's controls as its write left them (tracks with what each run saved and forgot;
+/// live alerts only of the controls whose run changed none, as read), with the change mark at its end (`TransactionScope.changeMark`): the next step's write takes them instead of reading them when its
+/// own mark is the same — nothing was written in between, by this process or any other. Taken once (a write that then
+/// fails keeps nothing); a step keeps only what its committed write left.
+final class KeptStepRows: Sendable {
+    struct Rows: Sendable {
+        var mark: StoreChangeMark
+        var tracks: [ControlID: [String: ResourceTrack]] = [:]
+        var live: [ControlID: [String: Alert]] = [:]
+    }
+
+    private let kept = Mutex<Rows?>(nil)
+
+    func keep(_ rows: Rows) { kept.withLock { $0 = rows } }
+
+    /// What is kept, if its mark is `mark`; nothing is kept afterwards.
+    func take(ifUnchangedSince mark: StoreChangeMark) -> Rows? {
+        kept.withLock { rows in
+            defer { rows = nil }
+            return rows?.mark == mark ? rows : nil
+        }
     }
 }

@@ -73,7 +73,12 @@ package struct TimedService: Service {
         self.leader = leader; self.leading = leader?.bell()
     }
 
+    /// Its reads run on the database's writer connection (`BotDatabase.readingAfterOwnWrites`): they follow its writes.
     package func run() async throws {
+        try await BotDatabase.readingAfterOwnWrites { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let leader, let leading {
                 // A follower waits here until it wins (the leadership service rings), then starts with what is due.
@@ -133,7 +138,12 @@ package struct DeliveryService: Service {
         self.dispatcher = dispatcher; self.clock = clock; self.bell = doorbell.bell(for: .outbox); self.idlePoll = idlePoll
     }
 
+    /// Its reads run on the database's writer connection (`BotDatabase.readingAfterOwnWrites`): they follow its writes.
     package func run() async throws {
+        try await BotDatabase.readingAfterOwnWrites { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try await dispatcher.drain()
             let now = clock.now()
@@ -202,9 +212,14 @@ package struct BotLoop: Service {
         self.afterStep = afterStep
     }
 
+    /// Its reads run on the database's writer connection (`BotDatabase.readingAfterOwnWrites`): they follow its writes.
     package func run() async throws {
         // Said here, inside the service group, so it is only said once signals are handled gracefully.
         logger.notice("soc2bot running", metadata: ["works": "\(works.count)"])
+        try await BotDatabase.readingAfterOwnWrites { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try await step()
             let now = clock.now()
@@ -287,9 +302,10 @@ package struct BotLoop: Service {
         var wake = latest
         var asked = Set<Int>()
         if let database {
-            // Always a read of its own: another process's write (a command run against the file) is seen here as before,
+            // A read of this step, taken after its last write (a step that ran something reads again after it), else
+            // a read of its own: another process's write (a command run against the file) is seen here as before,
             // however long nothing is written by this one; the next step starts from it.
-            let read = try dueTimes(in: database, sleptSince: -1)
+            let read = try dueTimes(in: database, sleptSince: 0)
             for (index, due) in read.dues {
                 let outside = (works[index] as? any StoredTimedWork)?.dueOutsideTheDatabase()
                 if let due = earliest(due, outside) { wake = min(wake, due) }
@@ -338,9 +354,9 @@ struct DueTimesRead: Sendable {
 /// loop's sleeps since: used again instead of a new read while the count has not moved (nothing this process wrote
 /// since could have changed it), no other process writes to the database (`BotDatabase.changes` is nil), and it was
 /// taken in this step or just before the sleep before it. On SQLite another process's write — a command run against
-/// the file — is not counted; the wake-up always reads, so it is seen at the same simulated moment as when every step
-/// read (at the latest by the wake-up after the next step, which then finds the work due at once; the last step reads
-/// afresh). What it holds are moments, compared with the clock when used, so a clock that moves on meanwhile finds a
+/// the file — is not counted; the wake-up reads unless the step itself read after its last write (a step that ran
+/// something reads again after it), so it is seen at the same simulated moment as when every step read (at the latest
+/// by the wake-up after the next step, which then finds the work due at once; the last step reads afresh). What it holds are moments, compared with the clock when used, so a clock that moves on meanwhile finds a
 /// retry due all the same.
 private final class KeptRead: Sendable {
     private let state = Mutex<(writes: Int, sleeps: Int, read: DueTimesRead)?>(nil)

@@ -29,10 +29,12 @@ package struct BotDatabase: Sendable {
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         writes.add()
         defer { writes.add() }
-        guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
-        return try backend.write { transaction in
-            try transaction.requireLeader(epoch: epoch)
-            return try body(transaction)
+        return try ReadPlacement.$insideWrite.withValue(true) {
+            guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
+            return try backend.write { transaction in
+                try transaction.requireLeader(epoch: epoch)
+                return try body(transaction)
+            }
         }
     }
 
@@ -45,6 +47,12 @@ package struct BotDatabase: Sendable {
     /// Runs `body` on a consistent read snapshot.
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try backend.read(body)
+    }
+
+    /// Runs `operation` with every read it makes of a bot database — outside a write of it — placed on the connection
+    /// that writes (`ReadPlacement`): for the bot's own works, whose reads mostly follow their own writes.
+    package static func readingAfterOwnWrites<T>(_ operation: () async throws -> T) async rethrows -> T {
+        try await ReadPlacement.$afterOwnWrites.withValue(true) { try await operation() }
     }
 
     /// Run before a process starts appending to the ledger (`run`, `demo`); see `StoreBackend.prepareLedgerForAppending`.
@@ -65,6 +73,23 @@ package struct BotDatabase: Sendable {
     package func close() throws {
         try backend.close()
     }
+}
+
+/// Where a read runs. On SQLite a read normally takes one of the pool's reader connections, so it runs beside a write
+/// under way. But a reader's page cache is dropped whenever another connection has committed since its last read (WAL
+/// mode), and GRDB asks each pooled read for the schema version first: a read right after a write of the same process
+/// re-reads from the log every page it touches. The bot's own works (the loop, the timed services) read mostly what
+/// their last step wrote; their reads run on the writer connection instead, whose cache holds what it wrote — a
+/// deferred transaction there is the same consistent snapshot (about a tenth of a year's steps, `soc2bot-bench --only
+/// year`). A read inside a write keeps the reader connections (the writer is busy with that write). Other backends
+/// ignore it.
+package enum ReadPlacement {
+    /// Reads go to the writer connection (`BotDatabase.readingAfterOwnWrites`).
+    @TaskLocal package static var afterOwnWrites = false
+    /// A write transaction is under way in this task (`BotDatabase.write`).
+    @TaskLocal package static var insideWrite = false
+    /// Whether a read starting now goes to the writer connection.
+    package static var onWriter: Bool { afterOwnWrites && !insideWrite }
 }
 
 private final class WriteCount: Sendable {

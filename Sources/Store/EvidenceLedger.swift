@@ -82,6 +82,9 @@ package enum EvidenceLedger {
         var seq: Int64
         var hash: Data
         var at: String?
+        /// The moment `at` was written from, when this transaction appended it: an entry at the same moment (a step's
+        /// control runs) takes the same text without writing it again.
+        var atFrom: Date?
     }
 
     /// `append` continuing from `head` when known (the entry this transaction appended last), else from the head row
@@ -96,12 +99,12 @@ package enum EvidenceLedger {
             last = HeadRow(seq: row?[0] as Int64? ?? 0, hash: row?[1] as Data? ?? genesis, at: row?[2] as String?)
         }
         let next = nextEntry(headSeq: last.seq, headHash: last.hash, headTime: last.at,
-                             kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+                             kind: kind, subject: subject, at: at, time: last.atFrom == at ? last.at : nil, canonicalData: canonicalData)
         let insert = try BoundStatement(db, sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
         insert.bind(1, next.seq); insert.bind(2, next.at); insert.bind(3, kind); insert.bind(4, subject)
         insert.bind(5, next.entry); insert.bind(6, next.prevHash); insert.bind(7, next.hash)
         try insert.run()
-        head = HeadRow(seq: next.seq, hash: next.hash, at: next.at)
+        head = HeadRow(seq: next.seq, hash: next.hash, at: next.at, atFrom: at)
         return LedgerHead(seq: next.seq, hash: next.hash.hexString)
     }
 
@@ -117,10 +120,11 @@ package enum EvidenceLedger {
     /// The same with the payload already written as `CanonicalJSON` would write it. The entry around it is written
     /// without an encoder, byte for byte what `CanonicalJSON.encode(LedgerEntry(…))` gives: keys sorted, `subject`
     /// left out when nil.
+    /// `time`, when given, is `TimeText.iso(at)` already written.
     package static func nextEntry(headSeq: Int64, headHash: Data, headTime: String?, kind: String, subject: String?,
-                                  at: Date, canonicalData: [UInt8]) -> LedgerAppend {
+                                  at: Date, time written: String? = nil, canonicalData: [UInt8]) -> LedgerAppend {
         let seq = headSeq + 1
-        var time = TimeText.iso(at)
+        var time = written ?? TimeText.iso(at)
         // ISO texts of one width sort as times.
         if let headTime, time < headTime { time = headTime }
         var bytes: [UInt8] = []

@@ -76,24 +76,43 @@ package struct SQLiteBackend: StoreBackend {
     /// deferred transaction begun and ended by statements prepared once on that connection: GRDB's `read` prepares its
     /// `BEGIN`, `COMMIT` and two `query_only` pragmas from their text each time, which was most of what a small read
     /// cost (a step does several). The connection is opened read-only, so nothing is lost by not setting `query_only`.
+    /// Within `BotDatabase.readingAfterOwnWrites` (the bot's own works), the same deferred transaction on the writer
+    /// connection (`ReadPlacement`).
     package func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try Self.naming(path, opening: false) {
             guard let pool = writer as? DatabasePool else {
                 return try writer.read { db in try body(SQLiteTransaction(db: db, decoded: decoded)) }
             }
-            return try pool.unsafeRead { db in
-                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
-                let value: T
-                do {
-                    value = try body(SQLiteTransaction(db: db, decoded: decoded))
-                } catch {
-                    if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
-                    throw error
+            if ReadPlacement.onWriter {
+                return try pool.writeWithoutTransaction { db in
+                    // The writer connection is not read-only: a read that changed anything is refused as a reader
+                    // connection would have refused it, and rolled back.
+                    let changes = db.totalChangesCount
+                    return try snapshot(db) { tx in
+                        let value = try body(tx)
+                        if db.totalChangesCount != changes {
+                            throw DatabaseError(resultCode: .SQLITE_READONLY, message: "a read transaction tried to write to the database")
+                        }
+                        return value
+                    }
                 }
-                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-                return value
             }
+            return try pool.unsafeRead { db in try snapshot(db, body) }
         }
+    }
+
+    /// `body` in a deferred transaction of `db`, begun and ended by statements prepared once on that connection.
+    private func snapshot<T>(_ db: Database, _ body: (StoreTransaction) throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+        let value: T
+        do {
+            value = try body(SQLiteTransaction(db: db, decoded: decoded))
+        } catch {
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
+            throw error
+        }
+        try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        return value
     }
 
     package func close() throws {

@@ -43,6 +43,12 @@ package struct SQLiteTransaction: TransactionScope {
         return value
     }
 
+    /// The connection's count of rows changed and its `data_version` (which moves only with other connections' commits).
+    package func changeMark() throws -> StoreChangeMark? {
+        StoreChangeMark(rowsChangedHere: db.totalChangesCount,
+                        othersCommits: try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0)
+    }
+
     /// Column 1 of `row` as `T` from its JSON, decoded only when these bytes were not decoded before under `key`.
     func memoised<T: Decodable>(_ row: StoredRow, key: String, _ type: T.Type) throws -> T {
         guard let decoded else { return try row.json(1, T.self) }
