@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import Store
 import Testing
+import TestSupport
 
 /// A scheduler step records its control runs in one transaction, each in a savepoint of its own: one control whose
 /// record fails loses only itself, never the step's other runs, alerts or evidence.
@@ -73,6 +74,37 @@ struct StepBatchTests {
         #expect(summaries.map(\.control) == [config.controls[0].id, second.id])
         #expect(summaries.map(\.opened.count) == [1, 1])
         #expect(commits.count == 1)
+    }
+
+    /// A step keeps the tracks and live alerts it left for the next one; whatever is written in between — through this
+    /// process or through another handle of the file (another process) — is read again by the next step.
+    @Test(arguments: [false, true])
+    func whatIsWrittenBetweenTwoStepsIsSeenByTheNext(throughAnotherHandle: Bool) async throws {
+        try await withTemporaryDirectory { dir in
+            let config = EngineFixtures.config()
+            let path = dir.appendingPathComponent("bot.sqlite").path
+            let engine = AlertEngine(config: config, database: try BotDatabase.open(path: path))
+            let scheduler = ControlScheduler(engine: engine, runner: ControlRunner(sources: [StaticBuckets()]), start: t0,
+                                             logger: EngineFixtures.logger)
+            // Given an alert opened by one step, and a second step that changed nothing (the bucket still fails)
+            let first = try await scheduler.run(config.controls, at: t0)
+            #expect(first[0].opened.count == 1)
+            #expect(try await scheduler.run(config.controls, at: t0 + 3_600)[0].opened.isEmpty)
+
+            // When the alert is closed between two steps
+            let other = throughAnotherHandle ? AlertEngine(config: config, database: try BotDatabase.open(path: path)) : engine
+            let outcome = try other.apply(AlertRequest(.close(remediation: "encrypted with the bucket key", link: nil), by: .system("test"),
+                                                       via: .system, at: t0 + 3_700), to: first[0].opened[0])
+            guard case .changed = outcome else {
+                Issue.record("the alert was not closed: \(outcome)")
+                return
+            }
+
+            // Then the next step sees it closed: the bucket still fails, so it opens a new alert
+            let third = try await scheduler.run(config.controls, at: t0 + 7_200)
+            #expect(third[0].opened.count == 1 && third[0].opened != first[0].opened)
+            #expect(try engine.database.read { try $0.liveAlerts(control: config.controls[0].id) }.count == 1)
+        }
     }
 }
 

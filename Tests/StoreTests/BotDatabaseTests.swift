@@ -22,6 +22,30 @@ struct BotDatabaseTests {
         }
     }
 
+    /// The bot's own works read on the connection that writes (`BotDatabase.readingAfterOwnWrites`): they see what was
+    /// written last, may not write in a read (refused as a read-only connection refuses it, nothing kept), and a read
+    /// inside a write still runs (on a reader connection: the writer is busy with the write).
+    @Test func readsOnTheWritersConnectionSeeTheLastWriteAndMayNotWrite() async throws {
+        try await withTemporaryDirectory { dir in
+            let database = try Sample.fileDatabase(in: dir)
+            try await BotDatabase.readingAfterOwnWrites {
+                #expect(ReadPlacement.onWriter)
+                try database.write { try $0.setCursor("placement", "one") }
+                #expect(try database.read { try $0.cursor("placement") } == "one")
+                #expect(throws: DatabaseError.self) { try database.read { try $0.setCursor("placement", "two") } }
+                #expect(try database.read { try $0.cursor("placement") } == "one")
+                let inside = try database.write { tx in
+                    try tx.setCursor("placement", "three")
+                    #expect(!ReadPlacement.onWriter)
+                    return try database.read { try $0.cursor("placement") }
+                }
+                #expect(inside == "one")
+                #expect(try database.read { try $0.cursor("placement") } == "three")
+            }
+            #expect(!ReadPlacement.onWriter)
+        }
+    }
+
     /// The connection that writes is the one that must sync fully: GRDB sets `synchronous = NORMAL` on the writer when
     /// it switches a pool to WAL, after the configuration's own set-up, and only the readers kept FULL.
     @Test func theWritingConnectionSyncsFully() throws {

@@ -66,40 +66,36 @@ extension SQLiteTransaction: RunRepository {
         try insert.run()
     }
 
-    /// The controls that ever ran, found by hopping along the `check_run_control` index (one seek per control) rather
-    /// than grouping every run row: the scheduler asks each step, and a year at a 5-minute cadence is millions of rows.
-    private static let controlsThatRan = """
-        WITH RECURSIVE ran(control_id) AS (
-            SELECT MIN(control_id) FROM check_run
-            UNION ALL
-            SELECT (SELECT MIN(control_id) FROM check_run WHERE control_id > ran.control_id) FROM ran WHERE ran.control_id IS NOT NULL
-        )
+    /// `lastRuns()`'s query, exposed so a test can check its plan reads no run but the spans' (`control_run_span`, one
+    /// row per control, kept by triggers on `check_run`).
+    package static let lastRunsSQL = """
+        SELECT r.id, r.control_id, r.at FROM control_run_span s JOIN check_run r ON r.id = s.last_id
         """
 
-    /// `lastRuns()`'s query, exposed so a test can check its plan seeks rather than scans.
-    package static let lastRunsSQL = controlsThatRan + """
-         SELECT r.id, r.control_id, r.at FROM ran
-        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id ORDER BY at DESC, id DESC LIMIT 1)
-        WHERE ran.control_id IS NOT NULL
-        """
-    /// `latestRuns(atOrBefore:)`'s query, exposed so a test can check its plan seeks rather than scans. A run whose time
-    /// is not a plausible number (edited outside soc2bot) sorts first and is picked whatever the moment, so the damage
+    /// `latestRuns(atOrBefore:)`'s query, exposed so a test can check its plan seeks rather than scans: a control's last
+    /// run when it is at or before the moment; else, unless it first ran after it, one seek back in time from the moment
+    /// along `check_run_at` to the control's latest run before it. A run whose time is not a plausible number (edited
+    /// outside soc2bot) sorts last in time and is the span's last run: it is picked whatever the moment, so the damage
     /// is reported rather than skipped.
-    package static let latestRunsSQL = controlsThatRan + """
-         SELECT r.id, r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM ran
-        JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = ran.control_id
-                                      AND (at <= ?1 OR typeof(at) NOT IN ('real', 'integer') OR abs(at) > 252423993600)
-                                    ORDER BY at DESC, id DESC LIMIT 1)
-        WHERE ran.control_id IS NOT NULL ORDER BY r.control_id
+    package static let latestRunsSQL = """
+        SELECT r.id, r.control_id, r.at, r.passed, r.failed, r.errors, r.digest FROM control_run_span s
+        JOIN check_run r ON r.id = CASE
+            WHEN typeof(s.last_at) NOT IN ('real', 'integer') OR s.last_at > 252423993600 OR s.last_at <= ?1 THEN s.last_id
+            WHEN typeof(s.first_at) IN ('real', 'integer') AND s.first_at > ?1 THEN NULL
+            ELSE (SELECT id FROM check_run WHERE at <= ?1 AND control_id = s.control_id ORDER BY at DESC, id DESC LIMIT 1)
+        END
+        ORDER BY r.control_id
         """
 
-    /// `controlsRun(in:)`'s query: per control, one index seek for a run in the period.
-    package static let controlsRunSQL = controlsThatRan + """
-         SELECT control_id FROM ran WHERE control_id IS NOT NULL
-            AND EXISTS (SELECT 1 FROM check_run r WHERE r.control_id = ran.control_id AND r.at >= ?1 AND r.at < ?2)
+    /// `controlsRun(in:)`'s query: per control whose span meets the period, one seek into the period along `check_run_at`
+    /// (it reads the period's runs until one of the control's).
+    package static let controlsRunSQL = """
+        SELECT s.control_id FROM control_run_span s
+        WHERE NOT (typeof(s.first_at) IN ('real', 'integer') AND s.first_at >= ?2) AND NOT (typeof(s.last_at) IN ('real', 'integer') AND s.last_at < ?1)
+            AND EXISTS (SELECT 1 FROM check_run r WHERE r.at >= ?1 AND r.at < ?2 AND r.control_id = s.control_id)
         """
 
-    /// The time of each control's most recent run. Costs one index seek per control, however long the history.
+    /// The time of each control's most recent run: one row per control, however long the history.
     package func lastRuns() throws -> [ControlID: Date] {
         var result: [ControlID: Date] = [:]
         for raw in try Row.fetchAll(db.cachedStatement(sql: Self.lastRunsSQL)) {
@@ -110,18 +106,17 @@ extension SQLiteTransaction: RunRepository {
     }
 
 
-    /// The controls that recorded a run in `period` (a half-open interval); one index seek per control.
+    /// The controls that recorded a run in `period` (a half-open interval).
     package func controlsRun(in period: DateInterval) throws -> Set<ControlID> {
         Set(try String.fetchAll(db.cachedStatement(sql: Self.controlsRunSQL),
                                 arguments: [period.start.timeIntervalSinceReferenceDate, period.end.timeIntervalSinceReferenceDate]).map(ControlID.init))
     }
 
-    /// `lastRuns(of:)`'s query for `count` controls (`count` ≥ 1), exposed so a test can check its plan seeks rather
-    /// than scans: per control, one seek to its newest run along `check_run_control`, all in one statement. A run whose
-    /// time is not a number (edited outside soc2bot) sorts last and is picked, so the damage is reported, not skipped.
+    /// `lastRuns(of:)`'s query for `count` controls (`count` ≥ 1), exposed so a test can check its plan reads the spans
+    /// and each control's last run by its id, all in one statement.
     package static func lastRunOfControlsSQL(count: Int) -> String {
-        "SELECT r.id, r.control_id, r.at FROM (VALUES " + Array(repeating: "(?)", count: max(1, count)).joined(separator: ", ") + ") AS c "
-            + "JOIN check_run r ON r.id = (SELECT id FROM check_run WHERE control_id = c.column1 ORDER BY at DESC, id DESC LIMIT 1)"
+        "SELECT r.id, r.control_id, r.at FROM control_run_span s JOIN check_run r ON r.id = s.last_id WHERE s.control_id IN ("
+            + Array(repeating: "?", count: max(1, count)).joined(separator: ", ") + ")"
     }
 
     package func lastRuns(of controls: [ControlID]) throws -> [ControlID: Date] {
@@ -144,14 +139,15 @@ extension SQLiteTransaction: RunRepository {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM check_run WHERE id > ?"), arguments: [id ?? 0]) ?? 0
     }
 
-    /// When `control` first ran (nil: never) — uses the `check_run_control` index.
+    /// When `control` first ran (nil: never): its span's first run.
     package func firstRun(of control: ControlID) throws -> Date? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, MIN(at) AS at FROM check_run WHERE control_id = ?"), arguments: [control.rawValue]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_id, first_at FROM control_run_span WHERE control_id = ?"),
+                                         arguments: [control.rawValue]) else { return nil }
         return try StoredRow(row, table: "check_run").optionalDate(1)
     }
 
-    /// The most recent run of every control (one index seek per control, like `lastRuns`); with `moment`, the most
-    /// recent at or before it (what a view of that moment shows).
+    /// The most recent run of every control (its span's last run); with `moment`, the most recent at or before it (what
+    /// a view of that moment shows: a seek back in time for each control that ran since).
     package func latestRuns(atOrBefore moment: Date) throws -> [CheckRunRecord] {
         try Row.fetchAll(db.cachedStatement(sql: Self.latestRunsSQL), arguments: [moment.timeIntervalSinceReferenceDate]).map { raw in
             let row = StoredRow(raw, table: "check_run")
