@@ -15,6 +15,8 @@ package struct AlertEngine: Sendable {
 
     /// What the last step's write left of its controls' tracks and live alerts (`reconcile(step:at:andThen:atEnd:)`).
     private let keptRows = KeptStepRows()
+    /// Each control's last results and their digest: a run whose results equal them has the same digest.
+    private let digests = DigestMemo()
 
     package init(config: BotConfig, database: BotDatabase) {
         self.config = config
@@ -70,7 +72,7 @@ package struct AlertEngine: Sendable {
     package func reconcile(step runs: [StepRun], at: Date,
                            andThen: (StepRun, StoreTransaction) throws -> Void = { _, _ in },
                            atEnd: (StoreTransaction) throws -> Void = { _ in }) throws -> [Result<RunSummary, any Error>] {
-        let digests = runs.map { Self.digest($0.results) }
+        let digests = runs.map { self.digests.digest(of: $0.results, control: $0.control.id) }
         let ids = runs.map(\.control.id)
         // Each run reads only its own control's tracks and live alerts, so a step reads them for all its controls at once
         // (two statements rather than two a control) — unless a control runs twice in it, when the second run must see
@@ -441,5 +443,19 @@ final class KeptStepRows: Sendable {
             defer { rows = nil }
             return rows?.mark == mark ? rows : nil
         }
+    }
+}
+
+/// Each control's last results and their digest (`AlertEngine.digest`), for results of up to `limit` resources: a
+/// control's results mostly repeat from run to run, and comparing them costs a fraction of writing and hashing them.
+final class DigestMemo: Sendable {
+    private let kept = Mutex<[ControlID: (results: [CheckResult], digest: String)]>([:])
+    static let limit = 1_000
+
+    func digest(of results: [CheckResult], control: ControlID) -> String {
+        if let last = kept.withLock({ $0[control] }), last.results == results { return last.digest }
+        let digest = AlertEngine.digest(results)
+        kept.withLock { $0[control] = results.count <= Self.limit ? (results, digest) : nil }
+        return digest
     }
 }

@@ -274,9 +274,24 @@ package struct BotLoop: Service {
                 due = try await work.nextDue()
             }
             guard let due, due <= now else { continue }
-            try await work.run(at: now)
+            // What the work writes is followed by the due times read at the end of its last write, in it (one read
+            // transaction less a step); none when another process may write too.
+            let reader = database.flatMap { $0.changes == nil ? EndOfWriteDueTimes(loop: self) : nil }
+            try await ReadPlacement.$endOfWrite.withValue(reader) { try await work.run(at: now) }
             read = nil
+            if let database, let reader, let (writes, after) = reader.last, writes == database.writeCount {
+                keptRead.keep(after, writes: writes)
+            }
         }
+    }
+
+    /// The due times of every `StoredTimedWork` and the dispatchers' pending messages as `tx` finds them.
+    fileprivate func dueTimesRead(in tx: StoreTransaction) throws -> DueTimesRead {
+        var dues: [Int: Date?] = [:]
+        for (index, work) in works.enumerated() {
+            if let work = work as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
+        }
+        return DueTimesRead(dues: dues, deliveries: try dispatchers.map { try $0.pendingState(in: tx, now: clock.now()) })
     }
 
     /// The due times of every `StoredTimedWork` and the dispatchers' pending messages as one read transaction of
@@ -284,13 +299,7 @@ package struct BotLoop: Service {
     private func dueTimes(in database: BotDatabase, sleptSince: Int = 1) throws -> DueTimesRead {
         if let kept = keptRead.current(unlessWrittenSince: database, sleptSince: sleptSince) { return kept }
         let writes = database.writeCount
-        let read = try database.read { tx in
-            var dues: [Int: Date?] = [:]
-            for (index, work) in works.enumerated() {
-                if let work = work as? any StoredTimedWork { dues[index] = try work.nextDue(in: tx) }
-            }
-            return DueTimesRead(dues: dues, deliveries: try dispatchers.map { try $0.pendingState(in: tx, now: clock.now()) })
-        }
+        let read = try database.read { tx in try dueTimesRead(in: tx) }
         keptRead.keep(read, writes: writes)
         return read
     }
@@ -342,6 +351,20 @@ private func earliest(_ a: Date?, _ b: Date?) -> Date? {
     guard let a else { return b }
     guard let b else { return a }
     return min(a, b)
+}
+
+/// The loop's due times read at the end of each write of a work, in it (`WriteEndReading`): the last one committed,
+/// with the write count after it.
+private final class EndOfWriteDueTimes: WriteEndReading {
+    private let loop: BotLoop
+    private let kept = Mutex<(writes: Int, read: DueTimesRead)?>(nil)
+    init(loop: BotLoop) { self.loop = loop }
+    func read(_ transaction: StoreTransaction) throws -> any Sendable { try loop.dueTimesRead(in: transaction) }
+    func committed(_ read: any Sendable, writesAfter: Int) {
+        guard let read = read as? DueTimesRead else { return }
+        kept.withLock { $0 = (writesAfter, read) }
+    }
+    var last: (writes: Int, read: DueTimesRead)? { kept.withLock { $0 } }
 }
 
 /// The stored works' due times (by the work's index) and each dispatcher's pending messages, as one read found them.

@@ -69,8 +69,11 @@ package struct ControlScheduler: Sendable {
     private func lastRuns(in tx: StoreTransaction) throws -> [ControlID: Date] {
         let newest = try tx.newestRunID()
         if let known = lastRunsRead.runs(ifNewest: newest) { return known }
+        // Inside a write (`ReadPlacement.endOfWrite`): the runs this step's write moved on, before it commits.
+        if ReadPlacement.insideWrite, let moved = lastRunsRead.proposed(ifNewest: newest) { return moved }
         let runs = try tx.lastRuns(of: plan.controls.map(\.id))
-        lastRunsRead.keep(runs, newest: newest)
+        // Not what a write read before it committed: rolled back, its run ids are handed out again.
+        if !ReadPlacement.insideWrite { lastRunsRead.keep(runs, newest: newest) }
         return runs
     }
 
@@ -120,6 +123,7 @@ package struct ControlScheduler: Sendable {
         // they are those runs moved on to `now` (the next question then needs no read along the index).
         let known = lastRunsRead.current
         var advanced: (newest: Int64?, runs: [ControlID: Date])?
+        defer { lastRunsRead.propose(nil) }
         let outcomes = try engine.reconcile(step: runs, at: now, andThen: { run, tx in
             if requested == nil { requested = Set(try tx.requestedRuns()) }
             try decide(run.control, run.results, requested: requested ?? [], at: now, tx: tx)
@@ -128,6 +132,7 @@ package struct ControlScheduler: Sendable {
             var moved = known.runs
             for run in runs { moved[run.control.id] = max(moved[run.control.id] ?? now, now) }
             advanced = (try tx.newestRunID(), moved)
+            lastRunsRead.propose(advanced)
         })
         if let advanced { lastRunsRead.keep(advanced.runs, newest: advanced.newest) }
         for (run, outcome) in zip(runs, outcomes) {
@@ -173,13 +178,19 @@ package struct ControlScheduler: Sendable {
     }
 }
 
-/// The last run of each planned control as read when the newest run row was `newest`: valid while it still is.
+/// The last run of each planned control as read when the newest run row was `newest`: valid while it still is. And
+/// what a step's write moved them to, proposed until it commits (for reads inside that write).
 private final class LastRunsRead: Sendable {
     private let state = Mutex<(newest: Int64?, runs: [ControlID: Date])?>(nil)
+    private let pending = Mutex<(newest: Int64?, runs: [ControlID: Date])?>(nil)
     func runs(ifNewest newest: Int64?) -> [ControlID: Date]? {
         state.withLock { state in state.flatMap { $0.newest == newest ? $0.runs : nil } }
     }
     func keep(_ runs: [ControlID: Date], newest: Int64?) { state.withLock { $0 = (newest, runs) } }
+    func propose(_ moved: (newest: Int64?, runs: [ControlID: Date])?) { pending.withLock { $0 = moved } }
+    func proposed(ifNewest newest: Int64?) -> [ControlID: Date]? {
+        pending.withLock { pending in pending.flatMap { $0.newest == newest ? $0.runs : nil } }
+    }
     /// What is kept, if anything.
     var current: (newest: Int64?, runs: [ControlID: Date])? { state.withLock { $0 } }
 }

@@ -29,13 +29,20 @@ package struct BotDatabase: Sendable {
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         writes.add()
         defer { writes.add() }
-        return try ReadPlacement.$insideWrite.withValue(true) {
-            guard let epoch = LeaderFence.epoch else { return try backend.write(body) }
-            return try backend.write { transaction in
-                try transaction.requireLeader(epoch: epoch)
-                return try body(transaction)
+        let reader = ReadPlacement.endOfWrite
+        var read: (any Sendable)?
+        let value = try ReadPlacement.$insideWrite.withValue(true) {
+            try backend.write { transaction in
+                if let epoch = LeaderFence.epoch { try transaction.requireLeader(epoch: epoch) }
+                let value = try body(transaction)
+                // A read that fails leaves nothing for the reader: it reads on its own afterwards.
+                if let reader { read = try? reader.read(transaction) }
+                return value
             }
         }
+        // Committed: what the reader read is the database as this write left it, while the count moves only by its end.
+        if let reader, let read { reader.committed(read, writesAfter: writes.value + 1) }
+        return value
     }
 
     /// Who leads among the replicas on this database (`Leadership`): always this process on SQLite; on a server, the
@@ -90,6 +97,16 @@ package enum ReadPlacement {
     @TaskLocal package static var insideWrite = false
     /// Whether a read starting now goes to the writer connection.
     package static var onWriter: Bool { afterOwnWrites && !insideWrite }
+    /// Reads at the end of each write transaction of this task, in it (`WriteEndReading`).
+    @TaskLocal package static var endOfWrite: (any WriteEndReading)?
+}
+
+/// What a task reads at the end of each of its write transactions, inside it (`ReadPlacement.endOfWrite`): what it
+/// would read right after the write, without a transaction of its own. Given only when the write committed, with the
+/// write count (`BotDatabase.writeCount`) the database has once that write ended.
+package protocol WriteEndReading: Sendable {
+    func read(_ transaction: StoreTransaction) throws -> any Sendable
+    func committed(_ read: any Sendable, writesAfter: Int)
 }
 
 private final class WriteCount: Sendable {

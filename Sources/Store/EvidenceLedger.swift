@@ -93,6 +93,12 @@ package enum EvidenceLedger {
     @discardableResult
     package static func append(_ db: Database, head: inout HeadRow?, kind: String, subject: String?, at: Date,
                                canonicalData: [UInt8]) throws -> LedgerHead {
+        try append(db, head: &head, scope: nil, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+    }
+
+    /// The same, its insert kept in `scope` (the write's) for the next entry.
+    static func append(_ db: Database, head: inout HeadRow?, scope: WriteScope?, kind: String, subject: String?, at: Date,
+                       canonicalData: [UInt8]) throws -> LedgerHead {
         let last: HeadRow
         if let head { last = head } else {
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1"))
@@ -100,7 +106,7 @@ package enum EvidenceLedger {
         }
         let next = nextEntry(headSeq: last.seq, headHash: last.hash, headTime: last.at,
                              kind: kind, subject: subject, at: at, time: last.atFrom == at ? last.at : nil, canonicalData: canonicalData)
-        let insert = try BoundStatement(db, sql: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try BoundStatement.hot(.ledgerInsert, db, scope: scope)
         insert.bind(1, next.seq); insert.bind(2, next.at); insert.bind(3, kind); insert.bind(4, subject)
         insert.bind(5, next.entry); insert.bind(6, next.prevHash); insert.bind(7, next.hash)
         try insert.run()

@@ -8,12 +8,40 @@ import GRDBSQLite
 /// write. Only for statements that change rows and return none; the statement is reset and unbound afterwards, as
 /// GRDB leaves its statements, so GRDB may use it again.
 struct BoundStatement {
+    /// Kept so the prepared statement lives as long as this value, whatever GRDB's cache does meanwhile.
+    private let statement: Statement
     private let raw: OpaquePointer
     private let db: Database
 
     init(_ db: Database, sql: String) throws {
         self.db = db
-        raw = try db.cachedStatement(sql: sql).sqliteStatement
+        statement = try db.cachedStatement(sql: sql)
+        raw = statement.sqliteStatement
+    }
+
+    /// The step's hot statements, each prepared once per write (`WriteScope`): finding a cached statement by its text
+    /// hashes the text, three times a control run.
+    enum Hot: Int, CaseIterable {
+        case runInsert, spanLatest, ledgerInsert
+
+        var sql: String {
+            switch self {
+            case .runInsert: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)"
+            case .spanLatest: """
+                UPDATE control_run_span SET last_id = ?1, last_at = ?2
+                WHERE control_id = ?3 AND (last_at < ?2 OR (last_at = ?2 AND last_id < ?1))
+                """
+            case .ledgerInsert: "INSERT INTO ledger (seq, at, kind, subject, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            }
+        }
+    }
+
+    /// `hot`'s statement on `db`, kept in `scope` for the rest of its write (prepared or found in GRDB's cache once).
+    static func hot(_ hot: Hot, _ db: Database, scope: WriteScope?) throws -> BoundStatement {
+        if let kept = scope?.hotStatements[hot.rawValue] { return kept }
+        let statement = try BoundStatement(db, sql: hot.sql)
+        scope?.hotStatements[hot.rawValue] = statement
+        return statement
     }
 
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(raw, index, value) }

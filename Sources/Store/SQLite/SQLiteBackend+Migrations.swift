@@ -215,11 +215,13 @@ extension SQLiteBackend {
                     WHERE subject IS NOT NULL AND NOT (kind = 'control_run' AND subject >= 'control:' AND subject < 'control;');
                 """)
         }
-        // Check runs indexed by time, with each control's first and last run kept in `control_run_span` by triggers. The
-        // index by control (`check_run_control`) put a step's runs in as many leaf pages as it ran controls — fifteen
-        // of the twenty-odd pages a demo step committed; by time, a step's runs share one. What asked a control's runs
-        // along it asks the span (`lastRuns`, `firstRun`) or seeks back in time from the span's hint (`latestRuns(atOrBefore:)`,
-        // `controlsRun(in:)`). A run row changed or deleted outside soc2bot recomputes its control's span.
+        // Check runs indexed by time, with each control's first and last run kept in `control_run_span`. The index by
+        // control (`check_run_control`) put a step's runs in as many leaf pages as it ran controls — fifteen of the
+        // twenty-odd pages a demo step committed; by time, a step's runs share one. What asked a control's runs along it
+        // asks the span (`lastRuns`, `firstRun`) or seeks back in time from the span's hint (`latestRuns(atOrBefore:)`,
+        // `controlsRun(in:)`). The bot's own inserts move the span as they record the run (`recordRun`, the copy's
+        // inserts); a run row changed or deleted outside soc2bot recomputes its control's span (triggers). A trigger on
+        // insert too was a tenth of a step.
         migrator.registerMigration("v10-check-run-by-time") { db in
             try db.execute(sql: """
                 CREATE TABLE control_run_span (
@@ -240,19 +242,6 @@ extension SQLiteBackend {
             try db.execute(sql: """
                 DROP INDEX check_run_control;
                 CREATE INDEX check_run_at ON check_run(at);
-                CREATE TRIGGER check_run_span_insert AFTER INSERT ON check_run BEGIN
-                    INSERT INTO control_run_span (control_id, first_id, first_at, last_id, last_at)
-                    VALUES (NEW.control_id, NEW.id, NEW.at, NEW.id, NEW.at)
-                    ON CONFLICT (control_id) DO UPDATE SET
-                        first_id = CASE WHEN excluded.first_at < first_at OR (excluded.first_at = first_at AND excluded.first_id < first_id)
-                                        THEN excluded.first_id ELSE first_id END,
-                        first_at = CASE WHEN excluded.first_at < first_at OR (excluded.first_at = first_at AND excluded.first_id < first_id)
-                                        THEN excluded.first_at ELSE first_at END,
-                        last_id = CASE WHEN excluded.last_at > last_at OR (excluded.last_at = last_at AND excluded.last_id > last_id)
-                                       THEN excluded.last_id ELSE last_id END,
-                        last_at = CASE WHEN excluded.last_at > last_at OR (excluded.last_at = last_at AND excluded.last_id > last_id)
-                                       THEN excluded.last_at ELSE last_at END;
-                END;
                 CREATE TRIGGER check_run_span_update AFTER UPDATE OF id, control_id, at ON check_run BEGIN
                     DELETE FROM control_run_span WHERE control_id IN (OLD.control_id, NEW.control_id);
                     INSERT INTO control_run_span \(spanOfControls(controlsThatRan: "SELECT OLD.control_id AS control_id UNION SELECT NEW.control_id"));

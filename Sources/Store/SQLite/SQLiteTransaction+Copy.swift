@@ -52,8 +52,10 @@ extension SQLiteTransaction: CopyRepository {
         try CopySQL.checkKinds(rows, columns: columns, kinds: kinds, table: table)
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         let statement = try db.cachedStatement(sql: "INSERT INTO \(table.rawValue) (\(try CopySQL.columnList(columns))) VALUES (\(placeholders))")
+        // A run copied in moves its control's span (`control_run_span`), as `recordRun` does.
+        let spanColumns = table == .checkRun ? (columns.firstIndex(of: "id"), columns.firstIndex(of: "control_id"), columns.firstIndex(of: "at")) : (nil, nil, nil)
         for row in rows {
-            try statement.execute(arguments: StatementArguments(row.map { value -> DatabaseValue in
+            let values = row.map { value -> DatabaseValue in
                 switch value {
                 case .null: .null
                 case .integer(let n): n.databaseValue
@@ -61,7 +63,11 @@ extension SQLiteTransaction: CopyRepository {
                 case .text(let s): s.databaseValue
                 case .blob(let data): data.databaseValue
                 }
-            }))
+            }
+            try statement.execute(arguments: StatementArguments(values))
+            if let control = spanColumns.1, let at = spanColumns.2 {
+                try noteInSpan(id: spanColumns.0.flatMap { Int64.fromDatabaseValue(values[$0]) } ?? db.lastInsertedRowID, control: values[control], at: values[at])
+            }
         }
     }
 

@@ -14,7 +14,7 @@ extension SQLiteTransaction: LedgerRepository {
     @discardableResult
     package func appendEvidence(kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
         guard let scope else { return try EvidenceLedger.append(db, kind: kind, subject: subject, at: at, canonicalData: canonicalData) }
-        return try EvidenceLedger.append(db, head: &scope.ledgerHead, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+        return try EvidenceLedger.append(db, head: &scope.ledgerHead, scope: scope, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
     }
 
     package func verifyLedger() throws -> LedgerVerdict { try EvidenceLedger.verify(db) }

@@ -60,17 +60,39 @@ extension SQLiteTransaction: RunRepository {
     // MARK: Check runs
 
     package func recordRun(_ run: CheckRunRecord) throws {
-        let insert = try BoundStatement(db, sql: "INSERT INTO check_run (control_id, at, passed, failed, errors, digest) VALUES (?, ?, ?, ?, ?, ?)")
+        let insert = try BoundStatement.hot(.runInsert, db, scope: scope)
         insert.bind(1, run.control.rawValue); insert.bind(2, run.at.timeIntervalSinceReferenceDate)
         insert.bind(3, run.passed); insert.bind(4, run.failed); insert.bind(5, run.errors); insert.bind(6, run.digest)
         try insert.run()
+        // Nearly always the control's latest run: its span's last run moves (one row changed); else the whole rule.
+        let id = db.lastInsertedRowID, at = run.at.timeIntervalSinceReferenceDate
+        let latest = try BoundStatement.hot(.spanLatest, db, scope: scope)
+        latest.bind(1, id); latest.bind(2, at); latest.bind(3, run.control.rawValue)
+        try latest.run()
+        guard db.changesCount == 0 else { return }
+        try noteInSpan(id: id, control: run.control.rawValue.databaseValue, at: at.databaseValue)
     }
 
-    /// `lastRuns()`'s query, exposed so a test can check its plan reads no run but the spans' (`control_run_span`, one
-    /// row per control, kept by triggers on `check_run`).
-    package static let lastRunsSQL = """
-        SELECT r.id, r.control_id, r.at FROM control_run_span s JOIN check_run r ON r.id = s.last_id
-        """
+    /// Moves the span of `control` to take in its run `id` at `at` (as stored, whatever its type): the first run and the
+    /// last by (time, id), as `ORDER BY at, id` sorts them.
+    func noteInSpan(id: Int64, control: DatabaseValue, at: DatabaseValue) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO control_run_span (control_id, first_id, first_at, last_id, last_at) VALUES (?1, ?2, ?3, ?2, ?3)
+            ON CONFLICT (control_id) DO UPDATE SET
+                first_id = CASE WHEN excluded.first_at < first_at OR (excluded.first_at = first_at AND excluded.first_id < first_id)
+                                THEN excluded.first_id ELSE first_id END,
+                first_at = CASE WHEN excluded.first_at < first_at OR (excluded.first_at = first_at AND excluded.first_id < first_id)
+                                THEN excluded.first_at ELSE first_at END,
+                last_id = CASE WHEN excluded.last_at > last_at OR (excluded.last_at = last_at AND excluded.last_id > last_id)
+                               THEN excluded.last_id ELSE last_id END,
+                last_at = CASE WHEN excluded.last_at > last_at OR (excluded.last_at = last_at AND excluded.last_id > last_id)
+                               THEN excluded.last_at ELSE last_at END
+            """).execute(arguments: [control, id, at])
+    }
+
+    /// `lastRuns()`'s query, exposed so a test can check its plan reads the spans alone (`control_run_span`, one row
+    /// per control, kept with `check_run`).
+    package static let lastRunsSQL = "SELECT last_id, control_id, last_at FROM control_run_span"
 
     /// `latestRuns(atOrBefore:)`'s query, exposed so a test can check its plan seeks rather than scans: a control's last
     /// run when it is at or before the moment; else, unless it first ran after it, one seek back in time from the moment
@@ -113,9 +135,9 @@ extension SQLiteTransaction: RunRepository {
     }
 
     /// `lastRuns(of:)`'s query for `count` controls (`count` ≥ 1), exposed so a test can check its plan reads the spans
-    /// and each control's last run by its id, all in one statement.
+    /// alone, all in one statement.
     package static func lastRunOfControlsSQL(count: Int) -> String {
-        "SELECT r.id, r.control_id, r.at FROM control_run_span s JOIN check_run r ON r.id = s.last_id WHERE s.control_id IN ("
+        "SELECT last_id, control_id, last_at FROM control_run_span WHERE control_id IN ("
             + Array(repeating: "?", count: max(1, count)).joined(separator: ", ") + ")"
     }
 

@@ -71,4 +71,6 @@ package struct SQLiteTransaction: TransactionScope {
 /// chained without reading the head row again. Made anew for each write; a rolled-back savepoint forgets it.
 final class WriteScope {
     var ledgerHead: EvidenceLedger.HeadRow?
+    /// The hot statements prepared in this write (`BoundStatement.hot`), by `BoundStatement.Hot`'s raw value.
+    var hotStatements = [BoundStatement?](repeating: nil, count: BoundStatement.Hot.allCases.count)
 }
