@@ -112,8 +112,9 @@ package struct DemoSession: Sendable {
         let bot = built.driven(leading: [driver], until: end, idlePoll: 3_600) { now in
             // A resumed demo starts at the later of this save and the ledger head's time (`resumeTime`): a step that
             // appended evidence at `now` has saved its time already, and a second commit (an fsync) a step would only
-            // repeat it.
-            if try database.read({ try $0.ledgerHeadTime() }).map({ $0 < now }) ?? true {
+            // repeat it. Known without a read when this process appended at `now` (the head is never earlier).
+            let saved = database.latestAppendHere.map { $0 >= now } ?? false
+            if !saved, try database.read({ try $0.ledgerHeadTime() }).map({ $0 < now }) ?? true {
                 try database.write { try $0.setCursor(clockCursor, TimeText.iso(now)) }
             }
             observeStep(now)

@@ -448,11 +448,12 @@ final class KeptStepRows: Sendable {
 
 /// Each control's last results and their digest (`AlertEngine.digest`), for results of up to `limit` resources: a
 /// control's results mostly repeat from run to run, and comparing them costs a fraction of writing and hashing them.
-final class DigestMemo: Sendable {
+package final class DigestMemo: Sendable {
     private let kept = Mutex<[ControlID: (results: [CheckResult], digest: String)]>([:])
-    static let limit = 1_000
+    package static let limit = 1_000
+    package init() {}
 
-    func digest(of results: [CheckResult], control: ControlID) -> String {
+    package func digest(of results: [CheckResult], control: ControlID) -> String {
         if let last = kept.withLock({ $0[control] }), last.results == results { return last.digest }
         let digest = AlertEngine.digest(results)
         kept.withLock { $0[control] = results.count <= Self.limit ? (results, digest) : nil }

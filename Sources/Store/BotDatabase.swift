@@ -76,6 +76,10 @@ package struct BotDatabase: Sendable {
     /// What other processes sharing the database change, as it happens; nil when no other process writes to it.
     package var changes: (any StoreChanges)? { backend.changes }
 
+    /// A moment the ledger head's time is known to be at or after without reading it: the latest this process's committed
+    /// writes appended at (`StoreBackend.latestAppendHere`).
+    package var latestAppendHere: Date? { backend.latestAppendHere }
+
     /// Releases the database's connections. Nothing may use it afterwards.
     package func close() throws {
         try backend.close()

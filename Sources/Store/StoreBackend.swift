@@ -34,6 +34,10 @@ package protocol StoreBackend: Sendable {
     /// What other processes sharing the database change, as it happens (a server's notifications); nil when no other
     /// process writes to it.
     var changes: (any StoreChanges)? { get }
+
+    /// The latest moment a committed write of this process appended a ledger entry at: the head's time is at least
+    /// that (ledger time never goes backwards). nil when not known (nothing appended yet, or the store does not tell).
+    var latestAppendHere: Date? { get }
 }
 
 extension StoreBackend {
@@ -46,6 +50,8 @@ extension StoreBackend {
 
     /// No other process writes to an embedded database file.
     package var changes: (any StoreChanges)? { nil }
+
+    package var latestAppendHere: Date? { nil }
 }
 
 /// The leadership's defaults.

@@ -16,6 +16,23 @@ struct ControlRunEntryTests {
         #expect(evidence.canonical == Array(try CanonicalJSON.encode(evidence)))
     }
 
+    /// A control's repeated results keep their digest; any change of them — a field the digest covers, another
+    /// control's results under the same name — is digested anew.
+    @Test func repeatedResultsKeepTheirDigestAndChangedOnesAreDigestedAnew() {
+        let memo = DigestMemo()
+        let first = [CheckResult(resource: ResourceRef(id: "s3:a", kind: "bucket"), status: .fail, expected: "encrypted", observed: "none",
+                                 failingSince: Date(timeIntervalSinceReferenceDate: 800_000_000))]
+        var changed = first
+        changed[0].observed = "none (since Monday)"
+        var sooner = first
+        sooner[0].failingSince = Date(timeIntervalSinceReferenceDate: 799_000_000)
+        for results in [first, first, changed, first, sooner, [], first] {
+            #expect(memo.digest(of: results, control: "c") == AlertEngine.digest(results))
+        }
+        #expect(memo.digest(of: changed, control: "other") == AlertEngine.digest(changed))
+        #expect(AlertEngine.digest(changed) != AlertEngine.digest(first) && AlertEngine.digest(sooner) != AlertEngine.digest(first))
+    }
+
     @Test func aRunsEntryInTheLedgerReadsBackAsItsRun() throws {
         // Given a run with an error recorded through the engine
         let engine = try EngineFixtures.engine()

@@ -30,6 +30,23 @@ struct CanonicalBytesTests {
         #expect(bytes == Array(try CanonicalJSON.encode(text)))
     }
 
+    /// A resource track written by hand (`StoreJSON.encode`) reads back as the same track, whatever its text and times,
+    /// and as the encoder's own bytes read back.
+    @Test(arguments: [nil, Date(timeIntervalSinceReferenceDate: -0.001), Date(timeIntervalSinceReferenceDate: 1e16)])
+    func aTrackWrittenByHandReadsBackAsTheSameTrack(deadline: Date?) throws {
+        var track = ResourceTrack(resource: ResourceRef(id: "github:" + Self.awkward, name: "J. \"Smith\"\n", kind: "account"),
+                                  firstSeenAt: Date(timeIntervalSinceReferenceDate: 791_971_200.123_456_789),
+                                  failingSince: Date(timeIntervalSinceReferenceDate: 1.0 / 3.0), consecutiveFailures: 1_000,
+                                  observed: Self.awkward, expected: "disabled within 24h")
+        track.policyDeadline = deadline
+        let bytes = try StoreJSON.encode(track)
+        #expect(try StoreJSON.decode(ResourceTrack.self, from: bytes) == track)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(try StoreJSON.decode(ResourceTrack.self, from: encoder.encode(track)) == track)
+        #expect(try JSONSerialization.jsonObject(with: bytes) is [String: Any])
+    }
+
     @Test(arguments: [Int64.min, -1, 0, 7, 1_576_815, Int64.max])
     func anIntegerIsWrittenAsTheEncoderWritesIt(n: Int64) throws {
         var bytes: [UInt8] = []

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import GRDB
+import Synchronization
 
 /// The bot's SQLite database (WAL, through GRDB), the embedded default: alerts, resource tracks, check runs, outbox,
 /// cursors and the evidence ledger. Opening migrates a soc2bot database forward and refuses one this build does not
@@ -10,6 +11,8 @@ package struct SQLiteBackend: StoreBackend {
     package let path: String
     /// Alert and track bodies decoded lately, by their bytes (`DecodedRows`): a step re-reads them unchanged.
     let decoded = DecodedRows()
+    /// `latestAppendHere`, kept after each committed write.
+    private let appended = LatestAppend()
 
     package var location: String { path }
 
@@ -69,8 +72,14 @@ package struct SQLiteBackend: StoreBackend {
 
     /// Runs `body` in one write transaction: everything in it lands together or not at all.
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db, decoded: decoded, scope: WriteScope())) } }
+        let scope = WriteScope()
+        let value = try Self.naming(path, opening: false) { try writer.write { db in try body(SQLiteTransaction(db: db, decoded: decoded, scope: scope)) } }
+        // The entry's time as stored (to the millisecond), as `ledgerHeadTime` would read it.
+        if let text = scope.ledgerHead?.at, let at = TimeText.parse(text) { appended.note(at) }
+        return value
     }
+
+    package var latestAppendHere: Date? { appended.latest }
 
     /// Runs `body` on a consistent read snapshot. On a pool (the bot's file), one of its read-only connections in a
     /// deferred transaction begun and ended by statements prepared once on that connection: GRDB's `read` prepares its
@@ -118,4 +127,11 @@ package struct SQLiteBackend: StoreBackend {
     package func close() throws {
         try writer.close()
     }
+}
+
+/// The latest moment appended at by this process's committed writes (`StoreBackend.latestAppendHere`).
+private final class LatestAppend: Sendable {
+    private let moment = Mutex<Date?>(nil)
+    func note(_ at: Date) { moment.withLock { $0 = max($0 ?? at, at) } }
+    var latest: Date? { moment.withLock { $0 } }
 }
