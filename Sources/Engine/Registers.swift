@@ -51,7 +51,7 @@ package struct VendorRegisterSource: FactSource {
     /// later period than it says takes the renewal's period end and evidence.
     package static func applyingRenewals(to vendors: [Vendor], from database: BotDatabase) throws -> [Vendor] {
         var renewals: [String: VendorRenewalEvidence] = [:]
-        for entry in try database.read({ try $0.evidence(subjectPrefix: "vendor:") }) {
+        for entry in try database.readAhead("vendor-renewals", { try $0.evidence(subjectPrefix: "vendor:") }) {
             guard let renewal = LedgerPayload.data(entry, kind: evidenceKind, as: VendorRenewalEvidence.self) else { continue }
             if renewal.periodEnd >= (renewals[renewal.vendor]?.periodEnd ?? .distantPast) { renewals[renewal.vendor] = renewal }
         }
@@ -198,7 +198,8 @@ package enum ManualEvidence {
     }
 
     static func results(_ control: Control, config: BotConfig, database: BotDatabase, start: Date, at now: Date) throws -> [CheckResult] {
-        let (entries, firstRun) = try database.read { tx in (try tx.evidence(subject: control.manualEvidenceSubject), try tx.firstRun(of: control.id)) }
+        let subject = control.manualEvidenceSubject, id = control.id
+        let (entries, firstRun) = try database.readAhead("manual-evidence:\(id)") { tx in (try tx.evidence(subject: subject), try tx.firstRun(of: id)) }
         let last = entries.compactMap { entry -> (Date, Record)? in
             guard let at = LedgerPayload.at(entry), let record = LedgerPayload.data(entry, kind: evidenceKind, as: Record.self) else { return nil }
             return (at, record)

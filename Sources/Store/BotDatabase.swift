@@ -8,6 +8,8 @@ package struct BotDatabase: Sendable {
     package let backend: any StoreBackend
     /// Moves as write transactions through this value and its copies begin and end.
     private let writes = WriteCount()
+    /// The reads made ahead, at the end of the bot's own writes (`readAhead`).
+    private let aheads = ReadsAhead()
 
     package init(backend: any StoreBackend) {
         self.backend = backend
@@ -30,18 +32,38 @@ package struct BotDatabase: Sendable {
         writes.add()
         defer { writes.add() }
         let reader = ReadPlacement.endOfWrite
+        let ahead = ReadPlacement.afterOwnWrites ? aheads.registered : [:]
         var read: (any Sendable)?
+        var readAhead: (mark: Int64, values: [String: any Sendable])?
         let value = try ReadPlacement.$insideWrite.withValue(true) {
             try backend.write { transaction in
                 if let epoch = LeaderFence.epoch { try transaction.requireLeader(epoch: epoch) }
                 let value = try body(transaction)
                 // A read that fails leaves nothing for the reader: it reads on its own afterwards.
                 if let reader { read = try? reader.read(transaction) }
+                if !ahead.isEmpty, let mark = try? transaction.changeMark()?.othersCommits {
+                    readAhead = (mark, ahead.compactMapValues { try? $0(transaction) })
+                }
                 return value
             }
         }
-        // Committed: what the reader read is the database as this write left it, while the count moves only by its end.
+        // Committed: what was read is the database as this write left it, while the count moves only by its end.
         if let reader, let read { reader.committed(read, writesAfter: writes.value + 1) }
+        if let readAhead { aheads.keep(readAhead.values, writesAfter: writes.value + 1, othersCommits: readAhead.mark) }
+        return value
+    }
+
+    /// `read` of this database, as the bot's own works ask it before each step (a manual control's evidence, the vendor
+    /// renewals): once asked here, it is also read at the end of each of their writes, in the write, and that value is
+    /// the answer while nothing has been written since — by this process (`writeCount`) or another connection (the
+    /// writer connection's `data_version`, one statement). Elsewhere (outside the works, inside a write, on a store that
+    /// cannot tell another process's commits) it is `read(_:)`. `key` names the read; equal keys must read the same.
+    package func readAhead<T: Sendable>(_ key: String, _ read: @escaping @Sendable (StoreTransaction) throws -> T) throws -> T {
+        guard ReadPlacement.onWriter, let mark = try backend.othersCommitMark() else { return try self.read(read) }
+        // (Unwrapped first: a missing value cast to an optional `T` would be a nil answer.)
+        if let stored = aheads.value(key, writes: writes.value, othersCommits: mark), let kept = stored as? T { return kept }
+        let value = try self.read(read)
+        aheads.register(key) { try read($0) }
         return value
     }
 
@@ -111,6 +133,25 @@ package enum ReadPlacement {
 package protocol WriteEndReading: Sendable {
     func read(_ transaction: StoreTransaction) throws -> any Sendable
     func committed(_ read: any Sendable, writesAfter: Int)
+}
+
+/// The reads registered with `BotDatabase.readAhead` and what the last write of the bot's own works read of them.
+private final class ReadsAhead: Sendable {
+    private let readers = Mutex<[String: @Sendable (StoreTransaction) throws -> any Sendable]>([:])
+    private let kept = Mutex<(writes: Int, othersCommits: Int64, values: [String: any Sendable])?>(nil)
+    var registered: [String: @Sendable (StoreTransaction) throws -> any Sendable] { readers.withLock { $0 } }
+    func register(_ key: String, _ read: @escaping @Sendable (StoreTransaction) throws -> any Sendable) {
+        readers.withLock { $0[key] = read }
+    }
+    func keep(_ values: [String: any Sendable], writesAfter: Int, othersCommits: Int64) {
+        kept.withLock { $0 = (writesAfter, othersCommits, values) }
+    }
+    func value(_ key: String, writes: Int, othersCommits: Int64) -> (any Sendable)? {
+        kept.withLock { kept in
+            guard let kept, kept.writes == writes, kept.othersCommits == othersCommits else { return nil }
+            return kept.values[key]
+        }
+    }
 }
 
 private final class WriteCount: Sendable {

@@ -38,6 +38,11 @@ package protocol StoreBackend: Sendable {
     /// The latest moment a committed write of this process appended a ledger entry at: the head's time is at least
     /// that (ledger time never goes backwards). nil when not known (nothing appended yet, or the store does not tell).
     var latestAppendHere: Date? { get }
+
+    /// A number that moves when another connection commits to the database — another process, another handle of the
+    /// file — read without a transaction of its own (SQLite's `data_version` on the writer connection: it equals
+    /// `TransactionScope.changeMark()`'s `othersCommits` in that connection's writes). nil when the store cannot tell.
+    func othersCommitMark() throws -> Int64?
 }
 
 extension StoreBackend {
@@ -52,6 +57,8 @@ extension StoreBackend {
     package var changes: (any StoreChanges)? { nil }
 
     package var latestAppendHere: Date? { nil }
+
+    package func othersCommitMark() throws -> Int64? { nil }
 }
 
 /// The leadership's defaults.

@@ -46,6 +46,29 @@ struct BotDatabaseTests {
         }
     }
 
+    /// A read the bot's works make ahead (`readAhead`: at the end of their writes) is answered from that write only
+    /// while nothing was written since: a write through another handle of the file (another process) or by another
+    /// task of this process is seen by the next ask.
+    @Test func aReadMadeAheadSeesEveryWriteSinceWhoeverMadeIt() async throws {
+        try await withTemporaryDirectory { dir in
+            let database = try Sample.fileDatabase(in: dir)
+            let another = try BotDatabase.open(path: dir.appendingPathComponent("bot.sqlite").path)
+            let ask: @Sendable () async throws -> String? = {
+                try await BotDatabase.readingAfterOwnWrites { try database.readAhead("the cursor") { try $0.cursor("ahead") } }
+            }
+            #expect(try await ask() == nil)
+            try await BotDatabase.readingAfterOwnWrites { try database.write { try $0.setCursor("ahead", "mine") } }
+            #expect(try await ask() == "mine")
+            #expect(try await ask() == "mine")
+            try another.write { try $0.setCursor("ahead", "another process's") }
+            #expect(try await ask() == "another process's")
+            try await BotDatabase.readingAfterOwnWrites { try database.write { try $0.setCursor("unrelated", "x") } }
+            #expect(try await ask() == "another process's")
+            try database.write { try $0.setCursor("ahead", "another task's") }
+            #expect(try await ask() == "another task's")
+        }
+    }
+
     /// The connection that writes is the one that must sync fully: GRDB sets `synchronous = NORMAL` on the writer when
     /// it switches a pool to WAL, after the configuration's own set-up, and only the readers kept FULL.
     @Test func theWritingConnectionSyncsFully() throws {

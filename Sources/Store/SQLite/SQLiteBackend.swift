@@ -81,6 +81,12 @@ package struct SQLiteBackend: StoreBackend {
 
     package var latestAppendHere: Date? { appended.latest }
 
+    package func othersCommitMark() throws -> Int64? {
+        try Self.naming(path, opening: false) {
+            try writer.writeWithoutTransaction { db in try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) }
+        }
+    }
+
     /// Runs `body` on a consistent read snapshot. On a pool (the bot's file), one of its read-only connections in a
     /// deferred transaction begun and ended by statements prepared once on that connection: GRDB's `read` prepares its
     /// `BEGIN`, `COMMIT` and two `query_only` pragmas from their text each time, which was most of what a small read
