@@ -5,6 +5,7 @@ import FactSources
 import Foundation
 import Reports
 import Store
+import Synchronization
 
 /// The vendor register from the manifests (`vendors:`), with the renewals recorded from chat applied:
 /// `/soc2 vendor renew <vendor> <new period end> <evidence link>` appends ledger evidence (kind `vendor_renewal`,
@@ -122,6 +123,11 @@ package struct PolicyAttestationSource: FactSource {
 package struct Reminders: Sendable {
     let config: BotConfig
     static let evidenceKind = "reminder"
+    /// The reminders found already sent, by `sentKey`: the ledger only grows, so one found sent stays sent, and a step
+    /// need not read it again (each step asks for every reminder in its window).
+    private let foundSent = FoundSent()
+
+    package init(config: BotConfig) { self.config = config }
 
     struct Sent: Codable {
         var control: String
@@ -140,8 +146,14 @@ package struct Reminders: Sendable {
             guard let reminder = result.reminder, now >= reminder.remindAt, now < reminder.dueAt else { continue }
             let stage = now >= reminder.escalateAt ? "manager" : "person"
             let subject = "reminder:\(control.id):\(result.resource.id)"
+            let key = "\(subject)\u{0}\(stage)\u{0}\(reminder.dueAt.timeIntervalSinceReferenceDate)"
+            if foundSent.contains(key) { continue }
+            // Found in what is committed (what this run appends comes after the read), so never taken back.
             let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
-            guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else { continue }
+            guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else {
+                foundSent.insert(key)
+                continue
+            }
             let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))
             var recipients: [Person] = []
             for person in responsible(for: reminder) {
@@ -271,4 +283,11 @@ package struct DigestWork: StoredTimedWork {
                                                    }))
         }
     }
+}
+
+/// Reminders found already sent (`Reminders.queue`).
+private final class FoundSent: Sendable {
+    private let keys = Mutex<Set<String>>([])
+    func contains(_ key: String) -> Bool { keys.withLock { $0.contains(key) } }
+    func insert(_ key: String) { keys.withLock { _ = $0.insert(key) } }
 }
