@@ -14,6 +14,8 @@ package final class DemoWorld: FactSource {
     package let provides = Set(FactKind.external)
     package var answersLocally: Bool { true }
     private let state: Mutex<WorldState>
+    /// The world's facts, built once after each change (`apply`): a step asks for them kind by kind.
+    private let built = Mutex<Facts?>(nil)
     /// Where `/soc2 vendor renew` records renewals of the world's vendors (those with an `id`); nil: none apply.
     let renewals: BotDatabase?
 
@@ -26,7 +28,16 @@ package final class DemoWorld: FactSource {
     package var snapshot: WorldState { state.withLock { $0 } }
 
     package func facts(_ kinds: Set<FactKind>) async throws -> Facts {
-        var facts = snapshot.facts.selecting(kinds)
+        // Under the world's lock, so a change (`apply`) and the facts built from it go together.
+        let all = state.withLock { world in
+            built.withLock { built in
+                if let built { return built }
+                let facts = world.facts
+                built = facts
+                return facts
+            }
+        }
+        var facts = all.selecting(kinds)
         if let renewals, let vendors = facts.vendors { facts.vendors = try VendorRegisterSource.applyingRenewals(to: vendors, from: renewals) }
         return facts
     }
@@ -36,6 +47,7 @@ package final class DemoWorld: FactSource {
     @discardableResult
     package func apply(_ action: ScenarioEvent.Action, at: Date, change: (at: Date, by: String?)? = nil) -> String? {
         state.withLock { world in
+            built.withLock { $0 = nil }
             func record(_ call: String) -> ChangeEvent? { change.map { ChangeEvent(at: $0.at, actor: $0.by ?? "unknown", action: call) } }
             switch action {
             case .terminate(let email):

@@ -424,23 +424,28 @@ package struct Facts: Sendable, Equatable {
     /// Only the kinds asked for: what a source returns for `facts(kinds)` when it holds everything.
     package func selecting(_ kinds: Set<FactKind>) -> Facts {
         var out = Facts()
-        if kinds.contains(.people) { out.people = people }
-        if kinds.contains(.accounts) { out.accounts = accounts }
-        if kinds.contains(.buckets) { out.buckets = buckets }
-        if kinds.contains(.networkRules) { out.networkRules = networkRules }
-        if kinds.contains(.auditTrails) { out.auditTrails = auditTrails }
-        if kinds.contains(.repositories) { out.repositories = repositories }
-        if kinds.contains(.training) { out.training = training }
-        if kinds.contains(.vendors) { out.vendors = vendors }
-        if kinds.contains(.devices) { out.devices = devices }
-        if kinds.contains(.vulnerabilities) { out.vulnerabilities = vulnerabilities }
-        if kinds.contains(.reviews) { out.reviews = reviews }
-        if kinds.contains(.passwordPolicies) { out.passwordPolicies = passwordPolicies }
-        if kinds.contains(.databases) { out.databases = databases }
-        if kinds.contains(.encryptionKeys) { out.encryptionKeys = encryptionKeys }
-        if kinds.contains(.findings) { out.findings = findings }
-        if kinds.contains(.integrations) { out.integrations = integrations }
-        if kinds.contains(.attestations) { out.attestations = attestations }
+        // The kinds asked, one by one (a step asks for one kind at a time: asking the set for each kind was most of this).
+        for kind in kinds {
+            switch kind {
+            case .people: out.people = people
+            case .accounts: out.accounts = accounts
+            case .buckets: out.buckets = buckets
+            case .networkRules: out.networkRules = networkRules
+            case .auditTrails: out.auditTrails = auditTrails
+            case .repositories: out.repositories = repositories
+            case .training: out.training = training
+            case .vendors: out.vendors = vendors
+            case .devices: out.devices = devices
+            case .vulnerabilities: out.vulnerabilities = vulnerabilities
+            case .reviews: out.reviews = reviews
+            case .passwordPolicies: out.passwordPolicies = passwordPolicies
+            case .databases: out.databases = databases
+            case .encryptionKeys: out.encryptionKeys = encryptionKeys
+            case .findings: out.findings = findings
+            case .integrations: out.integrations = integrations
+            case .attestations: out.attestations = attestations
+            }
+        }
         out.problems = problems
         return out
     }
