@@ -447,16 +447,35 @@ final class KeptStepRows: Sendable {
 }
 
 /// Each control's last results and their digest (`AlertEngine.digest`), for results of up to `limit` resources: a
-/// control's results mostly repeat from run to run, and comparing them costs a fraction of writing and hashing them.
+/// control's results mostly repeat from run to run, and comparing what the digest reads of them costs a fraction of
+/// writing and hashing it.
 package final class DigestMemo: Sendable {
     private let kept = Mutex<[ControlID: (results: [CheckResult], digest: String)]>([:])
     package static let limit = 1_000
     package init() {}
 
     package func digest(of results: [CheckResult], control: ControlID) -> String {
-        if let last = kept.withLock({ $0[control] }), last.results == results { return last.digest }
+        if let last = kept.withLock({ $0[control] }), Self.sameDigestInput(last.results, results) { return last.digest }
         let digest = AlertEngine.digest(results)
         kept.withLock { $0[control] = results.count <= Self.limit ? (results, digest) : nil }
         return digest
+    }
+
+    /// Whether `a` and `b` give the digest the same input: the fields it reads, their text compared byte for byte
+    /// (Swift's `==` on strings takes canonically equivalent texts — an accent composed or not — as equal; the
+    /// digest hashes their bytes).
+    static func sameDigestInput(_ a: [CheckResult], _ b: [CheckResult]) -> Bool {
+        func same(_ x: String, _ y: String) -> Bool { x.utf8.elementsEqual(y.utf8) }
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            guard same(x.resource.id, y.resource.id), same(x.expected, y.expected), same(x.observed, y.observed),
+                  x.failingSince == y.failingSince else { return false }
+            switch (x.status, y.status) {
+            case (.pass, .pass), (.fail, .fail): continue
+            case (.error(let m), .error(let n)) where same(m, n): continue
+            default: return false
+            }
+        }
+        return true
     }
 }

@@ -276,7 +276,7 @@ package struct BotLoop: Service {
             guard let due, due <= now else { continue }
             // What the work writes is followed by the due times read at the end of its last write, in it (one read
             // transaction less a step); none when another process may write too.
-            let reader = database.flatMap { $0.changes == nil ? EndOfWriteDueTimes(loop: self) : nil }
+            let reader = database.flatMap { $0.changes == nil ? EndOfWriteDueTimes(loop: self, database: $0) : nil }
             try await ReadPlacement.$endOfWrite.withValue(reader) { try await work.run(at: now) }
             read = nil
             if let database, let reader, let (writes, after) = reader.last, writes == database.writeCount {
@@ -357,8 +357,10 @@ private func earliest(_ a: Date?, _ b: Date?) -> Date? {
 /// with the write count after it.
 private final class EndOfWriteDueTimes: WriteEndReading {
     private let loop: BotLoop
+    private let database: BotDatabase
     private let kept = Mutex<(writes: Int, read: DueTimesRead)?>(nil)
-    init(loop: BotLoop) { self.loop = loop }
+    init(loop: BotLoop, database: BotDatabase) { self.loop = loop; self.database = database }
+    func reads(_ database: BotDatabase) -> Bool { database.isSame(as: self.database) }
     func read(_ transaction: StoreTransaction) throws -> any Sendable { try loop.dueTimesRead(in: transaction) }
     func committed(_ read: any Sendable, writesAfter: Int) {
         guard let read = read as? DueTimesRead else { return }

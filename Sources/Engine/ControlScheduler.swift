@@ -122,11 +122,13 @@ package struct ControlScheduler: Sendable {
         // Each run records one row at `now`: when the step's write holds exactly those since the last runs were read,
         // they are those runs moved on to `now` (the next question then needs no read along the index).
         let known = lastRunsRead.current
+        // Each control once in the write: what a run finds already sent was committed before it.
+        let once = Set(runs.map(\.control.id)).count == runs.count
         var advanced: (newest: Int64?, runs: [ControlID: Date])?
         defer { lastRunsRead.propose(nil) }
         let outcomes = try engine.reconcile(step: runs, at: now, andThen: { run, tx in
             if requested == nil { requested = Set(try tx.requestedRuns()) }
-            try decide(run.control, run.results, requested: requested ?? [], at: now, tx: tx)
+            try decide(run.control, run.results, requested: requested ?? [], once: once, at: now, tx: tx)
         }, atEnd: { tx in
             guard let known, try tx.runsRecorded(after: known.newest) == runs.count else { return }
             var moved = known.runs
@@ -156,8 +158,9 @@ package struct ControlScheduler: Sendable {
     /// What a run decides besides alerts, in the run's transaction. The reminders are queued there: once the run is
     /// recorded the control is not due again for a cadence, so reminders decided after a separate commit were lost to a
     /// crash in between for that long. So is a request to run it (`requestRuns`) answered: with this run, not before it.
-    private func decide(_ control: Control, _ results: [CheckResult], requested: Set<ControlID>, at now: Date, tx: StoreTransaction) throws {
-        _ = try reminders.queue(control, results: results, at: now, tx: tx)
+    private func decide(_ control: Control, _ results: [CheckResult], requested: Set<ControlID>, once: Bool, at now: Date,
+                        tx: StoreTransaction) throws {
+        _ = try reminders.queue(control, results: results, at: now, tx: tx, keepingFound: once)
         if requested.contains(control.id) { try tx.clearRunRequest(control.id, ranAt: now) }
     }
 

@@ -138,9 +138,11 @@ package struct Reminders: Sendable {
     }
 
     /// Queues what is due for `results` of `control` at `now` in `tx` (the control run's own transaction); returns how
-    /// many messages were queued. A reminder already recorded for the same deadline and stage is not sent again.
+    /// many messages were queued. A reminder already recorded for the same deadline and stage is not sent again. With
+    /// `keepingFound` (the control runs once in this transaction, so what it finds was committed before), one found
+    /// sent is remembered and not read again.
     @discardableResult
-    package func queue(_ control: Control, results: [CheckResult], at now: Date, tx: StoreTransaction) throws -> Int {
+    package func queue(_ control: Control, results: [CheckResult], at now: Date, tx: StoreTransaction, keepingFound: Bool = false) throws -> Int {
         var queued = 0
         for result in results where result.status == .pass {
             guard let reminder = result.reminder, now >= reminder.remindAt, now < reminder.dueAt else { continue }
@@ -148,10 +150,9 @@ package struct Reminders: Sendable {
             let subject = "reminder:\(control.id):\(result.resource.id)"
             let key = "\(subject)\u{0}\(stage)\u{0}\(reminder.dueAt.timeIntervalSinceReferenceDate)"
             if foundSent.contains(key) { continue }
-            // Found in what is committed (what this run appends comes after the read), so never taken back.
             let sent = try tx.evidence(subject: subject).compactMap { LedgerPayload.data($0, kind: Self.evidenceKind, as: Sent.self) }
             guard !sent.contains(where: { abs($0.due.timeIntervalSince(reminder.dueAt)) < 1 && $0.stage == stage }) else {
-                foundSent.insert(key)
+                if keepingFound { foundSent.insert(key) }
                 continue
             }
             let left = DurationText.format(max(0, reminder.dueAt.timeIntervalSince(now)))

@@ -31,37 +31,46 @@ package struct BotDatabase: Sendable {
     package func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         writes.add()
         defer { writes.add() }
-        let reader = ReadPlacement.endOfWrite
-        let ahead = ReadPlacement.afterOwnWrites ? aheads.registered : [:]
+        // The end-of-write reads of the loop's works (not of every write: a delivery's, an inbound command's).
+        let reader = ReadPlacement.endOfWrite.flatMap { $0.reads(self) ? $0 : nil }
+        let ahead = reader != nil ? aheads.registered : [:]
         var read: (any Sendable)?
-        var readAhead: (mark: Int64, values: [String: any Sendable])?
+        var readAhead: (mark: StoreChangeMark, values: [String: any Sendable])?
+        var writesInside = 0
         let value = try ReadPlacement.$insideWrite.withValue(true) {
             try backend.write { transaction in
                 if let epoch = LeaderFence.epoch { try transaction.requireLeader(epoch: epoch) }
                 let value = try body(transaction)
                 // A read that fails leaves nothing for the reader: it reads on its own afterwards.
                 if let reader { read = try? reader.read(transaction) }
-                if !ahead.isEmpty, let mark = try? transaction.changeMark()?.othersCommits {
+                if !ahead.isEmpty, let mark = try? transaction.changeMark() {
                     readAhead = (mark, ahead.compactMapValues { try? $0(transaction) })
                 }
+                // Taken while this write holds the database: a write begun since has moved it already, and one that
+                // ends later moves it past this write's end, so a count equal to this + 1 means nothing was written since.
+                writesInside = writes.value
                 return value
             }
         }
-        // Committed: what was read is the database as this write left it, while the count moves only by its end.
-        if let reader, let read { reader.committed(read, writesAfter: writes.value + 1) }
-        if let readAhead { aheads.keep(readAhead.values, writesAfter: writes.value + 1, othersCommits: readAhead.mark) }
+        // Committed: what was read is the database as this write left it.
+        if let reader, let read { reader.committed(read, writesAfter: writesInside + 1) }
+        if let readAhead { aheads.keep(readAhead.values, mark: readAhead.mark) }
         return value
     }
 
+    /// Whether `other` is this database (a copy of this value), not another opened on the same file.
+    package func isSame(as other: BotDatabase) -> Bool { writes === other.writes }
+
     /// `read` of this database, as the bot's own works ask it before each step (a manual control's evidence, the vendor
-    /// renewals): once asked here, it is also read at the end of each of their writes, in the write, and that value is
-    /// the answer while nothing has been written since — by this process (`writeCount`) or another connection (the
-    /// writer connection's `data_version`, one statement). Elsewhere (outside the works, inside a write, on a store that
-    /// cannot tell another process's commits) it is `read(_:)`. `key` names the read; equal keys must read the same.
+    /// renewals): once asked here, it is also read at the end of each write of the loop's works (`ReadPlacement.endOfWrite`),
+    /// in the write, and that value is the answer while nothing has been written since, through the writer connection
+    /// or another (the store's change mark: rows changed through the writer and its `data_version`, one statement).
+    /// Elsewhere (outside the works, inside a write, on a store that cannot tell) it is `read(_:)`. `key` names the
+    /// read; equal keys must read the same.
     package func readAhead<T: Sendable>(_ key: String, _ read: @escaping @Sendable (StoreTransaction) throws -> T) throws -> T {
-        guard ReadPlacement.onWriter, let mark = try backend.othersCommitMark() else { return try self.read(read) }
+        guard ReadPlacement.onWriter, let mark = try backend.changeMark() else { return try self.read(read) }
         // (Unwrapped first: a missing value cast to an optional `T` would be a nil answer.)
-        if let stored = aheads.value(key, writes: writes.value, othersCommits: mark), let kept = stored as? T { return kept }
+        if let stored = aheads.value(key, mark: mark), let kept = stored as? T { return kept }
         let value = try self.read(read)
         aheads.register(key) { try read($0) }
         return value
@@ -131,6 +140,8 @@ package enum ReadPlacement {
 /// would read right after the write, without a transaction of its own. Given only when the write committed, with the
 /// write count (`BotDatabase.writeCount`) the database has once that write ended.
 package protocol WriteEndReading: Sendable {
+    /// Whether it reads at the end of writes of `database` (the work's task may write to another).
+    func reads(_ database: BotDatabase) -> Bool
     func read(_ transaction: StoreTransaction) throws -> any Sendable
     func committed(_ read: any Sendable, writesAfter: Int)
 }
@@ -138,17 +149,17 @@ package protocol WriteEndReading: Sendable {
 /// The reads registered with `BotDatabase.readAhead` and what the last write of the bot's own works read of them.
 private final class ReadsAhead: Sendable {
     private let readers = Mutex<[String: @Sendable (StoreTransaction) throws -> any Sendable]>([:])
-    private let kept = Mutex<(writes: Int, othersCommits: Int64, values: [String: any Sendable])?>(nil)
+    private let kept = Mutex<(mark: StoreChangeMark, values: [String: any Sendable])?>(nil)
     var registered: [String: @Sendable (StoreTransaction) throws -> any Sendable] { readers.withLock { $0 } }
     func register(_ key: String, _ read: @escaping @Sendable (StoreTransaction) throws -> any Sendable) {
         readers.withLock { $0[key] = read }
     }
-    func keep(_ values: [String: any Sendable], writesAfter: Int, othersCommits: Int64) {
-        kept.withLock { $0 = (writesAfter, othersCommits, values) }
+    func keep(_ values: [String: any Sendable], mark: StoreChangeMark) {
+        kept.withLock { $0 = (mark, values) }
     }
-    func value(_ key: String, writes: Int, othersCommits: Int64) -> (any Sendable)? {
+    func value(_ key: String, mark: StoreChangeMark) -> (any Sendable)? {
         kept.withLock { kept in
-            guard let kept, kept.writes == writes, kept.othersCommits == othersCommits else { return nil }
+            guard let kept, kept.mark == mark else { return nil }
             return kept.values[key]
         }
     }

@@ -39,10 +39,10 @@ package protocol StoreBackend: Sendable {
     /// that (ledger time never goes backwards). nil when not known (nothing appended yet, or the store does not tell).
     var latestAppendHere: Date? { get }
 
-    /// A number that moves when another connection commits to the database — another process, another handle of the
-    /// file — read without a transaction of its own (SQLite's `data_version` on the writer connection: it equals
-    /// `TransactionScope.changeMark()`'s `othersCommits` in that connection's writes). nil when the store cannot tell.
-    func othersCommitMark() throws -> Int64?
+    /// `TransactionScope.changeMark()` as it stands now, outside a transaction (SQLite: the writer connection's rows
+    /// changed and `data_version`): equal to the mark taken at the end of a write only when nothing was written since,
+    /// through that connection or another. nil when the store cannot tell.
+    func changeMark() throws -> StoreChangeMark?
 }
 
 extension StoreBackend {
@@ -58,7 +58,7 @@ extension StoreBackend {
 
     package var latestAppendHere: Date? { nil }
 
-    package func othersCommitMark() throws -> Int64? { nil }
+    package func changeMark() throws -> StoreChangeMark? { nil }
 }
 
 /// The leadership's defaults.

@@ -26,11 +26,16 @@ struct ControlRunEntryTests {
         changed[0].observed = "none (since Monday)"
         var sooner = first
         sooner[0].failingSince = Date(timeIntervalSinceReferenceDate: 799_000_000)
-        for results in [first, first, changed, first, sooner, [], first] {
+        var composed = first
+        composed[0].observed = "none: Jos\u{E9}"
+        var decomposed = first
+        decomposed[0].observed = "none: Jose\u{301}"   // the same text to Swift's ==, other bytes to the digest
+        for results in [first, first, changed, first, sooner, [], first, composed, decomposed, composed] {
             #expect(memo.digest(of: results, control: "c") == AlertEngine.digest(results))
         }
         #expect(memo.digest(of: changed, control: "other") == AlertEngine.digest(changed))
         #expect(AlertEngine.digest(changed) != AlertEngine.digest(first) && AlertEngine.digest(sooner) != AlertEngine.digest(first))
+        #expect(composed == decomposed && AlertEngine.digest(composed) != AlertEngine.digest(decomposed))
     }
 
     @Test func aRunsEntryInTheLedgerReadsBackAsItsRun() throws {

@@ -56,16 +56,27 @@ struct BotDatabaseTests {
             let ask: @Sendable () async throws -> String? = {
                 try await BotDatabase.readingAfterOwnWrites { try database.readAhead("the cursor") { try $0.cursor("ahead") } }
             }
+            // A write of the loop's works (which read at the end of their writes)
+            let work: @Sendable (String, String) async throws -> Void = { name, value in
+                try await BotDatabase.readingAfterOwnWrites {
+                    try await ReadPlacement.$endOfWrite.withValue(WorkReads(database: database)) {
+                        try database.write { try $0.setCursor(name, value) }
+                    }
+                }
+            }
             #expect(try await ask() == nil)
-            try await BotDatabase.readingAfterOwnWrites { try database.write { try $0.setCursor("ahead", "mine") } }
+            try await work("ahead", "mine")
             #expect(try await ask() == "mine")
             #expect(try await ask() == "mine")
             try another.write { try $0.setCursor("ahead", "another process's") }
             #expect(try await ask() == "another process's")
-            try await BotDatabase.readingAfterOwnWrites { try database.write { try $0.setCursor("unrelated", "x") } }
+            try await work("unrelated", "x")
             #expect(try await ask() == "another process's")
             try database.write { try $0.setCursor("ahead", "another task's") }
             #expect(try await ask() == "another task's")
+            try await work("unrelated", "y")
+            try await database.writer.write { try $0.execute(sql: "UPDATE cursor SET value = 'behind its back' WHERE name = 'ahead'") }
+            #expect(try await ask() == "behind its back")
         }
     }
 
@@ -182,4 +193,12 @@ struct BotDatabaseTests {
         #expect(try database.read { try $0.alerts() }.isEmpty)
         #expect(try database.read { try $0.outboxDepth() } == 0)
     }
+}
+
+/// What a loop's work reads at the end of its writes (nothing of its own here): its writes read ahead.
+private struct WorkReads: WriteEndReading {
+    let database: BotDatabase
+    func reads(_ database: BotDatabase) -> Bool { database.isSame(as: self.database) }
+    func read(_ transaction: StoreTransaction) throws -> any Sendable { 0 }
+    func committed(_ read: any Sendable, writesAfter: Int) {}
 }

@@ -81,9 +81,9 @@ package struct SQLiteBackend: StoreBackend {
 
     package var latestAppendHere: Date? { appended.latest }
 
-    package func othersCommitMark() throws -> Int64? {
+    package func changeMark() throws -> StoreChangeMark? {
         try Self.naming(path, opening: false) {
-            try writer.writeWithoutTransaction { db in try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) }
+            try writer.writeWithoutTransaction { db in try SQLiteTransaction(db: db).changeMark() }
         }
     }
 
