@@ -74,7 +74,7 @@ package enum EvidenceLedger {
     @discardableResult
     package static func append(_ db: Database, kind: String, subject: String?, at: Date, canonicalData: [UInt8]) throws -> LedgerHead {
         var head: HeadRow?
-        return try append(db, head: &head, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
+        return try append(db, head: &head, scope: nil, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
     }
 
     /// The head row as the chain continues from it: sequence number, hash and time (`genesis` and nil for an empty ledger).
@@ -88,15 +88,9 @@ package enum EvidenceLedger {
     }
 
     /// `append` continuing from `head` when known (the entry this transaction appended last), else from the head row
-    /// read now; `head` is then the new entry. A step appends an entry for each control it runs: the head read for each
-    /// was a tenth of the step's write.
+    /// read now; `head` is then the new entry, and the insert is kept in `scope` (the write's, if any) for the next one.
+    /// A step appends an entry for each control it runs: the head read for each was a tenth of the step's write.
     @discardableResult
-    package static func append(_ db: Database, head: inout HeadRow?, kind: String, subject: String?, at: Date,
-                               canonicalData: [UInt8]) throws -> LedgerHead {
-        try append(db, head: &head, scope: nil, kind: kind, subject: subject, at: at, canonicalData: canonicalData)
-    }
-
-    /// The same, its insert kept in `scope` (the write's) for the next entry.
     static func append(_ db: Database, head: inout HeadRow?, scope: WriteScope?, kind: String, subject: String?, at: Date,
                        canonicalData: [UInt8]) throws -> LedgerHead {
         let last: HeadRow
